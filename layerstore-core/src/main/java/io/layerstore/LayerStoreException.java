@@ -1,0 +1,19 @@
+package io.layerstore;
+
+import java.io.IOException;
+
+/**
+ * Base of every error the store reports about its own data or its input. Subclasses say what was
+ * wrong and where, so a caller can react and a person can read it.
+ */
+public class LayerStoreException extends IOException {
+  private static final long serialVersionUID = 1L;
+
+  public LayerStoreException(String message) {
+    super(message);
+  }
+
+  public LayerStoreException(String message, Throwable cause) {
+    super(message, cause);
+  }
+}

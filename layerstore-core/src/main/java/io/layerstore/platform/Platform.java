@@ -1,0 +1,34 @@
+package io.layerstore.platform;
+
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * What the machine and the store's file system can do, and the way to do it. Chosen once per store
+ * from its root: native on the default file system of a Linux host with privilege, emulated
+ * everywhere else. Driver code is the same on both.
+ */
+public interface Platform {
+
+  /** The platform for a store rooted at {@code root}: native where possible, else emulated. */
+  static Platform forRoot(Path root) {
+    return Platforms.forRoot(root);
+  }
+
+  /** An emulated platform whatever the host could do (tests, and the {@code emulate} option). */
+  static Platform emulated() {
+    return Platforms.emulated();
+  }
+
+  /** Whether trees created by this platform keep metadata in the kernel. */
+  boolean isNative();
+
+  /**
+   * The tree rooted at {@code root}. {@code sidecar} is the record file an emulated tree keeps its
+   * records in (ignored by native trees); it must lie outside {@code root}.
+   */
+  Tree tree(Path root, Path sidecar);
+
+  /** Kernel mounts, when this platform may use them. */
+  Optional<KernelMounts> kernelMounts();
+}

@@ -1,0 +1,87 @@
+package io.layerstore.platform;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.Map;
+
+/**
+ * One directory tree (typically a layer's {@code diff/} dir) together with the file metadata that
+ * plain NIO cannot set everywhere: device nodes and fifos, numeric ownership, setuid/setgid/sticky
+ * bits, extended attributes in any namespace ({@code trusted.overlay.opaque} included), and
+ * modification times of symlinks.
+ *
+ * <h2>Two implementations, one contract</h2>
+ *
+ * <ul>
+ *   <li><b>Native</b> (Linux, with privilege): every call goes to the kernel ({@code mknod},
+ *       {@code lchown}, {@code fchmodat}, {@code lsetxattr}, {@code utimensat}); nothing is
+ *       recorded on the side.
+ *   <li><b>Emulated</b> (jimfs, another non-default file system, or no privilege): what the file
+ *       system cannot hold is kept in a record file beside the tree (the "sidecar"). A device node
+ *       or fifo becomes an empty regular placeholder file whose record says what it really is; a
+ *       node without a record is owned by 0:0, has the permission bits the file system shows and
+ *       no extended attributes. {@link #stat} merges file system and records, so callers see the
+ *       same values on both implementations.
+ * </ul>
+ *
+ * <p>Content (regular file bytes), directories, symlinks and hardlinks are created with plain NIO
+ * by the caller. <b>Deleting and renaming nodes must go through {@link #delete} and {@link
+ * #move}</b> so records follow their nodes. No method follows a symlink at the node it is given;
+ * every path must lie inside {@link #root()} (callers check this before calling).
+ *
+ * <p>Records are buffered in memory; {@link #flush()} writes them durably (atomic replace).
+ * Implementations are safe for use by several threads.
+ */
+public interface Tree {
+
+  /** The root directory of the tree. */
+  Path root();
+
+  /** Whether this tree keeps metadata in a sidecar instead of the file system. */
+  boolean isEmulated();
+
+  /** lstat of {@code path}, with emulated records merged in. */
+  NodeStat stat(Path path) throws IOException;
+
+  /** Like {@link #stat} but returns {@code null} when nothing exists at {@code path}. */
+  NodeStat statIfExists(Path path) throws IOException;
+
+  /**
+   * Creates a char device, block device or fifo at {@code path}, which must not exist. {@code
+   * mode} holds permission bits only.
+   */
+  void makeNode(Path path, NodeKind kind, int mode, int major, int minor) throws IOException;
+
+  /** lchown. */
+  void setOwner(Path path, long uid, long gid) throws IOException;
+
+  /** Sets the permission bits including setuid/setgid/sticky ({@code 07777}); no-op on symlinks. */
+  void setMode(Path path, int mode) throws IOException;
+
+  /** Sets the modification time without following a symlink at {@code path}. */
+  void setMtime(Path path, FileTime mtime) throws IOException;
+
+  /** All extended attributes of the node, any namespace, in name order. */
+  Map<String, byte[]> xattrs(Path path) throws IOException;
+
+  /** One extended attribute, or {@code null} if absent. */
+  byte[] getXattr(Path path, String name) throws IOException;
+
+  void setXattr(Path path, String name, byte[] value) throws IOException;
+
+  /** Removes an extended attribute; absent is fine. */
+  void removeXattr(Path path, String name) throws IOException;
+
+  /**
+   * Deletes the node at {@code path}; a directory with everything below it. Never follows a
+   * symlink, never leaves the tree. Absent is fine.
+   */
+  void delete(Path path) throws IOException;
+
+  /** Renames a node (and its subtree) within the tree; records move with it. */
+  void move(Path from, Path to) throws IOException;
+
+  /** Writes buffered records durably. No-op for native trees. */
+  void flush() throws IOException;
+}
