@@ -94,7 +94,12 @@ public final class AufsWhiteouts implements WhiteoutFormat {
 
   @Override
   public TarHeader opaqueMarkerHeader(String relDir, NodeStat dirStat) {
-    return null; // the marker is a file in the diff dir; the walk emits it
+    return TarHeader.builder(OverlayWhiteouts.join(relDir, OPAQUE_MARKER), TarHeader.REGULAR)
+        .mode(dirStat.mode() & 0777)
+        .uid(dirStat.uid())
+        .gid(dirStat.gid())
+        .mtime(java.time.Instant.EPOCH)
+        .build();
   }
 
   @Override

@@ -77,8 +77,8 @@ public interface WhiteoutFormat {
   TarHeader whiteoutHeader(String relDir, String hiddenName, NodeStat stat);
 
   /**
-   * The tar header of the opaque marker emitted right after an opaque directory's own header, or
-   * {@code null} if this format keeps the marker as an ordinary file that the walk emits itself.
+   * The tar header of the opaque marker emitted right after an opaque directory's own header
+   * ({@code relDir/.wh..wh..opq}). {@link Role#HIDDEN} nodes are never emitted by the walk itself.
    */
   TarHeader opaqueMarkerHeader(String relDir, NodeStat dirStat);
 
