@@ -3,6 +3,8 @@ package io.layerstore.platform;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryIteratorException;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
@@ -227,8 +229,8 @@ final class SafeTreeOps {
       out = new NoSuchFileException(f, o, r);
     } else if (e instanceof FileAlreadyExistsException) {
       out = new FileAlreadyExistsException(f, o, r);
-    } else if (e instanceof java.nio.file.DirectoryNotEmptyException) {
-      out = new java.nio.file.DirectoryNotEmptyException(f);
+    } else if (e instanceof DirectoryNotEmptyException) {
+      out = new DirectoryNotEmptyException(f);
     } else if (e instanceof NotDirectoryException) {
       out = new NotDirectoryException(f);
     } else {
@@ -284,7 +286,7 @@ final class SafeTreeOps {
         for (Path p : stream) {
           names.add(p.getFileName());
         }
-      } catch (java.nio.file.DirectoryIteratorException e) {
+      } catch (DirectoryIteratorException e) {
         throw e.getCause();
       }
       return names;
@@ -376,7 +378,7 @@ final class SafeTreeOps {
         for (Path p : ds) {
           names.add(p.getFileName());
         }
-      } catch (java.nio.file.DirectoryIteratorException e) {
+      } catch (DirectoryIteratorException e) {
         throw e.getCause();
       }
       return names;
