@@ -7,6 +7,7 @@ import java.io.BufferedInputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Locale;
 import java.util.zip.GZIPInputStream;
 import org.apache.commons.compress.compressors.bzip2.BZip2CompressorInputStream;
 
@@ -94,7 +95,7 @@ public enum Compression {
   }
 
   private static InvalidArchiveException failure(String source, Compression c, IOException e) {
-    String kind = c.name().toLowerCase(java.util.Locale.ROOT);
+    String kind = c.name().toLowerCase(Locale.ROOT);
     return new InvalidArchiveException(source, null,
         "truncated or corrupt " + kind + " stream: " + e.getMessage(), e);
   }

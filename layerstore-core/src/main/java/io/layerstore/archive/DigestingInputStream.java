@@ -17,6 +17,7 @@ final class DigestingInputStream extends InputStream {
   private final String source;
   private final long limit;
   private final MessageDigest sha256 = Digest.newSha256();
+  private final byte[] one = new byte[1];
   private long count;
 
   DigestingInputStream(InputStream in, String source, long limit) {
@@ -27,7 +28,6 @@ final class DigestingInputStream extends InputStream {
 
   @Override
   public int read() throws IOException {
-    byte[] one = new byte[1];
     return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
   }
 

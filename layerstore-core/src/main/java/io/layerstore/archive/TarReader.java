@@ -75,6 +75,7 @@ public final class TarReader implements Closeable {
   private int lim;
   private long offset;
   private final byte[] blk = new byte[TarBlock.SIZE];
+  private final byte[] one = new byte[1];
   private final CharsetDecoder utf8 =
       StandardCharsets.UTF_8
           .newDecoder()
@@ -217,7 +218,6 @@ public final class TarReader implements Closeable {
     return new InputStream() {
       @Override
       public int read() throws IOException {
-        byte[] one = new byte[1];
         return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
       }
 
@@ -712,7 +712,6 @@ public final class TarReader implements Closeable {
 
     @Override
     public int read() throws IOException {
-      byte[] one = new byte[1];
       return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
     }
 

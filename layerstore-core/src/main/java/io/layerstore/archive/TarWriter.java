@@ -1,12 +1,14 @@
 package io.layerstore.archive;
 
 import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -229,7 +231,7 @@ public final class TarWriter implements Closeable {
       Map<String, byte[]> records) throws IOException {
     if (!records.isEmpty()) {
       byte[] data;
-      try (java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream()) {
+      try (ByteArrayOutputStream buf = new ByteArrayOutputStream()) {
         for (Map.Entry<String, byte[]> r : records.entrySet()) {
           buf.writeBytes(PaxRecords.format(r.getKey(), r.getValue()));
         }
@@ -252,7 +254,7 @@ public final class TarWriter implements Closeable {
 
   /** Go's {@code writeRawFile}: a bare header (mode, ids, mtime 0) followed by its data. */
   private void writeRawFile(String name, byte[] data, byte typeflag) throws IOException {
-    java.util.Arrays.fill(blk, (byte) 0);
+    Arrays.fill(blk, (byte) 0);
     name = toAscii(name);
     if (name.length() > TarBlock.NAME_LEN) {
       name = name.substring(0, TarBlock.NAME_LEN);
@@ -280,7 +282,7 @@ public final class TarWriter implements Closeable {
 
   /** Go's {@code templateV7Plus}: the fields shared by USTAR and PAX main headers. */
   private void template(TarHeader h, byte typeflag, byte[] name, Instant mtime) {
-    java.util.Arrays.fill(blk, (byte) 0);
+    Arrays.fill(blk, (byte) 0);
     blk[TarBlock.TYPEFLAG] = typeflag;
     TarBlock.formatString(blk, TarBlock.NAME, TarBlock.NAME_LEN, name);
     TarBlock.formatString(blk, TarBlock.LINKNAME, TarBlock.NAME_LEN, ascii(toAscii(h.linkName())));

@@ -5,6 +5,7 @@ import io.layerstore.InvalidArchiveException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.Arrays;
 
 /**
  * Rebuilds a layer tar from its tar-split record and the layer's files: segments verbatim, each
@@ -55,6 +56,7 @@ public final class TarSplitAssembler {
     private TarSplitEntry fileEntry;
     private long fileRemaining;
     private final Crc64 crc = new Crc64();
+    private final byte[] one = new byte[1];
     private boolean done;
 
     AssembledStream(TarSplitReader entries, FileGetter files, String source) {
@@ -65,7 +67,6 @@ public final class TarSplitAssembler {
 
     @Override
     public int read() throws IOException {
-      byte[] one = new byte[1];
       int n = read(one, 0, 1);
       return n < 0 ? -1 : one[0] & 0xff;
     }
@@ -140,7 +141,7 @@ public final class TarSplitAssembler {
         file = null;
       }
       byte[] actual = crc.toBytes();
-      if (!java.util.Arrays.equals(actual, fileEntry.payload())) {
+      if (!Arrays.equals(actual, fileEntry.payload())) {
         throw new DigestMismatchException("crc64:" + Crc64.hex(fileEntry.payload()),
             "crc64:" + Crc64.hex(actual),
             source + ": file \"" + fileEntry.name() + "\" (file integrity checksum failed)");

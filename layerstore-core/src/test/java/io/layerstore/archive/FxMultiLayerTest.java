@@ -79,7 +79,7 @@ class FxMultiLayerTest {
 
   @Test
   void referenceToolAssemblesOurTarSplit(@TempDir Path tmp) throws Exception {
-    Path tool = Platform.tool("/usr/bin/tar-split");
+    Path tool = TestPlatform.tool("/usr/bin/tar-split");
     for (int i = 0; i < fx.layers.size(); i++) {
       String diffId = fx.diffIds.get(i);
       Path dir = Files.createDirectories(tmp.resolve("layer" + i));
@@ -102,7 +102,7 @@ class FxMultiLayerTest {
 
   @Test
   void referenceToolDisassemblyIsReadAndReassembledByUs(@TempDir Path tmp) throws Exception {
-    Path tool = Platform.tool("/usr/bin/tar-split");
+    Path tool = TestPlatform.tool("/usr/bin/tar-split");
     for (int i = 0; i < fx.layers.size(); i++) {
       String diffId = fx.diffIds.get(i);
       Path tar = tmp.resolve("layer" + i + ".tar");

@@ -30,8 +30,8 @@ class GnuTarFormatsTest {
   @ParameterizedTest
   @ValueSource(strings = {"gnu", "oldgnu", "pax", "ustar", "v7"})
   void ourRecordEqualsTheReferenceTools(String format) throws Exception {
-    Path tar = Platform.tool("/usr/bin/tar");
-    Path tool = Platform.tool("/usr/bin/tar-split");
+    Path tar = TestPlatform.tool("/usr/bin/tar");
+    Path tool = TestPlatform.tool("/usr/bin/tar-split");
     Path tree = makeTree(format);
     Path archive = tmp.resolve(format + ".tar");
     run(tar.toString(), "--format=" + format, "--numeric-owner", "-C", tree.toString(), "-cf",
@@ -56,7 +56,7 @@ class GnuTarFormatsTest {
 
   @Test
   void namesMatchGnuTarsListing() throws Exception {
-    Path tar = Platform.tool("/usr/bin/tar");
+    Path tar = TestPlatform.tool("/usr/bin/tar");
     Path tree = makeTree("pax");
     Path archive = tmp.resolve("list.tar");
     run(tar.toString(), "--format=pax", "-C", tree.toString(), "-cf", archive.toString(), ".");
@@ -72,7 +72,7 @@ class GnuTarFormatsTest {
 
   @Test
   void gnuSparseMembersAreRejected() throws Exception {
-    Path tar = Platform.tool("/usr/bin/tar");
+    Path tar = TestPlatform.tool("/usr/bin/tar");
     Path dir = Files.createDirectories(tmp.resolve("sparse"));
     try (var ch = java.nio.channels.FileChannel.open(dir.resolve("holes.bin"),
         java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE)) {

@@ -49,7 +49,7 @@ class TarWriterTest {
 
   @Test
   void gnuTarAndOurReaderReadWhatWeWrite(@TempDir Path tmp) throws Exception {
-    Path gnuTar = Platform.tool("/usr/bin/tar");
+    Path gnuTar = TestPlatform.tool("/usr/bin/tar");
     String prefixed = "p".repeat(60) + "/" + "q".repeat(60) + "/file.txt";
     String veryLong = "long/" + "x".repeat(250) + ".txt";
     byte[] cap = {1, 0, 0, 2, (byte) 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};

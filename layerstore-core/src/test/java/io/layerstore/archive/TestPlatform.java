@@ -11,9 +11,9 @@ import org.junit.jupiter.api.Assumptions;
  * the shared fixtures) skips or fails when it is missing: it skips on a developer machine and
  * fails when {@code -Dlayerstore.requirePlatform=true} (CI), so CI can never go green by skipping.
  */
-public final class Platform {
+public final class TestPlatform {
 
-  private Platform() {}
+  private TestPlatform() {}
 
   public static boolean required() {
     return Boolean.getBoolean("layerstore.requirePlatform");
