@@ -1,6 +1,6 @@
 package io.layerstore.archive;
 
-import com.github.luben.zstd.ZstdInputStream;
+import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
 import io.layerstore.InvalidArchiveException;
 import io.layerstore.LayerStoreException;
 import java.io.BufferedInputStream;
@@ -10,6 +10,8 @@ import java.io.InputStream;
 import java.util.Locale;
 import java.util.zip.GZIPInputStream;
 import org.apache.commons.compress.compressors.bzip2.BZip2CompressorInputStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Layer compression, recognised by the stream's first bytes as Docker does (never by a file
@@ -23,6 +25,7 @@ public enum Compression {
   BZIP2,
   XZ;
 
+  private static final Logger LOG = LoggerFactory.getLogger(Compression.class);
   private static final int BUFFER = 256 << 10;
   private static final int MAGIC_LEN = 6;
 
@@ -58,13 +61,14 @@ public enum Compression {
     byte[] head = buffered.readNBytes(MAGIC_LEN);
     buffered.reset();
     Compression c = detect(head, head.length);
+    LOG.debug("{}: compression {}", source, c);
     switch (c) {
       case NONE:
         return buffered;
       case GZIP:
         return c.named(source, () -> new GZIPInputStream(new EagerAvailable(buffered), BUFFER));
       case ZSTD:
-        return c.named(source, () -> new BufferedInputStream(new ZstdInputStream(buffered),
+        return c.named(source, () -> new BufferedInputStream(new ZstdInputStreamNoFinalizer(buffered),
             BUFFER));
       case BZIP2:
         return c.named(source, () -> new BZip2CompressorInputStream(buffered, true));

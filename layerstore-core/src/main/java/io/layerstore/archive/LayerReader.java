@@ -1,6 +1,7 @@
 package io.layerstore.archive;
 
 import io.layerstore.DiffId;
+import io.layerstore.InvalidArchiveException;
 import io.layerstore.tarsplit.Crc64;
 import io.layerstore.tarsplit.TarSplitWriter;
 import java.io.Closeable;
@@ -8,6 +9,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads an uncompressed layer tar once and, in that same pass, computes its diffID (sha256 of
@@ -34,6 +39,7 @@ public final class LayerReader implements Closeable {
   /** No limit on the uncompressed size. */
   public static final long UNLIMITED = Long.MAX_VALUE;
 
+  private static final Logger LOG = LoggerFactory.getLogger(LayerReader.class);
   private static final int TRAILER_CHUNK = 1 << 20;
 
   /**
@@ -51,6 +57,8 @@ public final class LayerReader implements Closeable {
   private final DigestingInputStream input;
   private final TarReader tar;
   private final TarSplitWriter tarSplit;
+  private final Set<String> seen;
+  private final String source;
   private final Crc64 crc = new Crc64();
   private byte[] segment = new byte[4096];
   private int segmentLen;
@@ -73,6 +81,8 @@ public final class LayerReader implements Closeable {
     this.input = new DigestingInputStream(uncompressed, source, maxBytes);
     this.tar = new TarReader(input, source, new Recorder());
     this.tarSplit = tarSplit == null ? null : new TarSplitWriter(tarSplit, source);
+    this.seen = tarSplit == null ? new HashSet<>() : null;
+    this.source = source;
   }
 
   /**
@@ -143,6 +153,8 @@ public final class LayerReader implements Closeable {
     }
     result = new Result(new DiffId(input.digest()), input.count(), contentSize, entries,
         trailing);
+    LOG.debug("{}: {} bytes, {} members, {} trailing bytes, {}", source, result.tarSize(),
+        entries, trailing, result.diffId());
     return result;
   }
 
@@ -158,6 +170,10 @@ public final class LayerReader implements Closeable {
     }
     if (tarSplit != null) {
       tarSplit.file(pendingName, pendingSize, pendingSize > 0 ? crc.toBytes() : null);
+    } else if (!seen.add(TarPaths.clean(pendingName))) {
+      // refused with or without a record, so that acceptance never depends on recording
+      throw new InvalidArchiveException(source, pendingName,
+          "duplicates of file paths not supported");
     }
     pendingName = null;
   }

@@ -77,6 +77,14 @@ class LayerReaderTest {
   }
 
   @Test
+  void duplicatesAreRefusedEvenWithoutARecord() {
+    byte[] tar = new RawTar().file("a/b", HELLO).file("a//b/", HELLO).end().bytes();
+    InvalidArchiveException e = assertThrows(InvalidArchiveException.class,
+        () -> FxMultiLayerTest.read(tar, "dup.tar", null));
+    assertEquals("duplicates of file paths not supported", e.reason());
+  }
+
+  @Test
   void unreadContentIsStillChecksummed() throws IOException {
     byte[] tar = new RawTar().file("a", HELLO).file("b", MalformedTarTest.randomBytes(300_000))
         .end().bytes();
