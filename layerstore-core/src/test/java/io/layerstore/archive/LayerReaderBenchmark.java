@@ -60,6 +60,29 @@ class LayerReaderBenchmark {
       log.info("LayerReader round {}: {} MB in {} s = {} MB/s ({})", round, size / 1_000_000,
           String.format("%.3f", secs), String.format("%.0f", size / 1e6 / secs), r.diffId());
     }
+    exec("sh", "-c", "gzip -1 -k " + tar);
+    Path gz = tmp.resolve("layer.tar.gz");
+    for (int round = 0; round < 2; round++) {
+      long t0 = System.nanoTime();
+      try (LayerReader lr = new LayerReader(
+          Compression.decompress(Files.newInputStream(gz), "bench.gz"), "bench.gz",
+          OutputStream.nullOutputStream(), LayerReader.UNLIMITED)) {
+        for (TarHeader h = lr.next(); h != null; h = lr.next()) {
+          try (InputStream in = lr.content()) {
+            in.transferTo(OutputStream.nullOutputStream());
+          }
+        }
+        lr.finish();
+      }
+      double secs = (System.nanoTime() - t0) / 1e9;
+      log.info("LayerReader over gzip round {}: {} s = {} MB/s (uncompressed)", round,
+          String.format("%.3f", secs), String.format("%.0f", size / 1e6 / secs));
+    }
+    long tz = System.nanoTime();
+    exec("sh", "-c", "zcat " + gz + " | sha256sum >/dev/null");
+    double zsecs = (System.nanoTime() - tz) / 1e9;
+    log.info("zcat | sha256sum: {} s = {} MB/s", String.format("%.3f", zsecs),
+        String.format("%.0f", size / 1e6 / zsecs));
     Path out = Files.createDirectories(tmp.resolve("x"));
     long t0 = System.nanoTime();
     exec("sh", "-c", "tar -xf " + tar + " -C " + out + " && sha256sum " + tar + " >/dev/null");
