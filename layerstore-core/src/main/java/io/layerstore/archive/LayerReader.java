@@ -57,7 +57,7 @@ public final class LayerReader implements Closeable {
   private final DigestingInputStream input;
   private final TarReader tar;
   private final TarSplitWriter tarSplit;
-  private final Set<String> seen;
+  private final Set<String> seen = new HashSet<>();
   private final String source;
   private final Crc64 crc = new Crc64();
   private byte[] segment = new byte[4096];
@@ -80,8 +80,7 @@ public final class LayerReader implements Closeable {
       long maxBytes) throws IOException {
     this.input = new DigestingInputStream(uncompressed, source, maxBytes);
     this.tar = new TarReader(input, source, new Recorder());
-    this.tarSplit = tarSplit == null ? null : new TarSplitWriter(tarSplit, source);
-    this.seen = tarSplit == null ? new HashSet<>() : null;
+    this.tarSplit = tarSplit == null ? null : new TarSplitWriter(tarSplit, source, false);
     this.source = source;
   }
 
@@ -102,6 +101,12 @@ public final class LayerReader implements Closeable {
     if (h == null) {
       ended = true;
       return null;
+    }
+    if (!seen.add(TarPaths.clean(h.name()))) {
+      // as tar-split refuses them; checked before the member is handed out, so nothing of it
+      // gets extracted, and whether or not a record is kept
+      throw new InvalidArchiveException(source, h.name(),
+          "duplicates of file paths not supported");
     }
     entries++;
     pendingName = h.name();
@@ -170,10 +175,6 @@ public final class LayerReader implements Closeable {
     }
     if (tarSplit != null) {
       tarSplit.file(pendingName, pendingSize, pendingSize > 0 ? crc.toBytes() : null);
-    } else if (!seen.add(TarPaths.clean(pendingName))) {
-      // refused with or without a record, so that acceptance never depends on recording
-      throw new InvalidArchiveException(source, pendingName,
-          "duplicates of file paths not supported");
     }
     pendingName = null;
   }

@@ -32,7 +32,7 @@ public final class TarSplitWriter implements Closeable {
   private final GZIPOutputStream gzip;
   private final OutputStream out;
   private final String source;
-  private final Set<String> seen = new HashSet<>();
+  private final Set<String> seen;
   private final StringBuilder line = new StringBuilder(256);
   private int position;
   private boolean finished;
@@ -43,8 +43,18 @@ public final class TarSplitWriter implements Closeable {
    * @param source names the layer in error messages
    */
   public TarSplitWriter(OutputStream target, String source) throws IOException {
+    this(target, source, true);
+  }
+
+  /**
+   * @param refuseDuplicates false when the caller has already refused duplicate names (a
+   *     reader that checks them before handing out the member), to keep one set of names
+   */
+  public TarSplitWriter(OutputStream target, String source, boolean refuseDuplicates)
+      throws IOException {
     this.target = target;
     this.source = source;
+    this.seen = refuseDuplicates ? new HashSet<>() : null;
     this.gzip = new GZIPOutputStream(target, 1 << 16);
     this.out = new BufferedOutputStream(gzip, 1 << 16);
   }
@@ -76,7 +86,7 @@ public final class TarSplitWriter implements Closeable {
     if (size < 0) {
       throw new IllegalArgumentException("negative size " + size + " for " + name);
     }
-    if (!seen.add(TarPaths.clean(name))) {
+    if (seen != null && !seen.add(TarPaths.clean(name))) {
       throw new InvalidArchiveException(source, name, "duplicates of file paths not supported");
     }
     line.setLength(0);

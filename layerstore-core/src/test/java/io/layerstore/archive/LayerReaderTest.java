@@ -77,11 +77,17 @@ class LayerReaderTest {
   }
 
   @Test
-  void duplicatesAreRefusedEvenWithoutARecord() {
+  void duplicatesAreRefusedBeforeTheyAreHandedOutWithOrWithoutARecord() throws IOException {
     byte[] tar = new RawTar().file("a/b", HELLO).file("a//b/", HELLO).end().bytes();
-    InvalidArchiveException e = assertThrows(InvalidArchiveException.class,
-        () -> FxMultiLayerTest.read(tar, "dup.tar", null));
-    assertEquals("duplicates of file paths not supported", e.reason());
+    for (ByteArrayOutputStream record : Arrays.asList(new ByteArrayOutputStream(), null)) {
+      try (LayerReader r = new LayerReader(new ByteArrayInputStream(tar), "dup.tar", record,
+          LayerReader.UNLIMITED)) {
+        assertEquals("a/b", r.next().name());
+        InvalidArchiveException e = assertThrows(InvalidArchiveException.class, r::next);
+        assertEquals("duplicates of file paths not supported", e.reason());
+        assertEquals("a//b/", e.entry());
+      }
+    }
   }
 
   @Test
