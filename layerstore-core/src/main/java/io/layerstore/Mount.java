@@ -18,6 +18,16 @@ public interface Mount extends AutoCloseable {
   /** Whether writes through {@link #root()} are allowed. */
   boolean isWritable();
 
+  /**
+   * Keeps a kernel mount in place after this handle, and this process, are gone: the reference it
+   * holds is handed over to the store, and a later {@link LayerStore#unmount} (from any process)
+   * releases it. This is what {@code layerstore mount} does. Closing the handle afterwards does
+   * nothing.
+   *
+   * @throws LayerStoreException for an in-process mount, which cannot outlive the process
+   */
+  void leaveMounted() throws IOException;
+
   @Override
   void close() throws IOException;
 }

@@ -656,6 +656,23 @@ public final class TarReader implements Closeable {
 
   /** Consumes {@code n} content bytes of the current member, passing them to the tap. */
   private void skipContent(long n) throws IOException {
+    if (tap == NO_TAP && n > lim - pos) {
+      // Nobody watches the bytes: use up the buffer, then let the stream skip (a seek for files).
+      int k = lim - pos;
+      pos = lim;
+      offset += k;
+      remaining -= k;
+      n -= k;
+      while (n > 0) {
+        long s = in.skip(n);
+        if (s <= 0) {
+          break;
+        }
+        offset += s;
+        remaining -= s;
+        n -= s;
+      }
+    }
     while (n > 0) {
       if (pos == lim && fill() < 0) {
         throw truncatedContent();

@@ -16,6 +16,14 @@ public interface KernelMounts {
   /** mount(2). The error message names the target, the type and the data string. */
   void mount(String source, Path target, String fsType, long flags, String data) throws IOException;
 
+  /**
+   * mount(2) with {@code data} holding paths relative to {@code workingDir}: the call is made from
+   * a thread whose working directory (its own, unshared with the rest of the process) is {@code
+   * workingDir}. This is how Docker fits a 125-layer overlay into one page of mount options.
+   */
+  void mountFrom(Path workingDir, String source, Path target, String fsType, long flags, String data)
+      throws IOException;
+
   /** umount2(2). */
   void unmount(Path target, int flags) throws IOException;
 

@@ -42,4 +42,11 @@ interface LibC extends Library {
       throws LastErrorException;
 
   int umount2(byte[] target, int flags) throws LastErrorException;
+
+  /** {@code CLONE_FS}: give the calling thread its own cwd, root and umask. */
+  int CLONE_FS = 0x00000200;
+
+  int unshare(int flags) throws LastErrorException;
+
+  int chdir(byte[] path) throws LastErrorException;
 }

@@ -197,6 +197,24 @@ final class LinuxCalls {
     }
   }
 
+  /** chdir(2) for the calling thread (whose fs context must be unshared; see unshareFs). */
+  static void chdir(Path dir) throws IOException {
+    try {
+      LibC.INSTANCE.chdir(cPath(dir));
+    } catch (LastErrorException e) {
+      throw error("chdir", dir, e);
+    }
+  }
+
+  /** unshare(CLONE_FS): the calling thread gets a working directory of its own. */
+  static void unshareFs() throws IOException {
+    try {
+      LibC.INSTANCE.unshare(LibC.CLONE_FS);
+    } catch (LastErrorException e) {
+      throw new IOException("unshare(CLONE_FS): " + e.getMessage(), e);
+    }
+  }
+
   /** The bytes the JDK itself would hand the kernel for {@code path}, NUL-terminated. */
   static byte[] cPath(Path path) {
     String s = path.toString();

@@ -28,6 +28,7 @@ final class LinuxKernelMounts implements KernelMounts {
   private static final int SHOW_TAIL = 80;
 
   private final int pageSize;
+  private java.util.concurrent.ExecutorService relativeMounter;
 
   LinuxKernelMounts() {
     this(LinuxCalls.pageSize());
@@ -56,6 +57,62 @@ final class LinuxKernelMounts implements KernelMounts {
     }
     LinuxCalls.mount(source, t, fsType, flags, d, what);
     log.debug("mounted {} on {}", what, t);
+  }
+
+  @Override
+  public void mountFrom(Path workingDir, String source, Path target, String fsType, long flags, String data)
+      throws IOException {
+    Objects.requireNonNull(workingDir, "workingDir");
+    Path cwd = workingDir.toAbsolutePath();
+    java.util.concurrent.Future<Void> f = relativeMounter().submit(() -> {
+      LinuxCalls.chdir(cwd);
+      mount(source, target, fsType, flags, data);
+      return null;
+    });
+    try {
+      f.get();
+    } catch (java.util.concurrent.ExecutionException e) {
+      Throwable c = e.getCause();
+      if (c instanceof IOException) {
+        throw (IOException) c;
+      }
+      if (c instanceof RuntimeException) {
+        throw (RuntimeException) c;
+      }
+      throw new IOException(c);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted while mounting on " + target);
+    }
+  }
+
+  /**
+   * One daemon thread that has unshared its file system context (CLONE_FS), so its chdir never
+   * moves the working directory of any other thread in the process.
+   */
+  private synchronized java.util.concurrent.ExecutorService relativeMounter() throws IOException {
+    if (relativeMounter == null) {
+      java.util.concurrent.ExecutorService ex = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "layerstore-relative-mount");
+        t.setDaemon(true);
+        return t;
+      });
+      try {
+        ex.submit(() -> {
+          LinuxCalls.unshareFs();
+          return null;
+        }).get();
+      } catch (java.util.concurrent.ExecutionException e) {
+        ex.shutdownNow();
+        throw new IOException("cannot give the mount thread its own working directory", e.getCause());
+      } catch (InterruptedException e) {
+        ex.shutdownNow();
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("interrupted");
+      }
+      relativeMounter = ex;
+    }
+    return relativeMounter;
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.layerstore.platform;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -31,4 +32,12 @@ public interface Platform {
 
   /** Kernel mounts, when this platform may use them. */
   Optional<KernelMounts> kernelMounts();
+
+  /**
+   * Deletes {@code dir} and everything below it without following any symlink inside it and
+   * without leaving it, coping with read-only directories. Absent is fine.
+   */
+  default void deleteRecursively(Path dir) throws IOException {
+    SafeTreeOps.deleteAll(dir);
+  }
 }

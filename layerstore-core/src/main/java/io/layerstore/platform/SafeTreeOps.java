@@ -69,6 +69,14 @@ final class SafeTreeOps {
     void removing(BasicFileAttributes attrs);
   }
 
+  /** Deletes {@code dir} itself and everything below it; absent is fine. */
+  static void deleteAll(Path dir) throws IOException {
+    if (!Files.exists(dir, NOFOLLOW)) {
+      return;
+    }
+    new SafeTreeOps(new TreePaths(dir)).delete(dir.toAbsolutePath().normalize());
+  }
+
   /** Deletes the node at {@code path} (from {@link TreePaths#inside}) and everything below it. */
   void delete(Path path) throws IOException {
     delete(path, attrs -> {});

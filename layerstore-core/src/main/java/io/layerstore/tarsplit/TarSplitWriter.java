@@ -2,6 +2,7 @@ package io.layerstore.tarsplit;
 
 import io.layerstore.InvalidArchiveException;
 import io.layerstore.archive.TarPaths;
+import io.layerstore.format.GoJson;
 import java.io.BufferedOutputStream;
 import java.io.Closeable;
 import java.io.IOException;

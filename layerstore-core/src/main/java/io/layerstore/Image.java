@@ -1,0 +1,48 @@
+package io.layerstore;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything the store knows about one image ({@code layerstore inspect}).
+ *
+ * @param id the image id (sha256 of {@link #config()})
+ * @param repoTags familiar {@code name:tag} references, sorted
+ * @param parent the parent image id from the metadata, or null
+ * @param created creation time from the config, or null
+ * @param lastTagTime when it was last tagged, or null
+ * @param architecture from the config
+ * @param os from the config
+ * @param size sum of the layers' sizes
+ * @param diffIds the config's diff ids, base first
+ * @param chainIds the chain ids of the layers, base first
+ * @param driverData the driver's facts about the top layer (LowerDir, UpperDir, ...)
+ * @param config the config bytes exactly as stored
+ */
+public record Image(
+    ImageId id,
+    List<String> repoTags,
+    ImageId parent,
+    Instant created,
+    Instant lastTagTime,
+    String architecture,
+    String os,
+    long size,
+    List<DiffId> diffIds,
+    List<ChainId> chainIds,
+    Map<String, String> driverData,
+    byte[] config) {
+  public Image {
+    repoTags = List.copyOf(repoTags);
+    diffIds = List.copyOf(diffIds);
+    chainIds = List.copyOf(chainIds);
+    driverData = Map.copyOf(driverData);
+    config = config.clone();
+  }
+
+  @Override
+  public byte[] config() {
+    return config.clone();
+  }
+}

@@ -1,0 +1,646 @@
+package io.layerstore;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.layerstore.archive.DevicePolicy;
+import io.layerstore.archive.UnpackOptions;
+import io.layerstore.format.DockerArchiveLoader;
+import io.layerstore.format.DockerArchiveWriter;
+import io.layerstore.format.ImageConfig;
+import io.layerstore.platform.Platform;
+import io.layerstore.spi.DriverContext;
+import io.layerstore.spi.DriverProvider;
+import io.layerstore.spi.GraphDriver;
+import io.layerstore.store.AtomicFiles;
+import io.layerstore.store.ImageDb;
+import io.layerstore.store.LayerDb;
+import io.layerstore.store.LayerRecord;
+import io.layerstore.store.LayerStaging;
+import io.layerstore.store.ReferenceStore;
+import io.layerstore.store.StoreLayout;
+import io.layerstore.store.StoreLocks;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A container image store kept exactly the way Docker keeps it: the root is a Docker data-root
+ * ({@code image/<driver>/layerdb}, {@code imagedb}, {@code repositories.json} and the driver's
+ * layer directories), so a Docker daemon can read a store written here and this store can read
+ * Docker's.
+ *
+ * <pre>{@code
+ * try (LayerStore store = LayerStore.open(root)) {
+ *   ImageId id = store.load(Path.of("app.tar")).get(0);
+ *   try (Mount m = store.mount(id)) {
+ *     String os = Files.readString(m.root().resolve("etc/os-release"));
+ *   }
+ * }
+ * }</pre>
+ *
+ * <p>Thread safe. Several processes may share a root (file locks order their changes); open one
+ * instance per root in a process. Every change is atomic: after a crash the store shows the old or
+ * the new state, and leftovers of interrupted work are cleaned when the store is opened.
+ */
+public final class LayerStore implements Closeable {
+  private static final Logger LOG = LoggerFactory.getLogger(LayerStore.class);
+
+  /** The default graph driver. */
+  public static final String DEFAULT_DRIVER = "overlay2";
+
+  private final StoreLayout layout;
+  private final Platform platform;
+  private final GraphDriver driver;
+  private final AtomicFiles files;
+  private final ObjectMapper json = new ObjectMapper();
+  private final LayerDb layerDb;
+  private final ImageDb imageDb;
+  private final ReferenceStore refs;
+  private final StoreLocks locks;
+  private final LayerStaging staging;
+  private final Options options;
+
+  /** Store options; see {@link Builder}. */
+  record Options(String driver, Platform platform, boolean durable, UnpackOptions unpack, long maxLayerBytes,
+      Map<String, String> driverOptions) {}
+
+  private LayerStore(Path root, Options options, String driverName, DriverProvider provider) throws IOException {
+    this.options = options;
+    this.layout = new StoreLayout(root, driverName);
+    this.platform = options.platform() != null ? options.platform() : Platform.forRoot(root);
+    this.files = new AtomicFiles(new SecureRandom(), options.durable());
+    this.locks = new StoreLocks(layout.locksDir());
+    AtomicFiles.ensureDirectory(layout.imageTop(), StoreLayout.IMAGE_DIR_MODE);
+    AtomicFiles.ensureDirectory(layout.imageRoot(), StoreLayout.IMAGE_DIR_MODE);
+    AtomicFiles.ensureDirectory(layout.stateDir(), StoreLayout.STATE_DIR_MODE);
+    this.layerDb = new LayerDb(layout.layerDb(), files);
+    this.imageDb = new ImageDb(layout.imageDb(), files);
+    this.refs = new ReferenceStore(layout.repositoriesJson(), files, json);
+    layerDb.initialize();
+    imageDb.initialize();
+    this.driver = provider.open(new DriverContext(root, layout.stateDir(), platform, options.driverOptions()));
+    this.staging = new LayerStaging(layerDb, driver, files, options.unpack(), options.maxLayerBytes());
+  }
+
+  /** Opens (creating if needed) the store at {@code root} with default options. */
+  public static LayerStore open(Path root) throws IOException {
+    return builder(root).open();
+  }
+
+  public static Builder builder(Path root) {
+    return new Builder(root);
+  }
+
+  /** Options for opening a store. */
+  public static final class Builder {
+    private final Path root;
+    private String driver;
+    private Platform platform;
+    private boolean durable = true;
+    private DevicePolicy devicePolicy = DevicePolicy.STANDARD;
+    private long maxLayerBytes = 64L << 30;
+    private final Map<String, String> driverOptions = new HashMap<>();
+
+    private Builder(Path root) {
+      this.root = root;
+    }
+
+    /**
+     * The graph driver ({@code overlay2}, {@code aufs}). Default: the driver the store already
+     * has layers of, else {@value #DEFAULT_DRIVER}. A store with layers of another driver is
+     * refused.
+     */
+    public Builder driver(String name) {
+      this.driver = name;
+      return this;
+    }
+
+    /** How file metadata and mounts are done; default {@link Platform#forRoot}. */
+    public Builder platform(Platform p) {
+      this.platform = p;
+      return this;
+    }
+
+    /**
+     * Whether finished operations are fsynced so that they survive a power loss (default true).
+     * Off, a crash may lose the last operations, never consistency.
+     */
+    public Builder durable(boolean d) {
+      this.durable = d;
+      return this;
+    }
+
+    /** Which device nodes layers may create; default {@link DevicePolicy#STANDARD}. */
+    public Builder devicePolicy(DevicePolicy p) {
+      this.devicePolicy = p;
+      return this;
+    }
+
+    /** Most uncompressed bytes one layer may expand to (decompression bombs); default 64 GiB. */
+    public Builder maxLayerBytes(long bytes) {
+      if (bytes <= 0) {
+        throw new IllegalArgumentException("maxLayerBytes must be positive");
+      }
+      this.maxLayerBytes = bytes;
+      return this;
+    }
+
+    public Builder driverOption(String key, String value) {
+      driverOptions.put(key, value);
+      return this;
+    }
+
+    public LayerStore open() throws IOException {
+      AtomicFiles.ensureDirectory(root, StoreLayout.ROOT_MODE);
+      Map<String, DriverProvider> providers = new LinkedHashMap<>();
+      for (DriverProvider p : ServiceLoader.load(DriverProvider.class, LayerStore.class.getClassLoader())) {
+        providers.putIfAbsent(p.name(), p);
+      }
+      List<String> withLayers = new ArrayList<>();
+      StoreLayout probe = new StoreLayout(root, "");
+      for (String name : providers.keySet()) {
+        if (hasLayers(probe.imageRoot(name).resolve("layerdb").resolve("sha256")) || hasLayers(probe.driverHome(name))) {
+          withLayers.add(name);
+        }
+      }
+      String chosen = driver;
+      if (chosen == null) {
+        if (withLayers.size() > 1) {
+          throw new ConflictException("store " + root + " has layers of several drivers " + withLayers + "; choose one");
+        }
+        chosen = withLayers.isEmpty() ? DEFAULT_DRIVER : withLayers.get(0);
+      } else if (!withLayers.isEmpty() && !withLayers.contains(chosen)) {
+        throw new ConflictException("store " + root + " holds layers of driver " + withLayers.get(0)
+            + "; it cannot be opened with driver " + chosen + " (open it with " + withLayers.get(0) + ")");
+      }
+      DriverProvider provider = providers.get(chosen);
+      if (provider == null) {
+        throw new NotFoundException("no graph driver called \"" + chosen + "\" is on the class path (have: "
+            + providers.keySet() + ")");
+      }
+      UnpackOptions unpack = UnpackOptions.DEFAULTS.withDevicePolicy(devicePolicy);
+      return new LayerStore(root, new Options(chosen, platform, durable, unpack, maxLayerBytes, Map.copyOf(driverOptions)), chosen, provider);
+    }
+
+    private static boolean hasLayers(Path dir) throws IOException {
+      if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+        return false;
+      }
+      try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+        for (Path p : ds) {
+          String n = p.getFileName().toString();
+          if (!n.equals("l") && !n.startsWith(".")) {
+            return true;
+          }
+        }
+      }
+      return false;
+    }
+  }
+
+  // ---- facts ----------------------------------------------------------------------------------
+
+  public Path root() {
+    return layout.root();
+  }
+
+  public String driverName() {
+    return driver.name();
+  }
+
+  /** The driver, for tools and tests that work below the image level. */
+  public GraphDriver driver() {
+    return driver;
+  }
+
+  public Platform platform() {
+    return platform;
+  }
+
+  // ---- load / import --------------------------------------------------------------------------
+
+  /**
+   * Loads a {@code docker save} archive. All or nothing: on any error (a layer that does not hash
+   * to its diffID, a bad manifest, an unsafe entry) nothing is added. Layers the store already has
+   * are not read again.
+   *
+   * @return the loaded image ids, in manifest order
+   */
+  public List<ImageId> load(Path archive) throws IOException {
+    List<ImageId> out = new ArrayList<>();
+    for (DockerArchiveLoader.Loaded l : loadDetailed(archive)) {
+      out.add(l.id());
+    }
+    return out;
+  }
+
+  /** Like {@link #load} but also says which tags each image got. */
+  public List<DockerArchiveLoader.Loaded> loadDetailed(Path archive) throws IOException {
+    return new DockerArchiveLoader(json, loaderTarget()).load(archive);
+  }
+
+  private DockerArchiveLoader.Target loaderTarget() {
+    return new DockerArchiveLoader.Target() {
+      @Override
+      public Optional<LayerRecord> layer(ChainId chainId) throws IOException {
+        return layerDb.get(chainId);
+      }
+
+      @Override
+      public LayerStaging staging() {
+        return staging;
+      }
+
+      @Override
+      public StoreLocks locks() {
+        return locks;
+      }
+
+      @Override
+      public ImageId putImage(byte[] config) throws IOException {
+        return imageDb.put(config);
+      }
+
+      @Override
+      public void tag(Reference ref, ImageId id) throws IOException {
+        ImageId old = refs.put(ref, id);
+        if (old != null && !old.equals(id)) {
+          LOG.info("The image {} already exists, renaming the old one with ID {} to empty string", ref, old);
+        }
+      }
+
+      @Override
+      public void setParent(ImageId id, ImageId parent) throws IOException {
+        imageDb.setParent(id, parent);
+      }
+    };
+  }
+
+  /**
+   * Makes a one-layer image from a layer tarball (plain, gzip, zstd or bzip2), like {@code docker
+   * import}: the config gets {@code created}, {@code history} "Imported from &lt;source&gt;", the
+   * host's architecture and os {@code linux}.
+   *
+   * @param tarball the layer
+   * @param reference {@code name[:tag]} to tag it with, or null
+   * @return the new image's id
+   */
+  public ImageId importLayer(Path tarball, String reference) throws IOException {
+    Reference ref = reference == null ? null : parseReference(reference).withDefaultTag();
+    try (InputStream in = Files.newInputStream(tarball)) {
+      return importLayer(in, tarball.toString(), "-", ref);
+    }
+  }
+
+  private ImageId importLayer(InputStream in, String source, String comment, Reference ref) throws IOException {
+    List<LayerStaging.Staged> staged = new ArrayList<>();
+    try {
+      LayerStaging.Staged s = staging.stage(in, source, LayerStaging.Parent.NONE, null);
+      staged.add(s);
+      Instant now = Instant.now();
+      byte[] config = io.layerstore.format.ConfigWriter.imported(s.diffId(), now, comment);
+      try (StoreLocks.Held chain = locks.lock("chain-" + s.chainId().digest().hex());
+          StoreLocks.Held store = locks.store()) {
+        if (layerDb.exists(s.chainId())) {
+          staging.discard(s);
+        } else {
+          staging.publish(staged);
+        }
+        staged.clear();
+        ImageId id = imageDb.put(config);
+        if (ref != null) {
+          refs.put(ref, id);
+          imageDb.setLastUpdated(id, now);
+        }
+        return id;
+      }
+    } catch (IOException | RuntimeException | Error e) {
+      staging.discardAll(staged, e);
+      throw e;
+    }
+  }
+
+  // ---- queries --------------------------------------------------------------------------------
+
+  /** Every image, newest first (like {@code docker images}). */
+  public List<ImageSummary> images() throws IOException {
+    Map<ImageId, List<String>> tags = tagTable();
+    List<ImageSummary> out = new ArrayList<>();
+    for (ImageId id : imageDb.list()) {
+      try {
+        ImageConfig c = config(id);
+        if (!layersPresent(c)) {
+          LOG.warn("image {} is missing layers; not listed", id);
+          continue;
+        }
+        out.add(new ImageSummary(id, tags.getOrDefault(id, List.of()), c.created(), size(c)));
+      } catch (IOException e) {
+        LOG.warn("skipping unreadable image {}: {}", id, e.getMessage());
+      }
+    }
+    out.sort((a, b) -> {
+      if (a.created() == null || b.created() == null) {
+        return a.created() == null ? (b.created() == null ? 0 : 1) : -1;
+      }
+      return b.created().compareTo(a.created());
+    });
+    return out;
+  }
+
+  private Map<ImageId, List<String>> tagTable() throws IOException {
+    Map<ImageId, List<String>> tags = new HashMap<>();
+    for (TreeMap<String, ImageId> repo : refs.read().values()) {
+      for (Map.Entry<String, ImageId> e : repo.entrySet()) {
+        tags.computeIfAbsent(e.getValue(), k -> new ArrayList<>()).add(e.getKey());
+      }
+    }
+    return tags;
+  }
+
+  private boolean layersPresent(ImageConfig c) {
+    for (ChainId chain : ChainId.chain(c.diffIds())) {
+      if (!layerDb.exists(chain)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private long size(ImageConfig c) throws IOException {
+    long total = 0;
+    for (ChainId chain : ChainId.chain(c.diffIds())) {
+      total += layerDb.require(chain).size();
+    }
+    return total;
+  }
+
+  private ImageConfig config(ImageId id) throws IOException {
+    return ImageConfig.parse(imageDb.content(id), imageDb.contentFile(id).toString(), json);
+  }
+
+  /**
+   * Resolves {@code name:tag}, {@code name} (tag latest), {@code name@digest}, a full id ({@code
+   * sha256:...} or 64 hex) or a unique id prefix, the way the docker CLI does.
+   */
+  public ImageId resolve(String refOrId) throws IOException {
+    if (refOrId == null || refOrId.isEmpty()) {
+      throw new IllegalArgumentException("image reference is empty");
+    }
+    String s = refOrId;
+    if (Digest.isValid(s)) {
+      ImageId id = new ImageId(Digest.parse(s));
+      if (imageDb.exists(id)) {
+        return id;
+      }
+      throw new NotFoundException("No such image: " + refOrId);
+    }
+    if (s.startsWith("sha256:")) {
+      s = s.substring(7);
+    }
+    Reference ref = null;
+    try {
+      ref = Reference.parse(refOrId).withDefaultTag();
+    } catch (IllegalArgumentException e) {
+      // not a reference; maybe a short id
+    }
+    if (ref != null) {
+      ImageId id = refs.get(ref);
+      if (id != null && imageDb.exists(id)) {
+        return id;
+      }
+    }
+    if (s.matches("[0-9a-f]{1,64}")) {
+      List<ImageId> matches = new ArrayList<>();
+      for (ImageId id : imageDb.list()) {
+        if (id.digest().hex().startsWith(s)) {
+          matches.add(id);
+        }
+      }
+      if (matches.size() == 1) {
+        return matches.get(0);
+      }
+      if (matches.size() > 1) {
+        throw new ConflictException("short id " + s + " is ambiguous: it matches " + matches.size() + " images");
+      }
+    }
+    if (ref == null && !s.matches("[0-9a-f]{1,64}")) {
+      throw new IllegalArgumentException("invalid reference format: \"" + refOrId + "\"");
+    }
+    throw new NotFoundException("No such image: " + refOrId);
+  }
+
+  /** Everything about one image. */
+  public Image image(String refOrId) throws IOException {
+    ImageId id = resolve(refOrId);
+    ImageConfig c = config(id);
+    List<ChainId> chain = ChainId.chain(c.diffIds());
+    Map<String, String> driverData = Map.of();
+    if (!chain.isEmpty()) {
+      LayerRecord top = layerDb.require(chain.get(chain.size() - 1));
+      driverData = driver.metadata(top.cacheId());
+    }
+    List<String> tags = refs.referencesTo(id);
+    return new Image(id, tags, imageDb.parent(id).orElse(null), c.created(), imageDb.lastUpdated(id).orElse(null),
+        c.architecture(), c.os(), size(c), c.diffIds(), chain, driverData, c.raw());
+  }
+
+  // ---- tags -----------------------------------------------------------------------------------
+
+  /** Points {@code target} ({@code name[:tag]}) at the image {@code source} names. */
+  public void tag(String source, String target) throws IOException {
+    Reference ref = parseReference(target).withDefaultTag();
+    if (ref.digest() != null) {
+      throw new IllegalArgumentException("refusing to create a tag with a digest reference: " + target);
+    }
+    try (StoreLocks.Held store = locks.store()) {
+      ImageId id = resolve(source);
+      refs.put(ref, id);
+      imageDb.setLastUpdated(id, Instant.now());
+    }
+  }
+
+  private static Reference parseReference(String text) {
+    return Reference.parse(text);
+  }
+
+  // ---- mount ----------------------------------------------------------------------------------
+
+  /** Mounts the image's root filesystem read-only. Close the mount to give it back. */
+  public Mount mount(ImageId id) throws IOException {
+    ImageConfig c = config(id);
+    List<ChainId> chain = ChainId.chain(c.diffIds());
+    if (chain.isEmpty()) {
+      throw new LayerStoreException("image " + id + " has no layers; there is no filesystem to mount");
+    }
+    LayerRecord top = layerDb.require(chain.get(chain.size() - 1));
+    return driver.get(top.cacheId(), false);
+  }
+
+  /** Mounts the image named by {@code refOrId}. */
+  public Mount mount(String refOrId) throws IOException {
+    return mount(resolve(refOrId));
+  }
+
+  /** Whether the image's root filesystem is mounted now (by this process or another). */
+  public boolean isMounted(ImageId id) throws IOException {
+    ImageConfig c = config(id);
+    List<ChainId> chain = ChainId.chain(c.diffIds());
+    return !chain.isEmpty() && driver.isMounted(layerDb.require(chain.get(chain.size() - 1)).cacheId());
+  }
+
+  /** Drops every reference on the image's mount, whoever took it, and unmounts it. */
+  public void unmount(ImageId id) throws IOException {
+    ImageConfig c = config(id);
+    List<ChainId> chain = ChainId.chain(c.diffIds());
+    if (!chain.isEmpty()) {
+      driver.unmountAll(layerDb.require(chain.get(chain.size() - 1)).cacheId());
+    }
+  }
+
+  // ---- save -----------------------------------------------------------------------------------
+
+  /** Writes a {@code docker save} archive of the named images to {@code out} (replaced atomically). */
+  public void save(List<String> refsOrIds, Path out) throws IOException {
+    Path tmp = out.resolveSibling(".tmp-" + out.getFileName() + "-" + files.randomHex(6));
+    try (OutputStream os = Files.newOutputStream(tmp)) {
+      save(refsOrIds, os);
+    } catch (IOException | RuntimeException e) {
+      Files.deleteIfExists(tmp);
+      throw e;
+    }
+    Files.move(tmp, out, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /** Writes a {@code docker save} archive of the named images to a stream. */
+  public void save(List<String> refsOrIds, OutputStream out) throws IOException {
+    if (refsOrIds.isEmpty()) {
+      throw new IllegalArgumentException("nothing to save: name at least one image");
+    }
+    List<DockerArchiveWriter.Request> requests = new ArrayList<>();
+    for (String r : refsOrIds) {
+      ImageId id = resolve(r);
+      String tag = null;
+      if (!Digest.isValid(r) && !id.digest().hex().startsWith(r.startsWith("sha256:") ? r.substring(7) : r)) {
+        tag = Reference.parse(r).withDefaultTag().familiarString();
+      }
+      requests.add(new DockerArchiveWriter.Request(id, config(id), tag));
+    }
+    new DockerArchiveWriter(layerDb, driver).write(requests, out);
+  }
+
+  // ---- remove ---------------------------------------------------------------------------------
+
+  /** What {@link #remove} did, in {@code docker rmi}'s words. */
+  public record Removal(List<String> untagged, List<ImageId> deleted, List<ChainId> layersDeleted) {}
+
+  /**
+   * Removes a reference, or an image: {@code name:tag} untags, and deletes the image when no other
+   * tag points at it; an id deletes the image (with {@code force} even if tagged more than once).
+   * Layers no other image uses are deleted with it. An image that is the parent of another is
+   * kept unless forced; a mounted image cannot be removed.
+   */
+  public Removal remove(String refOrId, boolean force) throws IOException {
+    try (StoreLocks.Held store = locks.store()) {
+      ImageId id = resolve(refOrId);
+      List<String> untagged = new ArrayList<>();
+      List<String> tags = refs.referencesTo(id);
+      boolean byRef = false;
+      Reference ref = null;
+      try {
+        ref = Reference.parse(refOrId).withDefaultTag();
+        byRef = id.equals(refs.get(ref));
+      } catch (IllegalArgumentException e) {
+        // an id
+      }
+      if (byRef && tags.size() > 1) {
+        refs.remove(ref);
+        return new Removal(List.of(ref.familiarString()), List.of(), List.of());
+      }
+      if (!byRef && tags.size() > 1 && !force) {
+        throw new ConflictException("conflict: unable to delete " + id.shortId()
+            + " (must be forced) - image is referenced in multiple repositories");
+      }
+      for (ImageId other : imageDb.list()) {
+        if (!other.equals(id) && imageDb.parent(other).map(id::equals).orElse(false) && !force) {
+          throw new ConflictException("conflict: unable to delete " + id.shortId() + " - image has dependent child images");
+        }
+      }
+      if (isMounted(id)) {
+        throw new ConflictException("conflict: unable to delete " + id.shortId() + " - its filesystem is mounted");
+      }
+      untagged.addAll(refs.removeAll(id));
+      ImageConfig c = config(id);
+      imageDb.delete(id);
+      List<ChainId> deletedLayers = releaseLayers(ChainId.chain(c.diffIds()));
+      return new Removal(untagged, List.of(id), deletedLayers);
+    }
+  }
+
+  /**
+   * Deletes the layers of {@code chain} (top first) that no remaining image uses and that have no
+   * other children. Caller holds the store lock.
+   */
+  private List<ChainId> releaseLayers(List<ChainId> chain) throws IOException {
+    Set<ChainId> used = new HashSet<>();
+    for (ImageId other : imageDb.list()) {
+      try {
+        used.addAll(ChainId.chain(config(other).diffIds()));
+      } catch (IOException e) {
+        LOG.warn("image {} unreadable while releasing layers: {}", other, e.getMessage());
+      }
+    }
+    Map<ChainId, Integer> children = new HashMap<>();
+    for (LayerRecord r : layerDb.list()) {
+      if (r.parent() != null) {
+        children.merge(r.parent(), 1, Integer::sum);
+      }
+    }
+    List<ChainId> deleted = new ArrayList<>();
+    for (int i = chain.size() - 1; i >= 0; i--) {
+      ChainId c = chain.get(i);
+      if (used.contains(c) || children.getOrDefault(c, 0) > 0) {
+        break;
+      }
+      Optional<LayerRecord> rec = layerDb.get(c);
+      if (rec.isEmpty()) {
+        continue;
+      }
+      if (driver.isMounted(rec.get().cacheId())) {
+        LOG.info("layer {} is mounted; keeping it", c);
+        break;
+      }
+      try (StoreLocks.Held l = locks.lock("chain-" + c.digest().hex())) {
+        layerDb.remove(c);
+        driver.remove(rec.get().cacheId());
+      }
+      deleted.add(c);
+      if (rec.get().parent() != null) {
+        children.merge(rec.get().parent(), -1, Integer::sum);
+      }
+    }
+    return deleted;
+  }
+
+  @Override
+  public void close() throws IOException {
+    driver.close();
+  }
+}

@@ -1,0 +1,145 @@
+package io.layerstore;
+
+import java.util.regex.Pattern;
+
+/**
+ * An image reference such as {@code fx:multi}, {@code ubuntu}, {@code localhost:5000/a/b:1} or
+ * {@code busybox@sha256:...}, normalized the way Docker normalizes it ({@code ubuntu} is {@code
+ * docker.io/library/ubuntu:latest}) and shown in Docker's familiar form.
+ *
+ * @param domain registry host (and port); {@code docker.io} when none is written
+ * @param path repository path, {@code library/ubuntu} for official images
+ * @param tag tag, or {@code null} when the reference is by digest only
+ * @param digest manifest digest, or {@code null}
+ */
+public record Reference(String domain, String path, String tag, Digest digest) {
+
+  public static final String DEFAULT_DOMAIN = "docker.io";
+  public static final String DEFAULT_TAG = "latest";
+
+  private static final String ALNUM = "[a-z0-9]+";
+  private static final String SEPARATOR = "(?:[._]|__|[-]*)";
+  private static final String COMPONENT = ALNUM + "(?:" + SEPARATOR + ALNUM + ")*";
+  private static final Pattern PATH =
+      Pattern.compile(COMPONENT + "(?:/" + COMPONENT + ")*");
+  private static final Pattern DOMAIN =
+      Pattern.compile(
+          "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
+              + "(?:\\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*"
+              + "(?::[0-9]+)?|\\[[a-fA-F0-9:]+\\](?::[0-9]+)?");
+  private static final Pattern TAG = Pattern.compile("[\\w][\\w.-]{0,127}");
+  private static final Pattern HEX64 = Pattern.compile("[a-f0-9]{64}");
+  private static final int NAME_MAX = 255;
+
+  public Reference {
+    if (domain == null || path == null) {
+      throw new IllegalArgumentException("reference needs a domain and a path");
+    }
+  }
+
+  /**
+   * Parses and normalizes a reference. A missing tag is <b>not</b> filled in; use {@link
+   * #withDefaultTag()} where Docker would add {@code latest}.
+   *
+   * @throws IllegalArgumentException naming the text and what is wrong with it
+   */
+  public static Reference parse(String text) {
+    if (text == null || text.isEmpty()) {
+      throw new IllegalArgumentException("invalid reference format: empty");
+    }
+    if (HEX64.matcher(text).matches()) {
+      throw new IllegalArgumentException(
+          "invalid reference format: \"" + text + "\": cannot specify 64-byte hexadecimal strings");
+    }
+    String rest = text;
+    Digest digest = null;
+    int at = rest.indexOf('@');
+    if (at >= 0) {
+      try {
+        digest = Digest.parse(rest.substring(at + 1));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("invalid reference format: \"" + text + "\": bad digest", e);
+      }
+      rest = rest.substring(0, at);
+    }
+    String tag = null;
+    int colon = rest.lastIndexOf(':');
+    if (colon > rest.lastIndexOf('/')) {
+      tag = rest.substring(colon + 1);
+      rest = rest.substring(0, colon);
+      if (!TAG.matcher(tag).matches()) {
+        throw new IllegalArgumentException("invalid reference format: \"" + text + "\": bad tag \"" + tag + "\"");
+      }
+    }
+    String domain;
+    String path;
+    int slash = rest.indexOf('/');
+    String first = slash < 0 ? rest : rest.substring(0, slash);
+    if (slash < 0 || (!first.contains(".") && !first.contains(":") && !first.equals("localhost")
+        && first.equals(first.toLowerCase(java.util.Locale.ROOT)))) {
+      domain = DEFAULT_DOMAIN;
+      path = rest;
+    } else {
+      domain = first;
+      path = rest.substring(slash + 1);
+    }
+    if (domain.equals("index.docker.io")) {
+      domain = DEFAULT_DOMAIN;
+    }
+    if (!DOMAIN.matcher(domain).matches()) {
+      throw new IllegalArgumentException("invalid reference format: \"" + text + "\": bad registry \"" + domain + "\"");
+    }
+    if (!path.equals(path.toLowerCase(java.util.Locale.ROOT))) {
+      throw new IllegalArgumentException(
+          "invalid reference format: \"" + text + "\": repository name must be lowercase");
+    }
+    if (!PATH.matcher(path).matches()) {
+      throw new IllegalArgumentException("invalid reference format: \"" + text + "\"");
+    }
+    if (domain.equals(DEFAULT_DOMAIN) && path.indexOf('/') < 0) {
+      path = "library/" + path;
+    }
+    if (domain.length() + 1 + path.length() > NAME_MAX) {
+      throw new IllegalArgumentException("invalid reference format: \"" + text + "\": repository name too long");
+    }
+    return new Reference(domain, path, tag, digest);
+  }
+
+  /** This reference with tag {@code latest} if it has neither tag nor digest. */
+  public Reference withDefaultTag() {
+    return tag == null && digest == null ? new Reference(domain, path, DEFAULT_TAG, null) : this;
+  }
+
+  /** The repository in Docker's short form: {@code ubuntu}, {@code foo/bar}, {@code localhost:5000/x}. */
+  public String familiarName() {
+    if (domain.equals(DEFAULT_DOMAIN)) {
+      if (path.startsWith("library/") && path.indexOf('/', 8) < 0) {
+        return path.substring(8);
+      }
+      return path;
+    }
+    return domain + "/" + path;
+  }
+
+  /** The fully qualified repository name: {@code docker.io/library/ubuntu}. */
+  public String fullName() {
+    return domain + "/" + path;
+  }
+
+  /** {@code name:tag} or {@code name@digest} in familiar form (a reference carries one of them). */
+  public String familiarString() {
+    StringBuilder sb = new StringBuilder(familiarName());
+    if (tag != null) {
+      sb.append(':').append(tag);
+    }
+    if (digest != null) {
+      sb.append('@').append(digest);
+    }
+    return sb.toString();
+  }
+
+  @Override
+  public String toString() {
+    return familiarString();
+  }
+}

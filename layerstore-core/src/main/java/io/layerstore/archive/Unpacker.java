@@ -1,0 +1,388 @@
+package io.layerstore.archive;
+
+import io.layerstore.InvalidArchiveException;
+import io.layerstore.UnsafePathException;
+import io.layerstore.platform.NodeKind;
+import io.layerstore.platform.NodeStat;
+import io.layerstore.platform.Tree;
+import io.layerstore.spi.WhiteoutFormat;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Applies one layer's tar members to a layer directory, the way Docker's native apply does
+ * (spec 4.1), and refuses anything that could touch what lies outside that directory.
+ *
+ * <h2>Why an entry is refused</h2>
+ *
+ * <ul>
+ *   <li>its name is absolute, empty, holds NUL, or has a {@code ..} component — even one that
+ *       would stay inside ({@code a/../b}): no legitimate layer needs it and rejecting is simpler
+ *       to trust than resolving;
+ *   <li>a directory on its path is a symlink or a non-directory in this layer (an escape through a
+ *       symlink planted by an earlier entry);
+ *   <li>it names a path this layer already has (a duplicate: the second would replace the first,
+ *       which is how "directory, then symlink, then write under it" attacks work) — the root entry
+ *       {@code ./} and directories created implicitly as parents are not duplicates;
+ *   <li>a hardlink whose target is absolute, has {@code ..}, is missing from this layer, or is a
+ *       directory or symlink;
+ *   <li>a whiteout of {@code .}, {@code ..}, the layer root, or of a name this layer holds, and an
+ *       opaque marker at the layer root;
+ *   <li>a device node the {@link DevicePolicy} does not allow.
+ * </ul>
+ *
+ * <p>The root entry ({@code ./}) is skipped: its mode and times are not applied and the layer root
+ * stays 0755, as Docker does. Extended attributes other than {@code user.*}, {@code
+ * security.capability} and POSIX ACLs are not applied (they stay in the tar-split record, so a
+ * save still gives the original bytes); in particular {@code trusted.overlay.*} in a tar never
+ * becomes overlay metadata. Directory times are applied at {@link #finish()}, after their
+ * children.
+ *
+ * <p>Nothing is cleaned up on failure: the caller discards the whole layer directory.
+ */
+public final class Unpacker {
+  private static final Logger LOG = LoggerFactory.getLogger(Unpacker.class);
+  private static final int COPY_BUFFER = 128 * 1024;
+
+  private final Tree tree;
+  private final Path root;
+  private final WhiteoutFormat format;
+  private final String source;
+  private final UnpackOptions options;
+
+  /** Paths of this layer (cleaned, relative) and whether each is a directory. */
+  private final Map<String, Boolean> present = new HashMap<>();
+  /** Directories made only because a member needed a parent; an explicit entry may follow. */
+  private final Set<String> implicitDirs = new HashSet<>();
+  /** Names whited out by this layer. */
+  private final Set<String> whitedOut = new HashSet<>();
+  private final List<Object[]> dirTimes = new ArrayList<>();
+  private final byte[] buffer = new byte[COPY_BUFFER];
+  private long entries;
+  private long size;
+
+  public Unpacker(Tree tree, WhiteoutFormat format, String source, UnpackOptions options) {
+    this.tree = tree;
+    this.root = tree.root();
+    this.format = format;
+    this.source = source;
+    this.options = options;
+  }
+
+  /** Applies one member; {@code data} is its content (regular files only). */
+  public void apply(TarHeader h, InputStream data) throws IOException {
+    if (++entries > options.maxEntries()) {
+      throw new InvalidArchiveException(source, h.name(), "more than " + options.maxEntries() + " entries in one layer");
+    }
+    if (h.typeflag() == TarHeader.PAX_GLOBAL) {
+      LOG.debug("{}: ignoring a PAX global header", source);
+      return; // Docker ignores them too
+    }
+    String rel = clean(h.name(), h.name());
+    if (rel.isEmpty()) {
+      return; // the root entry: Docker leaves the diff root alone
+    }
+    if (rel.startsWith(WhiteoutFormat.WH_META_PREFIX) && !rel.equals(WhiteoutFormat.OPAQUE_MARKER)) {
+      // aufs bookkeeping at the layer root (.wh..wh.plnk/..., .wh..wh.aufs): never content.
+      LOG.debug("{}: skipping aufs meta entry {}", source, rel);
+      return;
+    }
+    int slash = rel.lastIndexOf('/');
+    String parentRel = slash < 0 ? "" : rel.substring(0, slash);
+    String base = rel.substring(slash + 1);
+
+    if (base.startsWith(WhiteoutFormat.WH_PREFIX)) {
+      applyWhiteoutEntry(h, rel, parentRel, base);
+      return;
+    }
+    Path parent = ensureParents(h.name(), parentRel);
+    Path target = parent.resolve(base);
+    Boolean existing = present.get(rel);
+    if (existing != null) {
+      boolean merge = existing && h.isDirectory() && implicitDirs.remove(rel);
+      if (!merge) {
+        throw new InvalidArchiveException(source, h.name(), "duplicate entry: the layer already has " + rel);
+      }
+    }
+    if (whitedOut.contains(rel)) {
+      throw new InvalidArchiveException(source, h.name(), "entry for a name this layer also whites out");
+    }
+    switch (h.typeflag()) {
+      case TarHeader.DIRECTORY:
+        if (existing == null) {
+          Files.createDirectory(target);
+        }
+        present.put(rel, Boolean.TRUE);
+        applyMetadata(h, target, true);
+        dirTimes.add(new Object[] {target, h.mtime()});
+        break;
+      case TarHeader.REGULAR:
+      case TarHeader.REGULAR_OLD:
+      case TarHeader.CONTIGUOUS:
+        writeFile(h, target, data);
+        present.put(rel, Boolean.FALSE);
+        applyMetadata(h, target, false);
+        break;
+      case TarHeader.SYMLINK:
+        if (h.linkName().isEmpty()) {
+          throw new InvalidArchiveException(source, h.name(), "symlink without a target");
+        }
+        if (h.linkName().indexOf('\0') >= 0) {
+          throw new InvalidArchiveException(source, h.name(), "symlink target holds a NUL byte");
+        }
+        Files.createSymbolicLink(target, root.getFileSystem().getPath(h.linkName()));
+        present.put(rel, Boolean.FALSE);
+        size += h.linkName().getBytes(StandardCharsets.UTF_8).length;
+        tree.setOwner(target, h.uid(), h.gid());
+        applyXattrs(h, target);
+        tree.setMtime(target, FileTime.from(h.mtime()));
+        break;
+      case TarHeader.HARDLINK:
+        Path linkTarget = hardlinkTarget(h);
+        Files.createLink(target, linkTarget);
+        present.put(rel, Boolean.FALSE);
+        break;
+      case TarHeader.CHAR_DEVICE:
+      case TarHeader.BLOCK_DEVICE:
+        boolean block = h.typeflag() == TarHeader.BLOCK_DEVICE;
+        if (!options.devicePolicy().allows(block, h.devMajor(), h.devMinor())) {
+          throw new InvalidArchiveException(source, h.name(), (block ? "block" : "char") + " device "
+              + h.devMajor() + ":" + h.devMinor() + " refused by device policy " + options.devicePolicy());
+        }
+        tree.makeNode(target, block ? NodeKind.BLOCK_DEVICE : NodeKind.CHAR_DEVICE,
+            h.permissions() & 0777, h.devMajor(), h.devMinor());
+        present.put(rel, Boolean.FALSE);
+        applyMetadata(h, target, false);
+        break;
+      case TarHeader.FIFO:
+        tree.makeNode(target, NodeKind.FIFO, h.permissions() & 0777, 0, 0);
+        present.put(rel, Boolean.FALSE);
+        applyMetadata(h, target, false);
+        break;
+      default:
+        throw new InvalidArchiveException(source, h.name(),
+            "unsupported tar entry type '" + (char) (h.typeflag() & 0xff) + "'");
+    }
+  }
+
+  private void applyWhiteoutEntry(TarHeader h, String rel, String parentRel, String base)
+      throws IOException {
+    if (base.startsWith(WhiteoutFormat.WH_META_PREFIX)) {
+      if (base.equals(WhiteoutFormat.OPAQUE_MARKER)) {
+        if (parentRel.isEmpty()) {
+          throw new UnsafePathException(source, h.name(), "opaque marker at the layer root would hide the whole image");
+        }
+        Path dir = ensureParents(h.name(), parentRel);
+        format.applyOpaque(tree, dir, h);
+        return;
+      }
+      // aufs bookkeeping (.wh..wh.plnk, .wh..wh.aufs, .wh..wh.orph): never layer content.
+      LOG.debug("{}: skipping aufs meta entry {}", source, rel);
+      return;
+    }
+    String name = base.substring(WhiteoutFormat.WH_PREFIX.length());
+    if (name.isEmpty() || name.equals(".") || name.equals("..")) {
+      throw new UnsafePathException(source, h.name(), "whiteout of \"" + name + "\" would delete the layer root or its parent");
+    }
+    String hidden = parentRel.isEmpty() ? name : parentRel + "/" + name;
+    if (present.containsKey(hidden)) {
+      throw new InvalidArchiveException(source, h.name(), "whiteout for " + hidden + ", which this layer itself holds");
+    }
+    if (!whitedOut.add(hidden)) {
+      throw new InvalidArchiveException(source, h.name(), "duplicate whiteout of " + hidden);
+    }
+    Path dir = ensureParents(h.name(), parentRel);
+    try {
+      format.applyWhiteout(tree, dir, name, h);
+    } catch (FileAlreadyExistsException e) {
+      throw new InvalidArchiveException(source, h.name(), "whiteout for an entry this layer already holds", e);
+    }
+  }
+
+  /**
+   * Cleans a member name to a relative path without {@code .} components; refuses absolute
+   * names, {@code ..}, NUL and over-long names.
+   */
+  private String clean(String name, String entry) throws IOException {
+    if (name.isEmpty()) {
+      throw new InvalidArchiveException(source, entry, "empty entry name");
+    }
+    if (name.indexOf('\0') >= 0) {
+      throw new InvalidArchiveException(source, entry, "entry name holds a NUL byte");
+    }
+    if (name.getBytes(StandardCharsets.UTF_8).length > options.maxNameLength()) {
+      throw new InvalidArchiveException(source, entry, "entry name longer than " + options.maxNameLength() + " bytes");
+    }
+    if (name.startsWith("/")) {
+      throw new UnsafePathException(source, entry, "absolute name");
+    }
+    StringBuilder sb = new StringBuilder(name.length());
+    int i = 0;
+    int n = name.length();
+    while (i < n) {
+      int j = name.indexOf('/', i);
+      if (j < 0) {
+        j = n;
+      }
+      String part = name.substring(i, j);
+      i = j + 1;
+      if (part.isEmpty() || part.equals(".")) {
+        continue;
+      }
+      if (part.equals("..")) {
+        throw new UnsafePathException(source, entry, "\"..\" in the name");
+      }
+      if (sb.length() > 0) {
+        sb.append('/');
+      }
+      sb.append(part);
+    }
+    return sb.toString();
+  }
+
+  /**
+   * Returns the directory {@code parentRel} inside the layer, creating missing directories (0755,
+   * root-owned, as Docker does) and refusing a symlink or non-directory on the way.
+   */
+  private Path ensureParents(String entry, String parentRel) throws IOException {
+    if (parentRel.isEmpty()) {
+      return root;
+    }
+    if (whitedOut.contains(parentRel)) {
+      throw new InvalidArchiveException(source, entry, "entry below " + parentRel + ", which this layer whites out");
+    }
+    Boolean known = present.get(parentRel);
+    if (known != null) {
+      if (!known) {
+        NodeStat st = tree.statIfExists(root.resolve(parentRel));
+        if (st != null && st.isSymlink()) {
+          throw new UnsafePathException(source, entry, "path goes through the symlink " + parentRel);
+        }
+        throw new UnsafePathException(source, entry, parentRel + " is not a directory in this layer");
+      }
+      return root.resolve(parentRel);
+    }
+    int slash = parentRel.lastIndexOf('/');
+    Path up = ensureParents(entry, slash < 0 ? "" : parentRel.substring(0, slash));
+    Path dir = up.resolve(parentRel.substring(slash + 1));
+    NodeStat st = tree.statIfExists(dir);
+    if (st == null) {
+      Files.createDirectory(dir);
+      tree.setMode(dir, 0755);
+      implicitDirs.add(parentRel);
+    } else if (st.isSymlink()) {
+      throw new UnsafePathException(source, entry, "path goes through the symlink " + parentRel);
+    } else if (!st.isDirectory()) {
+      throw new UnsafePathException(source, entry, parentRel + " is not a directory");
+    }
+    present.put(parentRel, Boolean.TRUE);
+    return dir;
+  }
+
+  private Path hardlinkTarget(TarHeader h) throws IOException {
+    String link = h.linkName();
+    if (link.isEmpty()) {
+      throw new InvalidArchiveException(source, h.name(), "hardlink without a target");
+    }
+    if (link.startsWith("/")) {
+      throw new UnsafePathException(source, h.name(), "hardlink to the absolute path " + link);
+    }
+    String rel = clean(link, h.name());
+    if (rel.isEmpty()) {
+      throw new UnsafePathException(source, h.name(), "hardlink to the layer root");
+    }
+    Boolean isDir = present.get(rel);
+    if (isDir == null) {
+      throw new InvalidArchiveException(source, h.name(), "hardlink to " + link + ", which is not in this layer");
+    }
+    if (isDir) {
+      throw new InvalidArchiveException(source, h.name(), "hardlink to the directory " + link);
+    }
+    Path target = root.resolve(rel);
+    NodeStat st = tree.stat(target);
+    if (st.isSymlink()) {
+      throw new UnsafePathException(source, h.name(), "hardlink to the symlink " + link);
+    }
+    return target;
+  }
+
+  private void writeFile(TarHeader h, Path target, InputStream data) throws IOException {
+    long expected = h.size();
+    long written = 0;
+    try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      if (data != null) {
+        int r;
+        while ((r = data.read(buffer)) > 0) {
+          out.write(buffer, 0, r);
+          written += r;
+        }
+      }
+    }
+    if (written != expected) {
+      throw new InvalidArchiveException(source, h.name(), "content is " + written + " bytes, header says " + expected);
+    }
+    size += written;
+  }
+
+  private void applyMetadata(TarHeader h, Path target, boolean directory) throws IOException {
+    // Owner before mode: chown clears setuid/setgid.
+    tree.setOwner(target, h.uid(), h.gid());
+    tree.setMode(target, h.permissions());
+    applyXattrs(h, target);
+    if (!directory) {
+      tree.setMtime(target, FileTime.from(h.mtime()));
+    }
+  }
+
+  private void applyXattrs(TarHeader h, Path target) throws IOException {
+    for (Map.Entry<String, byte[]> x : h.xattrs().entrySet()) {
+      String name = x.getKey();
+      if (isApplicableXattr(name)) {
+        tree.setXattr(target, name, x.getValue());
+      } else {
+        LOG.debug("{}: not applying xattr {} of {}", source, name, h.name());
+      }
+    }
+  }
+
+  /** The xattrs a layer may set: user data, file capabilities and ACLs; never trusted.* */
+  static boolean isApplicableXattr(String name) {
+    return name.startsWith("user.")
+        || name.equals("security.capability")
+        || name.equals("system.posix_acl_access")
+        || name.equals("system.posix_acl_default");
+  }
+
+  /**
+   * Applies deferred directory times and returns the layer's size as Docker's {@code size} file
+   * counts it (regular file bytes once per inode, symlink target lengths).
+   */
+  public long finish() throws IOException {
+    for (Object[] d : dirTimes) {
+      tree.setMtime((Path) d[0], FileTime.from((java.time.Instant) d[1]));
+    }
+    dirTimes.clear();
+    tree.flush();
+    return size;
+  }
+
+  /** Number of members applied so far. */
+  public long entries() {
+    return entries;
+  }
+}

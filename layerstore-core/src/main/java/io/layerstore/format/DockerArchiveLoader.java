@@ -1,0 +1,488 @@
+package io.layerstore.format;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.layerstore.ChainId;
+import io.layerstore.DiffId;
+import io.layerstore.DigestMismatchException;
+import io.layerstore.ImageId;
+import io.layerstore.InvalidArchiveException;
+import io.layerstore.Reference;
+import io.layerstore.store.LayerRecord;
+import io.layerstore.store.LayerStaging;
+import io.layerstore.store.StoreLocks;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Loads a {@code docker save} archive (spec 8.2): {@code manifest.json} with one item per image,
+ * or, without it, the legacy {@code repositories} file with v1 layer directories.
+ *
+ * <p>All or nothing: every manifest item, config and tag is validated, every missing layer is
+ * staged (one pass each: decompress, hash, tar-split, extract) and checked against the config's
+ * diff_ids, and only then, under the store lock, are layers, images and tags published. Any error
+ * discards what was staged and leaves the store as it was.
+ */
+public final class DockerArchiveLoader {
+
+  static final String MANIFEST = "manifest.json";
+  static final String LEGACY_REPOSITORIES = "repositories";
+  static final int MAX_JSON = 16 * 1024 * 1024;
+  /** Most images one archive may hold. */
+  static final int MAX_IMAGES = 10_000;
+
+  /** What the publish step needs from the store. */
+  public interface Target {
+    Optional<LayerRecord> layer(ChainId chainId) throws IOException;
+
+    LayerStaging staging();
+
+    StoreLocks locks();
+
+    /** Under the store lock: stores the config and returns its id. */
+    ImageId putImage(byte[] config) throws IOException;
+
+    /** Under the store lock: points {@code ref} at {@code id} (force). */
+    void tag(Reference ref, ImageId id) throws IOException;
+
+    /** Under the store lock: records {@code parent} as {@code id}'s parent. */
+    void setParent(ImageId id, ImageId parent) throws IOException;
+  }
+
+  /** One image read from the archive. */
+  public record Loaded(ImageId id, List<String> tags) {}
+
+  private record Item(String configName, ImageConfig config, List<String> layers, List<Reference> tags, ImageId parent) {}
+
+  private final ObjectMapper json;
+  private final Target target;
+
+  public DockerArchiveLoader(ObjectMapper json, Target target) {
+    this.json = json;
+    this.target = target;
+  }
+
+  public List<Loaded> load(Path archive) throws IOException {
+    try (ArchiveIndex index = ArchiveIndex.open(archive)) {
+      List<Item> items = index.contains(MANIFEST) ? readManifest(index) : readLegacy(index);
+      return loadItems(index, items);
+    }
+  }
+
+  // ---- manifest ---------------------------------------------------------------------------------
+
+  private List<Item> readManifest(ArchiveIndex index) throws IOException {
+    String src = index.source();
+    JsonNode root = parseJson(index.readSmall(MANIFEST, MAX_JSON), src, MANIFEST);
+    if (root == null || root.isNull()) {
+      throw new InvalidArchiveException(src, MANIFEST, "invalid manifest, manifest cannot be null (but can be [])");
+    }
+    if (!root.isArray()) {
+      throw new InvalidArchiveException(src, MANIFEST, "manifest is not a JSON array");
+    }
+    if (root.size() > MAX_IMAGES) {
+      throw new InvalidArchiveException(src, MANIFEST, "manifest lists " + root.size() + " images, more than " + MAX_IMAGES);
+    }
+    List<Item> items = new ArrayList<>();
+    Map<String, ImageConfig> configs = new HashMap<>();
+    for (JsonNode m : root) {
+      if (!m.isObject()) {
+        throw new InvalidArchiveException(src, MANIFEST, "manifest item is not an object");
+      }
+      String configName = text(m, "Config", src);
+      if (configName == null || configName.isEmpty()) {
+        throw new InvalidArchiveException(src, MANIFEST, "manifest item without Config");
+      }
+      ImageConfig config = configs.get(configName);
+      if (config == null) {
+        config = ImageConfig.parse(index.readSmall(configName, ImageConfig.MAX_BYTES), src + ": " + configName, json);
+        configs.put(configName, config);
+      }
+      checkOs(config, src, configName);
+      List<String> layers = new ArrayList<>();
+      JsonNode ls = m.get("Layers");
+      if (ls != null && !ls.isNull()) {
+        if (!ls.isArray()) {
+          throw new InvalidArchiveException(src, MANIFEST, "Layers of " + configName + " is not an array");
+        }
+        for (JsonNode l : ls) {
+          if (!l.isTextual()) {
+            throw new InvalidArchiveException(src, MANIFEST, "layer path is not a string: " + l);
+          }
+          index.require(l.asText()); // exists, inside the archive, a regular file
+          layers.add(l.asText());
+        }
+      }
+      if (layers.size() != config.diffIds().size()) {
+        throw new InvalidArchiveException(src, MANIFEST, "invalid manifest, layers length mismatch: expected "
+            + layers.size() + ", got " + config.diffIds().size());
+      }
+      List<Reference> tags = new ArrayList<>();
+      JsonNode rt = m.get("RepoTags");
+      if (rt != null && !rt.isNull()) {
+        if (!rt.isArray()) {
+          throw new InvalidArchiveException(src, MANIFEST, "RepoTags is not an array");
+        }
+        for (JsonNode t : rt) {
+          tags.add(parseTag(t.asText(), src));
+        }
+      }
+      ImageId parent = null;
+      String p = text(m, "Parent", src);
+      if (p != null && !p.isEmpty()) {
+        try {
+          parent = ImageId.parse(p);
+        } catch (IllegalArgumentException e) {
+          throw new InvalidArchiveException(src, MANIFEST, "invalid Parent \"" + p + "\"");
+        }
+      }
+      items.add(new Item(configName, config, layers, tags, parent));
+    }
+    return items;
+  }
+
+  private static Reference parseTag(String text, String src) throws InvalidArchiveException {
+    Reference ref;
+    try {
+      ref = Reference.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidArchiveException(src, MANIFEST, "invalid RepoTag: " + e.getMessage());
+    }
+    if (ref.tag() == null || ref.digest() != null) {
+      throw new InvalidArchiveException(src, MANIFEST, "invalid tag \"" + text + "\"");
+    }
+    return ref;
+  }
+
+  private static void checkOs(ImageConfig config, String src, String name) throws InvalidArchiveException {
+    String os = config.os();
+    if (os != null && !os.isEmpty() && !os.equals("linux")) {
+      throw new InvalidArchiveException(src, name, "cannot load " + os + " image on linux");
+    }
+  }
+
+  private JsonNode parseJson(byte[] data, String src, String name) throws InvalidArchiveException {
+    try {
+      return json.readTree(data);
+    } catch (IOException e) {
+      String msg = e.getMessage() == null ? "" : e.getMessage().split("\n", 2)[0];
+      throw new InvalidArchiveException(src, name, "not valid JSON: " + msg, e);
+    }
+  }
+
+  private static String text(JsonNode m, String field, String src) throws InvalidArchiveException {
+    JsonNode v = m.get(field);
+    if (v == null || v.isNull()) {
+      return null;
+    }
+    if (!v.isTextual()) {
+      throw new InvalidArchiveException(src, MANIFEST, field + " is not a string");
+    }
+    return v.asText();
+  }
+
+  // ---- legacy (no manifest.json) ------------------------------------------------------------
+
+  /**
+   * Docker's legacy loader: every v1 directory is an image whose config is made from its {@code
+   * json} (minus id/parent/Size/...) plus rootfs and history built along the parent chain;
+   * images are tagged from the {@code repositories} file.
+   */
+  private List<Item> readLegacy(ArchiveIndex index) throws IOException {
+    String src = index.source();
+    Map<String, String> parentOf = new LinkedHashMap<>();
+    Map<String, ObjectNode> v1 = new LinkedHashMap<>();
+    for (ArchiveIndex.Member m : index.members()) {
+      String name = m.name();
+      if (name.endsWith("/json") && name.indexOf('/') == name.length() - 5) {
+        String id = name.substring(0, name.length() - 5);
+        JsonNode node = parseJson(index.readSmall(name, MAX_JSON), src, name);
+        if (!node.isObject()) {
+          throw new InvalidArchiveException(src, name, "not a JSON object");
+        }
+        v1.put(id, (ObjectNode) node);
+        JsonNode p = LegacyV1.get(node, "parent");
+        parentOf.put(id, p == null || p.isNull() ? "" : p.asText());
+      }
+    }
+    if (v1.isEmpty()) {
+      throw new InvalidArchiveException(src, null, "neither manifest.json nor legacy image directories found: not a docker save archive");
+    }
+    Map<String, Item> made = new LinkedHashMap<>();
+    for (String id : v1.keySet()) {
+      legacyItem(index, id, v1, parentOf, made, new ArrayList<>());
+    }
+    Map<String, List<Reference>> tags = new HashMap<>();
+    if (index.contains(LEGACY_REPOSITORIES)) {
+      JsonNode repos = parseJson(index.readSmall(LEGACY_REPOSITORIES, MAX_JSON), src, LEGACY_REPOSITORIES);
+      if (!repos.isObject()) {
+        throw new InvalidArchiveException(src, LEGACY_REPOSITORIES, "not a JSON object");
+      }
+      Iterator<Map.Entry<String, JsonNode>> it = repos.fields();
+      while (it.hasNext()) {
+        Map.Entry<String, JsonNode> repo = it.next();
+        Iterator<Map.Entry<String, JsonNode>> tt = repo.getValue().fields();
+        while (tt.hasNext()) {
+          Map.Entry<String, JsonNode> t = tt.next();
+          String v1id = t.getValue().asText();
+          if (!made.containsKey(v1id)) {
+            throw new InvalidArchiveException(src, LEGACY_REPOSITORIES, "invalid target ID: " + v1id);
+          }
+          tags.computeIfAbsent(v1id, k -> new ArrayList<>()).add(parseTag(repo.getKey() + ":" + t.getKey(), src));
+        }
+      }
+    }
+    List<Item> out = new ArrayList<>();
+    for (Map.Entry<String, Item> e : made.entrySet()) {
+      Item i = e.getValue();
+      out.add(new Item(i.configName(), i.config(), i.layers(), tags.getOrDefault(e.getKey(), List.of()), i.parent()));
+    }
+    return out;
+  }
+
+  private Item legacyItem(ArchiveIndex index, String id, Map<String, ObjectNode> v1, Map<String, String> parentOf,
+      Map<String, Item> made, List<String> visiting) throws IOException {
+    Item done = made.get(id);
+    if (done != null) {
+      return done;
+    }
+    String src = index.source();
+    if (visiting.contains(id) || visiting.size() > ImageConfig.MAX_LAYERS) {
+      throw new InvalidArchiveException(src, id + "/json", "parent chain loops or is deeper than " + ImageConfig.MAX_LAYERS);
+    }
+    ObjectNode node = v1.get(id);
+    if (node == null) {
+      throw new InvalidArchiveException(src, id + "/json", "missing legacy image");
+    }
+    JsonNode os = LegacyV1.get(node, "os");
+    if (os != null && !os.asText().isEmpty() && !os.asText().equals("linux")) {
+      throw new InvalidArchiveException(src, id + "/json", "cannot load " + os.asText() + " image on linux");
+    }
+    visiting.add(id);
+    String parentV1 = parentOf.get(id);
+    List<String> layers = new ArrayList<>();
+    List<String> diffHints = new ArrayList<>();
+    ArrayNode history = json.createArrayNode();
+    ImageId parentImage = null;
+    if (!parentV1.isEmpty()) {
+      Item parent = legacyItem(index, parentV1, v1, parentOf, made, visiting);
+      layers.addAll(parent.layers());
+      for (DiffId d : parent.config().diffIds()) {
+        diffHints.add(d.toString());
+      }
+      for (JsonNode h : parent.config().json().withArray("history")) {
+        history.add(h);
+      }
+      parentImage = parent.config().id();
+    }
+    String layerName = id + "/layer.tar";
+    index.require(layerName);
+    layers.add(layerName);
+    // The layer's diffID is known only after reading it; the config is finished in loadItems.
+    ObjectNode h = json.createObjectNode();
+    h.put("created", LegacyV1.goTime(textOrNull(LegacyV1.get(node, "created"))));
+    putIfNotEmpty(h, "author", LegacyV1.get(node, "author"));
+    JsonNode cmd = LegacyV1.get(LegacyV1.get(node, "container_config"), "Cmd");
+    if (cmd != null && cmd.isArray() && cmd.size() > 0) {
+      List<String> parts = new ArrayList<>();
+      cmd.forEach(c -> parts.add(c.asText()));
+      h.put("created_by", String.join(" ", parts));
+    }
+    putIfNotEmpty(h, "comment", LegacyV1.get(node, "comment"));
+    history.add(h);
+    ObjectNode c = node.deepCopy();
+    for (String k : new String[] {"id", "parent", "Size", "parent_id", "layer_id", "throwaway"}) {
+      c.remove(k);
+    }
+    ObjectNode rootfs = c.putObject("rootfs");
+    rootfs.put("type", "layers");
+    ArrayNode ids = rootfs.putArray("diff_ids");
+    diffHints.forEach(ids::add);
+    ids.add(PENDING);
+    c.set("history", history);
+    ImageConfig pending = ImageConfig.parse(placeholder(c), src + ": " + id + "/json", json);
+    Item item = new Item(null, pending, layers, List.of(), parentImage);
+    made.put(id, item);
+    visiting.remove(id);
+    return item;
+  }
+
+  private static final String PENDING = "sha256:" + "0".repeat(64);
+
+  private static byte[] placeholder(ObjectNode c) {
+    return GoJson.writeSorted(c).getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static String textOrNull(JsonNode n) {
+    return n == null || n.isNull() ? null : n.asText();
+  }
+
+  private static void putIfNotEmpty(ObjectNode o, String k, JsonNode v) {
+    if (v != null && !v.isNull() && !v.asText().isEmpty()) {
+      o.put(k, v.asText());
+    }
+  }
+
+  // ---- staging and publishing -----------------------------------------------------------------
+
+  private List<Loaded> loadItems(ArchiveIndex index, List<Item> items) throws IOException {
+    LayerStaging staging = target.staging();
+    List<LayerStaging.Staged> staged = new ArrayList<>();
+    Map<ChainId, LayerStaging.Parent> known = new HashMap<>();
+    List<StoreLocks.Held> chainLocks = new ArrayList<>();
+    List<ImageConfig> finalConfigs = new ArrayList<>();
+    try {
+      for (Item item : items) {
+        ImageConfig config = item.config();
+        boolean legacy = item.configName() == null;
+        List<DiffId> diffIds = new ArrayList<>(config.diffIds());
+        LayerStaging.Parent parent = LayerStaging.Parent.NONE;
+        for (int i = 0; i < item.layers().size(); i++) {
+          boolean pendingLayer = legacy && i == item.layers().size() - 1;
+          DiffId expected = pendingLayer ? null : diffIds.get(i);
+          ChainId chain = expected == null ? null : ChainId.of(parent.chainId(), expected);
+          LayerStaging.Parent next = chain == null ? null : known.get(chain);
+          if (next == null && chain != null) {
+            StoreLocks.Held lock = target.locks().lock("chain-" + chain.digest().hex());
+            Optional<LayerRecord> existing = target.layer(chain);
+            if (existing.isPresent()) {
+              lock.close();
+              next = new LayerStaging.Parent(chain, existing.get().cacheId());
+            } else {
+              chainLocks.add(lock);
+            }
+          }
+          if (next == null) {
+            String name = item.layers().get(i);
+            ArchiveIndex.Member m = index.require(name);
+            LayerStaging.Staged s;
+            try (InputStream in = index.open(m)) {
+              s = staging.stage(in, index.source() + ": " + name, parent, expected);
+            } catch (DigestMismatchException e) {
+              throw new DigestMismatchException(e.expected(), e.actual(),
+                  index.source() + ": invalid diffID for layer " + i + " (" + name + ")");
+            }
+            staged.add(s);
+            if (pendingLayer) {
+              diffIds.set(i, s.diffId());
+              ChainId c = s.chainId();
+              if (known.containsKey(c) || target.layer(c).isPresent()) {
+                // Same content as a layer we already have: keep that one.
+                staging.discard(s);
+                staged.remove(s);
+                next = known.containsKey(c) ? known.get(c)
+                    : new LayerStaging.Parent(c, target.layer(c).get().cacheId());
+              }
+            }
+            if (next == null) {
+              next = new LayerStaging.Parent(s.chainId(), s.cacheId());
+            }
+          }
+          known.put(next.chainId(), next);
+          parent = next;
+        }
+        if (legacy) {
+          config = finishLegacyConfig(config, diffIds, index.source());
+        }
+        finalConfigs.add(config);
+      }
+      List<Loaded> out = new ArrayList<>();
+      try (StoreLocks.Held store = target.locks().store()) {
+        staging.publish(staged);
+        staged.clear();
+        Map<ImageId, ImageId> parents = new LinkedHashMap<>();
+        for (int k = 0; k < items.size(); k++) {
+          ImageConfig config = finalConfigs.get(k);
+          ImageId id = target.putImage(config.raw());
+          List<String> tagNames = new ArrayList<>();
+          for (Reference ref : items.get(k).tags()) {
+            target.tag(ref, id);
+            tagNames.add(ref.familiarString());
+          }
+          if (items.get(k).parent() != null) {
+            parents.put(id, items.get(k).parent());
+          }
+          out.add(new Loaded(id, tagNames));
+        }
+        for (Map.Entry<ImageId, ImageId> p : parents.entrySet()) {
+          ImageId parentId = p.getValue();
+          boolean inArchive = out.stream().anyMatch(l -> l.id().equals(parentId) && !l.id().equals(p.getKey()));
+          if (inArchive && validParent(configOf(out, finalConfigs, p.getKey()), configOf(out, finalConfigs, parentId))) {
+            target.setParent(p.getKey(), parentId);
+          }
+        }
+      }
+      return out;
+    } catch (IOException | RuntimeException | Error e) {
+      staging.discardAll(staged, e);
+      throw e;
+    } finally {
+      for (StoreLocks.Held l : chainLocks) {
+        l.close();
+      }
+    }
+  }
+
+  private static ImageConfig configOf(List<Loaded> loaded, List<ImageConfig> configs, ImageId id) {
+    for (int i = 0; i < loaded.size(); i++) {
+      if (loaded.get(i).id().equals(id)) {
+        return configs.get(i);
+      }
+    }
+    return null;
+  }
+
+  /** Docker's rule: the parent's history is the child's minus its last entry (or both empty). */
+  private static boolean validParent(ImageConfig child, ImageConfig parent) {
+    if (child == null || parent == null) {
+      return false;
+    }
+    if (child.history().isEmpty() && parent.history().isEmpty()) {
+      return true;
+    }
+    if (child.history().size() - parent.history().size() != 1) {
+      return false;
+    }
+    for (int i = 0; i < parent.history().size(); i++) {
+      if (!parent.history().get(i).equals(child.history().get(i))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private ImageConfig finishLegacyConfig(ImageConfig pending, List<DiffId> diffIds, String src) throws IOException {
+    ObjectNode c = pending.json();
+    ArrayNode ids = c.with("rootfs").putArray("diff_ids");
+    diffIds.forEach(d -> ids.add(d.toString()));
+    // rootfs is marshalled from Docker's RootFS struct: type, then diff_ids.
+    ObjectNode rootfs = json.createObjectNode();
+    rootfs.put("type", "layers");
+    rootfs.set("diff_ids", ids);
+    c.set("rootfs", rootfs);
+    StringBuilder sb = new StringBuilder("{");
+    List<String> keys = new ArrayList<>();
+    c.fieldNames().forEachRemaining(keys::add);
+    keys.sort(GoJson::compareUtf8);
+    for (int i = 0; i < keys.size(); i++) {
+      if (i > 0) {
+        sb.append(',');
+      }
+      GoJson.appendQuoted(sb, keys.get(i));
+      sb.append(':').append(GoJson.write(c.get(keys.get(i))));
+    }
+    sb.append('}');
+    return ImageConfig.parse(sb.toString().getBytes(StandardCharsets.UTF_8), src, json);
+  }
+}

@@ -1,0 +1,203 @@
+package io.layerstore.store;
+
+import io.layerstore.ChainId;
+import io.layerstore.DiffId;
+import io.layerstore.DigestMismatchException;
+import io.layerstore.archive.Compression;
+import io.layerstore.archive.LayerReader;
+import io.layerstore.archive.TarHeader;
+import io.layerstore.archive.UnpackOptions;
+import io.layerstore.archive.Unpacker;
+import io.layerstore.spi.GraphDriver;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns layer tarballs into registered layers in two steps, so that nothing is visible until a
+ * whole image is known to be good:
+ *
+ * <ol>
+ *   <li>{@link #stage}: one streaming pass over the (compressed) tarball — decompress, hash, record
+ *       tar-split, extract into a new driver directory — into a write-set under {@code
+ *       layerdb/tmp}. Invisible to readers.
+ *   <li>{@link #publish}: under the store lock, rename the complete write-sets into {@code
+ *       layerdb/sha256/}, base first.
+ * </ol>
+ *
+ * {@link #discard} undoes a stage completely (driver directory and write-set).
+ */
+public final class LayerStaging {
+  private static final Logger LOG = LoggerFactory.getLogger(LayerStaging.class);
+
+  /** A layer extracted but not yet visible. */
+  public static final class Staged {
+    private final LayerDb.WriteSet set;
+    private final String cacheId;
+    private final ChainId parent;
+    private ChainId chainId;
+    private DiffId diffId;
+    private long size;
+    private boolean done;
+
+    Staged(LayerDb.WriteSet set, String cacheId, ChainId parent) {
+      this.set = set;
+      this.cacheId = cacheId;
+      this.parent = parent;
+    }
+
+    public ChainId chainId() {
+      return chainId;
+    }
+
+    public DiffId diffId() {
+      return diffId;
+    }
+
+    public String cacheId() {
+      return cacheId;
+    }
+
+    public long size() {
+      return size;
+    }
+  }
+
+  /** Where a new layer goes: on top of an existing (or staged) layer, or as a base. */
+  public record Parent(ChainId chainId, String cacheId) {
+    public static final Parent NONE = new Parent(null, null);
+  }
+
+  private final LayerDb layerDb;
+  private final GraphDriver driver;
+  private final AtomicFiles files;
+  private final UnpackOptions unpackOptions;
+  private final long maxLayerBytes;
+
+  public LayerStaging(LayerDb layerDb, GraphDriver driver, AtomicFiles files, UnpackOptions unpackOptions, long maxLayerBytes) {
+    this.layerDb = layerDb;
+    this.driver = driver;
+    this.files = files;
+    this.unpackOptions = unpackOptions;
+    this.maxLayerBytes = maxLayerBytes;
+  }
+
+  /** A new random driver id, Docker's way: 64 hex, not starting with 12 decimal digits. */
+  public String newCacheId() {
+    while (true) {
+      String id = files.randomHex(32);
+      if (!id.substring(0, 12).chars().allMatch(Character::isDigit)) {
+        return id;
+      }
+    }
+  }
+
+  /**
+   * Extracts one layer tarball (plain, gzip, zstd or bzip2, detected by its magic bytes) in one
+   * pass. If {@code expected} is given and the tar hashes to something else, the layer is discarded
+   * and a {@link DigestMismatchException} names both.
+   */
+  public Staged stage(InputStream tarball, String source, Parent parent, DiffId expected) throws IOException {
+    String cacheId = newCacheId();
+    LayerDb.WriteSet set = layerDb.newWriteSet();
+    Staged staged = new Staged(set, cacheId, parent.chainId());
+    try {
+      set.writeCacheId(cacheId);
+      driver.create(cacheId, parent.cacheId());
+      LayerReader.Result result;
+      long size;
+      try (InputStream plain = Compression.decompress(tarball, source);
+          OutputStream tarSplit = set.tarSplitOutput()) {
+        LayerReader reader = new LayerReader(plain, source, tarSplit, maxLayerBytes);
+        Unpacker unpacker = new Unpacker(driver.diff(cacheId), driver.whiteouts(), source, unpackOptions);
+        TarHeader h;
+        while ((h = reader.next()) != null) {
+          unpacker.apply(h, reader.content());
+        }
+        result = reader.finish();
+        size = unpacker.finish();
+      }
+      DiffId diffId = result.diffId();
+      if (expected != null && !expected.equals(diffId)) {
+        throw new DigestMismatchException(expected, diffId, source);
+      }
+      staged.diffId = diffId;
+      staged.chainId = ChainId.of(parent.chainId(), diffId);
+      staged.size = size;
+      set.writeDiffId(diffId);
+      set.writeSize(size);
+      set.writeParent(parent.chainId());
+      return staged;
+    } catch (IOException | RuntimeException | Error e) {
+      try {
+        discard(staged);
+      } catch (IOException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Makes staged layers visible, base first. The caller holds the store lock and the chain locks
+   * of these layers, so none of them can have appeared meanwhile.
+   */
+  public List<LayerRecord> publish(List<Staged> layers) throws IOException {
+    List<LayerRecord> out = new ArrayList<>();
+    for (Staged s : layers) {
+      try {
+        layerDb.commit(s.set, s.chainId);
+      } catch (FileAlreadyExistsException e) {
+        throw new IOException("layer " + s.chainId + " was registered by someone else during staging", e);
+      }
+      s.done = true;
+      out.add(new LayerRecord(s.chainId, s.diffId, s.parent, s.cacheId, s.size));
+    }
+    return out;
+  }
+
+  /** Removes everything a stage made; safe to call twice. */
+  public void discard(Staged s) throws IOException {
+    if (s.done) {
+      return;
+    }
+    s.done = true;
+    IOException failure = null;
+    try {
+      if (driver.exists(s.cacheId)) {
+        driver.remove(s.cacheId);
+      }
+    } catch (IOException e) {
+      failure = e;
+    }
+    try {
+      s.set.discard();
+    } catch (IOException e) {
+      if (failure == null) {
+        failure = e;
+      } else {
+        failure.addSuppressed(e);
+      }
+    }
+    if (failure != null) {
+      LOG.warn("could not fully discard staged layer {}: {}", s.cacheId, failure.toString());
+      throw failure;
+    }
+  }
+
+  /** Discards every staged layer in reverse order, collecting failures into {@code primary}. */
+  public void discardAll(List<Staged> staged, Throwable primary) {
+    for (int i = staged.size() - 1; i >= 0; i--) {
+      try {
+        discard(staged.get(i));
+      } catch (IOException e) {
+        primary.addSuppressed(e);
+      }
+    }
+  }
+}

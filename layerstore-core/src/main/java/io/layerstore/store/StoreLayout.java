@@ -1,0 +1,83 @@
+package io.layerstore.store;
+
+import java.nio.file.Path;
+
+/**
+ * The top of a data-root: where the per-driver image metadata lives, where each driver keeps its
+ * layers, and where layerstore keeps its own runtime state (locks, mount reference counts), which
+ * Docker ignores. The areas below have their own layout owners ({@link LayerDb}, {@link ImageDb},
+ * {@link ReferenceStore}).
+ *
+ * <pre>
+ * &lt;root&gt;/                       0710
+ *   image/                        0700
+ *     &lt;driver&gt;/                  0700
+ *       layerdb/  imagedb/  repositories.json
+ *   &lt;driver&gt;/                    the driver's home
+ *   layerstore/                   0700, ours: locks/, mounts/
+ * </pre>
+ */
+public final class StoreLayout {
+
+  public static final int ROOT_MODE = 0710;
+  public static final int IMAGE_DIR_MODE = 0700;
+  public static final int STATE_DIR_MODE = 0700;
+
+  private final Path root;
+  private final String driver;
+
+  public StoreLayout(Path root, String driver) {
+    this.root = root;
+    this.driver = driver;
+  }
+
+  public Path root() {
+    return root;
+  }
+
+  public String driver() {
+    return driver;
+  }
+
+  /** {@code image/} */
+  public Path imageTop() {
+    return root.resolve("image");
+  }
+
+  /** {@code image/<driver>/} */
+  public Path imageRoot() {
+    return imageTop().resolve(driver);
+  }
+
+  /** {@code image/<name>/} for any driver name (to detect which drivers have state). */
+  public Path imageRoot(String driverName) {
+    return imageTop().resolve(driverName);
+  }
+
+  public Path layerDb() {
+    return imageRoot().resolve("layerdb");
+  }
+
+  public Path imageDb() {
+    return imageRoot().resolve("imagedb");
+  }
+
+  public Path repositoriesJson() {
+    return imageRoot().resolve("repositories.json");
+  }
+
+  /** The home of driver {@code name}: {@code <root>/<name>}. */
+  public Path driverHome(String name) {
+    return root.resolve(name);
+  }
+
+  /** {@code layerstore/}: our own state, outside Docker's layout. */
+  public Path stateDir() {
+    return root.resolve("layerstore");
+  }
+
+  /** {@code layerstore/locks/} */
+  public Path locksDir() {
+    return stateDir().resolve("locks");
+  }
+}

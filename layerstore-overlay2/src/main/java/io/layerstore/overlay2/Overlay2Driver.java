@@ -1,0 +1,651 @@
+package io.layerstore.overlay2;
+
+import com.google.common.io.BaseEncoding;
+import io.layerstore.ConflictException;
+import io.layerstore.LayerStoreException;
+import io.layerstore.Mount;
+import io.layerstore.NotFoundException;
+import io.layerstore.archive.OverlayWhiteouts;
+import io.layerstore.platform.KernelMounts;
+import io.layerstore.platform.Platform;
+import io.layerstore.platform.Tree;
+import io.layerstore.spi.DriverContext;
+import io.layerstore.spi.GraphDriver;
+import io.layerstore.spi.MountReferences;
+import io.layerstore.spi.WhiteoutFormat;
+import io.layerstore.union.UnionFileSystem;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystem;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Docker's overlay2 graph driver: each layer is a directory whose {@code diff/} holds the layer's
+ * own files, a 26-character link id in {@code l/} keeps mount data short, and {@code lower} lists
+ * the ancestors' links. On Linux with privilege, {@link #get} mounts the kernel's overlay file
+ * system; elsewhere it opens an in-process union view over the same directories.
+ */
+final class Overlay2Driver implements GraphDriver {
+  private static final Logger LOG = LoggerFactory.getLogger(Overlay2Driver.class);
+
+  private final Overlay2Layout layout;
+  private final Platform platform;
+  private final Optional<KernelMounts> kernel;
+  private final WhiteoutFormat whiteouts = new OverlayWhiteouts();
+  private final SecureRandom random = new SecureRandom();
+  private final MountReferences kernelRefs;
+  /** One Tree per diff dir: emulated trees keep records in memory and must not be duplicated. */
+  private final ConcurrentHashMap<String, Tree> trees = new ConcurrentHashMap<>();
+  /** In-process mounts by id. */
+  private final ConcurrentHashMap<String, InProcessMount> unions = new ConcurrentHashMap<>();
+  /** Kernel mount references this instance holds, to give back on close. */
+  private final ConcurrentHashMap<String, Integer> held = new ConcurrentHashMap<>();
+  private final boolean indexOff;
+
+  Overlay2Driver(DriverContext ctx) throws IOException {
+    this.layout = new Overlay2Layout(ctx.dataRoot().resolve(Overlay2Layout.NAME));
+    this.platform = ctx.platform();
+    this.kernel = platform.kernelMounts();
+    this.kernelRefs = new MountReferences(ctx.stateDir().resolve("mounts").resolve(Overlay2Layout.NAME), this::kernelMounted);
+    ensureDir(layout.home(), Overlay2Layout.HOME_MODE);
+    ensureDir(layout.linkDir(), Overlay2Layout.LINK_DIR_MODE);
+    this.indexOff = kernel.isPresent()
+        && Files.exists(ctx.dataRoot().getFileSystem().getPath("/sys/module/overlay/parameters/index"));
+  }
+
+  @Override
+  public String name() {
+    return Overlay2Layout.NAME;
+  }
+
+  @Override
+  public Path home() {
+    return layout.home();
+  }
+
+  @Override
+  public WhiteoutFormat whiteouts() {
+    return whiteouts;
+  }
+
+  // ---- create / remove ------------------------------------------------------------------------
+
+  @Override
+  public void create(String id, String parent) throws IOException {
+    checkId(id);
+    if (Files.exists(layout.layer(id), LinkOption.NOFOLLOW_LINKS)) {
+      throw new FileAlreadyExistsException(layout.layer(id).toString(), null, "layer already exists");
+    }
+    String parentLower = null;
+    String parentLink = null;
+    if (parent != null) {
+      checkId(parent);
+      if (!exists(parent)) {
+        throw new NotFoundException("overlay2: parent layer " + parent + " of " + id + " does not exist");
+      }
+      parentLink = readLink(parent);
+      parentLower = readLower(parent);
+      int depth = parentLower.isEmpty() ? 1 : parentLower.split(":").length + 1;
+      if (depth >= Overlay2Layout.MAX_DEPTH + 1) {
+        throw new LayerStoreException("overlay2: max depth exceeded: " + id + " would have " + depth + " lower layers");
+      }
+    }
+    Path dir = layout.layer(id);
+    Files.createDirectory(dir);
+    setMode(dir, Overlay2Layout.LAYER_MODE);
+    try {
+      Path diff = layout.diff(id);
+      Files.createDirectory(diff);
+      setMode(diff, Overlay2Layout.DIFF_MODE);
+      String linkId = newLinkId();
+      Files.write(layout.linkFile(id), linkId.getBytes(StandardCharsets.US_ASCII));
+      setMode(layout.linkFile(id), Overlay2Layout.FILE_MODE);
+      Files.createSymbolicLink(layout.link(linkId), layout.home().getFileSystem().getPath(Overlay2Layout.linkTarget(id)));
+      if (parent != null) {
+        String lower = Overlay2Layout.lowerEntry(parentLink) + (parentLower.isEmpty() ? "" : ":" + parentLower);
+        Files.write(layout.lowerFile(id), lower.getBytes(StandardCharsets.US_ASCII));
+        setMode(layout.lowerFile(id), Overlay2Layout.FILE_MODE);
+        Files.createDirectory(layout.work(id));
+        setMode(layout.work(id), Overlay2Layout.WORK_MODE);
+        Path committed = layout.committed(parent);
+        if (!Files.exists(committed)) {
+          try {
+            Files.createFile(committed);
+            setMode(committed, Overlay2Layout.COMMITTED_MODE);
+          } catch (FileAlreadyExistsException e) {
+            // another child got there first
+          }
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      try {
+        deleteLayerDir(id);
+      } catch (IOException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
+    }
+  }
+
+  private String newLinkId() {
+    byte[] b = new byte[17];
+    random.nextBytes(b);
+    return BaseEncoding.base32().encode(b).substring(0, 26);
+  }
+
+  @Override
+  public boolean exists(String id) {
+    return Overlay2Layout.isValidId(id) && Files.isDirectory(layout.layer(id), LinkOption.NOFOLLOW_LINKS);
+  }
+
+  @Override
+  public List<String> list() throws IOException {
+    List<String> out = new ArrayList<>();
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(layout.home())) {
+      for (Path p : ds) {
+        String name = p.getFileName().toString();
+        if (Overlay2Layout.isValidId(name) && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+          out.add(name);
+        }
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public void remove(String id) throws IOException {
+    checkId(id);
+    if (isMounted(id)) {
+      throw new ConflictException("overlay2: layer " + id + " is mounted; unmount it before removing");
+    }
+    deleteLayerDir(id);
+  }
+
+  private void deleteLayerDir(String id) throws IOException {
+    Tree t = trees.remove(id);
+    Path dir = layout.layer(id);
+    if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    Path linkFile = layout.linkFile(id);
+    if (Files.exists(linkFile)) {
+      String link = new String(Files.readAllBytes(linkFile), StandardCharsets.US_ASCII).strip();
+      if (Overlay2Layout.isValidLinkId(link)) {
+        Files.deleteIfExists(layout.link(link));
+      }
+    }
+    platform.deleteRecursively(dir);
+  }
+
+  // ---- chain ----------------------------------------------------------------------------------
+
+  private String readLink(String id) throws IOException {
+    String link = new String(Files.readAllBytes(layout.linkFile(id)), StandardCharsets.US_ASCII).strip();
+    if (!Overlay2Layout.isValidLinkId(link)) {
+      throw new LayerStoreException("overlay2: " + layout.linkFile(id) + " holds an invalid link id");
+    }
+    return link;
+  }
+
+  private String readLower(String id) throws IOException {
+    Path f = layout.lowerFile(id);
+    if (!Files.exists(f)) {
+      return "";
+    }
+    return new String(Files.readAllBytes(f), StandardCharsets.US_ASCII).strip();
+  }
+
+  /** The lower entries ({@code l/<link>}) of {@code id}, nearest first, checked. */
+  private List<String> lowerLinks(String id) throws IOException {
+    String lower = readLower(id);
+    List<String> out = new ArrayList<>();
+    if (lower.isEmpty()) {
+      return out;
+    }
+    for (String e : lower.split(":")) {
+      if (!e.startsWith(Overlay2Layout.LINK_DIR + "/") || !Overlay2Layout.isValidLinkId(e.substring(2))) {
+        throw new LayerStoreException("overlay2: " + layout.lowerFile(id) + " has an invalid entry \"" + e + "\"");
+      }
+      out.add(e.substring(2));
+    }
+    return out;
+  }
+
+  private String layerOfLink(String link) throws IOException {
+    Path target;
+    try {
+      target = Files.readSymbolicLink(layout.link(link));
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new LayerStoreException("overlay2: missing link " + layout.link(link));
+    }
+    String t = target.toString();
+    if (!t.startsWith("../") || !t.endsWith("/diff")) {
+      throw new LayerStoreException("overlay2: link " + layout.link(link) + " points at " + t);
+    }
+    String id = t.substring(3, t.length() - 5);
+    checkId(id);
+    return id;
+  }
+
+  @Override
+  public List<String> parents(String id) throws IOException {
+    requireLayer(id);
+    List<String> out = new ArrayList<>();
+    for (String link : lowerLinks(id)) {
+      out.add(layerOfLink(link));
+    }
+    return out;
+  }
+
+  @Override
+  public Tree diff(String id) throws IOException {
+    requireLayer(id);
+    return tree(id);
+  }
+
+  private Tree tree(String id) {
+    return trees.computeIfAbsent(id, k -> platform.tree(layout.diff(k), layout.emulatedAttrs(k)));
+  }
+
+  // ---- mounts ---------------------------------------------------------------------------------
+
+  @Override
+  public Mount get(String id, boolean writable) throws IOException {
+    requireLayer(id);
+    if (kernel.isPresent()) {
+      return kernelGet(id, writable);
+    }
+    return unionGet(id, writable);
+  }
+
+  private Mount kernelGet(String id, boolean writable) throws IOException {
+    List<String> lowers = lowerLinks(id);
+    if (writable && lowers.isEmpty()) {
+      // Like Docker: a base layer needs no mount, its diff dir is its root.
+      return new DirectMount(layout.diff(id), true);
+    }
+    kernelRefs.acquire(id, () -> kernelMount(id, writable, lowers));
+    held.merge(id, 1, Integer::sum);
+    return new KernelMount(id, writable);
+  }
+
+  private void kernelMount(String id, boolean writable, List<String> lowers) throws IOException {
+    KernelMounts km = kernel.orElseThrow();
+    Path merged = layout.merged(id);
+    ensureDir(merged, Overlay2Layout.MERGED_MODE);
+    if (!writable && lowers.isEmpty()) {
+      // A single read-only layer: overlay needs two lowers without an upper, so bind it read-only.
+      km.mount(layout.diff(id).toString(), merged, "none", KernelMounts.MS_BIND, null);
+      try {
+        km.mount("none", merged, "none", KernelMounts.MS_BIND | KernelMounts.MS_REMOUNT | KernelMounts.MS_RDONLY, null);
+      } catch (IOException e) {
+        km.unmount(merged, KernelMounts.MNT_DETACH);
+        throw e;
+      }
+      return;
+    }
+    List<String> lowerEntries = new ArrayList<>();
+    if (!writable) {
+      lowerEntries.add(Overlay2Layout.lowerEntry(readLink(id)));
+    }
+    for (String l : lowers) {
+      lowerEntries.add(Overlay2Layout.lowerEntry(l));
+    }
+    String prefix = indexOff ? "index=off," : "";
+    String home = layout.home().toString() + "/";
+    StringBuilder abs = new StringBuilder(prefix).append("lowerdir=");
+    StringBuilder rel = new StringBuilder(prefix).append("lowerdir=");
+    for (int i = 0; i < lowerEntries.size(); i++) {
+      if (i > 0) {
+        abs.append(':');
+        rel.append(':');
+      }
+      abs.append(home).append(lowerEntries.get(i));
+      rel.append(lowerEntries.get(i));
+    }
+    if (writable) {
+      abs.append(",upperdir=").append(layout.diff(id)).append(",workdir=").append(layout.work(id));
+      rel.append(",upperdir=").append(Overlay2Layout.relativeDiff(id))
+          .append(",workdir=").append(Overlay2Layout.relativeWork(id));
+    }
+    long flags = writable ? 0 : KernelMounts.MS_RDONLY;
+    if (abs.length() < km.pageSize()) {
+      km.mount("overlay", merged, "overlay", flags, abs.toString());
+    } else if (rel.length() < km.pageSize()) {
+      km.mountFrom(layout.home(), "overlay", merged, "overlay", flags, rel.toString());
+    } else {
+      throw new LayerStoreException("overlay2: mount options for " + id + " exceed a page ("
+          + rel.length() + " bytes for " + lowerEntries.size() + " layers)");
+    }
+  }
+
+  private void kernelUnmount(String id) throws IOException {
+    KernelMounts km = kernel.orElseThrow();
+    Path merged = layout.merged(id);
+    km.unmount(merged, KernelMounts.MNT_DETACH);
+    try {
+      Files.deleteIfExists(merged);
+    } catch (IOException e) {
+      LOG.debug("could not remove {}: {}", merged, e.toString());
+    }
+  }
+
+  private boolean kernelMounted(String id) throws IOException {
+    return kernel.isPresent() && kernel.get().isMountPoint(layout.merged(id));
+  }
+
+  private Mount unionGet(String id, boolean writable) throws IOException {
+    synchronized (unions) {
+      InProcessMount m = unions.get(id);
+      if (m != null) {
+        if (m.writable != writable) {
+          throw new ConflictException("overlay2: layer " + id + " is already mounted "
+              + (m.writable ? "read-write" : "read-only"));
+        }
+        m.refs++;
+        return m.handle();
+      }
+      List<Tree> branches = new ArrayList<>();
+      branches.add(tree(id));
+      for (String p : parents(id)) {
+        branches.add(tree(p));
+      }
+      FileSystem fs = UnionFileSystem.open(branches, whiteouts, writable);
+      m = new InProcessMount(id, fs, writable);
+      unions.put(id, m);
+      return m.handle();
+    }
+  }
+
+  private void unionPut(InProcessMount m) throws IOException {
+    synchronized (unions) {
+      if (--m.refs > 0) {
+        return;
+      }
+      unions.remove(m.id, m);
+    }
+    m.fs.close();
+  }
+
+  @Override
+  public boolean isMounted(String id) throws IOException {
+    if (unions.containsKey(id)) {
+      return true;
+    }
+    return kernelMounted(id);
+  }
+
+  @Override
+  public void unmountAll(String id) throws IOException {
+    InProcessMount m = unions.remove(id);
+    if (m != null) {
+      m.fs.close();
+    }
+    if (kernel.isPresent()) {
+      kernelRefs.releaseAll(id, () -> kernelUnmount(id));
+      held.remove(id);
+    }
+  }
+
+  // ---- sizes and facts -------------------------------------------------------------------------
+
+  @Override
+  public long diffSize(String id) throws IOException {
+    requireLayer(id);
+    return sizeOf(layout.diff(id));
+  }
+
+  /** Docker's rule: non-directories with a size, symlinks by target length, each inode once. */
+  static long sizeOf(Path dir) throws IOException {
+    long[] total = {0};
+    Set<Object> seen = new HashSet<>();
+    Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult visitFile(Path file, BasicFileAttributes a) throws IOException {
+        if (a.isSymbolicLink()) {
+          total[0] += Files.readSymbolicLink(file).toString().getBytes(StandardCharsets.UTF_8).length;
+        } else if (a.isRegularFile() && a.size() > 0) {
+          Object key = a.fileKey();
+          if (key == null || seen.add(key)) {
+            total[0] += a.size();
+          }
+        }
+        return FileVisitResult.CONTINUE;
+      }
+    });
+    return total[0];
+  }
+
+  @Override
+  public Map<String, String> status() throws IOException {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("Root Dir", layout.home().toString());
+    m.put("Backing Filesystem", kernel.isPresent() ? Files.getFileStore(layout.home()).type() : "in-process");
+    m.put("Supports d_type", "true");
+    m.put("Native Overlay Diff", "true");
+    m.put("Kernel Mounts", Boolean.toString(kernel.isPresent()));
+    m.put("Emulated Metadata", Boolean.toString(!platform.isNative()));
+    return m;
+  }
+
+  @Override
+  public Map<String, String> metadata(String id) throws IOException {
+    requireLayer(id);
+    Map<String, String> m = new LinkedHashMap<>();
+    List<String> lowers = new ArrayList<>();
+    for (String p : parents(id)) {
+      lowers.add(layout.diff(p).toString());
+    }
+    if (!lowers.isEmpty()) {
+      m.put("LowerDir", String.join(":", lowers));
+    }
+    m.put("MergedDir", layout.merged(id).toString());
+    m.put("UpperDir", layout.diff(id).toString());
+    m.put("WorkDir", layout.work(id).toString());
+    return m;
+  }
+
+  @Override
+  public void close() throws IOException {
+    IOException failure = null;
+    for (InProcessMount m : new ArrayList<>(unions.values())) {
+      try {
+        m.fs.close();
+      } catch (IOException e) {
+        failure = e;
+      }
+    }
+    unions.clear();
+    for (Map.Entry<String, Integer> e : new ArrayList<>(held.entrySet())) {
+      for (int i = 0; i < e.getValue(); i++) {
+        try {
+          kernelRefs.release(e.getKey(), () -> kernelUnmount(e.getKey()));
+        } catch (IOException ex) {
+          failure = ex;
+        }
+      }
+    }
+    held.clear();
+    for (Tree t : trees.values()) {
+      try {
+        t.flush();
+      } catch (IOException e) {
+        failure = e;
+      }
+    }
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
+  // ---- helpers --------------------------------------------------------------------------------
+
+  private void requireLayer(String id) throws IOException {
+    checkId(id);
+    if (!exists(id)) {
+      // Docker's Get of an unknown id returns a path anyway; we say what is wrong instead.
+      throw new NotFoundException("overlay2: layer " + id + " does not exist");
+    }
+  }
+
+  private static void checkId(String id) {
+    if (!Overlay2Layout.isValidId(id)) {
+      throw new IllegalArgumentException("overlay2: invalid layer id \"" + id + "\"");
+    }
+  }
+
+  private static void ensureDir(Path dir, int mode) throws IOException {
+    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+      Files.createDirectories(dir);
+      setMode(dir, mode);
+    }
+  }
+
+  private static void setMode(Path p, int mode) throws IOException {
+    io.layerstore.store.AtomicFiles.setMode(p, mode);
+  }
+
+  /** A root that needs no mount (a writable base layer's diff dir). */
+  private static final class DirectMount implements Mount {
+    private final Path root;
+    private final boolean writable;
+
+    DirectMount(Path root, boolean writable) {
+      this.root = root;
+      this.writable = writable;
+    }
+
+    @Override
+    public Path root() {
+      return root;
+    }
+
+    @Override
+    public boolean isKernelMount() {
+      return false;
+    }
+
+    @Override
+    public boolean isWritable() {
+      return writable;
+    }
+
+    @Override
+    public void leaveMounted() {
+      // nothing is mounted: the root is the layer's own directory
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  private final class KernelMount implements Mount {
+    private final String id;
+    private final boolean writable;
+    private boolean closed;
+
+    KernelMount(String id, boolean writable) {
+      this.id = id;
+      this.writable = writable;
+    }
+
+    @Override
+    public Path root() {
+      return layout.merged(id);
+    }
+
+    @Override
+    public boolean isKernelMount() {
+      return true;
+    }
+
+    @Override
+    public boolean isWritable() {
+      return writable;
+    }
+
+    @Override
+    public synchronized void leaveMounted() {
+      if (!closed) {
+        closed = true;
+        held.computeIfPresent(id, (k, v) -> v > 1 ? v - 1 : null);
+      }
+    }
+
+    @Override
+    public synchronized void close() throws IOException {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      held.computeIfPresent(id, (k, v) -> v > 1 ? v - 1 : null);
+      kernelRefs.release(id, () -> kernelUnmount(id));
+    }
+  }
+
+  private final class InProcessMount {
+    final String id;
+    final FileSystem fs;
+    final boolean writable;
+    int refs = 1;
+
+    InProcessMount(String id, FileSystem fs, boolean writable) {
+      this.id = id;
+      this.fs = fs;
+      this.writable = writable;
+    }
+
+    Mount handle() {
+      return new Mount() {
+        private boolean closed;
+
+        @Override
+        public Path root() {
+          return fs.getPath("/");
+        }
+
+        @Override
+        public boolean isKernelMount() {
+          return false;
+        }
+
+        @Override
+        public boolean isWritable() {
+          return writable;
+        }
+
+        @Override
+        public void leaveMounted() throws IOException {
+          throw new LayerStoreException("an in-process mount cannot outlive this process; "
+              + "kernel mounts need Linux and root privilege");
+        }
+
+        @Override
+        public synchronized void close() throws IOException {
+          if (!closed) {
+            closed = true;
+            unionPut(InProcessMount.this);
+          }
+        }
+      };
+    }
+  }
+}

@@ -1,0 +1,117 @@
+package io.layerstore.overlay2;
+
+import java.nio.file.Path;
+import java.util.regex.Pattern;
+
+/**
+ * Owner of the overlay2 driver home, {@code <data-root>/overlay2/}, in Docker's layout:
+ *
+ * <pre>
+ * overlay2/                 0710
+ *   l/                      0700  &lt;26-char link id&gt; -&gt; ../&lt;id&gt;/diff
+ *   &lt;id&gt;/                  0710
+ *     diff/                 0755  the layer's own content
+ *     link                  0644  the link id, no NL
+ *     lower                 0644  l/&lt;parent link&gt;:l/&lt;grandparent link&gt;:... (only with a parent)
+ *     work/                 0700  overlay workdir (only with a parent)
+ *     merged/               0700  mount point, only while mounted
+ *     committed             0600  empty; written when a child is created on this layer
+ *     emulated-attrs        ours, emulated platforms only: what the file system cannot hold
+ * </pre>
+ */
+final class Overlay2Layout {
+
+  static final String NAME = "overlay2";
+  static final String LINK_DIR = "l";
+  static final int HOME_MODE = 0710;
+  static final int LAYER_MODE = 0710;
+  static final int LINK_DIR_MODE = 0700;
+  static final int DIFF_MODE = 0755;
+  static final int WORK_MODE = 0700;
+  static final int MERGED_MODE = 0700;
+  static final int FILE_MODE = 0644;
+  static final int COMMITTED_MODE = 0600;
+  /** Docker refuses a lower chain longer than this. */
+  static final int MAX_DEPTH = 128;
+
+  private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
+  private static final Pattern LINK_ID = Pattern.compile("[A-Z2-7]{26}");
+
+  private final Path home;
+
+  Overlay2Layout(Path home) {
+    this.home = home;
+  }
+
+  Path home() {
+    return home;
+  }
+
+  /** Whether {@code id} is usable as a directory name here (no separators, not {@code l}). */
+  static boolean isValidId(String id) {
+    return id != null && ID.matcher(id).matches() && !id.equals(LINK_DIR);
+  }
+
+  static boolean isValidLinkId(String link) {
+    return link != null && LINK_ID.matcher(link).matches();
+  }
+
+  Path linkDir() {
+    return home.resolve(LINK_DIR);
+  }
+
+  Path link(String linkId) {
+    return linkDir().resolve(linkId);
+  }
+
+  /** The relative target of a layer's {@code l/} symlink. */
+  static String linkTarget(String id) {
+    return "../" + id + "/diff";
+  }
+
+  /** The {@code lower} file entry for a link id. */
+  static String lowerEntry(String linkId) {
+    return LINK_DIR + "/" + linkId;
+  }
+
+  Path layer(String id) {
+    return home.resolve(id);
+  }
+
+  Path diff(String id) {
+    return layer(id).resolve("diff");
+  }
+
+  Path linkFile(String id) {
+    return layer(id).resolve("link");
+  }
+
+  Path lowerFile(String id) {
+    return layer(id).resolve("lower");
+  }
+
+  Path work(String id) {
+    return layer(id).resolve("work");
+  }
+
+  Path merged(String id) {
+    return layer(id).resolve("merged");
+  }
+
+  Path committed(String id) {
+    return layer(id).resolve("committed");
+  }
+
+  Path emulatedAttrs(String id) {
+    return layer(id).resolve("emulated-attrs");
+  }
+
+  /** {@code <id>/diff} relative to the home, for relative mount data. */
+  static String relativeDiff(String id) {
+    return id + "/diff";
+  }
+
+  static String relativeWork(String id) {
+    return id + "/work";
+  }
+}

@@ -1,0 +1,86 @@
+package io.layerstore.testkit;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * Decides what a test does when the machine cannot give it a real part (a kernel mount, root, a
+ * Docker daemon, a reference tool): skip where the platform cannot run it, but <b>fail</b> when
+ * the system property {@code layerstore.requirePlatform} is {@code true} — CI sets it, so a test
+ * that would silently skip there breaks the build instead.
+ */
+public final class PlatformRequirements {
+
+  /** The system property CI sets. */
+  public static final String PROPERTY = "layerstore.requirePlatform";
+
+  private PlatformRequirements() {}
+
+  /** Whether skips are turned into failures. */
+  public static boolean required() {
+    return Boolean.parseBoolean(System.getProperty(PROPERTY, "false"));
+  }
+
+  /** Skips (or, under CI, fails) unless {@code condition} holds. */
+  public static void require(boolean condition, String what) {
+    if (condition) {
+      return;
+    }
+    if (required()) {
+      Assertions.fail("this test needs " + what + ", and " + PROPERTY + "=true forbids skipping it");
+    }
+    Assumptions.assumeTrue(false, "needs " + what);
+  }
+
+  /** Linux, running as root. */
+  public static boolean isLinuxRoot() {
+    return System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux")
+        && "root".equals(System.getProperty("user.name"));
+  }
+
+  /** Whether the kernel offers overlayfs and we may mount it. */
+  public static boolean canMountOverlay() {
+    if (!isLinuxRoot()) {
+      return false;
+    }
+    try {
+      return Files.readString(Path.of("/proc/filesystems")).contains("\toverlay\n");
+    } catch (java.io.IOException e) {
+      return false;
+    }
+  }
+
+  public static void requireKernelOverlay() {
+    require(canMountOverlay(), "Linux, root and the kernel's overlay file system");
+  }
+
+  /** An executable on the PATH, or null. */
+  public static Path executable(String name) {
+    String path = System.getenv("PATH");
+    if (path == null) {
+      return null;
+    }
+    for (String dir : path.split(":")) {
+      Path p = Path.of(dir, name);
+      if (Files.isExecutable(p)) {
+        return p;
+      }
+    }
+    for (String dir : new String[] {"/usr/sbin", "/sbin", "/usr/bin"}) {
+      Path p = Path.of(dir, name);
+      if (Files.isExecutable(p)) {
+        return p;
+      }
+    }
+    return null;
+  }
+
+  /** Requires an executable and returns it. */
+  public static Path requireExecutable(String name, String debianPackage) {
+    Path p = executable(name);
+    require(p != null, "the program " + name + " (Debian package " + debianPackage + ")");
+    return p;
+  }
+}
