@@ -1,0 +1,29 @@
+package io.layerstore.union;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * Decides what a test does when the machine cannot run it (no root, no kernel overlay): skip
+ * normally, fail when {@code -Dlayerstore.requirePlatform=true} says the platform must be there
+ * (CI on a capable host), so a broken setup can't pass by skipping.
+ */
+final class PlatformRequirement {
+  private PlatformRequirement() {}
+
+  static boolean required() {
+    return Boolean.getBoolean("layerstore.requirePlatform");
+  }
+
+  /** Continues only if {@code available}; otherwise skips or, when required, fails. */
+  static void require(boolean available, String what) {
+    if (available) {
+      return;
+    }
+    if (required()) {
+      fail("layerstore.requirePlatform=true but " + what + " is not available");
+    }
+    Assumptions.assumeTrue(false, what + " is not available; skipped");
+  }
+}
