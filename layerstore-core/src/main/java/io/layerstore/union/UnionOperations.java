@@ -410,16 +410,80 @@ final class UnionOperations {
   }
 
   /**
-   * Renames like rename(2) on overlayfs without {@code redirect_dir}: a file is copied up, renamed
-   * in the upper branch and whited out at its old name if a lower branch shows it there; a
-   * directory that a lower branch provides cannot be renamed (EXDEV); one that lives only in the
-   * upper branch renames freely. With {@code REPLACE_EXISTING} (or {@code ATOMIC_MOVE}) an
-   * existing target is removed first, as the default provider does.
+   * Moves like the default provider does on a kernel overlay mount (no {@code redirect_dir}), so
+   * code behaves the same on both.
+   *
+   * <p>With {@code ATOMIC_MOVE} this is rename(2): a file is copied up, renamed in the upper
+   * branch and whited out at its old name if a lower branch shows it there; an existing target is
+   * replaced; a directory that a lower branch provides cannot be renamed (EXDEV, {@link
+   * AtomicMoveNotSupportedException}); one that lives only in the upper branch renames freely.
+   *
+   * <p>Without it, as {@code Files.move} on Linux: an existing target is removed first (needs
+   * {@code REPLACE_EXISTING}), then the rename is tried; where it fails with EXDEV, an empty
+   * directory is copied (mode, owner, {@code user.} xattrs, mtime) and removed, and a non-empty
+   * one fails with {@link DirectoryNotEmptyException}.
    */
   void move(UnionPath source, UnionPath target, CopyOption... options) throws IOException {
     checkWritable();
-    boolean atomic = Options.contains(options, StandardCopyOption.ATOMIC_MOVE);
-    boolean replace = atomic || Options.contains(options, StandardCopyOption.REPLACE_EXISTING);
+    if (Options.contains(options, StandardCopyOption.ATOMIC_MOVE)) {
+      rename(source, target);
+      return;
+    }
+    boolean replace = Options.contains(options, StandardCopyOption.REPLACE_EXISTING);
+    Node node = node(source, false);
+    Resolved existing = shared(() -> resolver.resolve(target, false));
+    if (existing.exists()) {
+      if (sameNode(node, existing.node())) {
+        return;
+      }
+      if (!replace) {
+        throw new FileAlreadyExistsException(target.toString());
+      }
+      delete(target);
+    }
+    if (node.isDirectory() && node.hasLayersBelow(0)) {
+      moveByCopy(source, target, node);
+      return;
+    }
+    rename(source, target);
+  }
+
+  /** What the default provider does after EXDEV: copy the (empty) directory, then remove it. */
+  private void moveByCopy(UnionPath source, UnionPath target, Node dir) throws IOException {
+    if (!shared(() -> branches.list(dir)).isEmpty()) {
+      DirectoryNotEmptyException notEmpty = new DirectoryNotEmptyException(source.toString());
+      notEmpty.initCause(crossDevice(source, target));
+      throw notEmpty;
+    }
+    NodeStat stat = dir.stat();
+    Map<String, byte[]> xattrs = branches.tree(dir.top().branch()).xattrs(dir.top().path());
+    createDirectory(target, sameMode(stat));
+    modifyUpper(
+        target,
+        false,
+        (tree, backing, created) -> {
+          tree.setOwner(backing, stat.uid(), stat.gid());
+          tree.setMode(backing, stat.mode());
+          for (Map.Entry<String, byte[]> xattr : xattrs.entrySet()) {
+            if (xattr.getKey().startsWith("user.")) {
+              tree.setXattr(backing, xattr.getKey(), xattr.getValue());
+            }
+          }
+          tree.setMtime(backing, stat.mtime());
+        });
+    delete(source);
+  }
+
+  private static FileSystemException crossDevice(UnionPath source, UnionPath target) {
+    return new AtomicMoveNotSupportedException(
+        source.toString(),
+        target.toString(),
+        "Invalid cross-device link: the directory comes from a lower layer, and overlayfs"
+            + " without redirect_dir cannot rename it");
+  }
+
+  /** rename(2) on overlayfs without {@code redirect_dir}. */
+  private void rename(UnionPath source, UnionPath target) throws IOException {
     for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       Node node =
           shared(
@@ -435,8 +499,10 @@ final class UnionOperations {
                 if (to.exists() && sameNode(from.node(), to.node())) {
                   return null;
                 }
-                checkMovable(source, target, from.node(), atomic);
-                checkTarget(target, from.node(), to, replace, atomic);
+                if (from.node().isDirectory() && from.node().hasLayersBelow(0)) {
+                  throw crossDevice(source, target);
+                }
+                checkTarget(target, from.node(), to);
                 return from.node();
               });
       if (node == null) {
@@ -454,7 +520,7 @@ final class UnionOperations {
                   return false;
                 }
                 Resolved to = resolver.resolve(target, false);
-                checkTarget(target, from.node(), to, replace, atomic);
+                checkTarget(target, from.node(), to);
                 if (to.parent() == null) {
                   throw new FileSystemException(target.toString(), null, "is the union root");
                 }
@@ -478,32 +544,16 @@ final class UnionOperations {
     throw new FileSystemException(source.toString(), target.toString(), "changed too often while moving");
   }
 
-  private static void checkMovable(UnionPath source, UnionPath target, Node node, boolean atomic)
-      throws IOException {
-    if (node.isDirectory() && node.hasLayersBelow(0)) {
-      String reason =
-          "Invalid cross-device link: the directory comes from a lower layer, and overlayfs"
-              + " without redirect_dir cannot rename it";
-      if (atomic) {
-        throw new AtomicMoveNotSupportedException(source.toString(), target.toString(), reason);
-      }
-      throw new FileSystemException(source.toString(), target.toString(), reason);
-    }
-  }
-
-  private void checkTarget(UnionPath target, Node source, Resolved to, boolean replace, boolean atomic)
-      throws IOException {
+  /** rename(2)'s checks of an existing target: same kind, and an empty directory. */
+  private void checkTarget(UnionPath target, Node source, Resolved to) throws IOException {
     if (!to.exists()) {
       return;
     }
-    if (!replace) {
-      throw new FileAlreadyExistsException(target.toString());
-    }
     Node existing = to.node();
-    if (atomic && source.isDirectory() && !existing.isDirectory()) {
+    if (source.isDirectory() && !existing.isDirectory()) {
       throw new FileSystemException(target.toString(), null, "Not a directory");
     }
-    if (atomic && !source.isDirectory() && existing.isDirectory()) {
+    if (!source.isDirectory() && existing.isDirectory()) {
       throw new FileSystemException(target.toString(), null, "Is a directory");
     }
     if (existing.isDirectory() && !branches.list(existing).isEmpty()) {
@@ -553,6 +603,7 @@ final class UnionOperations {
       case CHAR_DEVICE:
       case BLOCK_DEVICE:
       case FIFO:
+      case SOCKET:
         makeNode(target, stat);
         break;
       default:

@@ -175,6 +175,7 @@ final class UpperWriter {
       case CHAR_DEVICE:
       case BLOCK_DEVICE:
       case FIFO:
+      case SOCKET:
         upper().makeNode(target, stat.kind(), stat.mode(), stat.devMajor(), stat.devMinor());
         break;
       default:

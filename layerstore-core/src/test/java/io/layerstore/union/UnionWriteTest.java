@@ -268,14 +268,28 @@ class UnionWriteTest {
 
   @Test
   void renamingALowerDirectoryFailsLikeOverlayWithoutRedirectDir() throws IOException {
-    assertThrows(
-        AtomicMoveNotSupportedException.class,
-        () -> Files.move(p("/opt/dir"), p("/opt/dir2"), StandardCopyOption.ATOMIC_MOVE));
-    FileSystemException plain =
-        assertThrows(FileSystemException.class, () -> Files.move(p("/opt/dir"), p("/opt/dir2")));
-    assertTrue(plain.getMessage().contains("cross-device"), plain.getMessage());
+    AtomicMoveNotSupportedException exdev =
+        assertThrows(
+            AtomicMoveNotSupportedException.class,
+            () -> Files.move(p("/opt/dir"), p("/opt/dir2"), StandardCopyOption.ATOMIC_MOVE));
+    assertTrue(exdev.getMessage().contains("cross-device"), exdev.getMessage());
+    // Files.move on a kernel mount then falls back to copying, which needs an empty directory
+    DirectoryNotEmptyException notEmpty =
+        assertThrows(DirectoryNotEmptyException.class, () -> Files.move(p("/opt/dir"), p("/opt/dir2")));
+    assertTrue(notEmpty.getCause().getMessage().contains("cross-device"));
     assertTrue(Files.exists(p("/opt/dir/f")));
     assertNull(upperStat("/opt"), "a refused rename changes nothing");
+  }
+
+  @Test
+  void anEmptyLowerDirectoryMovesByCopy() throws IOException {
+    Files.delete(p("/opt/dir/f"));
+    Files.move(p("/opt/dir"), p("/srv/dir"));
+    assertFalse(Files.exists(p("/opt/dir")));
+    assertTrue(upperWhiteout("/opt/dir"));
+    assertTrue(Files.isDirectory(p("/srv/dir")));
+    assertEquals(LayerWriter.MTIME, upperStat("/srv/dir").mtime());
+    assertFalse(upperOpaque("/srv/dir"));
   }
 
   @Test
