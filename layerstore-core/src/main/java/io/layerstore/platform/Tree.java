@@ -48,8 +48,8 @@ public interface Tree {
   NodeStat statIfExists(Path path) throws IOException;
 
   /**
-   * Creates a char device, block device or fifo at {@code path}, which must not exist. {@code
-   * mode} holds permission bits only.
+   * Creates a char device, block device or fifo (or a socket node) at {@code path}, which must not
+   * exist. {@code mode} holds permission bits only; major and minor are 0 unless a device.
    */
   void makeNode(Path path, NodeKind kind, int mode, int major, int minor) throws IOException;
 

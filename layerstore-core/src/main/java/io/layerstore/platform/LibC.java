@@ -1,0 +1,45 @@
+package io.layerstore.platform;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Library;
+import com.sun.jna.Native;
+import com.sun.jna.NativeLong;
+
+/**
+ * The few libc calls Java has no API for. Paths and names are passed as NUL-terminated byte arrays
+ * (see {@link LinuxCalls#cPath}) so that file names reach the kernel in the same bytes NIO uses,
+ * whatever JNA's own string encoding is. Only touched on Linux, after {@link Platforms} decided on
+ * the native platform, so loading libc never happens elsewhere.
+ */
+interface LibC extends Library {
+
+  LibC INSTANCE = Native.load("c", LibC.class);
+
+  int geteuid();
+
+  int getpagesize();
+
+  String strerror(int errnum);
+
+  int mknod(byte[] path, int mode, long dev) throws LastErrorException;
+
+  int fchmodat(int dirfd, byte[] path, int mode, int flags) throws LastErrorException;
+
+  /** {@code times} is two {@code struct timespec} (atime, mtime) as four 64-bit words. */
+  int utimensat(int dirfd, byte[] path, long[] times, int flags) throws LastErrorException;
+
+  NativeLong lgetxattr(byte[] path, byte[] name, byte[] value, NativeLong size)
+      throws LastErrorException;
+
+  int lsetxattr(byte[] path, byte[] name, byte[] value, NativeLong size, int flags)
+      throws LastErrorException;
+
+  NativeLong llistxattr(byte[] path, byte[] list, NativeLong size) throws LastErrorException;
+
+  int lremovexattr(byte[] path, byte[] name) throws LastErrorException;
+
+  int mount(byte[] source, byte[] target, byte[] fsType, NativeLong flags, byte[] data)
+      throws LastErrorException;
+
+  int umount2(byte[] target, int flags) throws LastErrorException;
+}

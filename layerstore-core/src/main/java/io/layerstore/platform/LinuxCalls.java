@@ -1,0 +1,254 @@
+package io.layerstore.platform;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.NativeLong;
+import java.io.IOException;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * libc calls with Java types in and {@link IOException}s out. Every failure names the path and the
+ * call and carries the errno text ({@code "/x/y: mknod: Operation not permitted"}); ENOENT, EEXIST
+ * and EACCES become the NIO exception types callers already catch.
+ */
+final class LinuxCalls {
+  static final int AT_FDCWD = -100;
+  static final int AT_SYMLINK_NOFOLLOW = 0x100;
+  static final long UTIME_OMIT = (1L << 30) - 2;
+
+  static final int ENOENT = 2;
+  static final int EACCES = 13;
+  static final int EEXIST = 17;
+  static final int ERANGE = 34;
+  static final int ENODATA = 61;
+  static final int EOPNOTSUPP = 95;
+
+  /** The charset the JDK turns path strings into file name bytes with. */
+  private static final Charset PATH_CHARSET = pathCharset();
+
+  private LinuxCalls() {}
+
+  static int geteuid() {
+    return LibC.INSTANCE.geteuid();
+  }
+
+  static int pageSize() {
+    return LibC.INSTANCE.getpagesize();
+  }
+
+  static void mknod(Path path, NodeKind kind, int mode, int major, int minor) throws IOException {
+    try {
+      LibC.INSTANCE.mknod(cPath(path), kind.typeBits() | mode, DevNumbers.makedev(major, minor));
+    } catch (LastErrorException e) {
+      throw error("mknod", path, e);
+    }
+  }
+
+  /**
+   * chmod that never follows a symlink. glibc (2.32 and later) implements the flag through an
+   * {@code O_PATH} descriptor, so nothing is opened for reading: fifos and devices are safe. An
+   * older glibc answers EOPNOTSUPP for every node; the caller has just seen the node is not a
+   * symlink, so plain chmod is then used.
+   */
+  static void chmodNoFollow(Path path, int mode) throws IOException {
+    byte[] p = cPath(path);
+    try {
+      LibC.INSTANCE.fchmodat(AT_FDCWD, p, mode, AT_SYMLINK_NOFOLLOW);
+    } catch (LastErrorException e) {
+      if (e.getErrorCode() != EOPNOTSUPP) {
+        throw error("chmod", path, e);
+      }
+      try {
+        LibC.INSTANCE.fchmodat(AT_FDCWD, p, mode, 0);
+      } catch (LastErrorException e2) {
+        throw error("chmod", path, e2);
+      }
+    }
+  }
+
+  /** utimensat with AT_SYMLINK_NOFOLLOW: nanoseconds, access time left alone, nothing opened. */
+  static void setMtimeNoFollow(Path path, FileTime mtime) throws IOException {
+    Instant t = mtime.toInstant();
+    long[] times = {0, UTIME_OMIT, t.getEpochSecond(), t.getNano()};
+    try {
+      LibC.INSTANCE.utimensat(AT_FDCWD, cPath(path), times, AT_SYMLINK_NOFOLLOW);
+    } catch (LastErrorException e) {
+      throw error("utimensat", path, e);
+    }
+  }
+
+  /** The value of xattr {@code name}, or {@code null} if the node has none of that name. */
+  static byte[] getXattr(Path path, String name) throws IOException {
+    byte[] p = cPath(path);
+    byte[] n = cString(Xattrs.checkName(path, "getxattr", name));
+    byte[] buf = new byte[256];
+    while (true) {
+      try {
+        int len =
+            (int) LibC.INSTANCE.lgetxattr(p, n, buf, new NativeLong(buf.length)).longValue();
+        return Arrays.copyOf(buf, len);
+      } catch (LastErrorException e) {
+        if (e.getErrorCode() == ENODATA) {
+          return null;
+        }
+        if (e.getErrorCode() != ERANGE) {
+          throw error("getxattr " + name, path, e);
+        }
+      }
+      // Too small: ask for the size, then try again (the value may grow in between).
+      try {
+        long size = LibC.INSTANCE.lgetxattr(p, n, null, new NativeLong(0)).longValue();
+        buf = new byte[(int) Math.max(size, buf.length * 2L)];
+      } catch (LastErrorException e) {
+        if (e.getErrorCode() == ENODATA) {
+          return null;
+        }
+        throw error("getxattr " + name, path, e);
+      }
+    }
+  }
+
+  static void setXattr(Path path, String name, byte[] value) throws IOException {
+    byte[] n = cString(Xattrs.checkName(path, "setxattr", name));
+    Xattrs.checkValue(path, "setxattr", value);
+    // JNA cannot pass a zero-length array as a valid pointer; the size says 0 anyway.
+    byte[] v = value.length == 0 ? new byte[1] : value;
+    try {
+      LibC.INSTANCE.lsetxattr(cPath(path), n, v, new NativeLong(value.length), 0);
+    } catch (LastErrorException e) {
+      throw error("setxattr " + name, path, e);
+    }
+  }
+
+  static List<String> listXattrs(Path path) throws IOException {
+    byte[] p = cPath(path);
+    byte[] buf = new byte[1024];
+    int len;
+    while (true) {
+      try {
+        len = (int) LibC.INSTANCE.llistxattr(p, buf, new NativeLong(buf.length)).longValue();
+        break;
+      } catch (LastErrorException e) {
+        if (e.getErrorCode() != ERANGE) {
+          throw error("listxattr", path, e);
+        }
+      }
+      try {
+        long size = LibC.INSTANCE.llistxattr(p, null, new NativeLong(0)).longValue();
+        buf = new byte[(int) Math.max(size, buf.length * 2L)];
+      } catch (LastErrorException e) {
+        throw error("listxattr", path, e);
+      }
+    }
+    List<String> names = new ArrayList<>();
+    int start = 0;
+    for (int i = 0; i < len; i++) {
+      if (buf[i] == 0) {
+        if (i > start) {
+          names.add(new String(buf, start, i - start, StandardCharsets.UTF_8));
+        }
+        start = i + 1;
+      }
+    }
+    return names;
+  }
+
+  /** Removes xattr {@code name}; a node without it is fine. */
+  static void removeXattr(Path path, String name) throws IOException {
+    byte[] n = cString(Xattrs.checkName(path, "removexattr", name));
+    try {
+      LibC.INSTANCE.lremovexattr(cPath(path), n);
+    } catch (LastErrorException e) {
+      if (e.getErrorCode() != ENODATA) {
+        throw error("removexattr " + name, path, e);
+      }
+    }
+  }
+
+  static void mount(String source, Path target, String fsType, long flags, byte[] data, String what)
+      throws IOException {
+    try {
+      LibC.INSTANCE.mount(
+          source == null ? null : cString(source.getBytes(PATH_CHARSET)),
+          cPath(target),
+          fsType == null ? null : cString(fsType.getBytes(PATH_CHARSET)),
+          new NativeLong(flags),
+          data == null ? null : cString(data));
+    } catch (LastErrorException e) {
+      throw error(what, target, e);
+    }
+  }
+
+  static void umount2(Path target, int flags) throws IOException {
+    try {
+      LibC.INSTANCE.umount2(cPath(target), flags);
+    } catch (LastErrorException e) {
+      throw error("umount2", target, e);
+    }
+  }
+
+  /** The bytes the JDK itself would hand the kernel for {@code path}, NUL-terminated. */
+  static byte[] cPath(Path path) {
+    String s = path.toString();
+    if (s.indexOf('\0') >= 0) {
+      throw new IllegalArgumentException("NUL in path: " + s);
+    }
+    return cString(s.getBytes(PATH_CHARSET));
+  }
+
+  static byte[] encode(String s) {
+    return s.getBytes(PATH_CHARSET);
+  }
+
+  static String decode(byte[] bytes, int off, int len) {
+    return new String(bytes, off, len, PATH_CHARSET);
+  }
+
+  static byte[] cString(byte[] bytes) {
+    return Arrays.copyOf(bytes, bytes.length + 1);
+  }
+
+  static IOException error(String op, Path path, LastErrorException e) {
+    int errno = e.getErrorCode();
+    String reason = op + ": " + strerror(errno);
+    String file = path.toString();
+    switch (errno) {
+      case ENOENT:
+        return new NoSuchFileException(file, null, reason);
+      case EEXIST:
+        return new FileAlreadyExistsException(file, null, reason);
+      case EACCES:
+        return new AccessDeniedException(file, null, reason);
+      default:
+        return new FileSystemException(file, null, reason);
+    }
+  }
+
+  static String strerror(int errno) {
+    try {
+      String s = LibC.INSTANCE.strerror(errno);
+      return s != null ? s : "errno " + errno;
+    } catch (RuntimeException e) {
+      return "errno " + errno;
+    }
+  }
+
+  private static Charset pathCharset() {
+    String name = System.getProperty("sun.jnu.encoding");
+    try {
+      return name != null ? Charset.forName(name) : Charset.defaultCharset();
+    } catch (IllegalArgumentException e) {
+      return Charset.defaultCharset();
+    }
+  }
+}
