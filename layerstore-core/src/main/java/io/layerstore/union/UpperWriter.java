@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -24,7 +25,9 @@ import org.slf4j.LoggerFactory;
  * ends up as the kernel would leave it: parents are copied up (metadata only) before anything is
  * created or removed in them; a lower node is copied up (content, mode, owner, xattrs, mtime)
  * before its content or metadata changes; removing a name that a lower branch still shows leaves
- * a whiteout; a directory made where the upper branch had a whiteout is opaque.
+ * a whiteout; a directory made where the upper branch had a whiteout is opaque. Like the kernel,
+ * a copy-up puts the upper parent's mtime back afterwards, so copying up is not a visible change
+ * of the parent.
  *
  * <p>Callers hold the union's write lock for every method except {@link #copyUp}, which takes
  * the locks itself: a regular file's content is copied into a hidden staging node without the
@@ -62,9 +65,12 @@ final class UpperWriter {
       return dir.top().path();
     }
     Node parent = parentOf(dir);
-    Path target = upperDir(parent).resolve(dir.name());
+    Path upperParent = upperDir(parent);
+    FileTime parentMtime = upper().stat(upperParent).mtime();
+    Path target = upperParent.resolve(dir.name());
     Files.createDirectory(target);
     copyMetadata(dir.top(), target);
+    upper().setMtime(upperParent, parentMtime);
     log.debug("copied up directory /{}", String.join("/", dir.path()));
     return target;
   }
@@ -101,7 +107,9 @@ final class UpperWriter {
       }
       upperParent = upperDir(parentOf(node));
       if (!node.stat().isRegular()) {
+        FileTime parentMtime = upper().stat(upperParent).mtime();
         copyUpNode(node, upperParent.resolve(node.name()));
+        upper().setMtime(upperParent, parentMtime);
         return;
       }
     } finally {
@@ -132,6 +140,7 @@ final class UpperWriter {
       return; // another thread was first
     }
     Path staging = upperParent.resolve(STAGING_PREFIX + UUID.randomUUID());
+    FileTime parentMtime = upper().stat(upperParent).mtime();
     branches.hide(staging);
     try {
       if (withData) {
@@ -144,7 +153,11 @@ final class UpperWriter {
       try {
         Node now = resolver.reload(realPath);
         if (now != null && !now.isIn(0) && now.top().equals(source.top())) {
-          upper().move(staging, upperDir(parentOf(now)).resolve(now.name()));
+          Path parent = upperDir(parentOf(now));
+          upper().move(staging, parent.resolve(now.name()));
+          if (parent.equals(upperParent)) {
+            upper().setMtime(parent, parentMtime);
+          }
           log.debug("copied up /{}", String.join("/", realPath));
         } else {
           upper().delete(staging); // the name changed meanwhile; the caller looks again
