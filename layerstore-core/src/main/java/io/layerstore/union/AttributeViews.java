@@ -185,23 +185,23 @@ final class AttributeViews {
 
     @Override
     public PosixFileAttributes readAttributes() throws IOException {
-      path.getFileSystem().checkOpen();
-      return read(path, follow);
+      return path.getFileSystem().use(() -> read(path, follow));
     }
 
     @Override
     public void setTimes(FileTime modified, FileTime accessed, FileTime created)
         throws IOException {
-      path.getFileSystem().checkOpen();
-      ops.setTimes(path, follow, modified, accessed);
+      path.getFileSystem().use(() -> {
+        ops.setTimes(path, follow, modified, accessed);
+        return null;
+      });
     }
 
     /** Like chmod(2) with a {@code rwx} set: setuid, setgid and sticky are cleared. */
     @Override
     public void setPermissions(Set<PosixFilePermission> permissions) throws IOException {
-      path.getFileSystem().checkOpen();
       int mode = Modes.bits(permissions);
-      ops.modifyUpper(path, follow, (tree, backing, node) -> tree.setMode(backing, mode));
+      change((tree, backing, node) -> tree.setMode(backing, mode));
     }
 
     @Override
@@ -211,18 +211,21 @@ final class AttributeViews {
 
     @Override
     public void setOwner(UserPrincipal owner) throws IOException {
-      path.getFileSystem().checkOpen();
       long uid = NumericPrincipals.uid(owner);
-      ops.modifyUpper(
-          path, follow, (tree, backing, node) -> tree.setOwner(backing, uid, node.stat().gid()));
+      change((tree, backing, node) -> tree.setOwner(backing, uid, node.stat().gid()));
     }
 
     @Override
     public void setGroup(GroupPrincipal group) throws IOException {
-      path.getFileSystem().checkOpen();
       long gid = NumericPrincipals.gid(group);
-      ops.modifyUpper(
-          path, follow, (tree, backing, node) -> tree.setOwner(backing, node.stat().uid(), gid));
+      change((tree, backing, node) -> tree.setOwner(backing, node.stat().uid(), gid));
+    }
+
+    private void change(UnionOperations.UpperChange change) throws IOException {
+      path.getFileSystem().use(() -> {
+        ops.modifyUpper(path, follow, change);
+        return null;
+      });
     }
   }
 }

@@ -15,6 +15,8 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,6 +52,8 @@ public final class UnionFileSystem extends FileSystem {
   private final UnionFileStore store;
   private final NumericPrincipals principals = new NumericPrincipals();
   private final AtomicBoolean open = new AtomicBoolean(true);
+  /** Held shared by every running operation; {@link #close} takes it exclusively to wait them out. */
+  private final ReadWriteLock inUse = new ReentrantReadWriteLock();
 
   /**
    * Opens the union of {@code branches}.
@@ -97,6 +101,21 @@ public final class UnionFileSystem extends FileSystem {
     return attributes;
   }
 
+  /**
+   * Runs one operation of this union: fails with {@link ClosedFileSystemException} once the union
+   * is closed, and makes {@link #close} wait until the operation is done, so nothing reaches the
+   * upper tree after its records were flushed.
+   */
+  <T> T use(UnionOperations.Locked<T> operation) throws IOException {
+    inUse.readLock().lock();
+    try {
+      checkOpen();
+      return operation.run();
+    } finally {
+      inUse.readLock().unlock();
+    }
+  }
+
   /** Fails with {@link ClosedFileSystemException} once the union is closed. */
   void checkOpen() {
     if (!open.get()) {
@@ -112,7 +131,12 @@ public final class UnionFileSystem extends FileSystem {
   @Override
   public void close() throws IOException {
     if (open.compareAndSet(true, false)) {
-      operations.close();
+      inUse.writeLock().lock();
+      try {
+        operations.close();
+      } finally {
+        inUse.writeLock().unlock();
+      }
       log.debug("closed union {}", id);
     }
   }

@@ -78,56 +78,72 @@ final class UnionFileSystemProvider extends FileSystemProvider {
   @Override
   public SeekableByteChannel newByteChannel(
       Path path, Set<? extends OpenOption> options, FileAttribute<?>... attrs) throws IOException {
-    return fs.operations().open(path(path), options, attrs, Files::newByteChannel);
+    UnionPath union = path(path);
+    return fs.use(() -> fs.operations().open(union, options, attrs, Files::newByteChannel));
   }
 
   @Override
   public FileChannel newFileChannel(
       Path path, Set<? extends OpenOption> options, FileAttribute<?>... attrs) throws IOException {
-    return fs.operations()
-        .open(path(path), options, attrs, (p, o) -> p.getFileSystem().provider().newFileChannel(p, o));
+    UnionPath union = path(path);
+    return fs.use(
+        () ->
+            fs.operations()
+                .open(union, options, attrs, (p, o) -> p.getFileSystem().provider().newFileChannel(p, o)));
   }
 
   @Override
   public DirectoryStream<Path> newDirectoryStream(
       Path dir, DirectoryStream.Filter<? super Path> filter) throws IOException {
-    return fs.operations().newDirectoryStream(path(dir), filter);
+    UnionPath union = path(dir);
+    return fs.use(() -> fs.operations().newDirectoryStream(union, filter));
   }
 
   @Override
   public void createDirectory(Path dir, FileAttribute<?>... attrs) throws IOException {
-    fs.operations().createDirectory(path(dir), attrs);
+    UnionPath union = path(dir);
+    fs.use(() -> run(() -> fs.operations().createDirectory(union, attrs)));
   }
 
   @Override
   public void createSymbolicLink(Path link, Path target, FileAttribute<?>... attrs)
       throws IOException {
-    fs.operations().createSymbolicLink(path(link), path(target), attrs);
+    UnionPath union = path(link);
+    UnionPath to = path(target);
+    fs.use(() -> run(() -> fs.operations().createSymbolicLink(union, to, attrs)));
   }
 
   @Override
   public void createLink(Path link, Path existing) throws IOException {
-    fs.operations().createLink(path(link), path(existing));
+    UnionPath union = path(link);
+    UnionPath to = path(existing);
+    fs.use(() -> run(() -> fs.operations().createLink(union, to)));
   }
 
   @Override
   public void delete(Path path) throws IOException {
-    fs.operations().delete(path(path));
+    UnionPath union = path(path);
+    fs.use(() -> run(() -> fs.operations().delete(union)));
   }
 
   @Override
   public Path readSymbolicLink(Path link) throws IOException {
-    return fs.operations().readSymbolicLink(path(link));
+    UnionPath union = path(link);
+    return fs.use(() -> fs.operations().readSymbolicLink(union));
   }
 
   @Override
   public void copy(Path source, Path target, CopyOption... options) throws IOException {
-    fs.operations().copy(path(source), path(target), options);
+    UnionPath from = path(source);
+    UnionPath to = path(target);
+    fs.use(() -> run(() -> fs.operations().copy(from, to, options)));
   }
 
   @Override
   public void move(Path source, Path target, CopyOption... options) throws IOException {
-    fs.operations().move(path(source), path(target), options);
+    UnionPath from = path(source);
+    UnionPath to = path(target);
+    fs.use(() -> run(() -> fs.operations().move(from, to, options)));
   }
 
   @Override
@@ -136,7 +152,7 @@ final class UnionFileSystemProvider extends FileSystemProvider {
     if (!(path2 instanceof UnionPath) || ((UnionPath) path2).getFileSystem() != fs) {
       return false;
     }
-    return fs.operations().isSameFile(a, (UnionPath) path2);
+    return fs.use(() -> fs.operations().isSameFile(a, (UnionPath) path2));
   }
 
   @Override
@@ -147,13 +163,25 @@ final class UnionFileSystemProvider extends FileSystemProvider {
 
   @Override
   public FileStore getFileStore(Path path) throws IOException {
-    fs.operations().node(path(path), true);
+    UnionPath union = path(path);
+    fs.use(() -> fs.operations().node(union, true));
     return fs.store();
   }
 
   @Override
   public void checkAccess(Path path, AccessMode... modes) throws IOException {
-    fs.operations().checkAccess(path(path), modes);
+    UnionPath union = path(path);
+    fs.use(() -> run(() -> fs.operations().checkAccess(union, modes)));
+  }
+
+  /** An operation without result. */
+  private interface Action {
+    void run() throws IOException;
+  }
+
+  private static Void run(Action action) throws IOException {
+    action.run();
+    return null;
   }
 
   @Override
@@ -165,18 +193,21 @@ final class UnionFileSystemProvider extends FileSystemProvider {
   @Override
   public <A extends BasicFileAttributes> A readAttributes(
       Path path, Class<A> type, LinkOption... options) throws IOException {
-    return fs.attributes().read(path(path), type, Options.followLinks(options));
+    UnionPath union = path(path);
+    return fs.use(() -> fs.attributes().read(union, type, Options.followLinks(options)));
   }
 
   @Override
   public Map<String, Object> readAttributes(Path path, String attributes, LinkOption... options)
       throws IOException {
-    return fs.attributes().read(path(path), attributes, Options.followLinks(options));
+    UnionPath union = path(path);
+    return fs.use(() -> fs.attributes().read(union, attributes, Options.followLinks(options)));
   }
 
   @Override
   public void setAttribute(Path path, String attribute, Object value, LinkOption... options)
       throws IOException {
-    fs.attributes().set(path(path), attribute, value, Options.followLinks(options));
+    UnionPath union = path(path);
+    fs.use(() -> run(() -> fs.attributes().set(union, attribute, value, Options.followLinks(options))));
   }
 }

@@ -34,10 +34,13 @@ final class XattrView implements UserDefinedFileAttributeView {
 
   /** Every {@code user.} attribute, name without prefix to value. */
   Map<String, byte[]> all() throws IOException {
-    path.getFileSystem().checkOpen();
-    Node node = ops.node(path, follow);
     Map<String, byte[]> all =
-        ops.branches().tree(node.top().branch()).xattrs(node.top().path());
+        path.getFileSystem()
+            .use(
+                () -> {
+                  Node node = ops.node(path, follow);
+                  return ops.branches().tree(node.top().branch()).xattrs(node.top().path());
+                });
     Map<String, byte[]> user = new LinkedHashMap<>();
     for (Map.Entry<String, byte[]> entry : all.entrySet()) {
       if (entry.getKey().startsWith(PREFIX)) {
@@ -48,9 +51,15 @@ final class XattrView implements UserDefinedFileAttributeView {
   }
 
   private byte[] get(String name) throws IOException {
-    path.getFileSystem().checkOpen();
-    Node node = ops.node(path, follow);
-    byte[] value = ops.branches().tree(node.top().branch()).getXattr(node.top().path(), PREFIX + name);
+    byte[] value =
+        path.getFileSystem()
+            .use(
+                () -> {
+                  Node node = ops.node(path, follow);
+                  return ops.branches()
+                      .tree(node.top().branch())
+                      .getXattr(node.top().path(), PREFIX + name);
+                });
     if (value == null) {
       throw new FileSystemException(path.toString(), null, "No data available: user." + name);
     }
@@ -79,16 +88,22 @@ final class XattrView implements UserDefinedFileAttributeView {
 
   @Override
   public int write(String name, ByteBuffer src) throws IOException {
-    path.getFileSystem().checkOpen();
     byte[] value = new byte[src.remaining()];
     src.get(value);
-    ops.modifyUpper(path, follow, (tree, backing, node) -> tree.setXattr(backing, PREFIX + name, value));
+    change((tree, backing, node) -> tree.setXattr(backing, PREFIX + name, value));
     return value.length;
   }
 
   @Override
   public void delete(String name) throws IOException {
     get(name); // like removexattr(2): ENODATA, and no copy-up, when there is nothing to remove
-    ops.modifyUpper(path, follow, (tree, backing, node) -> tree.removeXattr(backing, PREFIX + name));
+    change((tree, backing, node) -> tree.removeXattr(backing, PREFIX + name));
+  }
+
+  private void change(UnionOperations.UpperChange change) throws IOException {
+    path.getFileSystem().use(() -> {
+      ops.modifyUpper(path, follow, change);
+      return null;
+    });
   }
 }

@@ -19,9 +19,11 @@ import io.layerstore.spi.WhiteoutFormat.Role;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.ClosedFileSystemException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystem;
@@ -404,6 +406,20 @@ class UnionWriteTest {
     assertThrows(FileAlreadyExistsException.class, () -> Files.newOutputStream(p("/opt/a.txt"), StandardOpenOption.CREATE_NEW));
     assertThrows(NoSuchFileException.class, () -> Files.newOutputStream(p("/opt/none"), StandardOpenOption.WRITE));
     assertThrows(NoSuchFileException.class, () -> Files.writeString(p("/nodir/x"), "x"));
+  }
+
+  @Test
+  void fileChannelsWriteTheUpperCopyAndCloseWithTheUnion() throws IOException {
+    try (FileChannel channel =
+        FileChannel.open(p("/opt/a.txt"), StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+      channel.write(ByteBuffer.wrap("b".getBytes(UTF_8)), 0);
+      assertEquals(2, channel.size());
+    }
+    assertEquals("b\n", Files.readString(p("/opt/a.txt")));
+    FileChannel reader = FileChannel.open(p("/etc/passwd"));
+    union.close();
+    assertFalse(reader.isOpen(), "closing the union closes what it opened");
+    assertThrows(ClosedFileSystemException.class, () -> FileChannel.open(p("/etc/passwd")));
   }
 
   @Test
