@@ -19,8 +19,8 @@ import java.util.Set;
 
 /**
  * The attribute views the union supports, by name and by class: {@code basic}, {@code owner},
- * {@code posix} and {@code unix} from the winning branch's {@code NodeStat}, and {@code user}
- * from the node's {@code user.*} xattrs. Any change copies the node up first.
+ * {@code posix} and {@code unix} from the winning branch's {@code NodeStat}, and {@code user} from
+ * the node's {@code user.*} xattrs. Any change copies the node up first.
  */
 final class AttributeViews {
 
@@ -147,17 +147,22 @@ final class AttributeViews {
       switch (name) {
         case "mode":
           int mode = (Integer) value;
-          ops.modifyUpper(path, follow, (tree, backing, node) -> tree.setMode(backing, mode & 07777));
+          ops.modifyUpper(
+              path, follow, (tree, backing, node) -> tree.setMode(backing, mode & 07777));
           return;
         case "uid":
           long uid = Integer.toUnsignedLong((Integer) value);
           ops.modifyUpper(
-              path, follow, (tree, backing, node) -> tree.setOwner(backing, uid, node.stat().gid()));
+              path,
+              follow,
+              (tree, backing, node) -> tree.setOwner(backing, uid, node.stat().gid()));
           return;
         case "gid":
           long gid = Integer.toUnsignedLong((Integer) value);
           ops.modifyUpper(
-              path, follow, (tree, backing, node) -> tree.setOwner(backing, node.stat().uid(), gid));
+              path,
+              follow,
+              (tree, backing, node) -> tree.setOwner(backing, node.stat().uid(), gid));
           return;
         default:
           break;
@@ -191,10 +196,12 @@ final class AttributeViews {
     @Override
     public void setTimes(FileTime modified, FileTime accessed, FileTime created)
         throws IOException {
-      path.getFileSystem().use(() -> {
-        ops.setTimes(path, follow, modified, accessed);
-        return null;
-      });
+      path.getFileSystem()
+          .use(
+              () -> {
+                ops.setTimes(path, follow, modified, accessed);
+                return null;
+              });
     }
 
     /** Like chmod(2) with a {@code rwx} set: setuid, setgid and sticky are cleared. */
@@ -222,10 +229,12 @@ final class AttributeViews {
     }
 
     private void change(UnionOperations.UpperChange change) throws IOException {
-      path.getFileSystem().use(() -> {
-        ops.modifyUpper(path, follow, change);
-        return null;
-      });
+      path.getFileSystem()
+          .use(
+              () -> {
+                ops.modifyUpper(path, follow, change);
+                return null;
+              });
     }
   }
 }

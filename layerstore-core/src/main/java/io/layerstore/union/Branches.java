@@ -21,10 +21,10 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The branch stack, one directory at a time: which branch's node wins a name, which directories
- * merge, and what a merged directory lists. This is overlayfs's lookup and readdir, with the
- * {@link WhiteoutFormat} saying what counts as a whiteout or an opaque directory, so the same code
- * serves overlay2 diff dirs (char device 0:0, {@code trusted.overlay.opaque}) and aufs diff dirs
- * ({@code .wh.} names).
+ * merge, and what a merged directory lists. This is overlayfs's lookup and readdir, with the {@link
+ * WhiteoutFormat} saying what counts as a whiteout or an opaque directory, so the same code serves
+ * overlay2 diff dirs (char device 0:0, {@code trusted.overlay.opaque}) and aufs diff dirs ({@code
+ * .wh.} names).
  *
  * <p>Every backing path this class builds has been checked component by component with lstat, so
  * nothing here ever follows a symlink inside a branch.
@@ -37,6 +37,7 @@ final class Branches {
 
   private final List<Tree> trees;
   private final WhiteoutFormat format;
+
   /** Backing paths that exist but are not part of the union yet (copy-ups being staged). */
   private final Set<Path> staging = ConcurrentHashMap.newKeySet();
 
@@ -155,8 +156,7 @@ final class Branches {
       return false;
     }
     NodeStat stat = tree.statIfExists(whiteout);
-    return stat != null
-        && format.role(whiteout.getFileName().toString(), stat) == Role.WHITEOUT;
+    return stat != null && format.role(whiteout.getFileName().toString(), stat) == Role.WHITEOUT;
   }
 
   /** The whiteout for {@code name} in the upper directory {@code upperDir}, if there is one. */
@@ -170,8 +170,8 @@ final class Branches {
   }
 
   /**
-   * The names visible in directory {@code dir}, each once, sorted: per layer top-down, a name
-   * shows unless a higher layer already showed it or whited it out; bookkeeping never shows.
+   * The names visible in directory {@code dir}, each once, sorted: per layer top-down, a name shows
+   * unless a higher layer already showed it or whited it out; bookkeeping never shows.
    */
   SortedSet<String> list(Node dir) throws IOException {
     SortedSet<String> visible = new TreeSet<>();

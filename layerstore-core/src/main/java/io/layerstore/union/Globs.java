@@ -89,7 +89,9 @@ final class Globs {
     return regex.toString();
   }
 
-  /** Translates a bracket expression starting after {@code [}; returns the index after {@code ]}. */
+  /**
+   * Translates a bracket expression starting after {@code [}; returns the index after {@code ]}.
+   */
   private static int bracket(String glob, int start, StringBuilder regex) {
     int i = start;
     regex.append("[[^/]&&[");

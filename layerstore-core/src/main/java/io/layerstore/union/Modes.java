@@ -28,9 +28,9 @@ final class Modes {
   };
 
   /**
-   * The permission bits for a node created with {@code attrs}: {@code posix:permissions} (or
-   * {@code unix:permissions}) if given, else {@code defaultMode}, then the umask. Any other
-   * initial attribute is refused, as the default provider does.
+   * The permission bits for a node created with {@code attrs}: {@code posix:permissions} (or {@code
+   * unix:permissions}) if given, else {@code defaultMode}, then the umask. Any other initial
+   * attribute is refused, as the default provider does.
    */
   static int forCreate(FileAttribute<?>[] attrs, int defaultMode) {
     int mode = defaultMode;
@@ -38,8 +38,7 @@ final class Modes {
       if (attr.name().equals("posix:permissions") || attr.name().equals("unix:permissions")) {
         mode = bits(permissionSet(attr.value()));
       } else {
-        throw new UnsupportedOperationException(
-            "'" + attr.name() + "' cannot be set initially");
+        throw new UnsupportedOperationException("'" + attr.name() + "' cannot be set initially");
       }
     }
     return mode & ~UMASK;

@@ -117,7 +117,9 @@ final class NodeAttributes implements PosixFileAttributes {
     return stat.kind().isDevice() ? Modes.makedev(stat.devMajor(), stat.devMinor()) : 0;
   }
 
-  /** Every attribute of {@code view} ({@code basic}, {@code owner}, {@code posix}, {@code unix}). */
+  /**
+   * Every attribute of {@code view} ({@code basic}, {@code owner}, {@code posix}, {@code unix}).
+   */
   Map<String, Object> asMap(String view) {
     Map<String, Object> map = new LinkedHashMap<>();
     if (!view.equals("owner")) {

@@ -7,8 +7,8 @@ import java.nio.file.attribute.UserPrincipalLookupService;
 import java.nio.file.attribute.UserPrincipalNotFoundException;
 
 /**
- * Owners by number only. The union shows an image's root file system, whose user names live in
- * its own {@code /etc/passwd}, not the host's; so a principal's name is its decimal id ({@code
+ * Owners by number only. The union shows an image's root file system, whose user names live in its
+ * own {@code /etc/passwd}, not the host's; so a principal's name is its decimal id ({@code
  * "1234"}), and only such names are looked up.
  */
 final class NumericPrincipals extends UserPrincipalLookupService {

@@ -11,10 +11,9 @@ import java.util.List;
 
 /**
  * Walks a union path name by name the way the kernel's path walk does: {@code ..} goes to the
- * parent of what was actually reached (so {@code link/..} is the parent of the link's target),
- * and a symlink's target is read from the winning branch and resolved inside the union. An
- * absolute target starts again at the union root, never at the host's: the union is a root
- * file system.
+ * parent of what was actually reached (so {@code link/..} is the parent of the link's target), and
+ * a symlink's target is read from the winning branch and resolved inside the union. An absolute
+ * target starts again at the union root, never at the host's: the union is a root file system.
  */
 final class Resolver {
 
@@ -31,8 +30,8 @@ final class Resolver {
 
   /**
    * Resolves {@code path}. Every symlink on the way is followed; the last one only if {@code
-   * followLast}. A missing last name gives a result without node; a missing or non-directory
-   * name before it fails.
+   * followLast}. A missing last name gives a result without node; a missing or non-directory name
+   * before it fails.
    */
   Resolved resolve(UnionPath path, boolean followLast) throws IOException {
     Deque<String> todo = new ArrayDeque<>(path.toAbsolutePath().names());

@@ -27,13 +27,14 @@ import org.slf4j.LoggerFactory;
  * (aufs shows the same for these cases), as do the writes: copy-up, whiteouts on removal, opaque
  * directories made over whiteouts, and EXDEV for renaming a directory a lower layer provides.
  *
- * <p>The view is a root file system: absolute symlink targets mean the union's own root, owners
- * are numeric ({@code "1234"}), and relative paths are taken from {@code /}. Everything a layer
- * keeps beyond plain NIO (device nodes, fifos, owners, setuid bits, xattrs) is read and written
- * through each branch's {@link Tree}.
+ * <p>The view is a root file system: absolute symlink targets mean the union's own root, owners are
+ * numeric ({@code "1234"}), and relative paths are taken from {@code /}. Everything a layer keeps
+ * beyond plain NIO (device nodes, fifos, owners, setuid bits, xattrs) is read and written through
+ * each branch's {@link Tree}.
  *
  * <pre>{@code
- * try (FileSystem rootfs = UnionFileSystem.open(List.of(rw, layer2, layer1), new OverlayWhiteouts(), true)) {
+ * List<Tree> branches = List.of(rw, layer2, layer1);  // topmost first
+ * try (FileSystem rootfs = UnionFileSystem.open(branches, new OverlayWhiteouts(), true)) {
  *   Files.writeString(rootfs.getPath("/etc/hostname"), "box\n");  // copies /etc up, then writes
  * }
  * }</pre>
@@ -49,10 +50,14 @@ public final class UnionFileSystem extends FileSystem {
   private final UnionFileSystemProvider provider;
   private final UnionOperations operations;
   private final AttributeViews attributes;
+  private final CopyMove copyMove;
   private final UnionFileStore store;
   private final NumericPrincipals principals = new NumericPrincipals();
   private final AtomicBoolean open = new AtomicBoolean(true);
-  /** Held shared by every running operation; {@link #close} takes it exclusively to wait them out. */
+
+  /**
+   * Held shared by every running operation; {@link #close} takes it exclusively to wait them out.
+   */
   private final ReadWriteLock inUse = new ReentrantReadWriteLock();
 
   /**
@@ -81,6 +86,7 @@ public final class UnionFileSystem extends FileSystem {
     this.provider = new UnionFileSystemProvider(this);
     this.operations = new UnionOperations(this, branches, writable);
     this.attributes = new AttributeViews(operations, Integer.toUnsignedLong(id.hashCode()));
+    this.copyMove = new CopyMove(this, operations);
     this.store = new UnionFileStore(this);
     log.debug(
         "opened {} union {} of {} branches",
@@ -99,6 +105,10 @@ public final class UnionFileSystem extends FileSystem {
 
   AttributeViews attributes() {
     return attributes;
+  }
+
+  CopyMove copyMove() {
+    return copyMove;
   }
 
   /**

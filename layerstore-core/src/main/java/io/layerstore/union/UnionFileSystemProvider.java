@@ -25,8 +25,8 @@ import java.util.Set;
 /**
  * The provider of exactly one {@link UnionFileSystem}. Unions are made with {@link
  * UnionFileSystem#open}, never through a URI and never as an installed provider, so each has its
- * own provider instance and no provider keeps a registry. Every call checks that the union is
- * still open and hands the work to its operations.
+ * own provider instance and no provider keeps a registry. Every call checks that the union is still
+ * open and hands the work to its operations.
  */
 final class UnionFileSystemProvider extends FileSystemProvider {
 
@@ -89,7 +89,11 @@ final class UnionFileSystemProvider extends FileSystemProvider {
     return fs.use(
         () ->
             fs.operations()
-                .open(union, options, attrs, (p, o) -> p.getFileSystem().provider().newFileChannel(p, o)));
+                .open(
+                    union,
+                    options,
+                    attrs,
+                    (p, o) -> p.getFileSystem().provider().newFileChannel(p, o)));
   }
 
   @Override
@@ -136,14 +140,14 @@ final class UnionFileSystemProvider extends FileSystemProvider {
   public void copy(Path source, Path target, CopyOption... options) throws IOException {
     UnionPath from = path(source);
     UnionPath to = path(target);
-    fs.use(() -> run(() -> fs.operations().copy(from, to, options)));
+    fs.use(() -> run(() -> fs.copyMove().copy(from, to, options)));
   }
 
   @Override
   public void move(Path source, Path target, CopyOption... options) throws IOException {
     UnionPath from = path(source);
     UnionPath to = path(target);
-    fs.use(() -> run(() -> fs.operations().move(from, to, options)));
+    fs.use(() -> run(() -> fs.copyMove().move(from, to, options)));
   }
 
   @Override
@@ -208,6 +212,8 @@ final class UnionFileSystemProvider extends FileSystemProvider {
   public void setAttribute(Path path, String attribute, Object value, LinkOption... options)
       throws IOException {
     UnionPath union = path(path);
-    fs.use(() -> run(() -> fs.attributes().set(union, attribute, value, Options.followLinks(options))));
+    fs.use(
+        () ->
+            run(() -> fs.attributes().set(union, attribute, value, Options.followLinks(options))));
   }
 }

@@ -4,15 +4,10 @@ import io.layerstore.platform.NodeKind;
 import io.layerstore.platform.NodeStat;
 import io.layerstore.platform.Tree;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.channels.Channel;
-import java.nio.channels.Channels;
-import java.nio.channels.SeekableByteChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.AccessMode;
 import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.CopyOption;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
@@ -25,15 +20,12 @@ import java.nio.file.NotLinkException;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.ReadOnlyFileSystemException;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.FileTime;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReadWriteLock;
@@ -45,8 +37,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *
  * <p>Locking: lookups and reads run under a shared lock; anything that changes which node a name
  * shows (create, remove, rename, copy-up commit, metadata changes) runs under the exclusive lock.
- * Content copied up and data written through open channels need neither. An operation that needs
- * a copy-up first does it with no lock held ({@link UpperWriter#copyUp}), then looks its path up
+ * Content copied up and data written through open channels need neither. An operation that needs a
+ * copy-up first does it with no lock held ({@link UpperWriter#copyUp}), then looks its path up
  * again under the lock it needs and retries if the world changed in between.
  */
 final class UnionOperations {
@@ -101,7 +93,7 @@ final class UnionOperations {
     }
   }
 
-  private void checkWritable() {
+  void checkWritable() {
     if (!writable) {
       throw new ReadOnlyFileSystemException();
     }
@@ -115,6 +107,11 @@ final class UnionOperations {
   }
 
   // ---- lookups ----------------------------------------------------------------------------
+
+  /** Where {@code path} leads now. */
+  Resolved resolve(UnionPath path, boolean follow) throws IOException {
+    return shared(() -> resolver.resolve(path, follow));
+  }
 
   /** The node at {@code path} as it is now. */
   Node node(UnionPath path, boolean follow) throws IOException {
@@ -137,8 +134,8 @@ final class UnionOperations {
         });
   }
 
-  DirectoryStream<Path> newDirectoryStream(UnionPath dir, DirectoryStream.Filter<? super Path> filter)
-      throws IOException {
+  DirectoryStream<Path> newDirectoryStream(
+      UnionPath dir, DirectoryStream.Filter<? super Path> filter) throws IOException {
     List<String> names =
         shared(
             () -> {
@@ -151,7 +148,10 @@ final class UnionOperations {
     return new ListedDirectory(dir, names, filter, fs);
   }
 
-  /** Access as root sees it: reading always works, writing needs a writable union, executing an x bit. */
+  /**
+   * Access as root sees it: reading always works, writing needs a writable union, executing an x
+   * bit.
+   */
   void checkAccess(UnionPath path, AccessMode... modes) throws IOException {
     Node node = node(path, true);
     for (AccessMode mode : modes) {
@@ -171,9 +171,8 @@ final class UnionOperations {
     return shared(() -> sameNode(resolver.existing(a, true), resolver.existing(b, true)));
   }
 
-  private static boolean sameNode(Node a, Node b) {
-    return a.top().branch() == b.top().branch()
-        && a.stat().fileKey().equals(b.stat().fileKey());
+  static boolean sameNode(Node a, Node b) {
+    return a.top().branch() == b.top().branch() && a.stat().fileKey().equals(b.stat().fileKey());
   }
 
   // ---- content ----------------------------------------------------------------------------
@@ -340,8 +339,7 @@ final class UnionOperations {
               resolved.parent(),
               resolved.name(),
               false,
-              backing ->
-                  Files.createSymbolicLink(backing, backing.getFileSystem().getPath(text)));
+              backing -> Files.createSymbolicLink(backing, backing.getFileSystem().getPath(text)));
           return null;
         });
   }
@@ -352,7 +350,8 @@ final class UnionOperations {
     for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       Node source = node(existing, false);
       if (source.isDirectory()) {
-        throw new FileSystemException(link.toString(), existing.toString(), "Operation not permitted");
+        throw new FileSystemException(
+            link.toString(), existing.toString(), "Operation not permitted");
       }
       if (!source.isIn(0)) {
         writer.copyUp(source.path(), true);
@@ -409,72 +408,8 @@ final class UnionOperations {
     writer.remove(resolved.parent(), node);
   }
 
-  /**
-   * Moves like the default provider does on a kernel overlay mount (no {@code redirect_dir}), so
-   * code behaves the same on both.
-   *
-   * <p>With {@code ATOMIC_MOVE} this is rename(2): a file is copied up, renamed in the upper
-   * branch and whited out at its old name if a lower branch shows it there; an existing target is
-   * replaced; a directory that a lower branch provides cannot be renamed (EXDEV, {@link
-   * AtomicMoveNotSupportedException}); one that lives only in the upper branch renames freely.
-   *
-   * <p>Without it, as {@code Files.move} on Linux: an existing target is removed first (needs
-   * {@code REPLACE_EXISTING}), then the rename is tried; where it fails with EXDEV, an empty
-   * directory is copied (mode, owner, {@code user.} xattrs, mtime) and removed, and a non-empty
-   * one fails with {@link DirectoryNotEmptyException}.
-   */
-  void move(UnionPath source, UnionPath target, CopyOption... options) throws IOException {
-    checkWritable();
-    if (Options.contains(options, StandardCopyOption.ATOMIC_MOVE)) {
-      rename(source, target);
-      return;
-    }
-    boolean replace = Options.contains(options, StandardCopyOption.REPLACE_EXISTING);
-    Node node = node(source, false);
-    Resolved existing = shared(() -> resolver.resolve(target, false));
-    if (existing.exists()) {
-      if (sameNode(node, existing.node())) {
-        return;
-      }
-      if (!replace) {
-        throw new FileAlreadyExistsException(target.toString());
-      }
-      delete(target);
-    }
-    if (node.isDirectory() && node.hasLayersBelow(0)) {
-      moveByCopy(source, target, node);
-      return;
-    }
-    rename(source, target);
-  }
-
-  /** What the default provider does after EXDEV: copy the (empty) directory, then remove it. */
-  private void moveByCopy(UnionPath source, UnionPath target, Node dir) throws IOException {
-    if (!shared(() -> branches.list(dir)).isEmpty()) {
-      DirectoryNotEmptyException notEmpty = new DirectoryNotEmptyException(source.toString());
-      notEmpty.initCause(crossDevice(source, target));
-      throw notEmpty;
-    }
-    NodeStat stat = dir.stat();
-    Map<String, byte[]> xattrs = branches.tree(dir.top().branch()).xattrs(dir.top().path());
-    createDirectory(target, sameMode(stat));
-    modifyUpper(
-        target,
-        false,
-        (tree, backing, created) -> {
-          tree.setOwner(backing, stat.uid(), stat.gid());
-          tree.setMode(backing, stat.mode());
-          for (Map.Entry<String, byte[]> xattr : xattrs.entrySet()) {
-            if (xattr.getKey().startsWith("user.")) {
-              tree.setXattr(backing, xattr.getKey(), xattr.getValue());
-            }
-          }
-          tree.setMtime(backing, stat.mtime());
-        });
-    delete(source);
-  }
-
-  private static FileSystemException crossDevice(UnionPath source, UnionPath target) {
+  /** The EXDEV overlayfs gives for renaming a directory a lower branch provides. */
+  static FileSystemException crossDevice(UnionPath source, UnionPath target) {
     return new AtomicMoveNotSupportedException(
         source.toString(),
         target.toString(),
@@ -482,15 +417,22 @@ final class UnionOperations {
             + " without redirect_dir cannot rename it");
   }
 
-  /** rename(2) on overlayfs without {@code redirect_dir}. */
-  private void rename(UnionPath source, UnionPath target) throws IOException {
+  /**
+   * rename(2) on overlayfs without {@code redirect_dir}: a file is copied up, renamed in the upper
+   * branch and whited out at its old name if a lower branch shows it there; an existing target of
+   * the same kind is replaced (a directory only if empty); a directory that a lower branch provides
+   * cannot be renamed (EXDEV, {@link AtomicMoveNotSupportedException}); one that lives only in the
+   * upper branch renames freely.
+   */
+  void rename(UnionPath source, UnionPath target) throws IOException {
     for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       Node node =
           shared(
               () -> {
                 Resolved from = resolver.resolve(source, false);
                 if (from.parent() == null) {
-                  throw new FileSystemException(source.toString(), null, "cannot move the union root");
+                  throw new FileSystemException(
+                      source.toString(), null, "cannot move the union root");
                 }
                 if (!from.exists()) {
                   throw new NoSuchFileException(source.toString());
@@ -526,7 +468,9 @@ final class UnionOperations {
                 }
                 if (node.isDirectory() && isWithin(to, node)) {
                   throw new FileSystemException(
-                      source.toString(), target.toString(), "Invalid argument: target inside source");
+                      source.toString(),
+                      target.toString(),
+                      "Invalid argument: target inside source");
                 }
                 checkName(target, to.name());
                 if (to.exists()) {
@@ -541,7 +485,8 @@ final class UnionOperations {
         return;
       }
     }
-    throw new FileSystemException(source.toString(), target.toString(), "changed too often while moving");
+    throw new FileSystemException(
+        source.toString(), target.toString(), "changed too often while moving");
   }
 
   /** rename(2)'s checks of an existing target: same kind, and an empty directory. */
@@ -568,84 +513,8 @@ final class UnionOperations {
         && targetPath.subList(0, dir.path().size()).equals(dir.path());
   }
 
-  /**
-   * Copies within the union, like the default provider: a directory is copied without entries, a
-   * symlink (with {@code NOFOLLOW_LINKS}) as a symlink, a device node or fifo as a new node,
-   * a file by content; {@code COPY_ATTRIBUTES} adds mode, owner, mtime and {@code user.} xattrs.
-   */
-  void copy(UnionPath source, UnionPath target, CopyOption... options) throws IOException {
-    checkWritable();
-    boolean replace = Options.contains(options, StandardCopyOption.REPLACE_EXISTING);
-    boolean attributes = Options.contains(options, StandardCopyOption.COPY_ATTRIBUTES);
-    boolean follow = !Options.contains(options, LinkOption.NOFOLLOW_LINKS);
-    Node node = node(source, follow);
-    Resolved existing = shared(() -> resolver.resolve(target, false));
-    if (existing.exists()) {
-      if (sameNode(node, existing.node())) {
-        return;
-      }
-      if (!replace) {
-        throw new FileAlreadyExistsException(target.toString());
-      }
-      delete(target);
-    }
-    NodeStat stat = node.stat();
-    switch (stat.kind()) {
-      case DIRECTORY:
-        createDirectory(target, sameMode(stat));
-        break;
-      case SYMLINK:
-        createSymbolicLink(target, UnionPath.parse(fs, Files.readSymbolicLink(node.top().path()).toString()));
-        break;
-      case REGULAR:
-        copyContent(node, target, sameMode(stat));
-        break;
-      case CHAR_DEVICE:
-      case BLOCK_DEVICE:
-      case FIFO:
-      case SOCKET:
-        makeNode(target, stat);
-        break;
-      default:
-        throw new FileSystemException(source.toString(), target.toString(), "cannot copy a " + stat.kind());
-    }
-    if (attributes) {
-      Map<String, byte[]> xattrs = branches.tree(node.top().branch()).xattrs(node.top().path());
-      modifyUpper(
-          target,
-          false,
-          (tree, backing, upperNode) -> {
-            tree.setOwner(backing, stat.uid(), stat.gid());
-            if (!stat.isSymlink()) {
-              tree.setMode(backing, stat.mode());
-            }
-            for (Map.Entry<String, byte[]> xattr : xattrs.entrySet()) {
-              if (xattr.getKey().startsWith("user.")) {
-                tree.setXattr(backing, xattr.getKey(), xattr.getValue());
-              }
-            }
-            tree.setMtime(backing, stat.mtime());
-          });
-    }
-  }
-
-  /** The default provider creates a copy with the source's permission bits (then the umask). */
-  private static FileAttribute<?> sameMode(NodeStat stat) {
-    return PosixFilePermissions.asFileAttribute(Modes.permissions(stat.mode()));
-  }
-
-  private void copyContent(Node source, UnionPath target, FileAttribute<?> mode)
-      throws IOException {
-    Set<OpenOption> create = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-    Opener<SeekableByteChannel> opener = Files::newByteChannel;
-    try (InputStream in = Files.newInputStream(source.top().path(), LinkOption.NOFOLLOW_LINKS);
-        OutputStream out =
-            Channels.newOutputStream(open(target, create, new FileAttribute<?>[] {mode}, opener))) {
-      in.transferTo(out);
-    }
-  }
-
-  private void makeNode(UnionPath target, NodeStat stat) throws IOException {
+  /** mknod(2) of a device node, fifo or socket like {@code stat} describes, less the umask. */
+  void makeNode(UnionPath target, NodeStat stat) throws IOException {
     exclusive(
         () -> {
           Resolved resolved = resolver.resolve(target, false);
@@ -660,7 +529,12 @@ final class UnionOperations {
               backing ->
                   branches
                       .tree(0)
-                      .makeNode(backing, stat.kind(), stat.mode() & ~Modes.UMASK, stat.devMajor(), stat.devMinor()));
+                      .makeNode(
+                          backing,
+                          stat.kind(),
+                          stat.mode() & ~Modes.UMASK,
+                          stat.devMajor(),
+                          stat.devMinor()));
           return null;
         });
   }

@@ -98,7 +98,9 @@ final class UnionPath implements Path {
     if (isEmptyPath()) {
       return this;
     }
-    return names.isEmpty() ? null : new UnionPath(fs, false, names.subList(names.size() - 1, names.size()));
+    return names.isEmpty()
+        ? null
+        : new UnionPath(fs, false, names.subList(names.size() - 1, names.size()));
   }
 
   @Override
@@ -253,7 +255,9 @@ final class UnionPath implements Path {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof UnionPath && ((UnionPath) o).fs == fs && ((UnionPath) o).string.equals(string);
+    return o instanceof UnionPath
+        && ((UnionPath) o).fs == fs
+        && ((UnionPath) o).string.equals(string);
   }
 
   @Override
@@ -269,8 +273,7 @@ final class UnionPath implements Path {
   /** {@code other} as a path of this file system, or {@link ProviderMismatchException}. */
   UnionPath checkPath(Path other) {
     if (!(other instanceof UnionPath) || ((UnionPath) other).fs != fs) {
-      throw new ProviderMismatchException(
-          "not a path of this union file system: " + other);
+      throw new ProviderMismatchException("not a path of this union file system: " + other);
     }
     return (UnionPath) other;
   }

@@ -1,7 +1,6 @@
 package io.layerstore.union;
 
 import com.google.common.util.concurrent.Striped;
-import io.layerstore.platform.NodeKind;
 import io.layerstore.platform.NodeStat;
 import io.layerstore.platform.Tree;
 import io.layerstore.spi.WhiteoutFormat;
@@ -21,18 +20,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Every change to the upper branch, done the way overlayfs does it so that the upper directory
- * ends up as the kernel would leave it: parents are copied up (metadata only) before anything is
- * created or removed in them; a lower node is copied up (content, mode, owner, xattrs, mtime)
- * before its content or metadata changes; removing a name that a lower branch still shows leaves
- * a whiteout; a directory made where the upper branch had a whiteout is opaque. Like the kernel,
- * a copy-up puts the upper parent's mtime back afterwards, so copying up is not a visible change
- * of the parent.
+ * Every change to the upper branch, done the way overlayfs does it so that the upper directory ends
+ * up as the kernel would leave it: parents are copied up (metadata only) before anything is created
+ * or removed in them; a lower node is copied up (content, mode, owner, xattrs, mtime) before its
+ * content or metadata changes; removing a name that a lower branch still shows leaves a whiteout; a
+ * directory made where the upper branch had a whiteout is opaque. Like the kernel, a copy-up puts
+ * the upper parent's mtime back afterwards, so copying up is not a visible change of the parent.
  *
- * <p>Callers hold the union's write lock for every method except {@link #copyUp}, which takes
- * the locks itself: a regular file's content is copied into a hidden staging node without the
- * write lock (so other threads keep working) and swapped in under it. A per-path lock makes
- * concurrent copy-ups of one file happen once.
+ * <p>Callers hold the union's write lock for every method except {@link #copyUp}, which takes the
+ * locks itself: a regular file's content is copied into a hidden staging node without the write
+ * lock (so other threads keep working) and swapped in under it. A per-path lock makes concurrent
+ * copy-ups of one file happen once.
  */
 final class UpperWriter {
 
@@ -200,8 +198,8 @@ final class UpperWriter {
   }
 
   /**
-   * Gives {@code target} the owner, mode, xattrs (not the formats' bookkeeping) and mtime of
-   * {@code source}. Owner first: a kernel chown clears setuid bits and file capabilities.
+   * Gives {@code target} the owner, mode, xattrs (not the formats' bookkeeping) and mtime of {@code
+   * source}. Owner first: a kernel chown clears setuid bits and file capabilities.
    */
   private void copyMetadata(Layer source, Path target) throws IOException {
     NodeStat stat = source.stat();
@@ -231,11 +229,10 @@ final class UpperWriter {
 
   /**
    * Creates {@code name} in directory {@code parent} (where nothing is visible under that name):
-   * parents copied up, an upper whiteout of the name replaced, and a directory made over a
-   * whiteout marked opaque so the lower branches stay hidden. Returns the new upper node.
+   * parents copied up, an upper whiteout of the name replaced, and a directory made over a whiteout
+   * marked opaque so the lower branches stay hidden. Returns the new upper node.
    */
-  Path create(Node parent, String name, boolean directory, Creation creation)
-      throws IOException {
+  Path create(Node parent, String name, boolean directory, Creation creation) throws IOException {
     Path dir = upperDir(parent);
     Path whiteout = branches.upperWhiteout(dir, name);
     Path target = dir.resolve(name);

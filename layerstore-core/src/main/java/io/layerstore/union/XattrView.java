@@ -10,8 +10,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The {@code user} view: the winning node's {@code user.*} extended attributes, names without
- * the prefix, as the default provider shows them on Linux. Writing copies the node up first.
+ * The {@code user} view: the winning node's {@code user.*} extended attributes, names without the
+ * prefix, as the default provider shows them on Linux. Writing copies the node up first.
  */
 final class XattrView implements UserDefinedFileAttributeView {
 
@@ -101,9 +101,11 @@ final class XattrView implements UserDefinedFileAttributeView {
   }
 
   private void change(UnionOperations.UpperChange change) throws IOException {
-    path.getFileSystem().use(() -> {
-      ops.modifyUpper(path, follow, change);
-      return null;
-    });
+    path.getFileSystem()
+        .use(
+            () -> {
+              ops.modifyUpper(path, follow, change);
+              return null;
+            });
   }
 }

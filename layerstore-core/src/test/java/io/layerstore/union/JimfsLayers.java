@@ -14,8 +14,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A jimfs file system holding layer directories with emulated trees, the way a store on jimfs
- * keeps them: {@code /layers/<name>/diff} plus a sidecar record file beside it.
+ * A jimfs file system holding layer directories with emulated trees, the way a store on jimfs keeps
+ * them: {@code /layers/<name>/diff} plus a sidecar record file beside it.
  */
 final class JimfsLayers implements Closeable {
 

@@ -23,10 +23,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The kernel is the oracle: the {@link Scenario} layers are built on disk with native trees,
- * mounted with the kernel's overlayfs and opened as a union; both must show the same tree, take
- * the same writes with the same outcomes, and leave the same upper directory behind (whiteouts,
- * opaque markers, copied-up nodes; the kernel's own {@code trusted.overlay.origin/impure/uuid}
- * and its workdir aside).
+ * mounted with the kernel's overlayfs and opened as a union; both must show the same tree, take the
+ * same writes with the same outcomes, and leave the same upper directory behind (whiteouts, opaque
+ * markers, copied-up nodes; the kernel's own {@code trusted.overlay.origin/impure/uuid} and its
+ * workdir aside).
  *
  * <p>Needs root and overlayfs; skipped elsewhere unless {@code layerstore.requirePlatform=true}.
  * The mount is made with {@code mount(8)} so the test does not depend on the code under test.
@@ -65,9 +65,16 @@ class KernelOracleTest {
     Path work = Files.createDirectory(tmp.resolve("kernel-work"));
     mountPoint = Files.createDirectory(tmp.resolve("merged"));
     String options =
-        "lowerdir=" + l3.tree().root() + ":" + l2.tree().root() + ":" + l1.tree().root()
-            + ",upperdir=" + kernelUpper
-            + ",workdir=" + work
+        "lowerdir="
+            + l3.tree().root()
+            + ":"
+            + l2.tree().root()
+            + ":"
+            + l1.tree().root()
+            + ",upperdir="
+            + kernelUpper
+            + ",workdir="
+            + work
             + ",redirect_dir=off,index=off,metacopy=off";
     String out = run("mount", "-t", "overlay", "overlay", "-o", options, mountPoint.toString());
     mounted = out == null;
@@ -119,7 +126,8 @@ class KernelOracleTest {
     assertEquals(String.join("\n", kernelOutcomes), String.join("\n", ourOutcomes));
 
     assertEquals(
-        String.join("\n", Listing.of(mountPoint)), String.join("\n", Listing.of(union.getPath("/"))));
+        String.join("\n", Listing.of(mountPoint)),
+        String.join("\n", Listing.of(union.getPath("/"))));
 
     unmount();
     union.close();
@@ -136,10 +144,12 @@ class KernelOracleTest {
         return false;
       }
       Object uid = Files.getAttribute(Path.of("/proc/self"), "unix:uid");
-      String filesystems = Files.readString(Path.of("/proc/filesystems"), StandardCharsets.US_ASCII);
+      String filesystems =
+          Files.readString(Path.of("/proc/filesystems"), StandardCharsets.US_ASCII);
       return Integer.valueOf(0).equals(uid)
           && filesystems.contains("\toverlay\n")
-          && (Files.isExecutable(Path.of("/usr/bin/mount")) || Files.isExecutable(Path.of("/bin/mount")));
+          && (Files.isExecutable(Path.of("/usr/bin/mount"))
+              || Files.isExecutable(Path.of("/bin/mount")));
     } catch (IOException | RuntimeException e) {
       return false;
     }
@@ -152,7 +162,8 @@ class KernelOracleTest {
       process.destroyForcibly();
       return "timed out: " + String.join(" ", command);
     }
-    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+    String output =
+        new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
     return process.exitValue() == 0 ? null : "exit " + process.exitValue() + ": " + output;
   }
 }

@@ -12,8 +12,8 @@ import java.time.Instant;
 
 /**
  * Writes layer content into a {@link Tree} the way an unpacker does (content with NIO, the rest
- * through the tree), so one scenario can be built on jimfs with an emulated tree and on disk with
- * a native one. Paths are relative to the tree root; missing parents are made 0755 root:root.
+ * through the tree), so one scenario can be built on jimfs with an emulated tree and on disk with a
+ * native one. Paths are relative to the tree root; missing parents are made 0755 root:root.
  */
 final class LayerWriter {
 

@@ -87,7 +87,10 @@ final class Listing {
         Map<String, byte[]> xattrs = new TreeMap<>(tree.xattrs(p));
         xattrs.keySet().removeAll(KERNEL_BOOKKEEPING);
         for (Map.Entry<String, byte[]> x : xattrs.entrySet()) {
-          line.append(' ').append(x.getKey()).append('=').append(HexFormat.of().formatHex(x.getValue()));
+          line.append(' ')
+              .append(x.getKey())
+              .append('=')
+              .append(HexFormat.of().formatHex(x.getValue()));
         }
         lines.add(line.toString());
       }

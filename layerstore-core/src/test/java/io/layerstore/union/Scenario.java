@@ -5,9 +5,9 @@ import java.io.IOException;
 
 /**
  * The layer stack the union tests look at, built into any three trees in any whiteout format:
- * whiteouts of files and directories, opaque directories, a directory replaced by a file and
- * back, a symlink replaced by a directory, hardlinks, absolute, relative, dangling and looping
- * symlinks, device nodes, a fifo, setuid/setgid/sticky bits and numeric owners.
+ * whiteouts of files and directories, opaque directories, a directory replaced by a file and back,
+ * a symlink replaced by a directory, hardlinks, absolute, relative, dangling and looping symlinks,
+ * device nodes, a fifo, setuid/setgid/sticky bits and numeric owners.
  */
 final class Scenario {
   private Scenario() {}

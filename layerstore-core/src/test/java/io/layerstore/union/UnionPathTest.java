@@ -80,8 +80,11 @@ class UnionPathTest {
     assertEquals("/a/b/c", p("/a/b").resolve("c").toString());
     assertEquals("/x", p("/a/b").resolve("/x").toString());
     assertEquals("/a/c", p("/a/b").resolveSibling("c").toString());
-    assertEquals(unix("/a/b").relativize(unix("/a/c/d")).toString(), p("/a/b").relativize(p("/a/c/d")).toString());
-    assertEquals(unix("a").relativize(unix("a/b")).toString(), p("a").relativize(p("a/b")).toString());
+    assertEquals(
+        unix("/a/b").relativize(unix("/a/c/d")).toString(),
+        p("/a/b").relativize(p("/a/c/d")).toString());
+    assertEquals(
+        unix("a").relativize(unix("a/b")).toString(), p("a").relativize(p("a/b")).toString());
     assertThrows(IllegalArgumentException.class, () -> p("/a").relativize(p("b")));
   }
 

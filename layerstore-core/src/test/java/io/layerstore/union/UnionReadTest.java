@@ -91,8 +91,7 @@ class UnionReadTest {
     assertFalse(Files.exists(p("/etc/remove-dir/inside")));
     assertThrows(NoSuchFileException.class, () -> Files.readString(p("/etc/remove-dir/inside")));
     assertEquals(
-        List.of(
-            "conf.d", "dangling", "gone-later", "localtime", "os-release", "passwd"),
+        List.of("conf.d", "dangling", "gone-later", "localtime", "os-release", "passwd"),
         list("/etc"));
   }
 
@@ -144,7 +143,8 @@ class UnionReadTest {
     assertTrue(Files.isRegularFile(p("/replace/dir-then-file")));
     assertEquals("now a file\n", read("/replace/dir-then-file"));
     FileSystemException notADir =
-        assertThrows(FileSystemException.class, () -> Files.readString(p("/replace/dir-then-file/c")));
+        assertThrows(
+            FileSystemException.class, () -> Files.readString(p("/replace/dir-then-file/c")));
     assertTrue(notADir.getMessage().contains("Not a directory"), notADir.getMessage());
   }
 
@@ -184,7 +184,8 @@ class UnionReadTest {
     assertTrue(Files.isSameFile(p("/bin/sh"), p("/bin/bash")));
     assertEquals(2, Files.getAttribute(p("/bin/bash"), "unix:nlink"));
     assertEquals(
-        Files.getAttribute(p("/bin/sh"), "unix:ino"), Files.getAttribute(p("/bin/bash"), "unix:ino"));
+        Files.getAttribute(p("/bin/sh"), "unix:ino"),
+        Files.getAttribute(p("/bin/bash"), "unix:ino"));
     assertEquals(
         Files.readAttributes(p("/bin/sh"), BasicFileAttributes.class).fileKey(),
         Files.readAttributes(p("/bin/bash"), BasicFileAttributes.class).fileKey());
@@ -220,7 +221,9 @@ class UnionReadTest {
     assertEquals(PosixFilePermissions.fromString("rwxr-xr-x"), su.permissions());
     assertEquals(0102755, Files.getAttribute(p("/usr/bin/crontab"), "unix:mode"));
     assertEquals(107, Files.getAttribute(p("/usr/bin/crontab"), "unix:gid"));
-    assertEquals("107", Files.readAttributes(p("/usr/bin/crontab"), PosixFileAttributes.class).group().getName());
+    assertEquals(
+        "107",
+        Files.readAttributes(p("/usr/bin/crontab"), PosixFileAttributes.class).group().getName());
     assertEquals(0041777, Files.getAttribute(p("/tmp"), "unix:mode"));
     assertEquals("1000", Files.getOwner(p("/home/user")).getName());
     assertEquals(1000, Files.getAttribute(p("/home/user/.bashrc"), "unix:uid"));
@@ -233,9 +236,12 @@ class UnionReadTest {
   @Test
   void sizesAndTypes() throws IOException {
     assertEquals(8L, Files.size(p("/usr/bin/su").resolveSibling("tool")));
-    assertEquals("/usr/share/zoneinfo/UTC".length(), (long) Files.getAttribute(p("/etc/localtime"), "size", LinkOption.NOFOLLOW_LINKS));
+    assertEquals(
+        "/usr/share/zoneinfo/UTC".length(),
+        (long) Files.getAttribute(p("/etc/localtime"), "size", LinkOption.NOFOLLOW_LINKS));
     assertTrue(Files.isDirectory(p("/")));
-    assertEquals(1, Files.getAttribute(p("/etc"), "unix:nlink"), "merged directories report nlink 1");
+    assertEquals(
+        1, Files.getAttribute(p("/etc"), "unix:nlink"), "merged directories report nlink 1");
   }
 
   @Test
@@ -243,7 +249,9 @@ class UnionReadTest {
     List<String> listing = Listing.of(root);
     assertEquals(listing.stream().distinct().count(), listing.size());
     assertTrue(listing.stream().noneMatch(l -> l.contains(".wh.")), String.join("\n", listing));
-    assertTrue(listing.contains("/dev/null CHAR_DEVICE 0666 0:0 size=0 rdev=259"), String.join("\n", listing));
+    assertTrue(
+        listing.contains("/dev/null CHAR_DEVICE 0666 0:0 size=0 rdev=259"),
+        String.join("\n", listing));
   }
 
   @Test
@@ -256,7 +264,11 @@ class UnionReadTest {
         () -> Files.setAttribute(p("/etc/passwd"), "unix:uid", 5));
     assertThrows(
         AccessDeniedException.class,
-        () -> p("/etc/passwd").getFileSystem().provider().checkAccess(p("/etc/passwd"), AccessMode.WRITE));
+        () ->
+            p("/etc/passwd")
+                .getFileSystem()
+                .provider()
+                .checkAccess(p("/etc/passwd"), AccessMode.WRITE));
     assertTrue(union.isReadOnly());
   }
 

@@ -139,7 +139,8 @@ class UnionWriteTest {
   @Test
   void appendingCopiesUpContentModeOwnerXattrsAndMtime() throws IOException {
     Files.writeString(p("/etc/passwd"), "user:x:1000\n", StandardOpenOption.APPEND);
-    assertEquals("root:x:0:0:root:/root:/bin/sh\nuser:x:1000\n", Files.readString(p("/etc/passwd")));
+    assertEquals(
+        "root:x:0:0:root:/root:/bin/sh\nuser:x:1000\n", Files.readString(p("/etc/passwd")));
     NodeStat copied = upperStat("/etc/passwd");
     assertNotNull(copied);
     assertEquals(0644, copied.mode());
@@ -158,7 +159,10 @@ class UnionWriteTest {
   @Test
   void truncatingCopiesUpMetadataButNotContent() throws IOException {
     try (SeekableByteChannel channel =
-        Files.newByteChannel(p("/usr/bin/crontab"), StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+        Files.newByteChannel(
+            p("/usr/bin/crontab"),
+            StandardOpenOption.WRITE,
+            StandardOpenOption.TRUNCATE_EXISTING)) {
       channel.write(ByteBuffer.wrap("new".getBytes(UTF_8)));
     }
     assertEquals("new", Files.readString(p("/usr/bin/crontab")));
@@ -246,8 +250,11 @@ class UnionWriteTest {
     assertEquals("fresh\n", Files.readString(p("/etc/passwd")));
     assertFalse(upperWhiteout("/etc/passwd"));
     assertEquals(NodeKind.REGULAR, upperStat("/etc/passwd").kind());
-    assertEquals(List.of(), Files.getFileAttributeView(p("/etc/passwd"),
-        java.nio.file.attribute.UserDefinedFileAttributeView.class).list());
+    assertEquals(
+        List.of(),
+        Files.getFileAttributeView(
+                p("/etc/passwd"), java.nio.file.attribute.UserDefinedFileAttributeView.class)
+            .list());
   }
 
   @Test
@@ -261,7 +268,8 @@ class UnionWriteTest {
 
   @Test
   void renamingOverAnExistingName() throws IOException {
-    assertThrows(FileAlreadyExistsException.class, () -> Files.move(p("/opt/a.txt"), p("/srv/old")));
+    assertThrows(
+        FileAlreadyExistsException.class, () -> Files.move(p("/opt/a.txt"), p("/srv/old")));
     Files.move(p("/opt/a.txt"), p("/srv/old"), StandardCopyOption.REPLACE_EXISTING);
     assertEquals("a\n", Files.readString(p("/srv/old")));
     assertEquals(0644, (Integer) Files.getAttribute(p("/srv/old"), "unix:mode") & 07777);
@@ -277,7 +285,8 @@ class UnionWriteTest {
     assertTrue(exdev.getMessage().contains("cross-device"), exdev.getMessage());
     // Files.move on a kernel mount then falls back to copying, which needs an empty directory
     DirectoryNotEmptyException notEmpty =
-        assertThrows(DirectoryNotEmptyException.class, () -> Files.move(p("/opt/dir"), p("/opt/dir2")));
+        assertThrows(
+            DirectoryNotEmptyException.class, () -> Files.move(p("/opt/dir"), p("/opt/dir2")));
     assertTrue(notEmpty.getCause().getMessage().contains("cross-device"));
     assertTrue(Files.exists(p("/opt/dir/f")));
     assertNull(upperStat("/opt"), "a refused rename changes nothing");
@@ -315,7 +324,9 @@ class UnionWriteTest {
     Files.createLink(p("/etc/hl"), p("/etc/passwd"));
     assertTrue(Files.isSameFile(p("/etc/hl"), p("/etc/passwd")));
     assertEquals(
-        upperStat("/etc/hl").fileKey(), upperStat("/etc/passwd").fileKey(), "linked in the upper layer");
+        upperStat("/etc/hl").fileKey(),
+        upperStat("/etc/passwd").fileKey(),
+        "linked in the upper layer");
     Files.writeString(p("/etc/hl"), "changed\n");
     assertEquals("changed\n", Files.readString(p("/etc/passwd")));
   }
@@ -325,7 +336,11 @@ class UnionWriteTest {
     Files.setAttribute(p("/srv/old"), "unix:uid", 1234);
     Files.setAttribute(p("/srv/old"), "unix:gid", 5678);
     assertEquals(1234, Files.getAttribute(p("/srv/old"), "unix:uid"));
-    assertEquals("5678", Files.readAttributes(p("/srv/old"), java.nio.file.attribute.PosixFileAttributes.class).group().getName());
+    assertEquals(
+        "5678",
+        Files.readAttributes(p("/srv/old"), java.nio.file.attribute.PosixFileAttributes.class)
+            .group()
+            .getName());
     assertEquals("old\n", Files.readString(p("/srv/old")));
     assertEquals(33, image.get(2).stat(image.get(2).root().resolve("srv/old")).uid());
 
@@ -339,7 +354,8 @@ class UnionWriteTest {
     assertEquals(t, Files.getLastModifiedTime(p("/opt/a.txt")));
     assertNotNull(upperStat("/opt/a.txt"));
 
-    Files.setOwner(p("/etc/os-release"), union.getUserPrincipalLookupService().lookupPrincipalByName("42"));
+    Files.setOwner(
+        p("/etc/os-release"), union.getUserPrincipalLookupService().lookupPrincipalByName("42"));
     assertEquals(42, upperStat("/etc/os-release").uid());
   }
 
@@ -360,9 +376,12 @@ class UnionWriteTest {
   @Test
   void userXattrsAreWrittenOnTheUpperCopy() throws IOException {
     Files.setAttribute(p("/etc/os-release"), "user:note", "hi".getBytes(UTF_8));
-    assertArrayEquals("hi".getBytes(UTF_8), (byte[]) Files.getAttribute(p("/etc/os-release"), "user:note"));
+    assertArrayEquals(
+        "hi".getBytes(UTF_8), (byte[]) Files.getAttribute(p("/etc/os-release"), "user:note"));
     assertArrayEquals("hi".getBytes(UTF_8), upper.getXattr(up("/etc/os-release"), "user.note"));
-    var view = Files.getFileAttributeView(p("/etc/passwd"), java.nio.file.attribute.UserDefinedFileAttributeView.class);
+    var view =
+        Files.getFileAttributeView(
+            p("/etc/passwd"), java.nio.file.attribute.UserDefinedFileAttributeView.class);
     assertThrows(FileSystemException.class, () -> view.delete("absent"));
     assertNull(upperStat("/etc/passwd"), "removing nothing copies nothing up");
     view.delete("origin");
@@ -379,7 +398,8 @@ class UnionWriteTest {
     assertEquals(LayerWriter.MTIME, upperStat("/usr/bin/su3").mtime());
     Files.copy(p("/lib"), p("/lib2"), LinkOption.NOFOLLOW_LINKS);
     assertEquals(p("usr/lib"), Files.readSymbolicLink(p("/lib2")));
-    assertThrows(FileAlreadyExistsException.class, () -> Files.copy(p("/etc/passwd"), p("/etc/os-release")));
+    assertThrows(
+        FileAlreadyExistsException.class, () -> Files.copy(p("/etc/passwd"), p("/etc/os-release")));
     Files.copy(p("/etc/passwd"), p("/etc/os-release"), StandardCopyOption.REPLACE_EXISTING);
     assertEquals(Files.readString(p("/etc/passwd")), Files.readString(p("/etc/os-release")));
   }
@@ -403,8 +423,12 @@ class UnionWriteTest {
       out.write('z');
     }
     assertEquals("z", Files.readString(p("/opt/a.txt")));
-    assertThrows(FileAlreadyExistsException.class, () -> Files.newOutputStream(p("/opt/a.txt"), StandardOpenOption.CREATE_NEW));
-    assertThrows(NoSuchFileException.class, () -> Files.newOutputStream(p("/opt/none"), StandardOpenOption.WRITE));
+    assertThrows(
+        FileAlreadyExistsException.class,
+        () -> Files.newOutputStream(p("/opt/a.txt"), StandardOpenOption.CREATE_NEW));
+    assertThrows(
+        NoSuchFileException.class,
+        () -> Files.newOutputStream(p("/opt/none"), StandardOpenOption.WRITE));
     assertThrows(NoSuchFileException.class, () -> Files.writeString(p("/nodir/x"), "x"));
   }
 
