@@ -1,6 +1,7 @@
 package io.layerstore.platform;
 
 import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -106,6 +107,6 @@ record MountInfo(
   }
 
   private static String ascii(byte[] field) {
-    return new String(field, java.nio.charset.StandardCharsets.US_ASCII);
+    return new String(field, StandardCharsets.US_ASCII);
   }
 }

@@ -141,10 +141,6 @@ final class RecordIndex {
     return all;
   }
 
-  boolean isEmpty() {
-    return byName.isEmpty() && byKey.isEmpty() && nameless.isEmpty();
-  }
-
   private NavigableMap<String, NodeRecord> namesUnder(String dir) {
     if (dir.isEmpty()) {
       return byName;

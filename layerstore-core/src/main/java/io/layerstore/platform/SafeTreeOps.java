@@ -3,6 +3,8 @@ package io.layerstore.platform;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryIteratorException;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
@@ -212,6 +214,32 @@ final class SafeTreeOps {
     view.setPermissions(perms);
   }
 
+  /**
+   * {@code e} naming {@code file} (and {@code other}) in full: a secure stream's errors name only
+   * the entry, relative to its directory. Keeps the exception type callers test for.
+   */
+  static FileSystemException withPath(FileSystemException e, Path file, Path... other) {
+    String f = file.toString();
+    String o = other.length > 0 ? other[0].toString() : e.getOtherFile();
+    String r = e.getReason();
+    FileSystemException out;
+    if (e instanceof AccessDeniedException) {
+      out = new AccessDeniedException(f, o, r);
+    } else if (e instanceof NoSuchFileException) {
+      out = new NoSuchFileException(f, o, r);
+    } else if (e instanceof FileAlreadyExistsException) {
+      out = new FileAlreadyExistsException(f, o, r);
+    } else if (e instanceof DirectoryNotEmptyException) {
+      out = new DirectoryNotEmptyException(f);
+    } else if (e instanceof NotDirectoryException) {
+      out = new NotDirectoryException(f);
+    } else {
+      out = new FileSystemException(f, o, r);
+    }
+    out.initCause(e);
+    return out;
+  }
+
   /** One open directory of the tree, and the operations on its entries by name. */
   private interface Dir extends Closeable {
     Path path();
@@ -258,7 +286,7 @@ final class SafeTreeOps {
         for (Path p : stream) {
           names.add(p.getFileName());
         }
-      } catch (java.nio.file.DirectoryIteratorException e) {
+      } catch (DirectoryIteratorException e) {
         throw e.getCause();
       }
       return names;
@@ -272,27 +300,42 @@ final class SafeTreeOps {
             .readAttributes();
       } catch (NoSuchFileException e) {
         return null;
+      } catch (FileSystemException e) {
+        throw withPath(e, path.resolve(name.toString()));
       }
     }
 
     @Override
     public Dir open(Path name) throws IOException {
-      return new SecureDir(
-          path.resolve(name.toString()), stream.newDirectoryStream(name, NOFOLLOW));
+      Path p = path.resolve(name.toString());
+      try {
+        return new SecureDir(p, stream.newDirectoryStream(name, NOFOLLOW));
+      } catch (FileSystemException e) {
+        throw withPath(e, p);
+      }
     }
 
     @Override
     public void unlink(Path name, boolean isDirectory) throws IOException {
-      if (isDirectory) {
-        stream.deleteDirectory(name);
-      } else {
-        stream.deleteFile(name);
+      try {
+        if (isDirectory) {
+          stream.deleteDirectory(name);
+        } else {
+          stream.deleteFile(name);
+        }
+      } catch (FileSystemException e) {
+        throw withPath(e, path.resolve(name.toString()));
       }
     }
 
     @Override
     public void moveTo(Path name, Dir target, Path targetName) throws IOException {
-      stream.move(name, ((SecureDir) target).stream, targetName);
+      SecureDir dst = (SecureDir) target;
+      try {
+        stream.move(name, dst.stream, targetName);
+      } catch (FileSystemException e) {
+        throw withPath(e, path.resolve(name.toString()), dst.path.resolve(targetName.toString()));
+      }
     }
 
     @Override
@@ -335,7 +378,7 @@ final class SafeTreeOps {
         for (Path p : ds) {
           names.add(p.getFileName());
         }
-      } catch (java.nio.file.DirectoryIteratorException e) {
+      } catch (DirectoryIteratorException e) {
         throw e.getCause();
       }
       return names;

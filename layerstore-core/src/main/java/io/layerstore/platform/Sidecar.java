@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * <pre>
  * {"format":"layerstore-tree-records","version":1,"nodes":[
  * {"names":["dev/null"],"kind":"CHAR_DEVICE","major":1,"minor":3,"mode":"666"},
- * {"names":["usr/bin/su"],"mode":"4755","uid":0,"gid":0},
+ * {"names":["usr/bin/su"],"mode":"4755"},
  * {"names":["etc/a","etc/b"],"uid":1234,"gid":5678,"xattrs":{"user.x":"aGk="}}
  * ]}
  * </pre>

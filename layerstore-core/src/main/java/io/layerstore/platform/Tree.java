@@ -79,7 +79,11 @@ public interface Tree {
    */
   void delete(Path path) throws IOException;
 
-  /** Renames a node (and its subtree) within the tree; records move with it. */
+  /**
+   * Renames a node (and its subtree) within the tree; records move with it. {@code to} must not
+   * exist ({@link java.nio.file.FileAlreadyExistsException}); neither path may lead through a
+   * symlink.
+   */
   void move(Path from, Path to) throws IOException;
 
   /** Writes buffered records durably. No-op for native trees. */
