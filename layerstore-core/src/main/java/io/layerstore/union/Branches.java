@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The branch stack, one directory at a time: which branch's node wins a name, which directories
@@ -35,11 +34,14 @@ final class Branches {
   private static final NodeStat PLAIN_FILE =
       new NodeStat(NodeKind.REGULAR, 0644, 0, 0, 0, 0, 0, FileTime.fromMillis(0), "", 1);
 
+  /**
+   * Names of copy-ups in progress in an upper directory (the kernel uses its workdir for this).
+   * They never show, in any branch, so one left behind by a crash stays invisible.
+   */
+  static final String STAGING_PREFIX = ".layerstore-copyup-";
+
   private final List<Tree> trees;
   private final WhiteoutFormat format;
-
-  /** Backing paths that exist but are not part of the union yet (copy-ups being staged). */
-  private final Set<Path> staging = ConcurrentHashMap.newKeySet();
 
   Branches(List<Tree> trees, WhiteoutFormat format) {
     this.trees = List.copyOf(trees);
@@ -56,15 +58,6 @@ final class Branches {
 
   WhiteoutFormat format() {
     return format;
-  }
-
-  /** Hides {@code path} from lookups and listings until {@link #unhide}. */
-  void hide(Path path) {
-    staging.add(path);
-  }
-
-  void unhide(Path path) {
-    staging.remove(path);
   }
 
   /** The union root: every branch root down to the first opaque one. */
@@ -85,11 +78,11 @@ final class Branches {
   }
 
   /**
-   * Whether {@code name} can never be visible in the union, whatever the node: with aufs's format
-   * every {@code .wh.} name is reserved.
+   * Whether {@code name} can never be visible in the union, whatever the node: a staged copy-up,
+   * and with aufs's format every {@code .wh.} name.
    */
   boolean isReserved(String name) {
-    return format.role(name, PLAIN_FILE) != Role.VISIBLE;
+    return name.startsWith(STAGING_PREFIX) || format.role(name, PLAIN_FILE) != Role.VISIBLE;
   }
 
   /** The node called {@code name} in directory {@code dir}, or {@code null} if none is visible. */
@@ -119,7 +112,7 @@ final class Branches {
     for (Layer dir : dirLayers) {
       Tree tree = trees.get(dir.branch());
       Path path = dir.path().resolve(name);
-      NodeStat stat = staging.contains(path) ? null : tree.statIfExists(path);
+      NodeStat stat = tree.statIfExists(path);
       Role role = stat == null ? null : format.role(name, stat);
       if (role == Role.VISIBLE) {
         if (!found.isEmpty() && !stat.isDirectory()) {
@@ -182,10 +175,10 @@ final class Branches {
       List<String> hiddenHere = new ArrayList<>();
       try (DirectoryStream<Path> entries = Files.newDirectoryStream(layer.path())) {
         for (Path entry : entries) {
-          if (staging.contains(entry)) {
+          String name = entry.getFileName().toString();
+          if (name.startsWith(STAGING_PREFIX)) {
             continue;
           }
-          String name = entry.getFileName().toString();
           NodeStat stat = tree.statIfExists(entry);
           if (stat == null) {
             continue;

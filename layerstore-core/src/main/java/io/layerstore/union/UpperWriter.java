@@ -28,15 +28,14 @@ import org.slf4j.LoggerFactory;
  * the upper parent's mtime back afterwards, so copying up is not a visible change of the parent.
  *
  * <p>Callers hold the union's write lock for every method except {@link #copyUp}, which takes the
- * locks itself: a regular file's content is copied into a hidden staging node without the write
- * lock (so other threads keep working) and swapped in under it. A per-path lock makes concurrent
- * copy-ups of one file happen once.
+ * locks itself: a regular file's content is copied into a staging node ({@link
+ * Branches#STAGING_PREFIX}, never visible) without the write lock, so other threads keep working,
+ * and renamed into place under it. A per-path lock makes concurrent copy-ups of one file happen
+ * once.
  */
 final class UpperWriter {
 
   private static final Logger log = LoggerFactory.getLogger(UpperWriter.class);
-
-  private static final String STAGING_PREFIX = ".layerstore-copyup-";
 
   private final Branches branches;
   private final Resolver resolver;
@@ -137,9 +136,8 @@ final class UpperWriter {
     if (source.isIn(0)) {
       return; // another thread was first
     }
-    Path staging = upperParent.resolve(STAGING_PREFIX + UUID.randomUUID());
+    Path staging = upperParent.resolve(Branches.STAGING_PREFIX + UUID.randomUUID());
     FileTime parentMtime = upper().stat(upperParent).mtime();
-    branches.hide(staging);
     try {
       if (withData) {
         Files.copy(source.top().path(), staging, LinkOption.NOFOLLOW_LINKS);
@@ -170,8 +168,6 @@ final class UpperWriter {
         e.addSuppressed(suppressed);
       }
       throw e;
-    } finally {
-      branches.unhide(staging);
     }
   }
 

@@ -460,6 +460,17 @@ class UnionWriteTest {
   }
 
   @Test
+  void aCopyUpLeftOverByACrashStaysInvisible() throws IOException {
+    Files.createDirectories(up("/etc"));
+    Files.writeString(up("/etc/" + Branches.STAGING_PREFIX + "1234"), "partial");
+    assertFalse(Files.exists(p("/etc/" + Branches.STAGING_PREFIX + "1234")));
+    assertFalse(list("/etc").stream().anyMatch(n -> n.startsWith(Branches.STAGING_PREFIX)));
+    assertThrows(
+        AccessDeniedException.class,
+        () -> Files.writeString(p("/etc/" + Branches.STAGING_PREFIX + "x"), "x"));
+  }
+
+  @Test
   void reservedWhiteoutNames() throws IOException {
     if (format instanceof AufsWhiteouts) {
       assertThrows(AccessDeniedException.class, () -> Files.writeString(p("/etc/.wh.passwd"), "x"));
