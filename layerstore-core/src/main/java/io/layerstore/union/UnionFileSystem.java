@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.nio.file.WatchService;
 import java.nio.file.attribute.UserPrincipalLookupService;
+import java.nio.file.spi.FileSystemProvider;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -134,7 +135,7 @@ public final class UnionFileSystem extends FileSystem {
   }
 
   @Override
-  public UnionFileSystemProvider provider() {
+  public FileSystemProvider provider() {
     return provider;
   }
 
