@@ -105,7 +105,7 @@ public final class ImageArchiveBuilder {
     byte[] config = config();
     ImageId id = ImageId.ofConfig(config);
     List<byte[]> tars = layerTars();
-    TarWriter w = new TarWriter(new NonClosing(out));
+    TarWriter w = new TarWriter(out);
     StringBuilder layerNames = new StringBuilder();
     Instant t = Instant.ofEpochSecond(created.getEpochSecond());
     for (int i = 0; i < tars.size(); i++) {
@@ -212,22 +212,6 @@ public final class ImageArchiveBuilder {
         done = bytes.toByteArray();
       }
       return done;
-    }
-  }
-
-  private static final class NonClosing extends java.io.FilterOutputStream {
-    NonClosing(OutputStream out) {
-      super(out);
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      out.write(b, off, len);
-    }
-
-    @Override
-    public void close() throws IOException {
-      flush();
     }
   }
 }
