@@ -100,7 +100,7 @@ final class Demo {
             return FileVisitResult.CONTINUE;
           }
         });
-        lines.sort((a, b) -> a.substring(a.indexOf("  /")).compareTo(b.substring(b.indexOf("  /"))));
+        lines.sort((x, y) -> x.substring(x.indexOf("  /")).compareTo(y.substring(y.indexOf("  /"))));
         lines.forEach(l -> out.println("   " + l));
         out.println("   /etc/os-release says: " + Files.readString(m.root().resolve("etc/os-release")).lines().filter(l -> l.startsWith("VERSION")).findFirst().orElse("?"));
         out.println("   /etc/motd " + (Files.exists(m.root().resolve("etc/motd"), LinkOption.NOFOLLOW_LINKS) ? "is still there (wrong!)" : "is gone (whiteout)"));
