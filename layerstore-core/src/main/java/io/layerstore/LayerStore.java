@@ -80,7 +80,7 @@ public final class LayerStore implements Closeable {
 
   /** Store options; see {@link Builder}. */
   record Options(String driver, Platform platform, boolean durable, UnpackOptions unpack, long maxLayerBytes,
-      Map<String, String> driverOptions) {}
+      long maxImageBytes, Map<String, String> driverOptions) {}
 
   private LayerStore(Path root, Options options, String driverName, DriverProvider provider) throws IOException {
     this.options = options;
@@ -97,7 +97,8 @@ public final class LayerStore implements Closeable {
     layerDb.initialize();
     imageDb.initialize();
     this.driver = provider.open(new DriverContext(root, layout.stateDir(), platform, options.driverOptions()));
-    this.staging = new LayerStaging(layerDb, driver, files, options.unpack(), options.maxLayerBytes());
+    this.staging = new LayerStaging(layerDb, driver, files, options.unpack(), options.maxLayerBytes(),
+        options.maxImageBytes());
   }
 
   /** Opens (creating if needed) the store at {@code root} with default options. */
@@ -117,6 +118,7 @@ public final class LayerStore implements Closeable {
     private boolean durable = true;
     private DevicePolicy devicePolicy = DevicePolicy.STANDARD;
     private long maxLayerBytes = 64L << 30;
+    private long maxImageBytes = 128L << 30;
     private final Map<String, String> driverOptions = new HashMap<>();
 
     private Builder(Path root) {
@@ -154,12 +156,28 @@ public final class LayerStore implements Closeable {
       return this;
     }
 
-    /** Most uncompressed bytes one layer may expand to (decompression bombs); default 64 GiB. */
+    /**
+     * Most uncompressed bytes one layer may expand to (decompression bombs); default 64 GiB. A layer
+     * beyond it fails with an {@link InvalidArchiveException} and leaves nothing behind.
+     */
     public Builder maxLayerBytes(long bytes) {
       if (bytes <= 0) {
         throw new IllegalArgumentException("maxLayerBytes must be positive");
       }
       this.maxLayerBytes = bytes;
+      return this;
+    }
+
+    /**
+     * Most uncompressed bytes the layers read for one image may expand to together; default 128
+     * GiB (the largest public images are a few tens). Stops a bomb spread over many layers that
+     * each stay under {@link #maxLayerBytes}.
+     */
+    public Builder maxImageBytes(long bytes) {
+      if (bytes <= 0) {
+        throw new IllegalArgumentException("maxImageBytes must be positive");
+      }
+      this.maxImageBytes = bytes;
       return this;
     }
 
@@ -197,7 +215,8 @@ public final class LayerStore implements Closeable {
             + providers.keySet() + ")");
       }
       UnpackOptions unpack = UnpackOptions.DEFAULTS.withDevicePolicy(devicePolicy);
-      return new LayerStore(root, new Options(chosen, platform, durable, unpack, maxLayerBytes, Map.copyOf(driverOptions)), chosen, provider);
+      return new LayerStore(root, new Options(chosen, platform, durable, unpack, maxLayerBytes, maxImageBytes,
+          Map.copyOf(driverOptions)), chosen, provider);
     }
 
     private static boolean hasLayers(Path dir) throws IOException {

@@ -16,14 +16,21 @@ final class DigestingInputStream extends InputStream {
   private final InputStream in;
   private final String source;
   private final long limit;
+  private final String limitReason;
   private final MessageDigest sha256 = Digest.newSha256();
   private final byte[] one = new byte[1];
   private long count;
 
-  DigestingInputStream(InputStream in, String source, long limit) {
+  /**
+   * @param limitReason what to say when more than {@code limit} bytes come, or null for the
+   *     per-layer wording
+   */
+  DigestingInputStream(InputStream in, String source, long limit, String limitReason) {
     this.in = in;
     this.source = source;
     this.limit = limit;
+    this.limitReason = limitReason != null ? limitReason
+        : "the uncompressed layer exceeds the limit of " + limit + " bytes (a decompression bomb?)";
   }
 
   @Override
@@ -37,8 +44,7 @@ final class DigestingInputStream extends InputStream {
     if (n > 0) {
       count += n;
       if (count > limit) {
-        throw new InvalidArchiveException(source, null, "the uncompressed layer exceeds the limit"
-            + " of " + limit + " bytes (a decompression bomb?)");
+        throw new InvalidArchiveException(source, null, limitReason);
       }
       sha256.update(b, off, n);
     }

@@ -78,7 +78,16 @@ public final class LayerReader implements Closeable {
    */
   public LayerReader(InputStream uncompressed, String source, OutputStream tarSplit,
       long maxBytes) throws IOException {
-    this.input = new DigestingInputStream(uncompressed, source, maxBytes);
+    this(uncompressed, source, tarSplit, maxBytes, null);
+  }
+
+  /**
+   * Like the other constructor, with the reason given when the limit is hit (e.g. that it is what
+   * is left of a per-image budget); null for the per-layer wording.
+   */
+  public LayerReader(InputStream uncompressed, String source, OutputStream tarSplit,
+      long maxBytes, String limitReason) throws IOException {
+    this.input = new DigestingInputStream(uncompressed, source, maxBytes, limitReason);
     this.tar = new TarReader(input, source, new Recorder());
     this.tarSplit = tarSplit == null ? null : new TarSplitWriter(tarSplit, source, false);
     this.source = source;

@@ -353,7 +353,7 @@ public final class TarReader implements Closeable {
           + " reproduce them byte for byte either");
     }
     if (name.length == 0) {
-      throw invalid(null, "member at offset " + h.offset + " has an empty name");
+      throw invalid("", "member at offset " + h.offset + " has an empty name");
     }
     String nameStr = text(name, "name", h);
     String linkStr = text(link, "link name", h);

@@ -35,7 +35,10 @@ import org.slf4j.LoggerFactory;
  *       would stay inside ({@code a/../b}): no legitimate layer needs it and rejecting is simpler
  *       to trust than resolving;
  *   <li>a directory on its path is a symlink or a non-directory in this layer (an escape through a
- *       symlink planted by an earlier entry);
+ *       symlink planted by an earlier entry), or is not in this layer and is a symlink in the
+ *       layers below ({@link LowerLayers}) — unless this layer made a directory above it opaque;
+ *   <li>it is not a directory and names the layer root ({@code .}, {@code ./});
+ *   <li>a directory on its path is called {@code .wh.*} (a whiteout name used as a directory);
  *   <li>it names a path this layer already has (a duplicate: the second would replace the first,
  *       which is how "directory, then symlink, then write under it" attacks work) — the root entry
  *       {@code ./} and directories created implicitly as parents are not duplicates;
@@ -47,10 +50,12 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <p>The root entry ({@code ./}) is skipped: its mode and times are not applied and the layer root
- * stays 0755, as Docker does. Extended attributes other than {@code user.*}, {@code
- * security.capability} and POSIX ACLs are not applied (they stay in the tar-split record, so a
- * save still gives the original bytes); in particular {@code trusted.overlay.*} in a tar never
- * becomes overlay metadata. Directory times are applied at {@link #finish()}, after their
+ * stays 0755, as Docker does. Extended attributes other than {@code user.*} (minus {@code
+ * user.overlay.*}), {@code security.capability} and POSIX ACLs are not applied (they stay in the
+ * tar-split record, so a save still gives the original bytes); in particular {@code
+ * trusted.overlay.*} in a tar never becomes overlay metadata. Only regular files and directories
+ * get xattrs: Linux refuses user xattrs on symlinks, devices and fifos, and Docker ignores that
+ * refusal, so they are left out on every platform alike. Directory times are applied at {@link #finish()}, after their
  * children.
  *
  * <p>Nothing is cleaned up on failure: the caller discards the whole layer directory.
@@ -64,6 +69,7 @@ public final class Unpacker {
   private final WhiteoutFormat format;
   private final String source;
   private final UnpackOptions options;
+  private final LowerLayers lowers;
 
   /** Paths of this layer (cleaned, relative) and whether each is a directory. */
   private final Map<String, Boolean> present = new HashMap<>();
@@ -71,17 +77,33 @@ public final class Unpacker {
   private final Set<String> implicitDirs = new HashSet<>();
   /** Names whited out by this layer. */
   private final Set<String> whitedOut = new HashSet<>();
+  /** Directories this layer makes opaque: the lower layers are hidden below them. */
+  private final Set<String> opaqueDirs = new HashSet<>();
   private final List<Object[]> dirTimes = new ArrayList<>();
   private final byte[] buffer = new byte[COPY_BUFFER];
   private long entries;
   private long size;
 
+  /** An unpacker for a base layer (nothing below it). */
   public Unpacker(Tree tree, WhiteoutFormat format, String source, UnpackOptions options) {
+    this(tree, format, source, options, LowerLayers.NONE);
+  }
+
+  /**
+   * @param tree the new layer's (empty) directory
+   * @param format how the driver records whiteouts
+   * @param source names the layer in errors
+   * @param options limits and device policy
+   * @param lowers what the layers below show, to refuse names through their symlinks
+   */
+  public Unpacker(Tree tree, WhiteoutFormat format, String source, UnpackOptions options,
+      LowerLayers lowers) {
     this.tree = tree;
     this.root = tree.root();
     this.format = format;
     this.source = source;
     this.options = options;
+    this.lowers = lowers;
   }
 
   /** Applies one member; {@code data} is its content (regular files only). */
@@ -95,6 +117,9 @@ public final class Unpacker {
     }
     String rel = clean(h.name(), h.name());
     if (rel.isEmpty()) {
+      if (h.typeflag() != TarHeader.DIRECTORY) {
+        throw new UnsafePathException(source, h.name(), "a non-directory member names the layer root");
+      }
       return; // the root entry: Docker leaves the diff root alone
     }
     if (rel.startsWith(WhiteoutFormat.WH_META_PREFIX) && !rel.equals(WhiteoutFormat.OPAQUE_MARKER)) {
@@ -105,6 +130,10 @@ public final class Unpacker {
     int slash = rel.lastIndexOf('/');
     String parentRel = slash < 0 ? "" : rel.substring(0, slash);
     String base = rel.substring(slash + 1);
+    if (parentRel.startsWith(WhiteoutFormat.WH_PREFIX) || parentRel.contains("/" + WhiteoutFormat.WH_PREFIX)) {
+      // A directory called .wh.X would itself be a whiteout in a driver that keeps tar names.
+      throw new UnsafePathException(source, h.name(), "a whiteout name is used as a directory");
+    }
 
     if (base.startsWith(WhiteoutFormat.WH_PREFIX)) {
       applyWhiteoutEntry(h, rel, parentRel, base);
@@ -149,7 +178,7 @@ public final class Unpacker {
         present.put(rel, Boolean.FALSE);
         size += h.linkName().getBytes(StandardCharsets.UTF_8).length;
         tree.setOwner(target, h.uid(), h.gid());
-        applyXattrs(h, target);
+        logSkippedXattrs(h);
         tree.setMtime(target, FileTime.from(h.mtime()));
         break;
       case TarHeader.HARDLINK:
@@ -167,12 +196,12 @@ public final class Unpacker {
         tree.makeNode(target, block ? NodeKind.BLOCK_DEVICE : NodeKind.CHAR_DEVICE,
             h.permissions() & 0777, h.devMajor(), h.devMinor());
         present.put(rel, Boolean.FALSE);
-        applyMetadata(h, target, false);
+        applySpecialMetadata(h, target);
         break;
       case TarHeader.FIFO:
         tree.makeNode(target, NodeKind.FIFO, h.permissions() & 0777, 0, 0);
         present.put(rel, Boolean.FALSE);
-        applyMetadata(h, target, false);
+        applySpecialMetadata(h, target);
         break;
       default:
         throw new InvalidArchiveException(source, h.name(),
@@ -189,6 +218,7 @@ public final class Unpacker {
         }
         Path dir = ensureParents(h.name(), parentRel);
         format.applyOpaque(tree, dir, h);
+        opaqueDirs.add(parentRel);
         return;
       }
       // aufs bookkeeping (.wh..wh.plnk, .wh..wh.aufs, .wh..wh.orph): never layer content.
@@ -282,6 +312,10 @@ public final class Unpacker {
     Path dir = up.resolve(parentRel.substring(slash + 1));
     NodeStat st = tree.statIfExists(dir);
     if (st == null) {
+      if (!belowOpaque(parentRel) && lowers.kind(parentRel) == LowerLayers.Kind.SYMLINK) {
+        throw new UnsafePathException(source, entry, "path goes through the symlink " + parentRel
+            + " of a lower layer");
+      }
       Files.createDirectory(dir);
       tree.setMode(dir, 0755);
       implicitDirs.add(parentRel);
@@ -292,6 +326,21 @@ public final class Unpacker {
     }
     present.put(parentRel, Boolean.TRUE);
     return dir;
+  }
+
+  /** Whether {@code rel} is, or lies below, a directory this layer made opaque. */
+  private boolean belowOpaque(String rel) {
+    if (opaqueDirs.isEmpty()) {
+      return false;
+    }
+    for (String p = rel; ; p = p.substring(0, p.lastIndexOf('/'))) {
+      if (opaqueDirs.contains(p)) {
+        return true;
+      }
+      if (p.indexOf('/') < 0) {
+        return false;
+      }
+    }
   }
 
   private Path hardlinkTarget(TarHeader h) throws IOException {
@@ -349,6 +398,21 @@ public final class Unpacker {
     }
   }
 
+  /** Devices and fifos: like files, but Linux keeps no user xattrs on them (EPERM). */
+  private void applySpecialMetadata(TarHeader h, Path target) throws IOException {
+    tree.setOwner(target, h.uid(), h.gid());
+    tree.setMode(target, h.permissions());
+    logSkippedXattrs(h);
+    tree.setMtime(target, FileTime.from(h.mtime()));
+  }
+
+  private void logSkippedXattrs(TarHeader h) {
+    if (!h.xattrs().isEmpty()) {
+      LOG.debug("{}: not applying xattrs {} of {} (only files and directories keep them)", source,
+          h.xattrs().keySet(), h.name());
+    }
+  }
+
   private void applyXattrs(TarHeader h, Path target) throws IOException {
     for (Map.Entry<String, byte[]> x : h.xattrs().entrySet()) {
       String name = x.getKey();
@@ -360,9 +424,13 @@ public final class Unpacker {
     }
   }
 
-  /** The xattrs a layer may set: user data, file capabilities and ACLs; never trusted.* */
+  /**
+   * The xattrs a layer may set: user data, file capabilities and ACLs. Never {@code trusted.*}
+   * (overlay's own metadata lives there), and never {@code user.overlay.*}, which overlay mounted
+   * with {@code userxattr} (rootless engines) reads as the same metadata.
+   */
   static boolean isApplicableXattr(String name) {
-    return name.startsWith("user.")
+    return (name.startsWith("user.") && !name.startsWith("user.overlay."))
         || name.equals("security.capability")
         || name.equals("system.posix_acl_access")
         || name.equals("system.posix_acl_default");

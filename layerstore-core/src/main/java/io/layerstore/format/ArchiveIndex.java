@@ -44,6 +44,12 @@ final class ArchiveIndex implements AutoCloseable {
   }
 
   static ArchiveIndex open(Path file) throws IOException {
+    // Checked before opening: opening a fifo (or a device) would block or read without end.
+    if (!Files.isRegularFile(file)) {
+      throw new InvalidArchiveException(file.toString(), null, Files.exists(file)
+          ? "not a regular file; a docker save archive is read with seeks, so it must be a file"
+          : "no such file");
+    }
     SeekableByteChannel ch = Files.newByteChannel(file);
     ArchiveIndex idx = new ArchiveIndex(file, ch);
     try {

@@ -348,6 +348,7 @@ public final class DockerArchiveLoader {
         boolean legacy = item.configName() == null;
         List<DiffId> diffIds = new ArrayList<>(config.diffIds());
         LayerStaging.Parent parent = LayerStaging.Parent.NONE;
+        LayerStaging.ImageBudget budget = staging.newImageBudget();
         for (int i = 0; i < item.layers().size(); i++) {
           boolean pendingLayer = legacy && i == item.layers().size() - 1;
           DiffId expected = pendingLayer ? null : diffIds.get(i);
@@ -368,7 +369,7 @@ public final class DockerArchiveLoader {
             ArchiveIndex.Member m = index.require(name);
             LayerStaging.Staged s;
             try (InputStream in = index.open(m)) {
-              s = staging.stage(in, index.source() + ": " + name, parent, expected);
+              s = staging.stage(in, index.source() + ": " + name, parent, expected, budget);
             } catch (DigestMismatchException e) {
               throw new DigestMismatchException(e.expected(), e.actual(),
                   index.source() + ": invalid diffID for layer " + i + " (" + name + ")");

@@ -5,6 +5,7 @@ import io.layerstore.DiffId;
 import io.layerstore.DigestMismatchException;
 import io.layerstore.archive.Compression;
 import io.layerstore.archive.LayerReader;
+import io.layerstore.archive.LowerLayers;
 import io.layerstore.archive.TarHeader;
 import io.layerstore.archive.UnpackOptions;
 import io.layerstore.archive.Unpacker;
@@ -78,13 +79,43 @@ public final class LayerStaging {
   private final AtomicFiles files;
   private final UnpackOptions unpackOptions;
   private final long maxLayerBytes;
+  private final long maxImageBytes;
 
-  public LayerStaging(LayerDb layerDb, GraphDriver driver, AtomicFiles files, UnpackOptions unpackOptions, long maxLayerBytes) {
+  /**
+   * @param maxLayerBytes most uncompressed bytes one layer may have
+   * @param maxImageBytes most uncompressed bytes the layers read for one image may have together
+   */
+  public LayerStaging(LayerDb layerDb, GraphDriver driver, AtomicFiles files, UnpackOptions unpackOptions,
+      long maxLayerBytes, long maxImageBytes) {
     this.layerDb = layerDb;
     this.driver = driver;
     this.files = files;
     this.unpackOptions = unpackOptions;
     this.maxLayerBytes = maxLayerBytes;
+    this.maxImageBytes = maxImageBytes;
+  }
+
+  /**
+   * What is left of one image's allowance of uncompressed bytes: a decompression bomb spread over
+   * many layers, each under the per-layer limit, still stops here.
+   */
+  public static final class ImageBudget {
+    private final long limit;
+    private long remaining;
+
+    ImageBudget(long limit) {
+      this.limit = limit;
+      this.remaining = limit;
+    }
+
+    public long remaining() {
+      return remaining;
+    }
+  }
+
+  /** A fresh allowance for one image. */
+  public ImageBudget newImageBudget() {
+    return new ImageBudget(maxImageBytes);
   }
 
   /** A new random driver id, Docker's way: 64 hex, not starting with 12 decimal digits. */
@@ -103,6 +134,22 @@ public final class LayerStaging {
    * and a {@link DigestMismatchException} names both.
    */
   public Staged stage(InputStream tarball, String source, Parent parent, DiffId expected) throws IOException {
+    return stage(tarball, source, parent, expected, newImageBudget());
+  }
+
+  /**
+   * Like {@link #stage(InputStream, String, Parent, DiffId)}, counting the layer's uncompressed
+   * bytes against {@code budget} (shared by the layers of one image).
+   */
+  public Staged stage(InputStream tarball, String source, Parent parent, DiffId expected, ImageBudget budget)
+      throws IOException {
+    long limit = maxLayerBytes;
+    String limitReason = null;
+    if (budget.remaining < limit) {
+      limit = budget.remaining;
+      limitReason = "the image's uncompressed layers exceed the per-image limit of " + budget.limit
+          + " bytes (a decompression bomb?)";
+    }
     String cacheId = newCacheId();
     LayerDb.WriteSet set = layerDb.newWriteSet();
     Staged staged = new Staged(set, cacheId, parent.chainId());
@@ -112,9 +159,11 @@ public final class LayerStaging {
       LayerReader.Result result;
       long size;
       try (InputStream plain = Compression.decompress(tarball, source);
-          OutputStream tarSplit = set.tarSplitOutput()) {
-        LayerReader reader = new LayerReader(plain, source, tarSplit, maxLayerBytes);
-        Unpacker unpacker = new Unpacker(driver.diff(cacheId), driver.whiteouts(), source, unpackOptions);
+          OutputStream tarSplit = set.tarSplitOutput();
+          LowerView lowers = new LowerView(driver, parent.cacheId())) {
+        LayerReader reader = new LayerReader(plain, source, tarSplit, limit, limitReason);
+        Unpacker unpacker = new Unpacker(driver.diff(cacheId), driver.whiteouts(), source, unpackOptions,
+            parent.cacheId() == null ? LowerLayers.NONE : lowers);
         TarHeader h;
         while ((h = reader.next()) != null) {
           unpacker.apply(h, reader.content());
@@ -129,6 +178,7 @@ public final class LayerStaging {
       staged.diffId = diffId;
       staged.chainId = ChainId.of(parent.chainId(), diffId);
       staged.size = size;
+      budget.remaining -= result.tarSize();
       set.writeDiffId(diffId);
       set.writeSize(size);
       set.writeParent(parent.chainId());

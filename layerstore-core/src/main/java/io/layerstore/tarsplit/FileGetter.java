@@ -1,5 +1,6 @@
 package io.layerstore.tarsplit;
 
+import io.layerstore.InvalidArchiveException;
 import io.layerstore.UnsafePathException;
 import io.layerstore.archive.TarPaths;
 import java.io.IOException;
@@ -43,6 +44,13 @@ public interface FileGetter {
         for (String part : clean.split("/")) {
           p = p.resolve(part);
         }
+      }
+      // Opening a fifo would block until some writer comes, and a device would read without
+      // end: only a regular file (never followed through a symlink) is opened.
+      if (!Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+        throw new InvalidArchiveException(root.toString(), name, Files.exists(p, LinkOption.NOFOLLOW_LINKS)
+            ? "tar-split records content for a node that is not a regular file"
+            : "file missing from the layer directory");
       }
       return Files.newInputStream(p, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
     };

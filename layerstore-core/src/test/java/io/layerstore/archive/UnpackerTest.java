@@ -231,4 +231,57 @@ class UnpackerTest {
         () -> u.apply(file("short", 10), new ByteArrayInputStream(new byte[3])));
     assertTrue(e.getMessage().contains("header says 10"), e.getMessage());
   }
+
+  /** A lower layer that has a symlink {@code etc -> /canary} and a directory {@code usr}. */
+  private final LowerLayers lowerWithEtcLink = rel -> rel.equals("etc") ? LowerLayers.Kind.SYMLINK
+      : rel.equals("usr") ? LowerLayers.Kind.DIRECTORY : LowerLayers.Kind.ABSENT;
+
+  private void applyOver(LowerLayers lowers, TarHeader... headers) throws IOException {
+    Unpacker u = new Unpacker(tree, new OverlayWhiteouts(), "test.tar", UnpackOptions.DEFAULTS, lowers);
+    for (TarHeader t : headers) {
+      u.apply(t, new ByteArrayInputStream(new byte[(int) (t.isRegular() ? t.size() : 0)]));
+    }
+    u.finish();
+  }
+
+  @Test
+  void refusesNamesThroughASymlinkOfALowerLayer() throws IOException {
+    UnsafePathException e = assertThrows(UnsafePathException.class,
+        () -> applyOver(lowerWithEtcLink, file("etc/passwd", 1)));
+    assertTrue(e.getMessage().contains("symlink etc of a lower layer"), e.getMessage());
+    assertCanaryIntact();
+  }
+
+  @Test
+  void aLowerSymlinkMayBeReplacedOrHiddenByThisLayer() throws IOException {
+    // replaced by an explicit directory entry
+    applyOver(lowerWithEtcLink, h("etc/", TarHeader.DIRECTORY).mode(0755).build(), file("etc/passwd", 1));
+    assertTrue(Files.isRegularFile(diff.resolve("etc/passwd"), LinkOption.NOFOLLOW_LINKS));
+  }
+
+  @Test
+  void belowAnOpaqueDirectoryTheLowerLayersDoNotCount() throws IOException {
+    LowerLayers deepLink = rel -> rel.equals("usr/lib") ? LowerLayers.Kind.SYMLINK : LowerLayers.Kind.DIRECTORY;
+    assertThrows(UnsafePathException.class, () -> applyOver(deepLink, file("usr/lib/x", 1)));
+    tree.delete(diff.resolve("usr"));
+    applyOver(deepLink, h("usr/", TarHeader.DIRECTORY).mode(0755).build(),
+        file("usr/.wh..wh..opq", 0), file("usr/lib/x", 1));
+    assertTrue(Files.isRegularFile(diff.resolve("usr/lib/x"), LinkOption.NOFOLLOW_LINKS));
+  }
+
+  @Test
+  void aNonDirectoryMayNotNameTheLayerRoot() {
+    assertThrows(UnsafePathException.class, () -> apply(new OverlayWhiteouts(), file(".", 1)));
+    assertThrows(UnsafePathException.class, () -> apply(new OverlayWhiteouts(),
+        h("./", TarHeader.SYMLINK).linkName("/canary").build()));
+  }
+
+  @Test
+  void overlayMetadataInUserNamespaceIsNotAppliedEither() throws IOException {
+    apply(new OverlayWhiteouts(), h("d/", TarHeader.DIRECTORY).mode(0755)
+        .xattr("user.overlay.opaque", "y".getBytes(StandardCharsets.UTF_8))
+        .xattr("user.ok", "1".getBytes(StandardCharsets.UTF_8)).build());
+    assertEquals(null, tree.getXattr(diff.resolve("d"), "user.overlay.opaque"));
+    assertArrayEquals("1".getBytes(StandardCharsets.UTF_8), tree.getXattr(diff.resolve("d"), "user.ok"));
+  }
 }

@@ -126,12 +126,14 @@ final class Overlay2Driver implements GraphDriver {
         Files.createDirectory(layout.work(id));
         setMode(layout.work(id), Overlay2Layout.WORK_MODE);
         Path committed = layout.committed(parent);
-        if (!Files.exists(committed)) {
-          try {
-            Files.createFile(committed);
-            setMode(committed, Overlay2Layout.COMMITTED_MODE);
-          } catch (FileAlreadyExistsException e) {
-            // another child got there first
+        synchronized (trees) {
+          if (!Files.exists(committed)) {
+            try {
+              Files.createFile(committed);
+              setMode(committed, Overlay2Layout.COMMITTED_MODE);
+            } catch (FileAlreadyExistsException e) {
+              // another child got there first
+            }
           }
         }
       }
@@ -176,7 +178,42 @@ final class Overlay2Driver implements GraphDriver {
     if (isMounted(id)) {
       throw new ConflictException("overlay2: layer " + id + " is mounted; unmount it before removing");
     }
+    String parent = directParent(id);
     deleteLayerDir(id);
+    if (parent != null) {
+      dropCommittedIfChildless(parent);
+    }
+  }
+
+  /** The layer {@code id} was created on, or null (a base layer, or a layer too broken to say). */
+  private String directParent(String id) {
+    try {
+      List<String> lowers = lowerLinks(id);
+      return lowers.isEmpty() ? null : layerOfLink(lowers.get(0));
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  /**
+   * {@code committed} says a layer has a child; once its last child is removed the marker goes
+   * too, so that creating and removing a child (a load that failed, a container removed) leaves
+   * the parent exactly as it was.
+   */
+  private void dropCommittedIfChildless(String parent) throws IOException {
+    synchronized (trees) {
+      if (!exists(parent) || !Files.exists(layout.committed(parent), LinkOption.NOFOLLOW_LINKS)) {
+        return;
+      }
+      String entry = Overlay2Layout.lowerEntry(readLink(parent));
+      for (String id : list()) {
+        String lower = readLower(id);
+        if (lower.equals(entry) || lower.startsWith(entry + ":")) {
+          return;
+        }
+      }
+      Files.deleteIfExists(layout.committed(parent));
+    }
   }
 
   private void deleteLayerDir(String id) throws IOException {

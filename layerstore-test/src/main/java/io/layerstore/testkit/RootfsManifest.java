@@ -101,7 +101,9 @@ public final class RootfsManifest {
         type = "other";
     }
     String xattrs = "-";
-    if (!type.equals("symlink")) {
+    // Only files and directories can hold user xattrs; and reading them opens the node, which
+    // for a fifo blocks until a writer comes (the JDK's view opens it read-only to list).
+    if (type.equals("file") || type.equals("dir")) {
       xattrs = xattrs(p);
     }
     String rel = root.relativize(p).toString();
