@@ -160,6 +160,8 @@ final class HostileCorpus {
         "opaque marker at the layer root"));
     c.add(layer("opaque-marker-at-dot-root", e -> l().file("./.wh..wh..opq", "").end().bytes(), unsafe, "./.wh..wh..opq",
         "opaque marker at the layer root"));
+    c.add(layer("whiteout-with-content", e -> l().file("etc/.wh.keep", "not empty").end().bytes(), invalid, "etc/.wh.keep",
+        "whiteouts are empty"));
     c.add(layer("whiteout-of-own-entry", e -> l().file("x", "1").file(".wh.x", "").end().bytes(), invalid, ".wh.x",
         "which this layer itself holds"));
 

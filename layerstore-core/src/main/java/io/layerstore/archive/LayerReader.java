@@ -119,7 +119,16 @@ public final class LayerReader implements Closeable {
     }
     entries++;
     pendingName = h.name();
-    pendingSize = tar.declaredSize();
+    // What follows the header, not what its size field says: Go's tar-split records the size
+    // field even for members that have no content (a directory or link whose header claims bytes),
+    // and such a record can never be reassembled (Docker's save then fails its integrity check).
+    // Recording the content that is really there keeps every accepted layer saveable byte for
+    // byte, and is the same record as Go's for every well-formed layer.
+    pendingSize = h.size();
+    if (tar.declaredSize() != h.size()) {
+      LOG.debug("{}: {} declares {} bytes but has no content; recorded as 0", source, h.name(),
+          tar.declaredSize());
+    }
     crc.reset();
     return h;
   }

@@ -44,8 +44,8 @@ import org.slf4j.LoggerFactory;
  *       {@code ./} and directories created implicitly as parents are not duplicates;
  *   <li>a hardlink whose target is absolute, has {@code ..}, is missing from this layer, or is a
  *       directory or symlink;
- *   <li>a whiteout of {@code .}, {@code ..}, the layer root, or of a name this layer holds, and an
- *       opaque marker at the layer root;
+ *   <li>a whiteout of {@code .}, {@code ..}, the layer root, or of a name this layer holds, an
+ *       opaque marker at the layer root, and a whiteout with content;
  *   <li>a device node the {@link DevicePolicy} does not allow.
  * </ul>
  *
@@ -121,6 +121,13 @@ public final class Unpacker {
         throw new UnsafePathException(source, h.name(), "a non-directory member names the layer root");
       }
       return; // the root entry: Docker leaves the diff root alone
+    }
+    if (h.size() > 0 && (rel.startsWith(WhiteoutFormat.WH_META_PREFIX)
+        || rel.substring(rel.lastIndexOf('/') + 1).startsWith(WhiteoutFormat.WH_PREFIX))) {
+      // A whiteout (or aufs bookkeeping) keeps no content on disk, so bytes recorded for it could
+      // never be given back by save (found by fuzzing).
+      throw new InvalidArchiveException(source, h.name(), "a whiteout entry with " + h.size()
+          + " bytes of content; whiteouts are empty");
     }
     if (rel.startsWith(WhiteoutFormat.WH_META_PREFIX) && !rel.equals(WhiteoutFormat.OPAQUE_MARKER)) {
       // aufs bookkeeping at the layer root (.wh..wh.plnk/..., .wh..wh.aufs): never content.

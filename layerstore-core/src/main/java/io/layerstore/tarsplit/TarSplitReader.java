@@ -8,6 +8,7 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import io.layerstore.InvalidArchiveException;
 import io.layerstore.archive.TarPaths;
 import java.io.BufferedInputStream;
+import java.io.CharConversionException;
 import java.io.Closeable;
 import java.io.EOFException;
 import java.io.IOException;
@@ -46,7 +47,12 @@ public final class TarSplitReader implements Closeable {
   private TarSplitReader(InputStream in, String source) throws IOException {
     this.in = in;
     this.source = source;
-    this.parser = JSON.createParser(in);
+    try {
+      this.parser = JSON.createParser(in);
+    } catch (IOException e) {
+      in.close();
+      throw wrap(e);
+    }
   }
 
   /** Reads gzip-compressed tar-split ({@code tar-split.json.gz}). */
@@ -72,10 +78,8 @@ public final class TarSplitReader implements Closeable {
     JsonToken t;
     try {
       t = parser.nextToken();
-    } catch (JsonProcessingException e) {
-      throw invalid("malformed JSON: " + e.getOriginalMessage(), e);
-    } catch (ZipException | EOFException e) {
-      throw invalid("truncated or corrupt gzip: " + e.getMessage(), e);
+    } catch (IOException e) {
+      throw wrap(e);
     }
     if (t == null) {
       done = true;
@@ -86,11 +90,30 @@ public final class TarSplitReader implements Closeable {
     }
     try {
       return readEntry();
-    } catch (JsonProcessingException e) {
-      throw invalid("malformed JSON: " + e.getOriginalMessage(), e);
-    } catch (ZipException | EOFException e) {
-      throw invalid("truncated or corrupt gzip: " + e.getMessage(), e);
+    } catch (IOException e) {
+      throw wrap(e);
     }
+  }
+
+  /**
+   * Every failure of the JSON or gzip layer as an error naming the file: besides malformed JSON
+   * and damaged gzip, Jackson's encoding detection fails on bytes that look like UTF-16/32 with a
+   * plain {@link CharConversionException} (found by fuzzing).
+   */
+  private IOException wrap(IOException e) {
+    if (e instanceof InvalidArchiveException) {
+      return e;
+    }
+    if (e instanceof JsonProcessingException j) {
+      return invalid("malformed JSON: " + j.getOriginalMessage(), e);
+    }
+    if (e instanceof ZipException || e instanceof EOFException) {
+      return invalid("truncated or corrupt gzip: " + e.getMessage(), e);
+    }
+    if (e instanceof CharConversionException) {
+      return invalid("not UTF-8 JSON: " + e.getMessage(), e);
+    }
+    return e; // a read error of the underlying file, not a fault of its content
   }
 
   private TarSplitEntry readEntry() throws IOException {

@@ -284,4 +284,13 @@ class UnpackerTest {
     assertEquals(null, tree.getXattr(diff.resolve("d"), "user.overlay.opaque"));
     assertArrayEquals("1".getBytes(StandardCharsets.UTF_8), tree.getXattr(diff.resolve("d"), "user.ok"));
   }
+
+  /** Found by DockerArchiveFuzzTest: the content of a whiteout cannot be kept, so save failed. */
+  @Test
+  void whiteoutsWithContentAreRefused() {
+    InvalidArchiveException e = assertThrows(InvalidArchiveException.class,
+        () -> apply(new OverlayWhiteouts(), file("d/.wh.x", 3)));
+    assertTrue(e.getMessage().contains("whiteouts are empty"), e.getMessage());
+    assertThrows(InvalidArchiveException.class, () -> apply(new AufsWhiteouts(), file(".wh..wh.plnk/1", 3)));
+  }
 }

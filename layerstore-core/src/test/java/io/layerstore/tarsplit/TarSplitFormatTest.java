@@ -51,6 +51,21 @@ class TarSplitFormatTest {
     }
   }
 
+  /** Found by TarSplitReaderFuzzTest: bytes Jackson takes for UTF-32 escaped as a bare IOException. */
+  @Test
+  void bytesThatLookLikeUtf32AreRefusedNamingTheFile() {
+    byte[] input = {0x0b, 0, 0, 0, 'r', 'e', 'A', 'a', 'm', '"', ':'};
+    InvalidArchiveException e = assertThrows(InvalidArchiveException.class, () -> {
+      try (TarSplitReader r = TarSplitReader.openUncompressed(new ByteArrayInputStream(input), "layer/tar-split")) {
+        while (r.next() != null) {
+          // read all
+        }
+      }
+    });
+    assertEquals("layer/tar-split", e.source());
+    assertTrue(e.reason().startsWith("tar-split: not UTF-8 JSON"), e.reason());
+  }
+
   @Test
   void duplicateCleanedNamesAreRefusedWhenWriting() throws IOException {
     TarSplitWriter w = new TarSplitWriter(new ByteArrayOutputStream(), "layer.tar");
