@@ -11,6 +11,11 @@ import io.layerstore.spi.DriverContext;
 import io.layerstore.spi.DriverProvider;
 import io.layerstore.spi.GraphDriver;
 import io.layerstore.store.AtomicFiles;
+import io.layerstore.store.Change;
+import io.layerstore.store.Changes;
+import io.layerstore.store.GarbageCollector;
+import io.layerstore.store.Journal;
+import io.layerstore.store.Recovery;
 import io.layerstore.store.ImageDb;
 import io.layerstore.store.LayerDb;
 import io.layerstore.store.LayerRecord;
@@ -77,6 +82,8 @@ public final class LayerStore implements Closeable {
   private final StoreLocks locks;
   private final LayerStaging staging;
   private final Options options;
+  private final GarbageCollector gc;
+  private final Changes changes;
 
   /** Store options; see {@link Builder}. */
   record Options(String driver, Platform platform, boolean durable, UnpackOptions unpack, long maxLayerBytes,
@@ -97,8 +104,16 @@ public final class LayerStore implements Closeable {
     layerDb.initialize();
     imageDb.initialize();
     this.driver = provider.open(new DriverContext(root, layout.stateDir(), platform, options.driverOptions()));
-    this.staging = new LayerStaging(layerDb, driver, files, options.unpack(), options.maxLayerBytes(),
+    this.staging = new LayerStaging(layerDb, driver, files, locks, platform, options.unpack(), options.maxLayerBytes(),
         options.maxImageBytes());
+    this.gc = new GarbageCollector(layerDb, imageDb, refs, driver, locks, json);
+    this.changes = new Changes(new Journal(layout.journalDir(), files, json), layerDb, imageDb, refs, driver, locks, gc);
+    try {
+      new Recovery(layerDb, imageDb, refs, driver, locks, changes, gc).run();
+    } catch (IOException | RuntimeException e) {
+      driver.close();
+      throw e;
+    }
   }
 
   /** Opens (creating if needed) the store at {@code root} with default options. */
@@ -280,6 +295,7 @@ public final class LayerStore implements Closeable {
     return new DockerArchiveLoader.Target() {
       @Override
       public Optional<LayerRecord> layer(ChainId chainId) throws IOException {
+        changes.settle();
         return layerDb.get(chainId);
       }
 
@@ -294,23 +310,49 @@ public final class LayerStore implements Closeable {
       }
 
       @Override
-      public ImageId putImage(byte[] config) throws IOException {
-        return imageDb.put(config);
-      }
-
-      @Override
-      public void tag(Reference ref, ImageId id) throws IOException {
-        ImageId old = refs.put(ref, id);
-        if (old != null && !old.equals(id)) {
-          LOG.info("The image {} already exists, renaming the old one with ID {} to empty string", ref, old);
+      public void publish(List<LayerStaging.Staged> layers, List<ImageConfig> images, Map<ImageId, ImageId> parents,
+          List<Map.Entry<Reference, ImageId>> tags) throws IOException {
+        Change.Builder b = Change.builder("load");
+        for (ImageConfig c : images) {
+          b.image(c.raw());
         }
-      }
-
-      @Override
-      public void setParent(ImageId id, ImageId parent) throws IOException {
-        imageDb.setParent(id, parent);
+        parents.forEach(b::parent);
+        LayerStore.this.publish(b, layers, tags);
       }
     };
+  }
+
+  /**
+   * Publishes staged layers with the rest of a change, under the store lock. Until the change is
+   * recorded the layers are this caller's (discarded on failure); from then on the change's.
+   */
+  private Changes.Outcome publish(Change.Builder b, List<LayerStaging.Staged> layers,
+      List<Map.Entry<Reference, ImageId>> tags) throws IOException {
+    boolean handedOver = false;
+    try {
+      staging.syncForPublish(layers);
+      try (StoreLocks.Held store = changes.lockStore()) {
+        for (LayerStaging.Staged s : layers) {
+          b.layer(s.toChange());
+        }
+        for (Map.Entry<Reference, ImageId> t : tags) {
+          ImageId old = refs.get(t.getKey());
+          if (old != null && !old.equals(t.getValue())) {
+            LOG.info("The image {} already exists, renaming the old one with ID {} to empty string", t.getKey(), old);
+          }
+          b.tag(t.getKey(), t.getValue(), old);
+        }
+        Change change = b.build();
+        handedOver = true;
+        staging.handedOver(layers);
+        return changes.commit(change);
+      }
+    } catch (IOException | RuntimeException | Error e) {
+      if (!handedOver) {
+        staging.discardAll(layers, e);
+      }
+      throw e;
+    }
   }
 
   /**
@@ -330,37 +372,34 @@ public final class LayerStore implements Closeable {
   }
 
   private ImageId importLayer(InputStream in, String source, String comment, Reference ref) throws IOException {
-    List<LayerStaging.Staged> staged = new ArrayList<>();
-    try {
-      LayerStaging.Staged s = staging.stage(in, source, LayerStaging.Parent.NONE, null);
-      staged.add(s);
-      Instant now = Instant.now();
-      byte[] config = io.layerstore.format.ConfigWriter.imported(s.diffId(), now, comment);
-      try (StoreLocks.Held chain = locks.lock("chain-" + s.chainId().digest().hex());
-          StoreLocks.Held store = locks.store()) {
-        if (layerDb.exists(s.chainId())) {
-          staging.discard(s);
-        } else {
-          staging.publish(staged);
-        }
-        staged.clear();
-        ImageId id = imageDb.put(config);
-        if (ref != null) {
-          refs.put(ref, id);
-          imageDb.setLastUpdated(id, now);
-        }
-        return id;
+    LayerStaging.Staged s = staging.stage(in, source, LayerStaging.Parent.NONE, null);
+    Instant now = Instant.now();
+    byte[] config = io.layerstore.format.ConfigWriter.imported(s.diffId(), now, comment);
+    ImageId id = ImageId.ofConfig(config);
+    Change.Builder b = Change.builder("import").image(config);
+    List<LayerStaging.Staged> layers = new ArrayList<>(List.of(s));
+    try (StoreLocks.Held chain = locks.lock(GarbageCollector.chainLock(s.chainId()))) {
+      changes.settle();
+      if (layerDb.exists(s.chainId())) {
+        staging.discard(s); // the store has this layer already
+        layers.clear();
       }
+      if (ref != null) {
+        b.lastUpdated(id, now);
+      }
+      publish(b, layers, ref == null ? List.of() : List.of(Map.entry(ref, id)));
     } catch (IOException | RuntimeException | Error e) {
-      staging.discardAll(staged, e);
+      staging.discardAll(layers, e);
       throw e;
     }
+    return id;
   }
 
   // ---- queries --------------------------------------------------------------------------------
 
   /** Every image, newest first (like {@code docker images}). */
   public List<ImageSummary> images() throws IOException {
+    changes.settle();
     Map<ImageId, List<String>> tags = tagTable();
     List<ImageSummary> out = new ArrayList<>();
     for (ImageId id : imageDb.list()) {
@@ -423,6 +462,7 @@ public final class LayerStore implements Closeable {
     if (refOrId == null || refOrId.isEmpty()) {
       throw new IllegalArgumentException("image reference is empty");
     }
+    changes.settle();
     String s = refOrId;
     if (Digest.isValid(s)) {
       ImageId id = new ImageId(Digest.parse(s));
@@ -489,10 +529,9 @@ public final class LayerStore implements Closeable {
     if (ref.digest() != null) {
       throw new IllegalArgumentException("refusing to create a tag with a digest reference: " + target);
     }
-    try (StoreLocks.Held store = locks.store()) {
+    try (StoreLocks.Held store = changes.lockStore()) {
       ImageId id = resolve(source);
-      refs.put(ref, id);
-      imageDb.setLastUpdated(id, Instant.now());
+      changes.commit(Change.builder("tag").lastUpdated(id, Instant.now()).tag(ref, id, refs.get(ref)).build());
     }
   }
 
@@ -502,15 +541,21 @@ public final class LayerStore implements Closeable {
 
   // ---- mount ----------------------------------------------------------------------------------
 
-  /** Mounts the image's root filesystem read-only. Close the mount to give it back. */
+  /**
+   * Mounts the image's root filesystem read-only. Close the mount to give it back. Taken under
+   * the store lock, so that a concurrent {@link #remove} either sees the mount (and refuses) or
+   * has removed the image first (and this fails with {@link NotFoundException}).
+   */
   public Mount mount(ImageId id) throws IOException {
-    ImageConfig c = config(id);
-    List<ChainId> chain = ChainId.chain(c.diffIds());
-    if (chain.isEmpty()) {
-      throw new LayerStoreException("image " + id + " has no layers; there is no filesystem to mount");
+    try (StoreLocks.Held store = changes.lockStore()) {
+      ImageConfig c = config(id);
+      List<ChainId> chain = ChainId.chain(c.diffIds());
+      if (chain.isEmpty()) {
+        throw new LayerStoreException("image " + id + " has no layers; there is no filesystem to mount");
+      }
+      LayerRecord top = layerDb.require(chain.get(chain.size() - 1));
+      return driver.get(top.cacheId(), false);
     }
-    LayerRecord top = layerDb.require(chain.get(chain.size() - 1));
-    return driver.get(top.cacheId(), false);
   }
 
   /** Mounts the image named by {@code refOrId}. */
@@ -520,6 +565,7 @@ public final class LayerStore implements Closeable {
 
   /** Whether the image's root filesystem is mounted now (by this process or another). */
   public boolean isMounted(ImageId id) throws IOException {
+    changes.settle();
     ImageConfig c = config(id);
     List<ChainId> chain = ChainId.chain(c.diffIds());
     return !chain.isEmpty() && driver.isMounted(layerDb.require(chain.get(chain.size() - 1)).cacheId());
@@ -553,6 +599,7 @@ public final class LayerStore implements Closeable {
     if (refsOrIds.isEmpty()) {
       throw new IllegalArgumentException("nothing to save: name at least one image");
     }
+    changes.settle();
     List<DockerArchiveWriter.Request> requests = new ArrayList<>();
     for (String r : refsOrIds) {
       ImageId id = resolve(r);
@@ -577,9 +624,8 @@ public final class LayerStore implements Closeable {
    * kept unless forced; a mounted image cannot be removed.
    */
   public Removal remove(String refOrId, boolean force) throws IOException {
-    try (StoreLocks.Held store = locks.store()) {
+    try (StoreLocks.Held store = changes.lockStore()) {
       ImageId id = resolve(refOrId);
-      List<String> untagged = new ArrayList<>();
       List<String> tags = refs.referencesTo(id);
       boolean byRef = false;
       Reference ref = null;
@@ -590,72 +636,54 @@ public final class LayerStore implements Closeable {
         // an id
       }
       if (byRef && tags.size() > 1) {
-        refs.remove(ref);
-        return new Removal(List.of(ref.familiarString()), List.of(), List.of());
+        Changes.Outcome o = changes.commit(Change.builder("untag").untag(ref, id).build());
+        return new Removal(o.untagged(), List.of(), List.of());
       }
       if (!byRef && tags.size() > 1 && !force) {
         throw new ConflictException("conflict: unable to delete " + id.shortId()
             + " (must be forced) - image is referenced in multiple repositories");
       }
-      for (ImageId other : imageDb.list()) {
-        if (!other.equals(id) && imageDb.parent(other).map(id::equals).orElse(false) && !force) {
-          throw new ConflictException("conflict: unable to delete " + id.shortId() + " - image has dependent child images");
+      if (!force) {
+        for (ImageId other : imageDb.list()) {
+          if (!other.equals(id) && imageDb.parent(other).map(id::equals).orElse(false)) {
+            throw new ConflictException("conflict: unable to delete " + id.shortId() + " - image has dependent child images");
+          }
         }
       }
       if (isMounted(id)) {
         throw new ConflictException("conflict: unable to delete " + id.shortId() + " - its filesystem is mounted");
       }
-      untagged.addAll(refs.removeAll(id));
-      ImageConfig c = config(id);
-      imageDb.delete(id);
-      List<ChainId> deletedLayers = releaseLayers(ChainId.chain(c.diffIds()));
-      return new Removal(untagged, List.of(id), deletedLayers);
+      Change.Builder b = Change.builder("remove");
+      for (String t : tags) {
+        b.untag(Reference.parse(t), id);
+      }
+      b.deleteImage(id);
+      List<ChainId> chain = ChainId.chain(config(id).diffIds());
+      for (int i = chain.size() - 1; i >= 0; i--) {
+        Optional<LayerRecord> rec = layerDb.get(chain.get(i));
+        if (rec.isPresent()) {
+          b.release(rec.get().chainId(), rec.get().cacheId());
+        }
+      }
+      Changes.Outcome o = changes.commit(b.build());
+      return new Removal(o.untagged(), o.deletedImages(), o.deletedLayers());
     }
   }
 
+  /** What {@link #prune} removed. */
+  public record Pruned(List<ImageId> images, List<ChainId> layers, long bytesFreed) {}
+
   /**
-   * Deletes the layers of {@code chain} (top first) that no remaining image uses and that have no
-   * other children. Caller holds the store lock.
+   * Removes dangling images (no tag, not the parent of another image, no container on them; with
+   * {@code all}, also untagged parents) and every layer that no remaining image or container
+   * uses — including layers left unreferenced by Docker or by an interrupted load. Layers that
+   * are mounted, or pinned by a running load, stay.
    */
-  private List<ChainId> releaseLayers(List<ChainId> chain) throws IOException {
-    Set<ChainId> used = new HashSet<>();
-    for (ImageId other : imageDb.list()) {
-      try {
-        used.addAll(ChainId.chain(config(other).diffIds()));
-      } catch (IOException e) {
-        LOG.warn("image {} unreadable while releasing layers: {}", other, e.getMessage());
-      }
+  public Pruned prune(boolean all) throws IOException {
+    try (StoreLocks.Held store = changes.lockStore()) {
+      Changes.Outcome o = changes.commit(gc.planPrune(all));
+      return new Pruned(o.deletedImages(), o.deletedLayers(), o.bytesFreed());
     }
-    Map<ChainId, Integer> children = new HashMap<>();
-    for (LayerRecord r : layerDb.list()) {
-      if (r.parent() != null) {
-        children.merge(r.parent(), 1, Integer::sum);
-      }
-    }
-    List<ChainId> deleted = new ArrayList<>();
-    for (int i = chain.size() - 1; i >= 0; i--) {
-      ChainId c = chain.get(i);
-      if (used.contains(c) || children.getOrDefault(c, 0) > 0) {
-        break;
-      }
-      Optional<LayerRecord> rec = layerDb.get(c);
-      if (rec.isEmpty()) {
-        continue;
-      }
-      if (driver.isMounted(rec.get().cacheId())) {
-        LOG.info("layer {} is mounted; keeping it", c);
-        break;
-      }
-      try (StoreLocks.Held l = locks.lock("chain-" + c.digest().hex())) {
-        layerDb.remove(c);
-        driver.remove(rec.get().cacheId());
-      }
-      deleted.add(c);
-      if (rec.get().parent() != null) {
-        children.merge(rec.get().parent(), -1, Integer::sum);
-      }
-    }
-    return deleted;
   }
 
   @Override

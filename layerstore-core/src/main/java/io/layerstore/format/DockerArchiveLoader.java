@@ -11,6 +11,7 @@ import io.layerstore.ImageId;
 import io.layerstore.InvalidArchiveException;
 import io.layerstore.Reference;
 import io.layerstore.store.LayerRecord;
+import io.layerstore.store.GarbageCollector;
 import io.layerstore.store.LayerStaging;
 import io.layerstore.store.StoreLocks;
 import java.io.IOException;
@@ -24,6 +25,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.HashSet;
 
 /**
  * Loads a {@code docker save} archive (spec 8.2): {@code manifest.json} with one item per image,
@@ -42,22 +46,21 @@ public final class DockerArchiveLoader {
   /** Most images one archive may hold. */
   static final int MAX_IMAGES = 10_000;
 
-  /** What the publish step needs from the store. */
+  /** What the loader needs from the store. */
   public interface Target {
+    /** The registered layer {@code chainId}, after finishing changes dead processes left. */
     Optional<LayerRecord> layer(ChainId chainId) throws IOException;
 
     LayerStaging staging();
 
     StoreLocks locks();
 
-    /** Under the store lock: stores the config and returns its id. */
-    ImageId putImage(byte[] config) throws IOException;
-
-    /** Under the store lock: points {@code ref} at {@code id} (force). */
-    void tag(Reference ref, ImageId id) throws IOException;
-
-    /** Under the store lock: records {@code parent} as {@code id}'s parent. */
-    void setParent(ImageId id, ImageId parent) throws IOException;
+    /**
+     * Publishes, as one change: the staged layers (base first), the image configs, their parents
+     * and the tags. Atomic: after a crash the store shows all of it or none of it.
+     */
+    void publish(List<LayerStaging.Staged> layers, List<ImageConfig> images, Map<ImageId, ImageId> parents,
+        List<Map.Entry<Reference, ImageId>> tags) throws IOException;
   }
 
   /** One image read from the archive. */
@@ -336,13 +339,31 @@ public final class DockerArchiveLoader {
 
   // ---- staging and publishing -----------------------------------------------------------------
 
+  /**
+   * Stages what the store lacks and publishes everything as one change. Every layer's chain lock
+   * is taken first, in one global order (so concurrent loads never deadlock), and held to the
+   * end: a layer being staged is staged once, whoever else loads it waits and then reuses it; a
+   * layer already there is pinned, so a concurrent remove leaves it alone while new layers are
+   * staged on it.
+   */
   private List<Loaded> loadItems(ArchiveIndex index, List<Item> items) throws IOException {
     LayerStaging staging = target.staging();
     List<LayerStaging.Staged> staged = new ArrayList<>();
     Map<ChainId, LayerStaging.Parent> known = new HashMap<>();
     List<StoreLocks.Held> chainLocks = new ArrayList<>();
+    Set<ChainId> locked = new HashSet<>();
     List<ImageConfig> finalConfigs = new ArrayList<>();
     try {
+      TreeSet<ChainId> needed = new TreeSet<>((a, b) -> a.digest().compareTo(b.digest()));
+      for (Item item : items) {
+        if (item.configName() != null) {
+          needed.addAll(ChainId.chain(item.config().diffIds()));
+        }
+      }
+      for (ChainId c : needed) {
+        chainLocks.add(target.locks().lock(GarbageCollector.chainLock(c)));
+        locked.add(c);
+      }
       for (Item item : items) {
         ImageConfig config = item.config();
         boolean legacy = item.configName() == null;
@@ -355,13 +376,12 @@ public final class DockerArchiveLoader {
           ChainId chain = expected == null ? null : ChainId.of(parent.chainId(), expected);
           LayerStaging.Parent next = chain == null ? null : known.get(chain);
           if (next == null && chain != null) {
-            StoreLocks.Held lock = target.locks().lock("chain-" + chain.digest().hex());
+            if (locked.add(chain)) {
+              chainLocks.add(target.locks().lock(GarbageCollector.chainLock(chain)));
+            }
             Optional<LayerRecord> existing = target.layer(chain);
             if (existing.isPresent()) {
-              lock.close();
               next = new LayerStaging.Parent(chain, existing.get().cacheId());
-            } else {
-              chainLocks.add(lock);
             }
           }
           if (next == null) {
@@ -378,12 +398,15 @@ public final class DockerArchiveLoader {
             if (pendingLayer) {
               diffIds.set(i, s.diffId());
               ChainId c = s.chainId();
-              if (known.containsKey(c) || target.layer(c).isPresent()) {
+              if (locked.add(c)) {
+                chainLocks.add(target.locks().lock(GarbageCollector.chainLock(c)));
+              }
+              Optional<LayerRecord> existing = known.containsKey(c) ? Optional.empty() : target.layer(c);
+              if (known.containsKey(c) || existing.isPresent()) {
                 // Same content as a layer we already have: keep that one.
                 staging.discard(s);
                 staged.remove(s);
-                next = known.containsKey(c) ? known.get(c)
-                    : new LayerStaging.Parent(c, target.layer(c).get().cacheId());
+                next = known.containsKey(c) ? known.get(c) : new LayerStaging.Parent(c, existing.get().cacheId());
               }
             }
             if (next == null) {
@@ -399,31 +422,31 @@ public final class DockerArchiveLoader {
         finalConfigs.add(config);
       }
       List<Loaded> out = new ArrayList<>();
-      try (StoreLocks.Held store = target.locks().store()) {
-        staging.publish(staged);
-        staged.clear();
-        Map<ImageId, ImageId> parents = new LinkedHashMap<>();
-        for (int k = 0; k < items.size(); k++) {
-          ImageConfig config = finalConfigs.get(k);
-          ImageId id = target.putImage(config.raw());
-          List<String> tagNames = new ArrayList<>();
-          for (Reference ref : items.get(k).tags()) {
-            target.tag(ref, id);
-            tagNames.add(ref.familiarString());
-          }
-          if (items.get(k).parent() != null) {
-            parents.put(id, items.get(k).parent());
-          }
-          out.add(new Loaded(id, tagNames));
+      Map<ImageId, ImageId> parents = new LinkedHashMap<>();
+      List<Map.Entry<Reference, ImageId>> tags = new ArrayList<>();
+      for (int k = 0; k < items.size(); k++) {
+        ImageId id = finalConfigs.get(k).id();
+        List<String> tagNames = new ArrayList<>();
+        for (Reference ref : items.get(k).tags()) {
+          tags.add(Map.entry(ref, id));
+          tagNames.add(ref.familiarString());
         }
-        for (Map.Entry<ImageId, ImageId> p : parents.entrySet()) {
-          ImageId parentId = p.getValue();
-          boolean inArchive = out.stream().anyMatch(l -> l.id().equals(parentId) && !l.id().equals(p.getKey()));
-          if (inArchive && validParent(configOf(out, finalConfigs, p.getKey()), configOf(out, finalConfigs, parentId))) {
-            target.setParent(p.getKey(), parentId);
-          }
+        out.add(new Loaded(id, tagNames));
+      }
+      for (int k = 0; k < items.size(); k++) {
+        ImageId id = out.get(k).id();
+        ImageId parentId = items.get(k).parent();
+        if (parentId == null) {
+          continue;
+        }
+        boolean inArchive = out.stream().anyMatch(l -> l.id().equals(parentId) && !l.id().equals(id));
+        if (inArchive && validParent(finalConfigs.get(k), configOf(out, finalConfigs, parentId))) {
+          parents.put(id, parentId);
         }
       }
+      List<LayerStaging.Staged> publishing = new ArrayList<>(staged);
+      staged.clear(); // from here on the change owns them (published, or finished after a crash)
+      target.publish(publishing, finalConfigs, parents, tags);
       return out;
     } catch (IOException | RuntimeException | Error e) {
       staging.discardAll(staged, e);

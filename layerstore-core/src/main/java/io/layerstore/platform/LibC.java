@@ -49,4 +49,11 @@ interface LibC extends Library {
   int unshare(int flags) throws LastErrorException;
 
   int chdir(byte[] path) throws LastErrorException;
+
+  int open(byte[] path, int flags) throws LastErrorException;
+
+  int close(int fd) throws LastErrorException;
+
+  /** Writes every dirty page of the file system holding {@code fd} (Linux 2.6.39+). */
+  int syncfs(int fd) throws LastErrorException;
 }

@@ -215,6 +215,23 @@ final class LinuxCalls {
     }
   }
 
+  /** syncfs(2) on the file system that holds {@code path}. */
+  static void syncfs(Path path) throws IOException {
+    int fd;
+    try {
+      fd = LibC.INSTANCE.open(cPath(path), 0); // O_RDONLY works for directories too
+    } catch (LastErrorException e) {
+      throw error("open", path, e);
+    }
+    try {
+      LibC.INSTANCE.syncfs(fd);
+    } catch (LastErrorException e) {
+      throw error("syncfs", path, e);
+    } finally {
+      LibC.INSTANCE.close(fd);
+    }
+  }
+
   /** The bytes the JDK itself would hand the kernel for {@code path}, NUL-terminated. */
   static byte[] cPath(Path path) {
     String s = path.toString();

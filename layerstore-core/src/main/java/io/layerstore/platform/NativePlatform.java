@@ -1,5 +1,6 @@
 package io.layerstore.platform;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -20,6 +21,12 @@ final class NativePlatform implements Platform {
   @Override
   public Tree tree(Path root, Path sidecar) {
     return new NativeTree(root);
+  }
+
+  /** One syncfs(2) for the whole file system: far cheaper than an fsync per extracted file. */
+  @Override
+  public void sync(Path dir) throws IOException {
+    LinuxCalls.syncfs(dir);
   }
 
   @Override

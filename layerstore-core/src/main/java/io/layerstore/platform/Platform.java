@@ -40,4 +40,13 @@ public interface Platform {
   default void deleteRecursively(Path dir) throws IOException {
     SafeTreeOps.deleteAll(dir);
   }
+
+  /**
+   * Makes everything written below {@code dir} durable (survives a power loss), before the store
+   * makes it visible. Default: fsync of every file and directory, without following symlinks, on
+   * the default file system; nothing elsewhere (an in-memory file system has nothing to lose).
+   */
+  default void sync(Path dir) throws IOException {
+    Durability.syncTree(dir);
+  }
 }

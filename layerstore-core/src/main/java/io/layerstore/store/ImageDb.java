@@ -125,6 +125,11 @@ public final class ImageDb {
     files.syncDir(contentDir());
   }
 
+  /** Whether {@code id} has a metadata directory (also after its content is gone). */
+  public boolean hasMetadata(ImageId id) {
+    return Files.isDirectory(metadataDir(id), LinkOption.NOFOLLOW_LINKS);
+  }
+
   public Optional<ImageId> parent(ImageId id) throws IOException {
     Path p = metadataDir(id).resolve(PARENT);
     if (!Files.exists(p)) {
@@ -202,6 +207,20 @@ public final class ImageDb {
         if (!HEX64.matcher(name).matches() || !Files.exists(contentDir().resolve(name))) {
           out.add(p);
         }
+      }
+    }
+    return out;
+  }
+
+  /** Temp files of interrupted writes inside metadata directories. */
+  public List<Path> metadataTempLeftovers() throws IOException {
+    List<Path> out = new ArrayList<>();
+    if (!Files.isDirectory(metadataDir())) {
+      return out;
+    }
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(metadataDir())) {
+      for (Path p : ds) {
+        out.addAll(Recovery.matching(p, ".tmp-*"));
       }
     }
     return out;

@@ -183,13 +183,37 @@ public final class LayerDb {
     return Files.newInputStream(layerDir(chainId).resolve(TAR_SPLIT));
   }
 
-  /** Starts staging a new layer in {@code tmp/write-set-<random>/}. */
-  public WriteSet newWriteSet() throws IOException {
+  /**
+   * Starts staging a new layer in {@code tmp/write-set-<random>/}, claimed by this process (see
+   * {@link StoreLocks#claim}) before the directory exists, so that a store opened by another
+   * process never takes it for the leftover of a dead one.
+   */
+  public WriteSet newWriteSet(StoreLocks locks) throws IOException {
     AtomicFiles.ensureDirectory(tmpDir(), 0755);
-    Path dir = tmpDir().resolve(WRITE_SET_PREFIX + files.randomHex(32));
-    Files.createDirectory(dir);
-    AtomicFiles.setMode(dir, 0700);
-    return new WriteSet(dir);
+    String name = WRITE_SET_PREFIX + files.randomHex(32);
+    StoreLocks.Held claim = locks.claim(claimName(name));
+    try {
+      Path dir = tmpDir().resolve(name);
+      Files.createDirectory(dir);
+      AtomicFiles.setMode(dir, 0700);
+      return new WriteSet(dir, claim);
+    } catch (IOException | RuntimeException e) {
+      claim.close();
+      throw e;
+    }
+  }
+
+  /** The claim that marks the write-set {@code name} as live. */
+  public static String claimName(String writeSetName) {
+    return "claim-" + writeSetName;
+  }
+
+  /** The staging directory called {@code name} (which may be gone). */
+  public Path writeSetDir(String name) {
+    if (!name.startsWith(WRITE_SET_PREFIX) || name.contains("/")) {
+      throw new IllegalArgumentException("not a write-set name: " + name);
+    }
+    return tmpDir().resolve(name);
   }
 
   /** Staging directories in {@code tmp/} (live ones belong to running operations). */
@@ -213,8 +237,7 @@ public final class LayerDb {
    * java.nio.file.FileAlreadyExistsException} if the layer was registered meanwhile.
    */
   public void commit(WriteSet set, ChainId chainId) throws IOException {
-    set.sync();
-    files.moveDirectory(set.dir(), layerDir(chainId));
+    commit(set.dir(), chainId);
   }
 
   /**
@@ -229,14 +252,21 @@ public final class LayerDb {
     deleteFlatDir(removing);
   }
 
-  /** Deletes a directory holding only plain files (a write-set or a removed layer entry). */
+  /**
+   * Deletes a directory holding only plain files (a write-set or a removed layer entry). Never
+   * follows a symlink: a link in its place is removed itself, never the directory it points to.
+   */
   public static void deleteFlatDir(Path dir) throws IOException {
     if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
       return;
     }
+    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+      Files.delete(dir);
+      return;
+    }
     try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
       for (Path p : ds) {
-        Files.delete(p);
+        Files.delete(p); // a subdirectory fails here (not empty): layerdb entries are flat
       }
     }
     Files.delete(dir);
@@ -245,13 +275,25 @@ public final class LayerDb {
   /** A layer being staged: files written here become visible together on {@link #commit}. */
   public final class WriteSet {
     private final Path dir;
+    private final StoreLocks.Held claim;
 
-    WriteSet(Path dir) {
+    WriteSet(Path dir, StoreLocks.Held claim) {
       this.dir = dir;
+      this.claim = claim;
     }
 
     public Path dir() {
       return dir;
+    }
+
+    /** The directory's name ({@code write-set-<hex>}), as a store change records it. */
+    public String name() {
+      return dir.getFileName().toString();
+    }
+
+    /** Gives up the claim; call after the directory was committed or discarded. */
+    public void release() throws IOException {
+      claim.close();
     }
 
     public void writeDiffId(DiffId diffId) throws IOException {
@@ -292,12 +334,7 @@ public final class LayerDb {
     }
 
     void sync() throws IOException {
-      Path ts = dir.resolve(TAR_SPLIT);
-      if (Files.exists(ts)) {
-        AtomicFiles.setMode(ts, 0644);
-        files.syncFile(ts);
-      }
-      files.syncDir(dir);
+      syncWriteSet(dir);
     }
 
     /** Deletes the staging directory (abandoning the layer). */
@@ -306,9 +343,64 @@ public final class LayerDb {
     }
   }
 
+  /** Makes a write-set's files durable (the tar-split is the only one written unsynced). */
+  void syncWriteSet(Path dir) throws IOException {
+    Path ts = dir.resolve(TAR_SPLIT);
+    if (Files.exists(ts, LinkOption.NOFOLLOW_LINKS)) {
+      AtomicFiles.setMode(ts, 0644);
+      files.syncFile(ts);
+    }
+    files.syncDir(dir);
+  }
+
+  /**
+   * Publishes the staged directory {@code writeSetDir} as {@code chainId} (see {@link #commit});
+   * used when a change is applied, possibly by another process after the stager died.
+   */
+  public void commit(Path writeSetDir, ChainId chainId) throws IOException {
+    syncWriteSet(writeSetDir);
+    files.moveDirectory(writeSetDir, layerDir(chainId));
+  }
+
   /** Reads the cache id recorded in a staging directory, or null. */
   public static String cacheIdOf(Path writeSetDir) throws IOException {
     Path p = writeSetDir.resolve(CACHE_ID);
     return Files.exists(p) ? readTrimmed(p) : null;
+  }
+
+  /**
+   * What a container layer ({@code mounts/<id>/}) holds on to: its driver ids ({@code mount-id},
+   * {@code init-id}) and the image layer it sits on ({@code parent}). Read leniently: a missing
+   * file is null.
+   */
+  public record MountRecord(String containerId, String mountId, String initId, ChainId parent) {}
+
+  /** Every container layer record, as Docker writes them; unreadable ones are logged and skipped. */
+  public List<MountRecord> mountRecords() throws IOException {
+    List<MountRecord> out = new ArrayList<>();
+    if (!Files.isDirectory(mountsDir(), LinkOption.NOFOLLOW_LINKS)) {
+      return out;
+    }
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(mountsDir())) {
+      for (Path p : ds) {
+        if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+          continue;
+        }
+        try {
+          String mount = optional(p.resolve(MOUNT_ID));
+          String init = optional(p.resolve(INIT_ID));
+          String parent = optional(p.resolve(PARENT));
+          out.add(new MountRecord(p.getFileName().toString(), mount, init,
+              parent == null || parent.isEmpty() ? null : ChainId.parse(parent)));
+        } catch (IllegalArgumentException e) {
+          LOG.warn("skipping unreadable container layer {}: {}", p, e.getMessage());
+        }
+      }
+    }
+    return out;
+  }
+
+  private static String optional(Path p) throws IOException {
+    return Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) ? readTrimmed(p) : null;
   }
 }

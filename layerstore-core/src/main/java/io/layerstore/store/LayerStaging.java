@@ -27,8 +27,9 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link #stage}: one streaming pass over the (compressed) tarball — decompress, hash, record
  *       tar-split, extract into a new driver directory — into a write-set under {@code
  *       layerdb/tmp}. Invisible to readers.
- *   <li>{@link #publish}: under the store lock, rename the complete write-sets into {@code
- *       layerdb/sha256/}, base first.
+ *   <li>publish: a {@link Change} lists the write-sets; applying it under the store lock renames
+ *       them into {@code layerdb/sha256/}, base first ({@link #syncForPublish} first, {@link
+ *       #handedOver} once the change is recorded).
  * </ol>
  *
  * {@link #discard} undoes a stage completely (driver directory and write-set).
@@ -67,6 +68,16 @@ public final class LayerStaging {
     public long size() {
       return size;
     }
+
+    /** The staging directory's name, as a {@link Change} records it. */
+    public String writeSetName() {
+      return set.name();
+    }
+
+    /** This layer as the change that publishes it records it. */
+    public Change.NewLayer toChange() {
+      return new Change.NewLayer(set.name(), chainId, cacheId);
+    }
   }
 
   /** Where a new layer goes: on top of an existing (or staged) layer, or as a base. */
@@ -77,6 +88,8 @@ public final class LayerStaging {
   private final LayerDb layerDb;
   private final GraphDriver driver;
   private final AtomicFiles files;
+  private final StoreLocks locks;
+  private final io.layerstore.platform.Platform platform;
   private final UnpackOptions unpackOptions;
   private final long maxLayerBytes;
   private final long maxImageBytes;
@@ -85,11 +98,13 @@ public final class LayerStaging {
    * @param maxLayerBytes most uncompressed bytes one layer may have
    * @param maxImageBytes most uncompressed bytes the layers read for one image may have together
    */
-  public LayerStaging(LayerDb layerDb, GraphDriver driver, AtomicFiles files, UnpackOptions unpackOptions,
-      long maxLayerBytes, long maxImageBytes) {
+  public LayerStaging(LayerDb layerDb, GraphDriver driver, AtomicFiles files, StoreLocks locks,
+      io.layerstore.platform.Platform platform, UnpackOptions unpackOptions, long maxLayerBytes, long maxImageBytes) {
     this.layerDb = layerDb;
     this.driver = driver;
     this.files = files;
+    this.locks = locks;
+    this.platform = platform;
     this.unpackOptions = unpackOptions;
     this.maxLayerBytes = maxLayerBytes;
     this.maxImageBytes = maxImageBytes;
@@ -151,7 +166,7 @@ public final class LayerStaging {
           + " bytes (a decompression bomb?)";
     }
     String cacheId = newCacheId();
-    LayerDb.WriteSet set = layerDb.newWriteSet();
+    LayerDb.WriteSet set = layerDb.newWriteSet(locks);
     Staged staged = new Staged(set, cacheId, parent.chainId());
     try {
       set.writeCacheId(cacheId);
@@ -194,21 +209,35 @@ public final class LayerStaging {
   }
 
   /**
-   * Makes staged layers visible, base first. The caller holds the store lock and the chain locks
-   * of these layers, so none of them can have appeared meanwhile.
+   * Makes the staged layers' content durable (when the store is durable), before a change makes
+   * them visible: after a power loss a published layer must still have all its bytes.
    */
-  public List<LayerRecord> publish(List<Staged> layers) throws IOException {
-    List<LayerRecord> out = new ArrayList<>();
-    for (Staged s : layers) {
-      try {
-        layerDb.commit(s.set, s.chainId);
-      } catch (FileAlreadyExistsException e) {
-        throw new IOException("layer " + s.chainId + " was registered by someone else during staging", e);
-      }
-      s.done = true;
-      out.add(new LayerRecord(s.chainId, s.diffId, s.parent, s.cacheId, s.size));
+  public void syncForPublish(List<Staged> layers) throws IOException {
+    if (!files.durable() || layers.isEmpty()) {
+      return;
     }
-    return out;
+    for (Staged s : layers) {
+      platform.sync(driver.diff(s.cacheId).root());
+      if (platform.isNative()) {
+        break; // one syncfs covers the whole file system
+      }
+    }
+  }
+
+  /**
+   * The staged layers now belong to a recorded change (which publishes them, or is finished by
+   * whoever finds it after a crash): they are no longer this stager's to discard. Drops the
+   * claims on their staging directories.
+   */
+  public void handedOver(List<Staged> layers) {
+    for (Staged s : layers) {
+      s.done = true;
+      try {
+        s.set.release();
+      } catch (IOException e) {
+        LOG.warn("could not drop the claim on {}: {}", s.set.name(), e.toString());
+      }
+    }
   }
 
   /** Removes everything a stage made; safe to call twice. */
@@ -233,6 +262,11 @@ public final class LayerStaging {
       } else {
         failure.addSuppressed(e);
       }
+    }
+    try {
+      s.set.release();
+    } catch (IOException e) {
+      LOG.warn("could not drop the claim on {}: {}", s.set.name(), e.toString());
     }
     if (failure != null) {
       LOG.warn("could not fully discard staged layer {}: {}", s.cacheId, failure.toString());

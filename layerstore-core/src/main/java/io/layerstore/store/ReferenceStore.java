@@ -157,6 +157,50 @@ public final class ReferenceStore {
     return removed;
   }
 
+  /**
+   * Sets and removes references in one atomic rewrite. A reference is set only if it still points
+   * where it did when the change was decided (or already at the new image), and removed only if
+   * it still points at the given image; so applying a change again, or after another process
+   * moved a tag, never undoes later work. Returns the references removed.
+   */
+  public List<String> apply(List<Change.TagSet> set, List<Change.TagSet> remove) throws IOException {
+    if (set.isEmpty() && remove.isEmpty()) {
+      return List.of();
+    }
+    TreeMap<String, TreeMap<String, ImageId>> table = read();
+    boolean changed = false;
+    for (Change.TagSet t : set) {
+      TreeMap<String, ImageId> repo = table.computeIfAbsent(t.ref().familiarName(), k -> new TreeMap<>());
+      ImageId now = repo.get(t.ref().familiarString());
+      if (t.id().equals(now)) {
+        continue;
+      }
+      if (java.util.Objects.equals(now, t.previous())) {
+        repo.put(t.ref().familiarString(), t.id());
+        changed = true;
+      }
+    }
+    List<String> removed = new ArrayList<>();
+    for (Change.TagSet t : remove) {
+      TreeMap<String, ImageId> repo = table.get(t.ref().familiarName());
+      if (repo != null && t.id().equals(repo.get(t.ref().familiarString()))) {
+        repo.remove(t.ref().familiarString());
+        removed.add(t.ref().familiarString());
+        changed = true;
+      }
+    }
+    if (changed) {
+      table.values().removeIf(Map::isEmpty);
+      write(table);
+    }
+    return removed;
+  }
+
+  /** Temp files of interrupted rewrites of {@code repositories.json}. */
+  public List<Path> tempLeftovers() throws IOException {
+    return Recovery.matching(file.getParent(), ".tmp-" + file.getFileName() + "*");
+  }
+
   /** Every familiar reference string pointing at {@code id}, sorted. */
   public List<String> referencesTo(ImageId id) throws IOException {
     List<String> out = new ArrayList<>();

@@ -14,7 +14,7 @@ import java.nio.file.Path;
  *     &lt;driver&gt;/                  0700
  *       layerdb/  imagedb/  repositories.json
  *   &lt;driver&gt;/                    the driver's home
- *   layerstore/                   0700, ours: locks/, mounts/
+ *   layerstore/                   0700, ours: locks/, mounts/, journal/
  * </pre>
  */
 public final class StoreLayout {
@@ -79,5 +79,10 @@ public final class StoreLayout {
   /** {@code layerstore/locks/} */
   public Path locksDir() {
     return stateDir().resolve("locks");
+  }
+
+  /** {@code layerstore/journal/}: changes being applied ({@link Journal}). */
+  public Path journalDir() {
+    return stateDir().resolve("journal");
   }
 }

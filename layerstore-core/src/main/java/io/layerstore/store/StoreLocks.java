@@ -14,7 +14,13 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * Locks shared by the threads of this process and by other processes using the same store: an
  * in-memory lock orders this process's threads, then an exclusive file lock on {@code
- * layerstore/locks/<name>.lock} orders the processes. Reentrant within a thread.
+ * layerstore/locks/<name>.lock} orders the processes. Reentrant within a thread. A lock file is
+ * opened only while its in-memory lock is held, because closing any descriptor of a file drops
+ * every POSIX lock the process has on it.
+ *
+ * <p>Names in use: {@code store} (every change of store metadata), {@code chain-<hex>} (a layer
+ * being staged, or pinned as the parent of one), {@code claim-<write-set>} (a staging directory
+ * in use, see {@link #claim}).
  *
  * <p>One {@code LayerStore} instance per root and process is expected; a second instance in the
  * same JVM would collide on file locks (the JVM owns file locks per process), which is reported
@@ -47,7 +53,7 @@ public final class StoreLocks {
     try {
       if (e.mem.getHoldCount() == 1) {
         Files.createDirectories(dir);
-        FileChannel ch = FileChannel.open(dir.resolve(name + ".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileChannel ch = FileChannel.open(file(name), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         try {
           e.lock = ch.lock();
           e.channel = ch;
@@ -65,6 +71,106 @@ public final class StoreLocks {
       throw x;
     }
     return () -> release(e);
+  }
+
+  /**
+   * Takes the lock called {@code name} if nobody (no other thread, no other process) holds it;
+   * returns null at once otherwise. For work that may simply be skipped while something is busy
+   * (removing a layer that a running load has pinned).
+   */
+  public Held tryLock(String name) throws IOException {
+    Entry e = entries.computeIfAbsent(name, Entry::new);
+    if (!e.mem.tryLock()) {
+      return null;
+    }
+    try {
+      if (e.mem.getHoldCount() == 1) {
+        Files.createDirectories(dir);
+        FileChannel ch = FileChannel.open(file(name), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock fl;
+        try {
+          fl = ch.tryLock();
+        } catch (OverlappingFileLockException x) {
+          fl = null;
+        } catch (IOException | RuntimeException x) {
+          ch.close();
+          throw x;
+        }
+        if (fl == null) {
+          ch.close();
+          e.mem.unlock();
+          return null;
+        }
+        e.lock = fl;
+        e.channel = ch;
+      }
+    } catch (IOException | RuntimeException x) {
+      e.mem.unlock();
+      throw x;
+    }
+    return () -> release(e);
+  }
+
+  /**
+   * Marks {@code name} (unique, e.g. a random write-set name) as being worked on by this process
+   * until the returned handle is closed; other processes see it with {@link #isClaimed}. A claim
+   * dies with its process, which is how leftovers of a killed process are told from live work.
+   * Whoever claims removes the claimed thing before closing the claim; closing deletes the lock
+   * file.
+   */
+  public Held claim(String name) throws IOException {
+    Held h = tryLock(name);
+    if (h == null) {
+      throw new LayerStoreException("claim " + name + " of store " + dir.getParent().getParent() + " is held already");
+    }
+    return () -> {
+      try {
+        h.close();
+      } finally {
+        entries.remove(name);
+        Files.deleteIfExists(file(name));
+      }
+    };
+  }
+
+  /**
+   * Whether a live thread or process holds the claim (or lock) {@code name}. A lock file nobody
+   * holds means its owner died; the caller may then clean up after it (and {@link #forget} the
+   * file).
+   */
+  public boolean isClaimed(String name) throws IOException {
+    Entry e = entries.get(name);
+    if (e != null && e.mem.isLocked()) {
+      return true; // held in this JVM: the file must not even be opened (closing it would drop the lock)
+    }
+    FileChannel ch;
+    try {
+      ch = FileChannel.open(file(name), StandardOpenOption.WRITE);
+    } catch (java.nio.file.NoSuchFileException x) {
+      return false;
+    }
+    try (ch) {
+      FileLock fl;
+      try {
+        fl = ch.tryLock();
+      } catch (OverlappingFileLockException x) {
+        return true;
+      }
+      if (fl == null) {
+        return true;
+      }
+      fl.release();
+      return false;
+    }
+  }
+
+  /** Deletes the lock file of a claim whose owner is gone. */
+  public void forget(String name) throws IOException {
+    Files.deleteIfExists(file(name));
+  }
+
+  private Path file(String name) {
+    return dir.resolve(name + ".lock");
   }
 
   private static void release(Entry e) throws IOException {

@@ -1,0 +1,89 @@
+package io.layerstore.store;
+
+import io.layerstore.spi.GraphDriver;
+import java.io.IOException;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Makes store changes atomic across crashes: {@link #commit} records a {@link Change} in the
+ * {@link Journal}, applies it and forgets it, all under the store lock. The record is the point of
+ * no return: a process killed after it leaves a change that the next holder of the store lock
+ * finishes ({@link #rollForward}); a process killed before it leaves nothing but staged layers,
+ * which {@link Recovery} removes.
+ *
+ * <pre>{@code
+ * try (StoreLocks.Held l = changes.lockStore()) {   // finishes what dead processes left
+ *   Change c = ...decide, reading the store...;
+ *   changes.commit(c);
+ * }
+ * }</pre>
+ */
+public final class Changes {
+  private static final Logger LOG = LoggerFactory.getLogger(Changes.class);
+
+  private final Journal journal;
+  private final ChangeApplier applier;
+  private final StoreLocks locks;
+
+  public Changes(Journal journal, LayerDb layerDb, ImageDb imageDb, ReferenceStore refs, GraphDriver driver,
+      StoreLocks locks, GarbageCollector gc) {
+    this.journal = journal;
+    this.applier = new ChangeApplier(layerDb, imageDb, refs, driver, gc);
+    this.locks = locks;
+  }
+
+  /** What a committed change did. */
+  public record Outcome(List<String> untagged, List<io.layerstore.ImageId> deletedImages,
+      List<io.layerstore.ChainId> deletedLayers, long bytesFreed) {}
+
+  /** Takes the store lock and finishes any change a dead process left. */
+  public StoreLocks.Held lockStore() throws IOException {
+    StoreLocks.Held held = locks.store();
+    try {
+      rollForward();
+      return held;
+    } catch (IOException | RuntimeException e) {
+      held.close();
+      throw e;
+    }
+  }
+
+  /**
+   * For readers: if a change is being applied (or was left by a dead process), waits for the
+   * store lock and finishes it, so nothing half done is ever seen. Costs one directory listing
+   * when the journal is empty.
+   */
+  public void settle() throws IOException {
+    if (journal.hasPending()) {
+      lockStore().close();
+    }
+  }
+
+  /** Records, applies and forgets {@code change}; the caller holds the store lock. */
+  public Outcome commit(Change change) throws IOException {
+    if (change.isEmpty()) {
+      return new Outcome(List.of(), List.of(), List.of(), 0);
+    }
+    Journal.Entry entry = journal.record(change);
+    ChangeApplier.Result r = applier.apply(change);
+    journal.done(entry);
+    return new Outcome(r.untagged(), r.deletedImages(), r.deletedLayers(), r.bytesFreed());
+  }
+
+  /** Finishes every recorded change; the caller holds the store lock. Returns how many. */
+  public int rollForward() throws IOException {
+    List<Journal.Entry> pending = journal.pending();
+    for (Journal.Entry e : pending) {
+      LOG.info("finishing a {} that an earlier process did not complete ({})", e.change().op(), e.file().getFileName());
+      applier.apply(e.change());
+      journal.done(e);
+    }
+    return pending.size();
+  }
+
+  Journal journal() {
+    return journal;
+  }
+}

@@ -1,0 +1,110 @@
+package io.layerstore.store;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.layerstore.LayerStoreException;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Owner of {@code layerstore/journal/}: the store changes being applied right now.
+ *
+ * <pre>
+ * layerstore/journal/                      0700
+ *   &lt;time&gt;-&lt;random&gt;.json      one {@link Change}, written atomically and fsynced
+ *   .tmp-*                                 a write interrupted by a crash (never a change)
+ * </pre>
+ *
+ * <p>An entry exists only while its writer holds the store lock: it is recorded, applied and
+ * removed under that lock. So whoever holds the store lock and finds an entry knows its writer
+ * died, and applies it again. A process that only reads waits for the store lock when it sees
+ * an entry, and so never sees a change half done.
+ */
+public final class Journal {
+
+  private static final String SUFFIX = ".json";
+
+  private final Path dir;
+  private final AtomicFiles files;
+  private final ObjectMapper json;
+
+  public Journal(Path dir, AtomicFiles files, ObjectMapper json) {
+    this.dir = dir;
+    this.files = files;
+    this.json = json;
+  }
+
+  /** One recorded change. */
+  public record Entry(Path file, Change change) {}
+
+  /** Records {@code change} durably; caller holds the store lock. */
+  Entry record(Change change) throws IOException {
+    AtomicFiles.ensureDirectory(dir, 0700);
+    // names sort by time, so changes left by dead processes are applied in the order made
+    Path file = dir.resolve(String.format("%019d-%s%s", System.nanoTime() & Long.MAX_VALUE, files.randomHex(8), SUFFIX));
+    files.write(file, change.toJson(json), 0600);
+    return new Entry(file, change);
+  }
+
+  /** Forgets an applied change (durably: a crash after this never applies it again). */
+  void done(Entry entry) throws IOException {
+    Files.deleteIfExists(entry.file());
+    files.syncDir(dir);
+  }
+
+  /** Whether any change is recorded (a cheap look, for readers). */
+  public boolean hasPending() throws IOException {
+    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+      return false;
+    }
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*" + SUFFIX)) {
+      return ds.iterator().hasNext();
+    }
+  }
+
+  /** The recorded changes, oldest first. A file that is not a change is an error naming it. */
+  List<Entry> pending() throws IOException {
+    List<Entry> out = new ArrayList<>();
+    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+      return out;
+    }
+    List<Path> paths = new ArrayList<>();
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*" + SUFFIX)) {
+      ds.forEach(paths::add);
+    }
+    paths.sort(null);
+    for (Path p : paths) {
+      try {
+        out.add(new Entry(p, Change.fromJson(json.readTree(Files.readAllBytes(p)))));
+      } catch (IOException | IllegalArgumentException e) {
+        throw new LayerStoreException(p + ": unreadable store journal entry (" + e.getMessage()
+            + "); the store cannot tell whether this change was made. Run fsck --repair to drop it", e);
+      }
+    }
+    return out;
+  }
+
+  /** Entries that cannot be read, and temp files of interrupted writes (for fsck and recovery). */
+  List<Path> leftovers() throws IOException {
+    List<Path> out = new ArrayList<>();
+    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+      return out;
+    }
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+      for (Path p : ds) {
+        if (!p.getFileName().toString().endsWith(SUFFIX)) {
+          out.add(p);
+        }
+      }
+    }
+    return out;
+  }
+
+  Path dir() {
+    return dir;
+  }
+}
