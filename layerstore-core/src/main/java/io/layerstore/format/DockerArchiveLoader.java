@@ -353,6 +353,7 @@ public final class DockerArchiveLoader {
     List<StoreLocks.Held> chainLocks = new ArrayList<>();
     Set<ChainId> locked = new HashSet<>();
     List<ImageConfig> finalConfigs = new ArrayList<>();
+    Map<List<String>, List<DiffId>> resolved = new HashMap<>();
     try {
       TreeSet<ChainId> needed = new TreeSet<>((a, b) -> a.digest().compareTo(b.digest()));
       for (Item item : items) {
@@ -368,6 +369,17 @@ public final class DockerArchiveLoader {
         ImageConfig config = item.config();
         boolean legacy = item.configName() == null;
         List<DiffId> diffIds = new ArrayList<>(config.diffIds());
+        if (legacy && item.layers().size() > 1) {
+          // The parent's layers were resolved when the parent item was (it comes first).
+          List<DiffId> parentIds = resolved.get(item.layers().subList(0, item.layers().size() - 1));
+          if (parentIds == null) {
+            throw new InvalidArchiveException(index.source(), item.layers().get(item.layers().size() - 1),
+                "legacy image whose parent was not loaded first");
+          }
+          for (int k = 0; k < parentIds.size(); k++) {
+            diffIds.set(k, parentIds.get(k));
+          }
+        }
         LayerStaging.Parent parent = LayerStaging.Parent.NONE;
         LayerStaging.ImageBudget budget = staging.newImageBudget();
         for (int i = 0; i < item.layers().size(); i++) {
@@ -419,6 +431,7 @@ public final class DockerArchiveLoader {
         if (legacy) {
           config = finishLegacyConfig(config, diffIds, index.source());
         }
+        resolved.put(item.layers(), diffIds);
         finalConfigs.add(config);
       }
       List<Loaded> out = new ArrayList<>();

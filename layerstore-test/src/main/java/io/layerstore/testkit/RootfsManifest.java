@@ -101,9 +101,8 @@ public final class RootfsManifest {
         type = "other";
     }
     String xattrs = "-";
-    // Only files and directories can hold user xattrs; and reading them opens the node, which
-    // for a fifo blocks until a writer comes (the JDK's view opens it read-only to list).
-    if (type.equals("file") || type.equals("dir")) {
+    // NIO opens the node to list xattrs: never do that to a fifo (it blocks) or a device.
+    if (type.equals("dir") || type.equals("file")) {
       xattrs = xattrs(p);
     }
     String rel = root.relativize(p).toString();
