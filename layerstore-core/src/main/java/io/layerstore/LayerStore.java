@@ -13,6 +13,7 @@ import io.layerstore.spi.GraphDriver;
 import io.layerstore.store.AtomicFiles;
 import io.layerstore.store.Change;
 import io.layerstore.store.Changes;
+import io.layerstore.store.Fsck;
 import io.layerstore.store.GarbageCollector;
 import io.layerstore.store.Journal;
 import io.layerstore.store.Recovery;
@@ -684,6 +685,23 @@ public final class LayerStore implements Closeable {
       Changes.Outcome o = changes.commit(gc.planPrune(all));
       return new Pruned(o.deletedImages(), o.deletedLayers(), o.bytesFreed());
     }
+  }
+
+  // ---- fsck -----------------------------------------------------------------------------------
+
+  /**
+   * Checks that layers, driver directories, images, references and container layers agree, and
+   * with {@code deep} that every layer's files still rebuild its tar to its diffID. With {@code
+   * repair}, removes what is safe to remove (leftovers of interrupted work, unused layers,
+   * references and records of images that are gone) and reports the rest.
+   */
+  public CheckReport check(boolean deep, boolean repair) throws IOException {
+    return new Fsck(layout, layerDb, imageDb, refs, driver, locks, changes, gc, json).check(deep, repair);
+  }
+
+  /** {@code check(false, false)}. */
+  public CheckReport check() throws IOException {
+    return check(false, false);
   }
 
   @Override

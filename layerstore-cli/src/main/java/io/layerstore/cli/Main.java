@@ -133,6 +133,9 @@ public final class Main {
     m.put("rmi", images::rmi);
     m.put("tag", images::tag);
     m.put("import", images::importLayer);
+    StoreCommands store = new StoreCommands();
+    m.put("fsck", store::fsck);
+    m.put("prune", store::prune);
     m.put("demo", new Demo()::run);
     m.put("bench-load", new LoadBenchmark()::run);
     return m;
@@ -153,6 +156,8 @@ public final class Main {
     s.println("  rmi [-f] IMAGE...         Remove images");
     s.println("  tag SOURCE TARGET         Create a tag TARGET that refers to SOURCE");
     s.println("  import FILE [REPO[:TAG]]  Create an image from a layer tarball (plain, gzip or zstd)");
+    s.println("  prune [-a]                Remove dangling (-a: untagged) images and layers nothing uses");
+    s.println("  fsck [--repair] [--deep]  Check the store (--deep: re-hash every layer); --repair fixes what is safe");
     s.println("  demo                      Show the library at work in a temporary store");
     s.println("  bench-load FILE           Time loading an archive beside docker load and tar+sha256sum");
     s.println();

@@ -176,6 +176,27 @@ public final class DockerArchiveWriter {
 
   /** Streams a layer's tar, rebuilt from tar-split and its diff dir, checking it against its diffID. */
   private void writeLayer(LayerRecord layer, TarWriter out) throws IOException {
+    rebuildLayer(layer, new OutputStream() {
+      @Override
+      public void write(int b) throws IOException {
+        write(new byte[] {(byte) b}, 0, 1);
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) throws IOException {
+        out.write(b, off, len);
+      }
+    });
+  }
+
+  /**
+   * Rebuilds a layer's tar from its tar-split record and its diff directory into {@code out},
+   * checking every file's CRC and the whole against the diffID: what save streams out, and what
+   * {@code fsck --deep} verifies. Fails with {@link DigestMismatchException} (or {@link
+   * InvalidArchiveException} for a missing or damaged file) when the layer changed since it was
+   * stored.
+   */
+  public void rebuildLayer(LayerRecord layer, OutputStream out) throws IOException {
     Path diff = driver.diff(layer.cacheId()).root();
     MessageDigest sha = Digest.newSha256();
     OutputStream sink = new OutputStream() {

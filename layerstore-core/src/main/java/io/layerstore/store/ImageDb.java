@@ -148,6 +148,12 @@ public final class ImageDb {
     writeMetadata(id, PARENT, parent.toString());
   }
 
+  /** Drops the parent record of {@code id}. */
+  public void removeParent(ImageId id) throws IOException {
+    Files.deleteIfExists(metadataDir(id).resolve(PARENT));
+    files.syncDir(metadataDir(id));
+  }
+
   public Optional<Instant> lastUpdated(ImageId id) throws IOException {
     Path p = metadataDir(id).resolve(LAST_UPDATED);
     if (!Files.exists(p)) {
