@@ -367,9 +367,31 @@ public final class LayerStore implements Closeable {
    */
   public ImageId importLayer(Path tarball, String reference) throws IOException {
     Reference ref = reference == null ? null : parseReference(reference).withDefaultTag();
-    try (InputStream in = Files.newInputStream(tarball)) {
+    try (InputStream in = readable(tarball)) {
       return importLayer(in, tarball.toString(), "-", ref);
     }
+  }
+
+  /**
+   * A stream over {@code file}, which may be a pipe ({@code /dev/stdin}, a fifo): the JDK's
+   * stream over a pipe fails {@code available()} with "Illegal seek" (it asks the channel for its
+   * position), which buffering readers call; here that answers 0 instead.
+   */
+  private static InputStream readable(Path file) throws IOException {
+    InputStream in = Files.newInputStream(file);
+    if (Files.isRegularFile(file)) {
+      return in;
+    }
+    return new java.io.FilterInputStream(in) {
+      @Override
+      public int available() {
+        try {
+          return in.available();
+        } catch (IOException e) {
+          return 0;
+        }
+      }
+    };
   }
 
   private ImageId importLayer(InputStream in, String source, String comment, Reference ref) throws IOException {
