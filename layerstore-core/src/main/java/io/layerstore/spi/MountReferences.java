@@ -102,7 +102,7 @@ public final class MountReferences {
       ch = FileChannel.open(dir.resolve(id + ".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
       FileLock fl;
       try {
-        fl = ch.lock();
+        fl = io.layerstore.store.StoreLocks.lockWaiting(ch);
       } catch (OverlappingFileLockException e) {
         throw new LayerStoreException(
             "mount references of " + id + " are locked by another store instance in this JVM; "

@@ -55,7 +55,7 @@ public final class StoreLocks {
         Files.createDirectories(dir);
         FileChannel ch = FileChannel.open(file(name), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         try {
-          e.lock = ch.lock();
+          e.lock = lockWaiting(ch);
           e.channel = ch;
         } catch (OverlappingFileLockException x) {
           ch.close();
@@ -167,6 +167,33 @@ public final class StoreLocks {
   /** Deletes the lock file of a claim whose owner is gone. */
   public void forget(String name) throws IOException {
     Files.deleteIfExists(file(name));
+  }
+
+  /**
+   * {@link FileChannel#lock()}, retried when the kernel reports a deadlock. POSIX locks belong to
+   * processes, not threads, so with several threads in each of two processes the kernel sees a
+   * cycle (process A waits for B's lock while B waits for one of A's) where there is none: the
+   * thread of A that holds the lock B wants is not the one waiting, and will let go. The wait
+   * fails with EDEADLK instead; waiting a little and asking again is right. (A real cycle cannot
+   * arise: chain locks are taken in one order, and before the store lock.)
+   */
+  public static FileLock lockWaiting(FileChannel ch) throws IOException {
+    for (int attempt = 0; ; attempt++) {
+      try {
+        return ch.lock();
+      } catch (IOException e) {
+        String m = e.getMessage();
+        if (m == null || !m.toLowerCase(java.util.Locale.ROOT).contains("deadlock")) {
+          throw e;
+        }
+        try {
+          Thread.sleep(1 + java.util.concurrent.ThreadLocalRandom.current().nextInt(Math.min(50, 2 + attempt * 5)));
+        } catch (InterruptedException x) {
+          Thread.currentThread().interrupt();
+          throw new java.io.InterruptedIOException("interrupted while waiting for a store lock");
+        }
+      }
+    }
   }
 
   private Path file(String name) {

@@ -1,0 +1,150 @@
+package io.layerstore.reliability;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.layerstore.CheckReport;
+import io.layerstore.ImageId;
+import io.layerstore.ImageSummary;
+import io.layerstore.LayerStore;
+import io.layerstore.Mount;
+import io.layerstore.format.ImageArchiveBuilder;
+import io.layerstore.testkit.RootfsManifest;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two JVMs, eight threads each, over one store: hundreds of random loads, mounts (kernel mounts
+ * when run as root, shared by reference counts across the two processes), tags and removes of
+ * images that share layers. Afterwards fsck --deep is clean (no inconsistency, no orphan, no
+ * unused layer) and every image left mounts to exactly the rootfs it has when loaded alone.
+ */
+class ConcurrencyStressTest {
+
+  static final int THREADS = 8;
+  static final int OPS_PER_THREAD = Integer.getInteger("layerstore.stress.ops", 40);
+
+  @TempDir Path tmp;
+
+  /** Seven images on a common base, sharing middle layers, with whiteouts and an opaque directory. */
+  static void images(Path dir) throws IOException {
+    Files.createDirectories(dir);
+    List<String[]> specs = List.of(
+        new String[] {"b1"}, new String[] {"b1", "b2"}, new String[] {"b1", "b2", "m"},
+        new String[] {"b1", "b2", "m", "t3"}, new String[] {"b1", "b2", "t4"}, new String[] {"b1", "t5"},
+        new String[] {"b1", "b2", "m", "t6"});
+    for (int i = 0; i < specs.size(); i++) {
+      ImageArchiveBuilder b = new ImageArchiveBuilder().tag("img" + i + ":1");
+      for (String l : specs.get(i)) {
+        layer(b.layer(), l);
+      }
+      b.write(dir.resolve("img" + i + ".tar"));
+    }
+  }
+
+  private static void layer(ImageArchiveBuilder.LayerBuilder l, String which) throws IOException {
+    switch (which) {
+      case "b1":
+        l.dir("etc", 0755).file("etc/hostname", "base\n", 0644).file("etc/passwd", "root:x:0:0::/root:/bin/sh\n", 0644)
+            .dir("usr", 0755).dir("usr/bin", 0755);
+        for (int i = 0; i < 60; i++) {
+          l.file("usr/bin/tool" + i, "tool " + i + "\n", 0755);
+        }
+        l.symlink("bin", "usr/bin").hardlink("usr/bin/alias0", "usr/bin/tool0").dir("tmp", 01777);
+        break;
+      case "b2":
+        // every parent has its own entry, as in layers Docker makes: an implicit directory would
+        // get the time it was extracted, which differs from store to store
+        l.dir("usr", 0755).dir("usr/bin", 0755).dir("usr/lib", 0755);
+        for (int i = 0; i < 60; i++) {
+          l.file("usr/lib/lib" + i + ".so", ("lib " + i + "\n").repeat(20), 0644);
+        }
+        l.whiteout("usr/bin/tool7");
+        break;
+      case "m":
+        l.dir("app", 0755);
+        for (int i = 0; i < 30; i++) {
+          l.file("app/mod" + i, "module " + i + "\n", 0644);
+        }
+        break;
+      case "t4":
+        l.dir("usr", 0755).dir("usr/lib", 0755).opaque("usr/lib").file("usr/lib/only.so", "only\n", 0644);
+        break;
+      case "t5":
+        l.whiteout("etc").file("hostname-moved", "base\n", 0644);
+        break;
+      default:
+        l.file(which + ".txt", which + "\n", 0644).dir("etc", 0755).file("etc/hostname", which + "\n", 0644);
+    }
+  }
+
+  @Test
+  void twoJvmsOfEightThreadsShareOneStore() throws Exception {
+    Path archives = tmp.resolve("archives");
+    images(archives);
+    List<Path> files = StressWorker.archives(archives);
+
+    // what each image looks like when loaded alone
+    Map<ImageId, List<String>> expected = new HashMap<>();
+    try (LayerStore ref = LayerStore.open(tmp.resolve("reference"))) {
+      for (Path f : files) {
+        ImageId id = ref.load(f).get(0);
+        try (Mount m = ref.mount(id)) {
+          expected.put(id, RootfsManifest.of(m.root(), true));
+        }
+      }
+    }
+
+    Path root = tmp.resolve("store");
+    LayerStore.open(root).close();
+    Process other = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), StressWorker.class.getName(), root.toString(),
+        archives.toString(), "2", Integer.toString(THREADS), Integer.toString(OPS_PER_THREAD))
+        .redirectErrorStream(true).start();
+    StressWorker.Tally mine = StressWorker.run(root, files, 1, THREADS, OPS_PER_THREAD);
+    String otherOut = new String(other.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(other.waitFor(10, TimeUnit.MINUTES));
+    assertTrue(mine.failures.isEmpty(), () -> "failures in this JVM: " + mine.failures);
+    assertEquals(0, other.exitValue(), otherOut);
+    String theirs = otherOut.lines().filter(l -> l.startsWith("TALLY ")).findFirst().orElseThrow();
+    System.err.println("concurrency stress: this JVM " + mine + "; the other " + theirs);
+    assertEquals(THREADS * OPS_PER_THREAD, mine.total(""));
+
+    try (LayerStore s = LayerStore.open(root)) {
+      CheckReport r = s.check(true, false);
+      assertTrue(r.problems().isEmpty(), r.problems()::toString);
+      List<ImageSummary> left = s.images();
+      for (ImageSummary i : left) {
+        assertFalse(s.isMounted(i.id()), "every mount was given back");
+        try (Mount m = s.mount(i.id())) {
+          List<String> want = expected.get(i.id());
+          List<String> got = RootfsManifest.of(m.root(), true);
+          List<String> missing = new ArrayList<>(want);
+          missing.removeAll(got);
+          List<String> extra = new ArrayList<>(got);
+          extra.removeAll(want);
+          assertEquals(want, got, "rootfs of " + i.id() + ": missing " + missing + ", unexpected " + extra);
+        }
+      }
+      System.err.println("concurrency stress: " + left.size() + " images left, " + r.layers() + " layers; fsck --deep clean");
+      // the layers that stayed through the churn still make every image exactly
+      for (Path f : files) {
+        ImageId id = s.load(f).get(0);
+        try (Mount m = s.mount(id)) {
+          assertEquals(expected.get(id), RootfsManifest.of(m.root(), true), "rootfs of " + f.getFileName() + " reloaded");
+        }
+      }
+      assertTrue(s.check(true, false).problems().isEmpty());
+    }
+  }
+}
