@@ -66,6 +66,15 @@ final class ChangeApplier {
         deleted.add(id);
       }
     }
+    if (!c.deleteImages().isEmpty()) {
+      // as Docker's image store does: children of a deleted image forget their parent
+      for (ImageId other : imageDb.list()) {
+        Optional<ImageId> parent = imageDb.parent(other);
+        if (parent.isPresent() && c.deleteImages().contains(parent.get())) {
+          imageDb.removeParent(other);
+        }
+      }
+    }
     GarbageCollector.Released released = new GarbageCollector.Released(List.of(), 0);
     if (!c.release().isEmpty()) {
       released = gc.release(c.release(), gc.usage());
