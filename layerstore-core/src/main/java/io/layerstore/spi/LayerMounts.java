@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -155,6 +156,12 @@ public final class LayerMounts {
       }
     }
     return kernel != null && kernel.isMounted(id);
+  }
+
+  /** Whether this process's handles on {@code id} are writable; empty if it holds none. */
+  public synchronized Optional<Boolean> localWritable(String id) {
+    Local l = local.get(id);
+    return l == null ? Optional.empty() : Optional.of(l.writable);
   }
 
   /** Drops every reference on {@code id}, taken by any process, and unmounts it. */
