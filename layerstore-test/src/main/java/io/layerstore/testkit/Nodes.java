@@ -46,7 +46,21 @@ public final class Nodes {
 
   /** {@code dir}, {@code file}, {@code symlink}, {@code char}, {@code block}, {@code fifo} or {@code socket}. */
   public static String type(Path p) throws IOException {
-    int m = (Integer) attrs(p).get("mode");
+    Map<String, Object> a = attrs(p);
+    int m = (Integer) a.get("mode");
+    if ((m & 0170000) == 0) {
+      // jimfs's unix view leaves the type bits out of its mode
+      if (Boolean.TRUE.equals(a.get("isDirectory"))) {
+        return "dir";
+      }
+      if (Boolean.TRUE.equals(a.get("isRegularFile"))) {
+        return "file";
+      }
+      if (Boolean.TRUE.equals(a.get("isSymbolicLink"))) {
+        return "symlink";
+      }
+      return "other";
+    }
     switch (m & 0170000) {
       case 0040000:
         return "dir";
