@@ -279,8 +279,8 @@ public final class LayerMounts {
     @Override
     public void leaveMounted() throws IOException {
       if (local.kind == Kind.UNION) {
-        throw new LayerStoreException("an in-process mount cannot outlive this process; "
-            + "kernel mounts need Linux and root privilege");
+        throw new LayerStoreException(driver + ": an in-process mount cannot outlive this process; only a kernel "
+            + "mount can (that needs Linux, root, and the kernel's support for the driver's file system)");
       }
       // A kernel reference now belongs to the store (a later unmountAll gives it back); a layer's
       // own directory needs nothing kept.
