@@ -101,7 +101,8 @@ public final class RootfsManifest {
         type = "other";
     }
     String xattrs = "-";
-    if (type.equals("file") || type.equals("dir") || !isDefaultFileSystem(p)) {
+    // NIO opens the node to list xattrs: never do that to a fifo (it blocks) or a device.
+    if (type.equals("dir") || type.equals("file")) {
       xattrs = xattrs(p);
     }
     String rel = root.relativize(p).toString();
@@ -115,15 +116,6 @@ public final class RootfsManifest {
       sb.append('\t').append(Math.floorDiv(t.toMillis(), 1000L));
     }
     return sb.toString();
-  }
-
-  /**
-   * The JDK reads xattrs on the default file system by opening the node, which blocks on a fifo and
-   * has side effects on some devices (Python's listxattr works on the path). Special nodes there
-   * are listed without xattrs; layers do not give them any.
-   */
-  private static boolean isDefaultFileSystem(Path p) {
-    return p.getFileSystem() == java.nio.file.FileSystems.getDefault();
   }
 
   private static String xattrs(Path p) throws IOException {
