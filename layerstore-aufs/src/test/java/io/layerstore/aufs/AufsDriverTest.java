@@ -229,6 +229,35 @@ class AufsDriverTest {
     assertThrows(NotFoundException.class, () -> aufs.branches("unknown"));
   }
 
+  /**
+   * aufs_test's TestMountMoreThan42Layers: 127 layers, each adding a file, every 10th whiting out
+   * its parent's; the top mount lists exactly what is left.
+   */
+  @ParameterizedTest
+  @EnumSource(Backing.class)
+  void deepChainWithWhiteouts(Backing backing) throws IOException {
+    open(backing);
+    String parent = null;
+    Set<String> expected = new TreeSet<>();
+    for (int i = 1; i <= AufsLayout.MAX_PARENTS + 1; i++) {
+      String id = "deep-" + i;
+      LayerTar tar = LayerTar.create().file("f" + i, Integer.toString(i), 0644);
+      expected.add("f" + i);
+      if (i % 10 == 0) {
+        tar.whiteout("f" + (i - 1));
+        expected.remove("f" + (i - 1));
+      }
+      driver.create(id, parent);
+      LayerOps.apply(driver, id, tar.bytes());
+      parent = id;
+    }
+    try (Mount m = driver.get(parent, false)) {
+      assertEquals(expected, Nodes.names(m.root()));
+      assertEquals(127 - 12, Nodes.names(m.root()).size());
+      assertEquals("127", Files.readString(m.root().resolve("f127")));
+    }
+  }
+
   /** An aufs home always has its three dirs; only layers in it fix a store's driver. */
   @ParameterizedTest
   @EnumSource(Backing.class)
