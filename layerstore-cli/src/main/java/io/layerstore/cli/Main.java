@@ -150,6 +150,7 @@ public final class Main {
     s.println("  load -i FILE              Load images from a docker save archive");
     s.println("  images                    List images");
     s.println("  inspect IMAGE...          Show details of images as JSON");
+    s.println("  inspect --mount IMAGE...  Show the branches of an image's mount (aufs: si, br0..brN)");
     s.println("  mount IMAGE               Mount an image's root filesystem and print its path");
     s.println("  umount IMAGE              Unmount it");
     s.println("  save -o FILE IMAGE...     Save images to a docker save archive");
@@ -161,7 +162,8 @@ public final class Main {
     s.println("  demo                      Show the library at work in a temporary store");
     s.println("  bench-load FILE           Time loading an archive beside docker load and tar+sha256sum");
     s.println();
-    s.println("IMAGE is name[:tag], a full or short image id. --root defaults to " + defaultRoot());
+    s.println("IMAGE is name[:tag], a full or short image id. --root defaults to " + defaultRoot() + ".");
+    s.println("--driver is overlay2 (default) or aufs; a store keeps the driver it has layers of.");
   }
 
   /** One CLI command. */
