@@ -138,6 +138,7 @@ public final class Main {
     m.put("prune", store::prune);
     m.put("demo", new Demo()::run);
     m.put("bench-load", new LoadBenchmark()::run);
+    m.put("bench-durability", new DurabilityBenchmark()::run);
     return m;
   }
 
@@ -161,6 +162,7 @@ public final class Main {
     s.println("  fsck [--repair] [--deep]  Check the store (--deep: re-hash every layer); --repair fixes what is safe");
     s.println("  demo                      Show the library at work in a temporary store");
     s.println("  bench-load FILE           Time loading an archive beside docker load and tar+sha256sum");
+    s.println("  bench-durability FILE     Time load, tag and rmi with and without fsync");
     s.println();
     s.println("IMAGE is name[:tag], a full or short image id. --root defaults to " + defaultRoot() + ".");
     s.println("--driver is overlay2 (default) or aufs; a store keeps the driver it has layers of.");
