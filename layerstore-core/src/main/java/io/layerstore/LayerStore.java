@@ -17,6 +17,7 @@ import io.layerstore.store.Changes;
 import io.layerstore.store.Fsck;
 import io.layerstore.store.GarbageCollector;
 import io.layerstore.store.Journal;
+import io.layerstore.store.MountPins;
 import io.layerstore.store.Recovery;
 import io.layerstore.store.ImageDb;
 import io.layerstore.store.LayerDb;
@@ -86,6 +87,7 @@ public final class LayerStore implements Closeable {
   private final Options options;
   private final GarbageCollector gc;
   private final Changes changes;
+  private final MountPins pins;
 
   /** Store options; see {@link Builder}. */
   record Options(String driver, Platform platform, boolean durable, UnpackOptions unpack, long maxLayerBytes,
@@ -108,7 +110,8 @@ public final class LayerStore implements Closeable {
     this.driver = provider.open(new DriverContext(root, layout.stateDir(), platform, options.driverOptions()));
     this.staging = new LayerStaging(layerDb, driver, files, locks, platform, options.unpack(), options.maxLayerBytes(),
         options.maxImageBytes());
-    this.gc = new GarbageCollector(layerDb, imageDb, refs, driver, locks, json);
+    this.pins = new MountPins(layout.locksDir());
+    this.gc = new GarbageCollector(layerDb, imageDb, refs, driver, locks, pins, json);
     this.changes = new Changes(new Journal(layout.journalDir(), files, json), layerDb, imageDb, refs, driver, locks, gc);
     try {
       new Recovery(layerDb, imageDb, refs, driver, locks, changes, gc).run();
@@ -349,12 +352,15 @@ public final class LayerStore implements Closeable {
         for (LayerStaging.Staged s : layers) {
           b.layer(s.toChange());
         }
+        Map<String, ImageId> assigned = new HashMap<>(); // a later tag of the same name wins, as in Docker
         for (Map.Entry<Reference, ImageId> t : tags) {
-          ImageId old = refs.get(t.getKey());
+          String name = t.getKey().familiarString();
+          ImageId old = assigned.containsKey(name) ? assigned.get(name) : refs.get(t.getKey());
           if (old != null && !old.equals(t.getValue())) {
             LOG.info("The image {} already exists, renaming the old one with ID {} to empty string", t.getKey(), old);
           }
           b.tag(t.getKey(), t.getValue(), old);
+          assigned.put(name, t.getValue());
         }
         Change change = b.build();
         handedOver = true;
@@ -590,7 +596,57 @@ public final class LayerStore implements Closeable {
         throw new LayerStoreException("image " + id + " has no layers; there is no filesystem to mount");
       }
       LayerRecord top = layerDb.require(chain.get(chain.size() - 1));
-      return driver.get(top.cacheId(), false);
+      StoreLocks.Held pin = pins.pin(top.cacheId());
+      try {
+        return new PinnedMount(driver.get(top.cacheId(), false), pin);
+      } catch (IOException | RuntimeException | Error e) {
+        pin.close();
+        throw e;
+      }
+    }
+  }
+
+  /**
+   * A mount that, while open, tells every process using the store that its layers are in use
+   * ({@link MountPins}); an in-process union view leaves no other trace another process could see.
+   */
+  private static final class PinnedMount implements Mount {
+    private final Mount mount;
+    private final StoreLocks.Held pin;
+
+    PinnedMount(Mount mount, StoreLocks.Held pin) {
+      this.mount = mount;
+      this.pin = pin;
+    }
+
+    @Override
+    public Path root() {
+      return mount.root();
+    }
+
+    @Override
+    public boolean isKernelMount() {
+      return mount.isKernelMount();
+    }
+
+    @Override
+    public boolean isWritable() {
+      return mount.isWritable();
+    }
+
+    @Override
+    public void leaveMounted() throws IOException {
+      mount.leaveMounted();
+      pin.close(); // a kernel mount left behind is seen in the mount table from now on
+    }
+
+    @Override
+    public void close() throws IOException {
+      try {
+        mount.close();
+      } finally {
+        pin.close();
+      }
     }
   }
 
@@ -604,7 +660,11 @@ public final class LayerStore implements Closeable {
     changes.settle();
     ImageConfig c = config(id);
     List<ChainId> chain = ChainId.chain(c.diffIds());
-    return !chain.isEmpty() && driver.isMounted(layerDb.require(chain.get(chain.size() - 1)).cacheId());
+    if (chain.isEmpty()) {
+      return false;
+    }
+    String top = layerDb.require(chain.get(chain.size() - 1)).cacheId();
+    return driver.isMounted(top) || pins.isPinned(top);
   }
 
   /** Drops every reference on the image's mount, whoever took it, and unmounts it. */

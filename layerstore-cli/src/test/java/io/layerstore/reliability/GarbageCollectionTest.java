@@ -246,4 +246,30 @@ class GarbageCollectionTest {
       pinner.destroyForcibly();
     }
   }
+
+  @Test
+  void anInProcessMountInAnotherProcessKeepsTheImageAndItsLayers() throws Exception {
+    Path root = tmp.resolve("store");
+    try (LayerStore s = LayerStore.builder(root).platform(io.layerstore.platform.Platform.emulated()).open()) {
+      s.load(archives.get(2));
+    }
+    Process holder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), MountHolder.class.getName(), root.toString(), "img2:1", "app/mod3")
+        .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    try (LayerStore s = LayerStore.builder(root).platform(io.layerstore.platform.Platform.emulated()).open()) {
+      assertEquals("mounted false", new BufferedReader(new InputStreamReader(holder.getInputStream(),
+          StandardCharsets.UTF_8)).readLine(), "an in-process union view, invisible to the kernel");
+      ImageId id = s.resolve("img2:1");
+      assertTrue(s.isMounted(id));
+      ConflictException e = assertThrows(ConflictException.class, () -> s.remove("img2:1", true));
+      assertTrue(e.getMessage().contains("mounted"), e.getMessage());
+      assertEquals(List.of(), s.prune(true).layers());
+      holder.getOutputStream().close();
+      holder.waitFor();
+      assertFalse(s.isMounted(id));
+      assertEquals(3, s.remove("img2:1", false).layersDeleted().size());
+    } finally {
+      holder.destroyForcibly();
+    }
+  }
 }

@@ -1,5 +1,6 @@
 package io.layerstore.store;
 
+import io.layerstore.LayerStoreException;
 import io.layerstore.spi.GraphDriver;
 import java.io.IOException;
 import java.util.List;
@@ -57,7 +58,12 @@ public final class Changes {
    */
   public void settle() throws IOException {
     if (journal.hasPending()) {
-      lockStore().close();
+      try (StoreLocks.Held held = locks.store()) {
+        rollForward();
+      } catch (LayerStoreException e) {
+        // a change that cannot be finished blocks changes (lockStore fails), not reading
+        LOG.error("{}", e.getMessage());
+      }
     }
   }
 
@@ -77,10 +83,29 @@ public final class Changes {
     List<Journal.Entry> pending = journal.pending();
     for (Journal.Entry e : pending) {
       LOG.info("finishing a {} that an earlier process did not complete ({})", e.change().op(), e.file().getFileName());
-      applier.apply(e.change());
+      try {
+        applier.apply(e.change());
+      } catch (IOException x) {
+        throw new LayerStoreException(e.file() + ": a " + e.change().op() + " left by an earlier process cannot be"
+            + " finished (" + x.getMessage() + "); the store takes no change until it is. If the cause is gone"
+            + " (a full disk), the next change finishes it; otherwise fsck --repair drops it", x);
+      }
       journal.done(e);
     }
     return pending.size();
+  }
+
+  /** Write-set names that recorded changes still need (so recovery leaves them alone). */
+  java.util.Set<String> pendingWriteSets() {
+    java.util.Set<String> out = new java.util.HashSet<>();
+    try {
+      for (Journal.Entry e : journal.pending()) {
+        e.change().layers().forEach(l -> out.add(l.writeSet()));
+      }
+    } catch (IOException e) {
+      LOG.warn("{}", e.getMessage());
+    }
+    return out;
   }
 
   Journal journal() {

@@ -126,9 +126,10 @@ public final class Fsck {
   }
 
   private void leftovers(Run run) throws IOException {
+    java.util.Set<String> needed = changes.pendingWriteSets();
     for (Path ws : layerDb.writeSets()) {
       String name = ws.getFileName().toString();
-      if (locks.isClaimed(LayerDb.claimName(name))) {
+      if (locks.isClaimed(LayerDb.claimName(name)) || needed.contains(name)) {
         continue;
       }
       String cacheId = LayerDb.cacheIdOf(ws);
@@ -267,7 +268,7 @@ public final class Fsck {
       try (pin) {
         LayerRecord r = layers.remove(chain);
         layerDb.remove(chain);
-        if (r != null && driver.exists(r.cacheId()) && !driver.isMounted(r.cacheId())) {
+        if (r != null && driver.exists(r.cacheId()) && !gc.isMounted(r.cacheId())) {
           driver.remove(r.cacheId());
         }
       }
@@ -370,7 +371,7 @@ public final class Fsck {
       if (recorded.contains(id) || claimed.contains(id)) {
         continue;
       }
-      if (run.repair && !buildkit && !driver.isMounted(id)) {
+      if (run.repair && !buildkit && !gc.isMounted(id)) {
         driver.remove(id);
         run.fixed(Kind.DRIVER_DIR_ORPHAN, id, "driver layer that no layer or container records; removed");
       } else {

@@ -29,15 +29,17 @@ public final class GarbageCollector {
   private final ReferenceStore refs;
   private final GraphDriver driver;
   private final StoreLocks locks;
+  private final MountPins pins;
   private final ObjectMapper json;
 
   public GarbageCollector(LayerDb layerDb, ImageDb imageDb, ReferenceStore refs, GraphDriver driver, StoreLocks locks,
-      ObjectMapper json) {
+      MountPins pins, ObjectMapper json) {
     this.layerDb = layerDb;
     this.imageDb = imageDb;
     this.refs = refs;
     this.driver = driver;
     this.locks = locks;
+    this.pins = pins;
     this.json = json;
   }
 
@@ -66,7 +68,7 @@ public final class GarbageCollector {
       if (!rec.cacheId().equals(r.cacheId()) || usage.inUse(rec.chainId())) {
         continue;
       }
-      if (driver.isMounted(rec.cacheId())) {
+      if (isMounted(rec.cacheId())) {
         LOG.info("layer {} is mounted; keeping it", rec.chainId());
         continue;
       }
@@ -86,8 +88,13 @@ public final class GarbageCollector {
     return new Released(deleted, bytes);
   }
 
+  /** Mounted in the kernel, or through a store by any live process. */
+  boolean isMounted(String cacheId) throws IOException {
+    return driver.isMounted(cacheId) || pins.isPinned(cacheId);
+  }
+
   private void finishDriverRemoval(String cacheId, Usage usage) throws IOException {
-    if (cacheId != null && driver.exists(cacheId) && !usage.driverIdInUse(cacheId) && !driver.isMounted(cacheId)) {
+    if (cacheId != null && driver.exists(cacheId) && !usage.driverIdInUse(cacheId) && !isMounted(cacheId)) {
       LOG.info("finishing the removal of driver layer {}", cacheId);
       driver.remove(cacheId);
     }

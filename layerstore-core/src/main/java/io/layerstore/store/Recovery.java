@@ -53,9 +53,15 @@ public final class Recovery {
   /** Recovers under the store lock. */
   public Report run() throws IOException {
     try (StoreLocks.Held store = locks.store()) {
-      int finished = changes.rollForward();
+      int finished = 0;
+      try {
+        finished = changes.rollForward();
+      } catch (IOException e) {
+        // the store still opens (to be read, and repaired by fsck); changes wait for this one
+        LOG.error("{}", e.getMessage());
+      }
       List<String> removed = new ArrayList<>();
-      removeDeadWriteSets(removed);
+      removeDeadWriteSets(removed, changes.pendingWriteSets());
       for (Path p : layerDb.removalLeftovers()) {
         LayerDb.deleteFlatDir(p);
         removed.add("layer entry being removed " + p.getFileName());
@@ -81,13 +87,13 @@ public final class Recovery {
   }
 
   /** Staging directories of dead processes, with the driver directory each names. */
-  private void removeDeadWriteSets(List<String> removed) throws IOException {
+  private void removeDeadWriteSets(List<String> removed, java.util.Set<String> needed) throws IOException {
     Usage usage = null;
     for (Path ws : layerDb.writeSets()) {
       String name = ws.getFileName().toString();
       String claim = LayerDb.claimName(name);
-      if (locks.isClaimed(claim)) {
-        continue; // a live process is staging it
+      if (locks.isClaimed(claim) || needed.contains(name)) {
+        continue; // a live process is staging it, or a recorded change will publish it
       }
       String cacheId = null;
       try {

@@ -178,9 +178,14 @@ public final class StoreLocks {
    * arise: chain locks are taken in one order, and before the store lock.)
    */
   public static FileLock lockWaiting(FileChannel ch) throws IOException {
+    return lockWaiting(ch, false);
+  }
+
+  /** Like {@link #lockWaiting(FileChannel)}, shared or exclusive. */
+  public static FileLock lockWaiting(FileChannel ch, boolean shared) throws IOException {
     for (int attempt = 0; ; attempt++) {
       try {
-        return ch.lock();
+        return ch.lock(0, Long.MAX_VALUE, shared);
       } catch (IOException e) {
         String m = e.getMessage();
         if (m == null || !m.toLowerCase(java.util.Locale.ROOT).contains("deadlock")) {

@@ -1,0 +1,114 @@
+package io.layerstore.store;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Which layers are mounted through a store right now, by any live process: an in-process union
+ * view leaves no trace in the kernel's mount table, so a store in another process could not
+ * otherwise tell that a layer it is about to remove is being read. Each process holds a shared
+ * lock on {@code layerstore/locks/mounted-<driver id>.lock} while it has the layer mounted (its
+ * threads are counted in memory); {@link #isPinned} tries an exclusive lock. A pin dies with its
+ * process. Kernel mounts a process leaves behind on purpose ({@code layerstore mount}) are seen in
+ * the mount table instead.
+ *
+ * <p>A lock file is opened only while this process holds no pin on it, since closing any
+ * descriptor of a file drops the process's locks on it; the files are never deleted (another
+ * process may hold a lock on one).
+ */
+public final class MountPins {
+
+  private final Path dir;
+  private final Map<String, Pin> pins = new HashMap<>();
+
+  private static final class Pin {
+    final FileChannel channel;
+    final FileLock lock;
+    int count;
+
+    Pin(FileChannel channel, FileLock lock) {
+      this.channel = channel;
+      this.lock = lock;
+    }
+  }
+
+  public MountPins(Path locksDir) {
+    this.dir = locksDir;
+  }
+
+  /** Marks the layer {@code id} mounted by this process until the handle is closed. */
+  public synchronized StoreLocks.Held pin(String id) throws IOException {
+    Pin p = pins.get(id);
+    if (p == null) {
+      Files.createDirectories(dir);
+      FileChannel ch = FileChannel.open(file(id), StandardOpenOption.CREATE, StandardOpenOption.READ,
+          StandardOpenOption.WRITE);
+      try {
+        p = new Pin(ch, StoreLocks.lockWaiting(ch, true));
+      } catch (IOException | RuntimeException e) {
+        ch.close();
+        throw e;
+      }
+      pins.put(id, p);
+    }
+    p.count++;
+    Pin held = p;
+    AtomicBoolean closed = new AtomicBoolean();
+    return () -> {
+      if (closed.compareAndSet(false, true)) {
+        unpin(id, held);
+      }
+    };
+  }
+
+  private synchronized void unpin(String id, Pin p) throws IOException {
+    if (--p.count > 0) {
+      return;
+    }
+    pins.remove(id);
+    try {
+      p.lock.release();
+    } finally {
+      p.channel.close();
+    }
+  }
+
+  /** Whether a live process (this one included) has the layer {@code id} mounted. */
+  public synchronized boolean isPinned(String id) throws IOException {
+    if (pins.containsKey(id)) {
+      return true;
+    }
+    FileChannel ch;
+    try {
+      ch = FileChannel.open(file(id), StandardOpenOption.READ, StandardOpenOption.WRITE);
+    } catch (NoSuchFileException e) {
+      return false;
+    }
+    try (ch) {
+      FileLock l;
+      try {
+        l = ch.tryLock();
+      } catch (OverlappingFileLockException e) {
+        return true;
+      }
+      if (l == null) {
+        return true;
+      }
+      l.release();
+      return false;
+    }
+  }
+
+  private Path file(String id) {
+    return dir.resolve("mounted-" + id + ".lock");
+  }
+}
