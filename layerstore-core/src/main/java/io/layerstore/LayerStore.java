@@ -3,6 +3,8 @@ package io.layerstore;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.layerstore.archive.DevicePolicy;
 import io.layerstore.archive.UnpackOptions;
+import io.layerstore.container.Containers;
+import io.layerstore.container.StoreAccess;
 import io.layerstore.format.DockerArchiveLoader;
 import io.layerstore.format.DockerArchiveWriter;
 import io.layerstore.format.ImageConfig;
@@ -77,6 +79,7 @@ public final class LayerStore implements Closeable {
   private final StoreLocks locks;
   private final LayerStaging staging;
   private final Options options;
+  private final Containers containers;
 
   /** Store options; see {@link Builder}. */
   record Options(String driver, Platform platform, boolean durable, UnpackOptions unpack, long maxLayerBytes,
@@ -98,6 +101,7 @@ public final class LayerStore implements Closeable {
     imageDb.initialize();
     this.driver = provider.open(new DriverContext(root, layout.stateDir(), platform, options.driverOptions()));
     this.staging = new LayerStaging(layerDb, driver, files, options.unpack(), options.maxLayerBytes());
+    this.containers = new Containers(new StoreAccess(this, layout, layerDb, imageDb, refs, locks, staging, files, driver, json));
   }
 
   /** Opens (creating if needed) the store at {@code root} with default options. */
@@ -583,6 +587,7 @@ public final class LayerStore implements Closeable {
           throw new ConflictException("conflict: unable to delete " + id.shortId() + " - image has dependent child images");
         }
       }
+      refuseIfContainersUse(id);
       if (isMounted(id)) {
         throw new ConflictException("conflict: unable to delete " + id.shortId() + " - its filesystem is mounted");
       }
@@ -637,6 +642,26 @@ public final class LayerStore implements Closeable {
       }
     }
     return deleted;
+  }
+
+  // ---- containers -----------------------------------------------------------------------------
+
+  /** The store's containers: create, mount, changes, commit, export, remove. */
+  public Containers containers() {
+    return containers;
+  }
+
+  /**
+   * An image a container was made from stays until the container is removed, even when forced: the
+   * container's layers sit on the image's, and its commits need the image's config.
+   */
+  private void refuseIfContainersUse(ImageId id) throws IOException {
+    List<ChainId> chain = ChainId.chain(config(id).diffIds());
+    Optional<String> user = containers.userOf(id, chain.isEmpty() ? null : chain.get(chain.size() - 1));
+    if (user.isPresent()) {
+      throw new ConflictException("conflict: unable to delete " + id.shortId() + " - image is being used by container "
+          + user.get() + " (remove the container first)");
+    }
   }
 
   @Override
