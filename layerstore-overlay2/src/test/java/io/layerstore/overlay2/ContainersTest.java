@@ -26,6 +26,7 @@ import io.layerstore.container.InitFiles;
 import io.layerstore.format.ImageArchiveBuilder;
 import io.layerstore.platform.NodeStat;
 import io.layerstore.platform.Tree;
+import io.layerstore.testkit.ContainerSteps;
 import io.layerstore.testkit.Fixtures;
 import io.layerstore.testkit.TarListing;
 import java.io.ByteArrayInputStream;
@@ -191,25 +192,6 @@ class ContainersTest {
     }
   }
 
-  /** The acceptance steps of issue 4, through whatever mount the store gives. */
-  static void steps(Path root) throws IOException {
-    Files.writeString(root.resolve("newfile"), "new\n");
-    Files.setPosixFilePermissions(root.resolve("newfile"), PosixFilePermissions.fromString("rw-r--r--"));
-    Files.writeString(root.resolve("etc/conf.d/b.conf"), "changed2\n");
-    Files.delete(root.resolve("etc/os-release"));
-    Path share = root.resolve("usr/share");
-    try (Stream<Path> walk = Files.walk(share)) {
-      for (Path p : (Iterable<Path>) walk.sorted((x, y) -> y.getNameCount() - x.getNameCount())::iterator) {
-        Files.delete(p);
-      }
-    }
-    Files.createDirectory(share);
-    Files.setPosixFilePermissions(share, PosixFilePermissions.fromString("rwxr-xr-x"));
-    Files.writeString(share.resolve("x"), "x\n");
-    Files.setPosixFilePermissions(share.resolve("x"), PosixFilePermissions.fromString("rw-r--r--"));
-    Files.setPosixFilePermissions(root.resolve("bin/busybox"), PosixFilePermissions.fromString("rwx------"));
-  }
-
   @ParameterizedTest
   @ValueSource(strings = {"jimfs", "disk"})
   void writesChangesCommitAndTheNewImage(String where) throws IOException {
@@ -219,7 +201,7 @@ class ContainersTest {
       try (Mount m = cs.mount("work")) {
         assertTrue(m.isWritable());
         assertTrue(cs.isMounted("work"));
-        steps(m.root());
+        ContainerSteps.run(m.root());
       }
       assertFalse(cs.isMounted("work"));
       List<String> changes = lines(cs.changes("work"));
@@ -315,7 +297,7 @@ class ContainersTest {
     try (LayerStore store = openFx(root(where))) {
       Container c = store.containers().create("fx:multi", CreateOptions.defaults());
       try (Mount m = store.containers().mount(c.name())) {
-        steps(m.root());
+        ContainerSteps.run(m.root());
       }
       ByteArrayOutputStream out = new ByteArrayOutputStream();
       store.containers().export(c.name(), out);
