@@ -115,7 +115,7 @@ final class ContainerCommands {
       if (!noTrunc && command.codePointCount(0, command.length()) > 20) {
         command = command.substring(0, command.offsetByCodePoints(0, 19)) + "…";
       }
-      String status = containers.isMounted(c.id().hex()) ? "Mounted" : "Created";
+      String status = containers.isMounted(c) ? "Mounted" : "Created";
       rows.add(new String[] {id, c.imageReference(), "\"" + command + "\"",
           Human.duration(Duration.between(c.created(), now)) + " ago", status, c.name()});
     }

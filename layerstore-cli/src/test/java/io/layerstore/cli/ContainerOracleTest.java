@@ -67,6 +67,7 @@ class ContainerOracleTest {
   private static String dockerRun;
   private static List<String> dockerExport;
   private static String dockerCreated;
+  private static JsonNode dockerConfig;
 
   @BeforeAll
   static void oracle() throws Exception {
@@ -79,10 +80,12 @@ class ContainerOracleTest {
     check(docker.docker("run", "--network", "none", "--name", "steps", "fx:multi", "/bin/sh", "-c", ContainerSteps.SHELL),
         "docker run");
     dockerDiff = sorted(check(docker.docker("diff", "steps"), "docker diff").lines().toList());
-    check(docker.docker("commit", "steps", "oracle:committed"), "docker commit");
+    check(docker.docker("commit", "-a", "me", "-m", "msg", "-c", "ENV FOO=bar", "-c", "LABEL k=v", "steps",
+        "oracle:committed"), "docker commit");
     Path saved = work.resolve("oracle.tar");
     check(docker.docker("save", "-o", saved.toString(), "oracle:committed"), "docker save");
     dockerLayer = lastLayer(Files.readAllBytes(saved));
+    dockerConfig = config(Files.readAllBytes(saved));
     dockerRun = check(docker.docker("run", "--rm", "--network", "none", "oracle:committed", "/bin/sh", "-c",
         ContainerSteps.CHECK), "docker run on the committed image");
     dockerCreated = check(docker.docker("create", "fx:multi"), "docker create").strip();
@@ -137,11 +140,13 @@ class ContainerOracleTest {
     }
     assertEquals(String.join("\n", dockerDiff), String.join("\n", sorted(ours)), "docker diff");
 
-    ImageId id = store.containers().commit(c.name(), CommitOptions.defaults().reference(tag));
+    ImageId id = store.containers().commit(c.name(), CommitOptions.defaults().reference(tag).author("me")
+        .message("msg").change("ENV FOO=bar").change("LABEL k=v"));
     Path saved = work.resolve(tag.replace(':', '-') + ".tar");
     try (OutputStream out = Files.newOutputStream(saved)) {
       store.save(List.of(tag), out);
     }
+    assertSameConfigShape(config(Files.readAllBytes(saved)), c);
     List<String> layer = lastLayer(Files.readAllBytes(saved));
     assertEquals(String.join("\n", dockerLayer), String.join("\n", layer), "the committed layer");
     for (String line : layer) {
@@ -165,6 +170,54 @@ class ContainerOracleTest {
         "docker run on our image");
     assertEquals(dockerRun, run, "docker run sees the changes as in Docker's own commit");
     assertTrue(run.contains("os-release gone") && run.startsWith("new\nchanged2\nx\n"), run);
+  }
+
+  /**
+   * The committed config has Docker's shape: the same keys (but {@code docker_version}: we are
+   * not Docker), the base's history re-marshalled alike, the same new history entry but its
+   * {@code created_by} (Docker's container ran a command, ours did not), the changes applied alike.
+   */
+  private static void assertSameConfigShape(JsonNode ours, Container c) {
+    List<String> theirKeys = new ArrayList<>();
+    dockerConfig.fieldNames().forEachRemaining(theirKeys::add);
+    theirKeys.remove("docker_version");
+    List<String> ourKeys = new ArrayList<>();
+    ours.fieldNames().forEachRemaining(ourKeys::add);
+    assertEquals(theirKeys, ourKeys);
+    JsonNode theirHistory = dockerConfig.get("history");
+    JsonNode ourHistory = ours.get("history");
+    assertEquals(theirHistory.size(), ourHistory.size());
+    for (int i = 0; i < theirHistory.size() - 1; i++) {
+      assertEquals(theirHistory.get(i), ourHistory.get(i), "history " + i);
+    }
+    JsonNode theirLast = theirHistory.get(theirHistory.size() - 1).deepCopy();
+    JsonNode ourLast = ourHistory.get(ourHistory.size() - 1).deepCopy();
+    List<String> lastKeys = new ArrayList<>();
+    ourLast.fieldNames().forEachRemaining(lastKeys::add);
+    assertEquals(List.of("created", "author", "created_by", "comment"), lastKeys);
+    assertEquals(theirLast.get("author"), ourLast.get("author"));
+    assertEquals(theirLast.get("comment"), ourLast.get("comment"));
+    assertEquals("/bin/sh", ourLast.get("created_by").asText(), "the container's command");
+    for (String f : List.of("architecture", "os", "author")) {
+      assertEquals(dockerConfig.get(f), ours.get(f), f);
+    }
+    assertEquals(dockerConfig.at("/config/Env"), ours.at("/config/Env"));
+    assertEquals(dockerConfig.at("/config/Labels"), ours.at("/config/Labels"));
+    assertEquals(dockerConfig.at("/container_config/Env"), ours.at("/container_config/Env"));
+    assertEquals(dockerConfig.at("/config/Image"), ours.at("/config/Image"));
+    assertEquals(c.id().shortId(), ours.at("/config/Hostname").asText());
+    assertEquals(c.id().hex(), ours.get("container").asText());
+    JsonNode theirIds = dockerConfig.at("/rootfs/diff_ids");
+    JsonNode ourIds = ours.at("/rootfs/diff_ids");
+    assertEquals(theirIds.size(), ourIds.size());
+    for (int i = 0; i < theirIds.size() - 1; i++) {
+      assertEquals(theirIds.get(i), ourIds.get(i));
+    }
+    List<String> configKeys = new ArrayList<>();
+    dockerConfig.get("config").fieldNames().forEachRemaining(configKeys::add);
+    List<String> ourConfigKeys = new ArrayList<>();
+    ours.get("config").fieldNames().forEachRemaining(ourConfigKeys::add);
+    assertEquals(configKeys, ourConfigKeys, "container config fields in Go's order");
   }
 
   @Test
@@ -322,8 +375,14 @@ class ContainerOracleTest {
     }
   }
 
-  /** The listing of the last layer of a {@code docker save} archive (mtimes aside). */
-  static List<String> lastLayer(byte[] archive) throws IOException {
+  /** The image config of a one-image {@code docker save} archive. */
+  static JsonNode config(byte[] archive) throws IOException {
+    Map<String, byte[]> files = members(archive);
+    JsonNode manifest = JSON.readTree(files.get("manifest.json")).get(0);
+    return JSON.readTree(files.get(manifest.get("Config").asText()));
+  }
+
+  private static Map<String, byte[]> members(byte[] archive) throws IOException {
     Map<String, byte[]> files = new HashMap<>();
     try (TarReader r = new TarReader(new ByteArrayInputStream(archive), "save")) {
       for (TarHeader h = r.next(); h != null; h = r.next()) {
@@ -332,6 +391,12 @@ class ContainerOracleTest {
         }
       }
     }
+    return files;
+  }
+
+  /** The listing of the last layer of a {@code docker save} archive (mtimes aside). */
+  static List<String> lastLayer(byte[] archive) throws IOException {
+    Map<String, byte[]> files = members(archive);
     JsonNode manifest = JSON.readTree(files.get("manifest.json")).get(0);
     JsonNode layers = manifest.get("Layers");
     byte[] tar = files.get(layers.get(layers.size() - 1).asText());

@@ -106,10 +106,10 @@ public final class Containers {
       ImageConfig config = imageConfig(imageId);
       LayerRecord top = topLayer(config);
       ContainerId id = ContainerId.random(s.files().random());
-      String name = reserveName(options.name(), id);
       String mountId = s.staging().newCacheId();
       String initId = options.init().enabled() ? mountId + LayerDb.INIT_SUFFIX : null;
       ObjectNode containerConfig = ContainerConfig.forCreate(config.json().get("config"), id, image);
+      String name = reserveName(options.name(), id);
       Container c = new Container(id, name, imageId, image, Instant.now(), mountId, initId, options.init(),
           ContainerConfig.command(containerConfig));
       ContainerLayout.Entry entry = new ContainerLayout.Entry(c, ContainerLayout.State.CREATING, containerConfig);
@@ -267,7 +267,12 @@ public final class Containers {
 
   /** Whether the container's file system is mounted now (by this process or another). */
   public boolean isMounted(String nameOrId) throws IOException {
-    return s.driver().isMounted(get(nameOrId).mountId());
+    return isMounted(get(nameOrId));
+  }
+
+  /** Whether {@code c}'s file system is mounted now (by this process or another). */
+  public boolean isMounted(Container c) throws IOException {
+    return s.driver().isMounted(c.mountId());
   }
 
   /** Drops every reference on the container's mount, whoever took it, and unmounts it. */
