@@ -16,10 +16,12 @@ import java.util.concurrent.TimeUnit;
 final class PrivateDocker implements AutoCloseable {
 
   private final Path dir;
+  private final Path dataRoot;
   private final Process daemon;
 
-  private PrivateDocker(Path dir, Process daemon) {
+  private PrivateDocker(Path dir, Path dataRoot, Process daemon) {
     this.dir = dir;
+    this.dataRoot = dataRoot;
     this.daemon = daemon;
   }
 
@@ -29,16 +31,21 @@ final class PrivateDocker implements AutoCloseable {
 
   /** Starts a daemon in {@code dir} (data-root {@code dir/root}) and waits until it answers. */
   static PrivateDocker start(Path dir) throws IOException, InterruptedException {
-    Files.createDirectories(dir.resolve("root"));
+    return start(dir, dir.resolve("root"));
+  }
+
+  /** Starts a daemon whose data-root is {@code dataRoot} (for example a store written by us). */
+  static PrivateDocker start(Path dir, Path dataRoot) throws IOException, InterruptedException {
+    Files.createDirectories(dataRoot);
     Files.createDirectories(dir.resolve("exec"));
-    ProcessBuilder pb = new ProcessBuilder("dockerd", "--data-root", dir.resolve("root").toString(),
+    ProcessBuilder pb = new ProcessBuilder("dockerd", "--data-root", dataRoot.toString(),
         "--exec-root", dir.resolve("exec").toString(), "-H", "unix://" + dir.resolve("docker.sock"),
         "--pidfile", dir.resolve("docker.pid").toString(), "--storage-driver", "overlay2",
         "--iptables=false", "--bridge=none");
     pb.redirectErrorStream(true);
     pb.redirectOutput(dir.resolve("dockerd.log").toFile());
     Process p = pb.start();
-    PrivateDocker d = new PrivateDocker(dir, p);
+    PrivateDocker d = new PrivateDocker(dir, dataRoot, p);
     for (int i = 0; i < 150; i++) {
       if (!p.isAlive()) {
         throw new IOException("dockerd exited; see " + dir.resolve("dockerd.log"));
@@ -69,7 +76,7 @@ final class PrivateDocker implements AutoCloseable {
   }
 
   Path dataRoot() {
-    return dir.resolve("root");
+    return dataRoot;
   }
 
   @Override

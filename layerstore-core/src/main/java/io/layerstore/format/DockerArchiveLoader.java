@@ -342,11 +342,23 @@ public final class DockerArchiveLoader {
     Map<ChainId, LayerStaging.Parent> known = new HashMap<>();
     List<StoreLocks.Held> chainLocks = new ArrayList<>();
     List<ImageConfig> finalConfigs = new ArrayList<>();
+    Map<List<String>, List<DiffId>> resolved = new HashMap<>();
     try {
       for (Item item : items) {
         ImageConfig config = item.config();
         boolean legacy = item.configName() == null;
         List<DiffId> diffIds = new ArrayList<>(config.diffIds());
+        if (legacy && item.layers().size() > 1) {
+          // The parent's layers were resolved when the parent item was (it comes first).
+          List<DiffId> parentIds = resolved.get(item.layers().subList(0, item.layers().size() - 1));
+          if (parentIds == null) {
+            throw new InvalidArchiveException(index.source(), item.layers().get(item.layers().size() - 1),
+                "legacy image whose parent was not loaded first");
+          }
+          for (int k = 0; k < parentIds.size(); k++) {
+            diffIds.set(k, parentIds.get(k));
+          }
+        }
         LayerStaging.Parent parent = LayerStaging.Parent.NONE;
         for (int i = 0; i < item.layers().size(); i++) {
           boolean pendingLayer = legacy && i == item.layers().size() - 1;
@@ -395,6 +407,7 @@ public final class DockerArchiveLoader {
         if (legacy) {
           config = finishLegacyConfig(config, diffIds, index.source());
         }
+        resolved.put(item.layers(), diffIds);
         finalConfigs.add(config);
       }
       List<Loaded> out = new ArrayList<>();

@@ -101,7 +101,8 @@ public final class RootfsManifest {
         type = "other";
     }
     String xattrs = "-";
-    if (!type.equals("symlink")) {
+    // NIO opens the node to list xattrs: never do that to a fifo (it blocks) or a device.
+    if (type.equals("dir") || type.equals("file")) {
       xattrs = xattrs(p);
     }
     String rel = root.relativize(p).toString();
