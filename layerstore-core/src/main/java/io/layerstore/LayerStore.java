@@ -58,6 +58,9 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
+ * <p>Containers (an init layer and a read-write layer on an image, as {@code docker create} makes
+ * them; changes, commit, export) are reached through {@link #containers()}.
+ *
  * <p>Thread safe. Several processes may share a root (file locks order their changes); open one
  * instance per root in a process. Every change is atomic: after a crash the store shows the old or
  * the new state, and leftovers of interrupted work are cleaned when the store is opened.

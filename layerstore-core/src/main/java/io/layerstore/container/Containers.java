@@ -141,8 +141,6 @@ public final class Containers {
     }
   }
 
-  // ---- queries --------------------------------------------------------------------------------
-
   /** Reserves {@code wanted} (or a generated name) for {@code id}; a name in use is a conflict. */
   private String reserveName(String wanted, ContainerId id) throws IOException {
     if (wanted == null) {
@@ -164,6 +162,8 @@ public final class Containers {
     }
     return wanted;
   }
+
+  // ---- queries --------------------------------------------------------------------------------
 
   /** Every container, newest first (like {@code docker ps -a}). */
   public List<Container> list() throws IOException {
@@ -387,12 +387,12 @@ public final class Containers {
     writer.setDaemon(true);
     writer.start();
     LayerStaging.Staged staged = null;
-    IOException readFailure = null;
+    Exception readFailure = null;
     try (InputStream i = in) {
       LayerStaging.Parent parent = top == null ? LayerStaging.Parent.NONE : new LayerStaging.Parent(top.chainId(), top.cacheId());
       staged = s.staging().stage(i, "container " + c.id().shortId(), parent, null);
-    } catch (IOException e) {
-      readFailure = e;
+    } catch (IOException | RuntimeException e) {
+      readFailure = e; // closing the pipe has stopped the writer; it is joined below
     }
     join(writer);
     Throwable w = failure.get();
@@ -414,8 +414,11 @@ public final class Containers {
       }
       throw new LayerStoreException("writing the layer of container " + c.id().shortId() + " failed", w);
     }
+    if (readFailure instanceof IOException) {
+      throw (IOException) readFailure;
+    }
     if (readFailure != null) {
-      throw readFailure;
+      throw (RuntimeException) readFailure;
     }
     return staged;
   }

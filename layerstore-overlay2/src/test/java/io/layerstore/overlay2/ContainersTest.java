@@ -293,6 +293,30 @@ class ContainersTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"jimfs", "disk"})
+  void aCommitThatFailsLeavesTheStoreAsItWas(String where) throws IOException {
+    try (LayerStore store = openFx(root(where))) {
+      Container c = store.containers().create("fx:multi", CreateOptions.defaults());
+      Tree rw = store.driver().diff(c.mountId());
+      // what a container's mknod would leave; the store's device policy refuses it in a layer
+      rw.makeNode(rw.root().resolve("odd-device"), io.layerstore.platform.NodeKind.CHAR_DEVICE, 0600, 240, 7);
+      List<String> dirs = store.driver().list();
+      int images = store.images().size();
+      IOException e = assertThrows(IOException.class,
+          () -> store.containers().commit(c.name(), CommitOptions.defaults().reference("never:made")));
+      assertTrue(e.getMessage().contains("odd-device"), e.getMessage());
+      assertEquals(images, store.images().size());
+      assertEquals(new java.util.TreeSet<>(dirs), new java.util.TreeSet<>(store.driver().list()));
+      try (Stream<Path> sets = Files.list(store.root().resolve("image/overlay2/layerdb/tmp"))) {
+        assertEquals(0, sets.count(), "no write-set left");
+      }
+      assertThrows(NotFoundException.class, () -> store.resolve("never:made"));
+      rw.delete(rw.root().resolve("odd-device"));
+      store.containers().commit(c.name(), CommitOptions.defaults().reference("made:now"));
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"jimfs", "disk"})
   void exportIsTheWholeFileSystem(String where) throws IOException {
     try (LayerStore store = openFx(root(where))) {
       Container c = store.containers().create("fx:multi", CreateOptions.defaults());
