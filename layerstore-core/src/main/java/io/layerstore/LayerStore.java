@@ -9,6 +9,7 @@ import io.layerstore.format.DockerArchiveLoader;
 import io.layerstore.format.DockerArchiveWriter;
 import io.layerstore.format.ImageConfig;
 import io.layerstore.platform.Platform;
+import io.layerstore.spi.BranchIntrospection;
 import io.layerstore.spi.DriverContext;
 import io.layerstore.spi.DriverProvider;
 import io.layerstore.spi.GraphDriver;
@@ -183,9 +184,21 @@ public final class LayerStore implements Closeable {
       }
       List<String> withLayers = new ArrayList<>();
       StoreLayout probe = new StoreLayout(root, "");
-      for (String name : providers.keySet()) {
-        if (hasLayers(probe.imageRoot(name).resolve("layerdb").resolve("sha256")) || hasLayers(probe.driverHome(name))) {
+      for (Map.Entry<String, DriverProvider> p : providers.entrySet()) {
+        String name = p.getKey();
+        if (hasLayers(probe.imageRoot(name).resolve("layerdb").resolve("sha256")) || p.getValue().hasLayers(probe.driverHome(name))) {
           withLayers.add(name);
+        }
+      }
+      // Layers of a driver that is not on the class path count too: never a mixed store.
+      if (Files.isDirectory(probe.imageTop(), LinkOption.NOFOLLOW_LINKS)) {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(probe.imageTop())) {
+          for (Path dir : ds) {
+            String name = dir.getFileName().toString();
+            if (!providers.containsKey(name) && hasLayers(dir.resolve("layerdb").resolve("sha256"))) {
+              withLayers.add(name);
+            }
+          }
         }
       }
       String chosen = driver;
@@ -520,6 +533,22 @@ public final class LayerStore implements Closeable {
     if (!chain.isEmpty()) {
       driver.unmountAll(layerDb.require(chain.get(chain.size() - 1)).cacheId());
     }
+  }
+
+  /**
+   * The branch stack of the image's mount (aufs: its {@code si} id and {@code br<N>} list), for
+   * drivers that can show one ({@link BranchIntrospection}); empty when the driver cannot, or the
+   * image is not mounted.
+   */
+  public Optional<BranchIntrospection.MountBranches> mountBranches(ImageId id) throws IOException {
+    if (!(driver instanceof BranchIntrospection)) {
+      return Optional.empty();
+    }
+    List<ChainId> chain = ChainId.chain(config(id).diffIds());
+    if (chain.isEmpty()) {
+      return Optional.empty();
+    }
+    return ((BranchIntrospection) driver).branches(layerDb.require(chain.get(chain.size() - 1)).cacheId());
   }
 
   // ---- save -----------------------------------------------------------------------------------

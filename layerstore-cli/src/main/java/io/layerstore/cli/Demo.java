@@ -83,7 +83,7 @@ final class Demo {
         out.println("   " + s.repoTags() + " " + s.id().shortId() + " " + Human.size(s.size()));
       }
       try (Mount m = store.mount("demo:latest")) {
-        out.println("3. mounted at " + m.root() + (m.isKernelMount() ? " (kernel overlay mount)" : " (in-process union view)"));
+        out.println("3. mounted at " + m.root() + (m.isKernelMount() ? " (kernel " + store.driverName() + " mount)" : " (in-process union view)"));
         List<String> lines = new ArrayList<>();
         Files.walkFileTree(m.root(), new SimpleFileVisitor<>() {
           @Override

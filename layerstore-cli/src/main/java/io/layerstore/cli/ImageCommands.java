@@ -12,8 +12,10 @@ import io.layerstore.Image;
 import io.layerstore.ImageId;
 import io.layerstore.ImageSummary;
 import io.layerstore.LayerStore;
+import io.layerstore.LayerStoreException;
 import io.layerstore.Mount;
 import io.layerstore.format.DockerArchiveLoader;
+import io.layerstore.spi.BranchIntrospection;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,6 +23,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /** The image commands: load, images, inspect, mount, umount, save, rmi, tag, import. */
 final class ImageCommands {
@@ -84,15 +87,23 @@ final class ImageCommands {
   }
 
   int inspect(Main.Context ctx, List<String> args) throws IOException {
-    if (args.isEmpty()) {
-      throw new Main.UsageException("\"inspect\" requires at least 1 argument.\nUsage: layerstore inspect IMAGE...");
+    boolean mount = false;
+    List<String> images = new ArrayList<>();
+    for (String a : args) {
+      if (a.equals("--mount")) {
+        mount = true;
+      } else if (a.startsWith("-")) {
+        throw new Main.UsageException("unknown flag: " + a);
+      } else {
+        images.add(a);
+      }
+    }
+    if (images.isEmpty()) {
+      throw new Main.UsageException("\"inspect\" requires at least 1 argument.\nUsage: layerstore inspect [--mount] IMAGE...");
     }
     ArrayNode out = json.createArrayNode();
-    for (String a : args) {
-      if (a.startsWith("-")) {
-        throw new Main.UsageException("unknown flag: " + a);
-      }
-      out.add(describe(ctx.store(), ctx.store().image(a)));
+    for (String a : images) {
+      out.add(mount ? describeMount(ctx.store(), a) : describe(ctx.store(), ctx.store().image(a)));
     }
     DefaultPrettyPrinter pp = new DefaultPrettyPrinter();
     pp.indentArraysWith(new DefaultIndenter("    ", "\n"));
@@ -138,6 +149,50 @@ final class ImageCommands {
     meta.put("LastTagTime", img.lastTagTime() == null ? "0001-01-01T00:00:00Z"
         : img.lastTagTime().atOffset(ZoneOffset.UTC).toString());
     return o;
+  }
+
+  /**
+   * The branch stack of an image's mount, as aufs shows it in {@code /proc/mounts} and {@code
+   * /sys/fs/aufs/si_<si>/}. An image that is not mounted is mounted for the command ({@code
+   * "Temporary": true}), which is the only way to see an in-process mount from the command line.
+   */
+  private ObjectNode describeMount(LayerStore store, String ref) throws IOException {
+    ImageId id = store.resolve(ref);
+    if (!(store.driver() instanceof BranchIntrospection)) {
+      throw new LayerStoreException("the " + store.driverName() + " driver has no branch list to show;"
+          + " inspect --mount needs a driver that has one (aufs)");
+    }
+    Mount temporary = null;
+    try {
+      Optional<BranchIntrospection.MountBranches> found = store.mountBranches(id);
+      if (found.isEmpty()) {
+        temporary = store.mount(id);
+        found = store.mountBranches(id);
+      }
+      BranchIntrospection.MountBranches b = found.orElseThrow(
+          () -> new LayerStoreException("image " + ref + " shows no branches even when mounted"));
+      ObjectNode o = json.createObjectNode();
+      o.put("Id", id.toString());
+      o.put("Driver", store.driverName());
+      o.put("MountPoint", b.mountPoint());
+      o.put("KernelMount", b.kernel());
+      o.put("Temporary", temporary != null);
+      o.put("Si", b.si());
+      o.put("XinoPath", b.xinoPath());
+      ArrayNode branches = o.putArray("Branches");
+      for (BranchIntrospection.Branch br : b.branches()) {
+        ObjectNode n = branches.addObject();
+        n.put("Index", br.index());
+        n.put("Path", br.path());
+        n.put("Permission", br.permission());
+        n.put("BranchId", br.branchId());
+      }
+      return o;
+    } finally {
+      if (temporary != null) {
+        temporary.close();
+      }
+    }
   }
 
   int mount(Main.Context ctx, List<String> args) throws IOException {

@@ -155,6 +155,7 @@ public final class Main {
     s.println("  load -i FILE              Load images from a docker save archive");
     s.println("  images                    List images");
     s.println("  inspect IMAGE...          Show details of images as JSON");
+    s.println("  inspect --mount IMAGE...  Show the branches of an image's mount (aufs: si, br0..brN)");
     s.println("  mount IMAGE|CONTAINER     Mount an image's (read-only) or a container's (read-write)");
     s.println("                            root filesystem and print its path");
     s.println("  umount IMAGE|CONTAINER    Unmount it");
@@ -173,7 +174,8 @@ public final class Main {
     s.println("  bench-commit FILE...      Time creating and committing a container beside docker");
     s.println();
     s.println("IMAGE is name[:tag], a full or short image id; CONTAINER a name, a full or short container id.");
-    s.println("--root defaults to " + defaultRoot());
+    s.println("--root defaults to " + defaultRoot() + ".");
+    s.println("--driver is overlay2 (default) or aufs; a store keeps the driver it has layers of.");
   }
 
   /** One CLI command. */

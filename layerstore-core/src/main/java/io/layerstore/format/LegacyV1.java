@@ -269,6 +269,11 @@ public final class LegacyV1 {
     } catch (DateTimeParseException e) {
       return text;
     }
+    return goTime(t);
+  }
+
+  /** Go's RFC3339Nano of a time: nanoseconds without trailing zeros, {@code Z} for UTC. */
+  public static String goTime(OffsetDateTime t) {
     StringBuilder sb = new StringBuilder(DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss").format(t));
     int nanos = t.getNano();
     if (nanos != 0) {

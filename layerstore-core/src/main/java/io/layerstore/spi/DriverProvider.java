@@ -1,6 +1,10 @@
 package io.layerstore.spi;
 
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
 
 /**
  * Entry point of a driver module, found with {@link java.util.ServiceLoader}. Core never names a
@@ -13,4 +17,24 @@ public interface DriverProvider {
 
   /** Opens the driver for the data-root in {@code context}, creating its home if needed. */
   GraphDriver open(DriverContext context) throws IOException;
+
+  /**
+   * Whether the driver home {@code home} (which may not exist) holds layers, so that a store there
+   * belongs to this driver. The default counts any entry but hidden ones and {@code l}; a driver
+   * whose empty home already has fixed subdirectories says better.
+   */
+  default boolean hasLayers(Path home) throws IOException {
+    if (!Files.isDirectory(home, LinkOption.NOFOLLOW_LINKS)) {
+      return false;
+    }
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(home)) {
+      for (Path p : ds) {
+        String n = p.getFileName().toString();
+        if (!n.equals("l") && !n.startsWith(".")) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
 }

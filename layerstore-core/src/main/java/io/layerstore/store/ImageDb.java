@@ -168,26 +168,9 @@ public final class ImageDb {
     files.write(dir.resolve(key), value.getBytes(StandardCharsets.US_ASCII), 0600);
   }
 
-  /** Go's RFC3339Nano: fraction with trailing zeros dropped, {@code Z} for UTC. */
+  /** Go's RFC3339Nano in {@code zone}: fraction with trailing zeros dropped, {@code Z} for UTC. */
   public static String rfc3339Nano(Instant t, ZoneId zone) {
-    ZonedDateTime z = t.atZone(zone);
-    StringBuilder sb = new StringBuilder(DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss").format(z));
-    int nanos = z.getNano();
-    if (nanos != 0) {
-      String frac = String.format("%09d", nanos);
-      int end = frac.length();
-      while (frac.charAt(end - 1) == '0') {
-        end--;
-      }
-      sb.append('.').append(frac, 0, end);
-    }
-    int offset = z.getOffset().getTotalSeconds();
-    if (offset == 0) {
-      sb.append('Z');
-    } else {
-      sb.append(z.getOffset().getId());
-    }
-    return sb.toString();
+    return io.layerstore.format.LegacyV1.goTime(t.atZone(zone).toOffsetDateTime());
   }
 
   /** Metadata directories whose image content is gone (left by an interrupted removal). */

@@ -11,14 +11,13 @@ import io.layerstore.platform.Platform;
 import io.layerstore.platform.Tree;
 import io.layerstore.spi.DriverContext;
 import io.layerstore.spi.GraphDriver;
-import io.layerstore.spi.MountReferences;
+import io.layerstore.spi.LayerMounts;
 import io.layerstore.spi.WhiteoutFormat;
 import io.layerstore.union.UnionFileSystem;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileSystem;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -51,20 +50,17 @@ final class Overlay2Driver implements GraphDriver {
   private final Optional<KernelMounts> kernel;
   private final WhiteoutFormat whiteouts = new OverlayWhiteouts();
   private final SecureRandom random = new SecureRandom();
-  private final MountReferences kernelRefs;
+  private final LayerMounts mounts;
   /** One Tree per diff dir: emulated trees keep records in memory and must not be duplicated. */
   private final ConcurrentHashMap<String, Tree> trees = new ConcurrentHashMap<>();
-  /** In-process mounts by id. */
-  private final ConcurrentHashMap<String, InProcessMount> unions = new ConcurrentHashMap<>();
-  /** Kernel mount references this instance holds, to give back on close. */
-  private final ConcurrentHashMap<String, Integer> held = new ConcurrentHashMap<>();
   private final boolean indexOff;
 
   Overlay2Driver(DriverContext ctx) throws IOException {
     this.layout = new Overlay2Layout(ctx.dataRoot().resolve(Overlay2Layout.NAME));
     this.platform = ctx.platform();
     this.kernel = platform.kernelMounts();
-    this.kernelRefs = new MountReferences(ctx.stateDir().resolve("mounts").resolve(Overlay2Layout.NAME), this::kernelMounted);
+    this.mounts = new LayerMounts(Overlay2Layout.NAME, ctx.stateDir().resolve("mounts").resolve(Overlay2Layout.NAME),
+        kernel.isPresent() ? new Mounter() : null);
     ensureDir(layout.home(), Overlay2Layout.HOME_MODE);
     ensureDir(layout.linkDir(), Overlay2Layout.LINK_DIR_MODE);
     this.indexOff = kernel.isPresent()
@@ -270,21 +266,53 @@ final class Overlay2Driver implements GraphDriver {
   @Override
   public Mount get(String id, boolean writable) throws IOException {
     requireLayer(id);
-    if (kernel.isPresent()) {
-      return kernelGet(id, writable);
+    if (kernel.isEmpty()) {
+      return mounts.union(id, writable, () -> UnionFileSystem.open(branches(id), whiteouts, writable));
     }
-    return unionGet(id, writable);
+    if (writable && lowerLinks(id).isEmpty()) {
+      // Like Docker: a base layer needs no mount, its diff dir is its root.
+      return mounts.direct(id, layout.diff(id), true);
+    }
+    return mounts.kernel(id, writable);
   }
 
-  private Mount kernelGet(String id, boolean writable) throws IOException {
-    List<String> lowers = lowerLinks(id);
-    if (writable && lowers.isEmpty()) {
-      // Like Docker: a base layer needs no mount, its diff dir is its root.
-      return new DirectMount(layout.diff(id), true);
+  /** The layer's tree and its ancestors', topmost first. */
+  private List<Tree> branches(String id) throws IOException {
+    List<Tree> branches = new ArrayList<>();
+    branches.add(tree(id));
+    for (String p : parents(id)) {
+      branches.add(tree(p));
     }
-    kernelRefs.acquire(id, () -> kernelMount(id, writable, lowers));
-    held.merge(id, 1, Integer::sum);
-    return new KernelMount(id, writable);
+    return branches;
+  }
+
+  /** Kernel overlay mounts at {@code <id>/merged}. */
+  private final class Mounter implements LayerMounts.KernelMounter {
+    @Override
+    public void mount(String id, boolean writable) throws IOException {
+      kernelMount(id, writable, lowerLinks(id));
+    }
+
+    @Override
+    public void unmount(String id) throws IOException {
+      kernelUnmount(id);
+    }
+
+    @Override
+    public boolean isMounted(String id) throws IOException {
+      return kernelMounted(id);
+    }
+
+    @Override
+    public boolean isWritable(String id) {
+      // access(2) says EROFS for a read-only mount, whoever made it
+      return Files.isWritable(layout.merged(id));
+    }
+
+    @Override
+    public Path root(String id) {
+      return layout.merged(id);
+    }
   }
 
   private void kernelMount(String id, boolean writable, List<String> lowers) throws IOException {
@@ -352,57 +380,14 @@ final class Overlay2Driver implements GraphDriver {
     return kernel.isPresent() && kernel.get().isMountPoint(layout.merged(id));
   }
 
-  private Mount unionGet(String id, boolean writable) throws IOException {
-    synchronized (unions) {
-      InProcessMount m = unions.get(id);
-      if (m != null) {
-        if (m.writable != writable) {
-          throw new ConflictException("overlay2: layer " + id + " is already mounted "
-              + (m.writable ? "read-write" : "read-only"));
-        }
-        m.refs++;
-        return m.handle();
-      }
-      List<Tree> branches = new ArrayList<>();
-      branches.add(tree(id));
-      for (String p : parents(id)) {
-        branches.add(tree(p));
-      }
-      FileSystem fs = UnionFileSystem.open(branches, whiteouts, writable);
-      m = new InProcessMount(id, fs, writable);
-      unions.put(id, m);
-      return m.handle();
-    }
-  }
-
-  private void unionPut(InProcessMount m) throws IOException {
-    synchronized (unions) {
-      if (--m.refs > 0) {
-        return;
-      }
-      unions.remove(m.id, m);
-    }
-    m.fs.close();
-  }
-
   @Override
   public boolean isMounted(String id) throws IOException {
-    if (unions.containsKey(id)) {
-      return true;
-    }
-    return kernelMounted(id);
+    return mounts.isMounted(id);
   }
 
   @Override
   public void unmountAll(String id) throws IOException {
-    InProcessMount m = unions.remove(id);
-    if (m != null) {
-      m.fs.close();
-    }
-    if (kernel.isPresent()) {
-      kernelRefs.releaseAll(id, () -> kernelUnmount(id));
-      held.remove(id);
-    }
+    mounts.unmountAll(id);
   }
 
   // ---- sizes and facts -------------------------------------------------------------------------
@@ -466,29 +451,20 @@ final class Overlay2Driver implements GraphDriver {
   @Override
   public void close() throws IOException {
     IOException failure = null;
-    for (InProcessMount m : new ArrayList<>(unions.values())) {
-      try {
-        m.fs.close();
-      } catch (IOException e) {
-        failure = e;
-      }
+    try {
+      mounts.close();
+    } catch (IOException e) {
+      failure = e;
     }
-    unions.clear();
-    for (Map.Entry<String, Integer> e : new ArrayList<>(held.entrySet())) {
-      for (int i = 0; i < e.getValue(); i++) {
-        try {
-          kernelRefs.release(e.getKey(), () -> kernelUnmount(e.getKey()));
-        } catch (IOException ex) {
-          failure = ex;
-        }
-      }
-    }
-    held.clear();
     for (Tree t : trees.values()) {
       try {
         t.flush();
       } catch (IOException e) {
-        failure = e;
+        if (failure == null) {
+          failure = e;
+        } else {
+          failure.addSuppressed(e);
+        }
       }
     }
     if (failure != null) {
@@ -521,131 +497,5 @@ final class Overlay2Driver implements GraphDriver {
 
   private static void setMode(Path p, int mode) throws IOException {
     io.layerstore.store.AtomicFiles.setMode(p, mode);
-  }
-
-  /** A root that needs no mount (a writable base layer's diff dir). */
-  private static final class DirectMount implements Mount {
-    private final Path root;
-    private final boolean writable;
-
-    DirectMount(Path root, boolean writable) {
-      this.root = root;
-      this.writable = writable;
-    }
-
-    @Override
-    public Path root() {
-      return root;
-    }
-
-    @Override
-    public boolean isKernelMount() {
-      return false;
-    }
-
-    @Override
-    public boolean isWritable() {
-      return writable;
-    }
-
-    @Override
-    public void leaveMounted() {
-      // nothing is mounted: the root is the layer's own directory
-    }
-
-    @Override
-    public void close() {}
-  }
-
-  private final class KernelMount implements Mount {
-    private final String id;
-    private final boolean writable;
-    private boolean closed;
-
-    KernelMount(String id, boolean writable) {
-      this.id = id;
-      this.writable = writable;
-    }
-
-    @Override
-    public Path root() {
-      return layout.merged(id);
-    }
-
-    @Override
-    public boolean isKernelMount() {
-      return true;
-    }
-
-    @Override
-    public boolean isWritable() {
-      return writable;
-    }
-
-    @Override
-    public synchronized void leaveMounted() {
-      if (!closed) {
-        closed = true;
-        held.computeIfPresent(id, (k, v) -> v > 1 ? v - 1 : null);
-      }
-    }
-
-    @Override
-    public synchronized void close() throws IOException {
-      if (closed) {
-        return;
-      }
-      closed = true;
-      held.computeIfPresent(id, (k, v) -> v > 1 ? v - 1 : null);
-      kernelRefs.release(id, () -> kernelUnmount(id));
-    }
-  }
-
-  private final class InProcessMount {
-    final String id;
-    final FileSystem fs;
-    final boolean writable;
-    int refs = 1;
-
-    InProcessMount(String id, FileSystem fs, boolean writable) {
-      this.id = id;
-      this.fs = fs;
-      this.writable = writable;
-    }
-
-    Mount handle() {
-      return new Mount() {
-        private boolean closed;
-
-        @Override
-        public Path root() {
-          return fs.getPath("/");
-        }
-
-        @Override
-        public boolean isKernelMount() {
-          return false;
-        }
-
-        @Override
-        public boolean isWritable() {
-          return writable;
-        }
-
-        @Override
-        public void leaveMounted() throws IOException {
-          throw new LayerStoreException("an in-process mount cannot outlive this process; "
-              + "kernel mounts need Linux and root privilege");
-        }
-
-        @Override
-        public synchronized void close() throws IOException {
-          if (!closed) {
-            closed = true;
-            unionPut(InProcessMount.this);
-          }
-        }
-      };
-    }
   }
 }

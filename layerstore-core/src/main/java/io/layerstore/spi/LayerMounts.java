@@ -1,0 +1,308 @@
+package io.layerstore.spi;
+
+import io.layerstore.ConflictException;
+import io.layerstore.LayerStoreException;
+import io.layerstore.Mount;
+import java.io.IOException;
+import java.nio.file.FileSystem;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The mount handles a graph driver gives out, counted per layer id, for the three ways a driver
+ * can provide a layer's root: a kernel mount (its count shared with other processes through {@link
+ * MountReferences}, so it can outlive this one), an in-process union view, or the layer's own
+ * directory (a writable base layer, which needs no mount).
+ *
+ * <p>What every driver must do with them, and what this class does once for all:
+ *
+ * <ul>
+ *   <li>a second get of an id returns the same root; only the last close unmounts;
+ *   <li>closing a handle twice gives back one reference, not two;
+ *   <li>a layer mounted read-only cannot be mounted writable at the same time, nor the other way
+ *       round ({@link ConflictException}) — checked against this process's handles, and against a
+ *       kernel mount made by another process;
+ *   <li>{@link #unmountAll} and {@link #close} leave every outstanding handle inert, so a handle
+ *       closed later never gives back a reference somebody took since.
+ * </ul>
+ */
+public final class LayerMounts {
+
+  /** How a driver mounts one layer with the kernel. */
+  public interface KernelMounter {
+    /** Mounts {@code id} at {@link #root}; called by the first reference only. */
+    void mount(String id, boolean writable) throws IOException;
+
+    /** Unmounts {@code id}; called when the last reference goes. */
+    void unmount(String id) throws IOException;
+
+    /** Whether {@code id}'s mount point is mounted now, by any process. */
+    boolean isMounted(String id) throws IOException;
+
+    /** Whether the existing mount of {@code id} accepts writes. */
+    boolean isWritable(String id) throws IOException;
+
+    /** The mount point of {@code id}. */
+    Path root(String id);
+  }
+
+  /** Opens the in-process union of a layer with its ancestors. */
+  public interface UnionOpener {
+    FileSystem open() throws IOException;
+  }
+
+  private enum Kind {
+    KERNEL,
+    UNION,
+    DIRECT
+  }
+
+  /** This process's handles on one id. */
+  private static final class Local {
+    final Kind kind;
+    final boolean writable;
+    final Path root;
+    final FileSystem union;
+    final Set<Handle> handles = new LinkedHashSet<>();
+
+    Local(Kind kind, boolean writable, Path root, FileSystem union) {
+      this.kind = kind;
+      this.writable = writable;
+      this.root = root;
+      this.union = union;
+    }
+  }
+
+  private final String driver;
+  private final KernelMounter kernel;
+  private final MountReferences kernelRefs;
+  /** Guarded by {@code this}. */
+  private final Map<String, Local> local = new HashMap<>();
+
+  /**
+   * @param driver the driver's name, for messages
+   * @param refsDir where kernel mount counts are kept (shared by every process using the store)
+   * @param kernel the driver's kernel mounting, or {@code null} where it makes no kernel mounts
+   */
+  public LayerMounts(String driver, Path refsDir, KernelMounter kernel) {
+    this.driver = driver;
+    this.kernel = kernel;
+    this.kernelRefs = kernel == null ? null : new MountReferences(refsDir, kernel::isMounted);
+  }
+
+  /** A reference on {@code id}'s kernel mount, mounting it if this is the first anywhere. */
+  public Mount kernel(String id, boolean writable) throws IOException {
+    if (kernel == null) {
+      throw new IllegalStateException(driver + ": no kernel mounts here");
+    }
+    synchronized (this) {
+      checkMode(id, writable);
+    }
+    int count = kernelRefs.acquire(id, () -> kernel.mount(id, writable));
+    Handle h;
+    try {
+      synchronized (this) {
+        checkMode(id, writable);
+        h = register(id, Kind.KERNEL, writable, kernel.root(id), null);
+      }
+    } catch (IOException | RuntimeException e) {
+      kernelRefs.release(id, () -> kernel.unmount(id));
+      throw e;
+    }
+    if (count > 1 && kernel.isWritable(id) != writable) {
+      h.close();
+      throw conflict(id, !writable);
+    }
+    return h;
+  }
+
+  /** A reference on {@code id}'s in-process union, opened by {@code opener} if this is the first. */
+  public synchronized Mount union(String id, boolean writable, UnionOpener opener) throws IOException {
+    checkMode(id, writable);
+    Local l = local.get(id);
+    if (l != null) {
+      return register(id, Kind.UNION, writable, l.root, l.union);
+    }
+    FileSystem fs = opener.open();
+    return register(id, Kind.UNION, writable, fs.getPath("/"), fs);
+  }
+
+  /**
+   * A reference on {@code id}'s own directory, used as its root without mounting anything (a
+   * writable base layer, as Docker does). Refused while another process has a kernel mount of it.
+   */
+  public Mount direct(String id, Path root, boolean writable) throws IOException {
+    if (kernel != null && kernel.isMounted(id)) {
+      throw new ConflictException(driver + ": layer " + id + " is mounted at " + kernel.root(id)
+          + " by another holder; it cannot be used " + (writable ? "read-write" : "read-only") + " at the same time");
+    }
+    synchronized (this) {
+      checkMode(id, writable);
+      return register(id, Kind.DIRECT, writable, root, null);
+    }
+  }
+
+  /** Whether {@code id} is mounted now: a handle of this process, or a kernel mount of anyone's. */
+  public boolean isMounted(String id) throws IOException {
+    synchronized (this) {
+      if (local.containsKey(id)) {
+        return true;
+      }
+    }
+    return kernel != null && kernel.isMounted(id);
+  }
+
+  /** Whether this process's handles on {@code id} are writable; empty if it holds none. */
+  public synchronized Optional<Boolean> localWritable(String id) {
+    Local l = local.get(id);
+    return l == null ? Optional.empty() : Optional.of(l.writable);
+  }
+
+  /** Drops every reference on {@code id}, taken by any process, and unmounts it. */
+  public void unmountAll(String id) throws IOException {
+    Local l;
+    synchronized (this) {
+      l = local.remove(id);
+      if (l != null) {
+        for (Handle h : l.handles) {
+          h.inert = true;
+        }
+      }
+    }
+    if (l != null && l.union != null) {
+      l.union.close();
+    }
+    if (kernel != null) {
+      kernelRefs.releaseAll(id, () -> kernel.unmount(id));
+    }
+  }
+
+  /** Gives back every reference this process holds; handles still out become inert. */
+  public void close() throws IOException {
+    List<Handle> all = new ArrayList<>();
+    synchronized (this) {
+      for (Local l : local.values()) {
+        all.addAll(l.handles);
+      }
+    }
+    IOException failure = null;
+    for (Handle h : all) {
+      try {
+        h.close();
+      } catch (IOException e) {
+        if (failure == null) {
+          failure = e;
+        } else {
+          failure.addSuppressed(e);
+        }
+      }
+    }
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
+  // ---- internals ------------------------------------------------------------------------------
+
+  /** Caller holds {@code this}. */
+  private void checkMode(String id, boolean writable) throws ConflictException {
+    Local l = local.get(id);
+    if (l != null && l.writable != writable) {
+      throw conflict(id, l.writable);
+    }
+  }
+
+  private ConflictException conflict(String id, boolean mountedWritable) {
+    return new ConflictException(driver + ": layer " + id + " is mounted "
+        + (mountedWritable ? "read-write" : "read-only") + "; it cannot also be mounted "
+        + (mountedWritable ? "read-only" : "read-write") + " until that mount is given back");
+  }
+
+  /** Caller holds {@code this}. */
+  private Handle register(String id, Kind kind, boolean writable, Path root, FileSystem union) {
+    Local l = local.computeIfAbsent(id, k -> new Local(kind, writable, root, union));
+    Handle h = new Handle(id, l);
+    l.handles.add(h);
+    return h;
+  }
+
+  /**
+   * Takes {@code h} out of its id's handles: -1 if it was no longer live, 1 if it was the id's last
+   * handle in this process, else 0.
+   */
+  private synchronized int unregister(Handle h) {
+    if (h.inert) {
+      return -1;
+    }
+    h.inert = true;
+    Local l = h.local;
+    l.handles.remove(h);
+    if (l.handles.isEmpty() && local.get(h.id) == l) {
+      local.remove(h.id);
+      return 1;
+    }
+    return 0;
+  }
+
+  private final class Handle implements Mount {
+    final String id;
+    final Local local;
+    /** Set once this handle's reference is given back, handed over or dropped by the driver. */
+    boolean inert;
+
+    Handle(String id, Local local) {
+      this.id = id;
+      this.local = local;
+    }
+
+    @Override
+    public Path root() {
+      return local.root;
+    }
+
+    @Override
+    public boolean isKernelMount() {
+      return local.kind == Kind.KERNEL;
+    }
+
+    @Override
+    public boolean isWritable() {
+      return local.writable;
+    }
+
+    @Override
+    public void leaveMounted() throws IOException {
+      if (local.kind == Kind.UNION) {
+        throw new LayerStoreException(driver + ": an in-process mount cannot outlive this process; only a kernel "
+            + "mount can (that needs Linux, root, and the kernel's support for the driver's file system)");
+      }
+      // A kernel reference now belongs to the store (a later unmountAll gives it back); a layer's
+      // own directory needs nothing kept.
+      unregister(this);
+    }
+
+    @Override
+    public void close() throws IOException {
+      int state = unregister(this);
+      if (state < 0) {
+        return;
+      }
+      if (local.kind == Kind.KERNEL) {
+        kernelRefs.release(id, () -> kernel.unmount(id));
+      } else if (local.kind == Kind.UNION && state == 1) {
+        local.union.close();
+      }
+    }
+
+    @Override
+    public String toString() {
+      return driver + " mount of " + id + " at " + local.root;
+    }
+  }
+}

@@ -1,0 +1,237 @@
+package io.layerstore.testkit;
+
+import com.google.common.jimfs.Configuration;
+import com.google.common.jimfs.Jimfs;
+import io.layerstore.LayerStore;
+import io.layerstore.platform.KernelMounts;
+import io.layerstore.platform.Platform;
+import io.layerstore.spi.DriverContext;
+import io.layerstore.spi.DriverProvider;
+import io.layerstore.spi.GraphDriver;
+import java.io.ByteArrayOutputStream;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystem;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.ServiceLoader;
+
+/**
+ * A throw-away data-root for one contract test: a temporary directory on disk or a fresh jimfs, the
+ * platform for it, and the driver under test opened on it through its {@link DriverProvider} (as
+ * the store finds drivers). Closing closes the driver and the store, checks that nothing stayed
+ * mounted below the root, and deletes everything.
+ */
+public final class DriverSandbox implements Closeable {
+
+  /** The jimfs configuration stores on jimfs use: unix paths with every view the union needs. */
+  public static final Configuration JIMFS_CONFIG =
+      Configuration.unix().toBuilder().setAttributeViews("basic", "owner", "posix", "unix", "user").build();
+
+  private final String driverName;
+  private final Backing backing;
+  private final Map<String, String> options;
+  private final FileSystem jimfs;
+  private final Path base;
+  private final Path dataRoot;
+  private final Platform platform;
+  private GraphDriver driver;
+  private LayerStore store;
+
+  private DriverSandbox(String driverName, Backing backing, Map<String, String> options) throws IOException {
+    this.driverName = driverName;
+    this.backing = backing;
+    this.options = Map.copyOf(options);
+    if (backing == Backing.JIMFS) {
+      jimfs = Jimfs.newFileSystem(JIMFS_CONFIG);
+      base = jimfs.getPath("/sandbox");
+      Files.createDirectories(base);
+      dataRoot = base.resolve("data-root");
+      platform = Platform.emulated();
+    } else {
+      jimfs = null;
+      base = Files.createTempDirectory("layerstore-kit-").toRealPath();
+      dataRoot = base.resolve("data-root");
+      platform = Platform.forRoot(dataRoot);
+    }
+    Files.createDirectories(dataRoot);
+  }
+
+  /** A fresh sandbox; the driver is opened on first use. */
+  public static DriverSandbox create(String driverName, Backing backing, Map<String, String> options)
+      throws IOException {
+    return new DriverSandbox(driverName, backing, options);
+  }
+
+  public Backing backing() {
+    return backing;
+  }
+
+  public Path dataRoot() {
+    return dataRoot;
+  }
+
+  /** Scratch space beside the data-root (same file system). */
+  public Path scratch() throws IOException {
+    Path p = base.resolve("scratch");
+    Files.createDirectories(p);
+    return p;
+  }
+
+  public Platform platform() {
+    return platform;
+  }
+
+  public String driverName() {
+    return driverName;
+  }
+
+  /** What the driver is opened with. */
+  public DriverContext context() {
+    return new DriverContext(dataRoot, dataRoot.resolve("layerstore"), platform, options);
+  }
+
+  /** The provider registered under the driver's name. */
+  public static DriverProvider provider(String name) {
+    for (DriverProvider p : ServiceLoader.load(DriverProvider.class, DriverSandbox.class.getClassLoader())) {
+      if (p.name().equals(name)) {
+        return p;
+      }
+    }
+    throw new IllegalStateException("no DriverProvider named " + name + " on the test class path");
+  }
+
+  /** The driver under test (opened once). */
+  public GraphDriver driver() throws IOException {
+    if (driver == null) {
+      driver = provider(driverName).open(context());
+    }
+    return driver;
+  }
+
+  /** Closes the current driver instance and opens a new one on the same root, like a restart. */
+  public GraphDriver reopen() throws IOException {
+    if (driver != null) {
+      GraphDriver old = driver;
+      driver = null;
+      old.close();
+    }
+    return driver();
+  }
+
+  /** A store on the sandbox root with the driver under test (opened once; closed with the sandbox). */
+  public LayerStore store() throws IOException {
+    if (store == null) {
+      store = storeBuilder().open();
+    }
+    return store;
+  }
+
+  /** A builder for a store on the sandbox root with this driver, platform and driver options. */
+  public LayerStore.Builder storeBuilder() {
+    LayerStore.Builder b = LayerStore.builder(dataRoot).driver(driverName).platform(platform);
+    options.forEach(b::driverOption);
+    return b;
+  }
+
+  /** Closes the store opened by {@link #store()}, if any. */
+  public void closeStore() throws IOException {
+    if (store != null) {
+      LayerStore s = store;
+      store = null;
+      s.close();
+    }
+  }
+
+  /**
+   * Kernel mount points at or below the data-root, from {@code /proc/self/mountinfo} (none on
+   * jimfs, where nothing can be mounted).
+   */
+  public List<String> kernelMountsBelow() throws IOException {
+    List<String> out = new ArrayList<>();
+    Path info = Path.of("/proc/self/mountinfo");
+    if (jimfs != null || !Files.isReadable(info)) {
+      return out;
+    }
+    String prefix = dataRoot.toString();
+    for (String line : Files.readAllLines(info, StandardCharsets.ISO_8859_1)) {
+      String[] f = line.split(" ");
+      if (f.length < 5) {
+        continue;
+      }
+      String mp = unescape(f[4]);
+      if (mp.equals(prefix) || mp.startsWith(prefix + "/")) {
+        out.add(mp);
+      }
+    }
+    return out;
+  }
+
+  /** Undoes the kernel's octal escapes of a mountinfo field. */
+  static String unescape(String field) {
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    byte[] s = field.getBytes(StandardCharsets.ISO_8859_1);
+    for (int i = 0; i < s.length; i++) {
+      if (s[i] == '\\' && i + 3 < s.length) {
+        b.write(((s[i + 1] - '0') << 6) | ((s[i + 2] - '0') << 3) | (s[i + 3] - '0'));
+        i += 3;
+      } else {
+        b.write(s[i]);
+      }
+    }
+    return new String(b.toByteArray(), StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Closes store and driver, then fails if anything is still mounted below the root (after
+   * unmounting it, so one failing test does not leave the machine dirty), and deletes the sandbox.
+   */
+  @Override
+  public void close() throws IOException {
+    IOException failure = null;
+    try {
+      closeStore();
+    } catch (IOException e) {
+      failure = e;
+    }
+    if (driver != null) {
+      try {
+        driver.close();
+      } catch (IOException e) {
+        failure = failure == null ? e : failure;
+      }
+      driver = null;
+    }
+    List<String> left = kernelMountsBelow();
+    if (!left.isEmpty()) {
+      KernelMounts km = Objects.requireNonNull(platform.kernelMounts().orElse(null), "kernel mounts");
+      for (int i = left.size() - 1; i >= 0; i--) {
+        try {
+          km.unmount(Path.of(left.get(i)), KernelMounts.MNT_DETACH);
+        } catch (IOException e) {
+          // reported below anyway
+        }
+      }
+    }
+    try {
+      if (jimfs != null) {
+        jimfs.close();
+      } else {
+        platform.deleteRecursively(base);
+      }
+    } catch (IOException e) {
+      failure = failure == null ? e : failure;
+    }
+    if (!left.isEmpty()) {
+      throw new AssertionError("still mounted after the driver was closed: " + left);
+    }
+    if (failure != null) {
+      throw failure;
+    }
+  }
+}

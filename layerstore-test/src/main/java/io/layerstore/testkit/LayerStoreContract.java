@@ -1,0 +1,173 @@
+package io.layerstore.testkit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.layerstore.ConflictException;
+import io.layerstore.ImageId;
+import io.layerstore.LayerStore;
+import io.layerstore.Mount;
+import io.layerstore.format.ImageArchiveBuilder;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * What every graph driver must do under a {@link LayerStore}: Docker's reference image loads,
+ * mounts to exactly the root filesystem Docker's own mount showed and saves back byte for byte;
+ * layers other images still use survive a removal; a mounted image cannot be removed; and a store's
+ * driver is fixed once it holds layers. Extended per driver and {@link Backing} like {@link
+ * GraphDriverContract}.
+ */
+@Timeout(value = 10, unit = TimeUnit.MINUTES)
+public abstract class LayerStoreContract {
+
+  protected abstract String driverName();
+
+  protected abstract Backing backing();
+
+  protected abstract MountKind mountKind();
+
+  protected Map<String, String> driverOptions() {
+    return Map.of();
+  }
+
+  protected DriverSandbox sandbox;
+
+  @BeforeEach
+  void openSandbox() throws IOException {
+    sandbox = DriverSandbox.create(driverName(), backing(), driverOptions());
+    if (mountKind() == MountKind.KERNEL) {
+      PlatformRequirements.require(sandbox.platform().kernelMounts().isPresent(),
+          "kernel mounts (Linux, root, a file system that holds device nodes and trusted xattrs)");
+    }
+  }
+
+  @AfterEach
+  void closeSandbox() throws IOException {
+    if (sandbox != null) {
+      sandbox.close();
+    }
+  }
+
+  private static Path fixture(Path p) {
+    PlatformRequirements.require(Files.isRegularFile(p), "the shared fixture " + p);
+    return p;
+  }
+
+  @Test
+  void fxMultiMountsToDockersRootfs() throws Exception {
+    Path archive = fixture(Fixtures.fxMultiArchive());
+    LayerStore store = sandbox.store();
+    List<ImageId> ids = store.load(archive);
+    assertEquals(List.of(ImageId.parse(Fixtures.FX_MULTI_ID)), ids);
+    List<String> expected = RootfsManifest.read(fixture(Fixtures.fxMultiManifest()), true);
+    try (Mount m = store.mount("fx:multi")) {
+      assertEquals(mountKind() == MountKind.KERNEL, m.isKernelMount());
+      assertEquals(expected, RootfsManifest.of(m.root(), true));
+      if (m.isKernelMount()) {
+        Path python = PlatformRequirements.requireExecutable("python3", "python3");
+        Process p = new ProcessBuilder(python.toString(), Fixtures.rootfsManifestScript().toString(), m.root().toString())
+            .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(2, TimeUnit.MINUTES));
+        assertEquals(0, p.exitValue());
+        assertEquals(expected, List.of(out.split("\n")));
+      }
+    }
+    assertFalse(store.isMounted(ids.get(0)));
+  }
+
+  @Test
+  void fxMultiSavesByteForByte() throws IOException {
+    Path archive = fixture(Fixtures.fxMultiArchive());
+    LayerStore store = sandbox.store();
+    store.load(archive);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    store.save(List.of("fx:multi"), out);
+    assertArrayEquals(Files.readAllBytes(archive), out.toByteArray(), "save of fx:multi differs from docker save");
+  }
+
+  private Path archive(String name, ImageArchiveBuilder b) throws IOException {
+    Path p = sandbox.scratch().resolve(name);
+    b.write(p);
+    return p;
+  }
+
+  private static ImageArchiveBuilder baseImage(String tag) throws IOException {
+    ImageArchiveBuilder b = new ImageArchiveBuilder().created(Instant.parse("2024-02-01T00:00:00Z")).tag(tag);
+    b.layer().dir("etc", 0755).file("etc/base", "base\n", 0644);
+    return b;
+  }
+
+  /** Images share their common base layers; removing one image keeps what the other still uses. */
+  @Test
+  void removingAnImageKeepsLayersAnotherImageUses() throws IOException {
+    LayerStore store = sandbox.store();
+    ImageId base = store.load(archive("base.tar", baseImage("kit/base:1"))).get(0);
+    ImageArchiveBuilder childBuilder = baseImage("kit/child:1");
+    childBuilder.layer().file("etc/child", "child\n", 0644);
+    ImageId child = store.load(archive("child.tar", childBuilder)).get(0);
+    assertEquals(2, store.images().size());
+    LayerStore.Removal r = store.remove("kit/base:1", false);
+    assertEquals(List.of(base), r.deleted());
+    assertEquals(List.of(), r.layersDeleted(), "the child image still uses the base layer");
+    try (Mount m = store.mount(child)) {
+      assertEquals("base\n", Files.readString(m.root().resolve("etc/base")));
+      assertEquals("child\n", Files.readString(m.root().resolve("etc/child")));
+    }
+    LayerStore.Removal r2 = store.remove("kit/child:1", false);
+    assertEquals(2, r2.layersDeleted().size());
+    assertEquals(List.of(), store.driver().list(), "no layer directory is left");
+  }
+
+  @Test
+  void removingAMountedImageIsRefused() throws IOException {
+    LayerStore store = sandbox.store();
+    ImageArchiveBuilder b = baseImage("kit/mounted:1");
+    b.layer().file("etc/top", "top\n", 0644);
+    ImageId id = store.load(archive("mounted.tar", b)).get(0);
+    try (Mount m = store.mount(id)) {
+      assertThrows(ConflictException.class, () -> store.remove("kit/mounted:1", true));
+      assertEquals("top\n", Files.readString(m.root().resolve("etc/top")));
+      assertTrue(store.isMounted(id));
+    }
+    assertFalse(store.isMounted(id));
+    assertEquals(List.of(id), store.remove("kit/mounted:1", false).deleted());
+  }
+
+  @Test
+  void theDriverIsFixedOnceTheStoreHasLayers() throws IOException {
+    LayerStore store = sandbox.store();
+    ImageId id = store.load(archive("fixed.tar", baseImage("kit/fixed:1"))).get(0);
+    sandbox.closeStore();
+    String other = driverName().equals("aufs") ? "overlay2" : "aufs";
+    ConflictException e = assertThrows(ConflictException.class,
+        () -> LayerStore.builder(sandbox.dataRoot()).driver(other).platform(sandbox.platform()).open());
+    assertTrue(e.getMessage().contains(driverName()), e.getMessage());
+    assertFalse(Files.exists(sandbox.dataRoot().resolve("image").resolve(other)), "nothing made for " + other);
+    assertFalse(Files.exists(sandbox.dataRoot().resolve(other)), "nothing made for " + other);
+    List<String> seen = new ArrayList<>();
+    LayerStore.Builder unnamed = LayerStore.builder(sandbox.dataRoot()).platform(sandbox.platform());
+    driverOptions().forEach(unnamed::driverOption);
+    try (LayerStore again = unnamed.open()) {
+      seen.add(again.driverName());
+      assertEquals(id, again.resolve("kit/fixed:1"));
+    }
+    assertEquals(List.of(driverName()), seen, "opened without a driver name, the store keeps its driver");
+  }
+}
