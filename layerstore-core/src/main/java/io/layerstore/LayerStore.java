@@ -3,6 +3,8 @@ package io.layerstore;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.layerstore.archive.DevicePolicy;
 import io.layerstore.archive.UnpackOptions;
+import io.layerstore.container.Containers;
+import io.layerstore.container.StoreAccess;
 import io.layerstore.format.DockerArchiveLoader;
 import io.layerstore.format.DockerArchiveWriter;
 import io.layerstore.format.ImageConfig;
@@ -18,6 +20,7 @@ import io.layerstore.store.Fsck;
 import io.layerstore.store.GarbageCollector;
 import io.layerstore.store.Journal;
 import io.layerstore.store.MountPins;
+import io.layerstore.store.Publisher;
 import io.layerstore.store.Recovery;
 import io.layerstore.store.ImageDb;
 import io.layerstore.store.LayerDb;
@@ -64,6 +67,9 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
+ * <p>Containers (an init layer and a read-write layer on an image, as {@code docker create} makes
+ * them; changes, commit, export) are reached through {@link #containers()}.
+ *
  * <p>Thread safe. Several processes may share a root (file locks order their changes); open one
  * instance per root in a process. Every change is atomic: after a crash the store shows the old or
  * the new state, and leftovers of interrupted work are cleaned when the store is opened.
@@ -88,6 +94,8 @@ public final class LayerStore implements Closeable {
   private final GarbageCollector gc;
   private final Changes changes;
   private final MountPins pins;
+  private final Publisher publisher;
+  private final Containers containers;
 
   /** Store options; see {@link Builder}. */
   record Options(String driver, Platform platform, boolean durable, UnpackOptions unpack, long maxLayerBytes,
@@ -113,8 +121,12 @@ public final class LayerStore implements Closeable {
     this.pins = new MountPins(layout.locksDir());
     this.gc = new GarbageCollector(layerDb, imageDb, refs, driver, locks, pins, json);
     this.changes = new Changes(new Journal(layout.journalDir(), files, json), layerDb, imageDb, refs, driver, locks, gc);
+    this.publisher = new Publisher(staging, changes, refs);
+    this.containers = new Containers(new StoreAccess(this, layout, layerDb, imageDb, refs, locks, staging, files, driver,
+        json, changes, publisher));
     try {
       new Recovery(layerDb, imageDb, refs, driver, locks, changes, gc).run();
+      containers.recover();
     } catch (IOException | RuntimeException e) {
       driver.close();
       throw e;
@@ -334,46 +346,12 @@ public final class LayerStore implements Closeable {
           b.image(c.raw());
         }
         parents.forEach(b::parent);
-        LayerStore.this.publish(b, layers, tags);
+        publisher.publish(b, layers, tags);
       }
     };
   }
 
-  /**
-   * Publishes staged layers with the rest of a change, under the store lock. Until the change is
-   * recorded the layers are this caller's (discarded on failure); from then on the change's.
-   */
-  private Changes.Outcome publish(Change.Builder b, List<LayerStaging.Staged> layers,
-      List<Map.Entry<Reference, ImageId>> tags) throws IOException {
-    boolean handedOver = false;
-    try {
-      staging.syncForPublish(layers);
-      try (StoreLocks.Held store = changes.lockStore()) {
-        for (LayerStaging.Staged s : layers) {
-          b.layer(s.toChange());
-        }
-        Map<String, ImageId> assigned = new HashMap<>(); // a later tag of the same name wins, as in Docker
-        for (Map.Entry<Reference, ImageId> t : tags) {
-          String name = t.getKey().familiarString();
-          ImageId old = assigned.containsKey(name) ? assigned.get(name) : refs.get(t.getKey());
-          if (old != null && !old.equals(t.getValue())) {
-            LOG.info("The image {} already exists, renaming the old one with ID {} to empty string", t.getKey(), old);
-          }
-          b.tag(t.getKey(), t.getValue(), old);
-          assigned.put(name, t.getValue());
-        }
-        Change change = b.build();
-        handedOver = true;
-        staging.handedOver(layers);
-        return changes.commit(change);
-      }
-    } catch (IOException | RuntimeException | Error e) {
-      if (!handedOver) {
-        staging.discardAll(layers, e);
-      }
-      throw e;
-    }
-  }
+
 
   /**
    * Makes a one-layer image from a layer tarball (plain, gzip, zstd or bzip2), like {@code docker
@@ -429,7 +407,7 @@ public final class LayerStore implements Closeable {
       if (ref != null) {
         b.lastUpdated(id, now);
       }
-      publish(b, layers, ref == null ? List.of() : List.of(Map.entry(ref, id)));
+      publisher.publish(b, layers, ref == null ? List.of() : List.of(Map.entry(ref, id)));
     } catch (IOException | RuntimeException | Error e) {
       staging.discardAll(layers, e);
       throw e;
@@ -762,6 +740,7 @@ public final class LayerStore implements Closeable {
           }
         }
       }
+      refuseIfContainersUse(id);
       if (isMounted(id)) {
         throw new ConflictException("conflict: unable to delete " + id.shortId() + " - its filesystem is mounted");
       }
@@ -807,12 +786,33 @@ public final class LayerStore implements Closeable {
    * references and records of images that are gone) and reports the rest.
    */
   public CheckReport check(boolean deep, boolean repair) throws IOException {
-    return new Fsck(layout, layerDb, imageDb, refs, driver, locks, changes, gc, json).check(deep, repair);
+    return new Fsck(layout, layerDb, imageDb, refs, driver, locks, changes, gc, json, containers::driverIds)
+        .check(deep, repair);
   }
 
   /** {@code check(false, false)}. */
   public CheckReport check() throws IOException {
     return check(false, false);
+  }
+
+  // ---- containers -----------------------------------------------------------------------------
+
+  /** The store's containers: create, mount, changes, commit, export, remove. */
+  public Containers containers() {
+    return containers;
+  }
+
+  /**
+   * An image a container was made from stays until the container is removed, even when forced: the
+   * container's layers sit on the image's, and its commits need the image's config.
+   */
+  private void refuseIfContainersUse(ImageId id) throws IOException {
+    List<ChainId> chain = ChainId.chain(config(id).diffIds());
+    Optional<String> user = containers.userOf(id, chain.isEmpty() ? null : chain.get(chain.size() - 1));
+    if (user.isPresent()) {
+      throw new ConflictException("conflict: unable to delete " + id.shortId() + " - image is being used by container "
+          + user.get() + " (remove the container first)");
+    }
   }
 
   @Override

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.layerstore.CheckReport;
+import io.layerstore.DiffId;
 import io.layerstore.ImageId;
 import io.layerstore.ImageSummary;
 import io.layerstore.LayerStore;
@@ -25,8 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Two JVMs, eight threads each, over one store: hundreds of random loads, mounts (kernel mounts
- * when run as root, shared by reference counts across the two processes), tags and removes of
- * images that share layers. Afterwards fsck --deep is clean (no inconsistency, no orphan, no
+ * when run as root, shared by reference counts across the two processes), tags, removes and
+ * commits (through a container) of images that share layers. Afterwards fsck --deep is clean (no inconsistency, no orphan, no
  * unused layer) and every image left mounts to exactly the rootfs it has when loaded alone.
  */
 class ConcurrencyStressTest {
@@ -96,11 +97,13 @@ class ConcurrencyStressTest {
 
     // what each image looks like when loaded alone
     Map<ImageId, List<String>> expected = new HashMap<>();
+    Map<List<DiffId>, List<String>> byLayers = new HashMap<>();
     try (LayerStore ref = LayerStore.open(tmp.resolve("reference"))) {
       for (Path f : files) {
         ImageId id = ref.load(f).get(0);
         try (Mount m = ref.mount(id)) {
           expected.put(id, RootfsManifest.of(m.root(), true));
+          byLayers.put(ref.image(id.toString()).diffIds(), RootfsManifest.of(m.root(), false));
         }
       }
     }
@@ -124,8 +127,22 @@ class ConcurrencyStressTest {
       CheckReport r = s.check(true, false);
       assertTrue(r.problems().isEmpty(), r.problems()::toString);
       List<ImageSummary> left = s.images();
+      int committed = 0;
       for (ImageSummary i : left) {
         assertFalse(s.isMounted(i.id()), "every mount was given back");
+        if (!expected.containsKey(i.id())) {
+          // made by a commit: the image it started from, plus the one file written
+          List<DiffId> diffs = s.image(i.id().toString()).diffIds();
+          List<String> want = new ArrayList<>(byLayers.get(diffs.subList(0, diffs.size() - 1)));
+          want.add("/" + StressWorker.COMMITTED_FILE + "\tfile\t0644\t0\t0\t" + StressWorker.COMMITTED_CONTENT.length()
+              + "\t" + io.layerstore.Digest.of(StressWorker.COMMITTED_CONTENT.getBytes(StandardCharsets.UTF_8)).hex() + "\t-");
+          want.sort(null);
+          try (Mount m = s.mount(i.id())) {
+            assertEquals(want, RootfsManifest.of(m.root(), false), "rootfs of committed " + i.id());
+          }
+          committed++;
+          continue;
+        }
         try (Mount m = s.mount(i.id())) {
           List<String> want = expected.get(i.id());
           List<String> got = RootfsManifest.of(m.root(), true);
@@ -136,7 +153,8 @@ class ConcurrencyStressTest {
           assertEquals(want, got, "rootfs of " + i.id() + ": missing " + missing + ", unexpected " + extra);
         }
       }
-      System.err.println("concurrency stress: " + left.size() + " images left, " + r.layers() + " layers; fsck --deep clean");
+      System.err.println("concurrency stress: " + left.size() + " images left (" + committed + " made by commit), "
+          + r.layers() + " layers; fsck --deep clean");
       // the layers that stayed through the churn still make every image exactly
       for (Path f : files) {
         ImageId id = s.load(f).get(0);

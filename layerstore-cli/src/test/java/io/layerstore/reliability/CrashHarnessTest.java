@@ -8,6 +8,8 @@ import io.layerstore.CheckReport;
 import io.layerstore.ImageId;
 import io.layerstore.ImageSummary;
 import io.layerstore.LayerStore;
+import io.layerstore.Mount;
+import io.layerstore.container.CreateOptions;
 import io.layerstore.format.ImageArchiveBuilder;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -145,6 +147,38 @@ class CrashHarnessTest {
     report(f);
   }
 
+  @Test
+  void commitKilledAnywhereLeavesTheOldOrTheNewStore() throws Exception {
+    load(bigArchive);
+    try (LayerStore s = open()) {
+      s.containers().create("big:1", CreateOptions.defaults().name("work"));
+      try (Mount m = s.containers().mount("work")) {
+        Path dir = Files.createDirectories(m.root().resolve("work"));
+        for (int i = 0; i < 1500; i++) {
+          Files.writeString(dir.resolve("out" + i), "result " + i + "\n".repeat(i % 5));
+        }
+        Files.delete(m.root().resolve("app/f3"));
+        Files.writeString(m.root().resolve("base/f1"), "changed\n");
+      }
+    }
+    Snapshot before = snapshot();
+    long startup = time("images");
+    long full = time("commit", "work", "committed:1");
+    LOG.info("commit: start-up {} ms, whole run {} ms", startup, full);
+    Snapshot after = snapshot();
+    remove("committed:1");
+    assertEquals(before, snapshot());
+    Figures f = new Figures("commit");
+    for (int i = 0; f.kills < KILLS && i < 3 * KILLS; i++) {
+      killAt(delay(startup, full), f, "commit", "work", "committed:1");
+      Snapshot now = verify(f, before, after);
+      if (now.equals(after)) {
+        remove("committed:1");
+      }
+    }
+    report(f);
+  }
+
   // ---- the harness
 
   /**
@@ -263,10 +297,10 @@ class CrashHarnessTest {
     Map<String, List<String>> images = new TreeMap<>();
     Set<String> layers = new TreeSet<>();
     for (ImageSummary i : s.images()) {
-      images.put(i.id().toString(), i.repoTags());
-      for (ChainId c : s.image(i.id().toString()).chainIds()) {
-        layers.add(c.toString());
-      }
+      // keyed by tags where there are some: a committed image's id holds its creation time
+      List<String> chain = s.image(i.id().toString()).chainIds().stream().map(ChainId::toString).toList();
+      images.put(i.repoTags().isEmpty() ? i.id().toString() : String.join(",", i.repoTags()), chain);
+      layers.addAll(chain);
     }
     try (DirectoryStream<Path> ds = Files.newDirectoryStream(root.resolve("image/overlay2/layerdb/sha256"))) {
       for (Path p : ds) {

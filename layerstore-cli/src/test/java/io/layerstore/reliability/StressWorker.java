@@ -6,6 +6,9 @@ import io.layerstore.ImageSummary;
 import io.layerstore.LayerStore;
 import io.layerstore.Mount;
 import io.layerstore.NotFoundException;
+import io.layerstore.container.CommitOptions;
+import io.layerstore.container.Container;
+import io.layerstore.container.CreateOptions;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -20,7 +23,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One JVM's share of the concurrency stress test: {@code threads} threads doing random load,
- * mount/read/umount, tag, remove and list operations on one shared store. Expected refusals
+ * mount/read/umount, tag, remove, commit (create a container, write a file, commit it, remove
+ * the container) and list operations on one shared store. Expected refusals
  * (the image went away meanwhile, is mounted, is tagged twice) are counted; anything else is a
  * failure. Run in the test's own JVM and, as {@link #main}, in a second one.
  */
@@ -45,6 +49,10 @@ public final class StressWorker {
       return new java.util.TreeMap<>(counts).toString();
     }
   }
+
+  /** What a commit operation adds to the image it starts from. */
+  static final String COMMITTED_FILE = "committed.txt";
+  static final String COMMITTED_CONTENT = "commit\n";
 
   private StressWorker() {}
 
@@ -99,7 +107,8 @@ public final class StressWorker {
 
   private static void op(LayerStore store, List<Path> archives, Random r, Tally tally) throws IOException {
     int dice = r.nextInt(100);
-    String what = dice < 30 ? "load" : dice < 55 ? "mount" : dice < 70 ? "tag" : dice < 95 ? "remove" : "images";
+    String what = dice < 25 ? "load" : dice < 45 ? "mount" : dice < 58 ? "tag" : dice < 80 ? "remove"
+        : dice < 95 ? "commit" : "images";
     try {
       switch (what) {
         case "load":
@@ -144,6 +153,23 @@ public final class StressWorker {
             name = id.toString();
           }
           store.remove(name, r.nextBoolean());
+          break;
+        }
+        case "commit": {
+          ImageId id = pick(store, r);
+          if (id == null) {
+            tally.count("commit:nothing");
+            return;
+          }
+          Container c = store.containers().create(id.toString(), CreateOptions.defaults());
+          try {
+            try (Mount m = store.containers().mount(c.name())) {
+              Files.writeString(m.root().resolve(COMMITTED_FILE), COMMITTED_CONTENT);
+            }
+            store.containers().commit(c.name(), CommitOptions.defaults().reference("committed:" + r.nextInt(3)));
+          } finally {
+            store.containers().remove(c.name(), true);
+          }
           break;
         }
         default:

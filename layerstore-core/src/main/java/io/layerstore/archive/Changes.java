@@ -4,10 +4,9 @@ import io.layerstore.platform.NodeStat;
 import io.layerstore.platform.Tree;
 import io.layerstore.spi.WhiteoutFormat;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
@@ -15,15 +14,32 @@ import java.util.Set;
 
 /**
  * What a layer changes relative to the layers below it, as {@code docker diff} lists it: {@code A}
- * added, {@code C} changed, {@code D} deleted, paths rooted at {@code /}. Computed from the
- * layer's own directory alone (its cost follows the size of the change, not of the image), with
- * lookups in the lower layers to tell an addition from a change.
+ * added, {@code C} changed, {@code D} deleted, paths rooted at {@code /}.
  *
- * <p>Rules: a whiteout is a deletion; an opaque directory deletes what the lower layers had in it;
- * a directory that exists below is listed as changed only when its mode, owner or mtime differ;
- * the parent directory of an addition or deletion is listed as changed.
+ * <p>Docker computes this list by comparing two whole mounts, the container's and the one of the
+ * layer below ({@code graphdriver/fsdiff.go}, {@code archive.ChangesDirs}). This class gives the
+ * same list from the layer's own directory alone, with lookups in the layers below where a node of
+ * the layer meets one of theirs, so its cost follows the size of the change, not of the image.
+ * Docker's rules, which the result follows:
+ *
+ * <ul>
+ *   <li>A name the merged view shows now but not before is added; everything below an added
+ *       directory is added too.
+ *   <li>A name shown before and now is changed when its type, permission bits, owner, device
+ *       numbers or {@code security.capability} differ, or, for a non-directory, its size or mtime
+ *       (seconds equal, nanoseconds equal or one of them zero counts as the same time). A node
+ *       that was only copied up is therefore not a change.
+ *   <li>A name shown before but not now is deleted; nothing below a deleted directory is listed.
+ *       An opaque directory deletes every name below it that it does not show itself, also when
+ *       it shows a fresh directory under an old name (that directory's old content is deleted).
+ *   <li>A directory that is neither added nor changed but holds a change, at any depth, is
+ *       changed. The root is never listed.
+ * </ul>
  */
 public final class Changes {
+
+  /** The xattr Docker compares besides stat. */
+  static final String CAPABILITY = "security.capability";
 
   /** One change. */
   public enum Kind {
@@ -51,151 +67,114 @@ public final class Changes {
   }
 
   private final Tree upper;
-  private final List<Tree> lowers;
+  private final LayerStack lower;
   private final WhiteoutFormat format;
 
   /** @param lowers the layers below, nearest first */
   public Changes(Tree upper, List<Tree> lowers, WhiteoutFormat format) {
     this.upper = upper;
-    this.lowers = lowers;
+    this.lower = new LayerStack(lowers, format);
     this.format = format;
   }
 
   /** The changes, sorted by path. */
   public List<Change> list() throws IOException {
     List<Change> out = new ArrayList<>();
-    Set<String> listed = new HashSet<>();
-    walk(upper.root(), "", out, listed);
+    Path root = upper.root();
+    walk("", root, lower.root(), !format.isOpaque(upper, root), out);
     out.sort(Comparator.comparing(Change::path, DiffWriter::compareBytes));
     return out;
   }
 
-  private void walk(Path dir, String rel, List<Change> out, Set<String> listed) throws IOException {
+  /**
+   * Lists the changes in the upper directory {@code dir} at {@code rel}.
+   *
+   * @param before the merged directory of the layers below at the same path, or null if they show
+   *     no directory there
+   * @param seesBelow whether the merged view now still shows the layers below in this directory
+   *     (false below an opaque directory)
+   * @return whether anything in the directory changed
+   */
+  private boolean walk(String rel, Path dir, LayerStack.Dir before, boolean seesBelow, List<Change> out)
+      throws IOException {
+    boolean changed = false;
+    Set<String> shownNow = new HashSet<>();
     for (Path p : DiffWriter.sortedChildren(dir)) {
       String name = p.getFileName().toString();
-      if (name.startsWith(DiffWriter.COPYUP_PREFIX)) {
+      if (LayerStack.isReserved(name)) {
         continue;
       }
-      NodeStat st = upper.stat(p);
-      WhiteoutFormat.Role role = format.role(name, st);
+      NodeStat now = upper.stat(p);
+      WhiteoutFormat.Role role = format.role(name, now);
       if (role == WhiteoutFormat.Role.HIDDEN) {
         continue;
       }
       if (role == WhiteoutFormat.Role.WHITEOUT) {
-        String gone = "/" + (rel.isEmpty() ? "" : rel + "/") + format.whitedOutName(name);
-        add(out, listed, gone, Kind.DELETE);
-        parentChanged(out, listed, rel);
+        String gone = format.whitedOutName(name);
+        if (before != null && seesBelow && lower.child(before, gone) != null) {
+          out.add(new Change("/" + join(rel, gone), Kind.DELETE));
+          changed = true;
+        }
         continue;
       }
-      String childRel = rel.isEmpty() ? name : rel + "/" + name;
-      NodeStat below = lowerStat(childRel);
-      if (below == null) {
-        add(out, listed, "/" + childRel, Kind.ADD);
-        parentChanged(out, listed, rel);
-      } else if (!st.isDirectory() || !below.isDirectory() || differs(st, below)) {
-        add(out, listed, "/" + childRel, Kind.MODIFY);
-      }
-      if (st.isDirectory()) {
-        if (format.isOpaque(upper, p) && below != null && below.isDirectory()) {
-          for (String hidden : lowerChildren(childRel)) {
-            if (!Files.exists(p.resolve(hidden), LinkOption.NOFOLLOW_LINKS)) {
-              add(out, listed, "/" + childRel + "/" + hidden, Kind.DELETE);
-              add(out, listed, "/" + childRel, Kind.MODIFY);
-            }
-          }
+      shownNow.add(name);
+      String childRel = join(rel, name);
+      LayerStack.Node old = before == null ? null : lower.child(before, name);
+      if (old == null) {
+        out.add(new Change("/" + childRel, Kind.ADD));
+        changed = true;
+        if (now.isDirectory()) {
+          walk(childRel, p, null, false, out);
         }
-        walk(p, childRel, out, listed);
-      }
-    }
-  }
-
-  private static boolean differs(NodeStat a, NodeStat b) {
-    return a.mode() != b.mode() || a.uid() != b.uid() || a.gid() != b.gid()
-        || a.mtime().toInstant().getEpochSecond() != b.mtime().toInstant().getEpochSecond();
-  }
-
-  private static void add(List<Change> out, Set<String> listed, String path, Kind kind) {
-    if (listed.add(path)) {
-      out.add(new Change(path, kind));
-    }
-  }
-
-  private static void parentChanged(List<Change> out, Set<String> listed, String rel) {
-    if (!rel.isEmpty()) {
-      add(out, listed, "/" + rel, Kind.MODIFY);
-    }
-  }
-
-  /** The node the lower layers show at {@code rel}, or null. */
-  NodeStat lowerStat(String rel) throws IOException {
-    String[] parts = rel.split("/");
-    for (Tree t : lowers) {
-      Path p = t.root();
-      boolean stop = false;
-      NodeStat st = null;
-      for (int i = 0; i < parts.length; i++) {
-        Path wh = format.whiteoutPath(p, parts[i]);
-        NodeStat w = t.statIfExists(wh);
-        if (w != null && format.role(wh.getFileName().toString(), w) == WhiteoutFormat.Role.WHITEOUT) {
-          return null;
-        }
-        p = p.resolve(parts[i]);
-        st = t.statIfExists(p);
-        if (st == null) {
-          break;
-        }
-        if (i < parts.length - 1) {
-          if (!st.isDirectory()) {
-            return null; // a non-directory hides everything below it
-          }
-          if (format.isOpaque(t, p)) {
-            stop = true;
-          }
-        }
-      }
-      if (st != null && format.role(parts[parts.length - 1], st) == WhiteoutFormat.Role.VISIBLE) {
-        return st;
-      }
-      if (stop) {
-        return null;
-      }
-    }
-    return null;
-  }
-
-  /** Names the lower layers show in directory {@code rel}. */
-  private List<String> lowerChildren(String rel) throws IOException {
-    Set<String> names = new java.util.TreeSet<>();
-    Set<String> hidden = new HashSet<>();
-    for (Tree t : lowers) {
-      Path d = t.root().resolve(rel);
-      NodeStat st = t.statIfExists(d);
-      if (st == null || !st.isDirectory()) {
         continue;
       }
-      for (Path c : DiffWriter.sortedChildren(d)) {
-        String n = c.getFileName().toString();
-        NodeStat cs = t.stat(c);
-        WhiteoutFormat.Role r = format.role(n, cs);
-        if (r == WhiteoutFormat.Role.WHITEOUT) {
-          hidden.add(format.whitedOutName(n));
-        } else if (r == WhiteoutFormat.Role.VISIBLE && !hidden.contains(n)) {
-          names.add(n);
+      boolean self = differs(old, p, now);
+      if (self) {
+        out.add(new Change("/" + childRel, Kind.MODIFY));
+        changed = true;
+      }
+      if (now.isDirectory()) {
+        LayerStack.Dir oldDir = old.isDirectory() ? lower.childDir(before, name) : null;
+        boolean childSees = seesBelow && oldDir != null && !format.isOpaque(upper, p);
+        boolean inside = walk(childRel, p, oldDir, childSees, out);
+        if (inside && !self) {
+          out.add(new Change("/" + childRel, Kind.MODIFY));
+        }
+        changed |= inside;
+      }
+    }
+    if (before != null && !seesBelow) {
+      for (LayerStack.Entry e : lower.list(before)) {
+        if (!shownNow.contains(e.name())) {
+          out.add(new Change("/" + join(rel, e.name()), Kind.DELETE));
+          changed = true;
         }
       }
-      if (format.isOpaque(t, d)) {
-        break;
-      }
     }
-    names.removeIf(n -> lowerStatQuiet(rel + "/" + n) == null);
-    return new ArrayList<>(names);
+    return changed;
   }
 
-  private NodeStat lowerStatQuiet(String rel) {
-    try {
-      return lowerStat(rel);
-    } catch (IOException e) {
-      return null;
+  /** Docker's statDifferent plus its capability comparison. */
+  private boolean differs(LayerStack.Node old, Path p, NodeStat now) throws IOException {
+    NodeStat was = old.stat();
+    if (was.fullMode() != now.fullMode() || was.uid() != now.uid() || was.gid() != now.gid()
+        || was.devMajor() != now.devMajor() || was.devMinor() != now.devMinor()) {
+      return true;
     }
+    if (!was.isDirectory() && (!sameTime(was, now) || was.size() != now.size())) {
+      return true;
+    }
+    return !Arrays.equals(old.tree().getXattr(old.path(), CAPABILITY), upper.getXattr(p, CAPABILITY));
+  }
+
+  private static boolean sameTime(NodeStat a, NodeStat b) {
+    java.time.Instant x = a.mtime().toInstant();
+    java.time.Instant y = b.mtime().toInstant();
+    return x.getEpochSecond() == y.getEpochSecond()
+        && (x.getNano() == y.getNano() || x.getNano() == 0 || y.getNano() == 0);
+  }
+
+  private static String join(String rel, String name) {
+    return rel.isEmpty() ? name : rel + "/" + name;
   }
 }

@@ -51,9 +51,15 @@ public final class Fsck {
   private final Changes changes;
   private final GarbageCollector gc;
   private final ObjectMapper json;
+  private final DriverIds others;
+
+  /** Driver ids recorded outside the layerdb (the container area's records). */
+  public interface DriverIds {
+    Set<String> get() throws IOException;
+  }
 
   public Fsck(StoreLayout layout, LayerDb layerDb, ImageDb imageDb, ReferenceStore refs, GraphDriver driver,
-      StoreLocks locks, Changes changes, GarbageCollector gc, ObjectMapper json) {
+      StoreLocks locks, Changes changes, GarbageCollector gc, ObjectMapper json, DriverIds others) {
     this.layout = layout;
     this.layerDb = layerDb;
     this.imageDb = imageDb;
@@ -63,6 +69,7 @@ public final class Fsck {
     this.changes = changes;
     this.gc = gc;
     this.json = json;
+    this.others = others;
   }
 
   private final class Run {
@@ -93,8 +100,9 @@ public final class Fsck {
       Map<ChainId, LayerRecord> layers = layers(run);
       Set<String> driverIds = new HashSet<>();
       layers.values().forEach(r -> driverIds.add(r.cacheId()));
-      List<LayerDb.MountRecord> mounts = layerDb.mountRecords();
+      List<LayerDb.MountRecord> mounts = layerDb.listMounts();
       containers(run, mounts, layers, driverIds);
+      driverIds.addAll(others.get());
       int images = images(run, layers);
       int references = references(run);
       driverDirs(run, driverIds);

@@ -203,6 +203,18 @@ public final class LayerDb {
     }
   }
 
+  /**
+   * A write-set without a claim, for a caller that holds the store lock until the set is
+   * committed or discarded (recovery, which needs that lock too, can then never see it half made).
+   */
+  public WriteSet newWriteSet() throws IOException {
+    AtomicFiles.ensureDirectory(tmpDir(), 0755);
+    Path dir = tmpDir().resolve(WRITE_SET_PREFIX + files.randomHex(32));
+    Files.createDirectory(dir);
+    AtomicFiles.setMode(dir, 0700);
+    return new WriteSet(dir, null);
+  }
+
   /** The claim that marks the write-set {@code name} as live. */
   public static String claimName(String writeSetName) {
     return "claim-" + writeSetName;
@@ -293,7 +305,9 @@ public final class LayerDb {
 
     /** Gives up the claim; call after the directory was committed or discarded. */
     public void release() throws IOException {
-      claim.close();
+      if (claim != null) {
+        claim.close();
+      }
     }
 
     public void writeDiffId(DiffId diffId) throws IOException {
@@ -329,7 +343,7 @@ public final class LayerDb {
       return Files.exists(p) ? readTrimmed(p) : null;
     }
 
-    private void write(String name, String value) throws IOException {
+    void write(String name, String value) throws IOException {
       files.writeNew(dir.resolve(name), value.getBytes(StandardCharsets.UTF_8), 0644);
     }
 
@@ -362,45 +376,166 @@ public final class LayerDb {
     files.moveDirectory(writeSetDir, layerDir(chainId));
   }
 
-  /** Reads the cache id recorded in a staging directory, or null. */
-  public static String cacheIdOf(Path writeSetDir) throws IOException {
-    Path p = writeSetDir.resolve(CACHE_ID);
-    return Files.exists(p) ? readTrimmed(p) : null;
+  // ---- container read-write layers: mounts/<containerID>/ ------------------------------------
+
+  /**
+   * A container's read-write layer as Docker records it in {@code mounts/<containerID>/}.
+   *
+   * @param containerId the container's full id, 64 lowercase hex
+   * @param mountId the driver id of the read-write layer
+   * @param initId the driver id of the init layer ({@code <mountId>-init}), or null if none
+   * @param parent the chainID of the image's top layer, or null for an image without layers
+   */
+  public record MountRecord(String containerId, String mountId, String initId, ChainId parent) {
+    public MountRecord {
+      if (containerId == null || !HEX64.matcher(containerId).matches()) {
+        throw new IllegalArgumentException("invalid container id \"" + containerId + "\"");
+      }
+      if (mountId == null || !MOUNT_ID_TEXT.matcher(mountId).matches() || mountId.endsWith(INIT_SUFFIX)) {
+        throw new IllegalArgumentException("invalid mount id \"" + mountId + "\"");
+      }
+      if (initId != null && !initId.equals(mountId + INIT_SUFFIX)) {
+        throw new IllegalArgumentException("init id \"" + initId + "\" is not " + mountId + INIT_SUFFIX);
+      }
+    }
+  }
+
+  /** Docker's suffix of an init layer's driver id. */
+  public static final String INIT_SUFFIX = "-init";
+  /** Docker reads both ids back with this pattern and skips a mount that does not match. */
+  private static final Pattern MOUNT_ID_TEXT = Pattern.compile("[a-f0-9]{64}(-init)?");
+
+  /** {@code mounts/<containerID>/} */
+  public Path mountDir(String containerId) {
+    if (!HEX64.matcher(containerId).matches()) {
+      throw new IllegalArgumentException("invalid container id \"" + containerId + "\"");
+    }
+    return mountsDir().resolve(containerId);
   }
 
   /**
-   * What a container layer ({@code mounts/<id>/}) holds on to: its driver ids ({@code mount-id},
-   * {@code init-id}) and the image layer it sits on ({@code parent}). Read leniently: a missing
-   * file is null.
+   * Records a container's read-write layer. The files are written into a write-set and renamed
+   * into place together (Docker writes them one by one), so a reader sees all or none of them.
+   * Fails with {@link java.nio.file.FileAlreadyExistsException} if the container has a record.
+   *
+   * @param durable whether to fsync (when the store is durable); a caller that can rewrite the
+   *     record from its own durable state after a crash may skip it
    */
-  public record MountRecord(String containerId, String mountId, String initId, ChainId parent) {}
+  public void putMount(MountRecord r, boolean durable) throws IOException {
+    AtomicFiles.ensureDirectory(mountsDir(), 0755);
+    boolean sync = durable && files.durable();
+    WriteSet set = newWriteSet();
+    try {
+      writeMountFile(set, MOUNT_ID, r.mountId(), sync);
+      if (r.initId() != null) {
+        writeMountFile(set, INIT_ID, r.initId(), sync);
+      }
+      if (r.parent() != null) {
+        writeMountFile(set, PARENT, r.parent().toString(), sync);
+      }
+      AtomicFiles.setMode(set.dir(), 0755);
+      if (sync) {
+        set.sync();
+        files.moveDirectory(set.dir(), mountDir(r.containerId()));
+      } else {
+        Path target = mountDir(r.containerId());
+        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+          throw new java.nio.file.FileAlreadyExistsException(target.toString());
+        }
+        Files.move(set.dir(), target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      }
+    } catch (IOException | RuntimeException e) {
+      try {
+        set.discard();
+      } catch (IOException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
+    }
+  }
 
-  /** Every container layer record, as Docker writes them; unreadable ones are logged and skipped. */
-  public List<MountRecord> mountRecords() throws IOException {
+  private static void writeMountFile(WriteSet set, String name, String value, boolean sync) throws IOException {
+    if (sync) {
+      set.write(name, value);
+    } else {
+      Path f = set.dir().resolve(name);
+      Files.write(f, value.getBytes(StandardCharsets.UTF_8), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+      AtomicFiles.setMode(f, 0644);
+    }
+  }
+
+  /** The record of a container's read-write layer, or empty if there is none (or it is unreadable). */
+  public Optional<MountRecord> getMount(String containerId) throws IOException {
+    Path dir = mountDir(containerId);
+    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+      return Optional.empty();
+    }
+    return Optional.of(readMount(containerId, dir));
+  }
+
+  private MountRecord readMount(String containerId, Path dir) throws IOException {
+    try {
+      String mountId = readTrimmed(dir.resolve(MOUNT_ID));
+      Path init = dir.resolve(INIT_ID);
+      String initId = Files.exists(init, LinkOption.NOFOLLOW_LINKS) ? readTrimmed(init) : null;
+      if (initId != null && !MOUNT_ID_TEXT.matcher(initId).matches()) {
+        throw new LayerStoreException(init + ": invalid init id \"" + initId + "\"");
+      }
+      Path parentFile = dir.resolve(PARENT);
+      ChainId parent = Files.exists(parentFile, LinkOption.NOFOLLOW_LINKS) ? ChainId.parse(readTrimmed(parentFile)) : null;
+      return new MountRecord(containerId, mountId, initId, parent);
+    } catch (IllegalArgumentException e) {
+      throw new LayerStoreException(dir + ": corrupt container layer record: " + e.getMessage(), e);
+    } catch (NoSuchFileException e) {
+      throw new LayerStoreException(dir + ": corrupt container layer record: missing " + e.getFile(), e);
+    }
+  }
+
+  /**
+   * Every container read-write layer recorded, Docker's and ours; entries that cannot be read are
+   * logged and left out.
+   */
+  public List<MountRecord> listMounts() throws IOException {
     List<MountRecord> out = new ArrayList<>();
-    if (!Files.isDirectory(mountsDir(), LinkOption.NOFOLLOW_LINKS)) {
+    if (!Files.isDirectory(mountsDir())) {
       return out;
     }
     try (DirectoryStream<Path> ds = Files.newDirectoryStream(mountsDir())) {
       for (Path p : ds) {
-        if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+        String name = p.getFileName().toString();
+        if (!HEX64.matcher(name).matches() || !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
           continue;
         }
         try {
-          String mount = optional(p.resolve(MOUNT_ID));
-          String init = optional(p.resolve(INIT_ID));
-          String parent = optional(p.resolve(PARENT));
-          out.add(new MountRecord(p.getFileName().toString(), mount, init,
-              parent == null || parent.isEmpty() ? null : ChainId.parse(parent)));
-        } catch (IllegalArgumentException e) {
-          LOG.warn("skipping unreadable container layer {}: {}", p, e.getMessage());
+          out.add(readMount(name, p));
+        } catch (IOException e) {
+          LOG.warn("skipping unreadable container layer record {}: {}", p, e.getMessage());
         }
       }
     }
     return out;
   }
 
-  private static String optional(Path p) throws IOException {
-    return Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) ? readTrimmed(p) : null;
+  /**
+   * Deletes a container's record; absent is fine. {@code mount-id} goes first, so that an
+   * interrupted removal leaves a directory Docker skips (it needs that file) rather than a
+   * half record it would load.
+   */
+  public void removeMount(String containerId) throws IOException {
+    Path dir = mountDir(containerId);
+    if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    Files.deleteIfExists(dir.resolve(MOUNT_ID));
+    files.syncDir(dir);
+    deleteFlatDir(dir);
+    files.syncDir(mountsDir());
   }
+
+  /** Reads the cache id recorded in a staging directory, or null. */
+  public static String cacheIdOf(Path writeSetDir) throws IOException {
+    Path p = writeSetDir.resolve(CACHE_ID);
+    return Files.exists(p) ? readTrimmed(p) : null;
+  }
+
 }

@@ -14,8 +14,10 @@ import java.nio.file.Path;
  *     &lt;driver&gt;/                  0700
  *       layerdb/  imagedb/  repositories.json
  *   &lt;driver&gt;/                    the driver's home
- *   layerstore/                   0700, ours: locks/, mounts/, journal/
+ *   layerstore/                   0700, ours: locks/, mounts/, journal/, containers/
  * </pre>
+ *
+ * <p>{@code layerstore/containers/} is owned by {@code io.layerstore.container.ContainerLayout}.
  */
 public final class StoreLayout {
 
@@ -74,6 +76,11 @@ public final class StoreLayout {
   /** {@code layerstore/}: our own state, outside Docker's layout. */
   public Path stateDir() {
     return root.resolve("layerstore");
+  }
+
+  /** {@code layerstore/containers/}: our records of containers (see {@code ContainerLayout}). */
+  public Path containersDir() {
+    return stateDir().resolve("containers");
   }
 
   /** {@code layerstore/locks/} */

@@ -57,7 +57,7 @@ final class Usage {
         u.unreadableImages.add(id);
       }
     }
-    for (LayerDb.MountRecord m : layerDb.mountRecords()) {
+    for (LayerDb.MountRecord m : layerDb.listMounts()) {
       for (ChainId c = m.parent(); c != null; ) {
         if (!u.byContainers.add(c)) {
           break;

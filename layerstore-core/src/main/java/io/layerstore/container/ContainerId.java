@@ -1,0 +1,57 @@
+package io.layerstore.container;
+
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.regex.Pattern;
+
+/**
+ * A container's id: 32 random bytes as 64 lowercase hex, drawn the way Docker draws them (again if
+ * the first 12 characters are all decimal digits, so a short id never reads as a number). Shown
+ * without the {@code sha256:} prefix image ids have.
+ */
+public record ContainerId(String hex) implements Comparable<ContainerId> {
+  private static final Pattern HEX64 = Pattern.compile("[0-9a-f]{64}");
+
+  public ContainerId {
+    if (hex == null || !HEX64.matcher(hex).matches()) {
+      throw new IllegalArgumentException("not a container id (64 lowercase hex): \"" + hex + "\"");
+    }
+  }
+
+  /** Parses a full id. */
+  public static ContainerId parse(String text) {
+    return new ContainerId(text == null ? null : text.strip());
+  }
+
+  /** Whether {@code text} is a full container id. */
+  public static boolean isValid(String text) {
+    return text != null && HEX64.matcher(text).matches();
+  }
+
+  /** A new random id. */
+  public static ContainerId random(SecureRandom random) {
+    byte[] b = new byte[32];
+    while (true) {
+      random.nextBytes(b);
+      String hex = HexFormat.of().formatHex(b);
+      if (!hex.substring(0, 12).chars().allMatch(Character::isDigit)) {
+        return new ContainerId(hex);
+      }
+    }
+  }
+
+  /** The first 12 characters, as {@code docker ps} shows them (also the default hostname). */
+  public String shortId() {
+    return hex.substring(0, 12);
+  }
+
+  @Override
+  public int compareTo(ContainerId o) {
+    return hex.compareTo(o.hex);
+  }
+
+  @Override
+  public String toString() {
+    return hex;
+  }
+}

@@ -1,0 +1,593 @@
+package io.layerstore.container;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.layerstore.ChainId;
+import io.layerstore.ConflictException;
+import io.layerstore.DiffId;
+import io.layerstore.ImageId;
+import io.layerstore.LayerStoreException;
+import io.layerstore.Mount;
+import io.layerstore.NotFoundException;
+import io.layerstore.Reference;
+import io.layerstore.archive.Changes;
+import io.layerstore.archive.DiffWriter;
+import io.layerstore.archive.LayerStack;
+import io.layerstore.archive.RootfsWriter;
+import io.layerstore.format.ConfigWriter;
+import io.layerstore.format.ImageConfig;
+import io.layerstore.platform.Tree;
+import io.layerstore.spi.GraphDriver;
+import io.layerstore.store.Change;
+import io.layerstore.store.GarbageCollector;
+import io.layerstore.store.LayerDb;
+import io.layerstore.store.LayerRecord;
+import io.layerstore.store.LayerStaging;
+import io.layerstore.store.StoreLocks;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.io.PipedInputStream;
+import java.io.PipedOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The containers of a store: an image's read-only layers, an init layer with what a runtime puts
+ * into every container, and a read-write layer on top, laid out as Docker lays them out ({@link
+ * ContainerLayout} has the whole picture).
+ *
+ * <pre>{@code
+ * Containers containers = store.containers();
+ * Container c = containers.create("fx:multi", CreateOptions.defaults().name("build"));
+ * try (Mount m = containers.mount("build")) {                 // read-write
+ *   Files.writeString(m.root().resolve("etc/motd"), "hi\n");  // copies /etc up
+ * }
+ * containers.changes("build");                                // [C /etc, A /etc/motd]
+ * ImageId id = containers.commit("build", CommitOptions.defaults().reference("app:1").env("A", "1"));
+ * containers.remove("build", false);
+ * }</pre>
+ *
+ * <p>A container is named by its full id, its name, or a unique prefix of its id. {@link
+ * #changes} and {@link #commit} read the read-write layer's own directory (and, for the changes,
+ * the few nodes of the image it meets), so their cost follows the size of the change, not of the
+ * image; both work the same whether the container was written through a kernel mount or through
+ * the in-process union. Create, remove and mount take the store lock; changes, commit and export
+ * read while the container may be mounted and written, and then see whatever state they read.
+ */
+public final class Containers {
+  private static final Logger LOG = LoggerFactory.getLogger(Containers.class);
+
+  /** diffID of a tar holding nothing (two zero blocks): a commit that changed nothing. */
+  static final DiffId EMPTY_LAYER =
+      DiffId.parse("sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef");
+
+  private final StoreAccess s;
+  private final ContainerLayout layout;
+  /** Whether {@link #cleanUpOnce} ran. */
+  private volatile boolean cleaned;
+
+  public Containers(StoreAccess access) {
+    this.s = Objects.requireNonNull(access, "access");
+    this.layout = new ContainerLayout(access.layout().containersDir(), access.files(), access.json());
+  }
+
+  /** Where our container records live. */
+  public ContainerLayout layout() {
+    return layout;
+  }
+
+  // ---- create ---------------------------------------------------------------------------------
+
+  /**
+   * Creates a container from an image, like {@code docker create IMAGE}: an init layer on the
+   * image's top layer, filled as {@code options.init()} says, and an empty read-write layer on it.
+   * If the image names a working directory the image lacks, it is made in the read-write layer,
+   * as Docker does at creation.
+   *
+   * @param image {@code name[:tag]}, an image id or a unique prefix of one
+   */
+  public Container create(String image, CreateOptions options) throws IOException {
+    Objects.requireNonNull(options, "options");
+    GraphDriver driver = s.driver();
+    try (StoreLocks.Held lock = s.locks().store()) {
+      cleanUpOnce();
+      ImageId imageId = s.store().resolve(image);
+      ImageConfig config = imageConfig(imageId);
+      LayerRecord top = topLayer(config);
+      ContainerId id = ContainerId.random(s.files().random());
+      String mountId = s.staging().newCacheId();
+      String initId = options.init().enabled() ? mountId + LayerDb.INIT_SUFFIX : null;
+      ObjectNode containerConfig = ContainerConfig.forCreate(config.json().get("config"), id, image);
+      String name = reserveName(options.name(), id);
+      Container c = new Container(id, name, imageId, image, Instant.now(), mountId, initId, options.init(),
+          ContainerConfig.command(containerConfig));
+      ContainerLayout.Entry entry = new ContainerLayout.Entry(c, ContainerLayout.State.CREATING, containerConfig);
+      try {
+        layout.write(entry, false);
+        String below = top == null ? null : top.cacheId();
+        if (initId != null) {
+          driver.create(initId, below);
+          InitLayerWriter.populate(upperWriter(initId), options.init());
+          below = initId;
+        }
+        driver.create(mountId, below);
+        String workingDir = ContainerConfig.workingDir(containerConfig);
+        if (!workingDir.isEmpty()) {
+          InitLayerWriter.workingDir(upperWriter(mountId), workingDir);
+        }
+        layout.write(entry.withState(ContainerLayout.State.CREATED), true);
+        s.layerDb().putMount(mountRecord(c, top == null ? null : top.chainId()), false);
+      } catch (IOException | RuntimeException | Error e) {
+        try {
+          discard(entry);
+        } catch (IOException suppressed) {
+          e.addSuppressed(suppressed);
+        }
+        throw e;
+      }
+      LOG.debug("created container {} ({}) from {}", id.shortId(), name, imageId.shortId());
+      return c;
+    }
+  }
+
+  /** Reserves {@code wanted} (or a generated name) for {@code id}; a name in use is a conflict. */
+  private String reserveName(String wanted, ContainerId id) throws IOException {
+    if (wanted == null) {
+      for (int attempt = 0; ; attempt++) {
+        String n = ContainerNames.candidate(s.files().random(), attempt);
+        if (layout.reserveName(n, id)) {
+          return n;
+        }
+      }
+    }
+    if (!layout.reserveName(wanted, id)) {
+      ContainerId owner = layout.nameOwner(wanted);
+      ContainerLayout.Entry e = owner == null ? null : readQuietly(owner);
+      if (e != null && e.container().name().equals(wanted)) {
+        throw new ConflictException("Conflict. The container name \"/" + wanted + "\" is already in use by container \""
+            + owner + "\". You have to remove (or rename) that container to be able to reuse that name.");
+      }
+      layout.forceName(wanted, id);
+    }
+    return wanted;
+  }
+
+  // ---- queries --------------------------------------------------------------------------------
+
+  /** Every container, newest first (like {@code docker ps -a}). */
+  public List<Container> list() throws IOException {
+    List<Container> out = new ArrayList<>();
+    for (ContainerLayout.Entry e : entries()) {
+      if (e.state() == ContainerLayout.State.CREATED) {
+        out.add(e.container());
+      }
+    }
+    out.sort(Comparator.comparing(Container::created).reversed());
+    return out;
+  }
+
+  /**
+   * The container called {@code nameOrId}: a full id, a name (with or without Docker's leading
+   * {@code /}) or a unique id prefix.
+   */
+  public Container get(String nameOrId) throws IOException {
+    return entry(nameOrId).container();
+  }
+
+  private ContainerLayout.Entry entry(String nameOrId) throws IOException {
+    if (nameOrId == null || nameOrId.isEmpty()) {
+      throw new IllegalArgumentException("container name or id is empty");
+    }
+    String n = nameOrId.startsWith("/") ? nameOrId.substring(1) : nameOrId;
+    if (ContainerId.isValid(n)) {
+      ContainerLayout.Entry e = layout.read(new ContainerId(n));
+      if (e != null && e.state() == ContainerLayout.State.CREATED) {
+        return e;
+      }
+    }
+    if (CreateOptions.isValidName(n)) {
+      ContainerId owner = layout.nameOwner(n);
+      ContainerLayout.Entry e = owner == null ? null : readQuietly(owner);
+      if (e != null && e.state() == ContainerLayout.State.CREATED && e.container().name().equals(n)) {
+        return e;
+      }
+    }
+    List<ContainerLayout.Entry> live = new ArrayList<>();
+    for (ContainerLayout.Entry e : entries()) {
+      if (e.state() == ContainerLayout.State.CREATED) {
+        if (e.container().name().equals(n)) {
+          return e;
+        }
+        live.add(e);
+      }
+    }
+    if (n.matches("[0-9a-f]{1,64}")) {
+      List<ContainerLayout.Entry> matches = new ArrayList<>();
+      for (ContainerLayout.Entry e : live) {
+        if (e.container().id().hex().startsWith(n)) {
+          matches.add(e);
+        }
+      }
+      if (matches.size() == 1) {
+        return matches.get(0);
+      }
+      if (matches.size() > 1) {
+        throw new ConflictException("multiple IDs found with provided prefix: " + n);
+      }
+    }
+    throw new NotFoundException("No such container: " + nameOrId);
+  }
+
+  /**
+   * The container that keeps {@code image} in use, as a short id, or empty: one of ours made from
+   * it, or a container Docker made whose read-write layer sits on the image's top layer ({@code
+   * topLayer}, null for an image without layers).
+   */
+  public Optional<String> userOf(ImageId image, ChainId topLayer) throws IOException {
+    Set<String> ours = new HashSet<>();
+    for (ContainerLayout.Entry e : entries()) {
+      ours.add(e.container().id().hex());
+      if (e.container().image().equals(image) && e.state() != ContainerLayout.State.REMOVING) {
+        return Optional.of(e.container().id().shortId());
+      }
+    }
+    if (topLayer != null) {
+      for (LayerDb.MountRecord m : s.layerDb().listMounts()) {
+        if (!ours.contains(m.containerId()) && topLayer.equals(m.parent())) {
+          return Optional.of(m.containerId().substring(0, 12));
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  // ---- mount ----------------------------------------------------------------------------------
+
+  /**
+   * Mounts the container's file system read-write: the read-write layer over the init layer and
+   * the image. Writes copy up into the read-write layer; deletions leave whiteouts there. Close the
+   * mount to give it back; {@link Mount#leaveMounted} keeps a kernel mount until {@link #unmount}.
+   */
+  public Mount mount(String nameOrId) throws IOException {
+    try (StoreLocks.Held lock = s.locks().store()) {
+      return s.driver().get(get(nameOrId).mountId(), true);
+    }
+  }
+
+  /** Whether the container's file system is mounted now (by this process or another). */
+  public boolean isMounted(String nameOrId) throws IOException {
+    return isMounted(get(nameOrId));
+  }
+
+  /** Whether {@code c}'s file system is mounted now (by this process or another). */
+  public boolean isMounted(Container c) throws IOException {
+    return s.driver().isMounted(c.mountId());
+  }
+
+  /** Drops every reference on the container's mount, whoever took it, and unmounts it. */
+  public void unmount(String nameOrId) throws IOException {
+    s.driver().unmountAll(get(nameOrId).mountId());
+  }
+
+  // ---- changes, export ------------------------------------------------------------------------
+
+  /** What the container changed in the image, as {@code docker diff} lists it, sorted by path. */
+  public List<Changes.Change> changes(String nameOrId) throws IOException {
+    Container c = get(nameOrId);
+    List<Tree> trees = trees(c.mountId());
+    return new Changes(trees.get(0), trees.subList(1, trees.size()), s.driver().whiteouts()).list();
+  }
+
+  /** Writes the container's whole file system as one tar, like {@code docker export}. */
+  public void export(String nameOrId, OutputStream out) throws IOException {
+    Container c = get(nameOrId);
+    new RootfsWriter(new LayerStack(trees(c.mountId()), s.driver().whiteouts())).write(out);
+  }
+
+  /** Like {@link #export(String, OutputStream)}, into {@code file} (replaced atomically). */
+  public void export(String nameOrId, Path file) throws IOException {
+    Path tmp = file.resolveSibling(".tmp-" + file.getFileName() + "-" + s.files().randomHex(6));
+    try (OutputStream os = Files.newOutputStream(tmp)) {
+      export(nameOrId, os);
+    } catch (IOException | RuntimeException e) {
+      Files.deleteIfExists(tmp);
+      throw e;
+    }
+    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  // ---- commit ---------------------------------------------------------------------------------
+
+  /**
+   * Makes a new image from the container, like {@code docker commit}: the image's layers plus one
+   * layer made from the read-write layer alone (never the init layer), registered like a loaded
+   * layer (diffID, chainID, tar-split); a config with the changes applied and one more history
+   * entry; the source image as its parent. A container that changed nothing gives an image
+   * without a new layer (its history entry marked {@code empty_layer}), as Docker's does.
+   *
+   * @return the new image's id
+   */
+  public ImageId commit(String nameOrId, CommitOptions options) throws IOException {
+    Objects.requireNonNull(options, "options");
+    ContainerLayout.Entry entry = entry(nameOrId);
+    Container c = entry.container();
+    Reference ref = null;
+    if (options.reference() != null) {
+      ref = Reference.parse(options.reference()).withDefaultTag();
+      if (ref.digest() != null) {
+        throw new IllegalArgumentException("refusing to create a tag with a digest reference: " + options.reference());
+      }
+    }
+    ImageConfig base = imageConfig(c.image());
+    LayerRecord top = topLayer(base);
+    ObjectNode config = ContainerConfig.applyChanges(entry.config(), options.changes());
+    String createdBy = options.createdBy() != null ? options.createdBy() : ContainerConfig.createdBy(entry.config());
+    LayerStaging.Staged staged = stageDiff(c, top);
+    List<LayerStaging.Staged> pending = new ArrayList<>(List.of(staged));
+    try {
+      boolean empty = staged.diffId().equals(EMPTY_LAYER);
+      Instant now = Instant.now();
+      byte[] bytes = ConfigWriter.committed(base, new ConfigWriter.Commit(c.id().hex(), config, entry.config(),
+          options.author(), createdBy, options.message(), empty ? null : staged.diffId(), now));
+      ImageId id = ImageId.ofConfig(bytes);
+      try (StoreLocks.Held chain = empty ? null : s.locks().lock(GarbageCollector.chainLock(staged.chainId()))) {
+        s.changes().settle();
+        if (empty || s.layerDb().exists(staged.chainId())) {
+          s.staging().discard(staged);
+          pending.clear();
+        }
+        Change.Builder b = Change.builder("commit").image(bytes).parent(id, c.image());
+        if (ref != null) {
+          b.lastUpdated(id, now);
+        }
+        List<Map.Entry<Reference, ImageId>> tags = ref == null ? List.of() : List.of(Map.entry(ref, id));
+        // one change: the layer, the image, its parent and its tag appear together or not at all
+        s.publisher().publish(b, pending, tags, () -> {
+          if (!s.imageDb().exists(c.image()) || (top != null && !s.layerDb().exists(top.chainId()))) {
+            throw new NotFoundException("image " + c.image() + " of container " + c.id().shortId()
+                + " was removed during the commit");
+          }
+        });
+        pending.clear();
+        LOG.debug("committed container {} as {}", c.id().shortId(), id.shortId());
+        return id;
+      }
+    } catch (IOException | RuntimeException | Error e) {
+      s.staging().discardAll(pending, e);
+      throw e;
+    }
+  }
+
+  /**
+   * Stages the read-write layer as a new layer on the image's top layer: a writer thread turns the
+   * layer's directory into a tar ({@link DiffWriter}), which the staging reads as it would read a
+   * loaded layer, so the new layer gets its diffID, tar-split and driver directory in one pass.
+   */
+  private LayerStaging.Staged stageDiff(Container c, LayerRecord top) throws IOException {
+    Tree rw = s.driver().diff(c.mountId());
+    PipedInputStream in = new PipedInputStream(1 << 20);
+    PipedOutputStream out = new PipedOutputStream(in);
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    Thread writer = new Thread(() -> {
+      try (OutputStream o = out) {
+        new DiffWriter(rw, s.driver().whiteouts()).write(o);
+      } catch (Throwable t) {
+        failure.set(t);
+      }
+    }, "layerstore-commit-" + c.id().shortId());
+    writer.setDaemon(true);
+    writer.start();
+    LayerStaging.Staged staged = null;
+    Exception readFailure = null;
+    try (InputStream i = in) {
+      LayerStaging.Parent parent = top == null ? LayerStaging.Parent.NONE : new LayerStaging.Parent(top.chainId(), top.cacheId());
+      staged = s.staging().stage(i, "container " + c.id().shortId(), parent, null);
+    } catch (IOException | RuntimeException e) {
+      readFailure = e; // closing the pipe has stopped the writer; it is joined below
+    }
+    join(writer);
+    Throwable w = failure.get();
+    if (w != null) {
+      if (staged != null) {
+        s.staging().discardAll(List.of(staged), w);
+      }
+      if (readFailure != null) {
+        w.addSuppressed(readFailure);
+      }
+      if (w instanceof IOException) {
+        throw (IOException) w;
+      }
+      if (w instanceof RuntimeException) {
+        throw (RuntimeException) w;
+      }
+      if (w instanceof Error) {
+        throw (Error) w;
+      }
+      throw new LayerStoreException("writing the layer of container " + c.id().shortId() + " failed", w);
+    }
+    if (readFailure instanceof IOException) {
+      throw (IOException) readFailure;
+    }
+    if (readFailure != null) {
+      throw (RuntimeException) readFailure;
+    }
+    return staged;
+  }
+
+  private static void join(Thread t) throws InterruptedIOException {
+    try {
+      t.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      t.interrupt();
+      throw new InterruptedIOException("interrupted while committing");
+    }
+  }
+
+  // ---- remove ---------------------------------------------------------------------------------
+
+  /**
+   * Removes a container with its read-write and init layers, like {@code docker rm}. A mounted
+   * container is refused unless {@code force}, which unmounts it first.
+   *
+   * @return the removed container
+   */
+  public Container remove(String nameOrId, boolean force) throws IOException {
+    try (StoreLocks.Held lock = s.locks().store()) {
+      ContainerLayout.Entry e = entry(nameOrId);
+      Container c = e.container();
+      if (s.driver().isMounted(c.mountId())) {
+        if (!force) {
+          throw new ConflictException("You cannot remove a mounted container " + c.id().shortId()
+              + ". Unmount it (layerstore umount " + c.name() + ") before removing, or force the removal");
+        }
+        s.driver().unmountAll(c.mountId());
+      }
+      cleanUpOnce();
+      layout.write(e.withState(ContainerLayout.State.REMOVING), true);
+      discard(e);
+      LOG.debug("removed container {} ({})", c.id().shortId(), c.name());
+      return c;
+    }
+  }
+
+  /** Deletes everything of a container, record last; parts already gone are fine. */
+  private void discard(ContainerLayout.Entry e) throws IOException {
+    Container c = e.container();
+    GraphDriver driver = s.driver();
+    s.layerDb().removeMount(c.id().hex());
+    if (driver.exists(c.mountId())) {
+      driver.remove(c.mountId());
+    }
+    String initId = c.mountId() + LayerDb.INIT_SUFFIX;
+    if (driver.exists(initId)) {
+      driver.remove(initId);
+    }
+    layout.releaseName(c.name(), c.id());
+    layout.delete(c.id());
+  }
+
+  /**
+   * Once per store instance, with the store lock held (so no creation or removal is running):
+   * finishes what crashed creations and removals left, and rewrites what a crash may have lost of
+   * live containers' derived files (their {@code layerdb/mounts} entries and name files).
+   */
+  /**
+   * Undoes what container operations a killed process left half done (a creation or removal
+   * recorded as in progress); {@code LayerStore.open} calls it, under the store lock.
+   */
+  public void recover() throws IOException {
+    try (StoreLocks.Held lock = s.locks().store()) {
+      cleanUpOnce();
+    }
+  }
+
+  /** The driver ids every container record names (read-write and init layers), for fsck. */
+  public Set<String> driverIds() throws IOException {
+    Set<String> out = new HashSet<>();
+    for (ContainerLayout.Entry e : entries()) {
+      out.add(e.container().mountId());
+      if (e.container().initId() != null) {
+        out.add(e.container().initId());
+      }
+    }
+    return out;
+  }
+
+  private void cleanUpOnce() throws IOException {
+    if (cleaned) {
+      return;
+    }
+    for (ContainerLayout.Entry e : entries()) {
+      Container c = e.container();
+      if (e.state() != ContainerLayout.State.CREATED) {
+        LOG.info("cleaning up container {} left {} by an interrupted operation", c.id().shortId(), e.state().text);
+        discard(e);
+        continue;
+      }
+      if (!c.id().equals(layout.nameOwner(c.name()))) {
+        layout.forceName(c.name(), c.id());
+      }
+      if (s.layerDb().getMount(c.id().hex()).isEmpty()) {
+        LOG.info("rewriting the layer record of container {}", c.id().shortId());
+        LayerRecord top = topLayer(imageConfig(c.image()));
+        s.layerDb().putMount(mountRecord(c, top == null ? null : top.chainId()), true);
+      }
+    }
+    for (Path tmp : layout.tempLeftovers()) {
+      Files.deleteIfExists(tmp);
+    }
+    cleaned = true;
+  }
+
+  private static LayerDb.MountRecord mountRecord(Container c, ChainId parent) {
+    return new LayerDb.MountRecord(c.id().hex(), c.mountId(), c.initId(), parent);
+  }
+
+  private ContainerLayout.Entry readQuietly(ContainerId id) {
+    try {
+      return layout.read(id);
+    } catch (IOException e) {
+      LOG.warn("skipping container {}: {}", id.shortId(), e.getMessage());
+      return null;
+    }
+  }
+
+  /** Every readable record; unreadable ones are logged and left out. */
+  private List<ContainerLayout.Entry> entries() throws IOException {
+    List<ContainerLayout.Entry> out = new ArrayList<>();
+    for (ContainerId id : layout.ids()) {
+      try {
+        ContainerLayout.Entry e = layout.read(id);
+        if (e != null) {
+          out.add(e);
+        }
+      } catch (LayerStoreException e) {
+        LOG.warn("skipping container {}: {}", id.shortId(), e.getMessage());
+      }
+    }
+    return out;
+  }
+
+  // ---- helpers --------------------------------------------------------------------------------
+
+  private ImageConfig imageConfig(ImageId id) throws IOException {
+    return ImageConfig.parse(s.imageDb().content(id), s.imageDb().contentFile(id).toString(), s.json());
+  }
+
+  private LayerRecord topLayer(ImageConfig config) throws IOException {
+    List<ChainId> chain = ChainId.chain(config.diffIds());
+    return chain.isEmpty() ? null : s.layerDb().require(chain.get(chain.size() - 1));
+  }
+
+  /** The trees of {@code id} and everything below it, topmost first. */
+  private List<Tree> trees(String id) throws IOException {
+    GraphDriver driver = s.driver();
+    List<Tree> trees = new ArrayList<>();
+    trees.add(driver.diff(id));
+    for (String p : driver.parents(id)) {
+      trees.add(driver.diff(p));
+    }
+    return trees;
+  }
+
+  /** Writes into {@code id}'s own directory as a mount of it over its parents would. */
+  private UpperDirWriter upperWriter(String id) throws IOException {
+    List<Tree> trees = trees(id);
+    return new UpperDirWriter(trees.get(0), trees.subList(1, trees.size()), s.driver().whiteouts());
+  }
+}

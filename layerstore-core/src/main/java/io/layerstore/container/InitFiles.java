@@ -1,0 +1,100 @@
+package io.layerstore.container;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * What a container's init layer holds. Docker's init layer ({@link #docker()}) has the mount points
+ * and placeholder files a runtime needs ({@code /etc/hosts}, {@code /etc/hostname}, {@code
+ * /etc/resolv.conf}, {@code /.dockerenv}, {@code /dev/console}, {@code /dev/pts}, {@code /dev/shm},
+ * {@code /proc}, {@code /sys}, {@code /etc/mtab}); the three {@code /etc} files are empty there
+ * because the daemon bind-mounts the real ones at run time. Without a daemon, a caller may ask for
+ * their content to be written into the init layer instead: a {@link #hostname}, {@link #addHost host
+ * entries} (written after Docker's default {@code localhost} lines) and a {@link #resolvConf}.
+ * Each file given content gets mode 0644, as the daemon's own copies have.
+ *
+ * <p>The init layer sits between the image and the container's read-write layer, so none of this
+ * ever reaches a committed image. {@link #none()} makes a container without an init layer (the
+ * read-write layer then sits directly on the image, and {@code layerdb/mounts/<id>/init-id} is
+ * absent, as Docker records such a container).
+ *
+ * @param enabled whether the container has an init layer at all
+ * @param hostname content of {@code /etc/hostname} (a newline is added), or null for Docker's empty
+ *     placeholder
+ * @param hosts extra {@code /etc/hosts} entries, {@code ip} then names; empty for Docker's empty
+ *     placeholder
+ * @param resolvConf content of {@code /etc/resolv.conf} as given, or null for the empty placeholder
+ */
+public record InitFiles(boolean enabled, String hostname, List<HostEntry> hosts, String resolvConf) {
+
+  private static final Pattern HOSTNAME = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.-]{0,252})?");
+
+  /** One {@code /etc/hosts} line. */
+  public record HostEntry(String ip, String name) {
+    public HostEntry {
+      if (ip == null || ip.isEmpty() || ip.chars().anyMatch(c -> c <= ' ')) {
+        throw new IllegalArgumentException("invalid IP address for a hosts entry: \"" + ip + "\"");
+      }
+      if (name == null || !HOSTNAME.matcher(name).matches()) {
+        throw new IllegalArgumentException("invalid host name for a hosts entry: \"" + name + "\"");
+      }
+    }
+  }
+
+  public InitFiles {
+    hosts = List.copyOf(hosts);
+    if (hostname != null && !HOSTNAME.matcher(hostname).matches()) {
+      throw new IllegalArgumentException("invalid hostname \"" + hostname + "\"");
+    }
+    if (!enabled && (hostname != null || !hosts.isEmpty() || resolvConf != null)) {
+      throw new IllegalArgumentException("a container without an init layer cannot have init files");
+    }
+  }
+
+  /** Docker's init layer: placeholders only. */
+  public static InitFiles docker() {
+    return new InitFiles(true, null, List.of(), null);
+  }
+
+  /** No init layer. */
+  public static InitFiles none() {
+    return new InitFiles(false, null, List.of(), null);
+  }
+
+  /** The same with {@code /etc/hostname} holding {@code name}. */
+  public InitFiles hostname(String name) {
+    return new InitFiles(enabled, Objects.requireNonNull(name, "hostname"), hosts, resolvConf);
+  }
+
+  /** The same with one more {@code /etc/hosts} entry, like {@code docker run --add-host name:ip}. */
+  public InitFiles addHost(String name, String ip) {
+    List<HostEntry> h = new ArrayList<>(hosts);
+    h.add(new HostEntry(ip, name));
+    return new InitFiles(enabled, hostname, h, resolvConf);
+  }
+
+  /** The same with {@code /etc/resolv.conf} holding {@code content}. */
+  public InitFiles resolvConf(String content) {
+    return new InitFiles(enabled, hostname, hosts, Objects.requireNonNull(content, "resolvConf"));
+  }
+
+  /** The {@code /etc/hosts} text: Docker's default lines, then the entries; null if none given. */
+  String hostsText() {
+    if (hosts.isEmpty()) {
+      return null;
+    }
+    StringBuilder sb = new StringBuilder()
+        .append("127.0.0.1\tlocalhost\n")
+        .append("::1\tlocalhost ip6-localhost ip6-loopback\n")
+        .append("fe00::0\tip6-localnet\n")
+        .append("ff00::0\tip6-mcastprefix\n")
+        .append("ff02::1\tip6-allnodes\n")
+        .append("ff02::2\tip6-allrouters\n");
+    for (HostEntry e : hosts) {
+      sb.append(e.ip()).append('\t').append(e.name()).append('\n');
+    }
+    return sb.toString();
+  }
+}
