@@ -817,6 +817,11 @@ public final class LayerStore implements Closeable {
 
   @Override
   public void close() throws IOException {
+    try {
+      pins.releaseAll();
+    } catch (IOException e) {
+      LOG.warn("could not release mount pins: {}", e.toString());
+    }
     driver.close();
   }
 }

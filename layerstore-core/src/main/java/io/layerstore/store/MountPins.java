@@ -71,14 +71,32 @@ public final class MountPins {
   }
 
   private synchronized void unpin(String id, Pin p) throws IOException {
-    if (--p.count > 0) {
-      return;
+    if (--p.count != 0) {
+      return; // still used, or released by releaseAll
     }
     pins.remove(id);
     try {
       p.lock.release();
     } finally {
       p.channel.close();
+    }
+  }
+
+  /** Drops every pin (the store is closing; its driver unmounts what it mounted). */
+  public synchronized void releaseAll() throws IOException {
+    IOException failure = null;
+    for (Pin p : pins.values()) {
+      try {
+        p.lock.release();
+        p.channel.close();
+      } catch (IOException e) {
+        failure = e;
+      }
+      p.count = Integer.MIN_VALUE / 2; // handles still open become inert
+    }
+    pins.clear();
+    if (failure != null) {
+      throw failure;
     }
   }
 
