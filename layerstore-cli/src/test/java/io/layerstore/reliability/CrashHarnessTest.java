@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.layerstore.ChainId;
 import io.layerstore.CheckReport;
-import io.layerstore.ImageId;
 import io.layerstore.ImageSummary;
 import io.layerstore.LayerStore;
 import io.layerstore.Mount;
@@ -15,7 +14,6 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -49,8 +47,6 @@ class CrashHarnessTest {
   private Path root;
   private Path baseArchive;
   private Path bigArchive;
-  private ImageId base;
-  private ImageId big;
   private final Random random = new Random(Long.getLong("layerstore.crash.seed", System.nanoTime()));
 
   @BeforeEach
@@ -60,14 +56,14 @@ class CrashHarnessTest {
     fill(a.layer(), "base", 400);
     fill(a.layer(), "lib", 400);
     baseArchive = tmp.resolve("base.tar");
-    base = a.write(baseArchive);
+    a.write(baseArchive);
     ImageArchiveBuilder b = new ImageArchiveBuilder().tag("big:1");
     fill(b.layer(), "base", 400);
     fill(b.layer(), "lib", 400);
     fill(b.layer(), "app", 1500);
     fill(b.layer(), "data", 1500).whiteout("lib/f7");
     bigArchive = tmp.resolve("big.tar");
-    big = b.write(bigArchive);
+    b.write(bigArchive);
   }
 
   private static ImageArchiveBuilder.LayerBuilder fill(ImageArchiveBuilder.LayerBuilder l, String dir, int files)

@@ -374,7 +374,7 @@ public final class Fsck {
         claimed.add(id);
       }
     }
-    boolean buildkit = Files.isDirectory(layout.root().resolve("buildkit"), LinkOption.NOFOLLOW_LINKS);
+    boolean buildkit = Files.isDirectory(layout.buildkitDir(), LinkOption.NOFOLLOW_LINKS);
     for (String id : driver.list()) {
       if (recorded.contains(id) || claimed.contains(id)) {
         continue;

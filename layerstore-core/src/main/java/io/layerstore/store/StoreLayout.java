@@ -88,6 +88,14 @@ public final class StoreLayout {
     return stateDir().resolve("locks");
   }
 
+  /**
+   * {@code buildkit/}: Docker's build cache, whose snapshots are driver directories that only its
+   * own database records (so fsck never removes unrecorded driver directories when it exists).
+   */
+  public Path buildkitDir() {
+    return root.resolve("buildkit");
+  }
+
   /** {@code layerstore/journal/}: changes being applied ({@link Journal}). */
   public Path journalDir() {
     return stateDir().resolve("journal");

@@ -20,7 +20,7 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Names in use: {@code store} (every change of store metadata), {@code chain-<hex>} (a layer
  * being staged, or pinned as the parent of one), {@code claim-<write-set>} (a staging directory
- * in use, see {@link #claim}).
+ * in use, see {@link #claim}); {@link MountPins} keeps {@code mounted-<driver id>} beside them.
  *
  * <p>One {@code LayerStore} instance per root and process is expected; a second instance in the
  * same JVM would collide on file locks (the JVM owns file locks per process), which is reported
