@@ -28,6 +28,11 @@ public interface LowerLayers {
    */
   Kind kind(String rel) throws IOException;
 
+  /** Like {@link #kind(String)}, told which member asks (for errors reported later). */
+  default Kind kind(String rel, String entry) throws IOException {
+    return kind(rel);
+  }
+
   /** No lower layers (a base layer). */
   LowerLayers NONE = rel -> Kind.ABSENT;
 }

@@ -319,7 +319,7 @@ public final class Unpacker {
     Path dir = up.resolve(parentRel.substring(slash + 1));
     NodeStat st = tree.statIfExists(dir);
     if (st == null) {
-      if (!belowOpaque(parentRel) && lowers.kind(parentRel) == LowerLayers.Kind.SYMLINK) {
+      if (!belowOpaque(parentRel) && lowers.kind(parentRel, entry) == LowerLayers.Kind.SYMLINK) {
         throw new UnsafePathException(source, entry, "path goes through the symlink " + parentRel
             + " of a lower layer");
       }

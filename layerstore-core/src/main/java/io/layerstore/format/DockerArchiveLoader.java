@@ -354,6 +354,7 @@ public final class DockerArchiveLoader {
     Set<ChainId> locked = new HashSet<>();
     List<ImageConfig> finalConfigs = new ArrayList<>();
     Map<List<String>, List<DiffId>> resolved = new HashMap<>();
+    List<Job> jobs = new ArrayList<>();
     try {
       TreeSet<ChainId> needed = new TreeSet<>((a, b) -> a.digest().compareTo(b.digest()));
       for (Item item : items) {
@@ -396,6 +397,15 @@ public final class DockerArchiveLoader {
               next = new LayerStaging.Parent(chain, existing.get().cacheId());
             }
           }
+          if (next == null && !legacy) {
+            // Known diffID: make the layer's directories now (in chain order) and fill them
+            // later, in parallel with the image's other new layers.
+            String name = item.layers().get(i);
+            LayerStaging.Staged s = staging.prepare(parent);
+            staged.add(s);
+            jobs.add(new Job(s, index.require(name), index.source() + ": " + name, name, i, expected, budget));
+            next = new LayerStaging.Parent(chain, s.cacheId());
+          }
           if (next == null) {
             String name = item.layers().get(i);
             ArchiveIndex.Member m = index.require(name);
@@ -434,6 +444,7 @@ public final class DockerArchiveLoader {
         resolved.put(item.layers(), diffIds);
         finalConfigs.add(config);
       }
+      extractAll(index, staging, jobs);
       List<Loaded> out = new ArrayList<>();
       Map<ImageId, ImageId> parents = new LinkedHashMap<>();
       List<Map.Entry<Reference, ImageId>> tags = new ArrayList<>();
@@ -468,6 +479,97 @@ public final class DockerArchiveLoader {
       for (StoreLocks.Held l : chainLocks) {
         l.close();
       }
+    }
+  }
+
+  /** One prepared layer waiting for its content. */
+  private record Job(LayerStaging.Staged staged, ArchiveIndex.Member member, String source, String name, int index,
+      DiffId expected, LayerStaging.ImageBudget budget) {}
+
+  /**
+   * Fills every prepared layer, several at a time (each layer is one independent stream: its own
+   * decompression, hashing, tar-split and files), then checks what the unpackers could not look at
+   * while their lower layers were still being written. The first failure in chain order is thrown,
+   * the others added to it as suppressed.
+   */
+  private void extractAll(ArchiveIndex index, LayerStaging staging, List<Job> jobs) throws IOException {
+    if (jobs.isEmpty()) {
+      return;
+    }
+    int threads = Math.max(1, Math.min(jobs.size(), Runtime.getRuntime().availableProcessors()));
+    List<LayerStaging.DeferredLowers> deferred = new ArrayList<>();
+    for (Job j : jobs) {
+      deferred.add(new LayerStaging.DeferredLowers(j.source()));
+    }
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads, r -> {
+      Thread t = new Thread(r, "layerstore-load");
+      t.setDaemon(true);
+      return t;
+    });
+    List<java.util.concurrent.Future<?>> futures = new ArrayList<>();
+    java.util.concurrent.atomic.AtomicBoolean failed = new java.util.concurrent.atomic.AtomicBoolean();
+    try {
+      // Largest first, so a big layer does not start last and run alone.
+      List<Integer> order = new ArrayList<>();
+      for (int k = 0; k < jobs.size(); k++) {
+        order.add(k);
+      }
+      order.sort((a, b) -> Long.compare(jobs.get(b).member().size(), jobs.get(a).member().size()));
+      java.util.Map<Integer, java.util.concurrent.Future<?>> byJob = new HashMap<>();
+      for (int k : order) {
+        Job j = jobs.get(k);
+        LayerStaging.DeferredLowers d = deferred.get(k);
+        byJob.put(k, pool.submit(() -> {
+          if (failed.get()) {
+            return null; // another layer already failed; the load is over
+          }
+          try (InputStream in = index.open(j.member())) {
+            staging.extract(j.staged(), in, j.source(), j.expected(), j.budget(), d);
+          } catch (DigestMismatchException e) {
+            failed.set(true);
+            throw new DigestMismatchException(e.expected(), e.actual(),
+                index.source() + ": invalid diffID for layer " + j.index() + " (" + j.name() + ")");
+          } catch (IOException | RuntimeException | Error e) {
+            failed.set(true);
+            throw e;
+          }
+          return null;
+        }));
+      }
+      for (int k = 0; k < jobs.size(); k++) {
+        futures.add(byJob.get(k));
+      }
+      Throwable first = null;
+      for (java.util.concurrent.Future<?> f : futures) {
+        try {
+          f.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+          if (first == null) {
+            first = e.getCause();
+          } else {
+            first.addSuppressed(e.getCause());
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          failed.set(true);
+          pool.shutdownNow();
+          throw new java.io.InterruptedIOException("interrupted while loading " + index.source());
+        }
+      }
+      if (first instanceof IOException) {
+        throw (IOException) first;
+      }
+      if (first instanceof RuntimeException) {
+        throw (RuntimeException) first;
+      }
+      if (first instanceof Error) {
+        throw (Error) first;
+      }
+    } finally {
+      pool.shutdown();
+    }
+    for (int k = 0; k < jobs.size(); k++) {
+      staging.checkDeferredLowers(jobs.get(k).staged(), deferred.get(k));
     }
   }
 

@@ -3,6 +3,7 @@ package io.layerstore.store;
 import io.layerstore.ChainId;
 import io.layerstore.DiffId;
 import io.layerstore.DigestMismatchException;
+import io.layerstore.InvalidArchiveException;
 import io.layerstore.archive.Compression;
 import io.layerstore.archive.LayerReader;
 import io.layerstore.archive.LowerLayers;
@@ -40,6 +41,7 @@ public final class LayerStaging {
     private final LayerDb.WriteSet set;
     private final String cacheId;
     private final ChainId parent;
+    private String parentCacheId;
     private ChainId chainId;
     private DiffId diffId;
     private long size;
@@ -114,15 +116,61 @@ public final class LayerStaging {
    */
   public static final class ImageBudget {
     private final long limit;
-    private long remaining;
+    private final java.util.concurrent.atomic.AtomicLong used = new java.util.concurrent.atomic.AtomicLong();
 
     ImageBudget(long limit) {
       this.limit = limit;
-      this.remaining = limit;
     }
 
     public long remaining() {
-      return remaining;
+      return Math.max(0, limit - used.get());
+    }
+
+    /** Counts {@code n} more bytes; fails once the image's layers together pass the limit. */
+    void spend(long n, String source) throws InvalidArchiveException {
+      if (used.addAndGet(n) > limit) {
+        throw new InvalidArchiveException(source, null, "the image's uncompressed layers exceed the per-image limit of "
+            + limit + " bytes (a decompression bomb?)");
+      }
+    }
+  }
+
+  /** Counts the uncompressed bytes of one layer against its image's budget as they are read. */
+  private static final class Budgeted extends java.io.FilterInputStream {
+    private final ImageBudget budget;
+    private final String source;
+
+    Budgeted(InputStream in, ImageBudget budget, String source) {
+      super(in);
+      this.budget = budget;
+      this.source = source;
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = in.read();
+      if (b >= 0) {
+        budget.spend(1, source);
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = in.read(b, off, len);
+      if (n > 0) {
+        budget.spend(n, source);
+      }
+      return n;
+    }
+
+    @Override
+    public long skip(long n) throws IOException {
+      long k = in.skip(n);
+      if (k > 0) {
+        budget.spend(k, source);
+      }
+      return k;
     }
   }
 
@@ -156,45 +204,9 @@ public final class LayerStaging {
    */
   public Staged stage(InputStream tarball, String source, Parent parent, DiffId expected, ImageBudget budget)
       throws IOException {
-    long limit = maxLayerBytes;
-    String limitReason = null;
-    if (budget.remaining < limit) {
-      limit = budget.remaining;
-      limitReason = "the image's uncompressed layers exceed the per-image limit of " + budget.limit
-          + " bytes (a decompression bomb?)";
-    }
-    String cacheId = newCacheId();
-    LayerDb.WriteSet set = layerDb.newWriteSet(locks);
-    Staged staged = new Staged(set, cacheId, parent.chainId());
+    Staged staged = prepare(parent);
     try {
-      set.writeCacheId(cacheId);
-      driver.create(cacheId, parent.cacheId());
-      LayerReader.Result result;
-      long size;
-      try (InputStream plain = Compression.decompress(tarball, source);
-          OutputStream tarSplit = set.tarSplitOutput();
-          LowerView lowers = new LowerView(driver, parent.cacheId())) {
-        LayerReader reader = new LayerReader(plain, source, tarSplit, limit, limitReason);
-        Unpacker unpacker = new Unpacker(driver.diff(cacheId), driver.whiteouts(), source, unpackOptions,
-            parent.cacheId() == null ? LowerLayers.NONE : lowers);
-        TarHeader h;
-        while ((h = reader.next()) != null) {
-          unpacker.apply(h, reader.content());
-        }
-        result = reader.finish();
-        size = unpacker.finish();
-      }
-      DiffId diffId = result.diffId();
-      if (expected != null && !expected.equals(diffId)) {
-        throw new DigestMismatchException(expected, diffId, source);
-      }
-      staged.diffId = diffId;
-      staged.chainId = ChainId.of(parent.chainId(), diffId);
-      staged.size = size;
-      budget.remaining -= result.tarSize();
-      set.writeDiffId(diffId);
-      set.writeSize(size);
-      set.writeParent(parent.chainId());
+      extract(staged, tarball, source, expected, budget, null);
       return staged;
     } catch (IOException | RuntimeException | Error e) {
       try {
@@ -205,6 +217,111 @@ public final class LayerStaging {
       throw e;
     }
   }
+
+  /**
+   * First half of {@link #stage}: makes the driver directory and the write-set of a new layer on
+   * {@code parent}, without content. Layers of one chain are prepared in chain order; their
+   * content can then be extracted in any order, in parallel. The caller discards on failure.
+   */
+  public Staged prepare(Parent parent) throws IOException {
+    String cacheId = newCacheId();
+    LayerDb.WriteSet set = layerDb.newWriteSet(locks);
+    Staged staged = new Staged(set, cacheId, parent.chainId());
+    staged.parentCacheId = parent.cacheId();
+    try {
+      set.writeCacheId(cacheId);
+      driver.create(cacheId, parent.cacheId());
+      return staged;
+    } catch (IOException | RuntimeException | Error e) {
+      try {
+        discard(staged);
+      } catch (IOException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Second half of {@link #stage}: one pass over the (compressed) tarball into a prepared layer —
+   * decompress, count against the image's budget, hash, record tar-split, unpack. With {@code
+   * deferredLowers} the unpacker does not look at the lower layers (which may still be being
+   * extracted by another thread) but records what it would have asked; {@link
+   * #checkDeferredLowers} answers it once every layer is complete. Does not discard on failure.
+   */
+  public void extract(Staged staged, InputStream tarball, String source, DiffId expected, ImageBudget budget,
+      DeferredLowers deferredLowers) throws IOException {
+    LayerReader.Result result;
+    long size;
+    try (InputStream plain = new Budgeted(Compression.decompress(tarball, source), budget, source);
+        OutputStream tarSplit = staged.set.tarSplitOutput();
+        LowerView lowers = new LowerView(driver, staged.parentCacheId)) {
+      LayerReader reader = new LayerReader(plain, source, tarSplit, maxLayerBytes, null);
+      LowerLayers lowerLayers = staged.parentCacheId == null ? LowerLayers.NONE
+          : deferredLowers != null ? deferredLowers : lowers;
+      Unpacker unpacker = new Unpacker(driver.diff(staged.cacheId), driver.whiteouts(), source, unpackOptions, lowerLayers);
+      TarHeader h;
+      while ((h = reader.next()) != null) {
+        unpacker.apply(h, reader.content());
+      }
+      result = reader.finish();
+      size = unpacker.finish();
+    }
+    DiffId diffId = result.diffId();
+    if (expected != null && !expected.equals(diffId)) {
+      throw new DigestMismatchException(expected, diffId, source);
+    }
+    staged.diffId = diffId;
+    staged.chainId = ChainId.of(staged.parent, diffId);
+    staged.size = size;
+    staged.set.writeDiffId(diffId);
+    staged.set.writeSize(size);
+    staged.set.writeParent(staged.parent);
+  }
+
+  /**
+   * What an unpacker working in parallel would have asked the lower layers: the implicit parent
+   * directories it made. Answered "absent" during extraction, checked afterwards.
+   */
+  public static final class DeferredLowers implements LowerLayers {
+    private final java.util.Map<String, String> asked = new java.util.LinkedHashMap<>();
+    private final String source;
+
+    public DeferredLowers(String source) {
+      this.source = source;
+    }
+
+    @Override
+    public Kind kind(String rel) {
+      return Kind.ABSENT;
+    }
+
+    @Override
+    public Kind kind(String rel, String entry) {
+      asked.putIfAbsent(rel, entry);
+      return Kind.ABSENT;
+    }
+  }
+
+  /**
+   * Answers what {@code deferred} recorded, now that the layers below {@code staged} are complete:
+   * a name that went through a lower layer's symlink fails the layer, exactly as it would have
+   * during a sequential unpack.
+   */
+  public void checkDeferredLowers(Staged staged, DeferredLowers deferred) throws IOException {
+    if (deferred.asked.isEmpty() || staged.parentCacheId == null) {
+      return;
+    }
+    try (LowerView lowers = new LowerView(driver, staged.parentCacheId)) {
+      for (java.util.Map.Entry<String, String> q : deferred.asked.entrySet()) {
+        if (lowers.kind(q.getKey()) == LowerLayers.Kind.SYMLINK) {
+          throw new io.layerstore.UnsafePathException(deferred.source, q.getValue(),
+              "path goes through the symlink " + q.getKey() + " of a lower layer");
+        }
+      }
+    }
+  }
+
 
   /**
    * Makes the staged layers' content durable (when the store is durable), before a change makes
