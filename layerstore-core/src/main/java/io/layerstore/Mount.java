@@ -24,7 +24,14 @@ public interface Mount extends AutoCloseable {
    * releases it. This is what {@code layerstore mount} does. Closing the handle afterwards does
    * nothing.
    *
-   * @throws LayerStoreException for an in-process mount, which cannot outlive the process
+   * <p>A read-only in-process mount on a real disk (a driver the kernel cannot mount here, such as
+   * aufs on a kernel without it) is left behind as a copy: the merged tree is written out as real
+   * files at the driver's mount point, which {@link #root()} names from then on, and it counts as
+   * mounted until {@link LayerStore#unmount} removes it. The image's layers never change, so the
+   * copy shows what the kernel mount would.
+   *
+   * @throws LayerStoreException for a writable in-process mount, or one on an in-memory or
+   *     otherwise emulated file system, which cannot outlive the process
    */
   void leaveMounted() throws IOException;
 

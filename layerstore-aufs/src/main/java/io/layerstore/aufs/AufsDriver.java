@@ -12,6 +12,7 @@ import io.layerstore.spi.BranchIntrospection;
 import io.layerstore.spi.DriverContext;
 import io.layerstore.spi.GraphDriver;
 import io.layerstore.spi.LayerMounts;
+import io.layerstore.spi.MountCopies;
 import io.layerstore.spi.WhiteoutFormat;
 import io.layerstore.store.AtomicFiles;
 import io.layerstore.union.UnionFileSystem;
@@ -107,7 +108,14 @@ final class AufsDriver implements GraphDriver, BranchIntrospection {
     } else {
       this.kernel = null;
     }
-    this.mounts = new LayerMounts(AufsLayout.NAME, ctx.stateDir().resolve("mounts").resolve(AufsLayout.NAME), kernel);
+    Path mountState = ctx.stateDir().resolve("mounts");
+    // Without the kernel's aufs, `layerstore mount` leaves a read-only mount behind as a copy at
+    // mnt/<id>, which other programs can read as they would the kernel mount.
+    MountCopies copies = kernel == null && platform.isNative()
+        ? new MountCopies(AufsLayout.NAME, platform, mountState.resolve(AufsLayout.NAME + "-copies"), layout::mnt,
+            this::stack, whiteouts)
+        : null;
+    this.mounts = new LayerMounts(AufsLayout.NAME, mountState.resolve(AufsLayout.NAME), kernel, copies);
     cleanStale();
     LOG.debug("aufs at {}: {}", layout.home(), useKernel ? "kernel mounts" : "in-process union");
   }
@@ -328,12 +336,19 @@ final class AufsDriver implements GraphDriver, BranchIntrospection {
     return mounts.kernel(id, writable);
   }
 
-  private java.nio.file.FileSystem openUnion(String id, boolean writable, List<String> parents) throws IOException {
+  /** The branches of {@code id}'s mount, top first. */
+  private List<Tree> stack(String id) throws IOException {
+    requireLayer(id);
     List<Tree> branches = new ArrayList<>();
     branches.add(tree(id));
-    for (String p : parents) {
+    for (String p : parents(id)) {
       branches.add(tree(p));
     }
+    return branches;
+  }
+
+  private java.nio.file.FileSystem openUnion(String id, boolean writable, List<String> parents) throws IOException {
+    List<Tree> branches = stack(id);
     if (writable && !parents.isEmpty()) {
       addBranchMeta(tree(id));
     }

@@ -84,6 +84,8 @@ public final class LayerMounts {
   private final MountReferences kernelRefs;
   /** Guarded by {@code this}. */
   private final Map<String, Local> local = new HashMap<>();
+  /** Read-only in-process mounts left behind as copies; null where there are none. */
+  private final MountCopies copies;
 
   /**
    * @param driver the driver's name, for messages
@@ -91,9 +93,18 @@ public final class LayerMounts {
    * @param kernel the driver's kernel mounting, or {@code null} where it makes no kernel mounts
    */
   public LayerMounts(String driver, Path refsDir, KernelMounter kernel) {
+    this(driver, refsDir, kernel, null);
+  }
+
+  /**
+   * @param copies where a read-only in-process mount that must outlive the process goes ({@link
+   *     Mount#leaveMounted}), or {@code null} to refuse that
+   */
+  public LayerMounts(String driver, Path refsDir, KernelMounter kernel, MountCopies copies) {
     this.driver = driver;
     this.kernel = kernel;
     this.kernelRefs = kernel == null ? null : new MountReferences(refsDir, kernel::isMounted);
+    this.copies = copies;
   }
 
   /** A reference on {@code id}'s kernel mount, mounting it if this is the first anywhere. */
@@ -148,14 +159,17 @@ public final class LayerMounts {
     }
   }
 
-  /** Whether {@code id} is mounted now: a handle of this process, or a kernel mount of anyone's. */
+  /**
+   * Whether {@code id} is mounted now: a handle of this process, a kernel mount of anyone's, or a
+   * copy left behind by anyone.
+   */
   public boolean isMounted(String id) throws IOException {
     synchronized (this) {
       if (local.containsKey(id)) {
         return true;
       }
     }
-    return kernel != null && kernel.isMounted(id);
+    return (kernel != null && kernel.isMounted(id)) || (copies != null && copies.exists(id));
   }
 
   /** Whether this process's handles on {@code id} are writable; empty if it holds none. */
@@ -180,6 +194,9 @@ public final class LayerMounts {
     }
     if (kernel != null) {
       kernelRefs.releaseAll(id, () -> kernel.unmount(id));
+    }
+    if (copies != null) {
+      copies.remove(id);
     }
   }
 
@@ -255,6 +272,8 @@ public final class LayerMounts {
     final Local local;
     /** Set once this handle's reference is given back, handed over or dropped by the driver. */
     boolean inert;
+    /** Where the mount was left behind as a copy, once it was. */
+    volatile Path copy;
 
     Handle(String id, Local local) {
       this.id = id;
@@ -263,7 +282,8 @@ public final class LayerMounts {
 
     @Override
     public Path root() {
-      return local.root;
+      Path c = copy;
+      return c != null ? c : local.root;
     }
 
     @Override
@@ -279,8 +299,15 @@ public final class LayerMounts {
     @Override
     public void leaveMounted() throws IOException {
       if (local.kind == Kind.UNION) {
-        throw new LayerStoreException(driver + ": an in-process mount cannot outlive this process; only a kernel "
-            + "mount can (that needs Linux, root, and the kernel's support for the driver's file system)");
+        if (copies == null || local.writable) {
+          throw new LayerStoreException(driver + ": an in-process mount cannot outlive this process; only a kernel "
+              + "mount can (that needs Linux, root, and the kernel's support for the driver's file system)"
+              + (copies == null ? "" : ", or a read-only one, which is left behind as a copy"));
+        }
+        Path at = copies.make(id);
+        close();
+        copy = at;
+        return;
       }
       // A kernel reference now belongs to the store (a later unmountAll gives it back); a layer's
       // own directory needs nothing kept.

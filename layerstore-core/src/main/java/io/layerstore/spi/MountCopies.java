@@ -1,0 +1,176 @@
+package io.layerstore.spi;
+
+import io.layerstore.LayerStoreException;
+import io.layerstore.archive.LayerStack;
+import io.layerstore.archive.RootfsWriter;
+import io.layerstore.archive.TarHeader;
+import io.layerstore.archive.TarReader;
+import io.layerstore.archive.UnpackOptions;
+import io.layerstore.archive.Unpacker;
+import io.layerstore.platform.NodeStat;
+import io.layerstore.platform.Platform;
+import io.layerstore.platform.Tree;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Read-only mounts that outlive the process where the kernel cannot mount the driver's file system
+ * (aufs on a kernel without aufs, overlay2 where the process may not mount): the merged tree an
+ * in-process union shows is written out, once, as real files at the driver's mount point, so other
+ * programs can read it until {@link #remove}. An image's layers never change, so the copy shows
+ * exactly what a kernel mount of them would: every path, type, mode, owner, mtime, xattr, device
+ * number and link target.
+ *
+ * <p>A marker in the driver's mount state directory, written after the copy is complete, is what
+ * says the copy exists; every process using the store sees it, so a layer with a copy counts as
+ * mounted (and cannot be removed) until it is unmounted. A copy interrupted before its marker is
+ * cleared by the next attempt or by the unmount.
+ */
+public final class MountCopies {
+  private static final Logger LOG = LoggerFactory.getLogger(MountCopies.class);
+  private static final String MARKER = ".copy";
+
+  /** The trees of a layer and its ancestors, nearest first. */
+  public interface Layers {
+    List<Tree> of(String id) throws IOException;
+  }
+
+  private final String driver;
+  private final Platform platform;
+  private final Path stateDir;
+  private final Function<String, Path> mountPoint;
+  private final Layers layers;
+  private final WhiteoutFormat format;
+
+  /**
+   * @param driver the driver's name, for messages
+   * @param platform makes the files (must be {@linkplain Platform#isNative native}: an emulated
+   *     tree keeps owners and devices in a sidecar no other program reads)
+   * @param stateDir where the markers are kept (shared by every process using the store)
+   * @param mountPoint the directory a kernel mount of an id would use
+   * @param layers the trees the merged view is made of
+   * @param format the driver's whiteouts
+   */
+  public MountCopies(String driver, Platform platform, Path stateDir, Function<String, Path> mountPoint,
+      Layers layers, WhiteoutFormat format) {
+    if (!platform.isNative()) {
+      throw new IllegalArgumentException(driver + ": copied mounts need a native platform");
+    }
+    this.driver = driver;
+    this.platform = platform;
+    this.stateDir = stateDir;
+    this.mountPoint = mountPoint;
+    this.layers = layers;
+    this.format = format;
+  }
+
+  /** Where the copy of {@code id} is (or would be). */
+  public Path root(String id) {
+    return mountPoint.apply(id);
+  }
+
+  /** Whether a complete copy of {@code id} exists, made by any process. */
+  public boolean exists(String id) {
+    return Files.exists(marker(id));
+  }
+
+  /** Writes the merged tree of {@code id} to its mount point, unless a copy is there already. */
+  public Path make(String id) throws IOException {
+    Files.createDirectories(stateDir);
+    Path target = root(id);
+    try (FileChannel ch = FileChannel.open(lockFile(id), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock lock = ch.lock()) {
+      if (exists(id)) {
+        return target;
+      }
+      Files.createDirectories(target);
+      clear(target);
+      Path tar = stateDir.resolve(id + ".copy-tar");
+      try {
+        LayerStack stack = new LayerStack(layers.of(id), format);
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tar))) {
+          new RootfsWriter(stack).write(out);
+        }
+        Tree tree = platform.tree(target, null);
+        Unpacker unpacker = new Unpacker(tree, format, driver + " copy of " + id, UnpackOptions.DEFAULTS);
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(tar), 1 << 16);
+            TarReader r = new TarReader(in, driver + " copy of " + id)) {
+          TarHeader h;
+          while ((h = r.next()) != null) {
+            unpacker.apply(h, r.content());
+          }
+        }
+        unpacker.finish();
+        LayerStack.Dir top = stack.root();
+        if (top != null) {
+          NodeStat st = top.node().stat();
+          tree.setOwner(target, st.uid(), st.gid());
+          tree.setMode(target, st.mode());
+          tree.setMtime(target, st.mtime());
+        }
+        platform.sync(target);
+      } catch (IOException | RuntimeException e) {
+        clear(target);
+        throw new LayerStoreException(driver + ": could not copy the merged tree of " + id + " to " + target
+            + ": " + e.getMessage(), e);
+      } finally {
+        Files.deleteIfExists(tar);
+      }
+      Files.writeString(marker(id), target + "\n");
+      LOG.debug("{}: copied the merged tree of {} to {}", driver, id, target);
+      return target;
+    }
+  }
+
+  /** Removes the copy of {@code id} (its marker first, then its files); the mount point stays. */
+  public void remove(String id) throws IOException {
+    if (!Files.isDirectory(stateDir)) {
+      return;
+    }
+    try (FileChannel ch = FileChannel.open(lockFile(id), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock lock = ch.lock()) {
+      boolean had = Files.deleteIfExists(marker(id));
+      Path target = root(id);
+      if (Files.isDirectory(target)) {
+        clear(target);
+      }
+      if (had) {
+        LOG.debug("{}: removed the copy of {} at {}", driver, id, target);
+      }
+    }
+  }
+
+  private void clear(Path dir) throws IOException {
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+      for (Path p : ds) {
+        if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+          platform.deleteRecursively(p);
+        } else {
+          Files.delete(p);
+        }
+      }
+    }
+  }
+
+  private Path marker(String id) {
+    return stateDir.resolve(id + MARKER);
+  }
+
+  /** One lock for all copies: making one is rare, and no lock file is left per id. */
+  private Path lockFile(String id) {
+    return stateDir.resolve("copies.lock");
+  }
+}
