@@ -81,6 +81,12 @@ public final class Unpacker {
   private final Set<String> opaqueDirs = new HashSet<>();
   private final List<Object[]> dirTimes = new ArrayList<>();
   private final byte[] buffer = new byte[COPY_BUFFER];
+  /**
+   * What the nodes this layer makes get without a chown or chmod, while that can be told (no
+   * directory of the layer is setgid or has a default ACL); null once it cannot.
+   */
+  private Tree.Creation creation;
+  private boolean creationChecked;
   private long entries;
   private long size;
 
@@ -184,7 +190,10 @@ public final class Unpacker {
         Files.createSymbolicLink(target, root.getFileSystem().getPath(h.linkName()));
         present.put(rel, Boolean.FALSE);
         size += h.linkName().getBytes(StandardCharsets.UTF_8).length;
-        tree.setOwner(target, h.uid(), h.gid());
+        Tree.Creation made = creation();
+        if (made == null || h.uid() != made.uid() || h.gid() != made.gid()) {
+          tree.setOwner(target, h.uid(), h.gid());
+        }
         logSkippedXattrs(h);
         tree.setMtime(target, FileTime.from(h.mtime()));
         break;
@@ -396,13 +405,31 @@ public final class Unpacker {
   }
 
   private void applyMetadata(TarHeader h, Path target, boolean directory) throws IOException {
-    // Owner before mode: chown clears setuid/setgid.
-    tree.setOwner(target, h.uid(), h.gid());
-    tree.setMode(target, h.permissions());
+    Tree.Creation c = target.equals(root) ? null : creation();
+    // Owner before mode: chown clears setuid/setgid. Each is skipped when creation already gave
+    // the node what the header asks for (most members of most layers: root-owned, 0644 or 0755).
+    boolean chown = c == null || h.uid() != c.uid() || h.gid() != c.gid();
+    if (chown) {
+      tree.setOwner(target, h.uid(), h.gid());
+    }
+    if (chown || h.permissions() != (directory ? c.dirMode() : c.fileMode())) {
+      tree.setMode(target, h.permissions());
+    }
+    if (directory && ((h.permissions() & 02000) != 0 || h.xattrs().containsKey("system.posix_acl_default"))) {
+      creation = null; // what is made below it from now on inherits from it
+    }
     applyXattrs(h, target);
     if (!directory) {
       tree.setMtime(target, FileTime.from(h.mtime()));
     }
+  }
+
+  private Tree.Creation creation() throws IOException {
+    if (!creationChecked) {
+      creationChecked = true;
+      creation = tree.creation(root);
+    }
+    return creation;
   }
 
   /** Devices and fifos: like files, but Linux keeps no user xattrs on them (EPERM). */

@@ -39,6 +39,8 @@ import java.util.HashSet;
  * discards what was staged and leaves the store as it was.
  */
 public final class DockerArchiveLoader {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DockerArchiveLoader.class);
+
 
   static final String MANIFEST = "manifest.json";
   static final String LEGACY_REPOSITORIES = "repositories";
@@ -497,6 +499,7 @@ public final class DockerArchiveLoader {
       return;
     }
     int threads = Math.max(1, Math.min(jobs.size(), Runtime.getRuntime().availableProcessors()));
+    long t0 = System.nanoTime();
     List<LayerStaging.DeferredLowers> deferred = new ArrayList<>();
     for (Job j : jobs) {
       deferred.add(new LayerStaging.DeferredLowers(j.source()));
@@ -568,9 +571,12 @@ public final class DockerArchiveLoader {
     } finally {
       pool.shutdown();
     }
+    long t1 = System.nanoTime();
     for (int k = 0; k < jobs.size(); k++) {
       staging.checkDeferredLowers(jobs.get(k).staged(), deferred.get(k));
     }
+    LOG.debug("{}: extracted {} layer(s) on {} thread(s) in {} ms, lower-layer checks {} ms", index.source(), jobs.size(),
+        threads, (t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000);
   }
 
   private static ImageConfig configOf(List<Loaded> loaded, List<ImageConfig> configs, ImageId id) {

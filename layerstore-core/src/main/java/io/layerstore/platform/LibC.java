@@ -17,6 +17,10 @@ interface LibC extends Library {
 
   int geteuid();
 
+  int getegid();
+
+  int lchown(byte[] path, int owner, int group) throws LastErrorException;
+
   int getpagesize();
 
   String strerror(int errnum);

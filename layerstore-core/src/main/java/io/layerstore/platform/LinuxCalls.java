@@ -42,6 +42,19 @@ final class LinuxCalls {
     return LibC.INSTANCE.geteuid();
   }
 
+  static int getegid() {
+    return LibC.INSTANCE.getegid();
+  }
+
+  /** Owner and group in one call, never following a symlink. */
+  static void lchown(Path path, long uid, long gid) throws IOException {
+    try {
+      LibC.INSTANCE.lchown(cPath(path), (int) uid, (int) gid);
+    } catch (LastErrorException e) {
+      throw error("lchown", path, e);
+    }
+  }
+
   static int pageSize() {
     return LibC.INSTANCE.getpagesize();
   }

@@ -120,9 +120,42 @@ final class NativeTree implements Tree {
   @Override
   public void setOwner(Path path, long uid, long gid) throws IOException {
     EmulatedTree.checkIds(uid, gid);
-    Path p = paths.inside(path);
-    Files.setAttribute(p, "unix:uid", (int) uid, NOFOLLOW);
-    Files.setAttribute(p, "unix:gid", (int) gid, NOFOLLOW);
+    LinuxCalls.lchown(paths.inside(path), uid, gid);
+  }
+
+  @Override
+  public Creation creation(Path dir) throws IOException {
+    Path p = paths.inside(dir);
+    int mode = (Integer) Files.getAttribute(p, "unix:mode", NOFOLLOW);
+    if ((mode & 0170000) != 0040000 || (mode & 02000) != 0) {
+      return null;
+    }
+    try {
+      if (LinuxCalls.getXattr(p, "system.posix_acl_default") != null) {
+        return null;
+      }
+    } catch (IOException e) {
+      return null; // cannot tell
+    }
+    Integer umask = umask();
+    if (umask == null) {
+      return null;
+    }
+    return new Creation(LinuxCalls.geteuid(), LinuxCalls.getegid(), 0666 & ~umask, 0777 & ~umask);
+  }
+
+  /** The process's umask, from {@code /proc/self/status} (Linux 4.7 and later); null if not shown. */
+  private static Integer umask() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("Umask:")) {
+          return Integer.parseInt(line.substring(6).trim(), 8);
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      return null;
+    }
+    return null;
   }
 
   @Override

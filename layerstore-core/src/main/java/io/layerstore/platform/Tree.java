@@ -88,4 +88,17 @@ public interface Tree {
 
   /** Writes buffered records durably. No-op for native trees. */
   void flush() throws IOException;
+
+  /**
+   * What a regular file or directory gets when this process makes it directly in {@code dir}: its
+   * owner, group and permission bits, so a caller that makes many can skip the chown and chmod that
+   * would change nothing. Null where that cannot be told (the default): an emulated tree, a {@code
+   * dir} that is setgid or has a default ACL (new nodes inherit from it), an unknown umask.
+   */
+  default Creation creation(Path dir) throws IOException {
+    return null;
+  }
+
+  /** Owner, group and permission bits of newly made files and directories; see {@link #creation}. */
+  record Creation(long uid, long gid, int fileMode, int dirMode) {}
 }

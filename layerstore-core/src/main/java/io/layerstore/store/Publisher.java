@@ -45,7 +45,9 @@ public final class Publisher {
       List<Map.Entry<Reference, ImageId>> tags, Precondition precondition) throws IOException {
     boolean handedOver = false;
     try {
+      long t0 = System.nanoTime();
       staging.syncForPublish(layers);
+      long t1 = System.nanoTime();
       try (StoreLocks.Held store = changes.lockStore()) {
         precondition.check();
         for (LayerStaging.Staged s : layers) {
@@ -64,7 +66,10 @@ public final class Publisher {
         Change change = b.build();
         handedOver = true;
         staging.handedOver(layers);
-        return changes.commit(change);
+        Changes.Outcome outcome = changes.commit(change);
+        LOG.debug("published {} layer(s): sync {} ms, commit {} ms", layers.size(), (t1 - t0) / 1_000_000,
+            (System.nanoTime() - t1) / 1_000_000);
+        return outcome;
       }
     } catch (IOException | RuntimeException | Error e) {
       if (!handedOver) {
