@@ -85,6 +85,15 @@ public abstract class GraphDriverContract {
   /** The most ancestors a layer may have with this driver (Docker: overlay2 128, aufs 126). */
   protected abstract int maxParents();
 
+  /**
+   * Whether a read-only in-process mount left behind ({@link Mount#leaveMounted}) becomes a copy of
+   * the merged tree at the driver's mount point (aufs on a real disk without the kernel's aufs);
+   * otherwise leaving an in-process mount behind is refused.
+   */
+  protected boolean leavesCopies() {
+    return false;
+  }
+
   /** Options the driver is opened with. */
   protected Map<String, String> driverOptions() {
     return Map.of();
@@ -989,9 +998,22 @@ public abstract class GraphDriverContract {
     layer("base", null, LayerTar.create().file("f", "base", 0644));
     driver.create("child", "base");
     Mount m = ro("child");
-    if (!m.isKernelMount()) {
+    if (!m.isKernelMount() && !leavesCopies()) {
       assertThrows(LayerStoreException.class, m::leaveMounted, "an in-process mount cannot outlive the process");
       m.close();
+      return;
+    }
+    if (!m.isKernelMount()) {
+      m.leaveMounted();
+      Path copy = m.root();
+      assertEquals("base", Files.readString(copy.resolve("f")), "the copy shows the merged tree");
+      GraphDriver fresh = sandbox.reopen();
+      driver = fresh;
+      assertTrue(fresh.isMounted("child"), "the copy counts as mounted for another process");
+      assertThrows(ConflictException.class, () -> fresh.remove("child"));
+      fresh.unmountAll("child");
+      assertFalse(fresh.isMounted("child"));
+      assertFalse(Files.exists(copy.resolve("f")), "unmounting removes the copy");
       return;
     }
     m.leaveMounted();
