@@ -87,9 +87,14 @@ class CrashHarnessTest {
     int inconsistent;
     int orphans;
     int unused;
+    /** Start-up and whole-run times to aim the kills at; a run that ends first shortens the latter. */
+    final long startup;
+    long full;
 
-    Figures(String op) {
+    Figures(String op, long startup, long full) {
       this.op = op;
+      this.startup = startup;
+      this.full = full;
     }
 
     @Override
@@ -111,9 +116,9 @@ class CrashHarnessTest {
     long full = time("load", "-i", bigArchive.toString());
     LOG.info("load: start-up {} ms, whole run {} ms", startup, full);
     remove("big:1");
-    Figures f = new Figures("load");
-    for (int i = 0; f.kills < KILLS && i < 3 * KILLS; i++) {
-      killAt(delay(startup, full), f, "load", "-i", bigArchive.toString());
+    Figures f = new Figures("load", startup, full);
+    for (int i = 0; f.kills < KILLS && i < 6 * KILLS; i++) {
+      killAt(f, "load", "-i", bigArchive.toString());
       Snapshot now = verify(f, before, after);
       if (now.equals(after)) {
         remove("big:1");
@@ -132,9 +137,9 @@ class CrashHarnessTest {
     long full = time("rmi", "big:1");
     LOG.info("remove: start-up {} ms, whole run {} ms", startup, full);
     load(bigArchive);
-    Figures f = new Figures("remove");
-    for (int i = 0; f.kills < KILLS && i < 3 * KILLS; i++) {
-      killAt(delay(startup, full), f, "rmi", "big:1");
+    Figures f = new Figures("remove", startup, full);
+    for (int i = 0; f.kills < KILLS && i < 6 * KILLS; i++) {
+      killAt(f, "rmi", "big:1");
       Snapshot now = verify(f, before, after);
       if (now.equals(after)) {
         load(bigArchive);
@@ -164,9 +169,9 @@ class CrashHarnessTest {
     Snapshot after = snapshot();
     remove("committed:1");
     assertEquals(before, snapshot());
-    Figures f = new Figures("commit");
-    for (int i = 0; f.kills < KILLS && i < 3 * KILLS; i++) {
-      killAt(delay(startup, full), f, "commit", "work", "committed:1");
+    Figures f = new Figures("commit", startup, full);
+    for (int i = 0; f.kills < KILLS && i < 6 * KILLS; i++) {
+      killAt(f, "commit", "work", "committed:1");
       Snapshot now = verify(f, before, after);
       if (now.equals(after)) {
         remove("committed:1");
@@ -182,24 +187,27 @@ class CrashHarnessTest {
    * the change is published (a run's length varies, so some of these land just before the change
    * is recorded, some while it is applied, some after).
    */
-  private long delay(long startup, long full) {
+  private long delay(Figures f) {
     if (random.nextBoolean()) {
-      long from = Math.max(0, startup - 100);
-      long to = full + 30;
+      long to = f.full + 30;
+      long from = Math.min(Math.max(0, f.startup - 100), to / 2);
       return from + (long) (random.nextDouble() * (to - from));
     }
-    return (long) (full * (0.85 + 0.4 * random.nextDouble()));
+    return (long) (f.full * (0.85 + 0.4 * random.nextDouble()));
   }
 
-  private void killAt(long millis, Figures f, String... args) throws Exception {
+  private void killAt(Figures f, String... args) throws Exception {
+    long t0 = System.nanoTime();
     Process p = start(args);
-    boolean exited = p.waitFor(millis, TimeUnit.MILLISECONDS);
+    boolean exited = p.waitFor(delay(f), TimeUnit.MILLISECONDS);
     if (!exited) {
       p.destroyForcibly(); // SIGKILL
       p.waitFor();
       f.kills++;
     } else {
       f.finishedFirst++; // the delay was past its end: checked all the same, not counted as a kill
+      // Runs vary with the machine's load: aim the next kills at this shorter run.
+      f.full = Math.min(f.full, (System.nanoTime() - t0) / 1_000_000);
     }
     if (hasEntries(root.resolve("layerstore/journal"), "*.json")) {
       f.withJournal++;

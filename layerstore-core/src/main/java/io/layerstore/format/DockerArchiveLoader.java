@@ -10,16 +10,18 @@ import io.layerstore.DigestMismatchException;
 import io.layerstore.ImageId;
 import io.layerstore.InvalidArchiveException;
 import io.layerstore.Reference;
-import io.layerstore.store.LayerRecord;
 import io.layerstore.store.GarbageCollector;
+import io.layerstore.store.LayerRecord;
 import io.layerstore.store.LayerStaging;
 import io.layerstore.store.StoreLocks;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,7 +29,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.HashSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Loads a {@code docker save} archive (spec 8.2): {@code manifest.json} with one item per image,
@@ -39,7 +47,7 @@ import java.util.HashSet;
  * discards what was staged and leaves the store as it was.
  */
 public final class DockerArchiveLoader {
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DockerArchiveLoader.class);
+  private static final Logger LOG = LoggerFactory.getLogger(DockerArchiveLoader.class);
 
 
   static final String MANIFEST = "manifest.json";
@@ -504,13 +512,13 @@ public final class DockerArchiveLoader {
     for (Job j : jobs) {
       deferred.add(new LayerStaging.DeferredLowers(j.source()));
     }
-    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads, r -> {
+    ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
       Thread t = new Thread(r, "layerstore-load");
       t.setDaemon(true);
       return t;
     });
-    List<java.util.concurrent.Future<?>> futures = new ArrayList<>();
-    java.util.concurrent.atomic.AtomicBoolean failed = new java.util.concurrent.atomic.AtomicBoolean();
+    List<Future<?>> futures = new ArrayList<>();
+    AtomicBoolean failed = new AtomicBoolean();
     try {
       // Largest first, so a big layer does not start last and run alone.
       List<Integer> order = new ArrayList<>();
@@ -518,7 +526,7 @@ public final class DockerArchiveLoader {
         order.add(k);
       }
       order.sort((a, b) -> Long.compare(jobs.get(b).member().size(), jobs.get(a).member().size()));
-      java.util.Map<Integer, java.util.concurrent.Future<?>> byJob = new HashMap<>();
+      Map<Integer, Future<?>> byJob = new HashMap<>();
       for (int k : order) {
         Job j = jobs.get(k);
         LayerStaging.DeferredLowers d = deferred.get(k);
@@ -543,10 +551,10 @@ public final class DockerArchiveLoader {
         futures.add(byJob.get(k));
       }
       Throwable first = null;
-      for (java.util.concurrent.Future<?> f : futures) {
+      for (Future<?> f : futures) {
         try {
           f.get();
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
           if (first == null) {
             first = e.getCause();
           } else {
@@ -556,7 +564,7 @@ public final class DockerArchiveLoader {
           Thread.currentThread().interrupt();
           failed.set(true);
           pool.shutdownNow();
-          throw new java.io.InterruptedIOException("interrupted while loading " + index.source());
+          throw new InterruptedIOException("interrupted while loading " + index.source());
         }
       }
       if (first instanceof IOException) {

@@ -209,12 +209,17 @@ public final class LayerStaging {
       extract(staged, tarball, source, expected, budget, null);
       return staged;
     } catch (IOException | RuntimeException | Error e) {
-      try {
-        discard(staged);
-      } catch (IOException suppressed) {
-        e.addSuppressed(suppressed);
-      }
+      discardAfter(staged, e);
       throw e;
+    }
+  }
+
+  /** Discards {@code staged} after {@code failure}; a failure to discard is added to it. */
+  private void discardAfter(Staged staged, Throwable failure) {
+    try {
+      discard(staged);
+    } catch (IOException suppressed) {
+      failure.addSuppressed(suppressed);
     }
   }
 
@@ -233,11 +238,7 @@ public final class LayerStaging {
       driver.create(cacheId, parent.cacheId());
       return staged;
     } catch (IOException | RuntimeException | Error e) {
-      try {
-        discard(staged);
-      } catch (IOException suppressed) {
-        e.addSuppressed(suppressed);
-      }
+      discardAfter(staged, e);
       throw e;
     }
   }
