@@ -325,11 +325,10 @@ final class AufsDriver implements GraphDriver, BranchIntrospection {
   @Override
   public Mount get(String id, boolean writable) throws IOException {
     requireLayer(id);
-    List<String> parents = parents(id);
     if (kernel == null) {
-      return mounts.union(id, writable, () -> openUnion(id, writable, parents));
+      return mounts.union(id, writable, () -> openUnion(id, writable));
     }
-    if (writable && parents.isEmpty()) {
+    if (writable && parents(id).isEmpty()) {
       // Like Docker: a layer without ancestors needs no mount, its branch is its root.
       return mounts.direct(id, layout.diff(id), true);
     }
@@ -347,9 +346,9 @@ final class AufsDriver implements GraphDriver, BranchIntrospection {
     return branches;
   }
 
-  private java.nio.file.FileSystem openUnion(String id, boolean writable, List<String> parents) throws IOException {
+  private java.nio.file.FileSystem openUnion(String id, boolean writable) throws IOException {
     List<Tree> branches = stack(id);
-    if (writable && !parents.isEmpty()) {
+    if (writable && branches.size() > 1) {
       addBranchMeta(tree(id));
     }
     return UnionFileSystem.open(branches, whiteouts, writable);

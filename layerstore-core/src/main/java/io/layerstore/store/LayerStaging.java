@@ -4,6 +4,7 @@ import io.layerstore.ChainId;
 import io.layerstore.DiffId;
 import io.layerstore.DigestMismatchException;
 import io.layerstore.InvalidArchiveException;
+import io.layerstore.UnsafePathException;
 import io.layerstore.archive.Compression;
 import io.layerstore.archive.LayerReader;
 import io.layerstore.archive.LowerLayers;
@@ -11,10 +12,14 @@ import io.layerstore.archive.TarHeader;
 import io.layerstore.archive.UnpackOptions;
 import io.layerstore.archive.Unpacker;
 import io.layerstore.spi.GraphDriver;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -116,7 +121,7 @@ public final class LayerStaging {
    */
   public static final class ImageBudget {
     private final long limit;
-    private final java.util.concurrent.atomic.AtomicLong used = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong used = new AtomicLong();
 
     ImageBudget(long limit) {
       this.limit = limit;
@@ -136,7 +141,7 @@ public final class LayerStaging {
   }
 
   /** Counts the uncompressed bytes of one layer against its image's budget as they are read. */
-  private static final class Budgeted extends java.io.FilterInputStream {
+  private static final class Budgeted extends FilterInputStream {
     private final ImageBudget budget;
     private final String source;
 
@@ -285,7 +290,7 @@ public final class LayerStaging {
    * directories it made. Answered "absent" during extraction, checked afterwards.
    */
   public static final class DeferredLowers implements LowerLayers {
-    private final java.util.Map<String, String> asked = new java.util.LinkedHashMap<>();
+    private final Map<String, String> asked = new LinkedHashMap<>();
     private final String source;
 
     public DeferredLowers(String source) {
@@ -314,15 +319,14 @@ public final class LayerStaging {
       return;
     }
     try (LowerView lowers = new LowerView(driver, staged.parentCacheId)) {
-      for (java.util.Map.Entry<String, String> q : deferred.asked.entrySet()) {
+      for (Map.Entry<String, String> q : deferred.asked.entrySet()) {
         if (lowers.kind(q.getKey()) == LowerLayers.Kind.SYMLINK) {
-          throw new io.layerstore.UnsafePathException(deferred.source, q.getValue(),
+          throw new UnsafePathException(deferred.source, q.getValue(),
               "path goes through the symlink " + q.getKey() + " of a lower layer");
         }
       }
     }
   }
-
 
   /**
    * Makes the staged layers' content durable (when the store is durable), before a change makes
