@@ -32,37 +32,12 @@ final class CommitBenchmark {
       "Usage: layerstore bench-commit FILE... [--rounds N] [--pause SECONDS] [--no-docker] [--work DIR]";
 
   int run(Main.Context ctx, List<String> args) throws IOException {
-    List<Path> archives = new ArrayList<>();
-    int rounds = 5;
-    int pause = 40;
-    boolean docker = true;
-    Path work = null;
-    for (int i = 0; i < args.size(); i++) {
-      String a = args.get(i);
-      switch (a) {
-        case "--rounds":
-          rounds = Integer.parseInt(args.get(++i));
-          break;
-        case "--pause":
-          pause = Integer.parseInt(args.get(++i));
-          break;
-        case "--no-docker":
-          docker = false;
-          break;
-        case "--work":
-          work = Path.of(args.get(++i));
-          break;
-        default:
-          if (a.startsWith("-")) {
-            throw new Main.UsageException("unknown flag: " + a + "\n" + USAGE);
-          }
-          archives.add(Path.of(a).toAbsolutePath());
-      }
-    }
-    if (archives.isEmpty() || rounds < 1) {
-      throw new Main.UsageException(USAGE);
-    }
-    Path base = work == null ? Files.createTempDirectory("layerstore-bench-commit") : Files.createDirectories(work);
+    BenchOptions o = BenchOptions.parse(args, 5, true, USAGE);
+    List<Path> archives = o.archives();
+    int rounds = o.rounds();
+    int pause = o.pause();
+    boolean docker = o.docker();
+    Path base = o.base("layerstore-bench-commit");
     PrivateDocker daemon = null;
     try {
       if (docker && PrivateDocker.available()) {

@@ -22,42 +22,21 @@ import java.util.Locale;
  * {@code --pause} seconds (default 40) after each deletion before the next timed run.
  */
 final class DurabilityBenchmark {
+  private static final String USAGE =
+      "Usage: layerstore bench-durability FILE [--rounds N] [--pause SECONDS] [--work DIR]";
 
   private static final int TAGS = 20;
 
   private record Run(double loadMs, double tagMs, double removeMs) {}
 
   int run(Main.Context ctx, List<String> args) throws IOException {
-    Path archive = null;
-    int rounds = 3;
-    int pause = 40;
-    Path work = null;
-    for (int i = 0; i < args.size(); i++) {
-      String a = args.get(i);
-      switch (a) {
-        case "--rounds":
-          rounds = Integer.parseInt(args.get(++i));
-          break;
-        case "--pause":
-          pause = Integer.parseInt(args.get(++i));
-          break;
-        case "--work":
-          work = Path.of(args.get(++i));
-          break;
-        default:
-          if (a.startsWith("-")) {
-            throw new Main.UsageException("unknown flag: " + a
-                + "\nUsage: layerstore bench-durability FILE [--rounds N] [--pause SECONDS] [--work DIR]");
-          }
-          archive = Path.of(a);
-      }
-    }
-    if (archive == null) {
-      throw new Main.UsageException("Usage: layerstore bench-durability FILE [--rounds N] [--pause SECONDS] [--work DIR]");
-    }
-    archive = archive.toAbsolutePath();
-    Path base = work == null ? Files.createTempDirectory(Path.of("").toAbsolutePath(), ".layerstore-bench-")
-        : Files.createDirectories(work);
+    BenchOptions o = BenchOptions.parse(args, 3, false, USAGE);
+    Path archive = o.archive(USAGE);
+    int rounds = o.rounds();
+    int pause = o.pause();
+    // on the file system of the current directory unless --work says otherwise
+    Path base = o.work() == null ? Files.createTempDirectory(Path.of("").toAbsolutePath(), ".layerstore-bench-")
+        : Files.createDirectories(o.work());
     List<Run> durable = new ArrayList<>();
     List<Run> fast = new ArrayList<>();
     try {

@@ -19,43 +19,15 @@ import java.util.Locale;
  * 40) after the previous deletion so that block freeing does not slow the next round down.
  */
 final class LoadBenchmark {
+  private static final String USAGE =
+      "Usage: layerstore bench-load FILE [--rounds N] [--pause SECONDS] [--no-docker] [--work DIR]";
 
   int run(Main.Context ctx, List<String> args) throws IOException {
-    Path archive = null;
-    int rounds = 3;
-    int pause = 40;
-    boolean docker = true;
-    Path work = null;
-    for (int i = 0; i < args.size(); i++) {
-      String a = args.get(i);
-      switch (a) {
-        case "--rounds":
-          rounds = Integer.parseInt(args.get(++i));
-          break;
-        case "--pause":
-          pause = Integer.parseInt(args.get(++i));
-          break;
-        case "--no-docker":
-          docker = false;
-          break;
-        case "--work":
-          work = Path.of(args.get(++i));
-          break;
-        default:
-          if (a.startsWith("-")) {
-            throw new Main.UsageException("unknown flag: " + a
-                + "\nUsage: layerstore bench-load FILE [--rounds N] [--pause SECONDS] [--no-docker] [--work DIR]");
-          }
-          archive = Path.of(a);
-      }
-    }
-    if (archive == null) {
-      throw new Main.UsageException("Usage: layerstore bench-load FILE [--rounds N] [--pause SECONDS] [--no-docker] [--work DIR]");
-    }
-    archive = archive.toAbsolutePath();
-    Path base = work == null ? Files.createTempDirectory("layerstore-bench") : Files.createDirectories(work);
+    BenchOptions o = BenchOptions.parse(args, 3, true, USAGE);
+    Path archive = o.archive(USAGE);
+    Path base = o.base("layerstore-bench");
     try {
-      return bench(ctx, archive, base, rounds, pause, docker && PrivateDocker.available());
+      return bench(ctx, archive, base, o.rounds(), o.pause(), o.docker() && PrivateDocker.available());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted", e);
