@@ -2,7 +2,6 @@ package io.layerstore.archive;
 
 import io.layerstore.platform.NodeStat;
 import io.layerstore.platform.Tree;
-import io.layerstore.spi.WhiteoutFormat;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

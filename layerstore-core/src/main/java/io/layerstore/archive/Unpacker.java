@@ -5,7 +5,6 @@ import io.layerstore.UnsafePathException;
 import io.layerstore.platform.NodeKind;
 import io.layerstore.platform.NodeStat;
 import io.layerstore.platform.Tree;
-import io.layerstore.spi.WhiteoutFormat;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

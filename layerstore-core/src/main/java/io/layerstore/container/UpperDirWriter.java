@@ -2,10 +2,10 @@ package io.layerstore.container;
 
 import io.layerstore.LayerStoreException;
 import io.layerstore.archive.LayerStack;
+import io.layerstore.archive.WhiteoutFormat;
 import io.layerstore.platform.NodeKind;
 import io.layerstore.platform.NodeStat;
 import io.layerstore.platform.Tree;
-import io.layerstore.spi.WhiteoutFormat;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;

@@ -1,6 +1,7 @@
 package io.layerstore.spi;
 
 import io.layerstore.Mount;
+import io.layerstore.archive.WhiteoutFormat;
 import io.layerstore.platform.Tree;
 import java.io.Closeable;
 import java.io.IOException;

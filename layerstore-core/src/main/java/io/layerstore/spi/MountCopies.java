@@ -7,6 +7,7 @@ import io.layerstore.archive.TarHeader;
 import io.layerstore.archive.TarReader;
 import io.layerstore.archive.UnpackOptions;
 import io.layerstore.archive.Unpacker;
+import io.layerstore.archive.WhiteoutFormat;
 import io.layerstore.platform.NodeStat;
 import io.layerstore.platform.Platform;
 import io.layerstore.platform.Tree;

@@ -1,10 +1,10 @@
 package io.layerstore.union;
 
+import io.layerstore.archive.WhiteoutFormat;
+import io.layerstore.archive.WhiteoutFormat.Role;
 import io.layerstore.platform.NodeKind;
 import io.layerstore.platform.NodeStat;
 import io.layerstore.platform.Tree;
-import io.layerstore.spi.WhiteoutFormat;
-import io.layerstore.spi.WhiteoutFormat.Role;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;

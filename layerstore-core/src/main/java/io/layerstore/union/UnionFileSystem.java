@@ -1,7 +1,7 @@
 package io.layerstore.union;
 
+import io.layerstore.archive.WhiteoutFormat;
 import io.layerstore.platform.Tree;
-import io.layerstore.spi.WhiteoutFormat;
 import java.io.IOException;
 import java.nio.file.ClosedFileSystemException;
 import java.nio.file.FileStore;

@@ -1,9 +1,9 @@
 package io.layerstore.union;
 
 import com.google.common.util.concurrent.Striped;
+import io.layerstore.archive.WhiteoutFormat;
 import io.layerstore.platform.NodeStat;
 import io.layerstore.platform.Tree;
-import io.layerstore.spi.WhiteoutFormat;
 import java.io.IOException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;

@@ -14,7 +14,6 @@ import io.layerstore.platform.NodeKind;
 import io.layerstore.platform.NodeStat;
 import io.layerstore.platform.Platform;
 import io.layerstore.platform.Tree;
-import io.layerstore.spi.WhiteoutFormat;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -2,9 +2,9 @@ package io.layerstore.union;
 
 import com.google.common.jimfs.Configuration;
 import com.google.common.jimfs.Jimfs;
+import io.layerstore.archive.WhiteoutFormat;
 import io.layerstore.platform.Platform;
 import io.layerstore.platform.Tree;
-import io.layerstore.spi.WhiteoutFormat;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.FileSystem;

@@ -3,9 +3,9 @@ package io.layerstore.union;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.layerstore.archive.OverlayWhiteouts;
+import io.layerstore.archive.WhiteoutFormat;
 import io.layerstore.platform.Platform;
 import io.layerstore.platform.Tree;
-import io.layerstore.spi.WhiteoutFormat;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystem;

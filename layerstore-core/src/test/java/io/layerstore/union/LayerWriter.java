@@ -1,8 +1,8 @@
 package io.layerstore.union;
 
+import io.layerstore.archive.WhiteoutFormat;
 import io.layerstore.platform.NodeKind;
 import io.layerstore.platform.Tree;
-import io.layerstore.spi.WhiteoutFormat;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -10,8 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.layerstore.archive.AufsWhiteouts;
 import io.layerstore.archive.OverlayWhiteouts;
+import io.layerstore.archive.WhiteoutFormat;
 import io.layerstore.platform.Tree;
-import io.layerstore.spi.WhiteoutFormat;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.AccessMode;

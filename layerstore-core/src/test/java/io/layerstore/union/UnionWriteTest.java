@@ -11,11 +11,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.layerstore.archive.AufsWhiteouts;
 import io.layerstore.archive.OverlayWhiteouts;
+import io.layerstore.archive.WhiteoutFormat;
+import io.layerstore.archive.WhiteoutFormat.Role;
 import io.layerstore.platform.NodeKind;
 import io.layerstore.platform.NodeStat;
 import io.layerstore.platform.Tree;
-import io.layerstore.spi.WhiteoutFormat;
-import io.layerstore.spi.WhiteoutFormat.Role;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;

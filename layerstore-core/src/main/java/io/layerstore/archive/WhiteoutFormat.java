@@ -1,6 +1,5 @@
-package io.layerstore.spi;
+package io.layerstore.archive;
 
-import io.layerstore.archive.TarHeader;
 import io.layerstore.platform.NodeStat;
 import io.layerstore.platform.Tree;
 import java.io.IOException;
