@@ -2,6 +2,7 @@ package io.layerstore.archive;
 
 import io.layerstore.DiffId;
 import io.layerstore.InvalidArchiveException;
+import io.layerstore.gocompat.TarPaths;
 import io.layerstore.tarsplit.Crc64;
 import io.layerstore.tarsplit.TarSplitWriter;
 import java.io.Closeable;

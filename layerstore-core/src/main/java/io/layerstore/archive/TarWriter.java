@@ -1,5 +1,6 @@
 package io.layerstore.archive;
 
+import io.layerstore.gocompat.TarPaths;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;

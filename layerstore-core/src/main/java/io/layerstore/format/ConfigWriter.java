@@ -2,6 +2,7 @@ package io.layerstore.format;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.layerstore.DiffId;
+import io.layerstore.gocompat.GoJson;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneOffset;

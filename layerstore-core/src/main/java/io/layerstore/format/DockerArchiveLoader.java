@@ -10,6 +10,7 @@ import io.layerstore.DigestMismatchException;
 import io.layerstore.ImageId;
 import io.layerstore.InvalidArchiveException;
 import io.layerstore.Reference;
+import io.layerstore.gocompat.GoJson;
 import io.layerstore.store.GarbageCollector;
 import io.layerstore.store.LayerRecord;
 import io.layerstore.store.LayerStaging;

@@ -8,6 +8,7 @@ import io.layerstore.ImageId;
 import io.layerstore.InvalidArchiveException;
 import io.layerstore.archive.TarHeader;
 import io.layerstore.archive.TarWriter;
+import io.layerstore.gocompat.GoJson;
 import io.layerstore.store.LayerDb;
 import io.layerstore.store.LayerRecord;
 import io.layerstore.spi.GraphDriver;

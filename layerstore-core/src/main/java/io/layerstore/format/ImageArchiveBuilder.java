@@ -6,6 +6,7 @@ import io.layerstore.ImageId;
 import io.layerstore.Reference;
 import io.layerstore.archive.TarHeader;
 import io.layerstore.archive.TarWriter;
+import io.layerstore.gocompat.GoJson;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;

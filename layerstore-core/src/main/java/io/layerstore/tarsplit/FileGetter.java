@@ -2,7 +2,7 @@ package io.layerstore.tarsplit;
 
 import io.layerstore.InvalidArchiveException;
 import io.layerstore.UnsafePathException;
-import io.layerstore.archive.TarPaths;
+import io.layerstore.gocompat.TarPaths;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

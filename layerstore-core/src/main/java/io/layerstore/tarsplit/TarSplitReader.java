@@ -6,7 +6,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import io.layerstore.InvalidArchiveException;
-import io.layerstore.archive.TarPaths;
+import io.layerstore.gocompat.TarPaths;
 import java.io.BufferedInputStream;
 import java.io.CharConversionException;
 import java.io.Closeable;

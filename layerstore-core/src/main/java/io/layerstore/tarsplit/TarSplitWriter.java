@@ -1,8 +1,8 @@
 package io.layerstore.tarsplit;
 
 import io.layerstore.InvalidArchiveException;
-import io.layerstore.archive.TarPaths;
-import io.layerstore.format.GoJson;
+import io.layerstore.gocompat.GoJson;
+import io.layerstore.gocompat.TarPaths;
 import java.io.BufferedOutputStream;
 import java.io.Closeable;
 import java.io.IOException;

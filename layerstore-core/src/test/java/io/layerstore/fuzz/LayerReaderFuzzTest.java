@@ -8,7 +8,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.layerstore.LayerStoreException;
 import io.layerstore.archive.LayerReader;
 import io.layerstore.archive.TarHeader;
-import io.layerstore.archive.TarPaths;
+import io.layerstore.gocompat.TarPaths;
 import io.layerstore.tarsplit.TarSplitAssembler;
 import io.layerstore.tarsplit.TarSplitReader;
 import java.io.ByteArrayInputStream;

@@ -1,4 +1,4 @@
-package io.layerstore.archive;
+package io.layerstore.gocompat;
 
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -53,7 +53,7 @@ public final class TarPaths {
    * Go's {@code path.Join}: the non-empty elements joined with {@code /} and then cleaned; ""
    * when every element is empty.
    */
-  static String join(String... elements) {
+  public static String join(String... elements) {
     StringBuilder sb = new StringBuilder();
     for (String e : elements) {
       if (e.isEmpty()) {

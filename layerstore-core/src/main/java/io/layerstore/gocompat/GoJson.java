@@ -1,4 +1,4 @@
-package io.layerstore.format;
+package io.layerstore.gocompat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
