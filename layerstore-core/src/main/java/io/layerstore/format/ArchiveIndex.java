@@ -25,10 +25,10 @@ import java.util.Map;
  * relative, and symlinks within the archive followed (the duplicate-layer {@code layer.tar}
  * symlinks Docker writes); nothing may resolve outside the archive.
  */
-final class ArchiveIndex implements AutoCloseable {
+public final class ArchiveIndex implements AutoCloseable {
 
   /** One member. */
-  record Member(String name, TarHeader header, long offset, long size) {}
+  public record Member(String name, TarHeader header, long offset, long size) {}
 
   private static final int MAX_LINK_HOPS = 40;
 
@@ -43,7 +43,7 @@ final class ArchiveIndex implements AutoCloseable {
     this.channel = channel;
   }
 
-  static ArchiveIndex open(Path file) throws IOException {
+  public static ArchiveIndex open(Path file) throws IOException {
     // Checked before opening: opening a fifo (or a device) would block or read without end.
     if (!Files.isRegularFile(file)) {
       throw new InvalidArchiveException(file.toString(), null, Files.exists(file)
@@ -78,7 +78,7 @@ final class ArchiveIndex implements AutoCloseable {
     }
   }
 
-  String source() {
+  public String source() {
     return source;
   }
 
@@ -86,11 +86,11 @@ final class ArchiveIndex implements AutoCloseable {
     return file;
   }
 
-  Collection<Member> members() {
+  public Collection<Member> members() {
     return members.values();
   }
 
-  boolean contains(String name) throws IOException {
+  public boolean contains(String name) throws IOException {
     return find(name) != null;
   }
 
@@ -118,7 +118,7 @@ final class ArchiveIndex implements AutoCloseable {
   }
 
   /** The regular member at {@code name}; an error naming it if missing or not a file. */
-  Member require(String name) throws IOException {
+  public Member require(String name) throws IOException {
     Member m = find(name);
     if (m == null) {
       throw new InvalidArchiveException(source, name, "no such file in the archive");
@@ -130,7 +130,7 @@ final class ArchiveIndex implements AutoCloseable {
   }
 
   /** Opens a member's data; the stream is bounded to the member. */
-  InputStream open(Member m) throws IOException {
+  public InputStream open(Member m) throws IOException {
     SeekableByteChannel ch = Files.newByteChannel(file);
     return new PositionedStream(ch, m.offset(), m.size(), false) {
       @Override
@@ -141,7 +141,7 @@ final class ArchiveIndex implements AutoCloseable {
   }
 
   /** Reads a small member whole, refusing one larger than {@code limit}. */
-  byte[] readSmall(String name, int limit) throws IOException {
+  public byte[] readSmall(String name, int limit) throws IOException {
     Member m = require(name);
     if (m.size() > limit) {
       throw new InvalidArchiveException(source, name, "is " + m.size() + " bytes, more than the " + limit + " allowed");

@@ -237,7 +237,7 @@ public final class LegacyV1 {
   }
 
   /** Field lookup the way Go's decoder matches names: exact first, then case-insensitive. */
-  static JsonNode get(JsonNode obj, String name) {
+  public static JsonNode get(JsonNode obj, String name) {
     if (obj == null || !obj.isObject()) {
       return null;
     }
@@ -260,7 +260,7 @@ public final class LegacyV1 {
   }
 
   /** A time as Go's time.Time marshals after parsing it: RFC 3339, nanoseconds without trailing zeros. */
-  static String goTime(String text) {
+  public static String goTime(String text) {
     if (text == null) {
       return "0001-01-01T00:00:00Z";
     }

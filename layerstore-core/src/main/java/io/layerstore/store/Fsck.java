@@ -7,7 +7,6 @@ import io.layerstore.CheckReport.Kind;
 import io.layerstore.CheckReport.Problem;
 import io.layerstore.Digest;
 import io.layerstore.ImageId;
-import io.layerstore.format.DockerArchiveWriter;
 import io.layerstore.format.ImageConfig;
 import io.layerstore.spi.GraphDriver;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package io.layerstore.format;
+package io.layerstore.store;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -10,11 +10,10 @@ import io.layerstore.DigestMismatchException;
 import io.layerstore.ImageId;
 import io.layerstore.InvalidArchiveException;
 import io.layerstore.Reference;
+import io.layerstore.format.ArchiveIndex;
+import io.layerstore.format.ImageConfig;
+import io.layerstore.format.LegacyV1;
 import io.layerstore.gocompat.GoJson;
-import io.layerstore.store.GarbageCollector;
-import io.layerstore.store.LayerRecord;
-import io.layerstore.store.LayerStaging;
-import io.layerstore.store.StoreLocks;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;

@@ -1,4 +1,4 @@
-package io.layerstore.format;
+package io.layerstore.store;
 
 import io.layerstore.ChainId;
 import io.layerstore.DiffId;
@@ -8,9 +8,9 @@ import io.layerstore.ImageId;
 import io.layerstore.InvalidArchiveException;
 import io.layerstore.archive.TarHeader;
 import io.layerstore.archive.TarWriter;
+import io.layerstore.format.ImageConfig;
+import io.layerstore.format.LegacyV1;
 import io.layerstore.gocompat.GoJson;
-import io.layerstore.store.LayerDb;
-import io.layerstore.store.LayerRecord;
 import io.layerstore.spi.GraphDriver;
 import io.layerstore.tarsplit.TarSplitAssembler;
 import io.layerstore.tarsplit.TarSplitReader;
