@@ -4,11 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.layerstore.archive.DevicePolicy;
 import io.layerstore.archive.UnpackOptions;
 import io.layerstore.container.Containers;
-import io.layerstore.container.StoreAccess;
 import io.layerstore.format.ImageConfig;
 import io.layerstore.platform.Platform;
 import io.layerstore.spi.BranchIntrospection;
-import io.layerstore.spi.DriverContext;
 import io.layerstore.spi.DriverProvider;
 import io.layerstore.spi.GraphDriver;
 import io.layerstore.store.AtomicFiles;
@@ -18,7 +16,7 @@ import io.layerstore.store.DockerArchiveLoader;
 import io.layerstore.store.DockerArchiveWriter;
 import io.layerstore.store.Fsck;
 import io.layerstore.store.GarbageCollector;
-import io.layerstore.store.Journal;
+import io.layerstore.store.ImageResolver;
 import io.layerstore.store.MountPins;
 import io.layerstore.store.Publisher;
 import io.layerstore.store.Recovery;
@@ -27,6 +25,7 @@ import io.layerstore.store.LayerDb;
 import io.layerstore.store.LayerRecord;
 import io.layerstore.store.LayerStaging;
 import io.layerstore.store.ReferenceStore;
+import io.layerstore.store.StoreContext;
 import io.layerstore.store.StoreLayout;
 import io.layerstore.store.StoreLocks;
 import java.io.Closeable;
@@ -37,7 +36,6 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -78,57 +76,60 @@ public final class LayerStore implements Closeable {
   /** The default graph driver. */
   public static final String DEFAULT_DRIVER = "overlay2";
 
+  private final StoreContext store;
   private final StoreLayout layout;
   private final Platform platform;
   private final GraphDriver driver;
   private final AtomicFiles files;
-  private final ObjectMapper json = new ObjectMapper();
+  private final ObjectMapper json;
   private final LayerDb layerDb;
   private final ImageDb imageDb;
   private final ReferenceStore refs;
   private final StoreLocks locks;
   private final LayerStaging staging;
-  private final Options options;
   private final GarbageCollector gc;
   private final Changes changes;
   private final MountPins pins;
   private final Publisher publisher;
+  private final ImageResolver resolver;
   private final Containers containers;
 
-  /** Store options; see {@link Builder}. */
-  record Options(String driver, Platform platform, boolean durable, UnpackOptions unpack, long maxLayerBytes,
-      long maxImageBytes, Map<String, String> driverOptions) {}
+  /** Takes a store that {@link #open(Path, StoreContext.Options, DriverProvider)} has recovered. */
+  private LayerStore(StoreContext store, Containers containers) {
+    this.store = store;
+    this.layout = store.layout();
+    this.platform = store.platform();
+    this.driver = store.driver();
+    this.files = store.files();
+    this.json = store.json();
+    this.layerDb = store.layerDb();
+    this.imageDb = store.imageDb();
+    this.refs = store.refs();
+    this.locks = store.locks();
+    this.staging = store.staging();
+    this.gc = store.gc();
+    this.changes = store.changes();
+    this.pins = store.pins();
+    this.publisher = store.publisher();
+    this.resolver = new ImageResolver(store);
+    this.containers = containers;
+  }
 
-  private LayerStore(Path root, Options options, String driverName, DriverProvider provider) throws IOException {
-    this.options = options;
-    this.layout = new StoreLayout(root, driverName);
-    this.platform = options.platform() != null ? options.platform() : Platform.forRoot(root);
-    this.files = new AtomicFiles(new SecureRandom(), options.durable());
-    this.locks = new StoreLocks(layout.locksDir());
-    AtomicFiles.ensureDirectory(layout.imageTop(), StoreLayout.IMAGE_DIR_MODE);
-    AtomicFiles.ensureDirectory(layout.imageRoot(), StoreLayout.IMAGE_DIR_MODE);
-    AtomicFiles.ensureDirectory(layout.stateDir(), StoreLayout.STATE_DIR_MODE);
-    this.layerDb = new LayerDb(layout.layerDb(), files);
-    this.imageDb = new ImageDb(layout.imageDb(), files);
-    this.refs = new ReferenceStore(layout.repositoriesJson(), files, json);
-    layerDb.initialize();
-    imageDb.initialize();
-    this.driver = provider.open(new DriverContext(root, layout.stateDir(), platform, options.driverOptions()));
-    this.staging = new LayerStaging(layerDb, driver, files, locks, platform, options.unpack(), options.maxLayerBytes(),
-        options.maxImageBytes());
-    this.pins = new MountPins(layout.locksDir());
-    this.gc = new GarbageCollector(layerDb, imageDb, refs, driver, locks, pins, json);
-    this.changes = new Changes(new Journal(layout.journalDir(), files, json), layerDb, imageDb, refs, driver, locks, gc);
-    this.publisher = new Publisher(staging, changes, refs);
-    this.containers = new Containers(new StoreAccess(this, layout, layerDb, imageDb, refs, locks, staging, files, driver,
-        json, changes, publisher));
+  /**
+   * Makes the store's parts, finishes what interrupted work left (the store's changes, then the
+   * containers'), and only then makes the facade: nothing can reach a store that is not recovered.
+   */
+  private static LayerStore open(Path root, StoreContext.Options options, DriverProvider provider) throws IOException {
+    StoreContext store = StoreContext.open(root, options, provider);
+    Containers containers;
     try {
-      new Recovery(layerDb, imageDb, refs, driver, locks, changes, gc).run();
-      containers.recover();
+      new Recovery(store).run();
+      containers = Containers.open(store);
     } catch (IOException | RuntimeException e) {
-      driver.close();
+      store.driver().close();
       throw e;
     }
+    return new LayerStore(store, containers);
   }
 
   /** Opens (creating if needed) the store at {@code root} with default options. */
@@ -257,8 +258,8 @@ public final class LayerStore implements Closeable {
             + providers.keySet() + ")");
       }
       UnpackOptions unpack = UnpackOptions.DEFAULTS.withDevicePolicy(devicePolicy);
-      return new LayerStore(root, new Options(chosen, platform, durable, unpack, maxLayerBytes, maxImageBytes,
-          Map.copyOf(driverOptions)), chosen, provider);
+      return LayerStore.open(root, new StoreContext.Options(chosen, platform, durable, unpack, maxLayerBytes,
+          maxImageBytes, Map.copyOf(driverOptions)), provider);
     }
 
     private static boolean hasLayers(Path dir) throws IOException {
@@ -307,49 +308,16 @@ public final class LayerStore implements Closeable {
    */
   public List<ImageId> load(Path archive) throws IOException {
     List<ImageId> out = new ArrayList<>();
-    for (DockerArchiveLoader.Loaded l : loadDetailed(archive)) {
+    for (LoadedImage l : loadDetailed(archive)) {
       out.add(l.id());
     }
     return out;
   }
 
   /** Like {@link #load} but also says which tags each image got. */
-  public List<DockerArchiveLoader.Loaded> loadDetailed(Path archive) throws IOException {
-    return new DockerArchiveLoader(json, loaderTarget()).load(archive);
+  public List<LoadedImage> loadDetailed(Path archive) throws IOException {
+    return new DockerArchiveLoader(store).load(archive);
   }
-
-  private DockerArchiveLoader.Target loaderTarget() {
-    return new DockerArchiveLoader.Target() {
-      @Override
-      public Optional<LayerRecord> layer(ChainId chainId) throws IOException {
-        changes.settle();
-        return layerDb.get(chainId);
-      }
-
-      @Override
-      public LayerStaging staging() {
-        return staging;
-      }
-
-      @Override
-      public StoreLocks locks() {
-        return locks;
-      }
-
-      @Override
-      public void publish(List<LayerStaging.Staged> layers, List<ImageConfig> images, Map<ImageId, ImageId> parents,
-          List<Map.Entry<Reference, ImageId>> tags) throws IOException {
-        Change.Builder b = Change.builder("load");
-        for (ImageConfig c : images) {
-          b.image(c.raw());
-        }
-        parents.forEach(b::parent);
-        publisher.publish(b, layers, tags);
-      }
-    };
-  }
-
-
 
   /**
    * Makes a one-layer image from a layer tarball (plain, gzip, zstd or bzip2), like {@code docker
@@ -477,51 +445,7 @@ public final class LayerStore implements Closeable {
    * sha256:...} or 64 hex) or a unique id prefix, the way the docker CLI does.
    */
   public ImageId resolve(String refOrId) throws IOException {
-    if (refOrId == null || refOrId.isEmpty()) {
-      throw new IllegalArgumentException("image reference is empty");
-    }
-    changes.settle();
-    String s = refOrId;
-    if (Digest.isValid(s)) {
-      ImageId id = new ImageId(Digest.parse(s));
-      if (imageDb.exists(id)) {
-        return id;
-      }
-      throw new NotFoundException("No such image: " + refOrId);
-    }
-    if (s.startsWith("sha256:")) {
-      s = s.substring(7);
-    }
-    Reference ref = null;
-    try {
-      ref = Reference.parse(refOrId).withDefaultTag();
-    } catch (IllegalArgumentException e) {
-      // not a reference; maybe a short id
-    }
-    if (ref != null) {
-      ImageId id = refs.get(ref);
-      if (id != null && imageDb.exists(id)) {
-        return id;
-      }
-    }
-    if (s.matches("[0-9a-f]{1,64}")) {
-      List<ImageId> matches = new ArrayList<>();
-      for (ImageId id : imageDb.list()) {
-        if (id.digest().hex().startsWith(s)) {
-          matches.add(id);
-        }
-      }
-      if (matches.size() == 1) {
-        return matches.get(0);
-      }
-      if (matches.size() > 1) {
-        throw new ConflictException("short id " + s + " is ambiguous: it matches " + matches.size() + " images");
-      }
-    }
-    if (ref == null && !s.matches("[0-9a-f]{1,64}")) {
-      throw new IllegalArgumentException("invalid reference format: \"" + refOrId + "\"");
-    }
-    throw new NotFoundException("No such image: " + refOrId);
+    return resolver.resolve(refOrId);
   }
 
   /** Everything about one image. */
@@ -784,8 +708,7 @@ public final class LayerStore implements Closeable {
    * references and records of images that are gone) and reports the rest.
    */
   public CheckReport check(boolean deep, boolean repair) throws IOException {
-    return new Fsck(layout, layerDb, imageDb, refs, driver, locks, changes, gc, json, containers::driverIds)
-        .check(deep, repair);
+    return new Fsck(store, containers::driverIds).check(deep, repair);
   }
 
   /** {@code check(false, false)}. */

@@ -13,9 +13,9 @@ import io.layerstore.ImageId;
 import io.layerstore.ImageSummary;
 import io.layerstore.LayerStore;
 import io.layerstore.LayerStoreException;
+import io.layerstore.LoadedImage;
 import io.layerstore.Mount;
 import io.layerstore.spi.BranchIntrospection;
-import io.layerstore.store.DockerArchiveLoader;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -48,8 +48,8 @@ final class ImageCommands {
     if (input == null) {
       throw new Main.UsageException("Usage: layerstore load -i FILE (reading from stdin is not supported)");
     }
-    List<DockerArchiveLoader.Loaded> loaded = ctx.store().loadDetailed(Path.of(input));
-    for (DockerArchiveLoader.Loaded l : loaded) {
+    List<LoadedImage> loaded = ctx.store().loadDetailed(Path.of(input));
+    for (LoadedImage l : loaded) {
       if (l.tags().isEmpty()) {
         ctx.out.println("Loaded image ID: " + l.id());
       } else {

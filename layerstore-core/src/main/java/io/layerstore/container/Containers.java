@@ -19,9 +19,11 @@ import io.layerstore.platform.Tree;
 import io.layerstore.spi.GraphDriver;
 import io.layerstore.store.Change;
 import io.layerstore.store.GarbageCollector;
+import io.layerstore.store.ImageResolver;
 import io.layerstore.store.LayerDb;
 import io.layerstore.store.LayerRecord;
 import io.layerstore.store.LayerStaging;
+import io.layerstore.store.StoreContext;
 import io.layerstore.store.StoreLocks;
 import java.io.IOException;
 import java.io.InputStream;
@@ -75,14 +77,27 @@ public final class Containers {
   static final DiffId EMPTY_LAYER =
       DiffId.parse("sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef");
 
-  private final StoreAccess s;
+  private final StoreContext s;
+  private final ImageResolver images;
   private final ContainerLayout layout;
   /** Whether {@link #cleanUpOnce} ran. */
   private volatile boolean cleaned;
 
-  public Containers(StoreAccess access) {
-    this.s = Objects.requireNonNull(access, "access");
-    this.layout = new ContainerLayout(access.layout().containersDir(), access.files(), access.json());
+  private Containers(StoreContext store) {
+    this.s = Objects.requireNonNull(store, "store");
+    this.images = new ImageResolver(store);
+    this.layout = new ContainerLayout(store.layout().containersDir(), store.files(), store.json());
+  }
+
+  /**
+   * The container area of a store whose own recovery has run: {@code LayerStore.open} makes it
+   * once, and it first undoes what container operations a killed process left half done. Users
+   * get it through {@code LayerStore.containers()}.
+   */
+  public static Containers open(StoreContext store) throws IOException {
+    Containers containers = new Containers(store);
+    containers.recover();
+    return containers;
   }
 
   /** Where our container records live. */
@@ -105,7 +120,7 @@ public final class Containers {
     GraphDriver driver = s.driver();
     try (StoreLocks.Held lock = s.locks().store()) {
       cleanUpOnce();
-      ImageId imageId = s.store().resolve(image);
+      ImageId imageId = images.resolve(image);
       ImageConfig config = imageConfig(imageId);
       LayerRecord top = topLayer(config);
       ContainerId id = ContainerId.random(s.files().random());
@@ -488,9 +503,9 @@ public final class Containers {
    */
   /**
    * Undoes what container operations a killed process left half done (a creation or removal
-   * recorded as in progress); {@code LayerStore.open} calls it, under the store lock.
+   * recorded as in progress); {@link #open} calls it, under the store lock.
    */
-  public void recover() throws IOException {
+  private void recover() throws IOException {
     try (StoreLocks.Held lock = s.locks().store()) {
       cleanUpOnce();
     }

@@ -9,6 +9,7 @@ import io.layerstore.DiffId;
 import io.layerstore.DigestMismatchException;
 import io.layerstore.ImageId;
 import io.layerstore.InvalidArchiveException;
+import io.layerstore.LoadedImage;
 import io.layerstore.Reference;
 import io.layerstore.format.ArchiveIndex;
 import io.layerstore.format.ImageConfig;
@@ -56,37 +57,18 @@ public final class DockerArchiveLoader {
   /** Most images one archive may hold. */
   static final int MAX_IMAGES = 10_000;
 
-  /** What the loader needs from the store. */
-  public interface Target {
-    /** The registered layer {@code chainId}, after finishing changes dead processes left. */
-    Optional<LayerRecord> layer(ChainId chainId) throws IOException;
-
-    LayerStaging staging();
-
-    StoreLocks locks();
-
-    /**
-     * Publishes, as one change: the staged layers (base first), the image configs, their parents
-     * and the tags. Atomic: after a crash the store shows all of it or none of it.
-     */
-    void publish(List<LayerStaging.Staged> layers, List<ImageConfig> images, Map<ImageId, ImageId> parents,
-        List<Map.Entry<Reference, ImageId>> tags) throws IOException;
-  }
-
-  /** One image read from the archive. */
-  public record Loaded(ImageId id, List<String> tags) {}
-
   private record Item(String configName, ImageConfig config, List<String> layers, List<Reference> tags, ImageId parent) {}
 
+  private final StoreContext store;
   private final ObjectMapper json;
-  private final Target target;
 
-  public DockerArchiveLoader(ObjectMapper json, Target target) {
-    this.json = json;
-    this.target = target;
+  public DockerArchiveLoader(StoreContext store) {
+    this.store = store;
+    this.json = store.json();
   }
 
-  public List<Loaded> load(Path archive) throws IOException {
+  /** The images of the archive, in manifest order, with the tags each got. */
+  public List<LoadedImage> load(Path archive) throws IOException {
     try (ArchiveIndex index = ArchiveIndex.open(archive)) {
       List<Item> items = index.contains(MANIFEST) ? readManifest(index) : readLegacy(index);
       return loadItems(index, items);
@@ -356,8 +338,8 @@ public final class DockerArchiveLoader {
    * layer already there is pinned, so a concurrent remove leaves it alone while new layers are
    * staged on it.
    */
-  private List<Loaded> loadItems(ArchiveIndex index, List<Item> items) throws IOException {
-    LayerStaging staging = target.staging();
+  private List<LoadedImage> loadItems(ArchiveIndex index, List<Item> items) throws IOException {
+    LayerStaging staging = store.staging();
     List<LayerStaging.Staged> staged = new ArrayList<>();
     Map<ChainId, LayerStaging.Parent> known = new HashMap<>();
     List<StoreLocks.Held> chainLocks = new ArrayList<>();
@@ -373,7 +355,7 @@ public final class DockerArchiveLoader {
         }
       }
       for (ChainId c : needed) {
-        chainLocks.add(target.locks().lock(GarbageCollector.chainLock(c)));
+        chainLocks.add(store.locks().lock(GarbageCollector.chainLock(c)));
         locked.add(c);
       }
       for (Item item : items) {
@@ -400,9 +382,9 @@ public final class DockerArchiveLoader {
           LayerStaging.Parent next = chain == null ? null : known.get(chain);
           if (next == null && chain != null) {
             if (locked.add(chain)) {
-              chainLocks.add(target.locks().lock(GarbageCollector.chainLock(chain)));
+              chainLocks.add(store.locks().lock(GarbageCollector.chainLock(chain)));
             }
-            Optional<LayerRecord> existing = target.layer(chain);
+            Optional<LayerRecord> existing = layer(chain);
             if (existing.isPresent()) {
               next = new LayerStaging.Parent(chain, existing.get().cacheId());
             }
@@ -431,9 +413,9 @@ public final class DockerArchiveLoader {
               diffIds.set(i, s.diffId());
               ChainId c = s.chainId();
               if (locked.add(c)) {
-                chainLocks.add(target.locks().lock(GarbageCollector.chainLock(c)));
+                chainLocks.add(store.locks().lock(GarbageCollector.chainLock(c)));
               }
-              Optional<LayerRecord> existing = known.containsKey(c) ? Optional.empty() : target.layer(c);
+              Optional<LayerRecord> existing = known.containsKey(c) ? Optional.empty() : layer(c);
               if (known.containsKey(c) || existing.isPresent()) {
                 // Same content as a layer we already have: keep that one.
                 staging.discard(s);
@@ -455,7 +437,7 @@ public final class DockerArchiveLoader {
         finalConfigs.add(config);
       }
       extractAll(index, staging, jobs);
-      List<Loaded> out = new ArrayList<>();
+      List<LoadedImage> out = new ArrayList<>();
       Map<ImageId, ImageId> parents = new LinkedHashMap<>();
       List<Map.Entry<Reference, ImageId>> tags = new ArrayList<>();
       for (int k = 0; k < items.size(); k++) {
@@ -465,7 +447,7 @@ public final class DockerArchiveLoader {
           tags.add(Map.entry(ref, id));
           tagNames.add(ref.familiarString());
         }
-        out.add(new Loaded(id, tagNames));
+        out.add(new LoadedImage(id, tagNames));
       }
       for (int k = 0; k < items.size(); k++) {
         ImageId id = out.get(k).id();
@@ -480,7 +462,7 @@ public final class DockerArchiveLoader {
       }
       List<LayerStaging.Staged> publishing = new ArrayList<>(staged);
       staged.clear(); // from here on the change owns them (published, or finished after a crash)
-      target.publish(publishing, finalConfigs, parents, tags);
+      publish(publishing, finalConfigs, parents, tags);
       return out;
     } catch (IOException | RuntimeException | Error e) {
       staging.discardAll(staged, e);
@@ -490,6 +472,26 @@ public final class DockerArchiveLoader {
         l.close();
       }
     }
+  }
+
+  /** The registered layer {@code chainId}, after finishing changes dead processes left. */
+  private Optional<LayerRecord> layer(ChainId chainId) throws IOException {
+    store.changes().settle();
+    return store.layerDb().get(chainId);
+  }
+
+  /**
+   * Publishes, as one change: the staged layers (base first), the image configs, their parents
+   * and the tags. Atomic: after a crash the store shows all of it or none of it.
+   */
+  private void publish(List<LayerStaging.Staged> layers, List<ImageConfig> images, Map<ImageId, ImageId> parents,
+      List<Map.Entry<Reference, ImageId>> tags) throws IOException {
+    Change.Builder b = Change.builder("load");
+    for (ImageConfig c : images) {
+      b.image(c.raw());
+    }
+    parents.forEach(b::parent);
+    store.publisher().publish(b, layers, tags);
   }
 
   /** One prepared layer waiting for its content. */
@@ -587,7 +589,7 @@ public final class DockerArchiveLoader {
         threads, (t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000);
   }
 
-  private static ImageConfig configOf(List<Loaded> loaded, List<ImageConfig> configs, ImageId id) {
+  private static ImageConfig configOf(List<LoadedImage> loaded, List<ImageConfig> configs, ImageId id) {
     for (int i = 0; i < loaded.size(); i++) {
       if (loaded.get(i).id().equals(id)) {
         return configs.get(i);

@@ -57,17 +57,16 @@ public final class Fsck {
     Set<String> get() throws IOException;
   }
 
-  public Fsck(StoreLayout layout, LayerDb layerDb, ImageDb imageDb, ReferenceStore refs, GraphDriver driver,
-      StoreLocks locks, Changes changes, GarbageCollector gc, ObjectMapper json, DriverIds others) {
-    this.layout = layout;
-    this.layerDb = layerDb;
-    this.imageDb = imageDb;
-    this.refs = refs;
-    this.driver = driver;
-    this.locks = locks;
-    this.changes = changes;
-    this.gc = gc;
-    this.json = json;
+  public Fsck(StoreContext store, DriverIds others) {
+    this.layout = store.layout();
+    this.layerDb = store.layerDb();
+    this.imageDb = store.imageDb();
+    this.refs = store.refs();
+    this.driver = store.driver();
+    this.locks = store.locks();
+    this.changes = store.changes();
+    this.gc = store.gc();
+    this.json = store.json();
     this.others = others;
   }
 

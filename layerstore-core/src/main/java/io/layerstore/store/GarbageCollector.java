@@ -32,15 +32,14 @@ public final class GarbageCollector {
   private final MountPins pins;
   private final ObjectMapper json;
 
-  public GarbageCollector(LayerDb layerDb, ImageDb imageDb, ReferenceStore refs, GraphDriver driver, StoreLocks locks,
-      MountPins pins, ObjectMapper json) {
-    this.layerDb = layerDb;
-    this.imageDb = imageDb;
-    this.refs = refs;
-    this.driver = driver;
-    this.locks = locks;
-    this.pins = pins;
-    this.json = json;
+  GarbageCollector(StoreContext store) {
+    this.layerDb = store.layerDb();
+    this.imageDb = store.imageDb();
+    this.refs = store.refs();
+    this.driver = store.driver();
+    this.locks = store.locks();
+    this.pins = store.pins();
+    this.json = store.json();
   }
 
   Usage usage() throws IOException {

@@ -32,15 +32,14 @@ public final class Recovery {
   private final Changes changes;
   private final GarbageCollector gc;
 
-  public Recovery(LayerDb layerDb, ImageDb imageDb, ReferenceStore refs, GraphDriver driver, StoreLocks locks,
-      Changes changes, GarbageCollector gc) {
-    this.layerDb = layerDb;
-    this.imageDb = imageDb;
-    this.refs = refs;
-    this.driver = driver;
-    this.locks = locks;
-    this.changes = changes;
-    this.gc = gc;
+  public Recovery(StoreContext store) {
+    this.layerDb = store.layerDb();
+    this.imageDb = store.imageDb();
+    this.refs = store.refs();
+    this.driver = store.driver();
+    this.locks = store.locks();
+    this.changes = store.changes();
+    this.gc = store.gc();
   }
 
   /** What a recovery found and did. */

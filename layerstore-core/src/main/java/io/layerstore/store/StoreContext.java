@@ -1,0 +1,131 @@
+package io.layerstore.store;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.layerstore.archive.UnpackOptions;
+import io.layerstore.platform.Platform;
+import io.layerstore.spi.DriverContext;
+import io.layerstore.spi.DriverProvider;
+import io.layerstore.spi.GraphDriver;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.Map;
+
+/**
+ * The parts of one open store, made once when the store is opened and shared by everything that
+ * works on it: the {@code LayerStore} facade, loads and saves, recovery, fsck and the container
+ * area take this instead of the parts one by one.
+ *
+ * <p>Internal: only {@code LayerStore} makes one, and hands it to its collaborators; it is public
+ * because the facade and the container area are in other packages. Making it does no recovery:
+ * {@code LayerStore} runs {@link Recovery} on the finished context before anything else uses it.
+ */
+public final class StoreContext {
+
+  /** How a store is opened; see {@code LayerStore.Builder}. */
+  public record Options(String driver, Platform platform, boolean durable, UnpackOptions unpack, long maxLayerBytes,
+      long maxImageBytes, Map<String, String> driverOptions) {}
+
+  private final StoreLayout layout;
+  private final Platform platform;
+  private final GraphDriver driver;
+  private final AtomicFiles files;
+  private final ObjectMapper json = new ObjectMapper();
+  private final LayerDb layerDb;
+  private final ImageDb imageDb;
+  private final ReferenceStore refs;
+  private final StoreLocks locks;
+  private final LayerStaging staging;
+  private final MountPins pins;
+  private final GarbageCollector gc;
+  private final Changes changes;
+  private final Publisher publisher;
+
+  private StoreContext(Path root, Options options, DriverProvider provider) throws IOException {
+    this.layout = new StoreLayout(root, options.driver());
+    this.platform = options.platform() != null ? options.platform() : Platform.forRoot(root);
+    this.files = new AtomicFiles(new SecureRandom(), options.durable());
+    this.locks = new StoreLocks(layout.locksDir());
+    AtomicFiles.ensureDirectory(layout.imageTop(), StoreLayout.IMAGE_DIR_MODE);
+    AtomicFiles.ensureDirectory(layout.imageRoot(), StoreLayout.IMAGE_DIR_MODE);
+    AtomicFiles.ensureDirectory(layout.stateDir(), StoreLayout.STATE_DIR_MODE);
+    this.layerDb = new LayerDb(layout.layerDb(), files);
+    this.imageDb = new ImageDb(layout.imageDb(), files);
+    this.refs = new ReferenceStore(layout.repositoriesJson(), files, json);
+    layerDb.initialize();
+    imageDb.initialize();
+    this.driver = provider.open(new DriverContext(root, layout.stateDir(), platform, options.driverOptions()));
+    this.staging = new LayerStaging(layerDb, driver, files, locks, platform, options.unpack(), options.maxLayerBytes(),
+        options.maxImageBytes());
+    this.pins = new MountPins(layout.locksDir());
+    // The collector keeps the parts it works on, all set above; it does nothing until a change runs.
+    this.gc = new GarbageCollector(this);
+    this.changes = new Changes(new Journal(layout.journalDir(), files, json), layerDb, imageDb, refs, driver, locks, gc);
+    this.publisher = new Publisher(staging, changes, refs);
+  }
+
+  /**
+   * Makes the parts of the store at {@code root} (creating its directories) and opens its driver
+   * with {@code provider}. Close {@link #driver()} when done.
+   */
+  public static StoreContext open(Path root, Options options, DriverProvider provider) throws IOException {
+    return new StoreContext(root, options, provider);
+  }
+
+  public StoreLayout layout() {
+    return layout;
+  }
+
+  public Platform platform() {
+    return platform;
+  }
+
+  public GraphDriver driver() {
+    return driver;
+  }
+
+  public AtomicFiles files() {
+    return files;
+  }
+
+  public ObjectMapper json() {
+    return json;
+  }
+
+  public LayerDb layerDb() {
+    return layerDb;
+  }
+
+  public ImageDb imageDb() {
+    return imageDb;
+  }
+
+  public ReferenceStore refs() {
+    return refs;
+  }
+
+  public StoreLocks locks() {
+    return locks;
+  }
+
+  public LayerStaging staging() {
+    return staging;
+  }
+
+  public MountPins pins() {
+    return pins;
+  }
+
+  public GarbageCollector gc() {
+    return gc;
+  }
+
+  /** The journaled changes (the journal is theirs). */
+  public Changes changes() {
+    return changes;
+  }
+
+  public Publisher publisher() {
+    return publisher;
+  }
+}
