@@ -1,7 +1,6 @@
 package io.layerstore;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.layerstore.archive.DevicePolicy;
 import io.layerstore.archive.UnpackOptions;
 import io.layerstore.container.Containers;
 import io.layerstore.format.ImageConfig;

@@ -1,11 +1,11 @@
 package io.layerstore.reliability;
 
 import com.github.luben.zstd.Zstd;
+import io.layerstore.DevicePolicy;
 import io.layerstore.DigestMismatchException;
 import io.layerstore.InvalidArchiveException;
 import io.layerstore.LayerStore;
 import io.layerstore.UnsafePathException;
-import io.layerstore.archive.DevicePolicy;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;

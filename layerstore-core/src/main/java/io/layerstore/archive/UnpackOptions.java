@@ -1,5 +1,7 @@
 package io.layerstore.archive;
 
+import io.layerstore.DevicePolicy;
+
 /**
  * Limits and policies for applying a layer.
  *

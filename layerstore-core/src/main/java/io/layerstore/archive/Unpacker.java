@@ -1,5 +1,6 @@
 package io.layerstore.archive;
 
+import io.layerstore.DevicePolicy;
 import io.layerstore.InvalidArchiveException;
 import io.layerstore.UnsafePathException;
 import io.layerstore.platform.NodeKind;

@@ -81,7 +81,7 @@ public final class ContainerLayout {
   private final AtomicFiles files;
   private final ObjectMapper json;
 
-  public ContainerLayout(Path dir, AtomicFiles files, ObjectMapper json) {
+  ContainerLayout(Path dir, AtomicFiles files, ObjectMapper json) {
     this.dir = dir;
     this.files = files;
     this.json = json;

@@ -90,9 +90,9 @@ public final class Containers {
   }
 
   /**
-   * The container area of a store whose own recovery has run: {@code LayerStore.open} makes it
-   * once, and it first undoes what container operations a killed process left half done. Users
-   * get it through {@code LayerStore.containers()}.
+   * For {@code LayerStore.open} only ({@link StoreContext} is internal): the container area of a
+   * store whose own recovery has run. It first undoes what container operations a killed process
+   * left half done. Users get it through {@code LayerStore.containers()}.
    */
   public static Containers open(StoreContext store) throws IOException {
     Containers containers = new Containers(store);

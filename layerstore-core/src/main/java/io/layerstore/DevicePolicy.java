@@ -1,4 +1,4 @@
-package io.layerstore.archive;
+package io.layerstore;
 
 /**
  * Which device nodes a layer may create. A layer is content from anywhere; a block device node for
