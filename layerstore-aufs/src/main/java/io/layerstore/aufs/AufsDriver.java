@@ -148,29 +148,11 @@ final class AufsDriver extends DriverSupport implements BranchIntrospection {
     return kernel;
   }
 
-  AufsLayout layout() {
+  @Override
+  protected AufsLayout layout() {
     return layout;
   }
 
-  @Override
-  protected boolean isValidId(String id) {
-    return AufsLayout.isValidId(id);
-  }
-
-  @Override
-  protected Path diffDir(String id) {
-    return layout.diff(id);
-  }
-
-  @Override
-  protected Path metadataFile(String id) {
-    return layout.emulatedAttrs(id);
-  }
-
-  @Override
-  protected Path mountPoint(String id) {
-    return layout.mnt(id);
-  }
 
   // ---- create / remove ------------------------------------------------------------------------
 
@@ -231,14 +213,7 @@ final class AufsDriver extends DriverSupport implements BranchIntrospection {
 
   @Override
   public List<String> list() throws IOException {
-    List<String> out = new ArrayList<>();
-    for (Path p : children(layout.layersDir())) {
-      String name = p.getFileName().toString();
-      if (AufsLayout.isValidId(name) && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
-        out.add(name);
-      }
-    }
-    return out;
+    return idsIn(layout.layersDir(), false);
   }
 
   /**

@@ -10,6 +10,7 @@ import io.layerstore.platform.Tree;
 import io.layerstore.union.UnionFileSystem;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystem;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -35,10 +36,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * left behind), removal refused while mounted, Docker's diff size, and closing.
  *
  * <p>A driver extends this class, gives its name, context and {@link WhiteoutStyle} to the
- * constructor, says in its own constructor how it mounts ({@link #mountWith}), and implements the
- * layout: {@link #create}, {@link #exists}, {@link #list}, {@link #parents}, {@link #deleteLayer},
- * where a layer's files are ({@link #diffDir}, {@link #metadataFile}, {@link #mountPoint}), and its
- * facts ({@link #status}, {@link #metadata}).
+ * constructor, says in its own constructor how it mounts ({@link #mountWith}), tells where a
+ * layer's files are ({@link #layout}), and implements the rest of its layout: {@link #create},
+ * {@link #exists}, {@link #list}, {@link #parents}, {@link #deleteLayer}, and its facts ({@link
+ * #status}, {@link #metadata}).
  *
  * <p>{@link #diff} and {@link #whiteouts} are core's side of a driver: core unpacks into, and
  * reads, the trees they give; a driver never needs to name their types.
@@ -74,12 +75,13 @@ public abstract class DriverSupport implements GraphDriver {
   }
 
   /**
-   * Says how layers are mounted; a driver's constructor calls this once. Without a kernel mounter,
+   * Says how layers are mounted; a driver's constructor calls this once, after its {@link #layout}
+   * is set. Without a kernel mounter,
    * {@link #get} opens the in-process union over the diff dirs.
    *
    * @param kernel the driver's kernel mounting, or {@code null} where it makes no kernel mounts
    * @param copies whether a read-only in-process mount that must outlive the process ({@link
-   *     Mount#leaveMounted}) is left behind as a copy at its {@link #mountPoint} (only on a native
+   *     Mount#leaveMounted}) is left behind as a copy at its mount point (only on a native
    *     platform without kernel mounting), so other programs can read it as they would the kernel
    *     mount; otherwise that is refused
    */
@@ -88,27 +90,19 @@ public abstract class DriverSupport implements GraphDriver {
       throw new IllegalStateException(name + ": mountWith was called already");
     }
     Path mountState = stateDir.resolve("mounts");
+    DriverLayout layout = layout();
     MountCopies copier = copies && kernel == null && platform.isNative()
-        ? new MountCopies(name, platform, mountState.resolve(name + "-copies"), this::mountPoint, this::branches,
+        ? new MountCopies(name, platform, mountState.resolve(name + "-copies"), layout::mountPoint, this::branches,
             whiteouts)
         : null;
     this.kernel = kernel;
-    this.mounts = new LayerMounts(name, mountState.resolve(name), kernel, this::mountPoint, copier);
+    this.mounts = new LayerMounts(name, mountState.resolve(name), kernel, layout::mountPoint, copier);
   }
 
   // ---- what a driver says about its layout --------------------------------------------------
 
-  /** Whether {@code id} can name a layer here (a safe, unreserved directory or file name). */
-  protected abstract boolean isValidId(String id);
-
-  /** The directory holding {@code id}'s own files. */
-  protected abstract Path diffDir(String id);
-
-  /** Where the platform keeps what the file system cannot hold for {@code id}'s diff (emulated platforms only). */
-  protected abstract Path metadataFile(String id);
-
-  /** Where {@code id} is mounted with the kernel (or left behind as a copy). */
-  protected abstract Path mountPoint(String id);
+  /** Where the driver keeps a layer's files. */
+  protected abstract DriverLayout layout();
 
   /** Deletes everything the driver has on disk for {@code id}, which is not mounted; absent is fine. */
   protected abstract void deleteLayer(String id) throws IOException;
@@ -162,7 +156,7 @@ public abstract class DriverSupport implements GraphDriver {
     }
     if (writable && parents(id).isEmpty()) {
       // Like Docker: a layer without ancestors needs no mount, its diff dir is its root.
-      return m.direct(id, diffDir(id), true);
+      return m.direct(id, layout().diff(id), true);
     }
     return m.kernel(id, writable);
   }
@@ -183,7 +177,7 @@ public abstract class DriverSupport implements GraphDriver {
     requireLayer(id);
     long[] total = {0};
     Set<Object> seen = new HashSet<>();
-    Files.walkFileTree(diffDir(id), new SimpleFileVisitor<>() {
+    Files.walkFileTree(layout().diff(id), new SimpleFileVisitor<>() {
       @Override
       public FileVisitResult visitFile(Path file, BasicFileAttributes a) throws IOException {
         if (a.isSymbolicLink()) {
@@ -213,11 +207,7 @@ public abstract class DriverSupport implements GraphDriver {
       try {
         t.flush();
       } catch (IOException e) {
-        if (failure == null) {
-          failure = e;
-        } else {
-          failure.addSuppressed(e);
-        }
+        failure = LayerMounts.collect(failure, e);
       }
     }
     if (failure != null) {
@@ -242,9 +232,9 @@ public abstract class DriverSupport implements GraphDriver {
     return mounts().localWritable(id);
   }
 
-  /** Fails with {@link IllegalArgumentException} unless {@code id} is {@linkplain #isValidId valid}. */
+  /** Fails with {@link IllegalArgumentException} unless {@code id} {@linkplain DriverLayout#isLayerId can name a layer}. */
   protected final void checkId(String id) {
-    if (!isValidId(id)) {
+    if (!layout().isLayerId(id)) {
       throw new IllegalArgumentException(name + ": invalid layer id \"" + id + "\"");
     }
   }
@@ -264,6 +254,27 @@ public abstract class DriverSupport implements GraphDriver {
     if (!exists(parent)) {
       throw new NotFoundException(name + ": parent layer " + parent + " of " + id + " does not exist");
     }
+  }
+
+  /**
+   * The layer ids among the names in {@code dir}: the entries that {@linkplain
+   * DriverLayout#isLayerId can name a layer} and are directories ({@code directories}) or regular
+   * files (else), in no particular order.
+   */
+  protected final List<String> idsIn(Path dir, boolean directories) throws IOException {
+    List<String> out = new ArrayList<>();
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+      for (Path p : ds) {
+        String id = p.getFileName().toString();
+        boolean kind = directories
+            ? Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)
+            : Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS);
+        if (kind && layout().isLayerId(id)) {
+          out.add(id);
+        }
+      }
+    }
+    return out;
   }
 
   /** Drops the tree of {@code id} (before its files go). */
@@ -331,7 +342,7 @@ public abstract class DriverSupport implements GraphDriver {
   }
 
   private Tree tree(String id) {
-    return trees.computeIfAbsent(id, k -> platform.tree(diffDir(k), metadataFile(k)));
+    return trees.computeIfAbsent(id, k -> platform.tree(layout().diff(k), layout().emulatedAttrs(k)));
   }
 
   /** The trees of {@code id} and its ancestors, topmost first. */

@@ -3,7 +3,7 @@ package io.layerstore.spi;
 import java.io.IOException;
 
 /**
- * How a driver mounts one layer with the kernel, at its {@linkplain DriverSupport#mountPoint mount
+ * How a driver mounts one layer with the kernel, at its {@linkplain DriverLayout#mountPoint mount
  * point}. {@link DriverSupport} counts the references (shared with other processes, since a kernel
  * mount outlives the process that made it) and calls these only for the first and the last one.
  */

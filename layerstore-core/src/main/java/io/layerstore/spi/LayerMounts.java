@@ -194,16 +194,21 @@ final class LayerMounts {
       try {
         h.close();
       } catch (IOException e) {
-        if (failure == null) {
-          failure = e;
-        } else {
-          failure.addSuppressed(e);
-        }
+        failure = collect(failure, e);
       }
     }
     if (failure != null) {
       throw failure;
     }
+  }
+
+  /** {@code e} added to the failures so far: the first one, with the later ones suppressed. */
+  static IOException collect(IOException failure, IOException e) {
+    if (failure == null) {
+      return e;
+    }
+    failure.addSuppressed(e);
+    return failure;
   }
 
   // ---- internals ------------------------------------------------------------------------------

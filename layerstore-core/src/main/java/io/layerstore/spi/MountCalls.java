@@ -10,31 +10,32 @@ import java.nio.file.Path;
  */
 public interface MountCalls {
 
-  /** Read-only mount. */
-  long MS_RDONLY = 1;
-  /** Change the options of an existing mount. */
-  long MS_REMOUNT = 32;
-  /** Bind mount. */
-  long MS_BIND = 4096;
-  /** umount2 flag: detach now, finish when no longer busy. */
-  int MNT_DETACH = 2;
+  /** The page size, which bounds the data of one mount(2) call. */
+  int pageSize();
 
-  /** mount(2). */
+  /** mount(2), with the flags below. */
   void mount(String source, Path target, String fsType, long flags, String data) throws IOException;
 
-  /** mount(2) with {@code workingDir} as the working directory, so {@code data} may hold relative paths. */
+  /** mount(2) run in {@code workingDir}, so that {@code data} may name paths relative to it (shorter). */
   void mountFrom(Path workingDir, String source, Path target, String fsType, long flags, String data)
       throws IOException;
 
-  /** umount2(2). */
-  void unmount(Path target, int flags) throws IOException;
+  /** mount(2) flag: read-only. */
+  long MS_RDONLY = 1;
+  /** mount(2) flag: change an existing mount (aufs: add branches; a bind mount: make it read-only). */
+  long MS_REMOUNT = 32;
+  /** mount(2) flag: bind {@code source} at {@code target}. */
+  long MS_BIND = 4096;
 
-  /** Whether something is mounted at {@code target}. */
-  boolean isMountPoint(Path target) throws IOException;
-
-  /** The file system type mounted at {@code target}, or null when nothing is. */
+  /** What is mounted at {@code target} ({@code overlay}, {@code aufs}, ...), or null for nothing. */
   String mountType(Path target) throws IOException;
 
-  /** The page size, which bounds mount(2)'s data. */
-  int pageSize();
+  /** Whether anything is mounted at {@code target}. */
+  boolean isMountPoint(Path target) throws IOException;
+
+  /** umount2(2), with the flag below. */
+  void unmount(Path target, int flags) throws IOException;
+
+  /** umount2(2) flag: detach now, let go of the file system once nothing uses it. */
+  int MNT_DETACH = 2;
 }

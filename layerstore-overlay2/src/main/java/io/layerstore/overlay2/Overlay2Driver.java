@@ -9,7 +9,6 @@ import io.layerstore.spi.MountCalls;
 import io.layerstore.spi.WhiteoutStyle;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -48,23 +47,8 @@ final class Overlay2Driver extends DriverSupport {
   }
 
   @Override
-  protected boolean isValidId(String id) {
-    return Overlay2Layout.isValidId(id);
-  }
-
-  @Override
-  protected Path diffDir(String id) {
-    return layout.diff(id);
-  }
-
-  @Override
-  protected Path metadataFile(String id) {
-    return layout.emulatedAttrs(id);
-  }
-
-  @Override
-  protected Path mountPoint(String id) {
-    return layout.merged(id);
+  protected Overlay2Layout layout() {
+    return layout;
   }
 
   // ---- create / remove ------------------------------------------------------------------------
@@ -138,16 +122,7 @@ final class Overlay2Driver extends DriverSupport {
 
   @Override
   public List<String> list() throws IOException {
-    List<String> out = new ArrayList<>();
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(layout.home())) {
-      for (Path p : ds) {
-        String name = p.getFileName().toString();
-        if (Overlay2Layout.isValidId(name) && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
-          out.add(name);
-        }
-      }
-    }
-    return out;
+    return idsIn(layout.home(), true);
   }
 
   @Override

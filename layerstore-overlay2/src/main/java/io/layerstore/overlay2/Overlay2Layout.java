@@ -1,5 +1,6 @@
 package io.layerstore.overlay2;
 
+import io.layerstore.spi.DriverLayout;
 import java.nio.file.Path;
 import java.util.regex.Pattern;
 
@@ -19,7 +20,7 @@ import java.util.regex.Pattern;
  *     emulated-attrs        ours, emulated platforms only: what the file system cannot hold
  * </pre>
  */
-final class Overlay2Layout {
+final class Overlay2Layout implements DriverLayout {
 
   static final String NAME = "overlay2";
   static final String LINK_DIR = "l";
@@ -34,7 +35,6 @@ final class Overlay2Layout {
   /** Docker refuses a lower chain longer than this. */
   static final int MAX_DEPTH = 128;
 
-  private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
   private static final Pattern LINK_ID = Pattern.compile("[A-Z2-7]{26}");
 
   private final Path home;
@@ -49,7 +49,7 @@ final class Overlay2Layout {
 
   /** Whether {@code id} is usable as a directory name here (no separators, not {@code l}). */
   static boolean isValidId(String id) {
-    return id != null && ID.matcher(id).matches() && !id.equals(LINK_DIR);
+    return DriverLayout.isPlainId(id) && !id.equals(LINK_DIR);
   }
 
   static boolean isValidLinkId(String link) {
@@ -78,7 +78,8 @@ final class Overlay2Layout {
     return home.resolve(id);
   }
 
-  Path diff(String id) {
+  @Override
+  public Path diff(String id) {
     return layer(id).resolve("diff");
   }
 
@@ -98,12 +99,24 @@ final class Overlay2Layout {
     return layer(id).resolve("merged");
   }
 
+  /** The kernel mounts a layer at its {@code merged/}. */
+  @Override
+  public Path mountPoint(String id) {
+    return merged(id);
+  }
+
   Path committed(String id) {
     return layer(id).resolve("committed");
   }
 
-  Path emulatedAttrs(String id) {
+  @Override
+  public Path emulatedAttrs(String id) {
     return layer(id).resolve("emulated-attrs");
+  }
+
+  @Override
+  public boolean isLayerId(String id) {
+    return isValidId(id);
   }
 
   /** {@code <id>/diff} relative to the home, for relative mount data. */
