@@ -17,7 +17,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -50,7 +49,7 @@ import org.slf4j.LoggerFactory;
  * {@code /proc} and {@code /sys}), {@code aufs.auplink} (the auplink program, default found on the
  * PATH, {@code none} for none), {@code aufs.mountlabel} (an SELinux mount label).
  */
-final class AufsDriver extends DriverSupport implements BranchIntrospection {
+final class AufsDriver extends DriverSupport<AufsLayout> implements BranchIntrospection {
   private static final Logger LOG = LoggerFactory.getLogger(AufsDriver.class);
 
   static final String OPT_PROC = "aufs.proc";
@@ -62,13 +61,12 @@ final class AufsDriver extends DriverSupport implements BranchIntrospection {
   private static final Set<String> INCOMPATIBLE = Set.of("aufs", "btrfs", "ecryptfs");
 
   private final AufsLayout layout;
-  private final SecureRandom random = new SecureRandom();
   private final AufsKernel kernel;
   private final AufsBranchReader reader;
 
   AufsDriver(DriverContext ctx) throws IOException {
-    super(AufsLayout.NAME, ctx, WhiteoutStyle.AUFS);
-    this.layout = new AufsLayout(home());
+    super(AufsLayout.NAME, ctx, WhiteoutStyle.AUFS, AufsLayout::new);
+    this.layout = layout();
     Path proc = option(ctx, OPT_PROC, "/proc");
     Path sys = option(ctx, OPT_SYS, "/sys");
     this.reader = new AufsBranchReader(proc, sys);
@@ -148,12 +146,6 @@ final class AufsDriver extends DriverSupport implements BranchIntrospection {
     return kernel;
   }
 
-  @Override
-  protected AufsLayout layout() {
-    return layout;
-  }
-
-
   // ---- create / remove ------------------------------------------------------------------------
 
   @Override
@@ -198,22 +190,6 @@ final class AufsDriver extends DriverSupport implements BranchIntrospection {
       }
       throw e;
     }
-  }
-
-  private byte[] randomBytes(int n) {
-    byte[] b = new byte[n];
-    random.nextBytes(b);
-    return b;
-  }
-
-  @Override
-  public boolean exists(String id) {
-    return AufsLayout.isValidId(id) && Files.isRegularFile(layout.layersFile(id), LinkOption.NOFOLLOW_LINKS);
-  }
-
-  @Override
-  public List<String> list() throws IOException {
-    return idsIn(layout.layersDir(), false);
   }
 
   /**

@@ -25,7 +25,7 @@ import java.util.List;
  * <p>A layer exists exactly when its {@code layers/<id>} file does, as for Docker. The aufs
  * bookkeeping names a writable branch gets are here too, since they live in {@code diff/<id>}.
  */
-final class AufsLayout implements DriverLayout {
+record AufsLayout(Path home) implements DriverLayout {
 
   static final String NAME = "aufs";
   static final int HOME_MODE = 0710;
@@ -43,16 +43,6 @@ final class AufsLayout implements DriverLayout {
   static final String WH_PLINK = ".wh..wh.plnk";
   /** Orphan dir (0700) in a writable branch's root. */
   static final String WH_ORPH = ".wh..wh.orph";
-
-  private final Path home;
-
-  AufsLayout(Path home) {
-    this.home = home;
-  }
-
-  Path home() {
-    return home;
-  }
 
   /** Whether {@code id} is usable as a name in diff/, mnt/ and layers/. */
   static boolean isValidId(String id) {
@@ -92,6 +82,17 @@ final class AufsLayout implements DriverLayout {
 
   Path layersFile(String id) {
     return layersDir().resolve(id);
+  }
+
+  /** As for Docker, a layer exists exactly when its {@code layers/<id>} file does. */
+  @Override
+  public Path layerIndex() {
+    return layersDir();
+  }
+
+  @Override
+  public boolean indexesDirectories() {
+    return false;
   }
 
   Path layersTemp(String id, String random) {

@@ -11,6 +11,16 @@ public interface DriverLayout {
   /** Whether {@code id} can name a layer here (a safe directory or file name the layout does not reserve). */
   boolean isLayerId(String id);
 
+  /**
+   * The directory whose entries are the layers: {@code id} is a layer exactly when {@code
+   * layerIndex()/<id>} exists, of the right kind (overlay2: {@code <home>/<id>/}; aufs: the
+   * {@code layers/<id>} file).
+   */
+  Path layerIndex();
+
+  /** Whether the entries of the {@link #layerIndex} are directories (else regular files). */
+  boolean indexesDirectories();
+
   /** The directory holding {@code id}'s own files. */
   Path diff(String id);
 

@@ -20,6 +20,7 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashSet;
@@ -27,6 +28,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
  * What every graph driver does the same way, so that a driver holds only its on-disk layout and
@@ -35,25 +37,26 @@ import java.util.concurrent.ConcurrentHashMap;
  * the in-process union where the kernel cannot mount, a writable base layer used directly, copies
  * left behind), removal refused while mounted, Docker's diff size, and closing.
  *
- * <p>A driver extends this class, gives its name, context and {@link WhiteoutStyle} to the
- * constructor, says in its own constructor how it mounts ({@link #mountWith}), tells where a
- * layer's files are ({@link #layout}), and implements the rest of its layout: {@link #create},
- * {@link #exists}, {@link #list}, {@link #parents}, {@link #deleteLayer}, and its facts ({@link
- * #status}, {@link #metadata}).
+ * <p>A driver extends this class, gives its name, context, {@link WhiteoutStyle} and layout (which
+ * says where a layer's files are) to the constructor, says in its own constructor how it mounts
+ * ({@link #mountWith}), and implements the rest of its layout: {@link #create},
+ * {@link #parents}, {@link #deleteLayer}, and its facts ({@link #status}, {@link #metadata}).
  *
  * <p>{@link #diff} and {@link #whiteouts} are core's side of a driver: core unpacks into, and
  * reads, the trees they give; a driver never needs to name their types.
  */
-public abstract class DriverSupport implements GraphDriver {
+public abstract class DriverSupport<L extends DriverLayout> implements GraphDriver {
 
   private final String name;
   private final Path home;
   private final Path stateDir;
+  private final L layout;
   private final Platform platform;
   private final Optional<MountCalls> mountCalls;
   private final WhiteoutFormat whiteouts;
   /** One Tree per diff dir: emulated trees keep records in memory and must not be duplicated. */
   private final ConcurrentHashMap<String, Tree> trees = new ConcurrentHashMap<>();
+  private final SecureRandom random = new SecureRandom();
   private KernelMounter kernel;
   private volatile LayerMounts mounts;
 
@@ -61,10 +64,12 @@ public abstract class DriverSupport implements GraphDriver {
    * @param name the driver's name, also its home under the data-root and the prefix of its messages
    * @param context what the driver was opened with
    * @param style how the driver's diff dirs record deletions
+   * @param layout makes the driver's layout for its home
    */
-  protected DriverSupport(String name, DriverContext context, WhiteoutStyle style) {
+  protected DriverSupport(String name, DriverContext context, WhiteoutStyle style, Function<Path, L> layout) {
     this.name = name;
     this.home = context.dataRoot().resolve(name);
+    this.layout = layout.apply(home);
     this.stateDir = context.stateDir();
     this.platform = context.platform();
     this.mountCalls = platform.kernelMounts().map(PlatformMountCalls::new);
@@ -75,8 +80,7 @@ public abstract class DriverSupport implements GraphDriver {
   }
 
   /**
-   * Says how layers are mounted; a driver's constructor calls this once, after its {@link #layout}
-   * is set. Without a kernel mounter,
+   * Says how layers are mounted; a driver's constructor calls this once. Without a kernel mounter,
    * {@link #get} opens the in-process union over the diff dirs.
    *
    * @param kernel the driver's kernel mounting, or {@code null} where it makes no kernel mounts
@@ -90,7 +94,6 @@ public abstract class DriverSupport implements GraphDriver {
       throw new IllegalStateException(name + ": mountWith was called already");
     }
     Path mountState = stateDir.resolve("mounts");
-    DriverLayout layout = layout();
     MountCopies copier = copies && kernel == null && platform.isNative()
         ? new MountCopies(name, platform, mountState.resolve(name + "-copies"), layout::mountPoint, this::branches,
             whiteouts)
@@ -101,8 +104,10 @@ public abstract class DriverSupport implements GraphDriver {
 
   // ---- what a driver says about its layout --------------------------------------------------
 
-  /** Where the driver keeps a layer's files. */
-  protected abstract DriverLayout layout();
+  /** The driver's layout, made by the constructor. */
+  protected final L layout() {
+    return layout;
+  }
 
   /** Deletes everything the driver has on disk for {@code id}, which is not mounted; absent is fine. */
   protected abstract void deleteLayer(String id) throws IOException;
@@ -129,6 +134,29 @@ public abstract class DriverSupport implements GraphDriver {
   @Override
   public final WhiteoutFormat whiteouts() {
     return whiteouts;
+  }
+
+  /** Whether the {@link DriverLayout#layerIndex} has an entry for {@code id}, of the right kind. */
+  @Override
+  public final boolean exists(String id) {
+    DriverLayout l = layout();
+    return l.isLayerId(id) && isIndexEntry(l, l.layerIndex().resolve(id));
+  }
+
+  /** The ids in the {@link DriverLayout#layerIndex}. */
+  @Override
+  public final List<String> list() throws IOException {
+    DriverLayout l = layout();
+    List<String> out = new ArrayList<>();
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(l.layerIndex())) {
+      for (Path p : ds) {
+        String id = p.getFileName().toString();
+        if (l.isLayerId(id) && isIndexEntry(l, p)) {
+          out.add(id);
+        }
+      }
+    }
+    return out;
   }
 
   @Override
@@ -222,6 +250,13 @@ public abstract class DriverSupport implements GraphDriver {
     return mountCalls;
   }
 
+  /** {@code n} random bytes, for names that must not collide (link ids, temporary files). */
+  protected final byte[] randomBytes(int n) {
+    byte[] b = new byte[n];
+    random.nextBytes(b);
+    return b;
+  }
+
   /** Whether the platform keeps metadata natively (else some of it is emulated beside the files). */
   protected final boolean isNativePlatform() {
     return platform.isNative();
@@ -254,27 +289,6 @@ public abstract class DriverSupport implements GraphDriver {
     if (!exists(parent)) {
       throw new NotFoundException(name + ": parent layer " + parent + " of " + id + " does not exist");
     }
-  }
-
-  /**
-   * The layer ids among the names in {@code dir}: the entries that {@linkplain
-   * DriverLayout#isLayerId can name a layer} and are directories ({@code directories}) or regular
-   * files (else), in no particular order.
-   */
-  protected final List<String> idsIn(Path dir, boolean directories) throws IOException {
-    List<String> out = new ArrayList<>();
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-      for (Path p : ds) {
-        String id = p.getFileName().toString();
-        boolean kind = directories
-            ? Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)
-            : Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS);
-        if (kind && layout().isLayerId(id)) {
-          out.add(id);
-        }
-      }
-    }
-    return out;
   }
 
   /** Drops the tree of {@code id} (before its files go). */
@@ -339,6 +353,12 @@ public abstract class DriverSupport implements GraphDriver {
       throw new IllegalStateException(name + ": the driver's constructor did not call mountWith");
     }
     return m;
+  }
+
+  private static boolean isIndexEntry(DriverLayout l, Path p) {
+    return l.indexesDirectories()
+        ? Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)
+        : Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS);
   }
 
   private Tree tree(String id) {

@@ -13,7 +13,6 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,28 +26,22 @@ import org.slf4j.LoggerFactory;
  * the ancestors' links. On Linux with privilege, {@link #get} mounts the kernel's overlay file
  * system; elsewhere it opens an in-process union view over the same directories.
  */
-final class Overlay2Driver extends DriverSupport {
+final class Overlay2Driver extends DriverSupport<Overlay2Layout> {
   private static final Logger LOG = LoggerFactory.getLogger(Overlay2Driver.class);
 
   private final Overlay2Layout layout;
-  private final SecureRandom random = new SecureRandom();
   /** Orders the {@code committed} markers of parents between creates and removes of children. */
   private final Object committedLock = new Object();
   private final boolean indexOff;
 
   Overlay2Driver(DriverContext ctx) throws IOException {
-    super(Overlay2Layout.NAME, ctx, WhiteoutStyle.OVERLAY);
-    this.layout = new Overlay2Layout(home());
+    super(Overlay2Layout.NAME, ctx, WhiteoutStyle.OVERLAY, Overlay2Layout::new);
+    this.layout = layout();
     mountWith(mountCalls().isPresent() ? new Mounter() : null, false);
     ensureDir(layout.home(), Overlay2Layout.HOME_MODE);
     ensureDir(layout.linkDir(), Overlay2Layout.LINK_DIR_MODE);
     this.indexOff = mountCalls().isPresent()
         && Files.exists(ctx.dataRoot().getFileSystem().getPath("/sys/module/overlay/parameters/index"));
-  }
-
-  @Override
-  protected Overlay2Layout layout() {
-    return layout;
   }
 
   // ---- create / remove ------------------------------------------------------------------------
@@ -110,19 +103,7 @@ final class Overlay2Driver extends DriverSupport {
   }
 
   private String newLinkId() {
-    byte[] b = new byte[17];
-    random.nextBytes(b);
-    return BaseEncoding.base32().encode(b).substring(0, 26);
-  }
-
-  @Override
-  public boolean exists(String id) {
-    return Overlay2Layout.isValidId(id) && Files.isDirectory(layout.layer(id), LinkOption.NOFOLLOW_LINKS);
-  }
-
-  @Override
-  public List<String> list() throws IOException {
-    return idsIn(layout.home(), true);
+    return BaseEncoding.base32().encode(randomBytes(17)).substring(0, 26);
   }
 
   @Override

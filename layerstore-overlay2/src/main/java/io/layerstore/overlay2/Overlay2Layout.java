@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  *     emulated-attrs        ours, emulated platforms only: what the file system cannot hold
  * </pre>
  */
-final class Overlay2Layout implements DriverLayout {
+record Overlay2Layout(Path home) implements DriverLayout {
 
   static final String NAME = "overlay2";
   static final String LINK_DIR = "l";
@@ -36,16 +36,6 @@ final class Overlay2Layout implements DriverLayout {
   static final int MAX_DEPTH = 128;
 
   private static final Pattern LINK_ID = Pattern.compile("[A-Z2-7]{26}");
-
-  private final Path home;
-
-  Overlay2Layout(Path home) {
-    this.home = home;
-  }
-
-  Path home() {
-    return home;
-  }
 
   /** Whether {@code id} is usable as a directory name here (no separators, not {@code l}). */
   static boolean isValidId(String id) {
@@ -76,6 +66,17 @@ final class Overlay2Layout implements DriverLayout {
 
   Path layer(String id) {
     return home.resolve(id);
+  }
+
+  /** A layer is a directory in the home (which also holds {@code l/}). */
+  @Override
+  public Path layerIndex() {
+    return home;
+  }
+
+  @Override
+  public boolean indexesDirectories() {
+    return true;
   }
 
   @Override
