@@ -24,7 +24,9 @@ import org.slf4j.LoggerFactory;
  * Docker's overlay2 graph driver: each layer is a directory whose {@code diff/} holds the layer's
  * own files, a 26-character link id in {@code l/} keeps mount data short, and {@code lower} lists
  * the ancestors' links. On Linux with privilege, {@link #get} mounts the kernel's overlay file
- * system; elsewhere it opens an in-process union view over the same directories.
+ * system; elsewhere it opens an in-process union view over the same directories. What every driver
+ * does alike (reference counts, the union view, removal, sizes) is {@link DriverSupport}'s; this
+ * class is the overlay2 layout and mount.
  */
 final class Overlay2Driver extends DriverSupport<Overlay2Layout> {
   private static final Logger LOG = LoggerFactory.getLogger(Overlay2Driver.class);
