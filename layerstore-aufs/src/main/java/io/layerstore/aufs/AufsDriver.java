@@ -1,45 +1,29 @@
 package io.layerstore.aufs;
 
-import io.layerstore.ConflictException;
 import io.layerstore.LayerStoreException;
-import io.layerstore.Mount;
-import io.layerstore.NotFoundException;
-import io.layerstore.archive.AufsWhiteouts;
-import io.layerstore.archive.WhiteoutFormat;
-import io.layerstore.platform.KernelMounts;
-import io.layerstore.platform.Platform;
-import io.layerstore.platform.Tree;
 import io.layerstore.spi.BranchIntrospection;
 import io.layerstore.spi.DriverContext;
-import io.layerstore.spi.GraphDriver;
-import io.layerstore.spi.LayerMounts;
-import io.layerstore.spi.MountCopies;
-import io.layerstore.store.AtomicFiles;
-import io.layerstore.union.UnionFileSystem;
+import io.layerstore.spi.DriverSupport;
+import io.layerstore.spi.MountCalls;
+import io.layerstore.spi.WhiteoutStyle;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,7 +49,7 @@ import org.slf4j.LoggerFactory;
  * {@code /proc} and {@code /sys}), {@code aufs.auplink} (the auplink program, default found on the
  * PATH, {@code none} for none), {@code aufs.mountlabel} (an SELinux mount label).
  */
-final class AufsDriver implements GraphDriver, BranchIntrospection {
+final class AufsDriver extends DriverSupport<AufsLayout> implements BranchIntrospection {
   private static final Logger LOG = LoggerFactory.getLogger(AufsDriver.class);
 
   static final String OPT_PROC = "aufs.proc";
@@ -77,27 +61,21 @@ final class AufsDriver implements GraphDriver, BranchIntrospection {
   private static final Set<String> INCOMPATIBLE = Set.of("aufs", "btrfs", "ecryptfs");
 
   private final AufsLayout layout;
-  private final Platform platform;
-  private final WhiteoutFormat whiteouts = new AufsWhiteouts();
-  private final SecureRandom random = new SecureRandom();
   private final AufsKernel kernel;
   private final AufsBranchReader reader;
-  private final LayerMounts mounts;
-  /** One Tree per diff dir: emulated trees keep records in memory and must not be duplicated. */
-  private final ConcurrentHashMap<String, Tree> trees = new ConcurrentHashMap<>();
 
   AufsDriver(DriverContext ctx) throws IOException {
-    this.layout = new AufsLayout(ctx.dataRoot().resolve(AufsLayout.NAME));
-    this.platform = ctx.platform();
+    super(AufsLayout.NAME, ctx, WhiteoutStyle.AUFS, AufsLayout::new);
+    this.layout = layout();
     Path proc = option(ctx, OPT_PROC, "/proc");
     Path sys = option(ctx, OPT_SYS, "/sys");
     this.reader = new AufsBranchReader(proc, sys);
-    Optional<KernelMounts> km = platform.kernelMounts();
+    Optional<MountCalls> km = mountCalls();
     boolean useKernel = km.isPresent() && listsAufs(proc);
-    ensureDir(layout.home());
-    ensureDir(layout.mntDir());
-    ensureDir(layout.diffDir());
-    ensureDir(layout.layersDir());
+    ensureDir(layout.home(), AufsLayout.HOME_MODE);
+    ensureDir(layout.mntDir(), AufsLayout.HOME_MODE);
+    ensureDir(layout.diffDir(), AufsLayout.HOME_MODE);
+    ensureDir(layout.layersDir(), AufsLayout.HOME_MODE);
     if (useKernel) {
       String backing = Files.getFileStore(layout.home()).type();
       if (INCOMPATIBLE.contains(backing)) {
@@ -108,14 +86,9 @@ final class AufsDriver implements GraphDriver, BranchIntrospection {
     } else {
       this.kernel = null;
     }
-    Path mountState = ctx.stateDir().resolve("mounts");
     // Without the kernel's aufs, `layerstore mount` leaves a read-only mount behind as a copy at
     // mnt/<id>, which other programs can read as they would the kernel mount.
-    MountCopies copies = kernel == null && platform.isNative()
-        ? new MountCopies(AufsLayout.NAME, platform, mountState.resolve(AufsLayout.NAME + "-copies"), layout::mnt,
-            this::stack, whiteouts)
-        : null;
-    this.mounts = new LayerMounts(AufsLayout.NAME, mountState.resolve(AufsLayout.NAME), kernel, copies);
+    mountWith(kernel, true);
     cleanStale();
     LOG.debug("aufs at {}: {}", layout.home(), useKernel ? "kernel mounts" : "in-process union");
   }
@@ -144,7 +117,7 @@ final class AufsDriver implements GraphDriver, BranchIntrospection {
       for (Path p : children(dir)) {
         if (p.getFileName().toString().endsWith(AufsLayout.REMOVING_SUFFIX)) {
           LOG.info("aufs: removing the leftover {}", p);
-          platform.deleteRecursively(p);
+          deleteRecursively(p);
         }
       }
     }
@@ -173,25 +146,6 @@ final class AufsDriver implements GraphDriver, BranchIntrospection {
     return kernel;
   }
 
-  AufsLayout layout() {
-    return layout;
-  }
-
-  @Override
-  public String name() {
-    return AufsLayout.NAME;
-  }
-
-  @Override
-  public Path home() {
-    return layout.home();
-  }
-
-  @Override
-  public WhiteoutFormat whiteouts() {
-    return whiteouts;
-  }
-
   // ---- create / remove ------------------------------------------------------------------------
 
   @Override
@@ -202,10 +156,7 @@ final class AufsDriver implements GraphDriver, BranchIntrospection {
     }
     List<String> ancestors = new ArrayList<>();
     if (parent != null) {
-      checkId(parent);
-      if (!exists(parent)) {
-        throw new NotFoundException("aufs: parent layer " + parent + " of " + id + " does not exist");
-      }
+      requireParent(id, parent);
       ancestors.add(parent);
       ancestors.addAll(parents(parent));
       if (ancestors.size() > AufsLayout.MAX_PARENTS) {
@@ -219,13 +170,13 @@ final class AufsDriver implements GraphDriver, BranchIntrospection {
     Files.deleteIfExists(layout.emulatedAttrs(id));
     try {
       Files.createDirectory(layout.mnt(id));
-      AtomicFiles.setMode(layout.mnt(id), AufsLayout.LAYER_DIR_MODE);
+      setMode(layout.mnt(id), AufsLayout.LAYER_DIR_MODE);
       Files.createDirectory(layout.diff(id));
-      AtomicFiles.setMode(layout.diff(id), AufsLayout.LAYER_DIR_MODE);
+      setMode(layout.diff(id), AufsLayout.LAYER_DIR_MODE);
       Path tmp = layout.layersTemp(id, HexFormat.of().formatHex(randomBytes(6)));
       try {
         Files.write(tmp, AufsLayout.formatLayers(ancestors).getBytes(StandardCharsets.UTF_8));
-        AtomicFiles.setMode(tmp, AufsLayout.LAYERS_FILE_MODE);
+        setMode(tmp, AufsLayout.LAYERS_FILE_MODE);
         Files.move(tmp, layout.layersFile(id), StandardCopyOption.ATOMIC_MOVE);
       } finally {
         Files.deleteIfExists(tmp);
@@ -241,40 +192,12 @@ final class AufsDriver implements GraphDriver, BranchIntrospection {
     }
   }
 
-  private byte[] randomBytes(int n) {
-    byte[] b = new byte[n];
-    random.nextBytes(b);
-    return b;
-  }
-
-  @Override
-  public boolean exists(String id) {
-    return AufsLayout.isValidId(id) && Files.isRegularFile(layout.layersFile(id), LinkOption.NOFOLLOW_LINKS);
-  }
-
-  @Override
-  public List<String> list() throws IOException {
-    List<String> out = new ArrayList<>();
-    for (Path p : children(layout.layersDir())) {
-      String name = p.getFileName().toString();
-      if (AufsLayout.isValidId(name) && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
-        out.add(name);
-      }
-    }
-    return out;
-  }
-
   /**
    * Docker's order: the layers file first (so the id no longer exists), then each directory renamed
    * to {@code <id>-removing} and deleted, so a crash never leaves a half-deleted branch in use.
    */
   @Override
-  public void remove(String id) throws IOException {
-    checkId(id);
-    if (mounts.isMounted(id)) {
-      throw new ConflictException("aufs: layer " + id + " is mounted; unmount it before removing");
-    }
-    trees.remove(id);
+  protected void deleteLayer(String id) throws IOException {
     Files.deleteIfExists(layout.layersFile(id));
     removeDir(layout.diff(id));
     removeDir(layout.mnt(id));
@@ -285,14 +208,14 @@ final class AufsDriver implements GraphDriver, BranchIntrospection {
   private void removeDir(Path dir) throws IOException {
     Path removing = AufsLayout.removing(dir);
     if (Files.exists(removing, LinkOption.NOFOLLOW_LINKS)) {
-      platform.deleteRecursively(removing);
+      deleteRecursively(removing);
     }
     try {
       Files.move(dir, removing, StandardCopyOption.ATOMIC_MOVE);
     } catch (NoSuchFileException e) {
       return;
     }
-    platform.deleteRecursively(removing);
+    deleteRecursively(removing);
   }
 
   // ---- chain ----------------------------------------------------------------------------------
@@ -310,81 +233,17 @@ final class AufsDriver implements GraphDriver, BranchIntrospection {
     return ids;
   }
 
-  @Override
-  public Tree diff(String id) throws IOException {
-    requireLayer(id);
-    return tree(id);
-  }
-
-  private Tree tree(String id) {
-    return trees.computeIfAbsent(id, k -> platform.tree(layout.diff(k), layout.emulatedAttrs(k)));
-  }
-
-  // ---- mounts ---------------------------------------------------------------------------------
-
-  @Override
-  public Mount get(String id, boolean writable) throws IOException {
-    requireLayer(id);
-    if (kernel == null) {
-      return mounts.union(id, writable, () -> openUnion(id, writable));
-    }
-    if (writable && parents(id).isEmpty()) {
-      // Like Docker: a layer without ancestors needs no mount, its branch is its root.
-      return mounts.direct(id, layout.diff(id), true);
-    }
-    return mounts.kernel(id, writable);
-  }
-
-  /** The branches of {@code id}'s mount, top first. */
-  private List<Tree> stack(String id) throws IOException {
-    requireLayer(id);
-    List<Tree> branches = new ArrayList<>();
-    branches.add(tree(id));
-    for (String p : parents(id)) {
-      branches.add(tree(p));
-    }
-    return branches;
-  }
-
-  private java.nio.file.FileSystem openUnion(String id, boolean writable) throws IOException {
-    List<Tree> branches = stack(id);
-    if (writable && branches.size() > 1) {
-      addBranchMeta(tree(id));
-    }
-    return UnionFileSystem.open(branches, whiteouts, writable);
-  }
-
   /**
    * What aufs puts in the root of a branch it mounts writable (spec/aufs.md 4.2), so the branch
    * looks after an in-process mount as after a kernel one: the whiteout base {@code .wh..wh.aufs}
    * (0444) and the {@code .wh..wh.plnk/} and {@code .wh..wh.orph/} dirs (0700). Never content: the
    * union hides them, diffs and change lists leave them out.
    */
-  private static void addBranchMeta(Tree tree) throws IOException {
-    Path root = tree.root();
-    Path base = root.resolve(AufsLayout.WH_BASE);
-    if (tree.statIfExists(base) == null) {
-      Files.createFile(base);
-      tree.setMode(base, 0444);
-    }
-    for (String dir : new String[] {AufsLayout.WH_PLINK, AufsLayout.WH_ORPH}) {
-      Path p = root.resolve(dir);
-      if (tree.statIfExists(p) == null) {
-        Files.createDirectory(p);
-        tree.setMode(p, 0700);
-      }
-    }
-    tree.flush();
-  }
-
   @Override
-  public boolean isMounted(String id) throws IOException {
-    return mounts.isMounted(id);
-  }
-
-  @Override
-  public void unmountAll(String id) throws IOException {
-    mounts.unmountAll(id);
+  protected void prepareWritableBranch(String id) throws IOException {
+    addBranchEntry(id, AufsLayout.WH_BASE, false, 0444);
+    addBranchEntry(id, AufsLayout.WH_PLINK, true, 0700);
+    addBranchEntry(id, AufsLayout.WH_ORPH, true, 0700);
   }
 
   // ---- introspection --------------------------------------------------------------------------
@@ -399,7 +258,7 @@ final class AufsDriver implements GraphDriver, BranchIntrospection {
     if (kernel != null) {
       return kernel.isMounted(id) ? reader.read(mountPoint) : Optional.empty();
     }
-    Optional<Boolean> writable = mounts.localWritable(id);
+    Optional<Boolean> writable = localMountWritable(id);
     if (writable.isEmpty()) {
       return Optional.empty();
     }
@@ -427,30 +286,7 @@ final class AufsDriver implements GraphDriver, BranchIntrospection {
     }
   }
 
-  // ---- sizes and facts ------------------------------------------------------------------------
-
-  /** Docker's rule: non-directories with a size, symlinks by target length, each inode once. */
-  @Override
-  public long diffSize(String id) throws IOException {
-    requireLayer(id);
-    long[] total = {0};
-    Set<Object> seen = new HashSet<>();
-    Files.walkFileTree(layout.diff(id), new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes a) throws IOException {
-        if (a.isSymbolicLink()) {
-          total[0] += Files.readSymbolicLink(file).toString().getBytes(StandardCharsets.UTF_8).length;
-        } else if (a.isRegularFile() && a.size() > 0) {
-          Object key = a.fileKey();
-          if (key == null || seen.add(key)) {
-            total[0] += a.size();
-          }
-        }
-        return FileVisitResult.CONTINUE;
-      }
-    });
-    return total[0];
-  }
+  // ---- facts ----------------------------------------------------------------------------------
 
   /** Docker's four pairs, in its order. */
   @Override
@@ -474,52 +310,5 @@ final class AufsDriver implements GraphDriver, BranchIntrospection {
   public Map<String, String> metadata(String id) throws IOException {
     requireLayer(id);
     return Map.of();
-  }
-
-  @Override
-  public void close() throws IOException {
-    IOException failure = null;
-    try {
-      mounts.close();
-    } catch (IOException e) {
-      failure = e;
-    }
-    for (Tree t : trees.values()) {
-      try {
-        t.flush();
-      } catch (IOException e) {
-        if (failure == null) {
-          failure = e;
-        } else {
-          failure.addSuppressed(e);
-        }
-      }
-    }
-    if (failure != null) {
-      throw failure;
-    }
-  }
-
-  // ---- helpers --------------------------------------------------------------------------------
-
-  private void requireLayer(String id) throws IOException {
-    checkId(id);
-    if (!exists(id)) {
-      // Docker's Get of an unknown id returns diff/<id>; we say what is wrong instead.
-      throw new NotFoundException("aufs: layer " + id + " does not exist");
-    }
-  }
-
-  private static void checkId(String id) {
-    if (!AufsLayout.isValidId(id)) {
-      throw new IllegalArgumentException("aufs: invalid layer id \"" + id + "\"");
-    }
-  }
-
-  private static void ensureDir(Path dir) throws IOException {
-    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-      Files.createDirectories(dir);
-      AtomicFiles.setMode(dir, AufsLayout.HOME_MODE);
-    }
   }
 }

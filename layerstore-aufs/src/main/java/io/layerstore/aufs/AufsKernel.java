@@ -1,7 +1,7 @@
 package io.layerstore.aufs;
 
-import io.layerstore.platform.KernelMounts;
-import io.layerstore.spi.LayerMounts;
+import io.layerstore.spi.KernelMounter;
+import io.layerstore.spi.MountCalls;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
@@ -15,14 +15,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Kernel aufs mounts of layers at {@code mnt/<id>}, made the way Docker makes them: the calls of
- * {@link AufsMountData} through {@link KernelMounts}, every mount call of the driver one at a time
+ * {@link AufsMountData} through {@link MountCalls}, every mount call of the driver one at a time
  * (aufs creates its xino file exclusively, so parallel mounts sharing {@code xino=} fail), and an
  * unmount that first runs {@code auplink flush}, then detaches, retrying while the mount is busy.
  *
  * <p>Whether the kernel takes {@code dirperm1} is probed once, on the first mount, as Docker does:
  * mounting a scratch directory with it.
  */
-final class AufsKernel implements LayerMounts.KernelMounter {
+final class AufsKernel implements KernelMounter {
   private static final Logger LOG = LoggerFactory.getLogger(AufsKernel.class);
   private static final int UNMOUNT_RETRIES = 5;
 
@@ -32,7 +32,7 @@ final class AufsKernel implements LayerMounts.KernelMounter {
   }
 
   private final AufsLayout layout;
-  private final KernelMounts km;
+  private final MountCalls km;
   private final Chain chain;
   private final Auplink auplink;
   private final String mountLabel;
@@ -40,7 +40,7 @@ final class AufsKernel implements LayerMounts.KernelMounter {
   private final Object mountLock = new Object();
   private Boolean dirperm1;
 
-  AufsKernel(AufsLayout layout, KernelMounts km, Chain chain, Auplink auplink, String mountLabel, Path proc) {
+  AufsKernel(AufsLayout layout, MountCalls km, Chain chain, Auplink auplink, String mountLabel, Path proc) {
     this.layout = layout;
     this.km = km;
     this.chain = chain;
@@ -74,7 +74,7 @@ final class AufsKernel implements LayerMounts.KernelMounter {
       } catch (IOException | RuntimeException e) {
         if (mounted) {
           try {
-            km.unmount(target, KernelMounts.MNT_DETACH);
+            km.unmount(target, MountCalls.MNT_DETACH);
           } catch (IOException suppressed) {
             e.addSuppressed(suppressed);
           }
@@ -94,7 +94,7 @@ final class AufsKernel implements LayerMounts.KernelMounter {
     auplink.flush(target);
     for (int i = 0; ; i++) {
       try {
-        km.unmount(target, KernelMounts.MNT_DETACH);
+        km.unmount(target, MountCalls.MNT_DETACH);
         return;
       } catch (FileSystemException e) {
         String reason = String.valueOf(e.getReason()) + " " + e.getMessage();
@@ -140,11 +140,6 @@ final class AufsKernel implements LayerMounts.KernelMounter {
       return !(opts.equals("ro") || opts.startsWith("ro,"));
     }
     return Files.isWritable(layout.mnt(id));
-  }
-
-  @Override
-  public Path root(String id) {
-    return layout.mnt(id);
   }
 
   /** Whether the kernel takes dirperm1 (probed on first use, as Docker's useDirperm). */

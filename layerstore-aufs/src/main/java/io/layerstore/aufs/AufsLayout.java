@@ -1,9 +1,9 @@
 package io.layerstore.aufs;
 
+import io.layerstore.spi.DriverLayout;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /**
  * Owner of the aufs driver home, {@code <data-root>/aufs/}, in Docker's layout (spec/aufs.md 1):
@@ -25,7 +25,7 @@ import java.util.regex.Pattern;
  * <p>A layer exists exactly when its {@code layers/<id>} file does, as for Docker. The aufs
  * bookkeeping names a writable branch gets are here too, since they live in {@code diff/<id>}.
  */
-final class AufsLayout {
+record AufsLayout(Path home) implements DriverLayout {
 
   static final String NAME = "aufs";
   static final int HOME_MODE = 0710;
@@ -44,21 +44,9 @@ final class AufsLayout {
   /** Orphan dir (0700) in a writable branch's root. */
   static final String WH_ORPH = ".wh..wh.orph";
 
-  private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
-
-  private final Path home;
-
-  AufsLayout(Path home) {
-    this.home = home;
-  }
-
-  Path home() {
-    return home;
-  }
-
   /** Whether {@code id} is usable as a name in diff/, mnt/ and layers/. */
   static boolean isValidId(String id) {
-    return id != null && ID.matcher(id).matches() && !id.endsWith(REMOVING_SUFFIX);
+    return DriverLayout.isPlainId(id) && !id.endsWith(REMOVING_SUFFIX);
   }
 
   Path diffDir() {
@@ -77,7 +65,8 @@ final class AufsLayout {
     return home.resolve("emulated-attrs");
   }
 
-  Path diff(String id) {
+  @Override
+  public Path diff(String id) {
     return diffDir().resolve(id);
   }
 
@@ -85,16 +74,39 @@ final class AufsLayout {
     return mntDir().resolve(id);
   }
 
+  /** Docker mounts a layer at {@code mnt/<id>}; without the kernel's aufs a copy may stand there. */
+  @Override
+  public Path mountPoint(String id) {
+    return mnt(id);
+  }
+
   Path layersFile(String id) {
     return layersDir().resolve(id);
+  }
+
+  /** As for Docker, a layer exists exactly when its {@code layers/<id>} file does. */
+  @Override
+  public Path layerIndex() {
+    return layersDir();
+  }
+
+  @Override
+  public boolean indexesDirectories() {
+    return false;
   }
 
   Path layersTemp(String id, String random) {
     return layersDir().resolve(TEMP_PREFIX + id + "-" + random);
   }
 
-  Path emulatedAttrs(String id) {
+  @Override
+  public Path emulatedAttrs(String id) {
     return emulatedDir().resolve(id);
+  }
+
+  @Override
+  public boolean isLayerId(String id) {
+    return isValidId(id);
   }
 
   /** {@code diff/<id>-removing} or {@code mnt/<id>-removing}, for a dir of either. */

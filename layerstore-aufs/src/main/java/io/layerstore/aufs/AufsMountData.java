@@ -1,7 +1,7 @@
 package io.layerstore.aufs;
 
 import io.layerstore.LayerStoreException;
-import io.layerstore.platform.KernelMounts;
+import io.layerstore.spi.MountCalls;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,7 +50,7 @@ final class AufsMountData {
       boolean dirperm1, String mountLabel) throws LayerStoreException {
     String label = mountLabel == null ? "" : mountLabel;
     int budget = pageSize - bytes(label) - TAIL_RESERVE - (dirperm1 ? DIRPERM1_RESERVE : 0);
-    long rdonly = writable ? 0 : KernelMounts.MS_RDONLY;
+    long rdonly = writable ? 0 : MountCalls.MS_RDONLY;
     List<Call> calls = new ArrayList<>();
 
     StringBuilder first = new StringBuilder("br:").append(top).append(writable ? "=rw" : "=ro+wh");
@@ -89,7 +89,7 @@ final class AufsMountData {
         throw new LayerStoreException("aufs: the branch " + lowers.get(i) + " alone does not fit in the mount data of a "
             + pageSize + "-byte page");
       }
-      calls.add(new Call("none", target, "aufs", KernelMounts.MS_REMOUNT | rdonly, withLabel(more.toString(), label)));
+      calls.add(new Call("none", target, "aufs", MountCalls.MS_REMOUNT | rdonly, withLabel(more.toString(), label)));
     }
     return calls;
   }

@@ -1,8 +1,6 @@
 package io.layerstore.aufs;
 
-import io.layerstore.spi.DriverContext;
-import io.layerstore.spi.DriverProvider;
-import io.layerstore.spi.GraphDriver;
+import io.layerstore.spi.NamedDriverProvider;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -10,16 +8,10 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 
 /** ServiceLoader entry for the aufs driver. */
-public final class AufsProvider implements DriverProvider {
+public final class AufsProvider extends NamedDriverProvider {
 
-  @Override
-  public String name() {
-    return AufsLayout.NAME;
-  }
-
-  @Override
-  public GraphDriver open(DriverContext context) throws IOException {
-    return new AufsDriver(context);
+  public AufsProvider() {
+    super(AufsLayout.NAME, AufsDriver::new);
   }
 
   /** An aufs home always has {@code diff/}, {@code mnt/} and {@code layers/}; layers are files in {@code layers/}. */

@@ -7,28 +7,12 @@ import io.layerstore.testkit.MountKind;
 /** The driver contract kit for aufs on a temporary directory: kernel aufs mounts where the kernel has aufs, else (this kernel) the in-process union over native trees. */
 class AufsDiskContractTest extends GraphDriverContract {
 
-  @Override
-  protected String driverName() {
-    return "aufs";
-  }
-
-  @Override
-  protected Backing backing() {
-    return Backing.DISK;
-  }
-
-  @Override
-  protected MountKind mountKind() {
-    return KernelAufs.listed() ? MountKind.KERNEL : MountKind.IN_PROCESS;
+  AufsDiskContractTest() {
+    super("aufs", Backing.DISK, KernelAufs.listed() ? MountKind.KERNEL : MountKind.IN_PROCESS, AufsLayout.MAX_PARENTS);
   }
 
   @Override
   protected boolean leavesCopies() {
     return !KernelAufs.listed() && sandbox.platform().isNative();
-  }
-
-  @Override
-  protected int maxParents() {
-    return AufsLayout.MAX_PARENTS;
   }
 }

@@ -7,18 +7,7 @@ import io.layerstore.testkit.MountKind;
 /** The store-level contract for aufs on a temporary directory: kernel aufs mounts where the kernel has aufs, else (this kernel) the in-process union over native trees. */
 class AufsDiskStoreContractTest extends LayerStoreContract {
 
-  @Override
-  protected String driverName() {
-    return "aufs";
-  }
-
-  @Override
-  protected Backing backing() {
-    return Backing.DISK;
-  }
-
-  @Override
-  protected MountKind mountKind() {
-    return KernelAufs.listed() ? MountKind.KERNEL : MountKind.IN_PROCESS;
+  AufsDiskStoreContractTest() {
+    super("aufs", Backing.DISK, KernelAufs.listed() ? MountKind.KERNEL : MountKind.IN_PROCESS);
   }
 }

@@ -7,23 +7,7 @@ import io.layerstore.testkit.MountKind;
 /** The driver contract kit for aufs on jimfs with the in-process union. */
 class AufsJimfsContractTest extends GraphDriverContract {
 
-  @Override
-  protected String driverName() {
-    return "aufs";
-  }
-
-  @Override
-  protected Backing backing() {
-    return Backing.JIMFS;
-  }
-
-  @Override
-  protected MountKind mountKind() {
-    return MountKind.IN_PROCESS;
-  }
-
-  @Override
-  protected int maxParents() {
-    return AufsLayout.MAX_PARENTS;
+  AufsJimfsContractTest() {
+    super("aufs", Backing.JIMFS, MountKind.IN_PROCESS, AufsLayout.MAX_PARENTS);
   }
 }

@@ -7,18 +7,7 @@ import io.layerstore.testkit.MountKind;
 /** The store-level contract for aufs on jimfs with the in-process union. */
 class AufsJimfsStoreContractTest extends LayerStoreContract {
 
-  @Override
-  protected String driverName() {
-    return "aufs";
-  }
-
-  @Override
-  protected Backing backing() {
-    return Backing.JIMFS;
-  }
-
-  @Override
-  protected MountKind mountKind() {
-    return MountKind.IN_PROCESS;
+  AufsJimfsStoreContractTest() {
+    super("aufs", Backing.JIMFS, MountKind.IN_PROCESS);
   }
 }

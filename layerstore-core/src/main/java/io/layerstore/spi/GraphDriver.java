@@ -27,6 +27,10 @@ import java.util.Map;
  * </ol>
  *
  * <p>Implementations are safe for concurrent use by several threads.
+ *
+ * <p>A driver extends {@link DriverSupport}, which implements what is the same for every driver,
+ * and {@link #diff} and {@link #whiteouts} in particular: those are core's side of the interface,
+ * whose types a driver module cannot name (they are not exported) and need not.
  */
 public interface GraphDriver extends Closeable {
 
@@ -54,7 +58,7 @@ public interface GraphDriver extends Closeable {
   /** The layer's own content directory, with its platform metadata. */
   Tree diff(String id) throws IOException;
 
-  /** How this driver's diff dirs record deletions. */
+  /** How this driver's diff dirs record deletions ({@link DriverSupport}: its {@link WhiteoutStyle}). */
   WhiteoutFormat whiteouts();
 
   /**

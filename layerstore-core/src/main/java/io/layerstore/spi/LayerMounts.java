@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * The mount handles a graph driver gives out, counted per layer id, for the three ways a driver
@@ -32,28 +33,10 @@ import java.util.Set;
  *       closed later never gives back a reference somebody took since.
  * </ul>
  */
-public final class LayerMounts {
-
-  /** How a driver mounts one layer with the kernel. */
-  public interface KernelMounter {
-    /** Mounts {@code id} at {@link #root}; called by the first reference only. */
-    void mount(String id, boolean writable) throws IOException;
-
-    /** Unmounts {@code id}; called when the last reference goes. */
-    void unmount(String id) throws IOException;
-
-    /** Whether {@code id}'s mount point is mounted now, by any process. */
-    boolean isMounted(String id) throws IOException;
-
-    /** Whether the existing mount of {@code id} accepts writes. */
-    boolean isWritable(String id) throws IOException;
-
-    /** The mount point of {@code id}. */
-    Path root(String id);
-  }
+final class LayerMounts {
 
   /** Opens the in-process union of a layer with its ancestors. */
-  public interface UnionOpener {
+  interface UnionOpener {
     FileSystem open() throws IOException;
   }
 
@@ -81,6 +64,7 @@ public final class LayerMounts {
 
   private final String driver;
   private final KernelMounter kernel;
+  private final Function<String, Path> mountPoint;
   private final MountReferences kernelRefs;
   /** Guarded by {@code this}. */
   private final Map<String, Local> local = new HashMap<>();
@@ -91,24 +75,21 @@ public final class LayerMounts {
    * @param driver the driver's name, for messages
    * @param refsDir where kernel mount counts are kept (shared by every process using the store)
    * @param kernel the driver's kernel mounting, or {@code null} where it makes no kernel mounts
-   */
-  public LayerMounts(String driver, Path refsDir, KernelMounter kernel) {
-    this(driver, refsDir, kernel, null);
-  }
-
-  /**
+   * @param mountPoint where the kernel mount of an id is
    * @param copies where a read-only in-process mount that must outlive the process goes ({@link
    *     Mount#leaveMounted}), or {@code null} to refuse that
    */
-  public LayerMounts(String driver, Path refsDir, KernelMounter kernel, MountCopies copies) {
+  LayerMounts(String driver, Path refsDir, KernelMounter kernel, Function<String, Path> mountPoint,
+      MountCopies copies) {
     this.driver = driver;
     this.kernel = kernel;
+    this.mountPoint = mountPoint;
     this.kernelRefs = kernel == null ? null : new MountReferences(refsDir, kernel::isMounted);
     this.copies = copies;
   }
 
   /** A reference on {@code id}'s kernel mount, mounting it if this is the first anywhere. */
-  public Mount kernel(String id, boolean writable) throws IOException {
+  Mount kernel(String id, boolean writable) throws IOException {
     if (kernel == null) {
       throw new IllegalStateException(driver + ": no kernel mounts here");
     }
@@ -120,7 +101,7 @@ public final class LayerMounts {
     try {
       synchronized (this) {
         checkMode(id, writable);
-        h = register(id, Kind.KERNEL, writable, kernel.root(id), null);
+        h = register(id, Kind.KERNEL, writable, mountPoint.apply(id), null);
       }
     } catch (IOException | RuntimeException e) {
       kernelRefs.release(id, () -> kernel.unmount(id));
@@ -134,7 +115,7 @@ public final class LayerMounts {
   }
 
   /** A reference on {@code id}'s in-process union, opened by {@code opener} if this is the first. */
-  public synchronized Mount union(String id, boolean writable, UnionOpener opener) throws IOException {
+  synchronized Mount union(String id, boolean writable, UnionOpener opener) throws IOException {
     checkMode(id, writable);
     Local l = local.get(id);
     if (l != null) {
@@ -148,9 +129,9 @@ public final class LayerMounts {
    * A reference on {@code id}'s own directory, used as its root without mounting anything (a
    * writable base layer, as Docker does). Refused while another process has a kernel mount of it.
    */
-  public Mount direct(String id, Path root, boolean writable) throws IOException {
+  Mount direct(String id, Path root, boolean writable) throws IOException {
     if (kernel != null && kernel.isMounted(id)) {
-      throw new ConflictException(driver + ": layer " + id + " is mounted at " + kernel.root(id)
+      throw new ConflictException(driver + ": layer " + id + " is mounted at " + mountPoint.apply(id)
           + " by another holder; it cannot be used " + (writable ? "read-write" : "read-only") + " at the same time");
     }
     synchronized (this) {
@@ -163,7 +144,7 @@ public final class LayerMounts {
    * Whether {@code id} is mounted now: a handle of this process, a kernel mount of anyone's, or a
    * copy left behind by anyone.
    */
-  public boolean isMounted(String id) throws IOException {
+  boolean isMounted(String id) throws IOException {
     synchronized (this) {
       if (local.containsKey(id)) {
         return true;
@@ -173,13 +154,13 @@ public final class LayerMounts {
   }
 
   /** Whether this process's handles on {@code id} are writable; empty if it holds none. */
-  public synchronized Optional<Boolean> localWritable(String id) {
+  synchronized Optional<Boolean> localWritable(String id) {
     Local l = local.get(id);
     return l == null ? Optional.empty() : Optional.of(l.writable);
   }
 
   /** Drops every reference on {@code id}, taken by any process, and unmounts it. */
-  public void unmountAll(String id) throws IOException {
+  void unmountAll(String id) throws IOException {
     Local l;
     synchronized (this) {
       l = local.remove(id);
@@ -201,7 +182,7 @@ public final class LayerMounts {
   }
 
   /** Gives back every reference this process holds; handles still out become inert. */
-  public void close() throws IOException {
+  void close() throws IOException {
     List<Handle> all = new ArrayList<>();
     synchronized (this) {
       for (Local l : local.values()) {
@@ -213,16 +194,21 @@ public final class LayerMounts {
       try {
         h.close();
       } catch (IOException e) {
-        if (failure == null) {
-          failure = e;
-        } else {
-          failure.addSuppressed(e);
-        }
+        failure = collect(failure, e);
       }
     }
     if (failure != null) {
       throw failure;
     }
+  }
+
+  /** {@code e} added to the failures so far: the first one, with the later ones suppressed. */
+  static IOException collect(IOException failure, IOException e) {
+    if (failure == null) {
+      return e;
+    }
+    failure.addSuppressed(e);
+    return failure;
   }
 
   // ---- internals ------------------------------------------------------------------------------

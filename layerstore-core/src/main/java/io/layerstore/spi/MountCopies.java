@@ -40,12 +40,12 @@ import org.slf4j.LoggerFactory;
  * mounted (and cannot be removed) until it is unmounted. A copy interrupted before its marker is
  * cleared by the next attempt or by the unmount.
  */
-public final class MountCopies {
+final class MountCopies {
   private static final Logger LOG = LoggerFactory.getLogger(MountCopies.class);
   private static final String MARKER = ".copy";
 
   /** The trees of a layer and its ancestors, nearest first. */
-  public interface Layers {
+  interface Layers {
     List<Tree> of(String id) throws IOException;
   }
 
@@ -65,7 +65,7 @@ public final class MountCopies {
    * @param layers the trees the merged view is made of
    * @param format the driver's whiteouts
    */
-  public MountCopies(String driver, Platform platform, Path stateDir, Function<String, Path> mountPoint,
+  MountCopies(String driver, Platform platform, Path stateDir, Function<String, Path> mountPoint,
       Layers layers, WhiteoutFormat format) {
     if (!platform.isNative()) {
       throw new IllegalArgumentException(driver + ": copied mounts need a native platform");
@@ -79,17 +79,17 @@ public final class MountCopies {
   }
 
   /** Where the copy of {@code id} is (or would be). */
-  public Path root(String id) {
+  Path root(String id) {
     return mountPoint.apply(id);
   }
 
   /** Whether a complete copy of {@code id} exists, made by any process. */
-  public boolean exists(String id) {
+  boolean exists(String id) {
     return Files.exists(marker(id));
   }
 
   /** Writes the merged tree of {@code id} to its mount point, unless a copy is there already. */
-  public Path make(String id) throws IOException {
+  Path make(String id) throws IOException {
     Files.createDirectories(stateDir);
     Path target = root(id);
     try (FileChannel ch = FileChannel.open(lockFile(id), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -137,7 +137,7 @@ public final class MountCopies {
   }
 
   /** Removes the copy of {@code id} (its marker first, then its files); the mount point stays. */
-  public void remove(String id) throws IOException {
+  void remove(String id) throws IOException {
     if (!Files.isDirectory(stateDir)) {
       return;
     }

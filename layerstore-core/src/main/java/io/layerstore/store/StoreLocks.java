@@ -1,6 +1,7 @@
 package io.layerstore.store;
 
 import io.layerstore.LayerStoreException;
+import io.layerstore.platform.FileLocks;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -8,8 +9,6 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Locks shared by the threads of this process and by other processes using the same store: an
@@ -25,14 +24,19 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>One {@code LayerStore} instance per root and process is expected; a second instance in the
  * same JVM would collide on file locks (the JVM owns file locks per process), which is reported
  * as an error rather than ignored.
+ *
+ * <p>The locking itself is {@link FileLocks}'s; this class names the store's locks and adds claims.
  */
 public final class StoreLocks {
 
   private final Path dir;
-  private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
+  private final FileLocks locks;
 
   public StoreLocks(Path dir) {
     this.dir = dir;
+    // <root>/layerstore/locks: messages name the store by its root
+    Path parent = dir.getParent();
+    this.locks = new FileLocks(dir, "store " + (parent != null && parent.getParent() != null ? parent.getParent() : dir));
   }
 
   /** A held lock; closing releases it. */
@@ -48,29 +52,7 @@ public final class StoreLocks {
 
   /** Takes the lock called {@code name} (letters, digits, dashes). */
   public Held lock(String name) throws IOException {
-    Entry e = entries.computeIfAbsent(name, Entry::new);
-    e.mem.lock();
-    try {
-      if (e.mem.getHoldCount() == 1) {
-        Files.createDirectories(dir);
-        FileChannel ch = FileChannel.open(file(name), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        try {
-          e.lock = lockWaiting(ch);
-          e.channel = ch;
-        } catch (OverlappingFileLockException x) {
-          ch.close();
-          throw new LayerStoreException("lock " + name + " of store " + dir.getParent().getParent()
-              + " is held by another LayerStore instance in this JVM; share one instance per root");
-        } catch (IOException | RuntimeException x) {
-          ch.close();
-          throw x;
-        }
-      }
-    } catch (IOException | RuntimeException x) {
-      e.mem.unlock();
-      throw x;
-    }
-    return () -> release(e);
+    return locks.lock(name)::close;
   }
 
   /**
@@ -79,36 +61,8 @@ public final class StoreLocks {
    * (removing a layer that a running load has pinned).
    */
   public Held tryLock(String name) throws IOException {
-    Entry e = entries.computeIfAbsent(name, Entry::new);
-    if (!e.mem.tryLock()) {
-      return null;
-    }
-    try {
-      if (e.mem.getHoldCount() == 1) {
-        Files.createDirectories(dir);
-        FileChannel ch = FileChannel.open(file(name), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        FileLock fl;
-        try {
-          fl = ch.tryLock();
-        } catch (OverlappingFileLockException x) {
-          fl = null;
-        } catch (IOException | RuntimeException x) {
-          ch.close();
-          throw x;
-        }
-        if (fl == null) {
-          ch.close();
-          e.mem.unlock();
-          return null;
-        }
-        e.lock = fl;
-        e.channel = ch;
-      }
-    } catch (IOException | RuntimeException x) {
-      e.mem.unlock();
-      throw x;
-    }
-    return () -> release(e);
+    FileLocks.Held h = locks.tryLock(name);
+    return h == null ? null : h::close;
   }
 
   /**
@@ -127,7 +81,7 @@ public final class StoreLocks {
       try {
         h.close();
       } finally {
-        entries.remove(name);
+        locks.forget(name);
         Files.deleteIfExists(file(name));
       }
     };
@@ -139,8 +93,7 @@ public final class StoreLocks {
    * file).
    */
   public boolean isClaimed(String name) throws IOException {
-    Entry e = entries.get(name);
-    if (e != null && e.mem.isLocked()) {
+    if (locks.isHeldHere(name)) {
       return true; // held in this JVM: the file must not even be opened (closing it would drop the lock)
     }
     FileChannel ch;
@@ -169,63 +122,17 @@ public final class StoreLocks {
     Files.deleteIfExists(file(name));
   }
 
-  /**
-   * {@link FileChannel#lock()}, retried when the kernel reports a deadlock. POSIX locks belong to
-   * processes, not threads, so with several threads in each of two processes the kernel sees a
-   * cycle (process A waits for B's lock while B waits for one of A's) where there is none: the
-   * thread of A that holds the lock B wants is not the one waiting, and will let go. The wait
-   * fails with EDEADLK instead; waiting a little and asking again is right. (A real cycle cannot
-   * arise: chain locks are taken in one order, and before the store lock.)
-   */
+  /** {@link FileLocks#lockWaiting}, exclusive: retried on the kernel's false EDEADLK. */
   public static FileLock lockWaiting(FileChannel ch) throws IOException {
-    return lockWaiting(ch, false);
+    return FileLocks.lockWaiting(ch, false);
   }
 
   /** Like {@link #lockWaiting(FileChannel)}, shared or exclusive. */
   public static FileLock lockWaiting(FileChannel ch, boolean shared) throws IOException {
-    for (int attempt = 0; ; attempt++) {
-      try {
-        return ch.lock(0, Long.MAX_VALUE, shared);
-      } catch (IOException e) {
-        String m = e.getMessage();
-        if (m == null || !m.toLowerCase(java.util.Locale.ROOT).contains("deadlock")) {
-          throw e;
-        }
-        try {
-          Thread.sleep(1 + java.util.concurrent.ThreadLocalRandom.current().nextInt(Math.min(50, 2 + attempt * 5)));
-        } catch (InterruptedException x) {
-          Thread.currentThread().interrupt();
-          throw new java.io.InterruptedIOException("interrupted while waiting for a store lock");
-        }
-      }
-    }
+    return FileLocks.lockWaiting(ch, shared);
   }
 
   private Path file(String name) {
-    return dir.resolve(name + ".lock");
-  }
-
-  private static void release(Entry e) throws IOException {
-    try {
-      if (e.mem.getHoldCount() == 1 && e.lock != null) {
-        try {
-          e.lock.release();
-        } finally {
-          e.channel.close();
-          e.lock = null;
-          e.channel = null;
-        }
-      }
-    } finally {
-      e.mem.unlock();
-    }
-  }
-
-  private static final class Entry {
-    final ReentrantLock mem = new ReentrantLock();
-    FileLock lock;
-    FileChannel channel;
-
-    Entry(String name) {}
+    return locks.file(name);
   }
 }

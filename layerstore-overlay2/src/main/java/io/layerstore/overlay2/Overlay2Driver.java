@@ -1,38 +1,22 @@
 package io.layerstore.overlay2;
 
 import com.google.common.io.BaseEncoding;
-import io.layerstore.ConflictException;
 import io.layerstore.LayerStoreException;
-import io.layerstore.Mount;
-import io.layerstore.NotFoundException;
-import io.layerstore.archive.OverlayWhiteouts;
-import io.layerstore.archive.WhiteoutFormat;
-import io.layerstore.platform.KernelMounts;
-import io.layerstore.platform.Platform;
-import io.layerstore.platform.Tree;
 import io.layerstore.spi.DriverContext;
-import io.layerstore.spi.GraphDriver;
-import io.layerstore.spi.LayerMounts;
-import io.layerstore.union.UnionFileSystem;
+import io.layerstore.spi.DriverSupport;
+import io.layerstore.spi.KernelMounter;
+import io.layerstore.spi.MountCalls;
+import io.layerstore.spi.WhiteoutStyle;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,46 +24,26 @@ import org.slf4j.LoggerFactory;
  * Docker's overlay2 graph driver: each layer is a directory whose {@code diff/} holds the layer's
  * own files, a 26-character link id in {@code l/} keeps mount data short, and {@code lower} lists
  * the ancestors' links. On Linux with privilege, {@link #get} mounts the kernel's overlay file
- * system; elsewhere it opens an in-process union view over the same directories.
+ * system; elsewhere it opens an in-process union view over the same directories. What every driver
+ * does alike (reference counts, the union view, removal, sizes) is {@link DriverSupport}'s; this
+ * class is the overlay2 layout and mount.
  */
-final class Overlay2Driver implements GraphDriver {
+final class Overlay2Driver extends DriverSupport<Overlay2Layout> {
   private static final Logger LOG = LoggerFactory.getLogger(Overlay2Driver.class);
 
   private final Overlay2Layout layout;
-  private final Platform platform;
-  private final Optional<KernelMounts> kernel;
-  private final WhiteoutFormat whiteouts = new OverlayWhiteouts();
-  private final SecureRandom random = new SecureRandom();
-  private final LayerMounts mounts;
-  /** One Tree per diff dir: emulated trees keep records in memory and must not be duplicated. */
-  private final ConcurrentHashMap<String, Tree> trees = new ConcurrentHashMap<>();
+  /** Orders the {@code committed} markers of parents between creates and removes of children. */
+  private final Object committedLock = new Object();
   private final boolean indexOff;
 
   Overlay2Driver(DriverContext ctx) throws IOException {
-    this.layout = new Overlay2Layout(ctx.dataRoot().resolve(Overlay2Layout.NAME));
-    this.platform = ctx.platform();
-    this.kernel = platform.kernelMounts();
-    this.mounts = new LayerMounts(Overlay2Layout.NAME, ctx.stateDir().resolve("mounts").resolve(Overlay2Layout.NAME),
-        kernel.isPresent() ? new Mounter() : null);
+    super(Overlay2Layout.NAME, ctx, WhiteoutStyle.OVERLAY, Overlay2Layout::new);
+    this.layout = layout();
+    mountWith(mountCalls().isPresent() ? new Mounter() : null, false);
     ensureDir(layout.home(), Overlay2Layout.HOME_MODE);
     ensureDir(layout.linkDir(), Overlay2Layout.LINK_DIR_MODE);
-    this.indexOff = kernel.isPresent()
+    this.indexOff = mountCalls().isPresent()
         && Files.exists(ctx.dataRoot().getFileSystem().getPath("/sys/module/overlay/parameters/index"));
-  }
-
-  @Override
-  public String name() {
-    return Overlay2Layout.NAME;
-  }
-
-  @Override
-  public Path home() {
-    return layout.home();
-  }
-
-  @Override
-  public WhiteoutFormat whiteouts() {
-    return whiteouts;
   }
 
   // ---- create / remove ------------------------------------------------------------------------
@@ -93,10 +57,7 @@ final class Overlay2Driver implements GraphDriver {
     String parentLower = null;
     String parentLink = null;
     if (parent != null) {
-      checkId(parent);
-      if (!exists(parent)) {
-        throw new NotFoundException("overlay2: parent layer " + parent + " of " + id + " does not exist");
-      }
+      requireParent(id, parent);
       parentLink = readLink(parent);
       parentLower = readLower(parent);
       int depth = parentLower.isEmpty() ? 1 : parentLower.split(":").length + 1;
@@ -122,7 +83,7 @@ final class Overlay2Driver implements GraphDriver {
         Files.createDirectory(layout.work(id));
         setMode(layout.work(id), Overlay2Layout.WORK_MODE);
         Path committed = layout.committed(parent);
-        synchronized (trees) {
+        synchronized (committedLock) {
           if (!Files.exists(committed)) {
             try {
               Files.createFile(committed);
@@ -144,36 +105,11 @@ final class Overlay2Driver implements GraphDriver {
   }
 
   private String newLinkId() {
-    byte[] b = new byte[17];
-    random.nextBytes(b);
-    return BaseEncoding.base32().encode(b).substring(0, 26);
+    return BaseEncoding.base32().encode(randomBytes(17)).substring(0, 26);
   }
 
   @Override
-  public boolean exists(String id) {
-    return Overlay2Layout.isValidId(id) && Files.isDirectory(layout.layer(id), LinkOption.NOFOLLOW_LINKS);
-  }
-
-  @Override
-  public List<String> list() throws IOException {
-    List<String> out = new ArrayList<>();
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(layout.home())) {
-      for (Path p : ds) {
-        String name = p.getFileName().toString();
-        if (Overlay2Layout.isValidId(name) && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
-          out.add(name);
-        }
-      }
-    }
-    return out;
-  }
-
-  @Override
-  public void remove(String id) throws IOException {
-    checkId(id);
-    if (isMounted(id)) {
-      throw new ConflictException("overlay2: layer " + id + " is mounted; unmount it before removing");
-    }
+  protected void deleteLayer(String id) throws IOException {
     String parent = directParent(id);
     deleteLayerDir(id);
     if (parent != null) {
@@ -197,7 +133,7 @@ final class Overlay2Driver implements GraphDriver {
    * the parent exactly as it was.
    */
   private void dropCommittedIfChildless(String parent) throws IOException {
-    synchronized (trees) {
+    synchronized (committedLock) {
       if (!exists(parent) || !Files.exists(layout.committed(parent), LinkOption.NOFOLLOW_LINKS)) {
         return;
       }
@@ -213,7 +149,7 @@ final class Overlay2Driver implements GraphDriver {
   }
 
   private void deleteLayerDir(String id) throws IOException {
-    Tree t = trees.remove(id);
+    forgetTree(id);
     Path dir = layout.layer(id);
     if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
       return;
@@ -225,7 +161,7 @@ final class Overlay2Driver implements GraphDriver {
         Files.deleteIfExists(layout.link(link));
       }
     }
-    platform.deleteRecursively(dir);
+    deleteRecursively(dir);
   }
 
   // ---- chain ----------------------------------------------------------------------------------
@@ -288,43 +224,10 @@ final class Overlay2Driver implements GraphDriver {
     return out;
   }
 
-  @Override
-  public Tree diff(String id) throws IOException {
-    requireLayer(id);
-    return tree(id);
-  }
-
-  private Tree tree(String id) {
-    return trees.computeIfAbsent(id, k -> platform.tree(layout.diff(k), layout.emulatedAttrs(k)));
-  }
-
   // ---- mounts ---------------------------------------------------------------------------------
 
-  @Override
-  public Mount get(String id, boolean writable) throws IOException {
-    requireLayer(id);
-    if (kernel.isEmpty()) {
-      return mounts.union(id, writable, () -> UnionFileSystem.open(branches(id), whiteouts, writable));
-    }
-    if (writable && lowerLinks(id).isEmpty()) {
-      // Like Docker: a base layer needs no mount, its diff dir is its root.
-      return mounts.direct(id, layout.diff(id), true);
-    }
-    return mounts.kernel(id, writable);
-  }
-
-  /** The layer's tree and its ancestors', topmost first. */
-  private List<Tree> branches(String id) throws IOException {
-    List<Tree> branches = new ArrayList<>();
-    branches.add(tree(id));
-    for (String p : parents(id)) {
-      branches.add(tree(p));
-    }
-    return branches;
-  }
-
   /** Kernel overlay mounts at {@code <id>/merged}. */
-  private final class Mounter implements LayerMounts.KernelMounter {
+  private final class Mounter implements KernelMounter {
     @Override
     public void mount(String id, boolean writable) throws IOException {
       kernelMount(id, writable, lowerLinks(id));
@@ -345,24 +248,19 @@ final class Overlay2Driver implements GraphDriver {
       // access(2) says EROFS for a read-only mount, whoever made it
       return Files.isWritable(layout.merged(id));
     }
-
-    @Override
-    public Path root(String id) {
-      return layout.merged(id);
-    }
   }
 
   private void kernelMount(String id, boolean writable, List<String> lowers) throws IOException {
-    KernelMounts km = kernel.orElseThrow();
+    MountCalls km = mountCalls().orElseThrow();
     Path merged = layout.merged(id);
     ensureDir(merged, Overlay2Layout.MERGED_MODE);
     if (!writable && lowers.isEmpty()) {
       // A single read-only layer: overlay needs two lowers without an upper, so bind it read-only.
-      km.mount(layout.diff(id).toString(), merged, "none", KernelMounts.MS_BIND, null);
+      km.mount(layout.diff(id).toString(), merged, "none", MountCalls.MS_BIND, null);
       try {
-        km.mount("none", merged, "none", KernelMounts.MS_BIND | KernelMounts.MS_REMOUNT | KernelMounts.MS_RDONLY, null);
+        km.mount("none", merged, "none", MountCalls.MS_BIND | MountCalls.MS_REMOUNT | MountCalls.MS_RDONLY, null);
       } catch (IOException e) {
-        km.unmount(merged, KernelMounts.MNT_DETACH);
+        km.unmount(merged, MountCalls.MNT_DETACH);
         throw e;
       }
       return;
@@ -391,7 +289,7 @@ final class Overlay2Driver implements GraphDriver {
       rel.append(",upperdir=").append(Overlay2Layout.relativeDiff(id))
           .append(",workdir=").append(Overlay2Layout.relativeWork(id));
     }
-    long flags = writable ? 0 : KernelMounts.MS_RDONLY;
+    long flags = writable ? 0 : MountCalls.MS_RDONLY;
     if (abs.length() < km.pageSize()) {
       km.mount("overlay", merged, "overlay", flags, abs.toString());
     } else if (rel.length() < km.pageSize()) {
@@ -403,9 +301,9 @@ final class Overlay2Driver implements GraphDriver {
   }
 
   private void kernelUnmount(String id) throws IOException {
-    KernelMounts km = kernel.orElseThrow();
+    MountCalls km = mountCalls().orElseThrow();
     Path merged = layout.merged(id);
-    km.unmount(merged, KernelMounts.MNT_DETACH);
+    km.unmount(merged, MountCalls.MNT_DETACH);
     try {
       Files.deleteIfExists(merged);
     } catch (IOException e) {
@@ -414,57 +312,20 @@ final class Overlay2Driver implements GraphDriver {
   }
 
   private boolean kernelMounted(String id) throws IOException {
-    return kernel.isPresent() && kernel.get().isMountPoint(layout.merged(id));
+    return mountCalls().isPresent() && mountCalls().get().isMountPoint(layout.merged(id));
   }
 
-  @Override
-  public boolean isMounted(String id) throws IOException {
-    return mounts.isMounted(id);
-  }
-
-  @Override
-  public void unmountAll(String id) throws IOException {
-    mounts.unmountAll(id);
-  }
-
-  // ---- sizes and facts -------------------------------------------------------------------------
-
-  @Override
-  public long diffSize(String id) throws IOException {
-    requireLayer(id);
-    return sizeOf(layout.diff(id));
-  }
-
-  /** Docker's rule: non-directories with a size, symlinks by target length, each inode once. */
-  static long sizeOf(Path dir) throws IOException {
-    long[] total = {0};
-    Set<Object> seen = new HashSet<>();
-    Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes a) throws IOException {
-        if (a.isSymbolicLink()) {
-          total[0] += Files.readSymbolicLink(file).toString().getBytes(StandardCharsets.UTF_8).length;
-        } else if (a.isRegularFile() && a.size() > 0) {
-          Object key = a.fileKey();
-          if (key == null || seen.add(key)) {
-            total[0] += a.size();
-          }
-        }
-        return FileVisitResult.CONTINUE;
-      }
-    });
-    return total[0];
-  }
+  // ---- facts ----------------------------------------------------------------------------------
 
   @Override
   public Map<String, String> status() throws IOException {
     Map<String, String> m = new LinkedHashMap<>();
     m.put("Root Dir", layout.home().toString());
-    m.put("Backing Filesystem", kernel.isPresent() ? Files.getFileStore(layout.home()).type() : "in-process");
+    m.put("Backing Filesystem", mountCalls().isPresent() ? Files.getFileStore(layout.home()).type() : "in-process");
     m.put("Supports d_type", "true");
     m.put("Native Overlay Diff", "true");
-    m.put("Kernel Mounts", Boolean.toString(kernel.isPresent()));
-    m.put("Emulated Metadata", Boolean.toString(!platform.isNative()));
+    m.put("Kernel Mounts", Boolean.toString(mountCalls().isPresent()));
+    m.put("Emulated Metadata", Boolean.toString(!isNativePlatform()));
     return m;
   }
 
@@ -483,56 +344,5 @@ final class Overlay2Driver implements GraphDriver {
     m.put("UpperDir", layout.diff(id).toString());
     m.put("WorkDir", layout.work(id).toString());
     return m;
-  }
-
-  @Override
-  public void close() throws IOException {
-    IOException failure = null;
-    try {
-      mounts.close();
-    } catch (IOException e) {
-      failure = e;
-    }
-    for (Tree t : trees.values()) {
-      try {
-        t.flush();
-      } catch (IOException e) {
-        if (failure == null) {
-          failure = e;
-        } else {
-          failure.addSuppressed(e);
-        }
-      }
-    }
-    if (failure != null) {
-      throw failure;
-    }
-  }
-
-  // ---- helpers --------------------------------------------------------------------------------
-
-  private void requireLayer(String id) throws IOException {
-    checkId(id);
-    if (!exists(id)) {
-      // Docker's Get of an unknown id returns a path anyway; we say what is wrong instead.
-      throw new NotFoundException("overlay2: layer " + id + " does not exist");
-    }
-  }
-
-  private static void checkId(String id) {
-    if (!Overlay2Layout.isValidId(id)) {
-      throw new IllegalArgumentException("overlay2: invalid layer id \"" + id + "\"");
-    }
-  }
-
-  private static void ensureDir(Path dir, int mode) throws IOException {
-    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-      Files.createDirectories(dir);
-      setMode(dir, mode);
-    }
-  }
-
-  private static void setMode(Path p, int mode) throws IOException {
-    io.layerstore.store.AtomicFiles.setMode(p, mode);
   }
 }

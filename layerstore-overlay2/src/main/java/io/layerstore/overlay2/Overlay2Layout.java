@@ -1,5 +1,6 @@
 package io.layerstore.overlay2;
 
+import io.layerstore.spi.DriverLayout;
 import java.nio.file.Path;
 import java.util.regex.Pattern;
 
@@ -19,7 +20,7 @@ import java.util.regex.Pattern;
  *     emulated-attrs        ours, emulated platforms only: what the file system cannot hold
  * </pre>
  */
-final class Overlay2Layout {
+record Overlay2Layout(Path home) implements DriverLayout {
 
   static final String NAME = "overlay2";
   static final String LINK_DIR = "l";
@@ -34,22 +35,11 @@ final class Overlay2Layout {
   /** Docker refuses a lower chain longer than this. */
   static final int MAX_DEPTH = 128;
 
-  private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
   private static final Pattern LINK_ID = Pattern.compile("[A-Z2-7]{26}");
-
-  private final Path home;
-
-  Overlay2Layout(Path home) {
-    this.home = home;
-  }
-
-  Path home() {
-    return home;
-  }
 
   /** Whether {@code id} is usable as a directory name here (no separators, not {@code l}). */
   static boolean isValidId(String id) {
-    return id != null && ID.matcher(id).matches() && !id.equals(LINK_DIR);
+    return DriverLayout.isPlainId(id) && !id.equals(LINK_DIR);
   }
 
   static boolean isValidLinkId(String link) {
@@ -78,7 +68,19 @@ final class Overlay2Layout {
     return home.resolve(id);
   }
 
-  Path diff(String id) {
+  /** A layer is a directory in the home (which also holds {@code l/}). */
+  @Override
+  public Path layerIndex() {
+    return home;
+  }
+
+  @Override
+  public boolean indexesDirectories() {
+    return true;
+  }
+
+  @Override
+  public Path diff(String id) {
     return layer(id).resolve("diff");
   }
 
@@ -98,12 +100,24 @@ final class Overlay2Layout {
     return layer(id).resolve("merged");
   }
 
+  /** The kernel mounts a layer at its {@code merged/}. */
+  @Override
+  public Path mountPoint(String id) {
+    return merged(id);
+  }
+
   Path committed(String id) {
     return layer(id).resolve("committed");
   }
 
-  Path emulatedAttrs(String id) {
+  @Override
+  public Path emulatedAttrs(String id) {
     return layer(id).resolve("emulated-attrs");
+  }
+
+  @Override
+  public boolean isLayerId(String id) {
+    return isValidId(id);
   }
 
   /** {@code <id>/diff} relative to the home, for relative mount data. */

@@ -1,20 +1,11 @@
 package io.layerstore.overlay2;
 
-import io.layerstore.spi.DriverContext;
-import io.layerstore.spi.DriverProvider;
-import io.layerstore.spi.GraphDriver;
-import java.io.IOException;
+import io.layerstore.spi.NamedDriverProvider;
 
 /** ServiceLoader entry for the overlay2 driver. */
-public final class Overlay2Provider implements DriverProvider {
+public final class Overlay2Provider extends NamedDriverProvider {
 
-  @Override
-  public String name() {
-    return Overlay2Layout.NAME;
-  }
-
-  @Override
-  public GraphDriver open(DriverContext context) throws IOException {
-    return new Overlay2Driver(context);
+  public Overlay2Provider() {
+    super(Overlay2Layout.NAME, Overlay2Driver::new);
   }
 }

@@ -7,18 +7,7 @@ import io.layerstore.testkit.MountKind;
 /** The store-level contract for overlay2 on a temporary directory with the kernel's overlay mounts (CI requires them). */
 class Overlay2DiskStoreContractTest extends LayerStoreContract {
 
-  @Override
-  protected String driverName() {
-    return "overlay2";
-  }
-
-  @Override
-  protected Backing backing() {
-    return Backing.DISK;
-  }
-
-  @Override
-  protected MountKind mountKind() {
-    return MountKind.KERNEL;
+  Overlay2DiskStoreContractTest() {
+    super("overlay2", Backing.DISK, MountKind.KERNEL);
   }
 }

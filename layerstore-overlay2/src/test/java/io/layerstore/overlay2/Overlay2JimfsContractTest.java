@@ -7,23 +7,7 @@ import io.layerstore.testkit.MountKind;
 /** The driver contract kit for overlay2 on jimfs with the in-process union. */
 class Overlay2JimfsContractTest extends GraphDriverContract {
 
-  @Override
-  protected String driverName() {
-    return "overlay2";
-  }
-
-  @Override
-  protected Backing backing() {
-    return Backing.JIMFS;
-  }
-
-  @Override
-  protected MountKind mountKind() {
-    return MountKind.IN_PROCESS;
-  }
-
-  @Override
-  protected int maxParents() {
-    return Overlay2Layout.MAX_DEPTH;
+  Overlay2JimfsContractTest() {
+    super("overlay2", Backing.JIMFS, MountKind.IN_PROCESS, Overlay2Layout.MAX_DEPTH);
   }
 }

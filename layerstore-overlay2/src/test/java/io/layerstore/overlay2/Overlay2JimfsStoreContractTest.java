@@ -7,18 +7,7 @@ import io.layerstore.testkit.MountKind;
 /** The store-level contract for overlay2 on jimfs with the in-process union. */
 class Overlay2JimfsStoreContractTest extends LayerStoreContract {
 
-  @Override
-  protected String driverName() {
-    return "overlay2";
-  }
-
-  @Override
-  protected Backing backing() {
-    return Backing.JIMFS;
-  }
-
-  @Override
-  protected MountKind mountKind() {
-    return MountKind.IN_PROCESS;
+  Overlay2JimfsStoreContractTest() {
+    super("overlay2", Backing.JIMFS, MountKind.IN_PROCESS);
   }
 }

@@ -47,10 +47,9 @@ import org.junit.jupiter.api.Timeout;
  *
  * <pre>{@code
  * class Overlay2DiskContractTest extends GraphDriverContract {
- *   protected String driverName() { return "overlay2"; }
- *   protected Backing backing() { return Backing.DISK; }
- *   protected MountKind mountKind() { return MountKind.KERNEL; }
- *   protected int maxParents() { return 128; }
+ *   Overlay2DiskContractTest() {
+ *     super("overlay2", Backing.DISK, MountKind.KERNEL, 128);
+ *   }
  * }
  * }</pre>
  *
@@ -69,21 +68,46 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
 public abstract class GraphDriverContract {
 
-  /** The driver's registered name. */
-  protected abstract String driverName();
-
-  /** Where this run keeps its data-root. */
-  protected abstract Backing backing();
+  private final String driverName;
+  private final Backing backing;
+  private final MountKind mountKind;
+  private final int maxParents;
 
   /**
-   * What {@link GraphDriver#get} of a layer with ancestors gives on this backing. {@link
-   * MountKind#KERNEL} makes the run need kernel mounts: skipped where there are none, failing
-   * under {@code -Dlayerstore.requirePlatform=true}.
+   * @param driverName the driver's registered name
+   * @param backing where this run keeps its data-root
+   * @param mountKind what {@link GraphDriver#get} of a layer with ancestors gives on this backing;
+   *     {@link MountKind#KERNEL} makes the run need kernel mounts: skipped where there are none,
+   *     failing under {@code -Dlayerstore.requirePlatform=true}
+   * @param maxParents the most ancestors a layer may have with this driver (Docker: overlay2 128,
+   *     aufs 126)
    */
-  protected abstract MountKind mountKind();
+  protected GraphDriverContract(String driverName, Backing backing, MountKind mountKind, int maxParents) {
+    this.driverName = driverName;
+    this.backing = backing;
+    this.mountKind = mountKind;
+    this.maxParents = maxParents;
+  }
 
-  /** The most ancestors a layer may have with this driver (Docker: overlay2 128, aufs 126). */
-  protected abstract int maxParents();
+  /** The driver's registered name. */
+  protected final String driverName() {
+    return driverName;
+  }
+
+  /** Where this run keeps its data-root. */
+  protected final Backing backing() {
+    return backing;
+  }
+
+  /** What {@link GraphDriver#get} of a layer with ancestors gives on this backing. */
+  protected final MountKind mountKind() {
+    return mountKind;
+  }
+
+  /** The most ancestors a layer may have with this driver. */
+  protected final int maxParents() {
+    return maxParents;
+  }
 
   /**
    * Whether a read-only in-process mount left behind ({@link Mount#leaveMounted}) becomes a copy of

@@ -36,11 +36,28 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
 public abstract class LayerStoreContract {
 
-  protected abstract String driverName();
+  private final String driverName;
+  private final Backing backing;
+  private final MountKind mountKind;
 
-  protected abstract Backing backing();
+  /** The driver's registered name, where the run keeps its data-root, and what a mount gives there. */
+  protected LayerStoreContract(String driverName, Backing backing, MountKind mountKind) {
+    this.driverName = driverName;
+    this.backing = backing;
+    this.mountKind = mountKind;
+  }
 
-  protected abstract MountKind mountKind();
+  protected final String driverName() {
+    return driverName;
+  }
+
+  protected final Backing backing() {
+    return backing;
+  }
+
+  protected final MountKind mountKind() {
+    return mountKind;
+  }
 
   protected Map<String, String> driverOptions() {
     return Map.of();

@@ -1,0 +1,23 @@
+/**
+ * layerstore's core: the store API ({@code io.layerstore}, {@code io.layerstore.container}) and the
+ * SPI a graph driver is written against ({@code io.layerstore.spi}). Everything else (archives,
+ * the union file system, the on-disk formats, the platform) is not exported: drivers reach what
+ * they need of it through the SPI.
+ */
+module io.layerstore.core {
+  requires com.fasterxml.jackson.databind;
+  requires com.github.luben.zstd_jni;
+  requires com.google.common;
+  requires com.sun.jna;
+  requires org.apache.commons.compress;
+  requires org.slf4j;
+
+  exports io.layerstore;
+  exports io.layerstore.container;
+  exports io.layerstore.spi;
+
+  // Jackson binds the emulated-metadata sidecar's records; JNA proxies the libc interface.
+  opens io.layerstore.platform to com.fasterxml.jackson.databind, com.sun.jna;
+
+  uses io.layerstore.spi.DriverProvider;
+}
