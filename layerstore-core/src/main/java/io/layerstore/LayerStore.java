@@ -707,11 +707,12 @@ public final class LayerStore implements Closeable {
 
   /**
    * Removes a reference, or an image: {@code name:tag} untags, and deletes the image when no other
-   * tag points at it; an id deletes the image (with {@code force} even if tagged more than once).
-   * Layers no other image uses are deleted with it. An image that is the parent of another is
-   * kept unless forced; a mounted image cannot be removed.
+   * tag points at it; an id deletes the image (when {@linkplain RemoveOptions#force() forced} even
+   * if tagged more than once). Layers no other image uses are deleted with it. An image that is
+   * the parent of another is kept unless forced; a mounted image cannot be removed.
    */
-  public Removal remove(String refOrId, boolean force) throws IOException {
+  public Removal remove(String refOrId, RemoveOptions options) throws IOException {
+    boolean force = options.forced();
     try (StoreLocks.Held store = changes.lockStore()) {
       ImageId id = resolve(refOrId);
       List<String> tags = refs.referencesTo(id);
@@ -764,13 +765,13 @@ public final class LayerStore implements Closeable {
 
   /**
    * Removes dangling images (no tag, not the parent of another image, no container on them; with
-   * {@code all}, also untagged parents) and every layer that no remaining image or container
+   * {@link PruneOptions#all()}, also untagged parents) and every layer that no remaining image or container
    * uses — including layers left unreferenced by Docker or by an interrupted load. Layers that
    * are mounted, or pinned by a running load, stay.
    */
-  public Pruned prune(boolean all) throws IOException {
+  public Pruned prune(PruneOptions options) throws IOException {
     try (StoreLocks.Held store = changes.lockStore()) {
-      Changes.Outcome o = changes.commit(gc.planPrune(all));
+      Changes.Outcome o = changes.commit(gc.planPrune(options.untaggedParents()));
       return new Pruned(o.deletedImages(), o.deletedLayers(), o.bytesFreed());
     }
   }
@@ -779,18 +780,18 @@ public final class LayerStore implements Closeable {
 
   /**
    * Checks that layers, driver directories, images, references and container layers agree, and
-   * with {@code deep} that every layer's files still rebuild its tar to its diffID. With {@code
-   * repair}, removes what is safe to remove (leftovers of interrupted work, unused layers,
-   * references and records of images that are gone) and reports the rest.
+   * with {@link CheckOptions#deep()} that every layer's files still rebuild its tar to its diffID.
+   * With {@link CheckOptions#repair()}, removes what is safe to remove (leftovers of interrupted
+   * work, unused layers, references and records of images that are gone) and reports the rest.
    */
-  public CheckReport check(boolean deep, boolean repair) throws IOException {
+  public CheckReport check(CheckOptions options) throws IOException {
     return new Fsck(layout, layerDb, imageDb, refs, driver, locks, changes, gc, json, containers::driverIds)
-        .check(deep, repair);
+        .check(options.rehashLayers(), options.repairing());
   }
 
-  /** {@code check(false, false)}. */
+  /** {@code check(CheckOptions.defaults())}. */
   public CheckReport check() throws IOException {
-    return check(false, false);
+    return check(CheckOptions.defaults());
   }
 
   // ---- containers -----------------------------------------------------------------------------

@@ -4,6 +4,7 @@ import io.layerstore.ImageId;
 import io.layerstore.LayerStore;
 import io.layerstore.Mount;
 import io.layerstore.NotFoundException;
+import io.layerstore.RemoveOptions;
 import io.layerstore.archive.Changes;
 import io.layerstore.container.CommitOptions;
 import io.layerstore.container.Container;
@@ -196,11 +197,11 @@ final class ContainerCommands {
   }
 
   int rm(Main.Context ctx, List<String> args) throws IOException {
-    boolean force = false;
+    RemoveOptions options = RemoveOptions.defaults();
     List<String> names = new ArrayList<>();
     for (String a : args) {
       if (a.equals("-f") || a.equals("--force")) {
-        force = true;
+        options = options.force();
       } else if (a.startsWith("-")) {
         throw new Main.UsageException("unknown flag: " + a);
       } else {
@@ -213,7 +214,7 @@ final class ContainerCommands {
     int status = 0;
     for (String n : names) {
       try {
-        ctx.store().containers().remove(n, force);
+        ctx.store().containers().remove(n, options);
         ctx.out.println(n);
       } catch (IOException | IllegalArgumentException e) {
         ctx.err.println("Error: " + e.getMessage());

@@ -2,6 +2,7 @@ package io.layerstore.cli;
 
 import io.layerstore.ImageId;
 import io.layerstore.LayerStore;
+import io.layerstore.RemoveOptions;
 import io.layerstore.platform.Platform;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -78,7 +79,7 @@ final class DurabilityBenchmark {
         s.tag(id.toString(), "bench:" + i);
       }
       long t2 = System.nanoTime();
-      s.remove(id.toString(), true);
+      s.remove(id.toString(), RemoveOptions.defaults().force());
       long t3 = System.nanoTime();
       return new Run((t1 - t0) / 1e6, (t2 - t1) / 1e6 / TAGS, (t3 - t2) / 1e6);
     }

@@ -9,6 +9,7 @@ import io.layerstore.LayerStoreException;
 import io.layerstore.Mount;
 import io.layerstore.NotFoundException;
 import io.layerstore.Reference;
+import io.layerstore.RemoveOptions;
 import io.layerstore.archive.Changes;
 import io.layerstore.archive.DiffWriter;
 import io.layerstore.archive.LayerStack;
@@ -58,7 +59,7 @@ import org.slf4j.LoggerFactory;
  * }
  * containers.changes("build");                                // [C /etc, A /etc/motd]
  * ImageId id = containers.commit("build", CommitOptions.defaults().reference("app:1").env("A", "1"));
- * containers.remove("build", false);
+ * containers.remove("build", RemoveOptions.defaults());
  * }</pre>
  *
  * <p>A container is named by its full id, its name, or a unique prefix of its id. {@link
@@ -442,11 +443,12 @@ public final class Containers {
 
   /**
    * Removes a container with its read-write and init layers, like {@code docker rm}. A mounted
-   * container is refused unless {@code force}, which unmounts it first.
+   * container is refused unless {@linkplain RemoveOptions#force() forced}, which unmounts it first.
    *
    * @return the removed container
    */
-  public Container remove(String nameOrId, boolean force) throws IOException {
+  public Container remove(String nameOrId, RemoveOptions options) throws IOException {
+    boolean force = options.forced();
     try (StoreLocks.Held lock = s.locks().store()) {
       ContainerLayout.Entry e = entry(nameOrId);
       Container c = e.container();
