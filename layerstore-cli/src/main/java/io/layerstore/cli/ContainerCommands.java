@@ -5,11 +5,11 @@ import io.layerstore.LayerStore;
 import io.layerstore.Mount;
 import io.layerstore.NotFoundException;
 import io.layerstore.RemoveOptions;
-import io.layerstore.archive.Changes;
 import io.layerstore.container.CommitOptions;
 import io.layerstore.container.Container;
 import io.layerstore.container.Containers;
 import io.layerstore.container.CreateOptions;
+import io.layerstore.container.FileChange;
 import io.layerstore.container.InitFiles;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -130,7 +130,7 @@ final class ContainerCommands {
     if (args.size() != 1 || args.get(0).startsWith("-")) {
       throw new Main.UsageException("\"diff\" requires exactly 1 argument.\nUsage: layerstore diff CONTAINER");
     }
-    for (Changes.Change c : ctx.store().containers().changes(args.get(0))) {
+    for (FileChange c : ctx.store().containers().changes(args.get(0))) {
       ctx.out.println(c);
     }
     return 0;

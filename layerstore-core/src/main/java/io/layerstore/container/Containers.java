@@ -10,7 +10,7 @@ import io.layerstore.Mount;
 import io.layerstore.NotFoundException;
 import io.layerstore.Reference;
 import io.layerstore.RemoveOptions;
-import io.layerstore.archive.Changes;
+import io.layerstore.archive.TreeDiff;
 import io.layerstore.archive.DiffWriter;
 import io.layerstore.archive.LayerStack;
 import io.layerstore.archive.RootfsWriter;
@@ -287,10 +287,18 @@ public final class Containers {
   // ---- changes, export ------------------------------------------------------------------------
 
   /** What the container changed in the image, as {@code docker diff} lists it, sorted by path. */
-  public List<Changes.Change> changes(String nameOrId) throws IOException {
+  public List<FileChange> changes(String nameOrId) throws IOException {
     Container c = get(nameOrId);
     List<Tree> trees = trees(c.mountId());
-    return new Changes(trees.get(0), trees.subList(1, trees.size()), s.driver().whiteouts()).list();
+    List<FileChange> out = new ArrayList<>();
+    for (TreeDiff.Entry e : new TreeDiff(trees.get(0), trees.subList(1, trees.size()), s.driver().whiteouts()).list()) {
+      out.add(new FileChange(switch (e.kind()) {
+        case ADD -> FileChange.Kind.ADDED;
+        case MODIFY -> FileChange.Kind.CHANGED;
+        case DELETE -> FileChange.Kind.DELETED;
+      }, e.path()));
+    }
+    return out;
   }
 
   /** Writes the container's whole file system as one tar, like {@code docker export}. */

@@ -18,11 +18,11 @@ import io.layerstore.LayerStore;
 import io.layerstore.Mount;
 import io.layerstore.NotFoundException;
 import io.layerstore.RemoveOptions;
-import io.layerstore.archive.Changes;
 import io.layerstore.container.CommitOptions;
 import io.layerstore.container.Container;
 import io.layerstore.container.Containers;
 import io.layerstore.container.CreateOptions;
+import io.layerstore.container.FileChange;
 import io.layerstore.container.InitFiles;
 import io.layerstore.format.ImageArchiveBuilder;
 import io.layerstore.platform.NodeStat;
@@ -92,7 +92,7 @@ class ContainersTest {
     return store;
   }
 
-  private static List<String> lines(List<Changes.Change> changes) {
+  private static List<String> lines(List<FileChange> changes) {
     List<String> out = new ArrayList<>();
     changes.forEach(c -> out.add(c.toString()));
     return out;
