@@ -14,8 +14,8 @@ import io.layerstore.spi.DriverContext;
 import io.layerstore.spi.DriverProvider;
 import io.layerstore.spi.GraphDriver;
 import io.layerstore.store.AtomicFiles;
-import io.layerstore.store.Change;
-import io.layerstore.store.Changes;
+import io.layerstore.store.Transaction;
+import io.layerstore.store.TransactionRunner;
 import io.layerstore.store.Fsck;
 import io.layerstore.store.GarbageCollector;
 import io.layerstore.store.Journal;
@@ -90,7 +90,7 @@ public final class LayerStore implements Closeable {
   private final LayerStaging staging;
   private final Options options;
   private final GarbageCollector gc;
-  private final Changes changes;
+  private final TransactionRunner transactions;
   private final MountPins pins;
   private final Publisher publisher;
   private final Containers containers;
@@ -118,12 +118,12 @@ public final class LayerStore implements Closeable {
         options.maxImageBytes());
     this.pins = new MountPins(layout.locksDir());
     this.gc = new GarbageCollector(layerDb, imageDb, refs, driver, locks, pins, json);
-    this.changes = new Changes(new Journal(layout.journalDir(), files, json), layerDb, imageDb, refs, driver, locks, gc);
-    this.publisher = new Publisher(staging, changes, refs);
+    this.transactions = new TransactionRunner(new Journal(layout.journalDir(), files, json), layerDb, imageDb, refs, driver, locks, gc);
+    this.publisher = new Publisher(staging, transactions, refs);
     this.containers = new Containers(new StoreAccess(this, layout, layerDb, imageDb, refs, locks, staging, files, driver,
-        json, changes, publisher));
+        json, transactions, publisher));
     try {
-      new Recovery(layerDb, imageDb, refs, driver, locks, changes, gc).run();
+      new Recovery(layerDb, imageDb, refs, driver, locks, transactions, gc).run();
       containers.recover();
     } catch (IOException | RuntimeException e) {
       driver.close();
@@ -322,7 +322,7 @@ public final class LayerStore implements Closeable {
     return new DockerArchiveLoader.Target() {
       @Override
       public Optional<LayerRecord> layer(ChainId chainId) throws IOException {
-        changes.settle();
+        transactions.settle();
         return layerDb.get(chainId);
       }
 
@@ -339,7 +339,7 @@ public final class LayerStore implements Closeable {
       @Override
       public void publish(List<LayerStaging.Staged> layers, List<ImageConfig> images, Map<ImageId, ImageId> parents,
           List<Map.Entry<Reference, ImageId>> tags) throws IOException {
-        Change.Builder b = Change.builder("load");
+        Transaction.Builder b = Transaction.builder("load");
         for (ImageConfig c : images) {
           b.image(c.raw());
         }
@@ -394,10 +394,10 @@ public final class LayerStore implements Closeable {
     Instant now = Instant.now();
     byte[] config = io.layerstore.format.ConfigWriter.imported(s.diffId(), now, comment);
     ImageId id = ImageId.ofConfig(config);
-    Change.Builder b = Change.builder("import").image(config);
+    Transaction.Builder b = Transaction.builder("import").image(config);
     List<LayerStaging.Staged> layers = new ArrayList<>(List.of(s));
     try (StoreLocks.Held chain = locks.lock(GarbageCollector.chainLock(s.chainId()))) {
-      changes.settle();
+      transactions.settle();
       if (layerDb.exists(s.chainId())) {
         staging.discard(s); // the store has this layer already
         layers.clear();
@@ -417,7 +417,7 @@ public final class LayerStore implements Closeable {
 
   /** Every image, newest first (like {@code docker images}). */
   public List<ImageSummary> images() throws IOException {
-    changes.settle();
+    transactions.settle();
     Map<ImageId, List<String>> tags = tagTable();
     List<ImageSummary> out = new ArrayList<>();
     for (ImageId id : imageDb.list()) {
@@ -480,7 +480,7 @@ public final class LayerStore implements Closeable {
     if (refOrId == null || refOrId.isEmpty()) {
       throw new IllegalArgumentException("image reference is empty");
     }
-    changes.settle();
+    transactions.settle();
     String s = refOrId;
     if (Digest.isValid(s)) {
       ImageId id = new ImageId(Digest.parse(s));
@@ -547,9 +547,9 @@ public final class LayerStore implements Closeable {
     if (ref.digest() != null) {
       throw new IllegalArgumentException("refusing to create a tag with a digest reference: " + target);
     }
-    try (StoreLocks.Held store = changes.lockStore()) {
+    try (StoreLocks.Held store = transactions.lockStore()) {
       ImageId id = resolve(source);
-      changes.commit(Change.builder("tag").lastUpdated(id, Instant.now()).tag(ref, id, refs.get(ref)).build());
+      transactions.run(Transaction.builder("tag").lastUpdated(id, Instant.now()).tag(ref, id, refs.get(ref)).build());
     }
   }
 
@@ -565,7 +565,7 @@ public final class LayerStore implements Closeable {
    * has removed the image first (and this fails with {@link NotFoundException}).
    */
   public Mount mount(ImageId id) throws IOException {
-    try (StoreLocks.Held store = changes.lockStore()) {
+    try (StoreLocks.Held store = transactions.lockStore()) {
       ImageConfig c = config(id);
       List<ChainId> chain = ChainId.chain(c.diffIds());
       if (chain.isEmpty()) {
@@ -633,7 +633,7 @@ public final class LayerStore implements Closeable {
 
   /** Whether the image's root filesystem is mounted now (by this process or another). */
   public boolean isMounted(ImageId id) throws IOException {
-    changes.settle();
+    transactions.settle();
     ImageConfig c = config(id);
     List<ChainId> chain = ChainId.chain(c.diffIds());
     if (chain.isEmpty()) {
@@ -687,7 +687,7 @@ public final class LayerStore implements Closeable {
     if (refsOrIds.isEmpty()) {
       throw new IllegalArgumentException("nothing to save: name at least one image");
     }
-    changes.settle();
+    transactions.settle();
     List<DockerArchiveWriter.Request> requests = new ArrayList<>();
     for (String r : refsOrIds) {
       ImageId id = resolve(r);
@@ -713,7 +713,7 @@ public final class LayerStore implements Closeable {
    */
   public Removal remove(String refOrId, RemoveOptions options) throws IOException {
     boolean force = options.forced();
-    try (StoreLocks.Held store = changes.lockStore()) {
+    try (StoreLocks.Held store = transactions.lockStore()) {
       ImageId id = resolve(refOrId);
       List<String> tags = refs.referencesTo(id);
       boolean byRef = false;
@@ -725,7 +725,7 @@ public final class LayerStore implements Closeable {
         // an id
       }
       if (byRef && tags.size() > 1) {
-        Changes.Outcome o = changes.commit(Change.builder("untag").untag(ref, id).build());
+        TransactionRunner.Outcome o = transactions.run(Transaction.builder("untag").untag(ref, id).build());
         return new Removal(o.untagged(), List.of(), List.of());
       }
       if (!byRef && tags.size() > 1 && !force) {
@@ -743,7 +743,7 @@ public final class LayerStore implements Closeable {
       if (isMounted(id)) {
         throw new ConflictException("conflict: unable to delete " + id.shortId() + " - its filesystem is mounted");
       }
-      Change.Builder b = Change.builder("remove");
+      Transaction.Builder b = Transaction.builder("remove");
       for (String t : tags) {
         b.untag(Reference.parse(t), id);
       }
@@ -755,7 +755,7 @@ public final class LayerStore implements Closeable {
           b.release(rec.get().chainId(), rec.get().cacheId());
         }
       }
-      Changes.Outcome o = changes.commit(b.build());
+      TransactionRunner.Outcome o = transactions.run(b.build());
       return new Removal(o.untagged(), o.deletedImages(), o.deletedLayers());
     }
   }
@@ -770,8 +770,8 @@ public final class LayerStore implements Closeable {
    * are mounted, or pinned by a running load, stay.
    */
   public Pruned prune(PruneOptions options) throws IOException {
-    try (StoreLocks.Held store = changes.lockStore()) {
-      Changes.Outcome o = changes.commit(gc.planPrune(options.untaggedParents()));
+    try (StoreLocks.Held store = transactions.lockStore()) {
+      TransactionRunner.Outcome o = transactions.run(gc.planPrune(options.untaggedParents()));
       return new Pruned(o.deletedImages(), o.deletedLayers(), o.bytesFreed());
     }
   }
@@ -785,7 +785,7 @@ public final class LayerStore implements Closeable {
    * work, unused layers, references and records of images that are gone) and reports the rest.
    */
   public CheckReport check(CheckOptions options) throws IOException {
-    return new Fsck(layout, layerDb, imageDb, refs, driver, locks, changes, gc, json, containers::driverIds)
+    return new Fsck(layout, layerDb, imageDb, refs, driver, locks, transactions, gc, json, containers::driverIds)
         .check(options.rehashLayers(), options.repairing());
   }
 

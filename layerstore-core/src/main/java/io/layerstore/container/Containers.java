@@ -18,7 +18,7 @@ import io.layerstore.format.ConfigWriter;
 import io.layerstore.format.ImageConfig;
 import io.layerstore.platform.Tree;
 import io.layerstore.spi.GraphDriver;
-import io.layerstore.store.Change;
+import io.layerstore.store.Transaction;
 import io.layerstore.store.GarbageCollector;
 import io.layerstore.store.LayerDb;
 import io.layerstore.store.LayerRecord;
@@ -354,12 +354,12 @@ public final class Containers {
           options.author(), createdBy, options.message(), empty ? null : staged.diffId(), now));
       ImageId id = ImageId.ofConfig(bytes);
       try (StoreLocks.Held chain = empty ? null : s.locks().lock(GarbageCollector.chainLock(staged.chainId()))) {
-        s.changes().settle();
+        s.transactions().settle();
         if (empty || s.layerDb().exists(staged.chainId())) {
           s.staging().discard(staged);
           pending.clear();
         }
-        Change.Builder b = Change.builder("commit").image(bytes).parent(id, c.image());
+        Transaction.Builder b = Transaction.builder("commit").image(bytes).parent(id, c.image());
         if (ref != null) {
           b.lastUpdated(id, now);
         }

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.layerstore.LayerStore;
 import io.layerstore.spi.GraphDriver;
 import io.layerstore.store.AtomicFiles;
-import io.layerstore.store.Changes;
+import io.layerstore.store.TransactionRunner;
 import io.layerstore.store.ImageDb;
 import io.layerstore.store.LayerDb;
 import io.layerstore.store.LayerStaging;
@@ -28,5 +28,5 @@ public record StoreAccess(
     AtomicFiles files,
     GraphDriver driver,
     ObjectMapper json,
-    Changes changes,
+    TransactionRunner transactions,
     Publisher publisher) {}

@@ -29,17 +29,17 @@ public final class Recovery {
   private final ReferenceStore refs;
   private final GraphDriver driver;
   private final StoreLocks locks;
-  private final Changes changes;
+  private final TransactionRunner transactions;
   private final GarbageCollector gc;
 
   public Recovery(LayerDb layerDb, ImageDb imageDb, ReferenceStore refs, GraphDriver driver, StoreLocks locks,
-      Changes changes, GarbageCollector gc) {
+      TransactionRunner transactions, GarbageCollector gc) {
     this.layerDb = layerDb;
     this.imageDb = imageDb;
     this.refs = refs;
     this.driver = driver;
     this.locks = locks;
-    this.changes = changes;
+    this.transactions = transactions;
     this.gc = gc;
   }
 
@@ -55,13 +55,13 @@ public final class Recovery {
     try (StoreLocks.Held store = locks.store()) {
       int finished = 0;
       try {
-        finished = changes.rollForward();
+        finished = transactions.rollForward();
       } catch (IOException e) {
         // the store still opens (to be read, and repaired by fsck); changes wait for this one
         LOG.error("{}", e.getMessage());
       }
       List<String> removed = new ArrayList<>();
-      removeDeadWriteSets(removed, changes.pendingWriteSets());
+      removeDeadWriteSets(removed, transactions.pendingWriteSets());
       for (Path p : layerDb.removalLeftovers()) {
         LayerDb.deleteFlatDir(p);
         removed.add("layer entry being removed " + p.getFileName());
@@ -121,7 +121,7 @@ public final class Recovery {
     List<Path> out = new ArrayList<>(imageDb.tempLeftovers());
     out.addAll(refs.tempLeftovers());
     out.addAll(imageDb.metadataTempLeftovers());
-    out.addAll(changes.journal().leftovers());
+    out.addAll(transactions.journal().leftovers());
     return out;
   }
 
