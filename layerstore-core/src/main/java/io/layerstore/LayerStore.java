@@ -88,7 +88,6 @@ public final class LayerStore implements Closeable {
   private final ReferenceStore refs;
   private final StoreLocks locks;
   private final LayerStaging staging;
-  private final Options options;
   private final GarbageCollector gc;
   private final TransactionRunner transactions;
   private final MountPins pins;
@@ -100,7 +99,6 @@ public final class LayerStore implements Closeable {
       long maxImageBytes, Map<String, String> driverOptions) {}
 
   private LayerStore(Path root, Options options, String driverName, DriverProvider provider) throws IOException {
-    this.options = options;
     this.layout = new StoreLayout(root, driverName);
     this.platform = options.platform() != null ? options.platform() : Platform.forRoot(root);
     this.files = new AtomicFiles(new SecureRandom(), options.durable());

@@ -329,12 +329,6 @@ public final class LayerDb {
       return dir.resolve(TAR_SPLIT);
     }
 
-    /** The cache id recorded so far, or null (used to find the driver dir of an abandoned set). */
-    public String cacheIdIfWritten() throws IOException {
-      Path p = dir.resolve(CACHE_ID);
-      return Files.exists(p) ? readTrimmed(p) : null;
-    }
-
     void write(String name, String value) throws IOException {
       files.writeNew(dir.resolve(name), value.getBytes(StandardCharsets.UTF_8), 0644);
     }

@@ -74,11 +74,6 @@ public final class LayerStaging {
       return size;
     }
 
-    /** The staging directory's name, as a {@link Transaction} records it. */
-    public String writeSetName() {
-      return set.name();
-    }
-
     /** This layer as the transaction that publishes it records it. */
     public Transaction.NewLayer toNewLayer() {
       return new Transaction.NewLayer(set.name(), chainId, cacheId);
