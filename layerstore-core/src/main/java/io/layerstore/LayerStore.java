@@ -467,7 +467,7 @@ public final class LayerStore implements Closeable {
   }
 
   private ImageConfig config(ImageId id) throws IOException {
-    return ImageConfig.parse(imageDb.content(id), imageDb.contentFile(id).toString(), json);
+    return imageDb.config(id, json);
   }
 
   /**
@@ -527,11 +527,8 @@ public final class LayerStore implements Closeable {
     ImageId id = resolve(refOrId);
     ImageConfig c = config(id);
     List<ChainId> chain = ChainId.chain(c.diffIds());
-    Map<String, String> driverData = Map.of();
-    if (!chain.isEmpty()) {
-      LayerRecord top = layerDb.require(chain.get(chain.size() - 1));
-      driverData = driver.metadata(top.cacheId());
-    }
+    Optional<LayerRecord> top = layerDb.top(c.diffIds());
+    Map<String, String> driverData = top.isPresent() ? driver.metadata(top.get().cacheId()) : Map.of();
     List<String> tags = refs.referencesTo(id);
     return new Image(id, tags, imageDb.parent(id).orElse(null), c.created(), imageDb.lastUpdated(id).orElse(null),
         c.architecture(), c.os(), size(c), c.diffIds(), chain, driverData, c.raw());
@@ -564,12 +561,8 @@ public final class LayerStore implements Closeable {
    */
   public Mount mount(ImageId id) throws IOException {
     try (StoreLocks.Held store = transactions.lockStore()) {
-      ImageConfig c = config(id);
-      List<ChainId> chain = ChainId.chain(c.diffIds());
-      if (chain.isEmpty()) {
-        throw new LayerStoreException("image " + id + " has no layers; there is no filesystem to mount");
-      }
-      LayerRecord top = layerDb.require(chain.get(chain.size() - 1));
+      LayerRecord top = layerDb.top(config(id).diffIds()).orElseThrow(
+          () -> new LayerStoreException("image " + id + " has no layers; there is no filesystem to mount"));
       StoreLocks.Held pin = pins.pin(top.cacheId());
       try {
         return new PinnedMount(driver.get(top.cacheId(), false), pin);
@@ -632,21 +625,19 @@ public final class LayerStore implements Closeable {
   /** Whether the image's root filesystem is mounted now (by this process or another). */
   public boolean isMounted(ImageId id) throws IOException {
     transactions.settle();
-    ImageConfig c = config(id);
-    List<ChainId> chain = ChainId.chain(c.diffIds());
-    if (chain.isEmpty()) {
+    Optional<LayerRecord> top = layerDb.top(config(id).diffIds());
+    if (top.isEmpty()) {
       return false;
     }
-    String top = layerDb.require(chain.get(chain.size() - 1)).cacheId();
-    return driver.isMounted(top) || pins.isPinned(top);
+    String cacheId = top.get().cacheId();
+    return driver.isMounted(cacheId) || pins.isPinned(cacheId);
   }
 
   /** Drops every reference on the image's mount, whoever took it, and unmounts it. */
   public void unmount(ImageId id) throws IOException {
-    ImageConfig c = config(id);
-    List<ChainId> chain = ChainId.chain(c.diffIds());
-    if (!chain.isEmpty()) {
-      driver.unmountAll(layerDb.require(chain.get(chain.size() - 1)).cacheId());
+    Optional<LayerRecord> top = layerDb.top(config(id).diffIds());
+    if (top.isPresent()) {
+      driver.unmountAll(top.get().cacheId());
     }
   }
 
@@ -659,11 +650,11 @@ public final class LayerStore implements Closeable {
     if (!(driver instanceof BranchIntrospection)) {
       return Optional.empty();
     }
-    List<ChainId> chain = ChainId.chain(config(id).diffIds());
-    if (chain.isEmpty()) {
+    Optional<LayerRecord> top = layerDb.top(config(id).diffIds());
+    if (top.isEmpty()) {
       return Optional.empty();
     }
-    return ((BranchIntrospection) driver).branches(layerDb.require(chain.get(chain.size() - 1)).cacheId());
+    return ((BranchIntrospection) driver).branches(top.get().cacheId());
   }
 
   // ---- save -----------------------------------------------------------------------------------
@@ -804,8 +795,7 @@ public final class LayerStore implements Closeable {
    * container's layers sit on the image's, and its commits need the image's config.
    */
   private void refuseIfContainersUse(ImageId id) throws IOException {
-    List<ChainId> chain = ChainId.chain(config(id).diffIds());
-    Optional<String> user = containers.userOf(id, chain.isEmpty() ? null : chain.get(chain.size() - 1));
+    Optional<String> user = containers.userOf(id);
     if (user.isPresent()) {
       throw new ConflictException("conflict: unable to delete " + id.shortId() + " - image is being used by container "
           + user.get() + " (remove the container first)");

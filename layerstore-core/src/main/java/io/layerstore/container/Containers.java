@@ -235,10 +235,10 @@ public final class Containers {
 
   /**
    * The container that keeps {@code image} in use, as a short id, or empty: one of ours made from
-   * it, or a container Docker made whose read-write layer sits on the image's top layer ({@code
-   * topLayer}, null for an image without layers).
+   * it, or a container Docker made whose read-write layer sits on the image's top layer.
    */
-  public Optional<String> userOf(ImageId image, ChainId topLayer) throws IOException {
+  public Optional<String> userOf(ImageId image) throws IOException {
+    ChainId topLayer = ChainId.top(imageConfig(image).diffIds()).orElse(null);
     Set<String> ours = new HashSet<>();
     for (ContainerLayout.Entry e : entries()) {
       ours.add(e.container().id().hex());
@@ -576,12 +576,11 @@ public final class Containers {
   // ---- helpers --------------------------------------------------------------------------------
 
   private ImageConfig imageConfig(ImageId id) throws IOException {
-    return ImageConfig.parse(s.imageDb().content(id), s.imageDb().contentFile(id).toString(), s.json());
+    return s.imageDb().config(id, s.json());
   }
 
   private LayerRecord topLayer(ImageConfig config) throws IOException {
-    List<ChainId> chain = ChainId.chain(config.diffIds());
-    return chain.isEmpty() ? null : s.layerDb().require(chain.get(chain.size() - 1));
+    return s.layerDb().top(config.diffIds()).orElse(null);
   }
 
   /** The trees of {@code id} and everything below it, topmost first. */

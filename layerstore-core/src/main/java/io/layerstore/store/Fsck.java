@@ -312,7 +312,7 @@ public final class Fsck {
     for (ImageId id : ids) {
       ImageConfig c;
       try {
-        c = ImageConfig.parse(imageDb.content(id), imageDb.contentFile(id).toString(), json);
+        c = imageDb.config(id, json);
       } catch (IOException e) {
         run.found(Kind.IMAGE_CONFIG_CORRUPT, id.toString(), e.getMessage());
         continue;

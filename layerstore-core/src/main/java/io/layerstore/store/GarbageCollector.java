@@ -132,8 +132,7 @@ public final class GarbageCollector {
       if (!all && parents.contains(id)) {
         continue; // an intermediate image of a build: kept while its children are
       }
-      List<ChainId> chain = usage.imageChains.get(id);
-      if (!chain.isEmpty() && usage.byContainers.contains(chain.get(chain.size() - 1))) {
+      if (usage.byContainers.contains(usage.imageTops.get(id))) {
         continue; // a container runs on it
       }
       remove.add(id);

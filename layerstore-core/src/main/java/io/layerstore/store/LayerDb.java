@@ -106,6 +106,15 @@ public final class LayerDb {
     return Optional.of(read(chainId, dir));
   }
 
+  /**
+   * The record of the topmost layer of an image with these diffIDs ({@link ChainId#top}), or empty
+   * for an image without layers; a missing layer is an error naming it.
+   */
+  public Optional<LayerRecord> top(List<DiffId> diffIds) throws IOException {
+    Optional<ChainId> top = ChainId.top(diffIds);
+    return top.isEmpty() ? Optional.empty() : Optional.of(require(top.get()));
+  }
+
   /** Reads one layer's record; a missing layer is an error naming it. */
   public LayerRecord require(ChainId chainId) throws IOException {
     return get(chainId)
