@@ -305,15 +305,32 @@ public final class LayerStore implements Closeable {
    */
   public List<ImageId> load(Path archive) throws IOException {
     List<ImageId> out = new ArrayList<>();
-    for (DockerArchiveLoader.Loaded l : loadDetailed(archive)) {
+    for (Loaded l : loadDetailed(archive)) {
       out.add(l.id());
     }
     return out;
   }
 
-  /** Like {@link #load} but also says which tags each image got. */
-  public List<DockerArchiveLoader.Loaded> loadDetailed(Path archive) throws IOException {
-    return new DockerArchiveLoader(json, loaderTarget()).load(archive);
+  /**
+   * One image {@link #loadDetailed} loaded.
+   *
+   * @param id the image
+   * @param tags the tags the archive gave it ({@code name:tag}, familiar form), in archive order;
+   *     empty for an untagged image
+   */
+  public record Loaded(ImageId id, List<String> tags) {
+    public Loaded {
+      tags = List.copyOf(tags);
+    }
+  }
+
+  /** Like {@link #load} but also says which tags each image got, as {@code docker load} prints. */
+  public List<Loaded> loadDetailed(Path archive) throws IOException {
+    List<Loaded> out = new ArrayList<>();
+    for (DockerArchiveLoader.Loaded l : new DockerArchiveLoader(json, loaderTarget()).load(archive)) {
+      out.add(new Loaded(l.id(), l.tags()));
+    }
+    return out;
   }
 
   private DockerArchiveLoader.Target loaderTarget() {
@@ -642,12 +659,20 @@ public final class LayerStore implements Closeable {
   }
 
   /**
+   * Whether the driver can show a mount's branch stack ({@link #mountBranches}): aufs can, overlay2
+   * cannot.
+   */
+  public boolean showsMountBranches() {
+    return driver instanceof BranchIntrospection;
+  }
+
+  /**
    * The branch stack of the image's mount (aufs: its {@code si} id and {@code br<N>} list), for
-   * drivers that can show one ({@link BranchIntrospection}); empty when the driver cannot, or the
+   * drivers that can show one ({@link #showsMountBranches}); empty when the driver cannot, or the
    * image is not mounted.
    */
   public Optional<BranchIntrospection.MountBranches> mountBranches(ImageId id) throws IOException {
-    if (!(driver instanceof BranchIntrospection)) {
+    if (!showsMountBranches()) {
       return Optional.empty();
     }
     Optional<LayerRecord> top = layerDb.top(config(id).diffIds());

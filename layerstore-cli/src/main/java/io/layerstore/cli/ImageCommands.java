@@ -15,7 +15,6 @@ import io.layerstore.LayerStore;
 import io.layerstore.LayerStoreException;
 import io.layerstore.Mount;
 import io.layerstore.RemoveOptions;
-import io.layerstore.format.DockerArchiveLoader;
 import io.layerstore.spi.BranchIntrospection;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -49,8 +48,8 @@ final class ImageCommands {
     if (input == null) {
       throw new Main.UsageException("Usage: layerstore load -i FILE (reading from stdin is not supported)");
     }
-    List<DockerArchiveLoader.Loaded> loaded = ctx.store().loadDetailed(Path.of(input));
-    for (DockerArchiveLoader.Loaded l : loaded) {
+    List<LayerStore.Loaded> loaded = ctx.store().loadDetailed(Path.of(input));
+    for (LayerStore.Loaded l : loaded) {
       if (l.tags().isEmpty()) {
         ctx.out.println("Loaded image ID: " + l.id());
       } else {
@@ -159,7 +158,7 @@ final class ImageCommands {
    */
   private ObjectNode describeMount(LayerStore store, String ref) throws IOException {
     ImageId id = store.resolve(ref);
-    if (!(store.driver() instanceof BranchIntrospection)) {
+    if (!store.showsMountBranches()) {
       throw new LayerStoreException("the " + store.driverName() + " driver has no branch list to show;"
           + " inspect --mount needs a driver that has one (aufs)");
     }
