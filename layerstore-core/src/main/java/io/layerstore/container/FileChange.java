@@ -15,24 +15,18 @@ public record FileChange(Kind kind, String path) {
   /** What happened to a path, with the letter {@code docker diff} prints for it. */
   public enum Kind {
     /** {@code A}: not in the image, there now (everything below an added directory is added). */
-    ADDED("A"),
+    ADDED,
     /**
      * {@code C}: type, mode, owner, device numbers or {@code security.capability} differ (and,
      * for a non-directory, size or mtime), or a directory holds a change below it.
      */
-    CHANGED("C"),
+    CHANGED,
     /** {@code D}: in the image, gone now (nothing below a deleted directory is listed). */
-    DELETED("D");
+    DELETED;
 
-    private final String letter;
-
-    Kind(String letter) {
-      this.letter = letter;
-    }
-
-    /** {@code A}, {@code C} or {@code D}. */
+    /** {@code A}, {@code C} or {@code D}: the name's first letter. */
     public String letter() {
-      return letter;
+      return name().substring(0, 1);
     }
   }
 

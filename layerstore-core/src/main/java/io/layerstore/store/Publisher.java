@@ -11,7 +11,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Publishes staged layers together with the images and tags that use them, as one {@link Transaction}
- * (load, import, commit). Until the change is recorded the staged layers are the caller's and are
+ * (load, import, container commit). Until the change is recorded the staged layers are the caller's and are
  * discarded on failure; from then on they are the change's, finished even if this process dies.
  */
 public final class Publisher {
@@ -67,7 +67,7 @@ public final class Publisher {
         handedOver = true;
         staging.handedOver(layers);
         TransactionRunner.Outcome outcome = transactions.run(transaction);
-        LOG.debug("published {} layer(s): sync {} ms, commit {} ms", layers.size(), (t1 - t0) / 1_000_000,
+        LOG.debug("published {} layer(s): sync {} ms, transaction {} ms", layers.size(), (t1 - t0) / 1_000_000,
             (System.nanoTime() - t1) / 1_000_000);
         return outcome;
       }
