@@ -779,9 +779,9 @@ public final class LayerStore implements Closeable {
 
   /**
    * Removes dangling images (no tag, not the parent of another image, no container on them; with
-   * {@link PruneOptions#all()}, also untagged parents) and every layer that no remaining image or container
-   * uses — including layers left unreferenced by Docker or by an interrupted load. Layers that
-   * are mounted, or pinned by a running load, stay.
+   * {@link PruneOptions#all()}, also untagged parents) and every layer that no remaining image or
+   * container uses — including layers left unreferenced by Docker or by an interrupted load.
+   * Layers that are mounted, or pinned by a running load, stay.
    */
   public Pruned prune(PruneOptions options) throws IOException {
     try (StoreLocks.Held store = transactions.lockStore()) {
