@@ -2,6 +2,7 @@ package io.layerstore;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Identity of a layer together with everything below it: for the base layer its diffID, for
@@ -35,6 +36,19 @@ public record ChainId(Digest digest) {
       out.add(parent);
     }
     return out;
+  }
+
+  /**
+   * The chainID of the topmost layer of an image with these diffIDs (the layer a container's
+   * layers sit on, and the one a mount of the image stacks the others under), or empty for an
+   * image without layers.
+   */
+  public static Optional<ChainId> top(List<DiffId> diffIds) {
+    ChainId top = null;
+    for (DiffId d : diffIds) {
+      top = of(top, d);
+    }
+    return Optional.ofNullable(top);
   }
 
   @Override

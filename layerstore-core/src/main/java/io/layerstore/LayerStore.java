@@ -9,10 +9,10 @@ import io.layerstore.spi.BranchIntrospection;
 import io.layerstore.spi.DriverProvider;
 import io.layerstore.spi.GraphDriver;
 import io.layerstore.store.AtomicFiles;
-import io.layerstore.store.Change;
-import io.layerstore.store.Changes;
 import io.layerstore.store.DockerArchiveLoader;
 import io.layerstore.store.DockerArchiveWriter;
+import io.layerstore.store.Transaction;
+import io.layerstore.store.TransactionRunner;
 import io.layerstore.store.Fsck;
 import io.layerstore.store.GarbageCollector;
 import io.layerstore.store.ImageResolver;
@@ -87,7 +87,7 @@ public final class LayerStore implements Closeable {
   private final StoreLocks locks;
   private final LayerStaging staging;
   private final GarbageCollector gc;
-  private final Changes changes;
+  private final TransactionRunner transactions;
   private final MountPins pins;
   private final Publisher publisher;
   private final ImageResolver resolver;
@@ -107,7 +107,7 @@ public final class LayerStore implements Closeable {
     this.locks = store.locks();
     this.staging = store.staging();
     this.gc = store.gc();
-    this.changes = store.changes();
+    this.transactions = store.transactions();
     this.pins = store.pins();
     this.publisher = store.publisher();
     this.resolver = new ImageResolver(store);
@@ -361,10 +361,10 @@ public final class LayerStore implements Closeable {
     Instant now = Instant.now();
     byte[] config = io.layerstore.format.ConfigWriter.imported(s.diffId(), now, comment);
     ImageId id = ImageId.ofConfig(config);
-    Change.Builder b = Change.builder("import").image(config);
+    Transaction.Builder b = Transaction.builder("import").image(config);
     List<LayerStaging.Staged> layers = new ArrayList<>(List.of(s));
     try (StoreLocks.Held chain = locks.lock(GarbageCollector.chainLock(s.chainId()))) {
-      changes.settle();
+      transactions.settle();
       if (layerDb.exists(s.chainId())) {
         staging.discard(s); // the store has this layer already
         layers.clear();
@@ -384,7 +384,7 @@ public final class LayerStore implements Closeable {
 
   /** Every image, newest first (like {@code docker images}). */
   public List<ImageSummary> images() throws IOException {
-    changes.settle();
+    transactions.settle();
     Map<ImageId, List<String>> tags = tagTable();
     List<ImageSummary> out = new ArrayList<>();
     for (ImageId id : imageDb.list()) {
@@ -436,7 +436,7 @@ public final class LayerStore implements Closeable {
   }
 
   private ImageConfig config(ImageId id) throws IOException {
-    return ImageConfig.parse(imageDb.content(id), imageDb.contentFile(id).toString(), json);
+    return imageDb.config(id, json);
   }
 
   /**
@@ -452,11 +452,8 @@ public final class LayerStore implements Closeable {
     ImageId id = resolve(refOrId);
     ImageConfig c = config(id);
     List<ChainId> chain = ChainId.chain(c.diffIds());
-    Map<String, String> driverData = Map.of();
-    if (!chain.isEmpty()) {
-      LayerRecord top = layerDb.require(chain.get(chain.size() - 1));
-      driverData = driver.metadata(top.cacheId());
-    }
+    Optional<LayerRecord> top = layerDb.top(c.diffIds());
+    Map<String, String> driverData = top.isPresent() ? driver.metadata(top.get().cacheId()) : Map.of();
     List<String> tags = refs.referencesTo(id);
     return new Image(id, tags, imageDb.parent(id).orElse(null), c.created(), imageDb.lastUpdated(id).orElse(null),
         c.architecture(), c.os(), size(c), c.diffIds(), chain, driverData, c.raw());
@@ -470,9 +467,9 @@ public final class LayerStore implements Closeable {
     if (ref.digest() != null) {
       throw new IllegalArgumentException("refusing to create a tag with a digest reference: " + target);
     }
-    try (StoreLocks.Held store = changes.lockStore()) {
+    try (StoreLocks.Held store = transactions.lockStore()) {
       ImageId id = resolve(source);
-      changes.commit(Change.builder("tag").lastUpdated(id, Instant.now()).tag(ref, id, refs.get(ref)).build());
+      transactions.run(Transaction.builder("tag").lastUpdated(id, Instant.now()).tag(ref, id, refs.get(ref)).build());
     }
   }
 
@@ -488,13 +485,9 @@ public final class LayerStore implements Closeable {
    * has removed the image first (and this fails with {@link NotFoundException}).
    */
   public Mount mount(ImageId id) throws IOException {
-    try (StoreLocks.Held store = changes.lockStore()) {
-      ImageConfig c = config(id);
-      List<ChainId> chain = ChainId.chain(c.diffIds());
-      if (chain.isEmpty()) {
-        throw new LayerStoreException("image " + id + " has no layers; there is no filesystem to mount");
-      }
-      LayerRecord top = layerDb.require(chain.get(chain.size() - 1));
+    try (StoreLocks.Held store = transactions.lockStore()) {
+      LayerRecord top = layerDb.top(config(id).diffIds()).orElseThrow(
+          () -> new LayerStoreException("image " + id + " has no layers; there is no filesystem to mount"));
       StoreLocks.Held pin = pins.pin(top.cacheId());
       try {
         return new PinnedMount(driver.get(top.cacheId(), false), pin);
@@ -556,39 +549,45 @@ public final class LayerStore implements Closeable {
 
   /** Whether the image's root filesystem is mounted now (by this process or another). */
   public boolean isMounted(ImageId id) throws IOException {
-    changes.settle();
-    ImageConfig c = config(id);
-    List<ChainId> chain = ChainId.chain(c.diffIds());
-    if (chain.isEmpty()) {
+    transactions.settle();
+    Optional<LayerRecord> top = layerDb.top(config(id).diffIds());
+    if (top.isEmpty()) {
       return false;
     }
-    String top = layerDb.require(chain.get(chain.size() - 1)).cacheId();
-    return driver.isMounted(top) || pins.isPinned(top);
+    String cacheId = top.get().cacheId();
+    return driver.isMounted(cacheId) || pins.isPinned(cacheId);
   }
 
   /** Drops every reference on the image's mount, whoever took it, and unmounts it. */
   public void unmount(ImageId id) throws IOException {
-    ImageConfig c = config(id);
-    List<ChainId> chain = ChainId.chain(c.diffIds());
-    if (!chain.isEmpty()) {
-      driver.unmountAll(layerDb.require(chain.get(chain.size() - 1)).cacheId());
+    Optional<LayerRecord> top = layerDb.top(config(id).diffIds());
+    if (top.isPresent()) {
+      driver.unmountAll(top.get().cacheId());
     }
   }
 
   /**
+   * Whether the driver can show a mount's branch stack ({@link #mountBranches}): aufs can, overlay2
+   * cannot.
+   */
+  public boolean showsMountBranches() {
+    return driver instanceof BranchIntrospection;
+  }
+
+  /**
    * The branch stack of the image's mount (aufs: its {@code si} id and {@code br<N>} list), for
-   * drivers that can show one ({@link BranchIntrospection}); empty when the driver cannot, or the
+   * drivers that can show one ({@link #showsMountBranches}); empty when the driver cannot, or the
    * image is not mounted.
    */
   public Optional<BranchIntrospection.MountBranches> mountBranches(ImageId id) throws IOException {
-    if (!(driver instanceof BranchIntrospection)) {
+    if (!showsMountBranches()) {
       return Optional.empty();
     }
-    List<ChainId> chain = ChainId.chain(config(id).diffIds());
-    if (chain.isEmpty()) {
+    Optional<LayerRecord> top = layerDb.top(config(id).diffIds());
+    if (top.isEmpty()) {
       return Optional.empty();
     }
-    return ((BranchIntrospection) driver).branches(layerDb.require(chain.get(chain.size() - 1)).cacheId());
+    return ((BranchIntrospection) driver).branches(top.get().cacheId());
   }
 
   // ---- save -----------------------------------------------------------------------------------
@@ -610,7 +609,7 @@ public final class LayerStore implements Closeable {
     if (refsOrIds.isEmpty()) {
       throw new IllegalArgumentException("nothing to save: name at least one image");
     }
-    changes.settle();
+    transactions.settle();
     List<DockerArchiveWriter.Request> requests = new ArrayList<>();
     for (String r : refsOrIds) {
       ImageId id = resolve(r);
@@ -630,12 +629,13 @@ public final class LayerStore implements Closeable {
 
   /**
    * Removes a reference, or an image: {@code name:tag} untags, and deletes the image when no other
-   * tag points at it; an id deletes the image (with {@code force} even if tagged more than once).
-   * Layers no other image uses are deleted with it. An image that is the parent of another is
-   * kept unless forced; a mounted image cannot be removed.
+   * tag points at it; an id deletes the image (when {@linkplain RemoveOptions#force() forced} even
+   * if tagged more than once). Layers no other image uses are deleted with it. An image that is
+   * the parent of another is kept unless forced; a mounted image cannot be removed.
    */
-  public Removal remove(String refOrId, boolean force) throws IOException {
-    try (StoreLocks.Held store = changes.lockStore()) {
+  public Removal remove(String refOrId, RemoveOptions options) throws IOException {
+    boolean force = options.forced();
+    try (StoreLocks.Held store = transactions.lockStore()) {
       ImageId id = resolve(refOrId);
       List<String> tags = refs.referencesTo(id);
       boolean byRef = false;
@@ -647,7 +647,7 @@ public final class LayerStore implements Closeable {
         // an id
       }
       if (byRef && tags.size() > 1) {
-        Changes.Outcome o = changes.commit(Change.builder("untag").untag(ref, id).build());
+        TransactionRunner.Outcome o = transactions.run(Transaction.builder("untag").untag(ref, id).build());
         return new Removal(o.untagged(), List.of(), List.of());
       }
       if (!byRef && tags.size() > 1 && !force) {
@@ -665,7 +665,7 @@ public final class LayerStore implements Closeable {
       if (isMounted(id)) {
         throw new ConflictException("conflict: unable to delete " + id.shortId() + " - its filesystem is mounted");
       }
-      Change.Builder b = Change.builder("remove");
+      Transaction.Builder b = Transaction.builder("remove");
       for (String t : tags) {
         b.untag(Reference.parse(t), id);
       }
@@ -677,7 +677,7 @@ public final class LayerStore implements Closeable {
           b.release(rec.get().chainId(), rec.get().cacheId());
         }
       }
-      Changes.Outcome o = changes.commit(b.build());
+      TransactionRunner.Outcome o = transactions.run(b.build());
       return new Removal(o.untagged(), o.deletedImages(), o.deletedLayers());
     }
   }
@@ -687,13 +687,13 @@ public final class LayerStore implements Closeable {
 
   /**
    * Removes dangling images (no tag, not the parent of another image, no container on them; with
-   * {@code all}, also untagged parents) and every layer that no remaining image or container
-   * uses — including layers left unreferenced by Docker or by an interrupted load. Layers that
-   * are mounted, or pinned by a running load, stay.
+   * {@link PruneOptions#all()}, also untagged parents) and every layer that no remaining image or
+   * container uses — including layers left unreferenced by Docker or by an interrupted load.
+   * Layers that are mounted, or pinned by a running load, stay.
    */
-  public Pruned prune(boolean all) throws IOException {
-    try (StoreLocks.Held store = changes.lockStore()) {
-      Changes.Outcome o = changes.commit(gc.planPrune(all));
+  public Pruned prune(PruneOptions options) throws IOException {
+    try (StoreLocks.Held store = transactions.lockStore()) {
+      TransactionRunner.Outcome o = transactions.run(gc.planPrune(options.untaggedParents()));
       return new Pruned(o.deletedImages(), o.deletedLayers(), o.bytesFreed());
     }
   }
@@ -702,17 +702,17 @@ public final class LayerStore implements Closeable {
 
   /**
    * Checks that layers, driver directories, images, references and container layers agree, and
-   * with {@code deep} that every layer's files still rebuild its tar to its diffID. With {@code
-   * repair}, removes what is safe to remove (leftovers of interrupted work, unused layers,
-   * references and records of images that are gone) and reports the rest.
+   * with {@link CheckOptions#deep()} that every layer's files still rebuild its tar to its diffID.
+   * With {@link CheckOptions#repair()}, removes what is safe to remove (leftovers of interrupted
+   * work, unused layers, references and records of images that are gone) and reports the rest.
    */
-  public CheckReport check(boolean deep, boolean repair) throws IOException {
-    return new Fsck(store, containers::driverIds).check(deep, repair);
+  public CheckReport check(CheckOptions options) throws IOException {
+    return new Fsck(store, containers::driverIds).check(options.rehashLayers(), options.repairing());
   }
 
-  /** {@code check(false, false)}. */
+  /** {@code check(CheckOptions.defaults())}. */
   public CheckReport check() throws IOException {
-    return check(false, false);
+    return check(CheckOptions.defaults());
   }
 
   // ---- containers -----------------------------------------------------------------------------
@@ -727,8 +727,7 @@ public final class LayerStore implements Closeable {
    * container's layers sit on the image's, and its commits need the image's config.
    */
   private void refuseIfContainersUse(ImageId id) throws IOException {
-    List<ChainId> chain = ChainId.chain(config(id).diffIds());
-    Optional<String> user = containers.userOf(id, chain.isEmpty() ? null : chain.get(chain.size() - 1));
+    Optional<String> user = containers.userOf(id);
     if (user.isPresent()) {
       throw new ConflictException("conflict: unable to delete " + id.shortId() + " - image is being used by container "
           + user.get() + " (remove the container first)");

@@ -121,11 +121,6 @@ public record Reference(String domain, String path, String tag, Digest digest) {
     return domain + "/" + path;
   }
 
-  /** The fully qualified repository name: {@code docker.io/library/ubuntu}. */
-  public String fullName() {
-    return domain + "/" + path;
-  }
-
   /** {@code name:tag} or {@code name@digest} in familiar form (a reference carries one of them). */
   public String familiarString() {
     StringBuilder sb = new StringBuilder(familiarName());

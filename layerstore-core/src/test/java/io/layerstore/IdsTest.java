@@ -24,6 +24,8 @@ class IdsTest {
         "6091fa6ef3d716ad8c4c6c4ef9908f8668705fda523271a60e85c73c3163612b",
         "e2adfcfde29893415c79ca179366535c26e0a8b522bf10d9badb3100f3ca3f15");
     assertEquals(expected, ChainId.chain(diffs).stream().map(c -> c.digest().hex()).toList());
+    assertEquals(expected.get(4), ChainId.top(diffs).orElseThrow().digest().hex(), "the top is the last of the chain");
+    assertEquals(java.util.Optional.empty(), ChainId.top(List.of()), "an image without layers has no top");
   }
 
   @Test

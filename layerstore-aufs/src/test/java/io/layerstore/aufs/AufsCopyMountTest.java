@@ -10,6 +10,7 @@ import io.layerstore.ImageId;
 import io.layerstore.LayerStore;
 import io.layerstore.LayerStoreException;
 import io.layerstore.Mount;
+import io.layerstore.RemoveOptions;
 import io.layerstore.container.CreateOptions;
 import io.layerstore.testkit.Backing;
 import io.layerstore.testkit.DriverSandbox;
@@ -85,7 +86,7 @@ class AufsCopyMountTest {
     // another store on the same root (as another process would open it) sees it mounted
     try (LayerStore other = sandbox.storeBuilder().open()) {
       assertTrue(other.isMounted(id));
-      ConflictException busy = assertThrows(ConflictException.class, () -> other.remove(id.toString(), true));
+      ConflictException busy = assertThrows(ConflictException.class, () -> other.remove(id.toString(), RemoveOptions.defaults().force()));
       assertTrue(busy.getMessage().contains("mounted"), busy.getMessage());
       try (Mount again = other.mount(id)) {
         again.leaveMounted();
@@ -98,7 +99,7 @@ class AufsCopyMountTest {
     try (var s = Files.list(mnt)) {
       assertEquals(List.of(), s.toList(), "unmount empties the mount point and keeps it");
     }
-    store.remove(id.toString(), false);
+    store.remove(id.toString(), RemoveOptions.defaults());
     assertFalse(Files.exists(mnt), "the layer's mount point went with it");
   }
 

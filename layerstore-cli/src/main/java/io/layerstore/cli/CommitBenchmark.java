@@ -3,6 +3,7 @@ package io.layerstore.cli;
 import io.layerstore.ImageId;
 import io.layerstore.LayerStore;
 import io.layerstore.Mount;
+import io.layerstore.RemoveOptions;
 import io.layerstore.container.CommitOptions;
 import io.layerstore.container.Container;
 import io.layerstore.container.Containers;
@@ -138,8 +139,8 @@ final class CommitBenchmark {
     t0 = System.nanoTime();
     ImageId committed = containers.commit(c.id().hex(), CommitOptions.defaults());
     double commit = (System.nanoTime() - t0) / 1e9;
-    containers.remove(c.id().hex(), false);
-    store.remove(committed.toString(), true);
+    containers.remove(c.id().hex(), RemoveOptions.defaults());
+    store.remove(committed.toString(), RemoveOptions.defaults().force());
     return new double[] {create, commit};
   }
 

@@ -4,11 +4,12 @@ import io.layerstore.ImageId;
 import io.layerstore.LayerStore;
 import io.layerstore.Mount;
 import io.layerstore.NotFoundException;
-import io.layerstore.archive.Changes;
+import io.layerstore.RemoveOptions;
 import io.layerstore.container.CommitOptions;
 import io.layerstore.container.Container;
 import io.layerstore.container.Containers;
 import io.layerstore.container.CreateOptions;
+import io.layerstore.container.FileChange;
 import io.layerstore.container.InitFiles;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -129,7 +130,7 @@ final class ContainerCommands {
     if (args.size() != 1 || args.get(0).startsWith("-")) {
       throw new Main.UsageException("\"diff\" requires exactly 1 argument.\nUsage: layerstore diff CONTAINER");
     }
-    for (Changes.Change c : ctx.store().containers().changes(args.get(0))) {
+    for (FileChange c : ctx.store().containers().changes(args.get(0))) {
       ctx.out.println(c);
     }
     return 0;
@@ -196,11 +197,11 @@ final class ContainerCommands {
   }
 
   int rm(Main.Context ctx, List<String> args) throws IOException {
-    boolean force = false;
+    RemoveOptions options = RemoveOptions.defaults();
     List<String> names = new ArrayList<>();
     for (String a : args) {
       if (a.equals("-f") || a.equals("--force")) {
-        force = true;
+        options = options.force();
       } else if (a.startsWith("-")) {
         throw new Main.UsageException("unknown flag: " + a);
       } else {
@@ -213,7 +214,7 @@ final class ContainerCommands {
     int status = 0;
     for (String n : names) {
       try {
-        ctx.store().containers().remove(n, force);
+        ctx.store().containers().remove(n, options);
         ctx.out.println(n);
       } catch (IOException | IllegalArgumentException e) {
         ctx.err.println("Error: " + e.getMessage());

@@ -2,7 +2,7 @@ package io.layerstore.cli;
 
 import io.layerstore.ImageId;
 import io.layerstore.LayerStore;
-import io.layerstore.platform.Platform;
+import io.layerstore.RemoveOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,12 +48,12 @@ final class DurabilityBenchmark {
           (d ? durable : fast).add(run);
           ctx.out.printf(Locale.ROOT, "round %d %-12s load %8.1f ms   tag %6.2f ms/op   rmi %7.1f ms%n", r + 1,
               d ? "durable" : "not durable", run.loadMs(), run.tagMs(), run.removeMs());
-          Platform.forRoot(root).deleteRecursively(root);
+          Shell.run(List.of("rm", "-rf", root.toString()));
           sleep(pause);
         }
       }
     } finally {
-      Platform.forRoot(base).deleteRecursively(base);
+      Shell.run(List.of("rm", "-rf", base.toString()));
     }
     Run d = median(durable);
     Run f = median(fast);
@@ -78,7 +78,7 @@ final class DurabilityBenchmark {
         s.tag(id.toString(), "bench:" + i);
       }
       long t2 = System.nanoTime();
-      s.remove(id.toString(), true);
+      s.remove(id.toString(), RemoveOptions.defaults().force());
       long t3 = System.nanoTime();
       return new Run((t1 - t0) / 1e6, (t2 - t1) / 1e6 / TAGS, (t3 - t2) / 1e6);
     }

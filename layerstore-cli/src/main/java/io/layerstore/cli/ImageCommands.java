@@ -15,6 +15,7 @@ import io.layerstore.LayerStore;
 import io.layerstore.LayerStoreException;
 import io.layerstore.LoadedImage;
 import io.layerstore.Mount;
+import io.layerstore.RemoveOptions;
 import io.layerstore.spi.BranchIntrospection;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -158,7 +159,7 @@ final class ImageCommands {
    */
   private ObjectNode describeMount(LayerStore store, String ref) throws IOException {
     ImageId id = store.resolve(ref);
-    if (!(store.driver() instanceof BranchIntrospection)) {
+    if (!store.showsMountBranches()) {
       throw new LayerStoreException("the " + store.driverName() + " driver has no branch list to show;"
           + " inspect --mount needs a driver that has one (aufs)");
     }
@@ -250,11 +251,11 @@ final class ImageCommands {
   }
 
   int rmi(Main.Context ctx, List<String> args) throws IOException {
-    boolean force = false;
+    RemoveOptions options = RemoveOptions.defaults();
     List<String> images = new ArrayList<>();
     for (String a : args) {
       if (a.equals("-f") || a.equals("--force")) {
-        force = true;
+        options = options.force();
       } else if (a.startsWith("-")) {
         throw new Main.UsageException("unknown flag: " + a);
       } else {
@@ -267,7 +268,7 @@ final class ImageCommands {
     int status = 0;
     for (String img : images) {
       try {
-        LayerStore.Removal r = ctx.store().remove(img, force);
+        LayerStore.Removal r = ctx.store().remove(img, options);
         r.untagged().forEach(t -> ctx.out.println("Untagged: " + t));
         r.deleted().forEach(d -> ctx.out.println("Deleted: " + d));
         r.layersDeleted().forEach(d -> ctx.out.println("Deleted: " + d));

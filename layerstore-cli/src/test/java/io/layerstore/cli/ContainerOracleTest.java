@@ -11,12 +11,12 @@ import com.google.common.jimfs.Jimfs;
 import io.layerstore.ImageId;
 import io.layerstore.LayerStore;
 import io.layerstore.Mount;
-import io.layerstore.archive.Changes;
 import io.layerstore.archive.TarHeader;
 import io.layerstore.archive.TarReader;
 import io.layerstore.container.CommitOptions;
 import io.layerstore.container.Container;
 import io.layerstore.container.CreateOptions;
+import io.layerstore.container.FileChange;
 import io.layerstore.testkit.ContainerSteps;
 import io.layerstore.testkit.Fixtures;
 import io.layerstore.testkit.PlatformRequirements;
@@ -135,7 +135,7 @@ class ContainerOracleTest {
       ContainerSteps.run(m.root());
     }
     List<String> ours = new ArrayList<>();
-    for (Changes.Change ch : store.containers().changes(c.name())) {
+    for (FileChange ch : store.containers().changes(c.name())) {
       ours.add(ch.toString());
     }
     assertEquals(String.join("\n", dockerDiff), String.join("\n", sorted(ours)), "docker diff");

@@ -7,10 +7,10 @@ import com.google.common.jimfs.Configuration;
 import com.google.common.jimfs.Jimfs;
 import io.layerstore.LayerStore;
 import io.layerstore.Mount;
-import io.layerstore.archive.Changes;
 import io.layerstore.container.CommitOptions;
 import io.layerstore.container.Container;
 import io.layerstore.container.CreateOptions;
+import io.layerstore.container.FileChange;
 import io.layerstore.testkit.ContainerSteps;
 import io.layerstore.testkit.Fixtures;
 import java.io.ByteArrayOutputStream;
@@ -47,7 +47,7 @@ class ContainersAcrossDriversTest {
           ContainerSteps.run(m.root());
         }
         List<String> changes = new ArrayList<>();
-        for (Changes.Change ch : store.containers().changes(c.name())) {
+        for (FileChange ch : store.containers().changes(c.name())) {
           changes.add(ch.toString());
         }
         store.containers().commit(c.name(), CommitOptions.defaults().reference("fx:" + driver));

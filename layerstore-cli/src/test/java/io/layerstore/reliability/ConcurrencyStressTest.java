@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.layerstore.CheckOptions;
 import io.layerstore.CheckReport;
 import io.layerstore.DiffId;
 import io.layerstore.ImageId;
@@ -139,7 +140,7 @@ class ConcurrencyStressTest {
     assertEquals(THREADS * OPS_PER_THREAD, mine.total(""));
 
     try (LayerStore s = LayerStore.open(root)) {
-      CheckReport r = s.check(true, false);
+      CheckReport r = s.check(CheckOptions.defaults().deep());
       assertTrue(r.problems().isEmpty(), r.problems()::toString);
       List<ImageSummary> left = s.images();
       int committed = 0;
@@ -173,7 +174,7 @@ class ConcurrencyStressTest {
           assertEquals(expected.get(id), RootfsManifest.of(m.root(), true), "rootfs of " + f.getFileName() + " reloaded");
         }
       }
-      assertTrue(s.check(true, false).problems().isEmpty());
+      assertTrue(s.check(CheckOptions.defaults().deep()).problems().isEmpty());
     }
   }
 }

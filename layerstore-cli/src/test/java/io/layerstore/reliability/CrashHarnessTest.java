@@ -4,10 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.layerstore.ChainId;
+import io.layerstore.CheckOptions;
 import io.layerstore.CheckReport;
 import io.layerstore.ImageSummary;
 import io.layerstore.LayerStore;
 import io.layerstore.Mount;
+import io.layerstore.RemoveOptions;
 import io.layerstore.container.CreateOptions;
 import io.layerstore.format.ImageArchiveBuilder;
 import java.io.IOException;
@@ -225,7 +227,7 @@ class CrashHarnessTest {
     Snapshot now;
     CheckReport r;
     try (LayerStore s = open()) {
-      r = s.check(false, false); // open recovered it; check finds what recovery missed
+      r = s.check(CheckOptions.defaults()); // open recovered it; check finds what recovery missed
       now = snapshot(s);
     }
     if (!r.remaining(CheckReport.Severity.ERROR).isEmpty()) {
@@ -279,7 +281,7 @@ class CrashHarnessTest {
 
   private void remove(String ref) throws IOException {
     try (LayerStore s = open()) {
-      s.remove(ref, false);
+      s.remove(ref, RemoveOptions.defaults());
     }
   }
 

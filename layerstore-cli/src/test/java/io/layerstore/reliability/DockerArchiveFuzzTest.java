@@ -11,6 +11,7 @@ import io.layerstore.Digest;
 import io.layerstore.ImageId;
 import io.layerstore.LayerStore;
 import io.layerstore.LayerStoreException;
+import io.layerstore.RemoveOptions;
 import io.layerstore.archive.TarHeader;
 import io.layerstore.archive.TarWriter;
 import java.io.IOException;
@@ -93,7 +94,7 @@ class DockerArchiveFuzzTest {
     }
     for (ImageId id : ids) {
       try {
-        STORE.remove(id.toString(), true);
+        STORE.remove(id.toString(), RemoveOptions.defaults().force());
       } catch (LayerStoreException e) {
         // e.g. already removed as a dependent of another; fine
       }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.layerstore.ChainId;
+import io.layerstore.CheckOptions;
 import io.layerstore.CheckReport;
 import io.layerstore.CheckReport.Kind;
 import io.layerstore.ImageId;
@@ -51,7 +52,7 @@ class FsckTest {
     try (StoreEnv env = StoreEnv.of(where, tmp); LayerStore s = LayerStore.open(env.root)) {
       s.load(Fixtures.fxMultiArchive());
       ImageId id = two(s, tmp);
-      CheckReport healthy = s.check(true, false);
+      CheckReport healthy = s.check(CheckOptions.defaults().deep());
       assertTrue(healthy.isClean(), healthy.problems()::toString);
       assertTrue(healthy.problems().isEmpty());
       assertEquals(7, healthy.layers());
@@ -65,8 +66,8 @@ class FsckTest {
       try (FileChannel ch = FileChannel.open(run, StandardOpenOption.WRITE)) {
         ch.write(java.nio.ByteBuffer.wrap(b));
       }
-      assertTrue(s.check(false, false).isClean(), "metadata alone cannot see it");
-      CheckReport deep = s.check(true, false);
+      assertTrue(s.check(CheckOptions.defaults()).isClean(), "metadata alone cannot see it");
+      CheckReport deep = s.check(CheckOptions.defaults().deep());
       ChainId broken = s.image(id.toString()).chainIds().get(1);
       assertEquals(List.of(Kind.LAYER_CONTENT_MISMATCH), deep.remaining().stream().map(CheckReport.Problem::kind).toList());
       assertEquals(broken.toString(), deep.remaining().get(0).subject());
@@ -110,7 +111,7 @@ class FsckTest {
       String baseCache = WellFormedEdgesTest.cacheId(s, id, 0);
       s.driver().remove(baseCache);
 
-      CheckReport found = s.check(false, false);
+      CheckReport found = s.check(CheckOptions.defaults());
       Set<Kind> kinds = found.remaining().stream().map(CheckReport.Problem::kind).collect(Collectors.toSet());
       assertEquals(Set.of(Kind.STAGING_LEFTOVER, Kind.REMOVAL_LEFTOVER, Kind.IMAGE_METADATA_ORPHAN, Kind.TEMP_FILE,
           Kind.DRIVER_DIR_ORPHAN, Kind.REFERENCE_TO_MISSING_IMAGE, Kind.LAYER_UNUSED, Kind.LAYER_DRIVER_DIR_MISSING,
@@ -119,7 +120,7 @@ class FsckTest {
       assertTrue(found.remaining().stream().anyMatch(p -> p.kind() == Kind.LAYER_UNUSED
           && p.subject().equals(unusedLayer.toString())));
 
-      CheckReport repaired = s.check(false, true);
+      CheckReport repaired = s.check(CheckOptions.defaults().repair());
       assertEquals(Set.of(Kind.LAYER_DRIVER_DIR_MISSING, Kind.LAYER_DRIVER_PARENT_MISMATCH),
           repaired.remaining().stream().map(CheckReport.Problem::kind).collect(Collectors.toSet()),
           repaired.problems()::toString);
@@ -129,7 +130,7 @@ class FsckTest {
       assertFalse(Files.exists(removing));
       assertFalse(Files.readString(image.resolve("repositories.json")).contains("gone:1"));
       assertFalse(Files.exists(image.resolve("layerdb/sha256/" + unusedLayer.digest().hex())));
-      assertEquals(repaired.remaining(), s.check(false, true).remaining(), "what cannot be repaired stays reported");
+      assertEquals(repaired.remaining(), s.check(CheckOptions.defaults().repair()).remaining(), "what cannot be repaired stays reported");
     }
   }
 
@@ -141,7 +142,7 @@ class FsckTest {
       Path f = s.driver().diff(WellFormedEdgesTest.cacheId(s, id, 0)).root().resolve("etc/a");
       Files.delete(f);
       assertEquals(0, new ProcessBuilder("mkfifo", f.toString()).inheritIO().start().waitFor());
-      CheckReport r = assertTimeoutPreemptively(Duration.ofSeconds(30), () -> s.check(true, false));
+      CheckReport r = assertTimeoutPreemptively(Duration.ofSeconds(30), () -> s.check(CheckOptions.defaults().deep()));
       assertEquals(Kind.LAYER_CONTENT_MISMATCH, r.remaining().get(0).kind());
       assertTrue(r.remaining().get(0).detail().contains("etc/a"), r.remaining().get(0).detail());
     }

@@ -6,11 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.layerstore.ChainId;
+import io.layerstore.CheckOptions;
 import io.layerstore.ConflictException;
 import io.layerstore.Digest;
 import io.layerstore.ImageId;
 import io.layerstore.LayerStore;
 import io.layerstore.Mount;
+import io.layerstore.PruneOptions;
+import io.layerstore.RemoveOptions;
 import io.layerstore.archive.TarHeader;
 import io.layerstore.archive.TarWriter;
 import io.layerstore.format.ImageArchiveBuilder;
@@ -74,13 +77,13 @@ class GarbageCollectionTest {
       gone.removeAll(keep);
       assertEquals(2, gone.size());
       int dirs = s.driver().list().size();
-      LayerStore.Removal r = s.remove("img2:1", false);
+      LayerStore.Removal r = s.remove("img2:1", RemoveOptions.defaults());
       assertEquals(List.of("img2:1"), r.untagged());
       assertEquals(List.of(img2), r.deleted());
       assertEquals(gone, new HashSet<>(r.layersDeleted().stream().map(ChainId::toString).toList()));
       assertEquals(keep, layers(s));
       assertEquals(dirs - 2, s.driver().list().size());
-      assertTrue(s.check(true, false).problems().isEmpty());
+      assertTrue(s.check(CheckOptions.defaults().deep()).problems().isEmpty());
     }
   }
 
@@ -91,14 +94,14 @@ class GarbageCollectionTest {
       ImageId img3 = s.load(archives.get(3)).get(0); // b1 b2 m t3
       ImageId img2 = s.load(archives.get(2)).get(0); // b1 b2 m
       try (Mount m = s.mount(img2)) {
-        ConflictException e = assertThrows(ConflictException.class, () -> s.remove(img2.toString(), true));
+        ConflictException e = assertThrows(ConflictException.class, () -> s.remove(img2.toString(), RemoveOptions.defaults().force()));
         assertTrue(e.getMessage().contains("mounted"), e.getMessage());
-        LayerStore.Removal r = s.remove("img3:1", false);
+        LayerStore.Removal r = s.remove("img3:1", RemoveOptions.defaults());
         assertEquals(1, r.layersDeleted().size(), "only t3; b1 b2 m are under the mount");
         assertEquals(chains(s, img2), layers(s));
         assertTrue(Files.isDirectory(m.root().resolve("app")));
       }
-      assertEquals(3, s.remove("img2:1", false).layersDeleted().size());
+      assertEquals(3, s.remove("img2:1", RemoveOptions.defaults()).layersDeleted().size());
       assertEquals(Set.of(), layers(s));
       assertEquals(List.of(), s.driver().list());
     }
@@ -127,7 +130,7 @@ class GarbageCollectionTest {
             .resolve("size")));
       }
 
-      LayerStore.Pruned p = s.prune(false);
+      LayerStore.Pruned p = s.prune(PruneOptions.defaults());
       assertEquals(List.of(old), p.images());
       assertEquals(oldOnly, new HashSet<>(p.layers().stream().map(ChainId::toString).toList()));
       assertTrue(sizes > 0);
@@ -136,8 +139,8 @@ class GarbageCollectionTest {
       Set<String> left = chains(s, kept);
       left.addAll(chains(s, fresh));
       assertEquals(left, layers(s));
-      assertEquals(new LayerStore.Pruned(List.of(), List.of(), 0), s.prune(true), "nothing left to prune");
-      assertTrue(s.check(true, false).problems().isEmpty());
+      assertEquals(new LayerStore.Pruned(List.of(), List.of(), 0), s.prune(PruneOptions.defaults().all()), "nothing left to prune");
+      assertTrue(s.check(CheckOptions.defaults().deep()).problems().isEmpty());
     }
   }
 
@@ -167,15 +170,15 @@ class GarbageCollectionTest {
     try (LayerStore s = LayerStore.open(tmp.resolve("store"))) {
       List<ImageId> ids = s.load(archive);
       assertEquals(parentId, s.image("child:1").parent());
-      ConflictException e = assertThrows(ConflictException.class, () -> s.remove(parentId.toString(), false));
+      ConflictException e = assertThrows(ConflictException.class, () -> s.remove(parentId.toString(), RemoveOptions.defaults()));
       assertTrue(e.getMessage().contains("dependent child images"), e.getMessage());
       assertEquals(2, s.images().size());
-      LayerStore.Removal r = s.remove(parentId.toString(), true);
+      LayerStore.Removal r = s.remove(parentId.toString(), RemoveOptions.defaults().force());
       assertEquals(List.of(parentId), r.deleted());
       assertEquals(List.of(), r.layersDeleted(), "the child still uses the parent's layer");
       assertEquals(ids.get(1), s.resolve("child:1"));
       assertEquals(null, s.image("child:1").parent(), "the child forgot its deleted parent, as in Docker");
-      assertTrue(s.check(false, false).isClean(), s.check(false, false).problems()::toString);
+      assertTrue(s.check(CheckOptions.defaults()).isClean(), s.check(CheckOptions.defaults()).problems()::toString);
     }
   }
 
@@ -201,16 +204,16 @@ class GarbageCollectionTest {
       Files.writeString(record.resolve("init-id"), mountId + "-init");
       Files.writeString(record.resolve("parent"), chain.get(chain.size() - 1).toString());
 
-      assertTrue(s.check(false, false).problems().isEmpty(), "the container's driver layers are recorded");
-      ConflictException e = assertThrows(ConflictException.class, () -> s.remove("img2:1", true));
+      assertTrue(s.check(CheckOptions.defaults()).problems().isEmpty(), "the container's driver layers are recorded");
+      ConflictException e = assertThrows(ConflictException.class, () -> s.remove("img2:1", RemoveOptions.defaults().force()));
       assertTrue(e.getMessage().contains("used by container"), e.getMessage());
       // untagged, the image is not dangling while a container sits on it; nor are its layers unused
       Files.writeString(env.root.resolve("image/overlay2/repositories.json"), "{\"Repositories\":{}}");
-      LayerStore.Pruned p = s.prune(true);
+      LayerStore.Pruned p = s.prune(PruneOptions.defaults().all());
       assertEquals(List.of(), p.images());
       assertEquals(List.of(), p.layers());
       assertEquals(3, layers(s).size());
-      assertTrue(s.check(false, false).problems().isEmpty(), s.check(false, false).problems()::toString);
+      assertTrue(s.check(CheckOptions.defaults()).problems().isEmpty(), s.check(CheckOptions.defaults()).problems()::toString);
 
       // once the container is gone, nothing uses them
       s.driver().remove(mountId);
@@ -219,7 +222,7 @@ class GarbageCollectionTest {
         Files.delete(record.resolve(f));
       }
       Files.delete(record);
-      LayerStore.Pruned p2 = s.prune(false);
+      LayerStore.Pruned p2 = s.prune(PruneOptions.defaults());
       assertEquals(List.of(img2), p2.images());
       assertEquals(3, p2.layers().size());
       assertEquals(List.of(), s.driver().list());
@@ -241,13 +244,13 @@ class GarbageCollectionTest {
     try (LayerStore s = LayerStore.open(root)) {
       assertEquals("pinned", new BufferedReader(new InputStreamReader(pinner.getInputStream(), StandardCharsets.UTF_8))
           .readLine());
-      LayerStore.Removal r = s.remove("img1:1", false);
+      LayerStore.Removal r = s.remove("img1:1", RemoveOptions.defaults());
       assertEquals(List.of(img1), r.deleted());
       assertEquals(List.of(), r.layersDeleted(), "the top layer is pinned, and the base is its parent");
       assertEquals(2, layers(s).size());
       pinner.getOutputStream().close();
       pinner.waitFor();
-      assertEquals(2, s.prune(false).layers().size(), "unpinned, nothing uses them");
+      assertEquals(2, s.prune(PruneOptions.defaults()).layers().size(), "unpinned, nothing uses them");
       assertEquals(List.of(), s.driver().list());
     } finally {
       pinner.destroyForcibly();
@@ -268,13 +271,13 @@ class GarbageCollectionTest {
           StandardCharsets.UTF_8)).readLine(), "an in-process union view, invisible to the kernel");
       ImageId id = s.resolve("img2:1");
       assertTrue(s.isMounted(id));
-      ConflictException e = assertThrows(ConflictException.class, () -> s.remove("img2:1", true));
+      ConflictException e = assertThrows(ConflictException.class, () -> s.remove("img2:1", RemoveOptions.defaults().force()));
       assertTrue(e.getMessage().contains("mounted"), e.getMessage());
-      assertEquals(List.of(), s.prune(true).layers());
+      assertEquals(List.of(), s.prune(PruneOptions.defaults().all()).layers());
       holder.getOutputStream().close();
       holder.waitFor();
       assertFalse(s.isMounted(id));
-      assertEquals(3, s.remove("img2:1", false).layersDeleted().size());
+      assertEquals(3, s.remove("img2:1", RemoveOptions.defaults()).layersDeleted().size());
     } finally {
       holder.destroyForcibly();
     }

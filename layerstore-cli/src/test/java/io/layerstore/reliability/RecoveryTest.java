@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.layerstore.CheckOptions;
 import io.layerstore.CheckReport;
 import io.layerstore.LayerStore;
 import java.io.BufferedReader;
@@ -36,7 +37,7 @@ class RecoveryTest {
       assertTrue(Files.isDirectory(ws));
       try (LayerStore s = LayerStore.open(root)) {
         assertTrue(Files.isDirectory(ws), "open left the live staging directory alone");
-        CheckReport r = s.check(false, true);
+        CheckReport r = s.check(CheckOptions.defaults().repair());
         assertEquals(List.of(), r.problems(), "fsck --repair does not count live work as an orphan");
         assertTrue(Files.isDirectory(ws));
       }
@@ -44,7 +45,7 @@ class RecoveryTest {
       holder.waitFor();
       try (LayerStore s = LayerStore.open(root)) {
         assertFalse(Files.exists(ws), "once its process is dead, open removes it");
-        assertTrue(s.check(false, false).isClean());
+        assertTrue(s.check(CheckOptions.defaults()).isClean());
       }
     } finally {
       holder.destroyForcibly();
@@ -76,7 +77,7 @@ class RecoveryTest {
           Thread.sleep(10);
         }
         assertTrue(hasWriteSet(tmpDir));
-        CheckReport r = s.check(false, true);
+        CheckReport r = s.check(CheckOptions.defaults().repair());
         assertEquals(List.of(), r.problems());
         assertTrue(hasWriteSet(tmpDir), "fsck --repair left another thread's staging alone");
         feed.write(new byte[1024]);

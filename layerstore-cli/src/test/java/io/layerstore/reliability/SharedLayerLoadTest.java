@@ -3,6 +3,7 @@ package io.layerstore.reliability;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.layerstore.CheckOptions;
 import io.layerstore.CheckReport;
 import io.layerstore.LayerStore;
 import io.layerstore.format.ImageArchiveBuilder;
@@ -73,7 +74,7 @@ class SharedLayerLoadTest {
       four = writtenBytes() - w0;
       assertEquals(List.of(), failures);
       assertEquals(4, s.images().size());
-      CheckReport r = s.check(true, false);
+      CheckReport r = s.check(CheckOptions.defaults().deep());
       assertTrue(r.problems().isEmpty(), r.problems()::toString);
       assertEquals(2 + 4, r.layers(), "two shared layers and four of their own");
       assertEquals(6, s.driver().list().size(), "no second copy of a shared layer was left behind either");

@@ -6,6 +6,7 @@ import io.layerstore.ImageSummary;
 import io.layerstore.LayerStore;
 import io.layerstore.Mount;
 import io.layerstore.NotFoundException;
+import io.layerstore.RemoveOptions;
 import io.layerstore.container.CommitOptions;
 import io.layerstore.container.Container;
 import io.layerstore.container.CreateOptions;
@@ -152,7 +153,7 @@ public final class StressWorker {
             }
             name = id.toString();
           }
-          store.remove(name, r.nextBoolean());
+          store.remove(name, r.nextBoolean() ? RemoveOptions.defaults().force() : RemoveOptions.defaults());
           break;
         }
         case "commit": {
@@ -168,7 +169,7 @@ public final class StressWorker {
             }
             store.containers().commit(c.name(), CommitOptions.defaults().reference("committed:" + r.nextInt(3)));
           } finally {
-            store.containers().remove(c.name(), true);
+            store.containers().remove(c.name(), RemoveOptions.defaults().force());
           }
           break;
         }

@@ -192,11 +192,6 @@ public final class TarReader implements Closeable {
     return offset;
   }
 
-  /** Whether the end of the archive has been reached. */
-  public boolean atEndOfArchive() {
-    return end;
-  }
-
   /** The input's name, as given. */
   public String source() {
     return source;

@@ -9,7 +9,8 @@ import io.layerstore.LayerStoreException;
 import io.layerstore.Mount;
 import io.layerstore.NotFoundException;
 import io.layerstore.Reference;
-import io.layerstore.archive.Changes;
+import io.layerstore.RemoveOptions;
+import io.layerstore.archive.TreeDiff;
 import io.layerstore.archive.DiffWriter;
 import io.layerstore.archive.LayerStack;
 import io.layerstore.archive.RootfsWriter;
@@ -17,7 +18,7 @@ import io.layerstore.format.ConfigWriter;
 import io.layerstore.format.ImageConfig;
 import io.layerstore.platform.Tree;
 import io.layerstore.spi.GraphDriver;
-import io.layerstore.store.Change;
+import io.layerstore.store.Transaction;
 import io.layerstore.store.GarbageCollector;
 import io.layerstore.store.ImageResolver;
 import io.layerstore.store.LayerDb;
@@ -60,7 +61,7 @@ import org.slf4j.LoggerFactory;
  * }
  * containers.changes("build");                                // [C /etc, A /etc/motd]
  * ImageId id = containers.commit("build", CommitOptions.defaults().reference("app:1").env("A", "1"));
- * containers.remove("build", false);
+ * containers.remove("build", RemoveOptions.defaults());
  * }</pre>
  *
  * <p>A container is named by its full id, its name, or a unique prefix of its id. {@link
@@ -249,10 +250,10 @@ public final class Containers {
 
   /**
    * The container that keeps {@code image} in use, as a short id, or empty: one of ours made from
-   * it, or a container Docker made whose read-write layer sits on the image's top layer ({@code
-   * topLayer}, null for an image without layers).
+   * it, or a container Docker made whose read-write layer sits on the image's top layer.
    */
-  public Optional<String> userOf(ImageId image, ChainId topLayer) throws IOException {
+  public Optional<String> userOf(ImageId image) throws IOException {
+    ChainId topLayer = ChainId.top(imageConfig(image).diffIds()).orElse(null);
     Set<String> ours = new HashSet<>();
     for (ContainerLayout.Entry e : entries()) {
       ours.add(e.container().id().hex());
@@ -301,10 +302,18 @@ public final class Containers {
   // ---- changes, export ------------------------------------------------------------------------
 
   /** What the container changed in the image, as {@code docker diff} lists it, sorted by path. */
-  public List<Changes.Change> changes(String nameOrId) throws IOException {
+  public List<FileChange> changes(String nameOrId) throws IOException {
     Container c = get(nameOrId);
     List<Tree> trees = trees(c.mountId());
-    return new Changes(trees.get(0), trees.subList(1, trees.size()), s.driver().whiteouts()).list();
+    List<FileChange> out = new ArrayList<>();
+    for (TreeDiff.Entry e : new TreeDiff(trees.get(0), trees.subList(1, trees.size()), s.driver().whiteouts()).list()) {
+      out.add(new FileChange(switch (e.kind()) {
+        case ADD -> FileChange.Kind.ADDED;
+        case MODIFY -> FileChange.Kind.CHANGED;
+        case DELETE -> FileChange.Kind.DELETED;
+      }, e.path()));
+    }
+    return out;
   }
 
   /** Writes the container's whole file system as one tar, like {@code docker export}. */
@@ -360,12 +369,12 @@ public final class Containers {
           options.author(), createdBy, options.message(), empty ? null : staged.diffId(), now));
       ImageId id = ImageId.ofConfig(bytes);
       try (StoreLocks.Held chain = empty ? null : s.locks().lock(GarbageCollector.chainLock(staged.chainId()))) {
-        s.changes().settle();
+        s.transactions().settle();
         if (empty || s.layerDb().exists(staged.chainId())) {
           s.staging().discard(staged);
           pending.clear();
         }
-        Change.Builder b = Change.builder("commit").image(bytes).parent(id, c.image());
+        Transaction.Builder b = Transaction.builder("commit").image(bytes).parent(id, c.image());
         if (ref != null) {
           b.lastUpdated(id, now);
         }
@@ -457,11 +466,12 @@ public final class Containers {
 
   /**
    * Removes a container with its read-write and init layers, like {@code docker rm}. A mounted
-   * container is refused unless {@code force}, which unmounts it first.
+   * container is refused unless {@linkplain RemoveOptions#force() forced}, which unmounts it first.
    *
    * @return the removed container
    */
-  public Container remove(String nameOrId, boolean force) throws IOException {
+  public Container remove(String nameOrId, RemoveOptions options) throws IOException {
+    boolean force = options.forced();
     try (StoreLocks.Held lock = s.locks().store()) {
       ContainerLayout.Entry e = entry(nameOrId);
       Container c = e.container();
@@ -581,12 +591,11 @@ public final class Containers {
   // ---- helpers --------------------------------------------------------------------------------
 
   private ImageConfig imageConfig(ImageId id) throws IOException {
-    return ImageConfig.parse(s.imageDb().content(id), s.imageDb().contentFile(id).toString(), s.json());
+    return s.imageDb().config(id, s.json());
   }
 
   private LayerRecord topLayer(ImageConfig config) throws IOException {
-    List<ChainId> chain = ChainId.chain(config.diffIds());
-    return chain.isEmpty() ? null : s.layerDb().require(chain.get(chain.size() - 1));
+    return s.layerDb().top(config.diffIds()).orElse(null);
   }
 
   /** The trees of {@code id} and everything below it, topmost first. */

@@ -476,7 +476,7 @@ public final class DockerArchiveLoader {
 
   /** The registered layer {@code chainId}, after finishing changes dead processes left. */
   private Optional<LayerRecord> layer(ChainId chainId) throws IOException {
-    store.changes().settle();
+    store.transactions().settle();
     return store.layerDb().get(chainId);
   }
 
@@ -486,7 +486,7 @@ public final class DockerArchiveLoader {
    */
   private void publish(List<LayerStaging.Staged> layers, List<ImageConfig> images, Map<ImageId, ImageId> parents,
       List<Map.Entry<Reference, ImageId>> tags) throws IOException {
-    Change.Builder b = Change.builder("load");
+    Transaction.Builder b = Transaction.builder("load");
     for (ImageConfig c : images) {
       b.image(c.raw());
     }

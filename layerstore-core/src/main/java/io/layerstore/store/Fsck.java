@@ -47,7 +47,7 @@ public final class Fsck {
   private final ReferenceStore refs;
   private final GraphDriver driver;
   private final StoreLocks locks;
-  private final Changes changes;
+  private final TransactionRunner transactions;
   private final GarbageCollector gc;
   private final ObjectMapper json;
   private final DriverIds others;
@@ -64,7 +64,7 @@ public final class Fsck {
     this.refs = store.refs();
     this.driver = store.driver();
     this.locks = store.locks();
-    this.changes = store.changes();
+    this.transactions = store.transactions();
     this.gc = store.gc();
     this.json = store.json();
     this.others = others;
@@ -118,9 +118,9 @@ public final class Fsck {
 
   private void journal(Run run) throws IOException {
     try {
-      changes.rollForward();
+      transactions.rollForward();
     } catch (IOException e) {
-      for (Path p : Recovery.matching(changes.journal().dir(), "*.json")) {
+      for (Path p : Recovery.matching(transactions.journal().dir(), "*.json")) {
         if (run.repair) {
           Files.delete(p);
           run.fixed(Kind.JOURNAL_ENTRY_UNREADABLE, p.toString(), "dropped: " + e.getMessage());
@@ -132,7 +132,7 @@ public final class Fsck {
   }
 
   private void leftovers(Run run) throws IOException {
-    java.util.Set<String> needed = changes.pendingWriteSets();
+    java.util.Set<String> needed = transactions.pendingWriteSets();
     for (Path ws : layerDb.writeSets()) {
       String name = ws.getFileName().toString();
       if (locks.isClaimed(LayerDb.claimName(name)) || needed.contains(name)) {
@@ -175,7 +175,7 @@ public final class Fsck {
     List<Path> temps = new ArrayList<>(imageDb.tempLeftovers());
     temps.addAll(imageDb.metadataTempLeftovers());
     temps.addAll(refs.tempLeftovers());
-    temps.addAll(changes.journal().leftovers());
+    temps.addAll(transactions.journal().leftovers());
     for (Path p : temps) {
       if (run.repair) {
         Files.deleteIfExists(p);
@@ -310,7 +310,7 @@ public final class Fsck {
     for (ImageId id : ids) {
       ImageConfig c;
       try {
-        c = ImageConfig.parse(imageDb.content(id), imageDb.contentFile(id).toString(), json);
+        c = imageDb.config(id, json);
       } catch (IOException e) {
         run.found(Kind.IMAGE_CONFIG_CORRUPT, id.toString(), e.getMessage());
         continue;
@@ -336,19 +336,19 @@ public final class Fsck {
 
   private int references(Run run) throws IOException {
     int n = 0;
-    List<Change.TagSet> dangling = new ArrayList<>();
+    List<Transaction.TagSet> dangling = new ArrayList<>();
     for (TreeMap<String, ImageId> repo : refs.read().values()) {
       for (Map.Entry<String, ImageId> e : repo.entrySet()) {
         n++;
         if (!imageDb.exists(e.getValue())) {
-          dangling.add(new Change.TagSet(io.layerstore.Reference.parse(e.getKey()), e.getValue(), e.getValue()));
+          dangling.add(new Transaction.TagSet(io.layerstore.Reference.parse(e.getKey()), e.getValue(), e.getValue()));
         }
       }
     }
     if (!dangling.isEmpty() && run.repair) {
       refs.apply(List.of(), dangling);
     }
-    for (Change.TagSet t : dangling) {
+    for (Transaction.TagSet t : dangling) {
       String detail = "points at " + t.id() + ", which is not in the store";
       if (run.repair) {
         run.fixed(Kind.REFERENCE_TO_MISSING_IMAGE, t.ref().familiarString(), detail + "; removed");
@@ -395,13 +395,13 @@ public final class Fsck {
     }
     List<ChainId> deleted = List.of();
     if (run.repair) {
-      List<Change.Release> candidates = new ArrayList<>();
+      List<Transaction.Release> candidates = new ArrayList<>();
       for (LayerRecord r : unused) {
-        candidates.add(new Change.Release(r.chainId(), r.cacheId()));
+        candidates.add(new Transaction.Release(r.chainId(), r.cacheId()));
       }
-      Change.Builder b = Change.builder("fsck");
+      Transaction.Builder b = Transaction.builder("fsck");
       candidates.forEach(c -> b.release(c.chainId(), c.cacheId()));
-      deleted = changes.commit(b.build()).deletedLayers();
+      deleted = transactions.run(b.build()).deletedLayers();
     }
     for (LayerRecord r : unused) {
       if (deleted.contains(r.chainId())) {

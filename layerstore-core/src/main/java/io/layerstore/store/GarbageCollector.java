@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
  * image's chain includes it, a container sits on it (or on a layer above it), a child layer
  * exists, it is mounted, or a running load has pinned it (holds its {@code chain-<hex>} lock, as
  * the parent of what it stages): such a layer is never deleted. Everything runs under the store
- * lock, as part of applying a {@link Change}.
+ * lock, as part of applying a {@link Transaction}.
  */
 public final class GarbageCollector {
   private static final Logger LOG = LoggerFactory.getLogger(GarbageCollector.class);
@@ -55,10 +55,10 @@ public final class GarbageCollector {
    * candidate whose layerdb entry is already gone (a removal cut short by a crash) has its
    * driver directory deleted if nothing else records that id.
    */
-  Released release(List<Change.Release> candidates, Usage usage) throws IOException {
+  Released release(List<Transaction.Release> candidates, Usage usage) throws IOException {
     List<ChainId> deleted = new ArrayList<>();
     long bytes = 0;
-    for (Change.Release r : candidates) {
+    for (Transaction.Release r : candidates) {
       LayerRecord rec = usage.layers.get(r.chainId());
       if (rec == null) {
         finishDriverRemoval(r.cacheId(), usage);
@@ -111,7 +111,7 @@ public final class GarbageCollector {
    * images; with {@code all}, every image without a tag and without a container), and every layer
    * no remaining image or container uses. Caller holds the store lock.
    */
-  public Change planPrune(boolean all) throws IOException {
+  public Transaction planPrune(boolean all) throws IOException {
     Usage usage = usage();
     Map<ImageId, List<String>> tags = new java.util.HashMap<>();
     for (TreeMap<String, ImageId> repo : refs.read().values()) {
@@ -131,13 +131,12 @@ public final class GarbageCollector {
       if (!all && parents.contains(id)) {
         continue; // an intermediate image of a build: kept while its children are
       }
-      List<ChainId> chain = usage.imageChains.get(id);
-      if (!chain.isEmpty() && usage.byContainers.contains(chain.get(chain.size() - 1))) {
+      if (usage.byContainers.contains(usage.imageTops.get(id))) {
         continue; // a container runs on it
       }
       remove.add(id);
     }
-    Change.Builder b = Change.builder("prune");
+    Transaction.Builder b = Transaction.builder("prune");
     remove.stream().sorted((x, y) -> x.digest().compareTo(y.digest())).forEach(b::deleteImage);
     for (LayerRecord r : usage.unreferenced(remove)) {
       b.release(r.chainId(), r.cacheId());

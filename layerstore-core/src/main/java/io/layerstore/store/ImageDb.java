@@ -1,8 +1,10 @@
 package io.layerstore.store;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.layerstore.Digest;
 import io.layerstore.ImageId;
 import io.layerstore.LayerStoreException;
+import io.layerstore.format.ImageConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -87,6 +89,14 @@ public final class ImageDb {
       throw new io.layerstore.DigestMismatchException(id, actual, contentFile(id).toString());
     }
     return data;
+  }
+
+  /**
+   * The parsed config ({@link ImageConfig#parse}); fails if the bytes no longer hash to {@code id}
+   * or are not an image config, naming the file.
+   */
+  public ImageConfig config(ImageId id, ObjectMapper json) throws IOException {
+    return ImageConfig.parse(content(id), contentFile(id).toString(), json);
   }
 
   /** Every image id with a content file (not verified; {@link #content} verifies). */

@@ -13,12 +13,12 @@ import java.util.List;
 public final class ImageResolver {
   private final ImageDb imageDb;
   private final ReferenceStore refs;
-  private final Changes changes;
+  private final TransactionRunner transactions;
 
   public ImageResolver(StoreContext store) {
     this.imageDb = store.imageDb();
     this.refs = store.refs();
-    this.changes = store.changes();
+    this.transactions = store.transactions();
   }
 
   /**
@@ -29,7 +29,7 @@ public final class ImageResolver {
     if (refOrId == null || refOrId.isEmpty()) {
       throw new IllegalArgumentException("image reference is empty");
     }
-    changes.settle();
+    transactions.settle();
     String s = refOrId;
     if (Digest.isValid(s)) {
       ImageId id = new ImageId(Digest.parse(s));

@@ -15,7 +15,7 @@ import java.util.List;
  *
  * <pre>
  * layerstore/journal/                      0700
- *   &lt;time&gt;-&lt;random&gt;.json      one {@link Change}, written atomically and fsynced
+ *   &lt;time&gt;-&lt;random&gt;.json      one {@link Transaction}, written atomically and fsynced
  *   .tmp-*                                 a write interrupted by a crash (never a change)
  * </pre>
  *
@@ -39,15 +39,15 @@ public final class Journal {
   }
 
   /** One recorded change. */
-  public record Entry(Path file, Change change) {}
+  public record Entry(Path file, Transaction transaction) {}
 
-  /** Records {@code change} durably; caller holds the store lock. */
-  Entry record(Change change) throws IOException {
+  /** Records {@code transaction} durably; caller holds the store lock. */
+  Entry record(Transaction transaction) throws IOException {
     AtomicFiles.ensureDirectory(dir, 0700);
     // names sort by time, so changes left by dead processes are applied in the order made
     Path file = dir.resolve(String.format("%019d-%s%s", System.nanoTime() & Long.MAX_VALUE, files.randomHex(8), SUFFIX));
-    files.write(file, change.toJson(json), 0600);
-    return new Entry(file, change);
+    files.write(file, transaction.toJson(json), 0600);
+    return new Entry(file, transaction);
   }
 
   /** Forgets an applied change (durably: a crash after this never applies it again). */
@@ -79,7 +79,7 @@ public final class Journal {
     paths.sort(null);
     for (Path p : paths) {
       try {
-        out.add(new Entry(p, Change.fromJson(json.readTree(Files.readAllBytes(p)))));
+        out.add(new Entry(p, Transaction.fromJson(json.readTree(Files.readAllBytes(p)))));
       } catch (IOException | IllegalArgumentException e) {
         throw new LayerStoreException(p + ": unreadable store journal entry (" + e.getMessage()
             + "); the store cannot tell whether this change was made. Run fsck --repair to drop it", e);

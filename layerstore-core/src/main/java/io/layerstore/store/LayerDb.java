@@ -106,6 +106,15 @@ public final class LayerDb {
     return Optional.of(read(chainId, dir));
   }
 
+  /**
+   * The record of the topmost layer of an image with these diffIDs ({@link ChainId#top}), or empty
+   * for an image without layers; a missing layer is an error naming it.
+   */
+  public Optional<LayerRecord> top(List<DiffId> diffIds) throws IOException {
+    Optional<ChainId> top = ChainId.top(diffIds);
+    return top.isEmpty() ? Optional.empty() : Optional.of(require(top.get()));
+  }
+
   /** Reads one layer's record; a missing layer is an error naming it. */
   public LayerRecord require(ChainId chainId) throws IOException {
     return get(chainId)
@@ -205,7 +214,7 @@ public final class LayerDb {
 
   /**
    * A write-set without a claim, for a caller that holds the store lock until the set is
-   * committed or discarded (recovery, which needs that lock too, can then never see it half made).
+   * registered or discarded (recovery, which needs that lock too, can then never see it half made).
    */
   public WriteSet newWriteSet() throws IOException {
     AtomicFiles.ensureDirectory(tmpDir(), 0755);
@@ -245,14 +254,6 @@ public final class LayerDb {
   }
 
   /**
-   * Makes a staged layer visible as {@code chainId}. Fails with {@link
-   * java.nio.file.FileAlreadyExistsException} if the layer was registered meanwhile.
-   */
-  public void commit(WriteSet set, ChainId chainId) throws IOException {
-    commit(set.dir(), chainId);
-  }
-
-  /**
    * Unregisters a layer: one rename makes it invisible, then the directory is deleted. Returns the
    * record it had.
    */
@@ -284,7 +285,7 @@ public final class LayerDb {
     Files.delete(dir);
   }
 
-  /** A layer being staged: files written here become visible together on {@link #commit}. */
+  /** A layer being staged: files written here become visible together on {@link #register}. */
   public final class WriteSet {
     private final Path dir;
     private final StoreLocks.Held claim;
@@ -303,7 +304,7 @@ public final class LayerDb {
       return dir.getFileName().toString();
     }
 
-    /** Gives up the claim; call after the directory was committed or discarded. */
+    /** Gives up the claim; call after the directory was registered or discarded. */
     public void release() throws IOException {
       if (claim != null) {
         claim.close();
@@ -337,12 +338,6 @@ public final class LayerDb {
       return dir.resolve(TAR_SPLIT);
     }
 
-    /** The cache id recorded so far, or null (used to find the driver dir of an abandoned set). */
-    public String cacheIdIfWritten() throws IOException {
-      Path p = dir.resolve(CACHE_ID);
-      return Files.exists(p) ? readTrimmed(p) : null;
-    }
-
     void write(String name, String value) throws IOException {
       files.writeNew(dir.resolve(name), value.getBytes(StandardCharsets.UTF_8), 0644);
     }
@@ -368,10 +363,11 @@ public final class LayerDb {
   }
 
   /**
-   * Publishes the staged directory {@code writeSetDir} as {@code chainId} (see {@link #commit});
-   * used when a change is applied, possibly by another process after the stager died.
+   * Makes the staged directory {@code writeSetDir} visible as the layer {@code chainId}; used when
+   * a transaction is applied, possibly by another process after the stager died. Fails with {@link
+   * java.nio.file.FileAlreadyExistsException} if the layer was registered meanwhile.
    */
-  public void commit(Path writeSetDir, ChainId chainId) throws IOException {
+  public void register(Path writeSetDir, ChainId chainId) throws IOException {
     syncWriteSet(writeSetDir);
     files.moveDirectory(writeSetDir, layerDir(chainId));
   }

@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link #stage}: one streaming pass over the (compressed) tarball — decompress, hash, record
  *       tar-split, extract into a new driver directory — into a write-set under {@code
  *       layerdb/tmp}. Invisible to readers.
- *   <li>publish: a {@link Change} lists the write-sets; applying it under the store lock renames
+ *   <li>publish: a {@link Transaction} lists the write-sets; applying it under the store lock renames
  *       them into {@code layerdb/sha256/}, base first ({@link #syncForPublish} first, {@link
  *       #handedOver} once the change is recorded).
  * </ol>
@@ -74,14 +74,9 @@ public final class LayerStaging {
       return size;
     }
 
-    /** The staging directory's name, as a {@link Change} records it. */
-    public String writeSetName() {
-      return set.name();
-    }
-
-    /** This layer as the change that publishes it records it. */
-    public Change.NewLayer toChange() {
-      return new Change.NewLayer(set.name(), chainId, cacheId);
+    /** This layer as the transaction that publishes it records it. */
+    public Transaction.NewLayer toNewLayer() {
+      return new Transaction.NewLayer(set.name(), chainId, cacheId);
     }
   }
 

@@ -10,8 +10,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Publishes staged layers together with the images and tags that use them, as one {@link Change}
- * (load, import, commit). Until the change is recorded the staged layers are the caller's and are
+ * Publishes staged layers together with the images and tags that use them, as one {@link Transaction}
+ * (load, import, container commit). Until the change is recorded the staged layers are the caller's and are
  * discarded on failure; from then on they are the change's, finished even if this process dies.
  */
 public final class Publisher {
@@ -23,35 +23,35 @@ public final class Publisher {
   }
 
   private final LayerStaging staging;
-  private final Changes changes;
+  private final TransactionRunner transactions;
   private final ReferenceStore refs;
 
-  public Publisher(LayerStaging staging, Changes changes, ReferenceStore refs) {
+  public Publisher(LayerStaging staging, TransactionRunner transactions, ReferenceStore refs) {
     this.staging = staging;
-    this.changes = changes;
+    this.transactions = transactions;
     this.refs = refs;
   }
 
-  public Changes.Outcome publish(Change.Builder b, List<LayerStaging.Staged> layers,
+  public TransactionRunner.Outcome publish(Transaction.Builder b, List<LayerStaging.Staged> layers,
       List<Map.Entry<Reference, ImageId>> tags) throws IOException {
     return publish(b, layers, tags, () -> { });
   }
 
   /**
-   * Adds {@code layers} (base first) and {@code tags} to the change {@code b} and commits it. A
+   * Adds {@code layers} (base first) and {@code tags} to the transaction {@code b} and runs it. A
    * later tag of the same name wins, as in Docker.
    */
-  public Changes.Outcome publish(Change.Builder b, List<LayerStaging.Staged> layers,
+  public TransactionRunner.Outcome publish(Transaction.Builder b, List<LayerStaging.Staged> layers,
       List<Map.Entry<Reference, ImageId>> tags, Precondition precondition) throws IOException {
     boolean handedOver = false;
     try {
       long t0 = System.nanoTime();
       staging.syncForPublish(layers);
       long t1 = System.nanoTime();
-      try (StoreLocks.Held store = changes.lockStore()) {
+      try (StoreLocks.Held store = transactions.lockStore()) {
         precondition.check();
         for (LayerStaging.Staged s : layers) {
-          b.layer(s.toChange());
+          b.layer(s.toNewLayer());
         }
         Map<String, ImageId> assigned = new HashMap<>();
         for (Map.Entry<Reference, ImageId> t : tags) {
@@ -63,11 +63,11 @@ public final class Publisher {
           b.tag(t.getKey(), t.getValue(), old);
           assigned.put(name, t.getValue());
         }
-        Change change = b.build();
+        Transaction transaction = b.build();
         handedOver = true;
         staging.handedOver(layers);
-        Changes.Outcome outcome = changes.commit(change);
-        LOG.debug("published {} layer(s): sync {} ms, commit {} ms", layers.size(), (t1 - t0) / 1_000_000,
+        TransactionRunner.Outcome outcome = transactions.run(transaction);
+        LOG.debug("published {} layer(s): sync {} ms, transaction {} ms", layers.size(), (t1 - t0) / 1_000_000,
             (System.nanoTime() - t1) / 1_000_000);
         return outcome;
       }

@@ -29,7 +29,7 @@ public final class Recovery {
   private final ReferenceStore refs;
   private final GraphDriver driver;
   private final StoreLocks locks;
-  private final Changes changes;
+  private final TransactionRunner transactions;
   private final GarbageCollector gc;
 
   public Recovery(StoreContext store) {
@@ -38,7 +38,7 @@ public final class Recovery {
     this.refs = store.refs();
     this.driver = store.driver();
     this.locks = store.locks();
-    this.changes = store.changes();
+    this.transactions = store.transactions();
     this.gc = store.gc();
   }
 
@@ -54,13 +54,13 @@ public final class Recovery {
     try (StoreLocks.Held store = locks.store()) {
       int finished = 0;
       try {
-        finished = changes.rollForward();
+        finished = transactions.rollForward();
       } catch (IOException e) {
         // the store still opens (to be read, and repaired by fsck); changes wait for this one
         LOG.error("{}", e.getMessage());
       }
       List<String> removed = new ArrayList<>();
-      removeDeadWriteSets(removed, changes.pendingWriteSets());
+      removeDeadWriteSets(removed, transactions.pendingWriteSets());
       for (Path p : layerDb.removalLeftovers()) {
         LayerDb.deleteFlatDir(p);
         removed.add("layer entry being removed " + p.getFileName());
@@ -120,7 +120,7 @@ public final class Recovery {
     List<Path> out = new ArrayList<>(imageDb.tempLeftovers());
     out.addAll(refs.tempLeftovers());
     out.addAll(imageDb.metadataTempLeftovers());
-    out.addAll(changes.journal().leftovers());
+    out.addAll(transactions.journal().leftovers());
     return out;
   }
 

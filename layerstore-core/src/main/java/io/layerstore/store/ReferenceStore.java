@@ -163,13 +163,13 @@ public final class ReferenceStore {
    * it still points at the given image; so applying a change again, or after another process
    * moved a tag, never undoes later work. Returns the references removed.
    */
-  public List<String> apply(List<Change.TagSet> set, List<Change.TagSet> remove) throws IOException {
+  public List<String> apply(List<Transaction.TagSet> set, List<Transaction.TagSet> remove) throws IOException {
     if (set.isEmpty() && remove.isEmpty()) {
       return List.of();
     }
     TreeMap<String, TreeMap<String, ImageId>> table = read();
     boolean changed = false;
-    for (Change.TagSet t : set) {
+    for (Transaction.TagSet t : set) {
       TreeMap<String, ImageId> repo = table.computeIfAbsent(t.ref().familiarName(), k -> new TreeMap<>());
       ImageId now = repo.get(t.ref().familiarString());
       if (t.id().equals(now)) {
@@ -181,7 +181,7 @@ public final class ReferenceStore {
       }
     }
     List<String> removed = new ArrayList<>();
-    for (Change.TagSet t : remove) {
+    for (Transaction.TagSet t : remove) {
       TreeMap<String, ImageId> repo = table.get(t.ref().familiarName());
       if (repo != null && t.id().equals(repo.get(t.ref().familiarString()))) {
         repo.remove(t.ref().familiarString());

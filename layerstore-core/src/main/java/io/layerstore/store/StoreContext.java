@@ -38,7 +38,7 @@ public final class StoreContext {
   private final LayerStaging staging;
   private final MountPins pins;
   private final GarbageCollector gc;
-  private final Changes changes;
+  private final TransactionRunner transactions;
   private final Publisher publisher;
 
   private StoreContext(Path root, Options options, DriverProvider provider) throws IOException {
@@ -60,8 +60,8 @@ public final class StoreContext {
     this.pins = new MountPins(layout.locksDir());
     // The collector keeps the parts it works on, all set above; it does nothing until a change runs.
     this.gc = new GarbageCollector(this);
-    this.changes = new Changes(new Journal(layout.journalDir(), files, json), layerDb, imageDb, refs, driver, locks, gc);
-    this.publisher = new Publisher(staging, changes, refs);
+    this.transactions = new TransactionRunner(new Journal(layout.journalDir(), files, json), layerDb, imageDb, refs, driver, locks, gc);
+    this.publisher = new Publisher(staging, transactions, refs);
   }
 
   /**
@@ -120,9 +120,9 @@ public final class StoreContext {
     return gc;
   }
 
-  /** The journaled changes (the journal is theirs). */
-  public Changes changes() {
-    return changes;
+  /** Runs the store's journaled transactions (the journal is its own). */
+  public TransactionRunner transactions() {
+    return transactions;
   }
 
   public Publisher publisher() {

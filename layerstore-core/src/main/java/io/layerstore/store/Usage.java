@@ -35,6 +35,8 @@ final class Usage {
   /** Images whose config could not be read (their layers are unknown). */
   final List<ImageId> unreadableImages = new ArrayList<>();
   final Map<ImageId, List<ChainId>> imageChains = new HashMap<>();
+  /** Each readable image's top layer (images without layers have none). */
+  final Map<ImageId, ChainId> imageTops = new HashMap<>();
 
   private Usage() {}
 
@@ -48,9 +50,10 @@ final class Usage {
     }
     for (ImageId id : imageDb.list()) {
       try {
-        ImageConfig c = ImageConfig.parse(imageDb.content(id), imageDb.contentFile(id).toString(), json);
+        ImageConfig c = imageDb.config(id, json);
         List<ChainId> chain = ChainId.chain(c.diffIds());
         u.imageChains.put(id, chain);
+        ChainId.top(c.diffIds()).ifPresent(top -> u.imageTops.put(id, top));
         u.byImages.addAll(chain);
       } catch (IOException e) {
         LOG.warn("image {} is unreadable; its layers are not counted as used: {}", id, e.getMessage());

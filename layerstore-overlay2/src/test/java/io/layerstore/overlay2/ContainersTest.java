@@ -17,11 +17,12 @@ import io.layerstore.ImageId;
 import io.layerstore.LayerStore;
 import io.layerstore.Mount;
 import io.layerstore.NotFoundException;
-import io.layerstore.archive.Changes;
+import io.layerstore.RemoveOptions;
 import io.layerstore.container.CommitOptions;
 import io.layerstore.container.Container;
 import io.layerstore.container.Containers;
 import io.layerstore.container.CreateOptions;
+import io.layerstore.container.FileChange;
 import io.layerstore.container.InitFiles;
 import io.layerstore.format.ImageArchiveBuilder;
 import io.layerstore.platform.NodeStat;
@@ -91,7 +92,7 @@ class ContainersTest {
     return store;
   }
 
-  private static List<String> lines(List<Changes.Change> changes) {
+  private static List<String> lines(List<FileChange> changes) {
     List<String> out = new ArrayList<>();
     changes.forEach(c -> out.add(c.toString()));
     return out;
@@ -253,10 +254,10 @@ class ContainersTest {
       // a second container on the committed image
       Container again = cs.create("fx:work", CreateOptions.defaults());
       assertEquals(List.of(), cs.changes(again.name()));
-      ConflictException used = assertThrows(ConflictException.class, () -> store.remove("fx:work", true));
+      ConflictException used = assertThrows(ConflictException.class, () -> store.remove("fx:work", RemoveOptions.defaults().force()));
       assertTrue(used.getMessage().contains("being used by container " + again.id().shortId()), used.getMessage());
-      cs.remove(again.name(), false);
-      assertEquals(List.of(id), store.remove("fx:work", false).deleted());
+      cs.remove(again.name(), RemoveOptions.defaults());
+      assertEquals(List.of(id), store.remove("fx:work", RemoveOptions.defaults()).deleted());
     }
   }
 
@@ -361,12 +362,12 @@ class ContainersTest {
     try (LayerStore store = openFx(root(where))) {
       Containers cs = store.containers();
       Container c = cs.create("fx:multi", CreateOptions.defaults().name("gone"));
-      ConflictException used = assertThrows(ConflictException.class, () -> store.remove("fx:multi", true));
+      ConflictException used = assertThrows(ConflictException.class, () -> store.remove("fx:multi", RemoveOptions.defaults().force()));
       assertTrue(used.getMessage().contains("image is being used by container " + c.id().shortId()), used.getMessage());
       Mount m = cs.mount("gone");
-      ConflictException mounted = assertThrows(ConflictException.class, () -> cs.remove("gone", false));
+      ConflictException mounted = assertThrows(ConflictException.class, () -> cs.remove("gone", RemoveOptions.defaults()));
       assertTrue(mounted.getMessage().contains("mounted"), mounted.getMessage());
-      assertEquals(c, cs.remove("gone", true));
+      assertEquals(c, cs.remove("gone", RemoveOptions.defaults().force()));
       m.close();
       assertFalse(Files.exists(store.driver().home().resolve(c.mountId())), driverDir(store, c.mountId()));
       assertFalse(Files.exists(store.driver().home().resolve(c.initId())));
@@ -375,8 +376,8 @@ class ContainersTest {
       assertThrows(NotFoundException.class, () -> cs.get("gone"));
       Container again = cs.create("fx:multi", CreateOptions.defaults().name("gone"));
       assertNotEquals(c.id(), again.id());
-      cs.remove("gone", false);
-      assertEquals(1, store.remove("fx:multi", false).deleted().size());
+      cs.remove("gone", RemoveOptions.defaults());
+      assertEquals(1, store.remove("fx:multi", RemoveOptions.defaults()).deleted().size());
     }
   }
 

@@ -13,9 +13,9 @@ import io.layerstore.ConflictException;
 import io.layerstore.LayerStoreException;
 import io.layerstore.Mount;
 import io.layerstore.NotFoundException;
-import io.layerstore.archive.Changes;
-import io.layerstore.archive.Changes.Change;
-import io.layerstore.archive.Changes.Kind;
+import io.layerstore.archive.TreeDiff;
+import io.layerstore.archive.TreeDiff.Entry;
+import io.layerstore.archive.TreeDiff.Kind;
 import io.layerstore.spi.GraphDriver;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -158,8 +158,8 @@ public abstract class GraphDriverContract {
     LayerOps.apply(driver, id, tar.bytes());
   }
 
-  private static List<Change> sortedByPathThenKind(List<Change> in) {
-    List<Change> out = new ArrayList<>(in);
+  private static List<Entry> sortedByPathThenKind(List<Entry> in) {
+    List<Entry> out = new ArrayList<>(in);
     out.sort((a, b) -> {
       int c = a.path().compareTo(b.path());
       return c != 0 ? c : a.kind().compareTo(b.kind());
@@ -167,8 +167,8 @@ public abstract class GraphDriverContract {
     return out;
   }
 
-  private static Change change(String path, Kind kind) {
-    return new Change(path, kind);
+  private static Entry change(String path, Kind kind) {
+    return new Entry(path, kind);
   }
 
   /** Non-whiteout entries in order, whiteout entries (format-dependent position and time) as a set. */
@@ -360,7 +360,7 @@ public abstract class GraphDriverContract {
       addManyFiles(m.root(), count, 3);
     }
     driver.create("upper", "base");
-    List<Change> expected = new ArrayList<>();
+    List<Entry> expected = new ArrayList<>();
     try (Mount m = rw("upper")) {
       Path dir = m.root().resolve("directory-0");
       expected.add(change("/directory-0", Kind.MODIFY));
@@ -380,7 +380,7 @@ public abstract class GraphDriverContract {
         }
       }
     }
-    List<Change> actual = LayerOps.changes(driver, "upper");
+    List<Entry> actual = LayerOps.changes(driver, "upper");
     assertEquals(21, actual.size(), actual.toString());
     assertEquals(sortedByPathThenKind(expected), sortedByPathThenKind(actual));
   }

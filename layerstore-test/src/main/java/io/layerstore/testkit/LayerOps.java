@@ -1,6 +1,6 @@
 package io.layerstore.testkit;
 
-import io.layerstore.archive.Changes;
+import io.layerstore.archive.TreeDiff;
 import io.layerstore.archive.DiffWriter;
 import io.layerstore.archive.TarHeader;
 import io.layerstore.archive.TarReader;
@@ -17,7 +17,7 @@ import java.util.List;
 /**
  * What the store does with a driver's layer directories, for tests that work at the driver level:
  * graphtest's {@code ApplyDiff}, {@code Diff} and {@code Changes}, done with the generic pieces the
- * store uses ({@link Unpacker}, {@link DiffWriter}, {@link Changes}) and the driver's whiteout
+ * store uses ({@link Unpacker}, {@link DiffWriter}, {@link TreeDiff}) and the driver's whiteout
  * format.
  */
 public final class LayerOps {
@@ -44,11 +44,11 @@ public final class LayerOps {
   }
 
   /** {@code docker diff} of {@code id} against its ancestors. */
-  public static List<Changes.Change> changes(GraphDriver driver, String id) throws IOException {
+  public static List<TreeDiff.Entry> changes(GraphDriver driver, String id) throws IOException {
     List<Tree> lowers = new ArrayList<>();
     for (String p : driver.parents(id)) {
       lowers.add(driver.diff(p));
     }
-    return new Changes(driver.diff(id), lowers, driver.whiteouts()).list();
+    return new TreeDiff(driver.diff(id), lowers, driver.whiteouts()).list();
   }
 }

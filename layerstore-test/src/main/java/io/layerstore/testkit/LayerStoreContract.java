@@ -10,6 +10,7 @@ import io.layerstore.ConflictException;
 import io.layerstore.ImageId;
 import io.layerstore.LayerStore;
 import io.layerstore.Mount;
+import io.layerstore.RemoveOptions;
 import io.layerstore.format.ImageArchiveBuilder;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -140,14 +141,14 @@ public abstract class LayerStoreContract {
     childBuilder.layer().file("etc/child", "child\n", 0644);
     ImageId child = store.load(archive("child.tar", childBuilder)).get(0);
     assertEquals(2, store.images().size());
-    LayerStore.Removal r = store.remove("kit/base:1", false);
+    LayerStore.Removal r = store.remove("kit/base:1", RemoveOptions.defaults());
     assertEquals(List.of(base), r.deleted());
     assertEquals(List.of(), r.layersDeleted(), "the child image still uses the base layer");
     try (Mount m = store.mount(child)) {
       assertEquals("base\n", Files.readString(m.root().resolve("etc/base")));
       assertEquals("child\n", Files.readString(m.root().resolve("etc/child")));
     }
-    LayerStore.Removal r2 = store.remove("kit/child:1", false);
+    LayerStore.Removal r2 = store.remove("kit/child:1", RemoveOptions.defaults());
     assertEquals(2, r2.layersDeleted().size());
     assertEquals(List.of(), store.driver().list(), "no layer directory is left");
   }
@@ -159,12 +160,12 @@ public abstract class LayerStoreContract {
     b.layer().file("etc/top", "top\n", 0644);
     ImageId id = store.load(archive("mounted.tar", b)).get(0);
     try (Mount m = store.mount(id)) {
-      assertThrows(ConflictException.class, () -> store.remove("kit/mounted:1", true));
+      assertThrows(ConflictException.class, () -> store.remove("kit/mounted:1", RemoveOptions.defaults().force()));
       assertEquals("top\n", Files.readString(m.root().resolve("etc/top")));
       assertTrue(store.isMounted(id));
     }
     assertFalse(store.isMounted(id));
-    assertEquals(List.of(id), store.remove("kit/mounted:1", false).deleted());
+    assertEquals(List.of(id), store.remove("kit/mounted:1", RemoveOptions.defaults()).deleted());
   }
 
   @Test

@@ -8,34 +8,34 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Makes store changes atomic across crashes: {@link #commit} records a {@link Change} in the
+ * Runs store transactions, atomic across crashes: {@link #run} records a {@link Transaction} in the
  * {@link Journal}, applies it and forgets it, all under the store lock. The record is the point of
- * no return: a process killed after it leaves a change that the next holder of the store lock
+ * no return: a process killed after it leaves a transaction that the next holder of the store lock
  * finishes ({@link #rollForward}); a process killed before it leaves nothing but staged layers,
  * which {@link Recovery} removes.
  *
  * <pre>{@code
- * try (StoreLocks.Held l = changes.lockStore()) {   // finishes what dead processes left
- *   Change c = ...decide, reading the store...;
- *   changes.commit(c);
+ * try (StoreLocks.Held l = transactions.lockStore()) {   // finishes what dead processes left
+ *   Transaction c = ...decide, reading the store...;
+ *   transactions.run(c);
  * }
  * }</pre>
  */
-public final class Changes {
-  private static final Logger LOG = LoggerFactory.getLogger(Changes.class);
+public final class TransactionRunner {
+  private static final Logger LOG = LoggerFactory.getLogger(TransactionRunner.class);
 
   private final Journal journal;
-  private final ChangeApplier applier;
+  private final TransactionApplier applier;
   private final StoreLocks locks;
 
-  public Changes(Journal journal, LayerDb layerDb, ImageDb imageDb, ReferenceStore refs, GraphDriver driver,
+  public TransactionRunner(Journal journal, LayerDb layerDb, ImageDb imageDb, ReferenceStore refs, GraphDriver driver,
       StoreLocks locks, GarbageCollector gc) {
     this.journal = journal;
-    this.applier = new ChangeApplier(layerDb, imageDb, refs, driver, gc);
+    this.applier = new TransactionApplier(layerDb, imageDb, refs, driver, gc);
     this.locks = locks;
   }
 
-  /** What a committed change did. */
+  /** What a transaction that ran did. */
   public record Outcome(List<String> untagged, List<io.layerstore.ImageId> deletedImages,
       List<io.layerstore.ChainId> deletedLayers, long bytesFreed) {}
 
@@ -67,13 +67,13 @@ public final class Changes {
     }
   }
 
-  /** Records, applies and forgets {@code change}; the caller holds the store lock. */
-  public Outcome commit(Change change) throws IOException {
-    if (change.isEmpty()) {
+  /** Records, applies and forgets {@code transaction}; the caller holds the store lock. */
+  public Outcome run(Transaction transaction) throws IOException {
+    if (transaction.isEmpty()) {
       return new Outcome(List.of(), List.of(), List.of(), 0);
     }
-    Journal.Entry entry = journal.record(change);
-    ChangeApplier.Result r = applier.apply(change);
+    Journal.Entry entry = journal.record(transaction);
+    TransactionApplier.Result r = applier.apply(transaction);
     journal.done(entry);
     return new Outcome(r.untagged(), r.deletedImages(), r.deletedLayers(), r.bytesFreed());
   }
@@ -82,11 +82,11 @@ public final class Changes {
   public int rollForward() throws IOException {
     List<Journal.Entry> pending = journal.pending();
     for (Journal.Entry e : pending) {
-      LOG.info("finishing a {} that an earlier process did not complete ({})", e.change().op(), e.file().getFileName());
+      LOG.info("finishing a {} that an earlier process did not complete ({})", e.transaction().op(), e.file().getFileName());
       try {
-        applier.apply(e.change());
+        applier.apply(e.transaction());
       } catch (IOException x) {
-        throw new LayerStoreException(e.file() + ": a " + e.change().op() + " left by an earlier process cannot be"
+        throw new LayerStoreException(e.file() + ": a " + e.transaction().op() + " left by an earlier process cannot be"
             + " finished (" + x.getMessage() + "); the store takes no change until it is. If the cause is gone"
             + " (a full disk), the next change finishes it; otherwise fsck --repair drops it", x);
       }
@@ -100,7 +100,7 @@ public final class Changes {
     java.util.Set<String> out = new java.util.HashSet<>();
     try {
       for (Journal.Entry e : journal.pending()) {
-        e.change().layers().forEach(l -> out.add(l.writeSet()));
+        e.transaction().layers().forEach(l -> out.add(l.writeSet()));
       }
     } catch (IOException e) {
       LOG.warn("{}", e.getMessage());

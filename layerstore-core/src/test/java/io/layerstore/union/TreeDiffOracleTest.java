@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.layerstore.archive.AufsWhiteouts;
-import io.layerstore.archive.Changes;
+import io.layerstore.archive.TreeDiff;
 import io.layerstore.archive.LayerStack;
 import io.layerstore.archive.OverlayWhiteouts;
 import io.layerstore.archive.WhiteoutFormat;
@@ -28,14 +28,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@link Changes} reads only the upper layer (and looks up the few lower nodes it meets); Docker's
- * {@code docker diff} compares two whole trees. The whole-tree comparison ({@link NaiveChanges}) is
+ * {@link TreeDiff} reads only the upper layer (and looks up the few lower nodes it meets); Docker's
+ * {@code docker diff} compares two whole trees. The whole-tree comparison ({@link NaiveTreeDiff}) is
  * the oracle here: after the {@link WriteSequence} and a few more writes that leave copied-up but
  * unchanged nodes, both must give the same list, for both whiteout formats on jimfs and for an
  * upper directory the kernel's overlayfs wrote. {@link LayerStack}, which both read the lower
  * layers through, must show what the union shows.
  */
-class ChangesOracleTest {
+class TreeDiffOracleTest {
 
   @TempDir Path tmp;
 
@@ -83,8 +83,8 @@ class ChangesOracleTest {
             String.join("\n", stackListing(new LayerStack(withUpper(upper, lowers), format))),
             "the layer stack shows what the union shows");
       }
-      List<String> ours = lines(new Changes(upper, lowers, format).list());
-      assertEquals(String.join("\n", NaiveChanges.between(new LayerStack(lowers, format),
+      List<String> ours = lines(new TreeDiff(upper, lowers, format).list());
+      assertEquals(String.join("\n", NaiveTreeDiff.between(new LayerStack(lowers, format),
           new LayerStack(withUpper(upper, lowers), format))), String.join("\n", ours));
       assertTrue(ours.contains("D /usr/share/doc/new"), String.join("\n", ours));
       assertTrue(ours.contains("A /usr/share/doc/fresh"), String.join("\n", ours));
@@ -127,8 +127,8 @@ class ChangesOracleTest {
     assertEquals(String.join("\n", kernelView),
         String.join("\n", stackListing(new LayerStack(withUpper(upper, lowers), format))),
         "the layer stack shows what the kernel showed");
-    List<String> ours = lines(new Changes(upper, lowers, format).list());
-    assertEquals(String.join("\n", NaiveChanges.between(new LayerStack(lowers, format),
+    List<String> ours = lines(new TreeDiff(upper, lowers, format).list());
+    assertEquals(String.join("\n", NaiveTreeDiff.between(new LayerStack(lowers, format),
         new LayerStack(withUpper(upper, lowers), format))), String.join("\n", ours));
     assertTrue(ours.contains("D /usr/share/doc/new"), String.join("\n", ours));
   }
@@ -140,7 +140,7 @@ class ChangesOracleTest {
     return all;
   }
 
-  private static List<String> lines(List<Changes.Change> changes) {
+  private static List<String> lines(List<TreeDiff.Entry> changes) {
     List<String> out = new ArrayList<>();
     changes.forEach(c -> out.add(c.toString()));
     out.sort(null);

@@ -13,13 +13,13 @@ import java.util.Base64;
 import java.util.List;
 
 /**
- * One change of the store's metadata, decided in full before any of it is done: the layers to
- * publish (staged write-sets), the images to add and their parent and tag time, the tags to set
- * and remove, the images to delete and the layers to release. Every mutation — load, import, tag,
- * remove, prune, commit — is one change.
+ * One transaction on the store's metadata: a change decided in full before any of it is done — the
+ * layers to publish (staged write-sets), the images to add and their parent and tag time, the tags
+ * to set and remove, the images to delete and the layers to release. Every mutation — load,
+ * import, tag, remove, prune, container commit — is one transaction.
  *
- * <p>A change is written to the journal ({@link Journal}) before it is applied and removed after,
- * and applying it is idempotent ({@link ChangeApplier}): whoever finds it in the journal after a
+ * <p>A transaction is written to the journal ({@link Journal}) before it is applied and removed after,
+ * and applying it is idempotent ({@link TransactionApplier}): whoever finds it in the journal after a
  * crash applies it again, so the store shows either none of it or all of it.
  *
  * @param op what made the change, for logs ("load", "remove", ...)
@@ -33,7 +33,7 @@ import java.util.List;
  * @param deleteImages images to delete
  * @param release layers to release, top first; each is deleted only if nothing uses it then
  */
-public record Change(String op, List<NewLayer> layers, List<NewImage> images, List<Parent> parents,
+public record Transaction(String op, List<NewLayer> layers, List<NewImage> images, List<Parent> parents,
     List<Tagged> lastUpdated, List<TagSet> tags, List<TagSet> untags, List<ImageId> deleteImages,
     List<Release> release) {
 
@@ -60,7 +60,7 @@ public record Change(String op, List<NewLayer> layers, List<NewImage> images, Li
   /** A layer that may be deleted: identity and driver id as they were when decided. */
   public record Release(ChainId chainId, String cacheId) {}
 
-  public Change {
+  public Transaction {
     layers = List.copyOf(layers);
     images = List.copyOf(images);
     parents = List.copyOf(parents);
@@ -131,8 +131,8 @@ public record Change(String op, List<NewLayer> layers, List<NewImage> images, Li
       return this;
     }
 
-    public Change build() {
-      return new Change(op, layers, images, parents, lastUpdated, tags, untags, deleteImages, release);
+    public Transaction build() {
+      return new Transaction(op, layers, images, parents, lastUpdated, tags, untags, deleteImages, release);
     }
   }
 
@@ -190,7 +190,7 @@ public record Change(String op, List<NewLayer> layers, List<NewImage> images, Li
   }
 
   /** Reads a journal entry; {@link IllegalArgumentException} if it is not one. */
-  static Change fromJson(JsonNode o) {
+  static Transaction fromJson(JsonNode o) {
     if (o == null || !o.isObject()) {
       throw new IllegalArgumentException("not a JSON object");
     }

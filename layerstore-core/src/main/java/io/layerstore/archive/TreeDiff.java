@@ -35,7 +35,7 @@ import java.util.Set;
  *       changed. The root is never listed.
  * </ul>
  */
-public final class Changes {
+public final class TreeDiff {
 
   /** The xattr Docker compares besides stat. */
   static final String CAPABILITY = "security.capability";
@@ -58,7 +58,7 @@ public final class Changes {
   }
 
   /** A path and what happened to it. */
-  public record Change(String path, Kind kind) {
+  public record Entry(String path, Kind kind) {
     @Override
     public String toString() {
       return kind.letter() + " " + path;
@@ -70,18 +70,18 @@ public final class Changes {
   private final WhiteoutFormat format;
 
   /** @param lowers the layers below, nearest first */
-  public Changes(Tree upper, List<Tree> lowers, WhiteoutFormat format) {
+  public TreeDiff(Tree upper, List<Tree> lowers, WhiteoutFormat format) {
     this.upper = upper;
     this.lower = new LayerStack(lowers, format);
     this.format = format;
   }
 
   /** The changes, sorted by path. */
-  public List<Change> list() throws IOException {
-    List<Change> out = new ArrayList<>();
+  public List<Entry> list() throws IOException {
+    List<Entry> out = new ArrayList<>();
     Path root = upper.root();
     walk("", root, lower.root(), !format.isOpaque(upper, root), out);
-    out.sort(Comparator.comparing(Change::path, DiffWriter::compareBytes));
+    out.sort(Comparator.comparing(Entry::path, DiffWriter::compareBytes));
     return out;
   }
 
@@ -94,7 +94,7 @@ public final class Changes {
    *     (false below an opaque directory)
    * @return whether anything in the directory changed
    */
-  private boolean walk(String rel, Path dir, LayerStack.Dir before, boolean seesBelow, List<Change> out)
+  private boolean walk(String rel, Path dir, LayerStack.Dir before, boolean seesBelow, List<Entry> out)
       throws IOException {
     boolean changed = false;
     Set<String> shownNow = new HashSet<>();
@@ -111,7 +111,7 @@ public final class Changes {
       if (role == WhiteoutFormat.Role.WHITEOUT) {
         String gone = format.whitedOutName(name);
         if (before != null && seesBelow && lower.child(before, gone) != null) {
-          out.add(new Change("/" + join(rel, gone), Kind.DELETE));
+          out.add(new Entry("/" + join(rel, gone), Kind.DELETE));
           changed = true;
         }
         continue;
@@ -120,7 +120,7 @@ public final class Changes {
       String childRel = join(rel, name);
       LayerStack.Node old = before == null ? null : lower.child(before, name);
       if (old == null) {
-        out.add(new Change("/" + childRel, Kind.ADD));
+        out.add(new Entry("/" + childRel, Kind.ADD));
         changed = true;
         if (now.isDirectory()) {
           walk(childRel, p, null, false, out);
@@ -129,7 +129,7 @@ public final class Changes {
       }
       boolean self = differs(old, p, now);
       if (self) {
-        out.add(new Change("/" + childRel, Kind.MODIFY));
+        out.add(new Entry("/" + childRel, Kind.MODIFY));
         changed = true;
       }
       if (now.isDirectory()) {
@@ -137,7 +137,7 @@ public final class Changes {
         boolean childSees = seesBelow && oldDir != null && !format.isOpaque(upper, p);
         boolean inside = walk(childRel, p, oldDir, childSees, out);
         if (inside && !self) {
-          out.add(new Change("/" + childRel, Kind.MODIFY));
+          out.add(new Entry("/" + childRel, Kind.MODIFY));
         }
         changed |= inside;
       }
@@ -145,7 +145,7 @@ public final class Changes {
     if (before != null && !seesBelow) {
       for (LayerStack.Entry e : lower.list(before)) {
         if (!shownNow.contains(e.name())) {
-          out.add(new Change("/" + join(rel, e.name()), Kind.DELETE));
+          out.add(new Entry("/" + join(rel, e.name()), Kind.DELETE));
           changed = true;
         }
       }

@@ -15,13 +15,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Applies a {@link Change}, in a fixed order — publish layers, add images, set and remove tags,
+ * Applies a {@link Transaction}, in a fixed order — publish layers, add images, set and remove tags,
  * delete images, release layers — so that it can be applied again from any point: each step
  * checks what is already there. That is what lets a change recorded by a process that was killed
  * be finished by another.
  */
-final class ChangeApplier {
-  private static final Logger LOG = LoggerFactory.getLogger(ChangeApplier.class);
+final class TransactionApplier {
+  private static final Logger LOG = LoggerFactory.getLogger(TransactionApplier.class);
 
   private final LayerDb layerDb;
   private final ImageDb imageDb;
@@ -29,7 +29,7 @@ final class ChangeApplier {
   private final GraphDriver driver;
   private final GarbageCollector gc;
 
-  ChangeApplier(LayerDb layerDb, ImageDb imageDb, ReferenceStore refs, GraphDriver driver, GarbageCollector gc) {
+  TransactionApplier(LayerDb layerDb, ImageDb imageDb, ReferenceStore refs, GraphDriver driver, GarbageCollector gc) {
     this.layerDb = layerDb;
     this.imageDb = imageDb;
     this.refs = refs;
@@ -41,19 +41,19 @@ final class ChangeApplier {
   record Result(List<String> untagged, List<ImageId> deletedImages, List<ChainId> deletedLayers, long bytesFreed) {}
 
   /** Applies {@code c}; the caller holds the store lock. */
-  Result apply(Change c) throws IOException {
+  Result apply(Transaction c) throws IOException {
     for (int i = 0; i < c.layers().size(); i++) {
       publish(c, i);
     }
-    for (Change.NewImage image : c.images()) {
+    for (Transaction.NewImage image : c.images()) {
       imageDb.put(image.config());
     }
-    for (Change.Parent p : c.parents()) {
+    for (Transaction.Parent p : c.parents()) {
       if (imageDb.exists(p.id())) {
         imageDb.setParent(p.id(), p.parent());
       }
     }
-    for (Change.Tagged t : c.lastUpdated()) {
+    for (Transaction.Tagged t : c.lastUpdated()) {
       if (imageDb.exists(t.id())) {
         imageDb.setLastUpdated(t.id(), t.when());
       }
@@ -82,8 +82,8 @@ final class ChangeApplier {
     return new Result(untagged, deleted, released.layers(), released.bytes());
   }
 
-  private void publish(Change c, int i) throws IOException {
-    Change.NewLayer l = c.layers().get(i);
+  private void publish(Transaction c, int i) throws IOException {
+    Transaction.NewLayer l = c.layers().get(i);
     Path ws = layerDb.writeSetDir(l.writeSet());
     boolean staged = Files.isDirectory(ws, LinkOption.NOFOLLOW_LINKS);
     Optional<LayerRecord> existing = layerDb.get(l.chainId());
@@ -110,6 +110,6 @@ final class ChangeApplier {
       throw new LayerStoreException("the staged layer " + l.chainId() + " (" + ws + ") of a " + c.op()
           + " is gone; the change cannot be finished");
     }
-    layerDb.commit(ws, l.chainId());
+    layerDb.register(ws, l.chainId());
   }
 }

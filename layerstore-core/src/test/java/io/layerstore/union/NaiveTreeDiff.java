@@ -11,13 +11,13 @@ import java.util.Map;
 
 /**
  * Docker's own way of listing a container's changes, as the oracle for {@link
- * io.layerstore.archive.Changes}: walk the whole merged tree before and after and compare them node
+ * io.layerstore.archive.TreeDiff}: walk the whole merged tree before and after and compare them node
  * by node ({@code pkg/archive/changes.go}: {@code ChangesDirs}, {@code addChanges}, {@code
  * statDifferent}), with no shortcut through the upper layer. Written from Docker's algorithm, not
  * from our implementation.
  */
-final class NaiveChanges {
-  private NaiveChanges() {}
+final class NaiveTreeDiff {
+  private NaiveTreeDiff() {}
 
   /** One side of the comparison: a node, and its merged directory if it is one. */
   private record Info(LayerStack.Node node, LayerStack.Dir dir) {
