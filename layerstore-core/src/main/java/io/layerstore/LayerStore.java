@@ -254,7 +254,9 @@ public final class LayerStore implements Closeable {
       DriverProvider provider = providers.get(chosen);
       if (provider == null) {
         throw new NotFoundException("no graph driver called \"" + chosen + "\" is on the class path (have: "
-            + providers.keySet() + ")");
+            + providers.keySet() + "); " + (chosen.equals("overlay2") || chosen.equals("aufs")
+                ? "add the artifact io.layerstore:layerstore-" + chosen + " to the dependencies"
+                : "the drivers are the artifacts io.layerstore:layerstore-overlay2 and io.layerstore:layerstore-aufs"));
       }
       UnpackOptions unpack = UnpackOptions.DEFAULTS.withDevicePolicy(devicePolicy);
       return LayerStore.open(root, new StoreContext.Options(chosen, platform, durable, unpack, maxLayerBytes,

@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Reads an aufs mount's branches the way aufs-util's first {@code br.c} did (spec/aufs.md 3): find
+ * Reads an aufs mount's branches the way aufs-util's first {@code br.c} did (docs/aufs-layout.md §3): find
  * the mount point's {@code aufs} line in {@code <proc>/mounts} (the last one if mounts are
  * stacked); if its options end in {@code br:...} (module parameter {@code brs=0}) the branches are
  * there; otherwise take {@code si=<hex>} and read {@code <sys>/fs/aufs/si_<hex>/br0}, {@code br1},

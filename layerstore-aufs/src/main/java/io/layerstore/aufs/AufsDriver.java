@@ -28,7 +28,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Docker's aufs graph driver (spec/aufs.md): each layer is a branch directory {@code diff/<id>}
+ * Docker's aufs graph driver (docs/aufs-layout.md): each layer is a branch directory {@code diff/<id>}
  * holding its files with whiteouts in aufs's own form ({@code .wh.NAME}, {@code .wh..wh..opq}, the
  * same names as in layer tarballs), {@code layers/<id>} lists its ancestors, and {@link #get}
  * stacks the branches at {@code mnt/<id>}.
@@ -234,7 +234,7 @@ final class AufsDriver extends DriverSupport<AufsLayout> implements BranchIntros
   }
 
   /**
-   * What aufs puts in the root of a branch it mounts writable (spec/aufs.md 4.2), so the branch
+   * What aufs puts in the root of a branch it mounts writable (docs/aufs-layout.md §4.2), so the branch
    * looks after an in-process mount as after a kernel one: the whiteout base {@code .wh..wh.aufs}
    * (0444) and the {@code .wh..wh.plnk/} and {@code .wh..wh.orph/} dirs (0700). Never content: the
    * union hides them, diffs and change lists leave them out.

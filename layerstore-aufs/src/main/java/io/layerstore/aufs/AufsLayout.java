@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Owner of the aufs driver home, {@code <data-root>/aufs/}, in Docker's layout (spec/aufs.md 1):
+ * Owner of the aufs driver home, {@code <data-root>/aufs/}, in Docker's layout (docs/aufs-layout.md §1):
  *
  * <pre>
  * aufs/                      0710

@@ -7,8 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The mount(2) calls that mount one layer with aufs, exactly as Docker 20.10 makes them (spec/aufs.md
- * 2.1-2.2), as data, so the sequence can be checked without a kernel that has aufs.
+ * The mount(2) calls that mount one layer with aufs, exactly as Docker 20.10 makes them (docs/aufs-layout.md
+ * §2.1-2.2), as data, so the sequence can be checked without a kernel that has aufs.
  *
  * <p>The first call mounts {@code br:<top>=rw} and as many {@code :<lower>=ro+wh} branches as fit
  * in Docker's budget of {@code pagesize - len(label) - 54} bytes ({@code - 9} more with {@code

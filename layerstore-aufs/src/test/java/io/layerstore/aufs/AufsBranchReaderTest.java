@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Branch introspection against fake procfs/sysfs trees holding exactly what aufs writes
- * (spec/aufs.md 3): the {@code /proc/mounts} line with {@code rw,relatime,si=<hex>,...}, {@code
+ * (docs/aufs-layout.md §3): the {@code /proc/mounts} line with {@code rw,relatime,si=<hex>,...}, {@code
  * br<N>} files of {@code <path>=<perm>\n} with seq_path escapes, {@code brid<N>} from 64 up, and
  * {@code xi_path}.
  */
@@ -49,7 +49,7 @@ class AufsBranchReaderTest {
 
   @Test
   void theWebListingOfFiveBranches() throws IOException {
-    // the shape of the [web] listing in spec/aufs.md 3.2: br0..br4, brid 64..68
+    // the shape of the real listing quoted in docs/aufs-layout.md §3.2: br0..br4, brid 64..68
     String mnt = "/var/lib/docker/aufs/mnt/c1";
     String d = "/var/lib/docker/aufs/diff/";
     List<String[]> br = List.<String[]>of(new String[] {d + "c1", "rw"}, new String[] {d + "c1-init", "ro+wh"},

@@ -42,7 +42,7 @@ class AufsCopyMountTest {
   @BeforeEach
   void open() throws IOException {
     PlatformRequirements.require(PlatformRequirements.isLinuxRoot(), "Linux and root (a native platform)");
-    PlatformRequirements.require(Files.isRegularFile(Fixtures.fxMultiArchive()), "the shared fixture");
+    PlatformRequirements.require(Files.isRegularFile(Fixtures.fxMultiArchive()), "the fixture");
     sandbox = DriverSandbox.create("aufs", Backing.DISK, Map.of());
   }
 

@@ -155,7 +155,7 @@ class AufsDriverTest {
   }
 
   /**
-   * A writable branch gets what aufs puts into one (spec/aufs.md 4.2): the base file, plnk and
+   * A writable branch gets what aufs puts into one (docs/aufs-layout.md §4.2): the base file, plnk and
    * orph; they never show through the mount, in the diff or in the changes.
    */
   @ParameterizedTest

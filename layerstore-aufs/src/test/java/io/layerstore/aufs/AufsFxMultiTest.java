@@ -106,7 +106,7 @@ class AufsFxMultiTest {
   @EnumSource(Backing.class)
   void diffDirsHoldTheTarballsEntriesWhiteoutsIncluded(Backing backing) throws IOException {
     Path archive = Fixtures.fxMultiArchive();
-    PlatformRequirements.require(Files.isRegularFile(archive), "the shared fixture " + archive);
+    PlatformRequirements.require(Files.isRegularFile(archive), "the fixture " + archive);
     sandbox = DriverSandbox.create("aufs", backing, Map.of());
     LayerStore store = sandbox.store();
     ImageId id = store.load(archive).get(0);

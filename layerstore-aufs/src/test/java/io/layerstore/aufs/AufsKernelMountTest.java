@@ -37,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  * aufs and a {@link RecordingKernelMounts} (page size 4096) on a jimfs data-root at {@code
  * /var/lib/docker}, so the mount calls it makes are Docker's to the byte, and are compared with a
  * recorded expectation: a container on a 60-layer image (1 mount with rw + init + 39 layers, 1
- * remount appending the other 21, as spec/aufs.md 2.2 works out).
+ * remount appending the other 21, as docs/aufs-layout.md §2.2 works out).
  */
 class AufsKernelMountTest {
 
@@ -148,7 +148,7 @@ class AufsKernelMountTest {
     assertFalse(driver.isMounted(m));
     assertRecorded("/aufs-mount-60-layers.expected");
 
-    // Checked independently of the recording: the worked example of spec/aufs.md 2.2.
+    // Checked independently of the recording: the worked example of docs/aufs-layout.md §2.2.
     List<RecordingKernelMounts.Call> calls = km.calls();
     RecordingKernelMounts.Call first = calls.get(2);
     RecordingKernelMounts.Call remount = calls.get(3);

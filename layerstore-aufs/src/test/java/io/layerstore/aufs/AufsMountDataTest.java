@@ -11,7 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The mount data rules of spec/aufs.md 2.2, checked as properties over many path lengths. */
+/** The mount data rules of docs/aufs-layout.md §2.2, checked as properties over many path lengths. */
 class AufsMountDataTest {
 
   private static String hex(int i) {

@@ -10,7 +10,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A dockerd of its own, on a private data-root, exec-root and socket, started the way
- * {@code shared/fixtures/README.md} describes, so that benchmarks compare with a real daemon
+ * {@code fixtures/README.md} describes, so that benchmarks compare with a real daemon
  * without touching any other one. Needs root and Debian's {@code docker.io}.
  */
 final class PrivateDocker implements AutoCloseable {

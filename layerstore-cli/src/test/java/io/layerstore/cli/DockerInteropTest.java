@@ -149,7 +149,7 @@ class DockerInteropTest {
       assertEquals(mode(t), mode(o), c);
       assertEquals(mode(t.resolve("diff")), mode(o.resolve("diff")), c + "/diff");
     }
-    assertEquals("710", mode(ours), "the data-root itself (spec 1)");
+    assertEquals("710", mode(ours), "the data-root itself (docs/overlay2-layout.md §1)");
     for (String[] p : new String[][] {{"image", ""}, {"image/overlay2", ""}, {"image/overlay2/layerdb", ""},
         {"image/overlay2/layerdb/sha256", ""}, {"image/overlay2/imagedb", ""}, {"image/overlay2/repositories.json", ""},
         {"overlay2", ""}, {"overlay2/l", ""}}) {

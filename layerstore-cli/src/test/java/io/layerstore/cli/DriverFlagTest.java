@@ -52,7 +52,7 @@ class DriverFlagTest {
   void setUp() {
     root = tmp.resolve("store");
     fx = Fixtures.fxMultiArchive();
-    PlatformRequirements.require(Files.isRegularFile(fx), "the shared fixture " + fx);
+    PlatformRequirements.require(Files.isRegularFile(fx), "the fixture " + fx);
   }
 
   @Test

@@ -13,7 +13,7 @@ import java.util.Arrays;
 /**
  * overlayfs's on-disk form: a whiteout is a char device 0:0 with mode 0000 named like the entry
  * it hides; an opaque directory carries {@code trusted.overlay.opaque=y}. Converted from and to
- * the tar form the way Docker's overlay2 native diff does (spec 4.1, 4.2).
+ * the tar form the way Docker's overlay2 native diff does (docs/overlay2-layout.md §4.1, §4.2).
  */
 public final class OverlayWhiteouts implements WhiteoutFormat {
 

@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Applies one layer's tar members to a layer directory, the way Docker's native apply does
- * (spec 4.1), and refuses anything that could touch what lies outside that directory.
+ * (docs/overlay2-layout.md §4.1), and refuses anything that could touch what lies outside that directory.
  *
  * <h2>Why an entry is refused</h2>
  *

@@ -16,7 +16,7 @@ import java.util.Map;
 
 /**
  * The legacy v1 ids and {@code json} files that {@code docker save} writes next to each
- * layer.tar (spec 8.1). Docker computes a v1 id by marshalling its Go {@code V1Image} struct, so
+ * layer.tar (docs/overlay2-layout.md §8.1). Docker computes a v1 id by marshalling its Go {@code V1Image} struct, so
  * this class re-creates that marshalling: fields in struct order with Go's omitempty rules, the
  * embedded {@code container.Config} likewise, times in RFC 3339 with nanoseconds.
  */

@@ -39,7 +39,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Loads a {@code docker save} archive (spec 8.2): {@code manifest.json} with one item per image,
+ * Loads a {@code docker save} archive (docs/overlay2-layout.md §8.2): {@code manifest.json} with one item per image,
  * or, without it, the legacy {@code repositories} file with v1 layer directories.
  *
  * <p>All or nothing: every manifest item, config and tag is validated, every missing layer is

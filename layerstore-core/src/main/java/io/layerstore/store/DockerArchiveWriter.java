@@ -31,7 +31,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Writes {@code docker save} archives (spec 8.1): per layer a v1 directory with {@code VERSION},
+ * Writes {@code docker save} archives (docs/overlay2-layout.md §8.1): per layer a v1 directory with {@code VERSION},
  * {@code json} and {@code layer.tar} rebuilt byte for byte from tar-split plus the layer's diff
  * directory (and checked against the diffID while it streams out), the config as {@code
  * <id>.json}, {@code manifest.json} and, when there are tags, {@code repositories}. Members are in

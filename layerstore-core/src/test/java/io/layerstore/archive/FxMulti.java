@@ -30,8 +30,8 @@ final class FxMulti {
   }
 
   static FxMulti load() throws IOException {
-    Path save = TestPlatform.shared("fixtures/fx-multi.docker.tar");
-    Path root = TestPlatform.shared("fixtures/fx-multi.docker-root.tar");
+    Path save = TestPlatform.fixture("fx-multi.docker.tar");
+    Path root = TestPlatform.fixture("fx-multi.docker-root.tar");
     FxMulti fx = new FxMulti(root);
     Map<String, byte[]> files = new HashMap<>();
     try (TarReader r = new TarReader(Files.newInputStream(save), save.toString())) {

@@ -7,9 +7,10 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * The one place that decides whether a test needing something outside the JVM (a tool binary,
- * the shared fixtures) skips or fails when it is missing: it skips on a developer machine and
- * fails when {@code -Dlayerstore.requirePlatform=true} (CI), so CI can never go green by skipping.
+ * The one place that decides whether a test needing something outside the JVM (a tool binary)
+ * skips or fails when it is missing: it skips on a developer machine and fails when
+ * {@code -Dlayerstore.requirePlatform=true} (CI), so CI can never go green by skipping. The
+ * fixtures are part of the repository, so a missing one always fails.
  */
 public final class TestPlatform {
 
@@ -28,14 +29,26 @@ public final class TestPlatform {
     return p;
   }
 
-  /** A file under the shared folder ({@code -Dlayerstore.shared}, else {@code /work/shared}). */
-  public static Path shared(String relative) {
-    String root = System.getProperty("layerstore.shared", "/work/shared");
-    Path p = Path.of(root).resolve(relative);
-    if (!Files.exists(p)) {
-      missing("shared file " + p);
+  /**
+   * A file of the repository's {@code fixtures/} directory ({@code -Dlayerstore.fixtures}, which
+   * the build sets; else {@code fixtures/} in the working directory or a parent, for an IDE).
+   */
+  public static Path fixture(String name) {
+    String dir = System.getProperty("layerstore.fixtures");
+    Path p = dir != null ? Path.of(dir).resolve(name) : findUpwards(Path.of("fixtures", name));
+    if (p == null || !Files.exists(p)) {
+      fail("the fixture " + (p != null ? p : "fixtures/" + name) + " is missing (it belongs to the checkout)");
     }
     return p;
+  }
+
+  private static Path findUpwards(Path relative) {
+    for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
+      if (Files.exists(d.resolve(relative))) {
+        return d.resolve(relative);
+      }
+    }
+    return null;
   }
 
   private static void missing(String what) {

@@ -137,7 +137,7 @@ class ContainersTest {
     try (LayerStore store = openFx(root(where))) {
       Container c = store.containers().create("fx:multi", CreateOptions.defaults());
       Tree init = store.driver().diff(c.initId());
-      // spec 7, the init layer of a container of fx:multi as Docker 20.10 left it
+      // docs/overlay2-layout.md §7: the init layer of a container of fx:multi as Docker 20.10 left it
       List<String> expected = List.of(
           ".dockerenv REGULAR 0755 0:0 0",
           "dev DIRECTORY 0755 0:0",

@@ -4,33 +4,40 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * The reference images in {@code ../shared/fixtures} (made by a real Docker daemon). Found through
- * the system property {@code layerstore.shared} (the build sets it), else {@code ../shared} or
- * {@code ../../shared} from the working directory.
+ * The reference images in the repository's {@code fixtures/} directory, made by a real Docker
+ * daemon ({@code fixtures/README.md} says how). Found through the system property
+ * {@code layerstore.fixtures}, which the build sets for every module; outside Maven (an IDE
+ * running a test) through the working directory or one of its parents holding {@code fixtures/}.
+ * They are part of the checkout, so not finding them is an error, never a reason to skip.
  */
 public final class Fixtures {
 
   /** The full id of fx:multi, from the fixtures README. */
   public static final String FX_MULTI_ID = "sha256:7baf36a82e1ed94d93e41d3fbf7f8da8d2a09d1a1bb49f23cf256e8de6926135";
 
+  /** The system property the build sets to the fixtures directory. */
+  public static final String PROPERTY = "layerstore.fixtures";
+
   private Fixtures() {}
 
-  public static Path shared() {
-    String prop = System.getProperty("layerstore.shared");
-    if (prop != null && Files.isDirectory(Path.of(prop))) {
-      return Path.of(prop).toAbsolutePath().normalize();
+  /** The fixtures directory. */
+  public static Path fixtures() {
+    String prop = System.getProperty(PROPERTY);
+    if (prop != null) {
+      Path p = Path.of(prop).toAbsolutePath().normalize();
+      if (!Files.isDirectory(p)) {
+        throw new IllegalStateException("-D" + PROPERTY + "=" + prop + " is not a directory");
+      }
+      return p;
     }
-    for (String c : new String[] {"../shared", "../../shared", "../../../shared"}) {
-      Path p = Path.of(c);
-      if (Files.isDirectory(p.resolve("fixtures"))) {
-        return p.toAbsolutePath().normalize();
+    // Walking up covers an IDE that runs a module's test with the module as working directory.
+    for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
+      Path p = d.resolve("fixtures");
+      if (Files.isRegularFile(p.resolve("fx-multi.docker.tar"))) {
+        return p;
       }
     }
-    throw new IllegalStateException("cannot find the shared/ folder; set -Dlayerstore.shared=...");
-  }
-
-  public static Path fixtures() {
-    return shared().resolve("fixtures");
+    throw new IllegalStateException("cannot find the repository's fixtures/ directory; set -D" + PROPERTY + "=...");
   }
 
   /** {@code docker save fx:multi}. */

@@ -60,7 +60,7 @@ import org.junit.jupiter.api.Timeout;
  * through a writable {@link GraphDriver#get}. Layers come back out as the store takes them: {@link
  * LayerOps#diff} and {@link LayerOps#changes}.
  *
- * <p>The graphtest cases (spec/aufs.md 5.3) are here under their graphtest names; SetQuota is left
+ * <p>The graphtest cases (docs/aufs-layout.md §5.3) are here under their graphtest names; SetQuota is left
  * out because neither driver takes storage options. Where Docker's drivers have quirks (a create
  * on a missing parent leaves state behind, a get of an unknown id returns a path), the correct
  * behaviour is asserted and Docker's is noted beside it.

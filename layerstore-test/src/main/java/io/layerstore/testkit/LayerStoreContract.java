@@ -83,7 +83,7 @@ public abstract class LayerStoreContract {
   }
 
   private static Path fixture(Path p) {
-    PlatformRequirements.require(Files.isRegularFile(p), "the shared fixture " + p);
+    PlatformRequirements.require(Files.isRegularFile(p), "the fixture " + p);
     return p;
   }
 

@@ -18,7 +18,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The same listing as {@code shared/fixtures/rootfs-manifest.py}, made through NIO so it works on
+ * The same listing as {@code fixtures/rootfs-manifest.py}, made through NIO so it works on
  * any file system that offers the {@code unix} attribute view — a kernel mount on the default file
  * system, or the in-process union view over jimfs. One line per entry below the root, sorted:
  * {@code path type mode uid gid size content xattrs [mtime]}, TAB-separated.
