@@ -16,6 +16,13 @@ module io.layerstore.core {
   exports io.layerstore.container;
   exports io.layerstore.spi;
 
+  // The test kit (layerstore-test) checks drivers against core's own tar reader and writer and
+  // builds fixture archives with them; nothing else may use these packages.
+  exports io.layerstore.archive to io.layerstore.testkit;
+  exports io.layerstore.format to io.layerstore.testkit;
+  exports io.layerstore.gocompat to io.layerstore.testkit;
+  exports io.layerstore.platform to io.layerstore.testkit;
+
   // Jackson binds the emulated-metadata sidecar's records; JNA proxies the libc interface.
   opens io.layerstore.platform to com.fasterxml.jackson.databind, com.sun.jna;
 

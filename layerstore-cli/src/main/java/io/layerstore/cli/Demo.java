@@ -6,7 +6,7 @@ import io.layerstore.Digest;
 import io.layerstore.ImageId;
 import io.layerstore.LayerStore;
 import io.layerstore.Mount;
-import io.layerstore.format.ImageArchiveBuilder;
+import io.layerstore.testkit.ImageArchiveBuilder;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

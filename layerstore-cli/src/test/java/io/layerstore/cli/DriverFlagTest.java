@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.layerstore.format.ImageArchiveBuilder;
+import io.layerstore.testkit.ImageArchiveBuilder;
 import io.layerstore.testkit.Fixtures;
 import io.layerstore.testkit.PlatformRequirements;
 import java.io.ByteArrayOutputStream;

@@ -11,7 +11,7 @@ import io.layerstore.ImageId;
 import io.layerstore.ImageSummary;
 import io.layerstore.LayerStore;
 import io.layerstore.Mount;
-import io.layerstore.format.ImageArchiveBuilder;
+import io.layerstore.testkit.ImageArchiveBuilder;
 import io.layerstore.testkit.RootfsManifest;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -11,7 +11,7 @@ import io.layerstore.LayerStore;
 import io.layerstore.Mount;
 import io.layerstore.RemoveOptions;
 import io.layerstore.container.CreateOptions;
-import io.layerstore.format.ImageArchiveBuilder;
+import io.layerstore.testkit.ImageArchiveBuilder;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;

@@ -11,7 +11,7 @@ import io.layerstore.CheckReport;
 import io.layerstore.CheckReport.Kind;
 import io.layerstore.ImageId;
 import io.layerstore.LayerStore;
-import io.layerstore.format.ImageArchiveBuilder;
+import io.layerstore.testkit.ImageArchiveBuilder;
 import io.layerstore.testkit.Fixtures;
 import io.layerstore.testkit.PlatformRequirements;
 import java.io.IOException;

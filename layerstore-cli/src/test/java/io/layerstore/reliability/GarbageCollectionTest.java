@@ -16,7 +16,7 @@ import io.layerstore.PruneOptions;
 import io.layerstore.RemoveOptions;
 import io.layerstore.archive.TarHeader;
 import io.layerstore.archive.TarWriter;
-import io.layerstore.format.ImageArchiveBuilder;
+import io.layerstore.testkit.ImageArchiveBuilder;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

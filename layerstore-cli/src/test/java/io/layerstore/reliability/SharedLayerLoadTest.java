@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.layerstore.CheckOptions;
 import io.layerstore.CheckReport;
 import io.layerstore.LayerStore;
-import io.layerstore.format.ImageArchiveBuilder;
+import io.layerstore.testkit.ImageArchiveBuilder;
 import io.layerstore.testkit.PlatformRequirements;
 import java.io.IOException;
 import java.nio.file.Files;

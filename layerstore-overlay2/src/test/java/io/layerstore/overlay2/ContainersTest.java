@@ -24,7 +24,7 @@ import io.layerstore.container.Containers;
 import io.layerstore.container.CreateOptions;
 import io.layerstore.container.FileChange;
 import io.layerstore.container.InitFiles;
-import io.layerstore.format.ImageArchiveBuilder;
+import io.layerstore.testkit.ImageArchiveBuilder;
 import io.layerstore.platform.NodeStat;
 import io.layerstore.platform.Tree;
 import io.layerstore.testkit.ContainerSteps;

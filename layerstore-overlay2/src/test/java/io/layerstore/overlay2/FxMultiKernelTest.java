@@ -116,7 +116,7 @@ class FxMultiKernelTest {
 
   @Test
   void singleLayerImageMountsReadOnly() throws IOException {
-    io.layerstore.format.ImageArchiveBuilder b = new io.layerstore.format.ImageArchiveBuilder().tag("one:layer");
+    io.layerstore.testkit.ImageArchiveBuilder b = new io.layerstore.testkit.ImageArchiveBuilder().tag("one:layer");
     b.layer().dir("etc", 0755).file("etc/hello", "hi\n", 0644);
     Path archive = tmp.resolve("one.tar");
     b.write(archive);
@@ -132,7 +132,7 @@ class FxMultiKernelTest {
 
   @Test
   void chainOf125LayersMountsWithShortLinks() throws IOException {
-    io.layerstore.format.ImageArchiveBuilder b = new io.layerstore.format.ImageArchiveBuilder().tag("deep:125");
+    io.layerstore.testkit.ImageArchiveBuilder b = new io.layerstore.testkit.ImageArchiveBuilder().tag("deep:125");
     for (int i = 0; i < 125; i++) {
       b.layer().dir("layers", 0755).file("layers/" + i, "layer " + i + "\n", 0644)
           .file("top", "top is layer " + i + "\n", 0644);
@@ -158,7 +158,7 @@ class FxMultiKernelTest {
 
   @Test
   void depth126IsRefused() throws IOException {
-    io.layerstore.format.ImageArchiveBuilder b = new io.layerstore.format.ImageArchiveBuilder().tag("deep:126");
+    io.layerstore.testkit.ImageArchiveBuilder b = new io.layerstore.testkit.ImageArchiveBuilder().tag("deep:126");
     for (int i = 0; i < 126; i++) {
       b.layer().file("f" + i, "x", 0644);
     }

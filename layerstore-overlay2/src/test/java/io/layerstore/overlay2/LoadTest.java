@@ -16,7 +16,7 @@ import io.layerstore.UnsafePathException;
 import io.layerstore.archive.TarHeader;
 import io.layerstore.archive.TarReader;
 import io.layerstore.archive.TarWriter;
-import io.layerstore.format.ImageArchiveBuilder;
+import io.layerstore.testkit.ImageArchiveBuilder;
 import io.layerstore.testkit.Fixtures;
 import io.layerstore.testkit.RootfsManifest;
 import java.io.IOException;

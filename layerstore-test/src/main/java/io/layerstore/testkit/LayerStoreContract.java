@@ -11,7 +11,6 @@ import io.layerstore.ImageId;
 import io.layerstore.LayerStore;
 import io.layerstore.Mount;
 import io.layerstore.RemoveOptions;
-import io.layerstore.format.ImageArchiveBuilder;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

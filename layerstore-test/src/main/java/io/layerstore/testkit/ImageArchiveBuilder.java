@@ -1,4 +1,4 @@
-package io.layerstore.format;
+package io.layerstore.testkit;
 
 import io.layerstore.DiffId;
 import io.layerstore.Digest;
@@ -6,6 +6,8 @@ import io.layerstore.ImageId;
 import io.layerstore.Reference;
 import io.layerstore.archive.TarHeader;
 import io.layerstore.archive.TarWriter;
+import io.layerstore.format.ConfigWriter;
+import io.layerstore.format.LegacyV1;
 import io.layerstore.gocompat.GoJson;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
