@@ -3,5 +3,6 @@ module io.layerstore.aufs {
   requires io.layerstore.core;
   requires org.slf4j;
 
-  provides io.layerstore.spi.DriverProvider with io.layerstore.aufs.AufsProvider;
+  provides io.layerstore.spi.DriverProvider with
+      io.layerstore.aufs.AufsProvider;
 }

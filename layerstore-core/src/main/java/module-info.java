@@ -1,8 +1,8 @@
 /**
  * layerstore's core: the store API ({@code io.layerstore}, {@code io.layerstore.container}) and the
- * SPI a graph driver is written against ({@code io.layerstore.spi}). Everything else (archives,
- * the union file system, the on-disk formats, the platform) is not exported: drivers reach what
- * they need of it through the SPI.
+ * SPI a graph driver is written against ({@code io.layerstore.spi}). Everything else (archives, the
+ * union file system, the on-disk formats, the platform) is not exported: drivers reach what they
+ * need of it through the SPI.
  */
 module io.layerstore.core {
   requires com.fasterxml.jackson.databind;
@@ -18,13 +18,19 @@ module io.layerstore.core {
 
   // The test kit (layerstore-test) checks drivers against core's own tar reader and writer and
   // builds fixture archives with them; nothing else may use these packages.
-  exports io.layerstore.archive to io.layerstore.testkit;
-  exports io.layerstore.format to io.layerstore.testkit;
-  exports io.layerstore.gocompat to io.layerstore.testkit;
-  exports io.layerstore.platform to io.layerstore.testkit;
+  exports io.layerstore.archive to
+      io.layerstore.testkit;
+  exports io.layerstore.format to
+      io.layerstore.testkit;
+  exports io.layerstore.gocompat to
+      io.layerstore.testkit;
+  exports io.layerstore.platform to
+      io.layerstore.testkit;
 
   // Jackson binds the emulated-metadata sidecar's records; JNA proxies the libc interface.
-  opens io.layerstore.platform to com.fasterxml.jackson.databind, com.sun.jna;
+  opens io.layerstore.platform to
+      com.fasterxml.jackson.databind,
+      com.sun.jna;
 
   uses io.layerstore.spi.DriverProvider;
 }

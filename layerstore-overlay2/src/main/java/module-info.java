@@ -4,5 +4,6 @@ module io.layerstore.overlay2 {
   requires com.google.common;
   requires org.slf4j;
 
-  provides io.layerstore.spi.DriverProvider with io.layerstore.overlay2.Overlay2Provider;
+  provides io.layerstore.spi.DriverProvider with
+      io.layerstore.overlay2.Overlay2Provider;
 }

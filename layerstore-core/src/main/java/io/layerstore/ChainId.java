@@ -5,8 +5,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Identity of a layer together with everything below it: for the base layer its diffID, for
- * layer n {@code sha256(chainID(n-1) + " " + diffID(n))}, both in {@code sha256:} form.
+ * Identity of a layer together with everything below it: for the base layer its diffID, for layer n
+ * {@code sha256(chainID(n-1) + " " + diffID(n))}, both in {@code sha256:} form.
  */
 public record ChainId(Digest digest) {
   public ChainId {
@@ -39,9 +39,9 @@ public record ChainId(Digest digest) {
   }
 
   /**
-   * The chainID of the topmost layer of an image with these diffIDs (the layer a container's
-   * layers sit on, and the one a mount of the image stacks the others under), or empty for an
-   * image without layers.
+   * The chainID of the topmost layer of an image with these diffIDs (the layer a container's layers
+   * sit on, and the one a mount of the image stacks the others under), or empty for an image
+   * without layers.
    */
   public static Optional<ChainId> top(List<DiffId> diffIds) {
     ChainId top = null;

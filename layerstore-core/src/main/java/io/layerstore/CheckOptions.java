@@ -8,8 +8,8 @@ package io.layerstore;
  * store.check(CheckOptions.defaults().deep().repair());  // rehash every layer, remove leftovers
  * }</pre>
  *
- * @param rehashLayers also rebuild every layer's tar from its files and compare it with its diffID (reads
- *     every layer in full)
+ * @param rehashLayers also rebuild every layer's tar from its files and compare it with its diffID
+ *     (reads every layer in full)
  * @param repairing remove what is safe to remove (leftovers of interrupted work, unused layers,
  *     references and records of images that are gone) and report the rest
  */

@@ -13,7 +13,8 @@ import java.util.List;
  * @param references references examined
  * @param deep whether every layer's content was re-hashed against its diffID
  */
-public record CheckReport(List<Problem> problems, int layers, int images, int references, boolean deep) {
+public record CheckReport(
+    List<Problem> problems, int layers, int images, int references, boolean deep) {
 
   public CheckReport {
     problems = List.copyOf(problems);

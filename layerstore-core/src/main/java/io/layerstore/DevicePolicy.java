@@ -10,16 +10,19 @@ public enum DevicePolicy {
   /** Every device node is created, as Docker does. */
   ALL,
   /**
-   * The default: character devices that are harmless by design ({@code null 1:3}, {@code zero
-   * 1:5}, {@code full 1:7}, {@code random 1:8}, {@code urandom 1:9}, {@code tty 5:0}, {@code
-   * console 5:1}, {@code ptmx 5:2}) and overlay whiteouts ({@code 0:0}) are created; any other
-   * device makes the layer fail with a clear error.
+   * The default: character devices that are harmless by design ({@code null 1:3}, {@code zero 1:5},
+   * {@code full 1:7}, {@code random 1:8}, {@code urandom 1:9}, {@code tty 5:0}, {@code console
+   * 5:1}, {@code ptmx 5:2}) and overlay whiteouts ({@code 0:0}) are created; any other device makes
+   * the layer fail with a clear error.
    */
   STANDARD,
   /** No device node at all; a layer holding one fails. */
   NONE;
 
-  /** Whether a device of {@code kind} ({@code '3'} char, {@code '4'} block) with these numbers may be created. */
+  /**
+   * Whether a device of {@code kind} ({@code '3'} char, {@code '4'} block) with these numbers may
+   * be created.
+   */
   public boolean allows(boolean block, int major, int minor) {
     switch (this) {
       case ALL:

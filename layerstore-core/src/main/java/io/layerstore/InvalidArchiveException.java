@@ -1,8 +1,8 @@
 package io.layerstore;
 
 /**
- * An archive, layer tarball, manifest or config that cannot be accepted. Names the input, the
- * entry inside it (if any) and the reason.
+ * An archive, layer tarball, manifest or config that cannot be accepted. Names the input, the entry
+ * inside it (if any) and the reason.
  */
 public class InvalidArchiveException extends LayerStoreException {
   private static final long serialVersionUID = 1L;

@@ -11,22 +11,22 @@ import io.layerstore.spi.GraphDriver;
 import io.layerstore.store.AtomicFiles;
 import io.layerstore.store.DockerArchiveLoader;
 import io.layerstore.store.DockerArchiveWriter;
-import io.layerstore.store.Transaction;
-import io.layerstore.store.TransactionRunner;
 import io.layerstore.store.Fsck;
 import io.layerstore.store.GarbageCollector;
-import io.layerstore.store.ImageResolver;
-import io.layerstore.store.MountPins;
-import io.layerstore.store.Publisher;
-import io.layerstore.store.Recovery;
 import io.layerstore.store.ImageDb;
+import io.layerstore.store.ImageResolver;
 import io.layerstore.store.LayerDb;
 import io.layerstore.store.LayerRecord;
 import io.layerstore.store.LayerStaging;
+import io.layerstore.store.MountPins;
+import io.layerstore.store.Publisher;
+import io.layerstore.store.Recovery;
 import io.layerstore.store.ReferenceStore;
 import io.layerstore.store.StoreContext;
 import io.layerstore.store.StoreLayout;
 import io.layerstore.store.StoreLocks;
+import io.layerstore.store.Transaction;
+import io.layerstore.store.TransactionRunner;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -118,7 +118,8 @@ public final class LayerStore implements Closeable {
    * Makes the store's parts, finishes what interrupted work left (the store's changes, then the
    * containers'), and only then makes the facade: nothing can reach a store that is not recovered.
    */
-  private static LayerStore open(Path root, StoreContext.Options options, DriverProvider provider) throws IOException {
+  private static LayerStore open(Path root, StoreContext.Options options, DriverProvider provider)
+      throws IOException {
     StoreContext store = StoreContext.open(root, options, provider);
     Containers containers;
     try {
@@ -156,9 +157,8 @@ public final class LayerStore implements Closeable {
     }
 
     /**
-     * The graph driver ({@code overlay2}, {@code aufs}). Default: the driver the store already
-     * has layers of, else {@value #DEFAULT_DRIVER}. A store with layers of another driver is
-     * refused.
+     * The graph driver ({@code overlay2}, {@code aufs}). Default: the driver the store already has
+     * layers of, else {@value #DEFAULT_DRIVER}. A store with layers of another driver is refused.
      */
     public Builder driver(String name) {
       this.driver = name;
@@ -187,8 +187,8 @@ public final class LayerStore implements Closeable {
     }
 
     /**
-     * Most uncompressed bytes one layer may expand to (decompression bombs); default 64 GiB. A layer
-     * beyond it fails with an {@link InvalidArchiveException} and leaves nothing behind.
+     * Most uncompressed bytes one layer may expand to (decompression bombs); default 64 GiB. A
+     * layer beyond it fails with an {@link InvalidArchiveException} and leaves nothing behind.
      */
     public Builder maxLayerBytes(long bytes) {
       if (bytes <= 0) {
@@ -199,9 +199,9 @@ public final class LayerStore implements Closeable {
     }
 
     /**
-     * Most uncompressed bytes the layers read for one image may expand to together; default 128
-     * GiB (the largest public images are a few tens). Stops a bomb spread over many layers that
-     * each stay under {@link #maxLayerBytes}.
+     * Most uncompressed bytes the layers read for one image may expand to together; default 128 GiB
+     * (the largest public images are a few tens). Stops a bomb spread over many layers that each
+     * stay under {@link #maxLayerBytes}.
      */
     public Builder maxImageBytes(long bytes) {
       if (bytes <= 0) {
@@ -219,14 +219,16 @@ public final class LayerStore implements Closeable {
     public LayerStore open() throws IOException {
       AtomicFiles.ensureDirectory(root, StoreLayout.ROOT_MODE);
       Map<String, DriverProvider> providers = new LinkedHashMap<>();
-      for (DriverProvider p : ServiceLoader.load(DriverProvider.class, LayerStore.class.getClassLoader())) {
+      for (DriverProvider p :
+          ServiceLoader.load(DriverProvider.class, LayerStore.class.getClassLoader())) {
         providers.putIfAbsent(p.name(), p);
       }
       List<String> withLayers = new ArrayList<>();
       StoreLayout probe = new StoreLayout(root, "");
       for (Map.Entry<String, DriverProvider> p : providers.entrySet()) {
         String name = p.getKey();
-        if (hasLayers(probe.imageRoot(name).resolve("layerdb").resolve("sha256")) || p.getValue().hasLayers(probe.driverHome(name))) {
+        if (hasLayers(probe.imageRoot(name).resolve("layerdb").resolve("sha256"))
+            || p.getValue().hasLayers(probe.driverHome(name))) {
           withLayers.add(name);
         }
       }
@@ -235,7 +237,8 @@ public final class LayerStore implements Closeable {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(probe.imageTop())) {
           for (Path dir : ds) {
             String name = dir.getFileName().toString();
-            if (!providers.containsKey(name) && hasLayers(dir.resolve("layerdb").resolve("sha256"))) {
+            if (!providers.containsKey(name)
+                && hasLayers(dir.resolve("layerdb").resolve("sha256"))) {
               withLayers.add(name);
             }
           }
@@ -244,23 +247,46 @@ public final class LayerStore implements Closeable {
       String chosen = driver;
       if (chosen == null) {
         if (withLayers.size() > 1) {
-          throw new ConflictException("store " + root + " has layers of several drivers " + withLayers + "; choose one");
+          throw new ConflictException(
+              "store " + root + " has layers of several drivers " + withLayers + "; choose one");
         }
         chosen = withLayers.isEmpty() ? DEFAULT_DRIVER : withLayers.get(0);
       } else if (!withLayers.isEmpty() && !withLayers.contains(chosen)) {
-        throw new ConflictException("store " + root + " holds layers of driver " + withLayers.get(0)
-            + "; it cannot be opened with driver " + chosen + " (open it with " + withLayers.get(0) + ")");
+        throw new ConflictException(
+            "store "
+                + root
+                + " holds layers of driver "
+                + withLayers.get(0)
+                + "; it cannot be opened with driver "
+                + chosen
+                + " (open it with "
+                + withLayers.get(0)
+                + ")");
       }
       DriverProvider provider = providers.get(chosen);
       if (provider == null) {
-        throw new NotFoundException("no graph driver called \"" + chosen + "\" is on the class path (have: "
-            + providers.keySet() + "); " + (chosen.equals("overlay2") || chosen.equals("aufs")
-                ? "add the artifact io.layerstore:layerstore-" + chosen + " to the dependencies"
-                : "the drivers are the artifacts io.layerstore:layerstore-overlay2 and io.layerstore:layerstore-aufs"));
+        throw new NotFoundException(
+            "no graph driver called \""
+                + chosen
+                + "\" is on the class path (have: "
+                + providers.keySet()
+                + "); "
+                + (chosen.equals("overlay2") || chosen.equals("aufs")
+                    ? "add the artifact io.layerstore:layerstore-" + chosen + " to the dependencies"
+                    : "the drivers are the artifacts io.layerstore:layerstore-overlay2 and io.layerstore:layerstore-aufs"));
       }
       UnpackOptions unpack = UnpackOptions.DEFAULTS.withDevicePolicy(devicePolicy);
-      return LayerStore.open(root, new StoreContext.Options(chosen, platform, durable, unpack, maxLayerBytes,
-          maxImageBytes, Map.copyOf(driverOptions)), provider);
+      return LayerStore.open(
+          root,
+          new StoreContext.Options(
+              chosen,
+              platform,
+              durable,
+              unpack,
+              maxLayerBytes,
+              maxImageBytes,
+              Map.copyOf(driverOptions)),
+          provider);
     }
 
     private static boolean hasLayers(Path dir) throws IOException {
@@ -337,8 +363,8 @@ public final class LayerStore implements Closeable {
   }
 
   /**
-   * A stream over {@code file}, which may be a pipe ({@code /dev/stdin}, a fifo): the JDK's
-   * stream over a pipe fails {@code available()} with "Illegal seek" (it asks the channel for its
+   * A stream over {@code file}, which may be a pipe ({@code /dev/stdin}, a fifo): the JDK's stream
+   * over a pipe fails {@code available()} with "Illegal seek" (it asks the channel for its
    * position), which buffering readers call; here that answers 0 instead.
    */
   private static InputStream readable(Path file) throws IOException {
@@ -358,7 +384,8 @@ public final class LayerStore implements Closeable {
     };
   }
 
-  private ImageId importLayer(InputStream in, String source, String comment, Reference ref) throws IOException {
+  private ImageId importLayer(InputStream in, String source, String comment, Reference ref)
+      throws IOException {
     LayerStaging.Staged s = staging.stage(in, source, LayerStaging.Parent.NONE, null);
     Instant now = Instant.now();
     byte[] config = io.layerstore.format.ConfigWriter.imported(s.diffId(), now, comment);
@@ -401,12 +428,13 @@ public final class LayerStore implements Closeable {
         LOG.warn("skipping unreadable image {}: {}", id, e.getMessage());
       }
     }
-    out.sort((a, b) -> {
-      if (a.created() == null || b.created() == null) {
-        return a.created() == null ? (b.created() == null ? 0 : 1) : -1;
-      }
-      return b.created().compareTo(a.created());
-    });
+    out.sort(
+        (a, b) -> {
+          if (a.created() == null || b.created() == null) {
+            return a.created() == null ? (b.created() == null ? 0 : 1) : -1;
+          }
+          return b.created().compareTo(a.created());
+        });
     return out;
   }
 
@@ -455,10 +483,22 @@ public final class LayerStore implements Closeable {
     ImageConfig c = config(id);
     List<ChainId> chain = ChainId.chain(c.diffIds());
     Optional<LayerRecord> top = layerDb.top(c.diffIds());
-    Map<String, String> driverData = top.isPresent() ? driver.metadata(top.get().cacheId()) : Map.of();
+    Map<String, String> driverData =
+        top.isPresent() ? driver.metadata(top.get().cacheId()) : Map.of();
     List<String> tags = refs.referencesTo(id);
-    return new Image(id, tags, imageDb.parent(id).orElse(null), c.created(), imageDb.lastUpdated(id).orElse(null),
-        c.architecture(), c.os(), size(c), c.diffIds(), chain, driverData, c.raw());
+    return new Image(
+        id,
+        tags,
+        imageDb.parent(id).orElse(null),
+        c.created(),
+        imageDb.lastUpdated(id).orElse(null),
+        c.architecture(),
+        c.os(),
+        size(c),
+        c.diffIds(),
+        chain,
+        driverData,
+        c.raw());
   }
 
   // ---- tags -----------------------------------------------------------------------------------
@@ -467,11 +507,16 @@ public final class LayerStore implements Closeable {
   public void tag(String source, String target) throws IOException {
     Reference ref = parseReference(target).withDefaultTag();
     if (ref.digest() != null) {
-      throw new IllegalArgumentException("refusing to create a tag with a digest reference: " + target);
+      throw new IllegalArgumentException(
+          "refusing to create a tag with a digest reference: " + target);
     }
     try (StoreLocks.Held store = transactions.lockStore()) {
       ImageId id = resolve(source);
-      transactions.run(Transaction.builder("tag").lastUpdated(id, Instant.now()).tag(ref, id, refs.get(ref)).build());
+      transactions.run(
+          Transaction.builder("tag")
+              .lastUpdated(id, Instant.now())
+              .tag(ref, id, refs.get(ref))
+              .build());
     }
   }
 
@@ -482,14 +527,19 @@ public final class LayerStore implements Closeable {
   // ---- mount ----------------------------------------------------------------------------------
 
   /**
-   * Mounts the image's root filesystem read-only. Close the mount to give it back. Taken under
-   * the store lock, so that a concurrent {@link #remove} either sees the mount (and refuses) or
-   * has removed the image first (and this fails with {@link NotFoundException}).
+   * Mounts the image's root filesystem read-only. Close the mount to give it back. Taken under the
+   * store lock, so that a concurrent {@link #remove} either sees the mount (and refuses) or has
+   * removed the image first (and this fails with {@link NotFoundException}).
    */
   public Mount mount(ImageId id) throws IOException {
     try (StoreLocks.Held store = transactions.lockStore()) {
-      LayerRecord top = layerDb.top(config(id).diffIds()).orElseThrow(
-          () -> new LayerStoreException("image " + id + " has no layers; there is no filesystem to mount"));
+      LayerRecord top =
+          layerDb
+              .top(config(id).diffIds())
+              .orElseThrow(
+                  () ->
+                      new LayerStoreException(
+                          "image " + id + " has no layers; there is no filesystem to mount"));
       StoreLocks.Held pin = pins.pin(top.cacheId());
       try {
         return new PinnedMount(driver.get(top.cacheId(), false), pin);
@@ -594,7 +644,9 @@ public final class LayerStore implements Closeable {
 
   // ---- save -----------------------------------------------------------------------------------
 
-  /** Writes a {@code docker save} archive of the named images to {@code out} (replaced atomically). */
+  /**
+   * Writes a {@code docker save} archive of the named images to {@code out} (replaced atomically).
+   */
   public void save(List<String> refsOrIds, Path out) throws IOException {
     Path tmp = out.resolveSibling(".tmp-" + out.getFileName() + "-" + files.randomHex(6));
     try (OutputStream os = Files.newOutputStream(tmp)) {
@@ -603,7 +655,11 @@ public final class LayerStore implements Closeable {
       Files.deleteIfExists(tmp);
       throw e;
     }
-    Files.move(tmp, out, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    Files.move(
+        tmp,
+        out,
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }
 
   /** Writes a {@code docker save} archive of the named images to a stream. */
@@ -616,7 +672,8 @@ public final class LayerStore implements Closeable {
     for (String r : refsOrIds) {
       ImageId id = resolve(r);
       String tag = null;
-      if (!Digest.isValid(r) && !id.digest().hex().startsWith(r.startsWith("sha256:") ? r.substring(7) : r)) {
+      if (!Digest.isValid(r)
+          && !id.digest().hex().startsWith(r.startsWith("sha256:") ? r.substring(7) : r)) {
         tag = Reference.parse(r).withDefaultTag().familiarString();
       }
       requests.add(new DockerArchiveWriter.Request(id, config(id), tag));
@@ -627,13 +684,14 @@ public final class LayerStore implements Closeable {
   // ---- remove ---------------------------------------------------------------------------------
 
   /** What {@link #remove} did, in {@code docker rmi}'s words. */
-  public record Removal(List<String> untagged, List<ImageId> deleted, List<ChainId> layersDeleted) {}
+  public record Removal(
+      List<String> untagged, List<ImageId> deleted, List<ChainId> layersDeleted) {}
 
   /**
    * Removes a reference, or an image: {@code name:tag} untags, and deletes the image when no other
    * tag points at it; an id deletes the image (when {@linkplain RemoveOptions#force() forced} even
-   * if tagged more than once). Layers no other image uses are deleted with it. An image that is
-   * the parent of another is kept unless forced; a mounted image cannot be removed.
+   * if tagged more than once). Layers no other image uses are deleted with it. An image that is the
+   * parent of another is kept unless forced; a mounted image cannot be removed.
    */
   public Removal remove(String refOrId, RemoveOptions options) throws IOException {
     boolean force = options.forced();
@@ -649,23 +707,30 @@ public final class LayerStore implements Closeable {
         // an id
       }
       if (byRef && tags.size() > 1) {
-        TransactionRunner.Outcome o = transactions.run(Transaction.builder("untag").untag(ref, id).build());
+        TransactionRunner.Outcome o =
+            transactions.run(Transaction.builder("untag").untag(ref, id).build());
         return new Removal(o.untagged(), List.of(), List.of());
       }
       if (!byRef && tags.size() > 1 && !force) {
-        throw new ConflictException("conflict: unable to delete " + id.shortId()
-            + " (must be forced) - image is referenced in multiple repositories");
+        throw new ConflictException(
+            "conflict: unable to delete "
+                + id.shortId()
+                + " (must be forced) - image is referenced in multiple repositories");
       }
       if (!force) {
         for (ImageId other : imageDb.list()) {
           if (!other.equals(id) && imageDb.parent(other).map(id::equals).orElse(false)) {
-            throw new ConflictException("conflict: unable to delete " + id.shortId() + " - image has dependent child images");
+            throw new ConflictException(
+                "conflict: unable to delete "
+                    + id.shortId()
+                    + " - image has dependent child images");
           }
         }
       }
       refuseIfContainersUse(id);
       if (isMounted(id)) {
-        throw new ConflictException("conflict: unable to delete " + id.shortId() + " - its filesystem is mounted");
+        throw new ConflictException(
+            "conflict: unable to delete " + id.shortId() + " - its filesystem is mounted");
       }
       Transaction.Builder b = Transaction.builder("remove");
       for (String t : tags) {
@@ -690,8 +755,8 @@ public final class LayerStore implements Closeable {
   /**
    * Removes dangling images (no tag, not the parent of another image, no container on them; with
    * {@link PruneOptions#all()}, also untagged parents) and every layer that no remaining image or
-   * container uses — including layers left unreferenced by Docker or by an interrupted load.
-   * Layers that are mounted, or pinned by a running load, stay.
+   * container uses — including layers left unreferenced by Docker or by an interrupted load. Layers
+   * that are mounted, or pinned by a running load, stay.
    */
   public Pruned prune(PruneOptions options) throws IOException {
     try (StoreLocks.Held store = transactions.lockStore()) {
@@ -703,13 +768,14 @@ public final class LayerStore implements Closeable {
   // ---- fsck -----------------------------------------------------------------------------------
 
   /**
-   * Checks that layers, driver directories, images, references and container layers agree, and
-   * with {@link CheckOptions#deep()} that every layer's files still rebuild its tar to its diffID.
-   * With {@link CheckOptions#repair()}, removes what is safe to remove (leftovers of interrupted
-   * work, unused layers, references and records of images that are gone) and reports the rest.
+   * Checks that layers, driver directories, images, references and container layers agree, and with
+   * {@link CheckOptions#deep()} that every layer's files still rebuild its tar to its diffID. With
+   * {@link CheckOptions#repair()}, removes what is safe to remove (leftovers of interrupted work,
+   * unused layers, references and records of images that are gone) and reports the rest.
    */
   public CheckReport check(CheckOptions options) throws IOException {
-    return new Fsck(store, containers::driverIds).check(options.rehashLayers(), options.repairing());
+    return new Fsck(store, containers::driverIds)
+        .check(options.rehashLayers(), options.repairing());
   }
 
   /** {@code check(CheckOptions.defaults())}. */
@@ -731,8 +797,12 @@ public final class LayerStore implements Closeable {
   private void refuseIfContainersUse(ImageId id) throws IOException {
     Optional<String> user = containers.userOf(id);
     if (user.isPresent()) {
-      throw new ConflictException("conflict: unable to delete " + id.shortId() + " - image is being used by container "
-          + user.get() + " (remove the container first)");
+      throw new ConflictException(
+          "conflict: unable to delete "
+              + id.shortId()
+              + " - image is being used by container "
+              + user.get()
+              + " (remove the container first)");
     }
   }
 

@@ -20,8 +20,7 @@ public record Reference(String domain, String path, String tag, Digest digest) {
   private static final String ALNUM = "[a-z0-9]+";
   private static final String SEPARATOR = "(?:[._]|__|[-]*)";
   private static final String COMPONENT = ALNUM + "(?:" + SEPARATOR + ALNUM + ")*";
-  private static final Pattern PATH =
-      Pattern.compile(COMPONENT + "(?:/" + COMPONENT + ")*");
+  private static final Pattern PATH = Pattern.compile(COMPONENT + "(?:/" + COMPONENT + ")*");
   private static final Pattern DOMAIN =
       Pattern.compile(
           "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
@@ -58,7 +57,8 @@ public record Reference(String domain, String path, String tag, Digest digest) {
       try {
         digest = Digest.parse(rest.substring(at + 1));
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("invalid reference format: \"" + text + "\": bad digest", e);
+        throw new IllegalArgumentException(
+            "invalid reference format: \"" + text + "\": bad digest", e);
       }
       rest = rest.substring(0, at);
     }
@@ -68,15 +68,19 @@ public record Reference(String domain, String path, String tag, Digest digest) {
       tag = rest.substring(colon + 1);
       rest = rest.substring(0, colon);
       if (!TAG.matcher(tag).matches()) {
-        throw new IllegalArgumentException("invalid reference format: \"" + text + "\": bad tag \"" + tag + "\"");
+        throw new IllegalArgumentException(
+            "invalid reference format: \"" + text + "\": bad tag \"" + tag + "\"");
       }
     }
     String domain;
     String path;
     int slash = rest.indexOf('/');
     String first = slash < 0 ? rest : rest.substring(0, slash);
-    if (slash < 0 || (!first.contains(".") && !first.contains(":") && !first.equals("localhost")
-        && first.equals(first.toLowerCase(java.util.Locale.ROOT)))) {
+    if (slash < 0
+        || (!first.contains(".")
+            && !first.contains(":")
+            && !first.equals("localhost")
+            && first.equals(first.toLowerCase(java.util.Locale.ROOT)))) {
       domain = DEFAULT_DOMAIN;
       path = rest;
     } else {
@@ -87,7 +91,8 @@ public record Reference(String domain, String path, String tag, Digest digest) {
       domain = DEFAULT_DOMAIN;
     }
     if (!DOMAIN.matcher(domain).matches()) {
-      throw new IllegalArgumentException("invalid reference format: \"" + text + "\": bad registry \"" + domain + "\"");
+      throw new IllegalArgumentException(
+          "invalid reference format: \"" + text + "\": bad registry \"" + domain + "\"");
     }
     if (!path.equals(path.toLowerCase(java.util.Locale.ROOT))) {
       throw new IllegalArgumentException(
@@ -100,7 +105,8 @@ public record Reference(String domain, String path, String tag, Digest digest) {
       path = "library/" + path;
     }
     if (domain.length() + 1 + path.length() > NAME_MAX) {
-      throw new IllegalArgumentException("invalid reference format: \"" + text + "\": repository name too long");
+      throw new IllegalArgumentException(
+          "invalid reference format: \"" + text + "\": repository name too long");
     }
     return new Reference(domain, path, tag, digest);
   }
@@ -110,7 +116,10 @@ public record Reference(String domain, String path, String tag, Digest digest) {
     return tag == null && digest == null ? new Reference(domain, path, DEFAULT_TAG, null) : this;
   }
 
-  /** The repository in Docker's short form: {@code ubuntu}, {@code foo/bar}, {@code localhost:5000/x}. */
+  /**
+   * The repository in Docker's short form: {@code ubuntu}, {@code foo/bar}, {@code
+   * localhost:5000/x}.
+   */
   public String familiarName() {
     if (domain.equals(DEFAULT_DOMAIN)) {
       if (path.startsWith("library/") && path.indexOf('/', 8) < 0) {

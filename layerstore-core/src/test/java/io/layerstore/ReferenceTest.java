@@ -33,7 +33,8 @@ class ReferenceTest {
   void localhostIsARegistry() {
     assertEquals("localhost", Reference.parse("localhost/app").domain());
     assertEquals("docker.io", Reference.parse("foo/bar").domain());
-    assertEquals("foo/bar:latest", Reference.parse("docker.io/foo/bar").withDefaultTag().familiarString());
+    assertEquals(
+        "foo/bar:latest", Reference.parse("docker.io/foo/bar").withDefaultTag().familiarString());
     assertEquals("fx:multi", Reference.parse("docker.io/library/fx:multi").familiarString());
     assertEquals("fx:multi", Reference.parse("index.docker.io/library/fx:multi").familiarString());
   }
@@ -47,7 +48,10 @@ class ReferenceTest {
 
   @Test
   void rejectsBadReferences() {
-    assertTrue(assertThrows(IllegalArgumentException.class, () -> Reference.parse("Ubuntu")).getMessage().contains("lowercase"));
+    assertTrue(
+        assertThrows(IllegalArgumentException.class, () -> Reference.parse("Ubuntu"))
+            .getMessage()
+            .contains("lowercase"));
     assertThrows(IllegalArgumentException.class, () -> Reference.parse("a".repeat(64)));
     assertThrows(IllegalArgumentException.class, () -> Reference.parse(""));
     assertThrows(IllegalArgumentException.class, () -> Reference.parse("foo:bad tag"));

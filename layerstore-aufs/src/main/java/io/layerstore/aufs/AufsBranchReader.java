@@ -15,12 +15,12 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Reads an aufs mount's branches the way aufs-util's first {@code br.c} did (docs/aufs-layout.md §3): find
- * the mount point's {@code aufs} line in {@code <proc>/mounts} (the last one if mounts are
- * stacked); if its options end in {@code br:...} (module parameter {@code brs=0}) the branches are
- * there; otherwise take {@code si=<hex>} and read {@code <sys>/fs/aufs/si_<hex>/br0}, {@code br1},
- * ... until one is missing, each {@code <path>=<perm>} split at its last {@code =}, with {@code
- * brid<N>} and {@code xi_path} beside them.
+ * Reads an aufs mount's branches the way aufs-util's first {@code br.c} did (docs/aufs-layout.md
+ * §3): find the mount point's {@code aufs} line in {@code <proc>/mounts} (the last one if mounts
+ * are stacked); if its options end in {@code br:...} (module parameter {@code brs=0}) the branches
+ * are there; otherwise take {@code si=<hex>} and read {@code <sys>/fs/aufs/si_<hex>/br0}, {@code
+ * br1}, ... until one is missing, each {@code <path>=<perm>} split at its last {@code =}, with
+ * {@code brid<N>} and {@code xi_path} beside them.
  *
  * <p>The proc and sys roots are parameters, so a test can hand it a fake tree with the exact files
  * a real aufs writes.
@@ -59,12 +59,18 @@ final class AufsBranchReader {
       return Optional.of(new MountBranches(mountPoint, si == null ? "" : si, branches, "", true));
     }
     if (si == null || !si.matches("[0-9a-f]{1,16}")) {
-      throw new IOException(mounts + ": the aufs mount at " + mountPoint + " shows neither si= nor br: ("
-          + options + ")");
+      throw new IOException(
+          mounts
+              + ": the aufs mount at "
+              + mountPoint
+              + " shows neither si= nor br: ("
+              + options
+              + ")");
     }
     Path dir = sys.resolve("fs").resolve("aufs").resolve("si_" + si);
     if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-      throw new NoSuchFileException(dir.toString(), null, "sysfs has no directory for the aufs mount at " + mountPoint);
+      throw new NoSuchFileException(
+          dir.toString(), null, "sysfs has no directory for the aufs mount at " + mountPoint);
     }
     List<Branch> branches = new ArrayList<>();
     for (int n = 0; ; n++) {
@@ -92,7 +98,8 @@ final class AufsBranchReader {
   private static Branch branch(int index, String text, long brid, Path source) throws IOException {
     int eq = text.lastIndexOf('=');
     if (eq <= 0 || eq == text.length() - 1) {
-      throw new IOException(source + ": branch " + index + " is not <path>=<permission>: \"" + text + "\"");
+      throw new IOException(
+          source + ": branch " + index + " is not <path>=<permission>: \"" + text + "\"");
     }
     return new Branch(index, unescape(text.substring(0, eq)), text.substring(eq + 1), brid);
   }
@@ -138,7 +145,11 @@ final class AufsBranchReader {
     byte[] b = s.getBytes(StandardCharsets.UTF_8);
     ByteArrayOutputStream out = new ByteArrayOutputStream(b.length);
     for (int i = 0; i < b.length; i++) {
-      if (b[i] == '\\' && i + 3 < b.length && octal(b[i + 1]) && octal(b[i + 2]) && octal(b[i + 3])) {
+      if (b[i] == '\\'
+          && i + 3 < b.length
+          && octal(b[i + 1])
+          && octal(b[i + 2])
+          && octal(b[i + 3])) {
         out.write(((b[i + 1] - '0') << 6) | ((b[i + 2] - '0') << 3) | (b[i + 3] - '0'));
         i += 3;
       } else {
@@ -148,13 +159,17 @@ final class AufsBranchReader {
     return new String(out.toByteArray(), StandardCharsets.UTF_8);
   }
 
-  /** The kernel's escaping, for writing the same form (fake trees in tests, synthesized answers). */
+  /**
+   * The kernel's escaping, for writing the same form (fake trees in tests, synthesized answers).
+   */
   static String escape(String s) {
     StringBuilder sb = new StringBuilder();
     for (byte x : s.getBytes(StandardCharsets.UTF_8)) {
       int c = x & 0xff;
       if ((c >= 0x01 && c <= 0x20) || c == '\\' || c == 0x7f) {
-        sb.append('\\').append((char) ('0' + ((c >> 6) & 7))).append((char) ('0' + ((c >> 3) & 7)))
+        sb.append('\\')
+            .append((char) ('0' + ((c >> 6) & 7)))
+            .append((char) ('0' + ((c >> 3) & 7)))
             .append((char) ('0' + (c & 7)));
       } else {
         sb.append((char) c);

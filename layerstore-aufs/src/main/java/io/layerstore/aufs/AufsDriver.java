@@ -28,10 +28,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Docker's aufs graph driver (docs/aufs-layout.md): each layer is a branch directory {@code diff/<id>}
- * holding its files with whiteouts in aufs's own form ({@code .wh.NAME}, {@code .wh..wh..opq}, the
- * same names as in layer tarballs), {@code layers/<id>} lists its ancestors, and {@link #get}
- * stacks the branches at {@code mnt/<id>}.
+ * Docker's aufs graph driver (docs/aufs-layout.md): each layer is a branch directory {@code
+ * diff/<id>} holding its files with whiteouts in aufs's own form ({@code .wh.NAME}, {@code
+ * .wh..wh..opq}, the same names as in layer tarballs), {@code layers/<id>} lists its ancestors, and
+ * {@link #get} stacks the branches at {@code mnt/<id>}.
  *
  * <p>Where {@code <proc>/filesystems} lists aufs (and the platform may mount), that is a kernel
  * mount with Docker's exact options ({@link AufsMountData}); everywhere else — this includes every
@@ -79,10 +79,18 @@ final class AufsDriver extends DriverSupport<AufsLayout> implements BranchIntros
     if (useKernel) {
       String backing = Files.getFileStore(layout.home()).type();
       if (INCOMPATIBLE.contains(backing)) {
-        throw new LayerStoreException("aufs: " + layout.home() + " is on " + backing + ", which aufs cannot stack on");
+        throw new LayerStoreException(
+            "aufs: " + layout.home() + " is on " + backing + ", which aufs cannot stack on");
       }
       String label = ctx.options().getOrDefault(OPT_MOUNT_LABEL, "");
-      this.kernel = new AufsKernel(layout, km.get(), this::parents, Auplink.find(ctx.options().get(OPT_AUPLINK)), label, proc);
+      this.kernel =
+          new AufsKernel(
+              layout,
+              km.get(),
+              this::parents,
+              Auplink.find(ctx.options().get(OPT_AUPLINK)),
+              label,
+              proc);
     } else {
       this.kernel = null;
     }
@@ -100,7 +108,8 @@ final class AufsDriver extends DriverSupport<AufsLayout> implements BranchIntros
   /** Docker's supportsAufs: any line of {@code /proc/filesystems} containing "aufs". */
   private static boolean listsAufs(Path proc) {
     try {
-      for (String line : Files.readAllLines(proc.resolve("filesystems"), StandardCharsets.US_ASCII)) {
+      for (String line :
+          Files.readAllLines(proc.resolve("filesystems"), StandardCharsets.US_ASCII)) {
         if (line.contains("aufs")) {
           return true;
         }
@@ -111,7 +120,9 @@ final class AufsDriver extends DriverSupport<AufsLayout> implements BranchIntros
     return false;
   }
 
-  /** Removes what interrupted removes and creates left: {@code *-removing} dirs, temp layers files. */
+  /**
+   * Removes what interrupted removes and creates left: {@code *-removing} dirs, temp layers files.
+   */
   private void cleanStale() throws IOException {
     for (Path dir : new Path[] {layout.mntDir(), layout.diffDir()}) {
       for (Path p : children(dir)) {
@@ -152,7 +163,8 @@ final class AufsDriver extends DriverSupport<AufsLayout> implements BranchIntros
   public void create(String id, String parent) throws IOException {
     checkId(id);
     if (exists(id)) {
-      throw new FileAlreadyExistsException(layout.layersFile(id).toString(), null, "aufs: layer already exists");
+      throw new FileAlreadyExistsException(
+          layout.layersFile(id).toString(), null, "aufs: layer already exists");
     }
     List<String> ancestors = new ArrayList<>();
     if (parent != null) {
@@ -160,8 +172,14 @@ final class AufsDriver extends DriverSupport<AufsLayout> implements BranchIntros
       ancestors.add(parent);
       ancestors.addAll(parents(parent));
       if (ancestors.size() > AufsLayout.MAX_PARENTS) {
-        throw new LayerStoreException("aufs: max depth exceeded: " + id + " would have " + ancestors.size()
-            + " ancestors; aufs stacks at most " + (AufsLayout.MAX_PARENTS + 1) + " branches");
+        throw new LayerStoreException(
+            "aufs: max depth exceeded: "
+                + id
+                + " would have "
+                + ancestors.size()
+                + " ancestors; aufs stacks at most "
+                + (AufsLayout.MAX_PARENTS + 1)
+                + " branches");
       }
     }
     // Without its layers file an id is no layer: dirs an interrupted create left are replaced.
@@ -224,7 +242,8 @@ final class AufsDriver extends DriverSupport<AufsLayout> implements BranchIntros
   public List<String> parents(String id) throws IOException {
     requireLayer(id);
     Path f = layout.layersFile(id);
-    List<String> ids = AufsLayout.parseLayers(new String(Files.readAllBytes(f), StandardCharsets.UTF_8));
+    List<String> ids =
+        AufsLayout.parseLayers(new String(Files.readAllBytes(f), StandardCharsets.UTF_8));
     for (String p : ids) {
       if (!AufsLayout.isValidId(p)) {
         throw new LayerStoreException("aufs: " + f + " names an invalid layer id \"" + p + "\"");
@@ -234,10 +253,10 @@ final class AufsDriver extends DriverSupport<AufsLayout> implements BranchIntros
   }
 
   /**
-   * What aufs puts in the root of a branch it mounts writable (docs/aufs-layout.md §4.2), so the branch
-   * looks after an in-process mount as after a kernel one: the whiteout base {@code .wh..wh.aufs}
-   * (0444) and the {@code .wh..wh.plnk/} and {@code .wh..wh.orph/} dirs (0700). Never content: the
-   * union hides them, diffs and change lists leave them out.
+   * What aufs puts in the root of a branch it mounts writable (docs/aufs-layout.md §4.2), so the
+   * branch looks after an in-process mount as after a kernel one: the whiteout base {@code
+   * .wh..wh.aufs} (0444) and the {@code .wh..wh.plnk/} and {@code .wh..wh.orph/} dirs (0700). Never
+   * content: the union hides them, diffs and change lists leave them out.
    */
   @Override
   protected void prepareWritableBranch(String id) throws IOException {
@@ -263,19 +282,25 @@ final class AufsDriver extends DriverSupport<AufsLayout> implements BranchIntros
       return Optional.empty();
     }
     List<Branch> out = new ArrayList<>();
-    out.add(new Branch(0, layout.diff(id).toString(), writable.get() ? "rw" : "ro+wh", FIRST_BRANCH_ID));
+    out.add(
+        new Branch(
+            0, layout.diff(id).toString(), writable.get() ? "rw" : "ro+wh", FIRST_BRANCH_ID));
     int i = 1;
     for (String p : parents(id)) {
       out.add(new Branch(i, layout.diff(p).toString(), "ro+wh", FIRST_BRANCH_ID + i));
       i++;
     }
-    return Optional.of(new MountBranches(mountPoint, syntheticSi(mountPoint), out, AufsMountData.XINO, false));
+    return Optional.of(
+        new MountBranches(mountPoint, syntheticSi(mountPoint), out, AufsMountData.XINO, false));
   }
 
-  /** A stable made-up si for an in-process mount: like the kernel's, lowercase hex without padding. */
+  /**
+   * A stable made-up si for an in-process mount: like the kernel's, lowercase hex without padding.
+   */
   static String syntheticSi(String mountPoint) {
     try {
-      byte[] h = MessageDigest.getInstance("SHA-256").digest(mountPoint.getBytes(StandardCharsets.UTF_8));
+      byte[] h =
+          MessageDigest.getInstance("SHA-256").digest(mountPoint.getBytes(StandardCharsets.UTF_8));
       long v = 0;
       for (int i = 0; i < 8; i++) {
         v = (v << 8) | (h[i] & 0xff);
@@ -296,7 +321,8 @@ final class AufsDriver extends DriverSupport<AufsLayout> implements BranchIntros
     m.put("Backing Filesystem", Files.getFileStore(layout.home()).type());
     int dirs = 0;
     for (Path p : children(layout.layersDir())) {
-      if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) && !p.getFileName().toString().startsWith(".")) {
+      if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)
+          && !p.getFileName().toString().startsWith(".")) {
         dirs++;
       }
     }

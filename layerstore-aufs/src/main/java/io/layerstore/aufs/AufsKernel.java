@@ -40,7 +40,13 @@ final class AufsKernel implements KernelMounter {
   private final Object mountLock = new Object();
   private Boolean dirperm1;
 
-  AufsKernel(AufsLayout layout, MountCalls km, Chain chain, Auplink auplink, String mountLabel, Path proc) {
+  AufsKernel(
+      AufsLayout layout,
+      MountCalls km,
+      Chain chain,
+      Auplink auplink,
+      String mountLabel,
+      Path proc) {
     this.layout = layout;
     this.km = km;
     this.chain = chain;
@@ -55,8 +61,14 @@ final class AufsKernel implements KernelMounter {
     for (String p : chain.parents(id)) {
       lowers.add(layout.diff(p).toString());
     }
-    return AufsMountData.calls(layout.mnt(id).toString(), layout.diff(id).toString(), writable, lowers,
-        km.pageSize(), dirperm1(), mountLabel);
+    return AufsMountData.calls(
+        layout.mnt(id).toString(),
+        layout.diff(id).toString(),
+        writable,
+        lowers,
+        km.pageSize(),
+        dirperm1(),
+        mountLabel);
   }
 
   @Override
@@ -129,9 +141,12 @@ final class AufsKernel implements KernelMounter {
     Path mounts = proc.resolve("mounts");
     String opts = null;
     if (Files.isReadable(mounts)) {
-      for (String line : new String(Files.readAllBytes(mounts), StandardCharsets.UTF_8).split("\n")) {
+      for (String line :
+          new String(Files.readAllBytes(mounts), StandardCharsets.UTF_8).split("\n")) {
         String[] f = line.split(" ");
-        if (f.length >= 4 && f[2].equals("aufs") && AufsBranchReader.unescape(f[1]).equals(target)) {
+        if (f.length >= 4
+            && f[2].equals("aufs")
+            && AufsBranchReader.unescape(f[1]).equals(target)) {
           opts = f[3];
         }
       }

@@ -6,7 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Owner of the aufs driver home, {@code <data-root>/aufs/}, in Docker's layout (docs/aufs-layout.md §1):
+ * Owner of the aufs driver home, {@code <data-root>/aufs/}, in Docker's layout (docs/aufs-layout.md
+ * §1):
  *
  * <pre>
  * aufs/                      0710
@@ -31,6 +32,7 @@ record AufsLayout(Path home) implements DriverLayout {
   static final int HOME_MODE = 0710;
   static final int LAYER_DIR_MODE = 0755;
   static final int LAYERS_FILE_MODE = 0644;
+
   /** aufs's AUFS_BRANCH_MAX is 127 branches: a container's rw + init + 125 image layers. */
   static final int MAX_PARENTS = 126;
 
@@ -39,8 +41,10 @@ record AufsLayout(Path home) implements DriverLayout {
 
   /** The whiteout base file aufs makes in the root of every writable branch (0444, empty). */
   static final String WH_BASE = ".wh..wh.aufs";
+
   /** Pseudo-link dir (0700) in a writable branch's root. */
   static final String WH_PLINK = ".wh..wh.plnk";
+
   /** Orphan dir (0700) in a writable branch's root. */
   static final String WH_ORPH = ".wh..wh.orph";
 
@@ -74,7 +78,9 @@ record AufsLayout(Path home) implements DriverLayout {
     return mntDir().resolve(id);
   }
 
-  /** Docker mounts a layer at {@code mnt/<id>}; without the kernel's aufs a copy may stand there. */
+  /**
+   * Docker mounts a layer at {@code mnt/<id>}; without the kernel's aufs a copy may stand there.
+   */
   @Override
   public Path mountPoint(String id) {
     return mnt(id);
@@ -123,7 +129,10 @@ record AufsLayout(Path home) implements DriverLayout {
     return sb.toString();
   }
 
-  /** The ids in a {@code layers/<id>} file, as Go's line scanner reads them: CRLF too, empty lines dropped. */
+  /**
+   * The ids in a {@code layers/<id>} file, as Go's line scanner reads them: CRLF too, empty lines
+   * dropped.
+   */
   static List<String> parseLayers(String content) {
     List<String> out = new ArrayList<>();
     for (String line : content.split("\n", -1)) {

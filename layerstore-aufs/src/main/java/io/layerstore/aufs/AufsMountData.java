@@ -7,8 +7,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The mount(2) calls that mount one layer with aufs, exactly as Docker 20.10 makes them (docs/aufs-layout.md
- * §2.1-2.2), as data, so the sequence can be checked without a kernel that has aufs.
+ * The mount(2) calls that mount one layer with aufs, exactly as Docker 20.10 makes them
+ * (docs/aufs-layout.md §2.1-2.2), as data, so the sequence can be checked without a kernel that has
+ * aufs.
  *
  * <p>The first call mounts {@code br:<top>=rw} and as many {@code :<lower>=ro+wh} branches as fit
  * in Docker's budget of {@code pagesize - len(label) - 54} bytes ({@code - 9} more with {@code
@@ -17,16 +18,18 @@ import java.util.List;
  * into the same budget, each item ending in a comma. A mount label is appended Docker's way ({@code
  * ,context="<label>"}) to every call.
  *
- * <p>Docker only mounts writable (the layer's own branch {@code rw}). A read-only mount here has the
- * same branches with the top one {@code ro+wh} (its whiteouts still hide what lies below) and
+ * <p>Docker only mounts writable (the layer's own branch {@code rw}). A read-only mount here has
+ * the same branches with the top one {@code ro+wh} (its whiteouts still hide what lies below) and
  * {@code MS_RDONLY}, remounts included, so a remount never turns it writable.
  */
 final class AufsMountData {
 
   /** Docker's external inode table. */
   static final String XINO = "/dev/shm/aufs.xino";
+
   /** Docker's reserve for the option tail, besides the label. */
   static final int TAIL_RESERVE = 54;
+
   /** The further reserve when dirperm1 is used ({@code ",dirperm1"}). */
   static final int DIRPERM1_RESERVE = 9;
 
@@ -34,8 +37,17 @@ final class AufsMountData {
   record Call(String source, String target, String fsType, long flags, String data) {
     @Override
     public String toString() {
-      return "mount(\"" + source + "\", \"" + target + "\", \"" + fsType + "\", 0x" + Long.toHexString(flags)
-          + ", \"" + data + "\")";
+      return "mount(\""
+          + source
+          + "\", \""
+          + target
+          + "\", \""
+          + fsType
+          + "\", 0x"
+          + Long.toHexString(flags)
+          + ", \""
+          + data
+          + "\")";
     }
   }
 
@@ -46,8 +58,15 @@ final class AufsMountData {
    *
    * @throws LayerStoreException if a single branch cannot fit in a page
    */
-  static List<Call> calls(String target, String top, boolean writable, List<String> lowers, int pageSize,
-      boolean dirperm1, String mountLabel) throws LayerStoreException {
+  static List<Call> calls(
+      String target,
+      String top,
+      boolean writable,
+      List<String> lowers,
+      int pageSize,
+      boolean dirperm1,
+      String mountLabel)
+      throws LayerStoreException {
     String label = mountLabel == null ? "" : mountLabel;
     int budget = pageSize - bytes(label) - TAIL_RESERVE - (dirperm1 ? DIRPERM1_RESERVE : 0);
     long rdonly = writable ? 0 : MountCalls.MS_RDONLY;
@@ -55,8 +74,12 @@ final class AufsMountData {
 
     StringBuilder first = new StringBuilder("br:").append(top).append(writable ? "=rw" : "=ro+wh");
     if (bytes(first) > budget) {
-      throw new LayerStoreException("aufs: the branch " + top + " alone does not fit in the mount data of a "
-          + pageSize + "-byte page");
+      throw new LayerStoreException(
+          "aufs: the branch "
+              + top
+              + " alone does not fit in the mount data of a "
+              + pageSize
+              + "-byte page");
     }
     int firstBytes = bytes(first);
     int i = 0;
@@ -86,10 +109,20 @@ final class AufsMountData {
         moreBytes += bytes(item);
       }
       if (moreBytes == 0) {
-        throw new LayerStoreException("aufs: the branch " + lowers.get(i) + " alone does not fit in the mount data of a "
-            + pageSize + "-byte page");
+        throw new LayerStoreException(
+            "aufs: the branch "
+                + lowers.get(i)
+                + " alone does not fit in the mount data of a "
+                + pageSize
+                + "-byte page");
       }
-      calls.add(new Call("none", target, "aufs", MountCalls.MS_REMOUNT | rdonly, withLabel(more.toString(), label)));
+      calls.add(
+          new Call(
+              "none",
+              target,
+              "aufs",
+              MountCalls.MS_REMOUNT | rdonly,
+              withLabel(more.toString(), label)));
     }
     return calls;
   }

@@ -14,7 +14,10 @@ public final class AufsProvider extends NamedDriverProvider {
     super(AufsLayout.NAME, AufsDriver::new);
   }
 
-  /** An aufs home always has {@code diff/}, {@code mnt/} and {@code layers/}; layers are files in {@code layers/}. */
+  /**
+   * An aufs home always has {@code diff/}, {@code mnt/} and {@code layers/}; layers are files in
+   * {@code layers/}.
+   */
   @Override
   public boolean hasLayers(Path home) throws IOException {
     Path layers = new AufsLayout(home).layersDir();

@@ -21,7 +21,9 @@ final class Auplink {
 
   private final Path program;
 
-  /** @param program the auplink executable, or null where there is none (aufs-tools not installed) */
+  /**
+   * @param program the auplink executable, or null where there is none (aufs-tools not installed)
+   */
   Auplink(Path program) {
     this.program = program;
   }
@@ -57,7 +59,10 @@ final class Auplink {
       int rc;
       String out;
       try {
-        Process p = new ProcessBuilder(program.toString(), mountPoint.toString(), "flush").redirectErrorStream(true).start();
+        Process p =
+            new ProcessBuilder(program.toString(), mountPoint.toString(), "flush")
+                .redirectErrorStream(true)
+                .start();
         out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(60, TimeUnit.SECONDS)) {
           p.destroyForcibly();

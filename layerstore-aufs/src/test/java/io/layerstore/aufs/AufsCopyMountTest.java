@@ -30,9 +30,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * On a real disk where the kernel has no aufs (every mainline kernel, this one included), a
- * read-only mount that must outlive the process — what {@code layerstore mount} asks for — is
- * left behind as a copy of the merged tree at {@code mnt/<id>}: what other programs read there is
- * what the kernel mount would show, it counts as mounted for every process until unmounted, and
+ * read-only mount that must outlive the process — what {@code layerstore mount} asks for — is left
+ * behind as a copy of the merged tree at {@code mnt/<id>}: what other programs read there is what
+ * the kernel mount would show, it counts as mounted for every process until unmounted, and
  * unmounting leaves the mount point empty, as Docker keeps it.
  */
 class AufsCopyMountTest {
@@ -41,7 +41,8 @@ class AufsCopyMountTest {
 
   @BeforeEach
   void open() throws IOException {
-    PlatformRequirements.require(PlatformRequirements.isLinuxRoot(), "Linux and root (a native platform)");
+    PlatformRequirements.require(
+        PlatformRequirements.isLinuxRoot(), "Linux and root (a native platform)");
     PlatformRequirements.require(Files.isRegularFile(Fixtures.fxMultiArchive()), "the fixture");
     sandbox = DriverSandbox.create("aufs", Backing.DISK, Map.of());
   }
@@ -55,8 +56,11 @@ class AufsCopyMountTest {
 
   private static List<String> pythonListing(Path dir) throws Exception {
     Path python = PlatformRequirements.requireExecutable("python3", "python3");
-    Process p = new ProcessBuilder(python.toString(), Fixtures.rootfsManifestScript().toString(), dir.toString())
-        .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    Process p =
+        new ProcessBuilder(
+                python.toString(), Fixtures.rootfsManifestScript().toString(), dir.toString())
+            .redirectError(ProcessBuilder.Redirect.INHERIT)
+            .start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertTrue(p.waitFor(2, TimeUnit.MINUTES));
     assertEquals(0, p.exitValue());
@@ -68,10 +72,17 @@ class AufsCopyMountTest {
     LayerStore store = sandbox.store();
     ImageId id = store.load(Fixtures.fxMultiArchive()).get(0);
     String top = store.image(id.toString()).chainIds().get(4).digest().hex();
-    String cacheId = Files.readString(sandbox.dataRoot().resolve("image/aufs/layerdb/sha256").resolve(top).resolve("cache-id"));
+    String cacheId =
+        Files.readString(
+            sandbox
+                .dataRoot()
+                .resolve("image/aufs/layerdb/sha256")
+                .resolve(top)
+                .resolve("cache-id"));
     Path mnt = sandbox.dataRoot().resolve("aufs/mnt").resolve(cacheId);
     AufsDriver driver = (AufsDriver) sandbox.driver();
-    PlatformRequirements.require(!driver.usesKernel(), "a kernel without aufs (with aufs this is a kernel mount)");
+    PlatformRequirements.require(
+        !driver.usesKernel(), "a kernel without aufs (with aufs this is a kernel mount)");
 
     Mount m = store.mount(id);
     assertFalse(m.isKernelMount());
@@ -86,7 +97,10 @@ class AufsCopyMountTest {
     // another store on the same root (as another process would open it) sees it mounted
     try (LayerStore other = sandbox.storeBuilder().open()) {
       assertTrue(other.isMounted(id));
-      ConflictException busy = assertThrows(ConflictException.class, () -> other.remove(id.toString(), RemoveOptions.defaults().force()));
+      ConflictException busy =
+          assertThrows(
+              ConflictException.class,
+              () -> other.remove(id.toString(), RemoveOptions.defaults().force()));
       assertTrue(busy.getMessage().contains("mounted"), busy.getMessage());
       try (Mount again = other.mount(id)) {
         again.leaveMounted();

@@ -4,11 +4,18 @@ import io.layerstore.testkit.Backing;
 import io.layerstore.testkit.GraphDriverContract;
 import io.layerstore.testkit.MountKind;
 
-/** The driver contract kit for aufs on a temporary directory: kernel aufs mounts where the kernel has aufs, else (this kernel) the in-process union over native trees. */
+/**
+ * The driver contract kit for aufs on a temporary directory: kernel aufs mounts where the kernel
+ * has aufs, else (this kernel) the in-process union over native trees.
+ */
 class AufsDiskContractTest extends GraphDriverContract {
 
   AufsDiskContractTest() {
-    super("aufs", Backing.DISK, KernelAufs.listed() ? MountKind.KERNEL : MountKind.IN_PROCESS, AufsLayout.MAX_PARENTS);
+    super(
+        "aufs",
+        Backing.DISK,
+        KernelAufs.listed() ? MountKind.KERNEL : MountKind.IN_PROCESS,
+        AufsLayout.MAX_PARENTS);
   }
 
   @Override

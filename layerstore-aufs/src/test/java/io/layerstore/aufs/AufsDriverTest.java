@@ -76,7 +76,9 @@ class AufsDriverTest {
     assertEquals(Set.of("1", "2", "3"), Nodes.names(home.resolve("layers")));
     assertEquals(Set.of("diff", "layers", "mnt"), Nodes.names(home));
     Map<String, String> status = driver.status();
-    assertEquals(List.of("Root Dir", "Backing Filesystem", "Dirs", "Dirperm1 Supported"), List.copyOf(status.keySet()));
+    assertEquals(
+        List.of("Root Dir", "Backing Filesystem", "Dirs", "Dirperm1 Supported"),
+        List.copyOf(status.keySet()));
     assertEquals(home.toString(), status.get("Root Dir"));
     assertEquals("3", status.get("Dirs"));
     assertEquals("false", status.get("Dirperm1 Supported"));
@@ -111,7 +113,8 @@ class AufsDriverTest {
     Files.writeString(home.resolve("diff/old-removing/deep/er/f"), "x");
     Files.createDirectories(home.resolve("mnt/old-removing"));
     Files.writeString(home.resolve("layers/.tmp-half-0a1b2c"), "kept\n");
-    Files.createDirectories(home.resolve("diff/orphan/etc")); // a create that died before its layers file
+    Files.createDirectories(
+        home.resolve("diff/orphan/etc")); // a create that died before its layers file
     Files.createDirectories(home.resolve("mnt/orphan"));
     driver = sandbox.reopen();
     assertEquals(Set.of("kept", "orphan"), Nodes.names(home.resolve("diff")));
@@ -155,20 +158,30 @@ class AufsDriverTest {
   }
 
   /**
-   * A writable branch gets what aufs puts into one (docs/aufs-layout.md §4.2): the base file, plnk and
-   * orph; they never show through the mount, in the diff or in the changes.
+   * A writable branch gets what aufs puts into one (docs/aufs-layout.md §4.2): the base file, plnk
+   * and orph; they never show through the mount, in the diff or in the changes.
    */
   @ParameterizedTest
   @EnumSource(Backing.class)
   void writableMountsGetAufsBranchMeta(Backing backing) throws IOException {
     open(backing);
     driver.create("base", null);
-    LayerOps.apply(driver, "base", LayerTar.create().dir("a", 0755).file("a/x", "x", 0644)
-        .dir("d", 0755).file("d/z", "z", 0644).bytes());
+    LayerOps.apply(
+        driver,
+        "base",
+        LayerTar.create()
+            .dir("a", 0755)
+            .file("a/x", "x", 0644)
+            .dir("d", 0755)
+            .file("d/z", "z", 0644)
+            .bytes());
     try (Mount m = driver.get("base", true)) {
       Nodes.write(m.root().resolve("new"), "n", 0644);
     }
-    assertEquals(Set.of("a", "d", "new"), Nodes.names(home.resolve("diff/base")), "no mount, no meta (as the kernel)");
+    assertEquals(
+        Set.of("a", "d", "new"),
+        Nodes.names(home.resolve("diff/base")),
+        "no mount, no meta (as the kernel)");
     driver.create("top", "base");
     try (Mount m = driver.get("top", true)) {
       Path r = m.root();
@@ -180,7 +193,8 @@ class AufsDriverTest {
       assertThrows(IOException.class, () -> Files.createFile(r.resolve("a/.wh..wh..opq")));
     }
     Path diff = home.resolve("diff/top");
-    assertEquals(Set.of(".wh..wh.aufs", ".wh..wh.orph", ".wh..wh.plnk", "a", "d"), Nodes.names(diff));
+    assertEquals(
+        Set.of(".wh..wh.aufs", ".wh..wh.orph", ".wh..wh.plnk", "a", "d"), Nodes.names(diff));
     // through the layer's tree: on jimfs the modes live in its records
     io.layerstore.platform.Tree tree = driver.diff("top");
     assertTrue(tree.stat(diff.resolve(".wh..wh.aufs")).isRegular());
@@ -192,7 +206,8 @@ class AufsDriverTest {
     assertTrue(tree.stat(diff.resolve("a/.wh.x")).isRegular());
     assertEquals(0444, tree.stat(diff.resolve("a/.wh.x")).mode());
     assertEquals(Set.of(".wh..wh..opq"), Nodes.names(diff.resolve("d")));
-    assertEquals(new TreeSet<>(List.of("a/", "a/.wh.x", "d/", "d/.wh..wh..opq")),
+    assertEquals(
+        new TreeSet<>(List.of("a/", "a/.wh.x", "d/", "d/.wh..wh..opq")),
         new TreeSet<>(LayerTar.names(LayerOps.diff(driver, "top"))));
     assertEquals("[C /a, D /a/x, C /d, D /d/z]", LayerOps.changes(driver, "top").toString());
     assertEquals(0, driver.diffSize("top"));
@@ -218,8 +233,12 @@ class AufsDriverTest {
     assertEquals(home.resolve("mnt/top").toString(), rw.mountPoint());
     assertTrue(rw.si().matches("[0-9a-f]{1,16}"), rw.si());
     assertEquals("/dev/shm/aufs.xino", rw.xinoPath());
-    assertEquals(List.of(new Branch(0, d + "top", "rw", 64), new Branch(1, d + "mid", "ro+wh", 65),
-        new Branch(2, d + "base", "ro+wh", 66)), rw.branches());
+    assertEquals(
+        List.of(
+            new Branch(0, d + "top", "rw", 64),
+            new Branch(1, d + "mid", "ro+wh", 65),
+            new Branch(2, d + "base", "ro+wh", 66)),
+        rw.branches());
     try (Mount m = driver.get("top", false)) {
       MountBranches ro = aufs.branches("top").orElseThrow();
       assertEquals("ro+wh", ro.branches().get(0).permission());
@@ -267,7 +286,11 @@ class AufsDriverTest {
     try (LayerStore s = sandbox.storeBuilder().open()) {
       assertEquals("aufs", s.driverName());
     }
-    try (LayerStore s = LayerStore.builder(sandbox.dataRoot()).driver("overlay2").platform(sandbox.platform()).open()) {
+    try (LayerStore s =
+        LayerStore.builder(sandbox.dataRoot())
+            .driver("overlay2")
+            .platform(sandbox.platform())
+            .open()) {
       assertEquals("overlay2", s.driverName());
     }
     driver.create("one", null);

@@ -55,7 +55,8 @@ class AufsFxMultiTest {
   /** The layer tars of a docker-save archive, in manifest order. */
   static List<byte[]> layerTars(Path archive) throws IOException {
     Map<String, byte[]> members = new HashMap<>();
-    try (InputStream in = Files.newInputStream(archive); TarReader r = new TarReader(in, archive.toString())) {
+    try (InputStream in = Files.newInputStream(archive);
+        TarReader r = new TarReader(in, archive.toString())) {
       TarHeader h;
       while ((h = r.next()) != null) {
         if (h.isRegular()) {
@@ -117,7 +118,12 @@ class AufsFxMultiTest {
     int whiteouts = 0;
     for (int i = 0; i < tars.size(); i++) {
       ChainId chain = image.chainIds().get(i);
-      Path cacheIdFile = sandbox.dataRoot().resolve("image/aufs/layerdb/sha256").resolve(chain.digest().hex()).resolve("cache-id");
+      Path cacheIdFile =
+          sandbox
+              .dataRoot()
+              .resolve("image/aufs/layerdb/sha256")
+              .resolve(chain.digest().hex())
+              .resolve("cache-id");
       String cacheId = Files.readString(cacheIdFile, StandardCharsets.US_ASCII);
       cacheIds.add(cacheId);
       Path diff = sandbox.dataRoot().resolve("aufs/diff").resolve(cacheId);
@@ -131,7 +137,8 @@ class AufsFxMultiTest {
         }
       }
     }
-    assertTrue(whiteouts >= 3, "fx:multi deletes a file, a tree and makes a dir opaque: " + whiteouts);
+    assertTrue(
+        whiteouts >= 3, "fx:multi deletes a file, a tree and makes a dir opaque: " + whiteouts);
 
     assertEquals(java.util.Optional.empty(), store.mountBranches(id));
     try (Mount m = store.mount(id)) {
@@ -140,10 +147,17 @@ class AufsFxMultiTest {
       List<Branch> want = new ArrayList<>();
       for (int i = 0; i < 5; i++) {
         String cacheId = cacheIds.get(4 - i);
-        want.add(new Branch(i, sandbox.dataRoot().resolve("aufs/diff").resolve(cacheId).toString(), "ro+wh", 64 + i));
+        want.add(
+            new Branch(
+                i,
+                sandbox.dataRoot().resolve("aufs/diff").resolve(cacheId).toString(),
+                "ro+wh",
+                64 + i));
       }
       assertEquals(want, b.branches());
-      assertEquals(sandbox.dataRoot().resolve("aufs/mnt").resolve(cacheIds.get(4)).toString(), b.mountPoint());
+      assertEquals(
+          sandbox.dataRoot().resolve("aufs/mnt").resolve(cacheIds.get(4)).toString(),
+          b.mountPoint());
     }
   }
 }

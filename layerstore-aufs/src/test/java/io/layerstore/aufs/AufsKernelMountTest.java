@@ -57,7 +57,8 @@ class AufsKernelMountTest {
     Files.createDirectories(root);
     Path proc = fs.getPath("/fake/proc");
     Files.createDirectories(proc);
-    Files.writeString(proc.resolve("filesystems"), "nodev\tsysfs\nnodev\tproc\nnodev\toverlay\nnodev\taufs\n");
+    Files.writeString(
+        proc.resolve("filesystems"), "nodev\tsysfs\nnodev\tproc\nnodev\toverlay\nnodev\taufs\n");
     Files.createDirectories(fs.getPath("/fake/sys/fs/aufs"));
     km = new RecordingKernelMounts(PAGE);
   }
@@ -71,17 +72,30 @@ class AufsKernelMountTest {
   }
 
   private GraphDriver open(Map<String, String> extra) throws IOException {
-    Map<String, String> opts = new java.util.HashMap<>(Map.of(
-        AufsDriver.OPT_PROC, "/fake/proc", AufsDriver.OPT_SYS, "/fake/sys", AufsDriver.OPT_AUPLINK, "none"));
+    Map<String, String> opts =
+        new java.util.HashMap<>(
+            Map.of(
+                AufsDriver.OPT_PROC,
+                "/fake/proc",
+                AufsDriver.OPT_SYS,
+                "/fake/sys",
+                AufsDriver.OPT_AUPLINK,
+                "none"));
     opts.putAll(extra);
-    driver = new AufsProvider().open(new DriverContext(root, root.resolve("layerstore"), new RecordingPlatform(km), opts));
+    driver =
+        new AufsProvider()
+            .open(
+                new DriverContext(
+                    root, root.resolve("layerstore"), new RecordingPlatform(km), opts));
     assertTrue(((AufsDriver) driver).usesKernel());
     return driver;
   }
 
   static String hexId(String seed) {
     try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(seed.getBytes(StandardCharsets.UTF_8)));
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256").digest(seed.getBytes(StandardCharsets.UTF_8)));
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
@@ -104,7 +118,8 @@ class AufsKernelMountTest {
   private List<String> recorded() {
     List<String> out = new ArrayList<>();
     for (RecordingKernelMounts.Call c : km.calls()) {
-      out.add(c.toString().replaceAll("\\.dirperm1-probe-(base|union)-[0-9]+", ".dirperm1-probe-$1-*"));
+      out.add(
+          c.toString().replaceAll("\\.dirperm1-probe-(base|union)-[0-9]+", ".dirperm1-probe-$1-*"));
     }
     return out;
   }
@@ -246,7 +261,9 @@ class AufsKernelMountTest {
     List<String> layers = image(60);
     assertThrows(IOException.class, () -> driver.get(layers.get(59), true));
     List<String> rec = recorded();
-    assertTrue(rec.get(rec.size() - 1).startsWith("umount2 /var/lib/docker/aufs/mnt/" + layers.get(59)), rec.toString());
+    assertTrue(
+        rec.get(rec.size() - 1).startsWith("umount2 /var/lib/docker/aufs/mnt/" + layers.get(59)),
+        rec.toString());
     assertFalse(driver.isMounted(layers.get(59)));
   }
 
@@ -264,7 +281,9 @@ class AufsKernelMountTest {
     List<String> lines = Files.readAllLines(log);
     // the dirperm1 probe's unmount, then the layer's
     assertEquals(2, lines.size(), lines.toString());
-    assertTrue(lines.get(0).matches("/var/lib/docker/aufs/\\.dirperm1-probe-union-[0-9]+ flush"), lines.get(0));
+    assertTrue(
+        lines.get(0).matches("/var/lib/docker/aufs/\\.dirperm1-probe-union-[0-9]+ flush"),
+        lines.get(0));
     assertEquals("/var/lib/docker/aufs/mnt/2 flush", lines.get(1));
 
     Files.writeString(script, "#!/bin/sh\necho \"$@\" >> '" + log + "'\nexit 22\n");
@@ -277,17 +296,34 @@ class AufsKernelMountTest {
   // ---- branch introspection against the files a real aufs writes -----------------------------
 
   /** Writes the /proc/mounts line and /sys/fs/aufs/si_<si>/ files the kernel shows for a mount. */
-  static void fakeAufsMount(Path proc, Path sys, String mountPoint, String si, List<String[]> branches,
-      String extraOptions) throws IOException {
-    String line = "none " + AufsBranchReader.escape(mountPoint) + " aufs rw,relatime,si=" + si + ",dio,dirperm1"
-        + extraOptions + " 0 0\n";
+  static void fakeAufsMount(
+      Path proc,
+      Path sys,
+      String mountPoint,
+      String si,
+      List<String[]> branches,
+      String extraOptions)
+      throws IOException {
+    String line =
+        "none "
+            + AufsBranchReader.escape(mountPoint)
+            + " aufs rw,relatime,si="
+            + si
+            + ",dio,dirperm1"
+            + extraOptions
+            + " 0 0\n";
     Path mounts = proc.resolve("mounts");
-    String before = Files.exists(mounts) ? Files.readString(mounts) : "sysfs /sys sysfs rw,nosuid,nodev,noexec,relatime 0 0\n";
+    String before =
+        Files.exists(mounts)
+            ? Files.readString(mounts)
+            : "sysfs /sys sysfs rw,nosuid,nodev,noexec,relatime 0 0\n";
     Files.writeString(mounts, before + line);
     Path dir = sys.resolve("fs/aufs/si_" + si);
     Files.createDirectories(dir);
     for (int i = 0; i < branches.size(); i++) {
-      Files.writeString(dir.resolve("br" + i), AufsBranchReader.escape(branches.get(i)[0]) + "=" + branches.get(i)[1] + "\n");
+      Files.writeString(
+          dir.resolve("br" + i),
+          AufsBranchReader.escape(branches.get(i)[0]) + "=" + branches.get(i)[1] + "\n");
       Files.writeString(dir.resolve("brid" + i), (64 + i) + "\n");
     }
     Files.writeString(dir.resolve("xi_path"), "/dev/shm/aufs.xino\n");
@@ -304,13 +340,20 @@ class AufsKernelMountTest {
     assertEquals(Optional.empty(), aufs.branches(m), "not mounted");
     try (Mount mount = driver.get(m, true)) {
       String d = "/var/lib/docker/aufs/diff/";
-      List<String[]> br = List.of(
-          new String[] {d + m, "rw"},
-          new String[] {d + m + "-init", "ro+wh"},
-          new String[] {d + layers.get(2), "ro+wh"},
-          new String[] {d + layers.get(1), "ro+wh"},
-          new String[] {d + layers.get(0), "ro+wh"});
-      fakeAufsMount(fs.getPath("/fake/proc"), fs.getPath("/fake/sys"), mount.root().toString(), "300bce299df0725", br, "");
+      List<String[]> br =
+          List.of(
+              new String[] {d + m, "rw"},
+              new String[] {d + m + "-init", "ro+wh"},
+              new String[] {d + layers.get(2), "ro+wh"},
+              new String[] {d + layers.get(1), "ro+wh"},
+              new String[] {d + layers.get(0), "ro+wh"});
+      fakeAufsMount(
+          fs.getPath("/fake/proc"),
+          fs.getPath("/fake/sys"),
+          mount.root().toString(),
+          "300bce299df0725",
+          br,
+          "");
       MountBranches b = aufs.branches(m).orElseThrow();
       assertTrue(b.kernel());
       assertEquals("300bce299df0725", b.si());

@@ -11,7 +11,9 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The mount data rules of docs/aufs-layout.md §2.2, checked as properties over many path lengths. */
+/**
+ * The mount data rules of docs/aufs-layout.md §2.2, checked as properties over many path lengths.
+ */
 class AufsMountDataTest {
 
   private static String hex(int i) {
@@ -31,9 +33,9 @@ class AufsMountDataTest {
   }
 
   /**
-   * aufs_test's TestMountMoreThan42LayersMatchingPathLength moves the page boundary through a
-   * path and through a permission string; here every home length from 10 to 140 bytes, 126
-   * layers, with and without dirperm1 and a label.
+   * aufs_test's TestMountMoreThan42LayersMatchingPathLength moves the page boundary through a path
+   * and through a permission string; here every home length from 10 to 140 bytes, 126 layers, with
+   * and without dirperm1 and a label.
    */
   @Test
   void everyBranchOnceInOrderAndNoCallOverBudget() throws LayerStoreException {
@@ -43,7 +45,8 @@ class AufsMountDataTest {
           String home = "/d" + "x".repeat(extra) + "/aufs";
           String top = home + "/diff/top";
           List<String> lowers = lowers(home, 126);
-          List<AufsMountData.Call> calls = AufsMountData.calls(home + "/mnt/top", top, true, lowers, 4096, dirperm1, label);
+          List<AufsMountData.Call> calls =
+              AufsMountData.calls(home + "/mnt/top", top, true, lowers, 4096, dirperm1, label);
           int budget = 4096 - bytes(label) - 54 - (dirperm1 ? 9 : 0);
           String ctx = label.isEmpty() ? "" : ",context=\"" + label + "\"";
           List<String> seen = new ArrayList<>();
@@ -61,12 +64,17 @@ class AufsMountDataTest {
           }
           int next = items.length - 1;
           if (next < lowers.size()) {
-            assertTrue(bytes(branchPart) + bytes(":" + lowers.get(next) + "=ro+wh") > budget, "first mount packed full");
+            assertTrue(
+                bytes(branchPart) + bytes(":" + lowers.get(next) + "=ro+wh") > budget,
+                "first mount packed full");
           }
           for (int c = 1; c < calls.size(); c++) {
             AufsMountData.Call r = calls.get(c);
             assertEquals(KernelMounts.MS_REMOUNT, r.flags());
-            String data = label.isEmpty() ? r.data() : r.data().substring(0, r.data().length() - ctx.length());
+            String data =
+                label.isEmpty()
+                    ? r.data()
+                    : r.data().substring(0, r.data().length() - ctx.length());
             assertTrue(data.endsWith(","));
             assertTrue(bytes(data) <= budget);
             for (String item : data.split(",")) {
@@ -74,7 +82,9 @@ class AufsMountDataTest {
               seen.add(item.substring(7));
             }
             if (seen.size() < lowers.size()) {
-              assertTrue(bytes(data) + bytes("append:" + lowers.get(seen.size()) + "=ro+wh,") > budget, "remount packed full");
+              assertTrue(
+                  bytes(data) + bytes("append:" + lowers.get(seen.size()) + "=ro+wh,") > budget,
+                  "remount packed full");
             }
           }
           List<String> want = new ArrayList<>();
@@ -89,19 +99,31 @@ class AufsMountDataTest {
 
   @Test
   void fewLayersNeedOneCall() throws LayerStoreException {
-    List<AufsMountData.Call> calls = AufsMountData.calls("/r/aufs/mnt/2", "/r/aufs/diff/2", true,
-        List.of("/r/aufs/diff/1"), 4096, false, "");
-    assertEquals(List.of(new AufsMountData.Call("none", "/r/aufs/mnt/2", "aufs", 0,
-        "br:/r/aufs/diff/2=rw:/r/aufs/diff/1=ro+wh,dio,xino=/dev/shm/aufs.xino")), calls);
+    List<AufsMountData.Call> calls =
+        AufsMountData.calls(
+            "/r/aufs/mnt/2", "/r/aufs/diff/2", true, List.of("/r/aufs/diff/1"), 4096, false, "");
+    assertEquals(
+        List.of(
+            new AufsMountData.Call(
+                "none",
+                "/r/aufs/mnt/2",
+                "aufs",
+                0,
+                "br:/r/aufs/diff/2=rw:/r/aufs/diff/1=ro+wh,dio,xino=/dev/shm/aufs.xino")),
+        calls);
   }
 
   @Test
   void aBranchLongerThanAPageIsAClearError() {
     String huge = "/" + "p".repeat(5000);
-    LayerStoreException e = assertThrows(LayerStoreException.class,
-        () -> AufsMountData.calls("/m", "/top", true, List.of("/ok", huge), 4096, true, ""));
+    LayerStoreException e =
+        assertThrows(
+            LayerStoreException.class,
+            () -> AufsMountData.calls("/m", "/top", true, List.of("/ok", huge), 4096, true, ""));
     assertTrue(e.getMessage().contains("does not fit"), e.getMessage());
-    assertThrows(LayerStoreException.class, () -> AufsMountData.calls("/m", huge, true, List.of(), 4096, true, ""));
+    assertThrows(
+        LayerStoreException.class,
+        () -> AufsMountData.calls("/m", huge, true, List.of(), 4096, true, ""));
   }
 
   @Test
@@ -114,6 +136,7 @@ class AufsMountDataTest {
 
   @Test
   void dirperm1ProbeData() {
-    assertEquals("br:/tmp/base,dirperm1,xino=/dev/shm/aufs.xino", AufsMountData.probeData("/tmp/base"));
+    assertEquals(
+        "br:/tmp/base,dirperm1,xino=/dev/shm/aufs.xino", AufsMountData.probeData("/tmp/base"));
   }
 }

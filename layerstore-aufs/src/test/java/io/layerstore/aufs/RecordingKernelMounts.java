@@ -12,8 +12,8 @@ import java.util.function.Predicate;
 
 /**
  * {@link KernelMounts} that records every call instead of making it, and keeps the mount table
- * those calls would have made, so a driver's kernel path runs to the end without the kernel
- * feature (aufs) it needs. A predicate can make chosen mount calls fail, as a kernel would.
+ * those calls would have made, so a driver's kernel path runs to the end without the kernel feature
+ * (aufs) it needs. A predicate can make chosen mount calls fail, as a kernel would.
  */
 final class RecordingKernelMounts implements KernelMounts {
 
@@ -24,7 +24,16 @@ final class RecordingKernelMounts implements KernelMounts {
       if (op.equals("umount")) {
         return "umount2 " + target + " flags=" + flags;
       }
-      return "mount " + source + " " + target + " " + fsType + " flags=0x" + Long.toHexString(flags) + " data=" + data;
+      return "mount "
+          + source
+          + " "
+          + target
+          + " "
+          + fsType
+          + " flags=0x"
+          + Long.toHexString(flags)
+          + " data="
+          + data;
     }
   }
 
@@ -52,10 +61,12 @@ final class RecordingKernelMounts implements KernelMounts {
   }
 
   @Override
-  public synchronized void mount(String source, Path target, String fsType, long flags, String data) throws IOException {
+  public synchronized void mount(String source, Path target, String fsType, long flags, String data)
+      throws IOException {
     Call c = new Call("mount", source, target.toString(), fsType, flags, data);
     calls.add(c);
-    if (data != null && data.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > pageSize - 1) {
+    if (data != null
+        && data.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > pageSize - 1) {
       throw new FileSystemException(target.toString(), null, "data longer than a page");
     }
     if (fail.test(c)) {
@@ -69,7 +80,8 @@ final class RecordingKernelMounts implements KernelMounts {
   }
 
   @Override
-  public void mountFrom(Path workingDir, String source, Path target, String fsType, long flags, String data)
+  public void mountFrom(
+      Path workingDir, String source, Path target, String fsType, long flags, String data)
       throws IOException {
     throw new UnsupportedOperationException("not used by aufs");
   }

@@ -6,7 +6,9 @@ import io.layerstore.platform.Tree;
 import java.nio.file.Path;
 import java.util.Optional;
 
-/** Emulated trees with a {@link RecordingKernelMounts}: a kernel that "mounts" by writing it down. */
+/**
+ * Emulated trees with a {@link RecordingKernelMounts}: a kernel that "mounts" by writing it down.
+ */
 final class RecordingPlatform implements Platform {
   private final Platform trees = Platform.emulated();
   private final RecordingKernelMounts mounts;

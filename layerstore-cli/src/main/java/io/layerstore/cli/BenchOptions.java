@@ -59,7 +59,10 @@ record BenchOptions(List<Path> archives, int rounds, int pause, boolean docker, 
     return archives.get(0);
   }
 
-  /** The directory to work in: {@code --work} (made if missing), else a new temp dir named {@code prefix...}. */
+  /**
+   * The directory to work in: {@code --work} (made if missing), else a new temp dir named {@code
+   * prefix...}.
+   */
   Path base(String prefix) throws IOException {
     return work == null ? Files.createTempDirectory(prefix) : Files.createDirectories(work);
   }
@@ -81,7 +84,14 @@ record BenchOptions(List<Path> archives, int rounds, int pause, boolean docker, 
     } catch (NumberFormatException e) {
       // reported below
     }
-    throw new Main.UsageException("invalid value \"" + v + "\" for " + flag + ": a whole number of at least " + min
-        + " is needed\n" + usage);
+    throw new Main.UsageException(
+        "invalid value \""
+            + v
+            + "\" for "
+            + flag
+            + ": a whole number of at least "
+            + min
+            + " is needed\n"
+            + usage);
   }
 }

@@ -18,14 +18,15 @@ import java.util.Locale;
 
 /**
  * {@code layerstore bench-commit FILE...}: for each {@code docker save} archive, the cost of making
- * a container and of committing it after one small file changed, in-process beside a private
- * {@code dockerd} ({@code docker create}, and {@code docker commit} of a container that made the
- * same change with {@code docker run}). Docker's figures include its CLI, as a user pays them.
+ * a container and of committing it after one small file changed, in-process beside a private {@code
+ * dockerd} ({@code docker create}, and {@code docker commit} of a container that made the same
+ * change with {@code docker run}). Docker's figures include its CLI, as a user pays them.
  *
- * <p>The JVM is warmed up first (20 untimed create/commit cycles), as an embedding program's
- * would be. Medians and minimums are printed: this machine is shared, and the minimum shows the
- * cost without the neighbours' load. Hygiene for this machine's journal-less ext4: every round makes fresh containers and
- * layers, they are deleted after timing, and rounds are {@code --pause} seconds apart (default 40).
+ * <p>The JVM is warmed up first (20 untimed create/commit cycles), as an embedding program's would
+ * be. Medians and minimums are printed: this machine is shared, and the minimum shows the cost
+ * without the neighbours' load. Hygiene for this machine's journal-less ext4: every round makes
+ * fresh containers and layers, they are deleted after timing, and rounds are {@code --pause}
+ * seconds apart (default 40).
  */
 final class CommitBenchmark {
 
@@ -46,10 +47,17 @@ final class CommitBenchmark {
       }
       List<String> summary = new ArrayList<>();
       for (int k = 0; k < archives.size(); k++) {
-        summary.addAll(bench(ctx, archives.get(k), base.resolve("store-" + k), daemon, rounds, pause));
+        summary.addAll(
+            bench(ctx, archives.get(k), base.resolve("store-" + k), daemon, rounds, pause));
       }
       ctx.out.println();
-      ctx.out.printf(Locale.ROOT, "%-28s %-22s %12s %12s %10s%n", rounds + " rounds", "image", "layerstore", "docker",
+      ctx.out.printf(
+          Locale.ROOT,
+          "%-28s %-22s %12s %12s %10s%n",
+          rounds + " rounds",
+          "image",
+          "layerstore",
+          "docker",
           "ratio");
       summary.forEach(ctx.out::println);
       return 0;
@@ -64,7 +72,8 @@ final class CommitBenchmark {
     }
   }
 
-  private List<String> bench(Main.Context ctx, Path archive, Path root, PrivateDocker daemon, int rounds, int pause)
+  private List<String> bench(
+      Main.Context ctx, Path archive, Path root, PrivateDocker daemon, int rounds, int pause)
       throws IOException, InterruptedException {
     String name = archive.getFileName().toString();
     double[] create = new double[rounds];
@@ -73,8 +82,10 @@ final class CommitBenchmark {
     double[] dockerCommit = new double[rounds];
     Arrays.fill(dockerCreate, Double.NaN);
     Arrays.fill(dockerCommit, Double.NaN);
-    try (LayerStore store = LayerStore.builder(root)
-        .driver(ctx.driver == null ? LayerStore.DEFAULT_DRIVER : ctx.driver).open()) {
+    try (LayerStore store =
+        LayerStore.builder(root)
+            .driver(ctx.driver == null ? LayerStore.DEFAULT_DRIVER : ctx.driver)
+            .open()) {
       ImageId image = store.load(archive).get(0);
       long size = store.image(image.toString()).size();
       ctx.out.printf(Locale.ROOT, "%s: image %s, %.1f MB%n", name, image.shortId(), size / 1e6);
@@ -101,8 +112,18 @@ final class CommitBenchmark {
           check(c, "docker create");
           check(daemon.docker("rm", c.out().strip()), "docker rm");
           String cname = "bench-" + r;
-          check(daemon.docker("run", "--network", "none", "--name", cname, dockerImage, "/bin/sh", "-c",
-              "echo round-" + r + " > /etc/layerstore-bench"), "docker run");
+          check(
+              daemon.docker(
+                  "run",
+                  "--network",
+                  "none",
+                  "--name",
+                  cname,
+                  dockerImage,
+                  "/bin/sh",
+                  "-c",
+                  "echo round-" + r + " > /etc/layerstore-bench"),
+              "docker run");
           t0 = System.nanoTime();
           PrivateDocker.Result m = daemon.docker("commit", cname);
           dockerCommit[r] = (System.nanoTime() - t0) / 1e9;
@@ -110,8 +131,14 @@ final class CommitBenchmark {
           check(daemon.docker("rm", cname), "docker rm");
           check(daemon.docker("rmi", m.out().strip()), "docker rmi");
         }
-        ctx.out.printf(Locale.ROOT, "  round %d: create %.1f ms (docker %s), commit %.1f ms (docker %s)%n", r + 1,
-            create[r] * 1e3, ms(dockerCreate[r]), commit[r] * 1e3, ms(dockerCommit[r]));
+        ctx.out.printf(
+            Locale.ROOT,
+            "  round %d: create %.1f ms (docker %s), commit %.1f ms (docker %s)%n",
+            r + 1,
+            create[r] * 1e3,
+            ms(dockerCreate[r]),
+            commit[r] * 1e3,
+            ms(dockerCommit[r]));
       }
     } finally {
       Shell.run(List.of("rm", "-rf", root.toString()));
@@ -146,7 +173,8 @@ final class CommitBenchmark {
 
   private static String row(String what, String image, double ours, double docker) {
     String ratio = Double.isNaN(docker) ? "" : String.format(Locale.ROOT, "%.2fx", ours / docker);
-    return String.format(Locale.ROOT, "%-28s %-22s %9.1f ms %12s %10s", what, image, ours * 1e3, ms(docker), ratio);
+    return String.format(
+        Locale.ROOT, "%-28s %-22s %9.1f ms %12s %10s", what, image, ours * 1e3, ms(docker), ratio);
   }
 
   private static String ms(double seconds) {

@@ -18,7 +18,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The container commands: create, ps, diff, commit, export, rm, and mount/umount of a container. */
+/**
+ * The container commands: create, ps, diff, commit, export, rm, and mount/umount of a container.
+ */
 final class ContainerCommands {
 
   private final ImageCommands images;
@@ -28,8 +30,9 @@ final class ContainerCommands {
   }
 
   int create(Main.Context ctx, List<String> args) throws IOException {
-    String usage = "Usage: layerstore create [--name NAME] [--hostname NAME] [--add-host HOST:IP]... [--dns IP]... "
-        + "[--no-init] IMAGE";
+    String usage =
+        "Usage: layerstore create [--name NAME] [--hostname NAME] [--add-host HOST:IP]... [--dns IP]... "
+            + "[--no-init] IMAGE";
     CreateOptions options = CreateOptions.defaults();
     InitFiles init = InitFiles.docker();
     boolean noInit = false;
@@ -49,7 +52,8 @@ final class ContainerCommands {
           String hostIp = value(args, ++i, a, usage);
           int colon = hostIp.indexOf(':');
           if (colon <= 0) {
-            throw new Main.UsageException("invalid argument \"" + hostIp + "\" for \"--add-host\": expected HOST:IP");
+            throw new Main.UsageException(
+                "invalid argument \"" + hostIp + "\" for \"--add-host\": expected HOST:IP");
           }
           init = init.addHost(hostIp.substring(0, colon), hostIp.substring(colon + 1));
           break;
@@ -61,7 +65,8 @@ final class ContainerCommands {
           break;
         default:
           if (a.startsWith("-") || image != null) {
-            throw new Main.UsageException((a.startsWith("-") ? "unknown flag: " + a : "too many arguments") + "\n" + usage);
+            throw new Main.UsageException(
+                (a.startsWith("-") ? "unknown flag: " + a : "too many arguments") + "\n" + usage);
           }
           image = a;
       }
@@ -74,7 +79,8 @@ final class ContainerCommands {
     }
     if (noInit) {
       if (!init.equals(InitFiles.docker())) {
-        throw new Main.UsageException("--no-init cannot be combined with --hostname, --add-host or --dns");
+        throw new Main.UsageException(
+            "--no-init cannot be combined with --hostname, --add-host or --dns");
       }
       init = InitFiles.none();
     }
@@ -99,7 +105,8 @@ final class ContainerCommands {
           noTrunc = true;
           break;
         default:
-          throw new Main.UsageException("unknown flag: " + a + "\nUsage: layerstore ps [-a] [-q] [--no-trunc]");
+          throw new Main.UsageException(
+              "unknown flag: " + a + "\nUsage: layerstore ps [-a] [-q] [--no-trunc]");
       }
     }
     Containers containers = ctx.store().containers();
@@ -117,8 +124,15 @@ final class ContainerCommands {
         command = command.substring(0, command.offsetByCodePoints(0, 19)) + "…";
       }
       String status = containers.isMounted(c) ? "Mounted" : "Created";
-      rows.add(new String[] {id, c.imageReference(), "\"" + command + "\"",
-          Human.duration(Duration.between(c.created(), now)) + " ago", status, c.name()});
+      rows.add(
+          new String[] {
+            id,
+            c.imageReference(),
+            "\"" + command + "\"",
+            Human.duration(Duration.between(c.created(), now)) + " ago",
+            status,
+            c.name()
+          });
     }
     if (!quiet) {
       ctx.out.print(Human.table(rows));
@@ -128,7 +142,8 @@ final class ContainerCommands {
 
   int diff(Main.Context ctx, List<String> args) throws IOException {
     if (args.size() != 1 || args.get(0).startsWith("-")) {
-      throw new Main.UsageException("\"diff\" requires exactly 1 argument.\nUsage: layerstore diff CONTAINER");
+      throw new Main.UsageException(
+          "\"diff\" requires exactly 1 argument.\nUsage: layerstore diff CONTAINER");
     }
     for (FileChange c : ctx.store().containers().changes(args.get(0))) {
       ctx.out.println(c);
@@ -137,7 +152,8 @@ final class ContainerCommands {
   }
 
   int commit(Main.Context ctx, List<String> args) throws IOException {
-    String usage = "Usage: layerstore commit [-a AUTHOR] [-m MESSAGE] [-c CHANGE]... CONTAINER [REPOSITORY[:TAG]]";
+    String usage =
+        "Usage: layerstore commit [-a AUTHOR] [-m MESSAGE] [-c CHANGE]... CONTAINER [REPOSITORY[:TAG]]";
     CommitOptions options = CommitOptions.defaults();
     List<String> positional = new ArrayList<>();
     for (int i = 0; i < args.size(); i++) {
@@ -163,7 +179,8 @@ final class ContainerCommands {
       }
     }
     if (positional.isEmpty() || positional.size() > 2) {
-      throw new Main.UsageException("\"commit\" requires at least 1 and at most 2 arguments.\n" + usage);
+      throw new Main.UsageException(
+          "\"commit\" requires at least 1 and at most 2 arguments.\n" + usage);
     }
     if (positional.size() == 2) {
       options = options.reference(positional.get(1));
@@ -174,7 +191,8 @@ final class ContainerCommands {
   }
 
   int export(Main.Context ctx, List<String> args) throws IOException {
-    String usage = "Usage: layerstore export -o FILE CONTAINER (writing to stdout is not supported)";
+    String usage =
+        "Usage: layerstore export -o FILE CONTAINER (writing to stdout is not supported)";
     String output = null;
     String container = null;
     for (int i = 0; i < args.size(); i++) {
@@ -184,7 +202,8 @@ final class ContainerCommands {
       } else if (a.startsWith("--output=")) {
         output = a.substring(9);
       } else if (a.startsWith("-") || container != null) {
-        throw new Main.UsageException((a.startsWith("-") ? "unknown flag: " + a : "too many arguments") + "\n" + usage);
+        throw new Main.UsageException(
+            (a.startsWith("-") ? "unknown flag: " + a : "too many arguments") + "\n" + usage);
       } else {
         container = a;
       }
@@ -209,7 +228,8 @@ final class ContainerCommands {
       }
     }
     if (names.isEmpty()) {
-      throw new Main.UsageException("\"rm\" requires at least 1 argument.\nUsage: layerstore rm [-f] CONTAINER...");
+      throw new Main.UsageException(
+          "\"rm\" requires at least 1 argument.\nUsage: layerstore rm [-f] CONTAINER...");
     }
     int status = 0;
     for (String n : names) {
@@ -227,7 +247,8 @@ final class ContainerCommands {
   /** {@code mount CONTAINER|IMAGE}: a container by that name or id first, else an image. */
   int mount(Main.Context ctx, List<String> args) throws IOException {
     if (args.size() != 1) {
-      throw new Main.UsageException("\"mount\" requires exactly 1 argument.\nUsage: layerstore mount CONTAINER|IMAGE");
+      throw new Main.UsageException(
+          "\"mount\" requires exactly 1 argument.\nUsage: layerstore mount CONTAINER|IMAGE");
     }
     Container c = container(ctx.store(), args.get(0));
     if (c == null) {
@@ -247,7 +268,8 @@ final class ContainerCommands {
   /** {@code umount CONTAINER|IMAGE}. */
   int umount(Main.Context ctx, List<String> args) throws IOException {
     if (args.size() != 1) {
-      throw new Main.UsageException("\"umount\" requires exactly 1 argument.\nUsage: layerstore umount CONTAINER|IMAGE");
+      throw new Main.UsageException(
+          "\"umount\" requires exactly 1 argument.\nUsage: layerstore umount CONTAINER|IMAGE");
     }
     Container c = container(ctx.store(), args.get(0));
     if (c == null) {

@@ -43,11 +43,13 @@ final class ImageCommands {
       } else if (a.equals("-q") || a.equals("--quiet")) {
         quiet = true;
       } else {
-        throw new Main.UsageException("\"load\" accepts no argument " + a + "\nUsage: layerstore load -i FILE");
+        throw new Main.UsageException(
+            "\"load\" accepts no argument " + a + "\nUsage: layerstore load -i FILE");
       }
     }
     if (input == null) {
-      throw new Main.UsageException("Usage: layerstore load -i FILE (reading from stdin is not supported)");
+      throw new Main.UsageException(
+          "Usage: layerstore load -i FILE (reading from stdin is not supported)");
     }
     List<LoadedImage> loaded = ctx.store().loadDetailed(Path.of(input));
     for (LoadedImage l : loaded) {
@@ -74,11 +76,15 @@ final class ImageCommands {
         ctx.out.println(id);
         continue;
       }
-      String created = s.created() == null ? "N/A" : Human.duration(Duration.between(s.created(), now)) + " ago";
+      String created =
+          s.created() == null ? "N/A" : Human.duration(Duration.between(s.created(), now)) + " ago";
       List<String> tags = s.repoTags().isEmpty() ? List.of("<none>:<none>") : s.repoTags();
       for (String t : tags) {
         int colon = t.lastIndexOf(':');
-        rows.add(new String[] {t.substring(0, colon), t.substring(colon + 1), id, created, Human.size(s.size())});
+        rows.add(
+            new String[] {
+              t.substring(0, colon), t.substring(colon + 1), id, created, Human.size(s.size())
+            });
       }
     }
     if (!quiet) {
@@ -100,7 +106,8 @@ final class ImageCommands {
       }
     }
     if (images.isEmpty()) {
-      throw new Main.UsageException("\"inspect\" requires at least 1 argument.\nUsage: layerstore inspect [--mount] IMAGE...");
+      throw new Main.UsageException(
+          "\"inspect\" requires at least 1 argument.\nUsage: layerstore inspect [--mount] IMAGE...");
     }
     ArrayNode out = json.createArrayNode();
     for (String a : images) {
@@ -124,7 +131,11 @@ final class ImageCommands {
     o.put("Comment", config.path("comment").asText(""));
     o.put("Created", config.path("created").asText(""));
     o.put("Container", config.path("container").asText(""));
-    o.set("ContainerConfig", config.path("container_config").isMissingNode() ? json.createObjectNode() : config.get("container_config"));
+    o.set(
+        "ContainerConfig",
+        config.path("container_config").isMissingNode()
+            ? json.createObjectNode()
+            : config.get("container_config"));
     o.put("DockerVersion", config.path("docker_version").asText(""));
     o.put("Author", config.path("author").asText(""));
     o.set("Config", config.has("config") ? config.get("config") : null);
@@ -137,7 +148,8 @@ final class ImageCommands {
     o.put("VirtualSize", img.size());
     ObjectNode gd = o.putObject("GraphDriver");
     ObjectNode data = gd.putObject("Data");
-    img.driverData().entrySet().stream().sorted(java.util.Map.Entry.comparingByKey())
+    img.driverData().entrySet().stream()
+        .sorted(java.util.Map.Entry.comparingByKey())
         .forEach(e -> data.put(e.getKey(), e.getValue()));
     gd.put("Name", store.driverName());
     ObjectNode rootfs = o.putObject("RootFS");
@@ -147,8 +159,11 @@ final class ImageCommands {
       layers.add(d.toString());
     }
     ObjectNode meta = o.putObject("Metadata");
-    meta.put("LastTagTime", img.lastTagTime() == null ? "0001-01-01T00:00:00Z"
-        : img.lastTagTime().atOffset(ZoneOffset.UTC).toString());
+    meta.put(
+        "LastTagTime",
+        img.lastTagTime() == null
+            ? "0001-01-01T00:00:00Z"
+            : img.lastTagTime().atOffset(ZoneOffset.UTC).toString());
     return o;
   }
 
@@ -160,8 +175,11 @@ final class ImageCommands {
   private ObjectNode describeMount(LayerStore store, String ref) throws IOException {
     ImageId id = store.resolve(ref);
     if (!store.showsMountBranches()) {
-      throw new LayerStoreException("the " + store.driverName() + " driver has no branch list to show;"
-          + " inspect --mount needs a driver that has one (aufs)");
+      throw new LayerStoreException(
+          "the "
+              + store.driverName()
+              + " driver has no branch list to show;"
+              + " inspect --mount needs a driver that has one (aufs)");
     }
     Mount temporary = null;
     try {
@@ -170,8 +188,10 @@ final class ImageCommands {
         temporary = store.mount(id);
         found = store.mountBranches(id);
       }
-      BranchIntrospection.MountBranches b = found.orElseThrow(
-          () -> new LayerStoreException("image " + ref + " shows no branches even when mounted"));
+      BranchIntrospection.MountBranches b =
+          found.orElseThrow(
+              () ->
+                  new LayerStoreException("image " + ref + " shows no branches even when mounted"));
       ObjectNode o = json.createObjectNode();
       o.put("Id", id.toString());
       o.put("Driver", store.driverName());
@@ -198,7 +218,8 @@ final class ImageCommands {
 
   int mount(Main.Context ctx, List<String> args) throws IOException {
     if (args.size() != 1) {
-      throw new Main.UsageException("\"mount\" requires exactly 1 argument.\nUsage: layerstore mount IMAGE");
+      throw new Main.UsageException(
+          "\"mount\" requires exactly 1 argument.\nUsage: layerstore mount IMAGE");
     }
     LayerStore store = ctx.store();
     ImageId id = store.resolve(args.get(0));
@@ -215,7 +236,8 @@ final class ImageCommands {
 
   int umount(Main.Context ctx, List<String> args) throws IOException {
     if (args.size() != 1) {
-      throw new Main.UsageException("\"umount\" requires exactly 1 argument.\nUsage: layerstore umount IMAGE");
+      throw new Main.UsageException(
+          "\"umount\" requires exactly 1 argument.\nUsage: layerstore umount IMAGE");
     }
     LayerStore store = ctx.store();
     ImageId id = store.resolve(args.get(0));
@@ -244,7 +266,8 @@ final class ImageCommands {
       }
     }
     if (output == null || images.isEmpty()) {
-      throw new Main.UsageException("Usage: layerstore save -o FILE IMAGE... (writing to stdout is not supported)");
+      throw new Main.UsageException(
+          "Usage: layerstore save -o FILE IMAGE... (writing to stdout is not supported)");
     }
     ctx.store().save(images, Path.of(output));
     return 0;
@@ -263,7 +286,8 @@ final class ImageCommands {
       }
     }
     if (images.isEmpty()) {
-      throw new Main.UsageException("\"rmi\" requires at least 1 argument.\nUsage: layerstore rmi [-f] IMAGE...");
+      throw new Main.UsageException(
+          "\"rmi\" requires at least 1 argument.\nUsage: layerstore rmi [-f] IMAGE...");
     }
     int status = 0;
     for (String img : images) {
@@ -282,7 +306,8 @@ final class ImageCommands {
 
   int tag(Main.Context ctx, List<String> args) throws IOException {
     if (args.size() != 2) {
-      throw new Main.UsageException("\"tag\" requires exactly 2 arguments.\nUsage: layerstore tag SOURCE TARGET");
+      throw new Main.UsageException(
+          "\"tag\" requires exactly 2 arguments.\nUsage: layerstore tag SOURCE TARGET");
     }
     ctx.store().tag(args.get(0), args.get(1));
     return 0;
@@ -290,9 +315,11 @@ final class ImageCommands {
 
   int importLayer(Main.Context ctx, List<String> args) throws IOException {
     if (args.isEmpty() || args.size() > 2) {
-      throw new Main.UsageException("\"import\" requires 1 or 2 arguments.\nUsage: layerstore import FILE [REPO[:TAG]]");
+      throw new Main.UsageException(
+          "\"import\" requires 1 or 2 arguments.\nUsage: layerstore import FILE [REPO[:TAG]]");
     }
-    ImageId id = ctx.store().importLayer(Path.of(args.get(0)), args.size() == 2 ? args.get(1) : null);
+    ImageId id =
+        ctx.store().importLayer(Path.of(args.get(0)), args.size() == 2 ? args.get(1) : null);
     ctx.out.println(id);
     return 0;
   }

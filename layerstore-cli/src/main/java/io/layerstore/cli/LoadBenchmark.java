@@ -27,7 +27,8 @@ final class LoadBenchmark {
     Path archive = o.archive(USAGE);
     Path base = o.base("layerstore-bench");
     try {
-      return bench(ctx, archive, base, o.rounds(), o.pause(), o.docker() && PrivateDocker.available());
+      return bench(
+          ctx, archive, base, o.rounds(), o.pause(), o.docker() && PrivateDocker.available());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted", e);
@@ -36,7 +37,8 @@ final class LoadBenchmark {
     }
   }
 
-  private int bench(Main.Context ctx, Path archive, Path base, int rounds, int pause, boolean docker)
+  private int bench(
+      Main.Context ctx, Path archive, Path base, int rounds, int pause, boolean docker)
       throws IOException, InterruptedException {
     // Untimed preparation: the layer tars the floor works on.
     Path prep = base.resolve("prep");
@@ -55,7 +57,12 @@ final class LoadBenchmark {
     for (Path l : layers) {
       bytes += Files.size(l);
     }
-    ctx.out.printf(Locale.ROOT, "archive %s: %d layers, %.1f MB of layer tars%n", archive.getFileName(), layers.size(), bytes / 1e6);
+    ctx.out.printf(
+        Locale.ROOT,
+        "archive %s: %d layers, %.1f MB of layer tars%n",
+        archive.getFileName(),
+        layers.size(),
+        bytes / 1e6);
     PrivateDocker daemon = null;
     if (docker) {
       daemon = PrivateDocker.start(base.resolve("docker"));
@@ -68,7 +75,10 @@ final class LoadBenchmark {
         waitQuiet(ctx, pause, r == 0 ? 0 : pause);
         Path root = base.resolve("ls-" + r);
         long t0 = System.nanoTime();
-        try (LayerStore store = LayerStore.builder(root).driver(ctx.driver == null ? LayerStore.DEFAULT_DRIVER : ctx.driver).open()) {
+        try (LayerStore store =
+            LayerStore.builder(root)
+                .driver(ctx.driver == null ? LayerStore.DEFAULT_DRIVER : ctx.driver)
+                .open()) {
           store.load(archive);
         }
         t[0] = (System.nanoTime() - t0) / 1e9;
@@ -82,7 +92,16 @@ final class LoadBenchmark {
           Path dest = floor.resolve("l" + k++);
           Files.createDirectories(dest);
           Shell.check(List.of("sha256sum", l.toString()));
-          Shell.check(List.of("tar", "-xf", l.toString(), "-C", dest.toString(), "--numeric-owner", "--xattrs", "--xattrs-include=*"));
+          Shell.check(
+              List.of(
+                  "tar",
+                  "-xf",
+                  l.toString(),
+                  "-C",
+                  dest.toString(),
+                  "--numeric-owner",
+                  "--xattrs",
+                  "--xattrs-include=*"));
         }
         t[1] = (System.nanoTime() - t0) / 1e9;
         // docker load into the private daemon
@@ -97,7 +116,12 @@ final class LoadBenchmark {
           }
         }
         results.add(t);
-        ctx.out.printf(Locale.ROOT, "round %d: layerstore %.2f s, floor %.2f s, docker load %s%n", r + 1, t[0], t[1],
+        ctx.out.printf(
+            Locale.ROOT,
+            "round %d: layerstore %.2f s, floor %.2f s, docker load %s%n",
+            r + 1,
+            t[0],
+            t[1],
             Double.isNaN(t[2]) ? "n/a" : String.format(Locale.ROOT, "%.2f s", t[2]));
         // clean up after timing
         Shell.run(List.of("rm", "-rf", root.toString(), floor.toString()));
@@ -119,20 +143,29 @@ final class LoadBenchmark {
       }
     }
     ctx.out.println();
-    ctx.out.printf(Locale.ROOT, "%-26s %10s %10s %12s%n", "best of " + rounds, "seconds", "MB/s", "vs docker");
+    ctx.out.printf(
+        Locale.ROOT, "%-26s %10s %10s %12s%n", "best of " + rounds, "seconds", "MB/s", "vs docker");
     String[] names = {"layerstore load (in-JVM)", "floor: sha256sum + tar -x", "docker load"};
     for (int i = 0; i < 3; i++) {
       if (best[i] == Double.MAX_VALUE) {
         ctx.out.printf(Locale.ROOT, "%-26s %10s%n", names[i], "n/a");
         continue;
       }
-      String ratio = best[2] == Double.MAX_VALUE ? "" : String.format(Locale.ROOT, "%.2fx", best[i] / best[2]);
-      ctx.out.printf(Locale.ROOT, "%-26s %10.2f %10.1f %12s%n", names[i], best[i], bytes / 1e6 / best[i], ratio);
+      String ratio =
+          best[2] == Double.MAX_VALUE ? "" : String.format(Locale.ROOT, "%.2fx", best[i] / best[2]);
+      ctx.out.printf(
+          Locale.ROOT,
+          "%-26s %10.2f %10.1f %12s%n",
+          names[i],
+          best[i],
+          bytes / 1e6 / best[i],
+          ratio);
     }
     return 0;
   }
 
-  private static void waitQuiet(Main.Context ctx, int pause, int seconds) throws InterruptedException {
+  private static void waitQuiet(Main.Context ctx, int pause, int seconds)
+      throws InterruptedException {
     if (seconds > 0) {
       Thread.sleep(seconds * 1000L);
     }

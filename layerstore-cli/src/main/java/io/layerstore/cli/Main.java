@@ -159,28 +159,36 @@ public final class Main {
     s.println("  load -i FILE              Load images from a docker save archive");
     s.println("  images                    List images");
     s.println("  inspect IMAGE...          Show details of images as JSON");
-    s.println("  inspect --mount IMAGE...  Show the branches of an image's mount (aufs: si, br0..brN)");
-    s.println("  mount IMAGE|CONTAINER     Mount an image's (read-only) or a container's (read-write)");
+    s.println(
+        "  inspect --mount IMAGE...  Show the branches of an image's mount (aufs: si, br0..brN)");
+    s.println(
+        "  mount IMAGE|CONTAINER     Mount an image's (read-only) or a container's (read-write)");
     s.println("                            root filesystem and print its path");
     s.println("  umount IMAGE|CONTAINER    Unmount it");
     s.println("  save -o FILE IMAGE...     Save images to a docker save archive");
     s.println("  rmi [-f] IMAGE...         Remove images");
     s.println("  tag SOURCE TARGET         Create a tag TARGET that refers to SOURCE");
-    s.println("  import FILE [REPO[:TAG]]  Create an image from a layer tarball (plain, gzip or zstd)");
-    s.println("  create [--name N] IMAGE   Create a container (init layer + read-write layer) from an image");
+    s.println(
+        "  import FILE [REPO[:TAG]]  Create an image from a layer tarball (plain, gzip or zstd)");
+    s.println(
+        "  create [--name N] IMAGE   Create a container (init layer + read-write layer) from an image");
     s.println("  ps                        List containers");
     s.println("  diff CONTAINER            List what a container changed (A/C/D)");
     s.println("  commit CONTAINER [REPO[:TAG]]  Make an image from a container's changes");
     s.println("  export -o FILE CONTAINER  Write a container's file system as a tar");
     s.println("  rm [-f] CONTAINER...      Remove containers");
-    s.println("  prune [-a]                Remove dangling (-a: untagged) images and layers nothing uses");
-    s.println("  fsck [--repair] [--deep]  Check the store (--deep: re-hash every layer); --repair fixes what is safe");
+    s.println(
+        "  prune [-a]                Remove dangling (-a: untagged) images and layers nothing uses");
+    s.println(
+        "  fsck [--repair] [--deep]  Check the store (--deep: re-hash every layer); --repair fixes what is safe");
     s.println("  demo                      Show the library at work in a temporary store");
-    s.println("  bench-load FILE           Time loading an archive beside docker load and tar+sha256sum");
+    s.println(
+        "  bench-load FILE           Time loading an archive beside docker load and tar+sha256sum");
     s.println("  bench-commit FILE...      Time creating and committing a container beside docker");
     s.println("  bench-durability FILE     Time load, tag and rmi with and without fsync");
     s.println();
-    s.println("IMAGE is name[:tag], a full or short image id; CONTAINER a name, a full or short container id.");
+    s.println(
+        "IMAGE is name[:tag], a full or short image id; CONTAINER a name, a full or short container id.");
     s.println("--root defaults to " + defaultRoot() + ".");
     s.println("--driver is overlay2 (default) or aufs; a store keeps the driver it has layers of.");
   }

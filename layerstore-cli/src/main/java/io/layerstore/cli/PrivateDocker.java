@@ -9,9 +9,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A dockerd of its own, on a private data-root, exec-root and socket, started the way
- * {@code fixtures/README.md} describes, so that benchmarks compare with a real daemon
- * without touching any other one. Needs root and Debian's {@code docker.io}.
+ * A dockerd of its own, on a private data-root, exec-root and socket, started the way {@code
+ * fixtures/README.md} describes, so that benchmarks compare with a real daemon without touching any
+ * other one. Needs root and Debian's {@code docker.io}.
  */
 final class PrivateDocker implements AutoCloseable {
 
@@ -26,7 +26,8 @@ final class PrivateDocker implements AutoCloseable {
   }
 
   static boolean available() {
-    return Files.isExecutable(Path.of("/usr/sbin/dockerd")) || Files.isExecutable(Path.of("/usr/bin/dockerd"));
+    return Files.isExecutable(Path.of("/usr/sbin/dockerd"))
+        || Files.isExecutable(Path.of("/usr/bin/dockerd"));
   }
 
   /** Starts a daemon in {@code dir} (data-root {@code dir/root}) and waits until it answers. */
@@ -38,10 +39,21 @@ final class PrivateDocker implements AutoCloseable {
   static PrivateDocker start(Path dir, Path dataRoot) throws IOException, InterruptedException {
     Files.createDirectories(dataRoot);
     Files.createDirectories(dir.resolve("exec"));
-    ProcessBuilder pb = new ProcessBuilder("dockerd", "--data-root", dataRoot.toString(),
-        "--exec-root", dir.resolve("exec").toString(), "-H", "unix://" + dir.resolve("docker.sock"),
-        "--pidfile", dir.resolve("docker.pid").toString(), "--storage-driver", "overlay2",
-        "--iptables=false", "--bridge=none");
+    ProcessBuilder pb =
+        new ProcessBuilder(
+            "dockerd",
+            "--data-root",
+            dataRoot.toString(),
+            "--exec-root",
+            dir.resolve("exec").toString(),
+            "-H",
+            "unix://" + dir.resolve("docker.sock"),
+            "--pidfile",
+            dir.resolve("docker.pid").toString(),
+            "--storage-driver",
+            "overlay2",
+            "--iptables=false",
+            "--bridge=none");
     pb.redirectErrorStream(true);
     pb.redirectOutput(dir.resolve("dockerd.log").toFile());
     Process p = pb.start();

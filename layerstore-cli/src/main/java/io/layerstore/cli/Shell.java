@@ -15,7 +15,8 @@ final class Shell {
     byte[] out = p.getInputStream().readAllBytes();
     try {
       if (p.waitFor() != 0) {
-        throw new IOException(String.join(" ", cmd) + " failed: " + new String(out, StandardCharsets.UTF_8));
+        throw new IOException(
+            String.join(" ", cmd) + " failed: " + new String(out, StandardCharsets.UTF_8));
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -26,19 +26,37 @@ final class StoreCommands {
           options = options.deep();
           break;
         default:
-          throw new Main.UsageException("unknown flag: " + a + "\nUsage: layerstore fsck [--repair] [--deep]");
+          throw new Main.UsageException(
+              "unknown flag: " + a + "\nUsage: layerstore fsck [--repair] [--deep]");
       }
     }
     LayerStore store = ctx.store();
     CheckReport r = store.check(options);
     for (CheckReport.Problem p : r.problems()) {
-      ctx.out.println((p.repaired() ? "repaired " : p.kind().severity().name().toLowerCase(java.util.Locale.ROOT) + " ")
-          + p.kind().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-') + " " + p.subject() + ": " + p.detail());
+      ctx.out.println(
+          (p.repaired()
+                  ? "repaired "
+                  : p.kind().severity().name().toLowerCase(java.util.Locale.ROOT) + " ")
+              + p.kind().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-')
+              + " "
+              + p.subject()
+              + ": "
+              + p.detail());
     }
-    ctx.out.println(r.layers() + " layers, " + r.images() + " images, " + r.references() + " references"
-        + (options.rehashLayers() ? ", every layer re-hashed" : "") + ": "
-        + (r.isClean() ? (r.problems().isEmpty() ? "clean" : r.problems().size() + " problem(s), all repaired")
-            : r.remaining().size() + " problem(s)" + (options.repairing() ? " left" : "")));
+    ctx.out.println(
+        r.layers()
+            + " layers, "
+            + r.images()
+            + " images, "
+            + r.references()
+            + " references"
+            + (options.rehashLayers() ? ", every layer re-hashed" : "")
+            + ": "
+            + (r.isClean()
+                ? (r.problems().isEmpty()
+                    ? "clean"
+                    : r.problems().size() + " problem(s), all repaired")
+                : r.remaining().size() + " problem(s)" + (options.repairing() ? " left" : "")));
     return r.isClean() ? 0 : 1;
   }
 

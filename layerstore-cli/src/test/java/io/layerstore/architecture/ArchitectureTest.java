@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Holds the layering drawn in {@code docs/architecture.md} and the modules' boundaries, over the
- * main code of every module (test code is free to reach into internals). The last two tests run
- * the same rules over fixtures made to break them, to show the rules can fail.
+ * main code of every module (test code is free to reach into internals). The last two tests run the
+ * same rules over fixtures made to break them, to show the rules can fail.
  */
 class ArchitectureTest {
   /** Core's packages, lowest first; a class may use its own layer and the ones before it. */
@@ -72,17 +72,21 @@ class ArchitectureTest {
     assertEquals(List.of(), violations, "uses of another module's internal packages");
   }
 
-  /** A package cycle made on purpose ({@code fixture.low} and {@code fixture.high} use each other). */
+  /**
+   * A package cycle made on purpose ({@code fixture.low} and {@code fixture.high} use each other).
+   */
   @Test
   void layerRuleFindsACycle() {
-    JavaClasses fixture = new ClassFileImporter().importPackages(FIXTURE + ".low", FIXTURE + ".high");
+    JavaClasses fixture =
+        new ClassFileImporter().importPackages(FIXTURE + ".low", FIXTURE + ".high");
     List<String> layers = List.of("low", "high");
     List<String> violations =
         ArchitectureRules.layerViolations(
             fixture,
             c ->
                 c.getPackageName().startsWith(FIXTURE + ".")
-                    ? Optional.of(layers.indexOf(c.getPackageName().substring(FIXTURE.length() + 1)))
+                    ? Optional.of(
+                        layers.indexOf(c.getPackageName().substring(FIXTURE.length() + 1)))
                     : Optional.empty(),
             layers::get);
     assertEquals(
@@ -90,7 +94,9 @@ class ArchitectureTest {
         violations);
   }
 
-  /** A class of another module that reaches into core's store package, which core does not export. */
+  /**
+   * A class of another module that reaches into core's store package, which core does not export.
+   */
   @Test
   void boundaryRuleFindsAnInternalUse() throws Exception {
     JavaClasses fixture =
@@ -105,7 +111,10 @@ class ArchitectureTest {
             Map.of("io.layerstore.core", descriptorOf(LayerStore.class)));
     assertEquals(1, violations.size(), violations.toString());
     assertTrue(
-        violations.get(0).startsWith("fixture.driver uses io.layerstore.store, which io.layerstore.core does not export"),
+        violations
+            .get(0)
+            .startsWith(
+                "fixture.driver uses io.layerstore.store, which io.layerstore.core does not export"),
         violations.get(0));
   }
 
@@ -118,14 +127,18 @@ class ArchitectureTest {
     }
     String pkg = c.getPackageName();
     if (pkg.equals("io.layerstore")) {
-      boolean facade = c.getName().equals(LayerStore.class.getName())
-          || c.getName().startsWith(LayerStore.class.getName() + "$");
+      boolean facade =
+          c.getName().equals(LayerStore.class.getName())
+              || c.getName().startsWith(LayerStore.class.getName() + "$");
       return Optional.of(CORE_LAYERS.indexOf(facade ? "facade" : "vocabulary"));
     }
     String top = pkg.substring("io.layerstore.".length()).split("\\.")[0];
     int rank = CORE_LAYERS.indexOf(top);
     if (rank < 0) {
-      throw new AssertionError("core package " + pkg + " has no place in CORE_LAYERS: add it there and to docs/architecture.md");
+      throw new AssertionError(
+          "core package "
+              + pkg
+              + " has no place in CORE_LAYERS: add it there and to docs/architecture.md");
     }
     return Optional.of(rank);
   }

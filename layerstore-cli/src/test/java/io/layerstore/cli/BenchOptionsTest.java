@@ -22,8 +22,13 @@ class BenchOptionsTest {
     assertTrue(d.docker());
     assertEquals(null, d.work());
 
-    BenchOptions o = BenchOptions.parse(List.of("--rounds", "5", "a.tar", "--pause", "0", "--no-docker", "--work", "w", "b.tar"),
-        3, true, USAGE);
+    BenchOptions o =
+        BenchOptions.parse(
+            List.of(
+                "--rounds", "5", "a.tar", "--pause", "0", "--no-docker", "--work", "w", "b.tar"),
+            3,
+            true,
+            USAGE);
     assertEquals(2, o.archives().size());
     assertEquals(5, o.rounds());
     assertEquals(0, o.pause());
@@ -32,17 +37,27 @@ class BenchOptionsTest {
   }
 
   private static String error(List<String> args, boolean dockerFlag) {
-    return assertThrows(Main.UsageException.class, () -> BenchOptions.parse(args, 3, dockerFlag, USAGE)).getMessage();
+    return assertThrows(
+            Main.UsageException.class, () -> BenchOptions.parse(args, 3, dockerFlag, USAGE))
+        .getMessage();
   }
 
   @Test
   void badArgumentsAreNamed() {
     assertEquals(USAGE, error(List.of(), true));
-    assertTrue(error(List.of("a.tar", "--rounds"), true).startsWith("flag needs an argument: --rounds"));
-    assertTrue(error(List.of("a.tar", "--rounds", "0"), true).startsWith("invalid value \"0\" for --rounds"));
-    assertTrue(error(List.of("a.tar", "--pause", "soon"), true).startsWith("invalid value \"soon\" for --pause"));
-    assertTrue(error(List.of("a.tar", "--no-docker"), false).startsWith("unknown flag: --no-docker"));
-    assertThrows(Main.UsageException.class,
-        () -> BenchOptions.parse(List.of("a.tar", "b.tar"), 3, true, USAGE).archive(USAGE), "one archive only");
+    assertTrue(
+        error(List.of("a.tar", "--rounds"), true).startsWith("flag needs an argument: --rounds"));
+    assertTrue(
+        error(List.of("a.tar", "--rounds", "0"), true)
+            .startsWith("invalid value \"0\" for --rounds"));
+    assertTrue(
+        error(List.of("a.tar", "--pause", "soon"), true)
+            .startsWith("invalid value \"soon\" for --pause"));
+    assertTrue(
+        error(List.of("a.tar", "--no-docker"), false).startsWith("unknown flag: --no-docker"));
+    assertThrows(
+        Main.UsageException.class,
+        () -> BenchOptions.parse(List.of("a.tar", "b.tar"), 3, true, USAGE).archive(USAGE),
+        "one archive only");
   }
 }

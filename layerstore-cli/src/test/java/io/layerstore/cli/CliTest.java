@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.layerstore.testkit.ImageArchiveBuilder;
 import io.layerstore.testkit.Fixtures;
+import io.layerstore.testkit.ImageArchiveBuilder;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -34,8 +34,13 @@ class CliTest {
     all[0] = "--root";
     all[1] = tmp.resolve("root").toString();
     System.arraycopy(args, 0, all, 2, args.length);
-    int status = new Main(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8)).run(all);
-    return new Result(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    int status =
+        new Main(
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8))
+            .run(all);
+    return new Result(
+        status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 
   private Result ok(String... args) {
@@ -46,7 +51,10 @@ class CliTest {
 
   private byte[] layerTar() throws IOException {
     ImageArchiveBuilder b = new ImageArchiveBuilder();
-    b.layer().dir("etc", 0755).file("etc/hello", "hello from import\n", 0644).symlink("etc/link", "hello");
+    b.layer()
+        .dir("etc", 0755)
+        .file("etc/hello", "hello from import\n", 0644)
+        .symlink("etc/link", "hello");
     return b.layerTars().get(0);
   }
 
@@ -99,15 +107,25 @@ class CliTest {
     ok("tag", "7baf36a8", "again");
     JsonNode n = inspect("again:latest");
     assertEquals(Fixtures.FX_MULTI_ID, n.get("Id").asText());
-    assertEquals(List.of("again:latest", "example.com/team/app:v1", "fx:multi"),
-        List.of(n.get("RepoTags").get(0).asText(), n.get("RepoTags").get(1).asText(), n.get("RepoTags").get(2).asText()));
+    assertEquals(
+        List.of("again:latest", "example.com/team/app:v1", "fx:multi"),
+        List.of(
+            n.get("RepoTags").get(0).asText(),
+            n.get("RepoTags").get(1).asText(),
+            n.get("RepoTags").get(2).asText()));
     assertEquals("overlay2", n.at("/GraphDriver/Name").asText());
     assertTrue(n.at("/GraphDriver/Data/UpperDir").asText().endsWith("/diff"));
     assertEquals(5, n.at("/RootFS/Layers").size());
     assertEquals(4079681, n.get("Size").asLong());
-    assertFalse(n.at("/Metadata/LastTagTime").asText().startsWith("0001"), "tagging records the time");
+    assertFalse(
+        n.at("/Metadata/LastTagTime").asText().startsWith("0001"), "tagging records the time");
     String repos = Files.readString(tmp.resolve("root/image/overlay2/repositories.json"));
-    assertTrue(repos.contains("\"example.com/team/app\":{\"example.com/team/app:v1\":\"" + Fixtures.FX_MULTI_ID + "\"}"), repos);
+    assertTrue(
+        repos.contains(
+            "\"example.com/team/app\":{\"example.com/team/app:v1\":\""
+                + Fixtures.FX_MULTI_ID
+                + "\"}"),
+        repos);
 
     // by id with several tags: refused unless forced
     Result refused = cli("rmi", "7baf36a82e1e");
@@ -117,11 +135,20 @@ class CliTest {
     assertEquals("Untagged: again:latest\n", ok("rmi", "again").out());
     assertEquals("Untagged: example.com/team/app:v1\n", ok("rmi", "example.com/team/app:v1").out());
     Result last = ok("rmi", "fx:multi");
-    assertTrue(last.out().startsWith("Untagged: fx:multi\nDeleted: " + Fixtures.FX_MULTI_ID + "\n"), last.out());
-    assertEquals(5, last.out().lines().filter(l -> l.startsWith("Deleted: sha256:") && !l.contains("7baf36a8")).count(), last.out());
+    assertTrue(
+        last.out().startsWith("Untagged: fx:multi\nDeleted: " + Fixtures.FX_MULTI_ID + "\n"),
+        last.out());
+    assertEquals(
+        5,
+        last.out()
+            .lines()
+            .filter(l -> l.startsWith("Deleted: sha256:") && !l.contains("7baf36a8"))
+            .count(),
+        last.out());
     assertEquals("REPOSITORY   TAG   IMAGE ID   CREATED   SIZE\n", ok("images").out());
     try (var s = Files.list(tmp.resolve("root/overlay2"))) {
-      assertEquals(List.of("l"), s.map(p -> p.getFileName().toString()).toList(), "every layer dir is gone");
+      assertEquals(
+          List.of("l"), s.map(p -> p.getFileName().toString()).toList(), "every layer dir is gone");
     }
     try (var s = Files.list(tmp.resolve("root/image/overlay2/layerdb/sha256"))) {
       assertEquals(0, s.count());
@@ -146,7 +173,8 @@ class CliTest {
   @Test
   void demoRunsEndToEnd() {
     Result r = ok("demo");
-    assertTrue(r.out().contains("done: every saved layer is byte for byte the loaded one."), r.out());
+    assertTrue(
+        r.out().contains("done: every saved layer is byte for byte the loaded one."), r.out());
     assertTrue(r.out().contains("/etc/motd is gone (whiteout)"), r.out());
     assertTrue(r.out().contains("/usr/share/doc holds only [new.txt] (opaque directory)"), r.out());
   }

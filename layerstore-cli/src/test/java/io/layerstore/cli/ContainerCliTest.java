@@ -32,9 +32,13 @@ class ContainerCliTest {
     all[0] = "--root";
     all[1] = tmp.resolve("root").toString();
     System.arraycopy(args, 0, all, 2, args.length);
-    int status = new Main(new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8)).run(all);
-    return new Result(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    int status =
+        new Main(
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8))
+            .run(all);
+    return new Result(
+        status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 
   private Result ok(String... args) {
@@ -59,7 +63,8 @@ class ContainerCliTest {
     assertEquals("", ok("diff", "web").out());
     Result used = cli("rmi", "fx:multi");
     assertEquals(1, used.status());
-    assertTrue(used.err().contains("image is being used by container " + id.substring(0, 12)), used.err());
+    assertTrue(
+        used.err().contains("image is being used by container " + id.substring(0, 12)), used.err());
 
     Path root = Path.of(ok("mount", "web").out().strip());
     try {
@@ -76,7 +81,10 @@ class ContainerCliTest {
     }
     assertEquals("C /etc\nA /etc/motd\nD /etc/os-release\n", ok("diff", id.substring(0, 8)).out());
 
-    String image = ok("commit", "-a", "me", "-m", "motd", "-c", "ENV GREETING=hi", "web", "app:1").out().strip();
+    String image =
+        ok("commit", "-a", "me", "-m", "motd", "-c", "ENV GREETING=hi", "web", "app:1")
+            .out()
+            .strip();
     assertTrue(image.matches("sha256:[0-9a-f]{64}"), image);
     assertTrue(ok("images").out().contains("app          1"));
     String inspect = ok("inspect", "app:1").out();
@@ -87,8 +95,11 @@ class ContainerCliTest {
     ok("export", "-o", exported.toString(), "web");
     try (InputStream in = Files.newInputStream(exported)) {
       List<String> tar = TarListing.of(in, false, x -> true);
-      assertTrue(tar.stream().anyMatch(l -> l.startsWith("etc/motd 0 0100644 0:0 3 ")), tar.toString());
-      assertTrue(tar.stream().anyMatch(l -> l.startsWith("etc/hostname 0 0100644 0:0 4 ")), tar.toString());
+      assertTrue(
+          tar.stream().anyMatch(l -> l.startsWith("etc/motd 0 0100644 0:0 3 ")), tar.toString());
+      assertTrue(
+          tar.stream().anyMatch(l -> l.startsWith("etc/hostname 0 0100644 0:0 4 ")),
+          tar.toString());
       assertFalse(tar.stream().anyMatch(l -> l.startsWith("etc/os-release ")), tar.toString());
     }
 

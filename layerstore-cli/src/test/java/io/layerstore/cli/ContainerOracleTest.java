@@ -56,9 +56,21 @@ import org.junit.jupiter.api.Test;
 class ContainerOracleTest {
 
   private static final ObjectMapper JSON = new ObjectMapper();
+
   /** Init-layer paths, which must never reach a committed layer. */
-  private static final List<String> INIT_PATHS = List.of(".dockerenv", "dev/", "dev/console", "dev/pts/", "dev/shm/",
-      "etc/hostname", "etc/hosts", "etc/mtab", "etc/resolv.conf", "proc/", "sys/");
+  private static final List<String> INIT_PATHS =
+      List.of(
+          ".dockerenv",
+          "dev/",
+          "dev/console",
+          "dev/pts/",
+          "dev/shm/",
+          "etc/hostname",
+          "etc/hosts",
+          "etc/mtab",
+          "etc/resolv.conf",
+          "proc/",
+          "sys/");
 
   private static Path work;
   private static PrivateDocker docker;
@@ -71,23 +83,56 @@ class ContainerOracleTest {
 
   @BeforeAll
   static void oracle() throws Exception {
-    PlatformRequirements.require(PlatformRequirements.isLinuxRoot() && PrivateDocker.available(),
+    PlatformRequirements.require(
+        PlatformRequirements.isLinuxRoot() && PrivateDocker.available(),
         "root and Debian's docker.io (a private dockerd)");
     PlatformRequirements.requireKernelOverlay();
     work = Files.createTempDirectory("layerstore-container-oracle");
     docker = PrivateDocker.start(work.resolve("docker"));
     check(docker.docker("load", "-i", Fixtures.fxMultiArchive().toString()), "docker load");
-    check(docker.docker("run", "--network", "none", "--name", "steps", "fx:multi", "/bin/sh", "-c", ContainerSteps.SHELL),
+    check(
+        docker.docker(
+            "run",
+            "--network",
+            "none",
+            "--name",
+            "steps",
+            "fx:multi",
+            "/bin/sh",
+            "-c",
+            ContainerSteps.SHELL),
         "docker run");
     dockerDiff = sorted(check(docker.docker("diff", "steps"), "docker diff").lines().toList());
-    check(docker.docker("commit", "-a", "me", "-m", "msg", "-c", "ENV FOO=bar", "-c", "LABEL k=v", "steps",
-        "oracle:committed"), "docker commit");
+    check(
+        docker.docker(
+            "commit",
+            "-a",
+            "me",
+            "-m",
+            "msg",
+            "-c",
+            "ENV FOO=bar",
+            "-c",
+            "LABEL k=v",
+            "steps",
+            "oracle:committed"),
+        "docker commit");
     Path saved = work.resolve("oracle.tar");
     check(docker.docker("save", "-o", saved.toString(), "oracle:committed"), "docker save");
     dockerLayer = lastLayer(Files.readAllBytes(saved));
     dockerConfig = config(Files.readAllBytes(saved));
-    dockerRun = check(docker.docker("run", "--rm", "--network", "none", "oracle:committed", "/bin/sh", "-c",
-        ContainerSteps.CHECK), "docker run on the committed image");
+    dockerRun =
+        check(
+            docker.docker(
+                "run",
+                "--rm",
+                "--network",
+                "none",
+                "oracle:committed",
+                "/bin/sh",
+                "-c",
+                ContainerSteps.CHECK),
+            "docker run on the committed image");
     dockerCreated = check(docker.docker("create", "fx:multi"), "docker create").strip();
     Path exported = work.resolve("oracle-export.tar");
     check(docker.docker("export", "-o", exported.toString(), dockerCreated), "docker export");
@@ -116,8 +161,11 @@ class ContainerOracleTest {
 
   @Test
   void throughTheInProcessMountOnJimfsAsDockerDoes() throws Exception {
-    try (FileSystem fs = Jimfs.newFileSystem(Configuration.unix().toBuilder()
-        .setAttributeViews("basic", "owner", "posix", "unix", "user").build())) {
+    try (FileSystem fs =
+        Jimfs.newFileSystem(
+            Configuration.unix().toBuilder()
+                .setAttributeViews("basic", "owner", "posix", "unix", "user")
+                .build())) {
       Path archive = fs.getPath("/fx-multi.tar");
       Files.copy(Fixtures.fxMultiArchive(), archive);
       try (LayerStore store = LayerStore.open(fs.getPath("/store"))) {
@@ -140,8 +188,17 @@ class ContainerOracleTest {
     }
     assertEquals(String.join("\n", dockerDiff), String.join("\n", sorted(ours)), "docker diff");
 
-    ImageId id = store.containers().commit(c.name(), CommitOptions.defaults().reference(tag).author("me")
-        .message("msg").change("ENV FOO=bar").change("LABEL k=v"));
+    ImageId id =
+        store
+            .containers()
+            .commit(
+                c.name(),
+                CommitOptions.defaults()
+                    .reference(tag)
+                    .author("me")
+                    .message("msg")
+                    .change("ENV FOO=bar")
+                    .change("LABEL k=v"));
     Path saved = work.resolve(tag.replace(':', '-') + ".tar");
     try (OutputStream out = Files.newOutputStream(saved)) {
       store.save(List.of(tag), out);
@@ -162,20 +219,28 @@ class ContainerOracleTest {
       try (Stream<Path> share = Files.list(r.resolve("usr/share"))) {
         assertEquals(List.of("x"), share.map(p -> p.getFileName().toString()).toList());
       }
-      assertEquals(0700, ((Integer) Files.getAttribute(r.resolve("bin/busybox"), "unix:mode", LinkOption.NOFOLLOW_LINKS)) & 07777);
+      assertEquals(
+          0700,
+          ((Integer)
+                  Files.getAttribute(
+                      r.resolve("bin/busybox"), "unix:mode", LinkOption.NOFOLLOW_LINKS))
+              & 07777);
     }
 
     check(docker.docker("load", "-i", saved.toString()), "docker load of our image");
-    String run = check(docker.docker("run", "--rm", "--network", "none", tag, "/bin/sh", "-c", ContainerSteps.CHECK),
-        "docker run on our image");
+    String run =
+        check(
+            docker.docker(
+                "run", "--rm", "--network", "none", tag, "/bin/sh", "-c", ContainerSteps.CHECK),
+            "docker run on our image");
     assertEquals(dockerRun, run, "docker run sees the changes as in Docker's own commit");
     assertTrue(run.contains("os-release gone") && run.startsWith("new\nchanged2\nx\n"), run);
   }
 
   /**
-   * The committed config has Docker's shape: the same keys (but {@code docker_version}: we are
-   * not Docker), the base's history re-marshalled alike, the same new history entry but its
-   * {@code created_by} (Docker's container ran a command, ours did not), the changes applied alike.
+   * The committed config has Docker's shape: the same keys (but {@code docker_version}: we are not
+   * Docker), the base's history re-marshalled alike, the same new history entry but its {@code
+   * created_by} (Docker's container ran a command, ours did not), the changes applied alike.
    */
   private static void assertSameConfigShape(JsonNode ours, Container c) {
     List<String> theirKeys = new ArrayList<>();
@@ -233,8 +298,10 @@ class ContainerOracleTest {
       }
       assertEquals(String.join("\n", dockerExport), String.join("\n", ours));
       try (InputStream in = Files.newInputStream(out)) {
-        assertTrue(TarListing.of(in, false, x -> true).stream()
-            .anyMatch(l -> l.startsWith("etc/os-release ") && l.contains("user.layerstore.test=")),
+        assertTrue(
+            TarListing.of(in, false, x -> true).stream()
+                .anyMatch(
+                    l -> l.startsWith("etc/os-release ") && l.contains("user.layerstore.test=")),
             "we keep user.* xattrs that Docker's tar writer drops");
       }
     }
@@ -290,7 +357,9 @@ class ContainerOracleTest {
       roles.put(mountId + "-init", "<mount-id>-init");
       try (Stream<Path> s = Files.list(root.resolve("image/overlay2/layerdb/sha256"))) {
         for (Path p : s.toList()) {
-          roles.put(Files.readString(p.resolve("cache-id")).strip(), "layer " + p.getFileName().toString().substring(0, 12));
+          roles.put(
+              Files.readString(p.resolve("cache-id")).strip(),
+              "layer " + p.getFileName().toString().substring(0, 12));
         }
       }
       l.initDir = dir(home.resolve(mountId + "-init"), home, roles);
@@ -309,7 +378,8 @@ class ContainerOracleTest {
     }
 
     /** The driver dir's entries but diff/ content and the kernel's work/work. */
-    private static List<String> dir(Path dir, Path home, Map<String, String> roles) throws IOException {
+    private static List<String> dir(Path dir, Path home, Map<String, String> roles)
+        throws IOException {
       List<String> out = new ArrayList<>();
       out.add(". " + mode(dir));
       try (Stream<Path> s = Files.walk(dir)) {
@@ -322,8 +392,12 @@ class ContainerOracleTest {
           if (rel.equals("link")) {
             String link = Files.readString(p);
             assertTrue(link.matches("[A-Z2-7]{26}"), link);
-            line.append(" -> ").append(Files.readSymbolicLink(home.resolve("l").resolve(link)).toString()
-                .replace(dir.getFileName().toString(), roles.get(dir.getFileName().toString())));
+            line.append(" -> ")
+                .append(
+                    Files.readSymbolicLink(home.resolve("l").resolve(link))
+                        .toString()
+                        .replace(
+                            dir.getFileName().toString(), roles.get(dir.getFileName().toString())));
           } else if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) && !rel.equals("lower")) {
             line.append(" size=").append(Files.size(p));
           }
@@ -337,8 +411,10 @@ class ContainerOracleTest {
       List<String> out = new ArrayList<>();
       try (Stream<Path> s = Files.walk(dir)) {
         for (Path p : s.sorted().toList()) {
-          StringBuilder line = new StringBuilder("/" + dir.relativize(p)).append(' ').append(mode(p));
-          Map<String, Object> a = Files.readAttributes(p, "unix:uid,gid,size", LinkOption.NOFOLLOW_LINKS);
+          StringBuilder line =
+              new StringBuilder("/" + dir.relativize(p)).append(' ').append(mode(p));
+          Map<String, Object> a =
+              Files.readAttributes(p, "unix:uid,gid,size", LinkOption.NOFOLLOW_LINKS);
           line.append(' ').append(a.get("uid")).append(':').append(a.get("gid"));
           if (Files.isSymbolicLink(p)) {
             line.append(" -> ").append(Files.readSymbolicLink(p));
@@ -357,8 +433,10 @@ class ContainerOracleTest {
     /** Extended attributes but the kernel's overlay bookkeeping, via getfattr. */
     private static Map<String, String> xattrs(Path p) throws IOException {
       Map<String, String> out = new TreeMap<>();
-      Process proc = new ProcessBuilder("getfattr", "-h", "-d", "-m", "-", "-e", "hex", p.toString())
-          .redirectErrorStream(true).start();
+      Process proc =
+          new ProcessBuilder("getfattr", "-h", "-d", "-m", "-", "-e", "hex", p.toString())
+              .redirectErrorStream(true)
+              .start();
       String text = new String(proc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       for (String line : text.lines().toList()) {
         int eq = line.indexOf('=');

@@ -27,16 +27,20 @@ import org.junit.jupiter.api.Test;
  * jimfs, through the in-process union) give the same changes, the same export, and a committed
  * layer with the same content, although the two drivers keep whiteouts differently on disk. The
  * layer tars themselves differ as Docker's do: aufs's diff is its rw branch as it lies on disk, so
- * a {@code .wh.} file sorts by its own name and keeps its own mode; overlay2's native diff writes
- * a whiteout where the deleted name sorts, mode 0600.
+ * a {@code .wh.} file sorts by its own name and keeps its own mode; overlay2's native diff writes a
+ * whiteout where the deleted name sorts, mode 0600.
  */
 class ContainersAcrossDriversTest {
 
-  private record Outcome(List<String> changes, List<String> layer, List<String> exported, List<String> image) {}
+  private record Outcome(
+      List<String> changes, List<String> layer, List<String> exported, List<String> image) {}
 
   private Outcome run(String driver) throws IOException {
-    try (FileSystem fs = Jimfs.newFileSystem(Configuration.unix().toBuilder()
-        .setAttributeViews("basic", "owner", "posix", "unix", "user").build())) {
+    try (FileSystem fs =
+        Jimfs.newFileSystem(
+            Configuration.unix().toBuilder()
+                .setAttributeViews("basic", "owner", "posix", "unix", "user")
+                .build())) {
       Path archive = fs.getPath("/fx-multi.tar");
       Files.copy(Fixtures.fxMultiArchive(), archive);
       try (LayerStore store = LayerStore.builder(fs.getPath("/store")).driver(driver).open()) {
@@ -55,13 +59,18 @@ class ContainersAcrossDriversTest {
         store.save(List.of("fx:" + driver), save);
         ByteArrayOutputStream export = new ByteArrayOutputStream();
         store.containers().export(c.name(), export);
-        List<String> exported = io.layerstore.testkit.TarListing.of(
-            new java.io.ByteArrayInputStream(export.toByteArray()), false, x -> true);
+        List<String> exported =
+            io.layerstore.testkit.TarListing.of(
+                new java.io.ByteArrayInputStream(export.toByteArray()), false, x -> true);
         Container fromImage = store.containers().create("fx:" + driver, CreateOptions.defaults());
         ByteArrayOutputStream image = new ByteArrayOutputStream();
         store.containers().export(fromImage.name(), image);
-        return new Outcome(changes, ContainerOracleTest.lastLayer(save.toByteArray()), exported,
-            io.layerstore.testkit.TarListing.of(new java.io.ByteArrayInputStream(image.toByteArray()), false, x -> true));
+        return new Outcome(
+            changes,
+            ContainerOracleTest.lastLayer(save.toByteArray()),
+            exported,
+            io.layerstore.testkit.TarListing.of(
+                new java.io.ByteArrayInputStream(image.toByteArray()), false, x -> true));
       }
     }
   }
@@ -74,7 +83,10 @@ class ContainersAcrossDriversTest {
     assertEquals(String.join("\n", overlay.changes()), String.join("\n", aufs.changes()));
     assertEquals(String.join("\n", overlay.exported()), String.join("\n", aufs.exported()));
     assertEquals(names(overlay.layer()), names(aufs.layer()), "the same members");
-    assertEquals(String.join("\n", overlay.image()), String.join("\n", aufs.image()), "the committed images hold the same");
+    assertEquals(
+        String.join("\n", overlay.image()),
+        String.join("\n", aufs.image()),
+        "the committed images hold the same");
   }
 
   private static java.util.TreeSet<String> names(List<String> lines) {

@@ -46,7 +46,8 @@ class DockerInteropTest {
   @BeforeEach
   void requirements() {
     PlatformRequirements.requireKernelOverlay();
-    PlatformRequirements.require(PrivateDocker.available(), "a dockerd binary (Debian package docker.io)");
+    PlatformRequirements.require(
+        PrivateDocker.available(), "a dockerd binary (Debian package docker.io)");
   }
 
   private static Path loadedStore(Path root) throws IOException {
@@ -75,9 +76,11 @@ class DockerInteropTest {
   void dockerRunsTheImageFromOurDataRoot() throws Exception {
     Path root = loadedStore(tmp.resolve("root"));
     try (PrivateDocker d = PrivateDocker.start(tmp.resolve("d"), root)) {
-      PrivateDocker.Result images = d.docker("images", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}");
+      PrivateDocker.Result images =
+          d.docker("images", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}");
       assertEquals("fx:multi 7baf36a82e1e", images.out().strip());
-      PrivateDocker.Result run = d.docker("run", "--rm", "--network", "none", "fx:multi", "cat", "/etc/conf.d/b.conf");
+      PrivateDocker.Result run =
+          d.docker("run", "--rm", "--network", "none", "fx:multi", "cat", "/etc/conf.d/b.conf");
       assertEquals(0, run.exitCode(), run.out());
       assertEquals("changed", run.out().strip());
       // and Docker's own save of our store is byte for byte its save of its own
@@ -92,8 +95,18 @@ class DockerInteropTest {
   private Path dockersRoot() throws Exception {
     Path d = tmp.resolve("docker-root");
     Files.createDirectories(d);
-    Process p = new ProcessBuilder("tar", "--xattrs", "--xattrs-include=*", "--numeric-owner", "-xpf",
-        Fixtures.fxMultiDockerRoot().toString(), "-C", d.toString()).redirectErrorStream(true).start();
+    Process p =
+        new ProcessBuilder(
+                "tar",
+                "--xattrs",
+                "--xattrs-include=*",
+                "--numeric-owner",
+                "-xpf",
+                Fixtures.fxMultiDockerRoot().toString(),
+                "-C",
+                d.toString())
+            .redirectErrorStream(true)
+            .start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertEquals(0, p.waitFor(), out);
     return d;
@@ -108,7 +121,9 @@ class DockerInteropTest {
       assertEquals(List.of("fx:multi"), store.images().get(0).repoTags());
       try (Mount m = store.mount("fx:multi")) {
         assertTrue(m.isKernelMount());
-        assertEquals(RootfsManifest.read(Fixtures.fxMultiManifest(), true), RootfsManifest.of(m.root(), true));
+        assertEquals(
+            RootfsManifest.read(Fixtures.fxMultiManifest(), true),
+            RootfsManifest.of(m.root(), true));
       }
       store.save(List.of("fx:multi"), out);
     }
@@ -121,10 +136,15 @@ class DockerInteropTest {
     Path docker = dockersRoot();
     Path ourDb = ours.resolve("image/overlay2");
     Path theirDb = docker.resolve("image/overlay2");
-    assertArrayEquals(Files.readAllBytes(theirDb.resolve("repositories.json")), Files.readAllBytes(ourDb.resolve("repositories.json")));
-    assertEquals(names(theirDb.resolve("imagedb/content/sha256")), names(ourDb.resolve("imagedb/content/sha256")));
+    assertArrayEquals(
+        Files.readAllBytes(theirDb.resolve("repositories.json")),
+        Files.readAllBytes(ourDb.resolve("repositories.json")));
+    assertEquals(
+        names(theirDb.resolve("imagedb/content/sha256")),
+        names(ourDb.resolve("imagedb/content/sha256")));
     for (String id : names(theirDb.resolve("imagedb/content/sha256"))) {
-      assertArrayEquals(Files.readAllBytes(theirDb.resolve("imagedb/content/sha256").resolve(id)),
+      assertArrayEquals(
+          Files.readAllBytes(theirDb.resolve("imagedb/content/sha256").resolve(id)),
           Files.readAllBytes(ourDb.resolve("imagedb/content/sha256").resolve(id)));
     }
     List<String> chains = names(theirDb.resolve("layerdb/sha256"));
@@ -138,10 +158,14 @@ class DockerInteropTest {
       for (String f : List.of("diff", "size", "parent")) {
         assertEquals(Files.exists(t.resolve(f)), Files.exists(o.resolve(f)), c + "/" + f);
         if (Files.exists(t.resolve(f))) {
-          assertArrayEquals(Files.readAllBytes(t.resolve(f)), Files.readAllBytes(o.resolve(f)), c + "/" + f);
+          assertArrayEquals(
+              Files.readAllBytes(t.resolve(f)), Files.readAllBytes(o.resolve(f)), c + "/" + f);
         }
       }
-      assertArrayEquals(gunzip(t.resolve("tar-split.json.gz")), gunzip(o.resolve("tar-split.json.gz")), c + " tar-split");
+      assertArrayEquals(
+          gunzip(t.resolve("tar-split.json.gz")),
+          gunzip(o.resolve("tar-split.json.gz")),
+          c + " tar-split");
       String cache = Files.readString(o.resolve("cache-id"));
       assertTrue(cache.matches("[0-9a-f]{64}"), cache);
       ourCache.put(c, cache);
@@ -150,9 +174,17 @@ class DockerInteropTest {
       assertEquals(mode(t.resolve("diff")), mode(o.resolve("diff")), c + "/diff");
     }
     assertEquals("710", mode(ours), "the data-root itself (docs/overlay2-layout.md §1)");
-    for (String[] p : new String[][] {{"image", ""}, {"image/overlay2", ""}, {"image/overlay2/layerdb", ""},
-        {"image/overlay2/layerdb/sha256", ""}, {"image/overlay2/imagedb", ""}, {"image/overlay2/repositories.json", ""},
-        {"overlay2", ""}, {"overlay2/l", ""}}) {
+    for (String[] p :
+        new String[][] {
+          {"image", ""},
+          {"image/overlay2", ""},
+          {"image/overlay2/layerdb", ""},
+          {"image/overlay2/layerdb/sha256", ""},
+          {"image/overlay2/imagedb", ""},
+          {"image/overlay2/repositories.json", ""},
+          {"overlay2", ""},
+          {"overlay2/l", ""}
+        }) {
       assertEquals(mode(docker.resolve(p[0])), mode(ours.resolve(p[0])), "mode of " + p[0]);
     }
     Platform platform = Platform.forRoot(ours);
@@ -162,7 +194,9 @@ class DockerInteropTest {
       assertEquals(entries(t), entries(o), "entries of the layer dir of " + c);
       String link = Files.readString(o.resolve("link"));
       assertTrue(link.matches("[A-Z2-7]{26}"), link);
-      assertEquals("../" + ourCache.get(c) + "/diff", Files.readSymbolicLink(ours.resolve("overlay2/l").resolve(link)).toString());
+      assertEquals(
+          "../" + ourCache.get(c) + "/diff",
+          Files.readSymbolicLink(ours.resolve("overlay2/l").resolve(link)).toString());
       for (String f : List.of("diff", "link", "lower", "work", "committed")) {
         if (Files.exists(t.resolve(f))) {
           assertEquals(mode(t.resolve(f)), mode(o.resolve(f)), c + " " + f);
@@ -172,7 +206,9 @@ class DockerInteropTest {
         // Same chain: each entry of our lower names the layer at the same position in theirs.
         assertEquals(lowerLayers(docker, t, theirCache), lowerLayers(ours, o, ourCache));
       }
-      assertEquals(describeTree(platform.tree(t.resolve("diff"), null)), describeTree(platform.tree(o.resolve("diff"), null)),
+      assertEquals(
+          describeTree(platform.tree(t.resolve("diff"), null)),
+          describeTree(platform.tree(o.resolve("diff"), null)),
           "diff of " + c);
     }
   }
@@ -184,28 +220,43 @@ class DockerInteropTest {
     Path db = ours.resolve("image/overlay2/layerdb/sha256");
     for (String c : names(db)) {
       String cache = Files.readString(db.resolve(c).resolve("cache-id"));
-      Process p = new ProcessBuilder(tool.toString(), "asm", "--input", db.resolve(c).resolve("tar-split.json.gz").toString(),
-          "--path", ours.resolve("overlay2").resolve(cache).resolve("diff").toString(), "--output", "-").start();
+      Process p =
+          new ProcessBuilder(
+                  tool.toString(),
+                  "asm",
+                  "--input",
+                  db.resolve(c).resolve("tar-split.json.gz").toString(),
+                  "--path",
+                  ours.resolve("overlay2").resolve(cache).resolve("diff").toString(),
+                  "--output",
+                  "-")
+              .start();
       byte[] tar;
       try (InputStream in = p.getInputStream()) {
         tar = in.readAllBytes();
       }
       String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
       assertEquals(0, p.waitFor(), err);
-      assertEquals(Files.readString(db.resolve(c).resolve("diff")), Digest.of(tar).toString(), "layer " + c);
+      assertEquals(
+          Files.readString(db.resolve(c).resolve("diff")), Digest.of(tar).toString(), "layer " + c);
     }
   }
 
   @Test
   void cliLoadMountUmountAsTheIssueDescribes() throws Exception {
     Path root = tmp.resolve("R");
-    assertEquals("Loaded image: fx:multi\n", run("--root", root.toString(), "load", "-i", Fixtures.fxMultiArchive().toString()));
+    assertEquals(
+        "Loaded image: fx:multi\n",
+        run("--root", root.toString(), "load", "-i", Fixtures.fxMultiArchive().toString()));
     String images = run("--root", root.toString(), "images");
     assertTrue(images.startsWith("REPOSITORY   TAG     IMAGE ID       CREATED"), images);
     assertTrue(images.contains("fx           multi   7baf36a82e1e"), images);
     String dir = run("--root", root.toString(), "mount", "fx:multi").strip();
     try {
-      Process p = new ProcessBuilder("python3", Fixtures.rootfsManifestScript().toString(), dir).redirectErrorStream(true).start();
+      Process p =
+          new ProcessBuilder("python3", Fixtures.rootfsManifestScript().toString(), dir)
+              .redirectErrorStream(true)
+              .start();
       String listing = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       assertEquals(0, p.waitFor(), listing);
       assertEquals(Files.readString(Fixtures.fxMultiManifest()), listing);
@@ -221,7 +272,11 @@ class DockerInteropTest {
   private static String run(String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int status = new Main(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8)).run(args);
+    int status =
+        new Main(
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8))
+            .run(args);
     assertEquals(0, status, Arrays.toString(args) + ": " + err.toString(StandardCharsets.UTF_8));
     return out.toString(StandardCharsets.UTF_8);
   }
@@ -242,7 +297,8 @@ class DockerInteropTest {
   }
 
   private static String mode(Path p) throws IOException {
-    return Integer.toOctalString((Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 07777);
+    return Integer.toOctalString(
+        (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 07777);
   }
 
   private static byte[] gunzip(Path p) throws IOException {
@@ -252,7 +308,8 @@ class DockerInteropTest {
   }
 
   /** The chain ids of the layers a {@code lower} file names, nearest first. */
-  private static List<String> lowerLayers(Path root, Path layerDir, Map<String, String> cacheOfChain) throws IOException {
+  private static List<String> lowerLayers(
+      Path root, Path layerDir, Map<String, String> cacheOfChain) throws IOException {
     Map<String, String> chainOfCache = new TreeMap<>();
     cacheOfChain.forEach((chain, cache) -> chainOfCache.put(cache, chain));
     List<String> out = new ArrayList<>();
@@ -277,8 +334,18 @@ class DockerInteropTest {
       Path p = dir.resolve(n);
       NodeStat st = tree.stat(p);
       StringBuilder sb = new StringBuilder(tree.root().relativize(p).toString());
-      sb.append(' ').append(st.kind()).append(' ').append(Integer.toOctalString(st.mode())).append(' ')
-          .append(st.uid()).append(':').append(st.gid()).append(' ').append(st.devMajor()).append(':').append(st.devMinor());
+      sb.append(' ')
+          .append(st.kind())
+          .append(' ')
+          .append(Integer.toOctalString(st.mode()))
+          .append(' ')
+          .append(st.uid())
+          .append(':')
+          .append(st.gid())
+          .append(' ')
+          .append(st.devMajor())
+          .append(':')
+          .append(st.devMinor());
       if (st.isRegular()) {
         sb.append(' ').append(Digest.of(Files.readAllBytes(p)));
       } else if (st.isSymlink()) {
@@ -288,7 +355,10 @@ class DockerInteropTest {
         sb.append(" mtime=").append(st.mtime().toInstant().getEpochSecond());
       }
       for (Map.Entry<String, byte[]> x : new TreeMap<>(tree.xattrs(p)).entrySet()) {
-        sb.append(' ').append(x.getKey()).append('=').append(HexFormat.of().formatHex(x.getValue()));
+        sb.append(' ')
+            .append(x.getKey())
+            .append('=')
+            .append(HexFormat.of().formatHex(x.getValue()));
       }
       out.add(sb.toString());
       if (st.isDirectory()) {

@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.layerstore.testkit.ImageArchiveBuilder;
 import io.layerstore.testkit.Fixtures;
+import io.layerstore.testkit.ImageArchiveBuilder;
 import io.layerstore.testkit.PlatformRequirements;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code layerstore --driver aufs} for every command, on Docker's reference image, and the driver
- * a store keeps once it has layers.
+ * {@code layerstore --driver aufs} for every command, on Docker's reference image, and the driver a
+ * store keeps once it has layers.
  */
 class DriverFlagTest {
 
@@ -37,9 +37,13 @@ class DriverFlagTest {
   private Run run(String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int status = new Main(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8))
-        .run(args);
-    return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    int status =
+        new Main(
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8))
+            .run(args);
+    return new Run(
+        status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 
   private Run ok(String... args) {
@@ -58,17 +62,24 @@ class DriverFlagTest {
   @Test
   void everyCommandWorksWithAufs() throws Exception {
     String r = root.toString();
-    assertEquals("Loaded image: fx:multi\n", ok("--root", r, "--driver", "aufs", "load", "-i", fx.toString()).out());
+    assertEquals(
+        "Loaded image: fx:multi\n",
+        ok("--root", r, "--driver", "aufs", "load", "-i", fx.toString()).out());
     assertTrue(Files.isDirectory(root.resolve("aufs/layers")));
     assertTrue(Files.isDirectory(root.resolve("image/aufs/layerdb/sha256")));
     assertFalse(Files.exists(root.resolve("overlay2")));
 
     assertTrue(ok("--root", r, "--driver", "aufs", "images").out().contains("fx "));
-    JsonNode inspect = new ObjectMapper().readTree(ok("--root", r, "--driver", "aufs", "inspect", "fx:multi").out());
+    JsonNode inspect =
+        new ObjectMapper()
+            .readTree(ok("--root", r, "--driver", "aufs", "inspect", "fx:multi").out());
     assertEquals("aufs", inspect.get(0).get("GraphDriver").get("Name").asText());
     assertEquals(Fixtures.FX_MULTI_ID, inspect.get(0).get("Id").asText());
 
-    JsonNode mount = new ObjectMapper().readTree(ok("--root", r, "--driver", "aufs", "inspect", "--mount", "fx:multi").out()).get(0);
+    JsonNode mount =
+        new ObjectMapper()
+            .readTree(ok("--root", r, "--driver", "aufs", "inspect", "--mount", "fx:multi").out())
+            .get(0);
     assertEquals("aufs", mount.get("Driver").asText());
     assertEquals(5, mount.get("Branches").size());
     for (JsonNode b : mount.get("Branches")) {
@@ -78,15 +89,20 @@ class DriverFlagTest {
       assertTrue(b.get("Path").asText().startsWith(root.resolve("aufs/diff").toString() + "/"));
     }
     assertEquals("/dev/shm/aufs.xino", mount.get("XinoPath").asText());
-    assertTrue(mount.get("Temporary").asBoolean(), "not mounted before, so mounted for the command");
+    assertTrue(
+        mount.get("Temporary").asBoolean(), "not mounted before, so mounted for the command");
 
     Path saved = tmp.resolve("saved.tar");
     ok("--root", r, "--driver", "aufs", "save", "-o", saved.toString(), "fx:multi");
-    assertArrayEquals(Files.readAllBytes(fx), Files.readAllBytes(saved), "save is byte for byte docker save");
+    assertArrayEquals(
+        Files.readAllBytes(fx), Files.readAllBytes(saved), "save is byte for byte docker save");
 
     ok("--root", r, "--driver", "aufs", "tag", "fx:multi", "kit/again:1");
     assertTrue(ok("--root", r, "--driver", "aufs", "images").out().contains("kit/again"));
-    assertTrue(ok("--root", r, "--driver", "aufs", "rmi", "kit/again:1").out().contains("Untagged: kit/again:1"));
+    assertTrue(
+        ok("--root", r, "--driver", "aufs", "rmi", "kit/again:1")
+            .out()
+            .contains("Untagged: kit/again:1"));
 
     ImageArchiveBuilder b = new ImageArchiveBuilder();
     b.layer().dir("etc", 0755).file("etc/imported", "yes\n", 0644);
@@ -100,26 +116,39 @@ class DriverFlagTest {
       // copy at the same place. Either way it outlives the command, and other programs read it.
       assertEquals(0, mounted.status(), mounted.err());
       Path at = Path.of(mounted.out().strip());
-      assertEquals(root.resolve("aufs/mnt").resolve(mount.get("MountPoint").asText().replaceAll(".*/", "")), at);
+      assertEquals(
+          root.resolve("aufs/mnt").resolve(mount.get("MountPoint").asText().replaceAll(".*/", "")),
+          at);
       Path python = PlatformRequirements.requireExecutable("python3", "python3");
-      Process p = new ProcessBuilder(python.toString(), Fixtures.rootfsManifestScript().toString(), at.toString())
-          .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+      Process p =
+          new ProcessBuilder(
+                  python.toString(), Fixtures.rootfsManifestScript().toString(), at.toString())
+              .redirectError(ProcessBuilder.Redirect.INHERIT)
+              .start();
       String listing = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       assertTrue(p.waitFor(2, java.util.concurrent.TimeUnit.MINUTES));
       assertEquals(0, p.exitValue());
-      assertEquals(Files.readString(Fixtures.fxMultiManifest()), listing, "rootfs-manifest.py of the aufs mount");
-      assertEquals(at + "\n", ok("--root", r, "--driver", "aufs", "mount", "fx:multi").out(), "a second mount: same place");
+      assertEquals(
+          Files.readString(Fixtures.fxMultiManifest()),
+          listing,
+          "rootfs-manifest.py of the aufs mount");
+      assertEquals(
+          at + "\n",
+          ok("--root", r, "--driver", "aufs", "mount", "fx:multi").out(),
+          "a second mount: same place");
 
       Run busy = run("--root", r, "--driver", "aufs", "rmi", "-f", "fx:multi");
       assertEquals(1, busy.status(), busy.out());
       assertTrue(busy.err().contains("mounted"), busy.err());
       ok("--root", r, "--driver", "aufs", "umount", "fx:multi");
       try (var s = Files.list(at)) {
-        assertEquals(List.of(), s.toList(), "umount leaves the mount point empty, as Docker keeps it");
+        assertEquals(
+            List.of(), s.toList(), "umount leaves the mount point empty, as Docker keeps it");
       }
     } else {
       assertEquals(1, mounted.status());
-      assertTrue(mounted.err().contains("in-process mount cannot outlive this process"), mounted.err());
+      assertTrue(
+          mounted.err().contains("in-process mount cannot outlive this process"), mounted.err());
     }
     Run umount = run("--root", r, "--driver", "aufs", "umount", "fx:multi");
     assertEquals(1, umount.status());
@@ -142,7 +171,10 @@ class DriverFlagTest {
     assertFalse(Files.exists(root.resolve("overlay2")), "nothing was made for overlay2");
     assertFalse(Files.exists(root.resolve("image/overlay2")));
     JsonNode inspect = new ObjectMapper().readTree(ok("--root", r, "inspect", "fx:multi").out());
-    assertEquals("aufs", inspect.get(0).get("GraphDriver").get("Name").asText(), "no --driver: the store's own");
+    assertEquals(
+        "aufs",
+        inspect.get(0).get("GraphDriver").get("Name").asText(),
+        "no --driver: the store's own");
   }
 
   @Test

@@ -13,7 +13,9 @@ import java.nio.file.Path;
 public final class ChainPinner {
   public static void main(String[] args) throws Exception {
     StoreLayout layout = new StoreLayout(Path.of(args[0]), "overlay2");
-    try (StoreLocks.Held pin = new StoreLocks(layout.locksDir()).lock(GarbageCollector.chainLock(ChainId.parse(args[1])))) {
+    try (StoreLocks.Held pin =
+        new StoreLocks(layout.locksDir())
+            .lock(GarbageCollector.chainLock(ChainId.parse(args[1])))) {
       System.out.println("pinned");
       System.out.flush();
       System.in.read();

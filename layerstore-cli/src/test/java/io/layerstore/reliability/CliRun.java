@@ -11,9 +11,18 @@ import java.util.concurrent.TimeUnit;
 record CliRun(int status, String out) {
 
   static List<String> command(Path root, String... args) {
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto",
-        "-cp", System.getProperty("java.class.path"), "io.layerstore.cli.Main", "--root", root.toString()));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC",
+                "-Xshare:auto",
+                "-cp",
+                System.getProperty("java.class.path"),
+                "io.layerstore.cli.Main",
+                "--root",
+                root.toString()));
     cmd.addAll(List.of(args));
     return cmd;
   }

@@ -27,9 +27,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Two JVMs, eight threads each, over one store: hundreds of random loads, mounts (kernel mounts
- * when run as root, shared by reference counts across the two processes), tags, removes and
- * commits (through a container) of images that share layers. Afterwards fsck --deep is clean (no inconsistency, no orphan, no
- * unused layer) and every image left mounts to exactly the rootfs it has when loaded alone.
+ * when run as root, shared by reference counts across the two processes), tags, removes and commits
+ * (through a container) of images that share layers. Afterwards fsck --deep is clean (no
+ * inconsistency, no orphan, no unused layer) and every image left mounts to exactly the rootfs it
+ * has when loaded alone.
  */
 class ConcurrencyStressTest {
 
@@ -38,13 +39,20 @@ class ConcurrencyStressTest {
 
   @TempDir Path tmp;
 
-  /** Seven images on a common base, sharing middle layers, with whiteouts and an opaque directory. */
+  /**
+   * Seven images on a common base, sharing middle layers, with whiteouts and an opaque directory.
+   */
   static void images(Path dir) throws IOException {
     Files.createDirectories(dir);
-    List<String[]> specs = List.of(
-        new String[] {"b1"}, new String[] {"b1", "b2"}, new String[] {"b1", "b2", "m"},
-        new String[] {"b1", "b2", "m", "t3"}, new String[] {"b1", "b2", "t4"}, new String[] {"b1", "t5"},
-        new String[] {"b1", "b2", "m", "t6"});
+    List<String[]> specs =
+        List.of(
+            new String[] {"b1"},
+            new String[] {"b1", "b2"},
+            new String[] {"b1", "b2", "m"},
+            new String[] {"b1", "b2", "m", "t3"},
+            new String[] {"b1", "b2", "t4"},
+            new String[] {"b1", "t5"},
+            new String[] {"b1", "b2", "m", "t6"});
     for (int i = 0; i < specs.size(); i++) {
       ImageArchiveBuilder b = new ImageArchiveBuilder().tag("img" + i + ":1");
       for (String l : specs.get(i)) {
@@ -57,8 +65,11 @@ class ConcurrencyStressTest {
   private static void layer(ImageArchiveBuilder.LayerBuilder l, String which) throws IOException {
     switch (which) {
       case "b1":
-        l.dir("etc", 0755).file("etc/hostname", "base\n", 0644).file("etc/passwd", "root:x:0:0::/root:/bin/sh\n", 0644)
-            .dir("usr", 0755).dir("usr/bin", 0755);
+        l.dir("etc", 0755)
+            .file("etc/hostname", "base\n", 0644)
+            .file("etc/passwd", "root:x:0:0::/root:/bin/sh\n", 0644)
+            .dir("usr", 0755)
+            .dir("usr/bin", 0755);
         for (int i = 0; i < 60; i++) {
           l.file("usr/bin/tool" + i, "tool " + i + "\n", 0755);
         }
@@ -80,13 +91,18 @@ class ConcurrencyStressTest {
         }
         break;
       case "t4":
-        l.dir("usr", 0755).dir("usr/lib", 0755).opaque("usr/lib").file("usr/lib/only.so", "only\n", 0644);
+        l.dir("usr", 0755)
+            .dir("usr/lib", 0755)
+            .opaque("usr/lib")
+            .file("usr/lib/only.so", "only\n", 0644);
         break;
       case "t5":
         l.whiteout("etc").file("hostname-moved", "base\n", 0644);
         break;
       default:
-        l.file(which + ".txt", which + "\n", 0644).dir("etc", 0755).file("etc/hostname", which + "\n", 0644);
+        l.file(which + ".txt", which + "\n", 0644)
+            .dir("etc", 0755)
+            .file("etc/hostname", which + "\n", 0644);
     }
   }
 
@@ -94,14 +110,24 @@ class ConcurrencyStressTest {
    * The rootfs (without times) of an image with these layers: a loaded image's as loaded alone; a
    * committed one's, its base's plus the file every commit writes (commits of commits included).
    */
-  private static List<String> expectedOf(List<DiffId> diffs, Map<List<DiffId>, List<String>> byLayers) {
+  private static List<String> expectedOf(
+      List<DiffId> diffs, Map<List<DiffId>, List<String>> byLayers) {
     List<String> loaded = byLayers.get(diffs);
     if (loaded != null) {
       return loaded;
     }
-    java.util.TreeSet<String> want = new java.util.TreeSet<>(expectedOf(diffs.subList(0, diffs.size() - 1), byLayers));
-    want.add("/" + StressWorker.COMMITTED_FILE + "\tfile\t0644\t0\t0\t" + StressWorker.COMMITTED_CONTENT.length()
-        + "\t" + io.layerstore.Digest.of(StressWorker.COMMITTED_CONTENT.getBytes(StandardCharsets.UTF_8)).hex() + "\t-");
+    java.util.TreeSet<String> want =
+        new java.util.TreeSet<>(expectedOf(diffs.subList(0, diffs.size() - 1), byLayers));
+    want.add(
+        "/"
+            + StressWorker.COMMITTED_FILE
+            + "\tfile\t0644\t0\t0\t"
+            + StressWorker.COMMITTED_CONTENT.length()
+            + "\t"
+            + io.layerstore.Digest.of(
+                    StressWorker.COMMITTED_CONTENT.getBytes(StandardCharsets.UTF_8))
+                .hex()
+            + "\t-");
     return new ArrayList<>(want);
   }
 
@@ -126,10 +152,19 @@ class ConcurrencyStressTest {
 
     Path root = tmp.resolve("store");
     LayerStore.open(root).close();
-    Process other = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), StressWorker.class.getName(), root.toString(),
-        archives.toString(), "2", Integer.toString(THREADS), Integer.toString(OPS_PER_THREAD))
-        .redirectErrorStream(true).start();
+    Process other =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                StressWorker.class.getName(),
+                root.toString(),
+                archives.toString(),
+                "2",
+                Integer.toString(THREADS),
+                Integer.toString(OPS_PER_THREAD))
+            .redirectErrorStream(true)
+            .start();
     StressWorker.Tally mine = StressWorker.run(root, files, 1, THREADS, OPS_PER_THREAD);
     String otherOut = new String(other.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertTrue(other.waitFor(10, TimeUnit.MINUTES));
@@ -162,16 +197,26 @@ class ConcurrencyStressTest {
           missing.removeAll(got);
           List<String> extra = new ArrayList<>(got);
           extra.removeAll(want);
-          assertEquals(want, got, "rootfs of " + i.id() + ": missing " + missing + ", unexpected " + extra);
+          assertEquals(
+              want, got, "rootfs of " + i.id() + ": missing " + missing + ", unexpected " + extra);
         }
       }
-      System.err.println("concurrency stress: " + left.size() + " images left (" + committed + " made by commit), "
-          + r.layers() + " layers; fsck --deep clean");
+      System.err.println(
+          "concurrency stress: "
+              + left.size()
+              + " images left ("
+              + committed
+              + " made by commit), "
+              + r.layers()
+              + " layers; fsck --deep clean");
       // the layers that stayed through the churn still make every image exactly
       for (Path f : files) {
         ImageId id = s.load(f).get(0);
         try (Mount m = s.mount(id)) {
-          assertEquals(expected.get(id), RootfsManifest.of(m.root(), true), "rootfs of " + f.getFileName() + " reloaded");
+          assertEquals(
+              expected.get(id),
+              RootfsManifest.of(m.root(), true),
+              "rootfs of " + f.getFileName() + " reloaded");
         }
       }
       assertTrue(s.check(CheckOptions.defaults().deep()).problems().isEmpty());

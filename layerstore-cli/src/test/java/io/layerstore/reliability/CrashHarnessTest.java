@@ -36,10 +36,10 @@ import org.slf4j.LoggerFactory;
  * exactly the state before the command or exactly the state after it, never a mix.
  *
  * <p>Kills per operation: {@code -Dlayerstore.crash.kills} (15 in the normal build, where each
- * costs a few seconds; the acceptance run uses 50). The moment is drawn
- * uniformly between the child's start-up time (measured on the same store) and the end of an
- * uninterrupted run, so almost every kill lands while the command is changing the store; the
- * figures logged at the end say how many found work to finish or to clean.
+ * costs a few seconds; the acceptance run uses 50). The moment is drawn uniformly between the
+ * child's start-up time (measured on the same store) and the end of an uninterrupted run, so almost
+ * every kill lands while the command is changing the store; the figures logged at the end say how
+ * many found work to finish or to clean.
  */
 class CrashHarnessTest {
   private static final Logger LOG = LoggerFactory.getLogger(CrashHarnessTest.class);
@@ -49,7 +49,8 @@ class CrashHarnessTest {
   private Path root;
   private Path baseArchive;
   private Path bigArchive;
-  private final Random random = new Random(Long.getLong("layerstore.crash.seed", System.nanoTime()));
+  private final Random random =
+      new Random(Long.getLong("layerstore.crash.seed", System.nanoTime()));
 
   @BeforeEach
   void images() throws IOException {
@@ -68,8 +69,8 @@ class CrashHarnessTest {
     b.write(bigArchive);
   }
 
-  private static ImageArchiveBuilder.LayerBuilder fill(ImageArchiveBuilder.LayerBuilder l, String dir, int files)
-      throws IOException {
+  private static ImageArchiveBuilder.LayerBuilder fill(
+      ImageArchiveBuilder.LayerBuilder l, String dir, int files) throws IOException {
     l.dir(dir, 0755);
     for (int i = 0; i < files; i++) {
       l.file(dir + "/f" + i, dir + " file " + i + "\n".repeat(i % 7), 0644);
@@ -89,8 +90,12 @@ class CrashHarnessTest {
     int inconsistent;
     int orphans;
     int unused;
-    /** Start-up and whole-run times to aim the kills at; a run that ends first shortens the latter. */
+
+    /**
+     * Start-up and whole-run times to aim the kills at; a run that ends first shortens the latter.
+     */
     final long startup;
+
     long full;
 
     Figures(String op, long startup, long full) {
@@ -101,9 +106,26 @@ class CrashHarnessTest {
 
     @Override
     public String toString() {
-      return op + ": " + kills + " kills (+" + finishedFirst + " runs that ran to their end, one in five on purpose), " + oldState + " showed the old state, " + newState + " the new; "
-          + withJournal + " left a change to finish, " + withStaging + " left staged layers; after open: "
-          + inconsistent + " inconsistent stores, " + orphans + " orphans, " + unused + " unused layers";
+      return op
+          + ": "
+          + kills
+          + " kills (+"
+          + finishedFirst
+          + " runs that ran to their end, one in five on purpose), "
+          + oldState
+          + " showed the old state, "
+          + newState
+          + " the new; "
+          + withJournal
+          + " left a change to finish, "
+          + withStaging
+          + " left staged layers; after open: "
+          + inconsistent
+          + " inconsistent stores, "
+          + orphans
+          + " orphans, "
+          + unused
+          + " unused layers";
     }
   }
 
@@ -186,8 +208,8 @@ class CrashHarnessTest {
 
   /**
    * Half the kills anywhere from start-up to the end of a normal run; half around that end, where
-   * the change is published (a run's length varies, so some of these land just before the change
-   * is recorded, some while it is applied, some after).
+   * the change is published (a run's length varies, so some of these land just before the change is
+   * recorded, some while it is applied, some after).
    */
   private long delay(Figures f) {
     if (random.nextBoolean()) {
@@ -213,7 +235,8 @@ class CrashHarnessTest {
     } else {
       f.finishedFirst++; // past its end: checked all the same, not counted as a kill
       long ran = (System.nanoTime() - t0) / 1_000_000;
-      f.full = calibrate ? ran : (f.full + ran) / 2; // a run that ended first was shorter than the aim
+      f.full =
+          calibrate ? ran : (f.full + ran) / 2; // a run that ended first was shorter than the aim
     }
     if (hasEntries(root.resolve("layerstore/journal"), "*.json")) {
       f.withJournal++;
@@ -235,14 +258,24 @@ class CrashHarnessTest {
     }
     f.orphans += r.remaining(CheckReport.Severity.ORPHAN).size();
     f.unused += r.remaining(CheckReport.Severity.UNUSED).size();
-    assertTrue(r.isClean(), () -> f.op + ": after kill " + f.kills + " the store is not clean: " + r.problems());
+    assertTrue(
+        r.isClean(),
+        () -> f.op + ": after kill " + f.kills + " the store is not clean: " + r.problems());
     if (now.equals(before)) {
       f.oldState++;
     } else if (now.equals(after)) {
       f.newState++;
     } else {
-      throw new AssertionError(f.op + ": after kill " + f.kills + " the store shows neither the old state "
-          + before + " nor the new " + after + " but " + now);
+      throw new AssertionError(
+          f.op
+              + ": after kill "
+              + f.kills
+              + " the store shows neither the old state "
+              + before
+              + " nor the new "
+              + after
+              + " but "
+              + now);
     }
     return now;
   }
@@ -265,7 +298,10 @@ class CrashHarnessTest {
   }
 
   private Process start(String... args) throws IOException {
-    return new ProcessBuilder(CliRun.command(root, args)).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    return new ProcessBuilder(CliRun.command(root, args))
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+        .start();
   }
 
   /** The harness's own view of the store (its own writes need not be durable). */
@@ -308,11 +344,14 @@ class CrashHarnessTest {
     Set<String> layers = new TreeSet<>();
     for (ImageSummary i : s.images()) {
       // keyed by tags where there are some: a committed image's id holds its creation time
-      List<String> chain = s.image(i.id().toString()).chainIds().stream().map(ChainId::toString).toList();
-      images.put(i.repoTags().isEmpty() ? i.id().toString() : String.join(",", i.repoTags()), chain);
+      List<String> chain =
+          s.image(i.id().toString()).chainIds().stream().map(ChainId::toString).toList();
+      images.put(
+          i.repoTags().isEmpty() ? i.id().toString() : String.join(",", i.repoTags()), chain);
       layers.addAll(chain);
     }
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(root.resolve("image/overlay2/layerdb/sha256"))) {
+    try (DirectoryStream<Path> ds =
+        Files.newDirectoryStream(root.resolve("image/overlay2/layerdb/sha256"))) {
       for (Path p : ds) {
         layers.add("layerdb:" + p.getFileName());
       }

@@ -28,29 +28,46 @@ import java.util.List;
  * Fuzzes the {@code docker save} loader end to end on a store in jimfs: the manifest parser, the
  * config parser, the legacy {@code repositories} path, and — with both made valid around a fuzzed
  * layer — the layer path (decompression, tar, unpacker, whiteouts, the emulated platform). Any
- * input is loaded or refused with a {@link LayerStoreException}; a loaded layer saves back byte
- * for byte.
+ * input is loaded or refused with a {@link LayerStoreException}; a loaded layer saves back byte for
+ * byte.
  */
 class DockerArchiveFuzzTest {
 
-  private static final FileSystem FS = Jimfs.newFileSystem(Configuration.unix().toBuilder()
-      .setAttributeViews("basic", "owner", "posix", "unix").build());
+  private static final FileSystem FS =
+      Jimfs.newFileSystem(
+          Configuration.unix().toBuilder()
+              .setAttributeViews("basic", "owner", "posix", "unix")
+              .build());
   private static final LayerStore STORE = open();
   private static final Path ARCHIVE = FS.getPath("/in.tar");
 
   private static LayerStore open() {
     try {
-      return LayerStore.builder(FS.getPath("/store")).maxLayerBytes(1 << 20).maxImageBytes(2 << 20).open();
+      return LayerStore.builder(FS.getPath("/store"))
+          .maxLayerBytes(1 << 20)
+          .maxImageBytes(2 << 20)
+          .open();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
   }
 
   @FuzzTest(maxDuration = "5s")
-  @DictionaryEntries({"[{\"Config\":\"config.json\",\"RepoTags\":[\"a:b\"],\"Layers\":[\"layer.tar\"]}]",
-      "{\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:", "\"history\":[{\"empty_layer\":true}]",
-      "\"Parent\":\"sha256:", "layer.tar", "config.json", "repositories", "l1/json", "l1/layer.tar",
-      "{\"parent\":\"", ".wh.", ".wh..wh..opq", "ustar\u000000"})
+  @DictionaryEntries({
+    "[{\"Config\":\"config.json\",\"RepoTags\":[\"a:b\"],\"Layers\":[\"layer.tar\"]}]",
+    "{\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:",
+    "\"history\":[{\"empty_layer\":true}]",
+    "\"Parent\":\"sha256:",
+    "layer.tar",
+    "config.json",
+    "repositories",
+    "l1/json",
+    "l1/layer.tar",
+    "{\"parent\":\"",
+    ".wh.",
+    ".wh..wh..opq",
+    "ustar\u000000"
+  })
   void loadsOrRefusesCleanly(FuzzedDataProvider data) throws IOException {
     int mode = data.consumeInt(0, 3);
     String manifest;
@@ -67,7 +84,8 @@ class DockerArchiveFuzzTest {
       case 1: // a valid manifest around a fuzzed config
         config = data.consumeString(3000);
         layer = data.consumeRemainingAsBytes();
-        manifest = "[{\"Config\":\"config.json\",\"RepoTags\":[\"fuzz:1\"],\"Layers\":[\"layer.tar\"]}]";
+        manifest =
+            "[{\"Config\":\"config.json\",\"RepoTags\":[\"fuzz:1\"],\"Layers\":[\"layer.tar\"]}]";
         break;
       case 2: // a legacy archive: fuzzed v1 json and repositories
         manifest = null;
@@ -78,9 +96,12 @@ class DockerArchiveFuzzTest {
         break;
       default: // valid manifest and config around a fuzzed layer
         layer = data.consumeRemainingAsBytes();
-        manifest = "[{\"Config\":\"config.json\",\"RepoTags\":[\"fuzz:1\"],\"Layers\":[\"layer.tar\"]}]";
-        config = "{\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:"
-            + Digest.of(layer).hex() + "\"]}}";
+        manifest =
+            "[{\"Config\":\"config.json\",\"RepoTags\":[\"fuzz:1\"],\"Layers\":[\"layer.tar\"]}]";
+        config =
+            "{\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:"
+                + Digest.of(layer).hex()
+                + "\"]}}";
     }
     write(mode, manifest, config, layer, extraName, extra);
     List<ImageId> ids;
@@ -101,7 +122,8 @@ class DockerArchiveFuzzTest {
     }
   }
 
-  private static void write(int mode, String manifest, String config, byte[] layer, String extraName, byte[] extra)
+  private static void write(
+      int mode, String manifest, String config, byte[] layer, String extraName, byte[] extra)
       throws IOException {
     try (OutputStream out = Files.newOutputStream(ARCHIVE)) {
       TarWriter w = new TarWriter(out);
@@ -119,8 +141,12 @@ class DockerArchiveFuzzTest {
   }
 
   private static void member(TarWriter w, String name, byte[] data) throws IOException {
-    w.putNextEntry(TarHeader.builder(name, TarHeader.REGULAR).mode(0100644).size(data.length)
-        .mtime(Instant.EPOCH).build());
+    w.putNextEntry(
+        TarHeader.builder(name, TarHeader.REGULAR)
+            .mode(0100644)
+            .size(data.length)
+            .mtime(Instant.EPOCH)
+            .build());
     w.write(data, 0, data.length);
   }
 }

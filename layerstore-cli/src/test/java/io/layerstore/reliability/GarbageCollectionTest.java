@@ -36,9 +36,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Removing an image releases exactly the layers nothing else uses; a layer in use — by another
- * image, a container, a mount, or a load building on it — is never removed; prune removes
- * dangling images and unused layers and says how many bytes it freed; an image with dependent
- * children is removed only when forced.
+ * image, a container, a mount, or a load building on it — is never removed; prune removes dangling
+ * images and unused layers and says how many bytes it freed; an image with dependent children is
+ * removed only when forced.
  */
 class GarbageCollectionTest {
 
@@ -69,7 +69,8 @@ class GarbageCollectionTest {
   @ParameterizedTest
   @ValueSource(strings = {"disk", "jimfs"})
   void removeReleasesExactlyTheLayersNothingElseUses(String where) throws IOException {
-    try (StoreEnv env = StoreEnv.of(where, tmp); LayerStore s = LayerStore.open(env.root)) {
+    try (StoreEnv env = StoreEnv.of(where, tmp);
+        LayerStore s = LayerStore.open(env.root)) {
       ImageId img2 = s.load(archives.get(2)).get(0); // b1 b2 m
       ImageId img5 = s.load(archives.get(5)).get(0); // b1 t5
       Set<String> keep = chains(s, img5);
@@ -89,12 +90,17 @@ class GarbageCollectionTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"disk", "jimfs"})
-  void aMountedImageIsNotRemovedEvenWhenForcedAndTheLayersItUsesStay(String where) throws IOException {
-    try (StoreEnv env = StoreEnv.of(where, tmp); LayerStore s = LayerStore.open(env.root)) {
+  void aMountedImageIsNotRemovedEvenWhenForcedAndTheLayersItUsesStay(String where)
+      throws IOException {
+    try (StoreEnv env = StoreEnv.of(where, tmp);
+        LayerStore s = LayerStore.open(env.root)) {
       ImageId img3 = s.load(archives.get(3)).get(0); // b1 b2 m t3
       ImageId img2 = s.load(archives.get(2)).get(0); // b1 b2 m
       try (Mount m = s.mount(img2)) {
-        ConflictException e = assertThrows(ConflictException.class, () -> s.remove(img2.toString(), RemoveOptions.defaults().force()));
+        ConflictException e =
+            assertThrows(
+                ConflictException.class,
+                () -> s.remove(img2.toString(), RemoveOptions.defaults().force()));
         assertTrue(e.getMessage().contains("mounted"), e.getMessage());
         LayerStore.Removal r = s.remove("img3:1", RemoveOptions.defaults());
         assertEquals(1, r.layersDeleted().size(), "only t3; b1 b2 m are under the mount");
@@ -109,8 +115,10 @@ class GarbageCollectionTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"disk", "jimfs"})
-  void pruneRemovesDanglingImagesAndUnusedLayersAndReportsTheBytes(String where) throws IOException {
-    try (StoreEnv env = StoreEnv.of(where, tmp); LayerStore s = LayerStore.open(env.root)) {
+  void pruneRemovesDanglingImagesAndUnusedLayersAndReportsTheBytes(String where)
+      throws IOException {
+    try (StoreEnv env = StoreEnv.of(where, tmp);
+        LayerStore s = LayerStore.open(env.root)) {
       ImageId old = s.load(archives.get(3)).get(0); // img3:1 = b1 b2 m t3
       ImageId kept = s.load(archives.get(1)).get(0); // img1:1 = b1 b2
       // img3:1 moves to a new image: the old one is dangling
@@ -126,8 +134,12 @@ class GarbageCollectionTest {
 
       long sizes = 0;
       for (String c : oldOnly) {
-        sizes += Long.parseLong(Files.readString(s.root().resolve("image/overlay2/layerdb/sha256/" + c.substring(7))
-            .resolve("size")));
+        sizes +=
+            Long.parseLong(
+                Files.readString(
+                    s.root()
+                        .resolve("image/overlay2/layerdb/sha256/" + c.substring(7))
+                        .resolve("size")));
       }
 
       LayerStore.Pruned p = s.prune(PruneOptions.defaults());
@@ -139,7 +151,10 @@ class GarbageCollectionTest {
       Set<String> left = chains(s, kept);
       left.addAll(chains(s, fresh));
       assertEquals(left, layers(s));
-      assertEquals(new LayerStore.Pruned(List.of(), List.of(), 0), s.prune(PruneOptions.defaults().all()), "nothing left to prune");
+      assertEquals(
+          new LayerStore.Pruned(List.of(), List.of(), 0),
+          s.prune(PruneOptions.defaults().all()),
+          "nothing left to prune");
       assertTrue(s.check(CheckOptions.defaults().deep()).problems().isEmpty());
     }
   }
@@ -150,10 +165,19 @@ class GarbageCollectionTest {
     byte[] l2 = new RawLayer().file("two", "2").end().bytes();
     String d1 = "\"sha256:" + Digest.of(l1).hex() + "\"";
     String d2 = "\"sha256:" + Digest.of(l2).hex() + "\"";
-    byte[] parent = ("{\"os\":\"linux\",\"history\":[{\"created_by\":\"a\"}],\"rootfs\":{\"type\":\"layers\",\"diff_ids\":["
-        + d1 + "]}}").getBytes(StandardCharsets.UTF_8);
-    byte[] child = ("{\"os\":\"linux\",\"history\":[{\"created_by\":\"a\"},{\"created_by\":\"b\"}],\"rootfs\":{\"type\":"
-        + "\"layers\",\"diff_ids\":[" + d1 + "," + d2 + "]}}").getBytes(StandardCharsets.UTF_8);
+    byte[] parent =
+        ("{\"os\":\"linux\",\"history\":[{\"created_by\":\"a\"}],\"rootfs\":{\"type\":\"layers\",\"diff_ids\":["
+                + d1
+                + "]}}")
+            .getBytes(StandardCharsets.UTF_8);
+    byte[] child =
+        ("{\"os\":\"linux\",\"history\":[{\"created_by\":\"a\"},{\"created_by\":\"b\"}],\"rootfs\":{\"type\":"
+                + "\"layers\",\"diff_ids\":["
+                + d1
+                + ","
+                + d2
+                + "]}}")
+            .getBytes(StandardCharsets.UTF_8);
     ImageId parentId = ImageId.ofConfig(parent);
     Path archive = tmp.resolve("family.tar");
     try (OutputStream out = Files.newOutputStream(archive)) {
@@ -162,35 +186,52 @@ class GarbageCollectionTest {
       member(w, "l2.tar", l2);
       member(w, "parent.json", parent);
       member(w, "child.json", child);
-      member(w, "manifest.json", ("[{\"Config\":\"parent.json\",\"RepoTags\":[\"parent:1\"],\"Layers\":[\"l1.tar\"]},"
-          + "{\"Config\":\"child.json\",\"RepoTags\":[\"child:1\"],\"Layers\":[\"l1.tar\",\"l2.tar\"],\"Parent\":\""
-          + parentId + "\"}]").getBytes(StandardCharsets.UTF_8));
+      member(
+          w,
+          "manifest.json",
+          ("[{\"Config\":\"parent.json\",\"RepoTags\":[\"parent:1\"],\"Layers\":[\"l1.tar\"]},"
+                  + "{\"Config\":\"child.json\",\"RepoTags\":[\"child:1\"],\"Layers\":[\"l1.tar\",\"l2.tar\"],\"Parent\":\""
+                  + parentId
+                  + "\"}]")
+              .getBytes(StandardCharsets.UTF_8));
       w.finish();
     }
     try (LayerStore s = LayerStore.open(tmp.resolve("store"))) {
       List<ImageId> ids = s.load(archive);
       assertEquals(parentId, s.image("child:1").parent());
-      ConflictException e = assertThrows(ConflictException.class, () -> s.remove(parentId.toString(), RemoveOptions.defaults()));
+      ConflictException e =
+          assertThrows(
+              ConflictException.class,
+              () -> s.remove(parentId.toString(), RemoveOptions.defaults()));
       assertTrue(e.getMessage().contains("dependent child images"), e.getMessage());
       assertEquals(2, s.images().size());
       LayerStore.Removal r = s.remove(parentId.toString(), RemoveOptions.defaults().force());
       assertEquals(List.of(parentId), r.deleted());
       assertEquals(List.of(), r.layersDeleted(), "the child still uses the parent's layer");
       assertEquals(ids.get(1), s.resolve("child:1"));
-      assertEquals(null, s.image("child:1").parent(), "the child forgot its deleted parent, as in Docker");
-      assertTrue(s.check(CheckOptions.defaults()).isClean(), s.check(CheckOptions.defaults()).problems()::toString);
+      assertEquals(
+          null, s.image("child:1").parent(), "the child forgot its deleted parent, as in Docker");
+      assertTrue(
+          s.check(CheckOptions.defaults()).isClean(),
+          s.check(CheckOptions.defaults()).problems()::toString);
     }
   }
 
   private static void member(TarWriter w, String name, byte[] data) throws IOException {
-    w.putNextEntry(TarHeader.builder(name, TarHeader.REGULAR).mode(0100644).size(data.length).mtime(Instant.EPOCH).build());
+    w.putNextEntry(
+        TarHeader.builder(name, TarHeader.REGULAR)
+            .mode(0100644)
+            .size(data.length)
+            .mtime(Instant.EPOCH)
+            .build());
     w.write(data, 0, data.length);
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"disk", "jimfs"})
   void aContainerLayerKeepsTheImageLayersItSitsOn(String where) throws IOException {
-    try (StoreEnv env = StoreEnv.of(where, tmp); LayerStore s = LayerStore.open(env.root)) {
+    try (StoreEnv env = StoreEnv.of(where, tmp);
+        LayerStore s = LayerStore.open(env.root)) {
       ImageId img2 = s.load(archives.get(2)).get(0);
       List<ChainId> chain = s.image(img2.toString()).chainIds();
       String top = WellFormedEdgesTest.cacheId(s, img2, chain.size() - 1);
@@ -204,16 +245,23 @@ class GarbageCollectionTest {
       Files.writeString(record.resolve("init-id"), mountId + "-init");
       Files.writeString(record.resolve("parent"), chain.get(chain.size() - 1).toString());
 
-      assertTrue(s.check(CheckOptions.defaults()).problems().isEmpty(), "the container's driver layers are recorded");
-      ConflictException e = assertThrows(ConflictException.class, () -> s.remove("img2:1", RemoveOptions.defaults().force()));
+      assertTrue(
+          s.check(CheckOptions.defaults()).problems().isEmpty(),
+          "the container's driver layers are recorded");
+      ConflictException e =
+          assertThrows(
+              ConflictException.class, () -> s.remove("img2:1", RemoveOptions.defaults().force()));
       assertTrue(e.getMessage().contains("used by container"), e.getMessage());
       // untagged, the image is not dangling while a container sits on it; nor are its layers unused
-      Files.writeString(env.root.resolve("image/overlay2/repositories.json"), "{\"Repositories\":{}}");
+      Files.writeString(
+          env.root.resolve("image/overlay2/repositories.json"), "{\"Repositories\":{}}");
       LayerStore.Pruned p = s.prune(PruneOptions.defaults().all());
       assertEquals(List.of(), p.images());
       assertEquals(List.of(), p.layers());
       assertEquals(3, layers(s).size());
-      assertTrue(s.check(CheckOptions.defaults()).problems().isEmpty(), s.check(CheckOptions.defaults()).problems()::toString);
+      assertTrue(
+          s.check(CheckOptions.defaults()).problems().isEmpty(),
+          s.check(CheckOptions.defaults()).problems()::toString);
 
       // once the container is gone, nothing uses them
       s.driver().remove(mountId);
@@ -238,19 +286,30 @@ class GarbageCollectionTest {
       img1 = s.load(archives.get(1)).get(0); // b1 b2
       top = s.image(img1.toString()).chainIds().get(1);
     }
-    Process pinner = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), ChainPinner.class.getName(), root.toString(), top.toString())
-        .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    Process pinner =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                ChainPinner.class.getName(),
+                root.toString(),
+                top.toString())
+            .redirectError(ProcessBuilder.Redirect.INHERIT)
+            .start();
     try (LayerStore s = LayerStore.open(root)) {
-      assertEquals("pinned", new BufferedReader(new InputStreamReader(pinner.getInputStream(), StandardCharsets.UTF_8))
-          .readLine());
+      assertEquals(
+          "pinned",
+          new BufferedReader(new InputStreamReader(pinner.getInputStream(), StandardCharsets.UTF_8))
+              .readLine());
       LayerStore.Removal r = s.remove("img1:1", RemoveOptions.defaults());
       assertEquals(List.of(img1), r.deleted());
-      assertEquals(List.of(), r.layersDeleted(), "the top layer is pinned, and the base is its parent");
+      assertEquals(
+          List.of(), r.layersDeleted(), "the top layer is pinned, and the base is its parent");
       assertEquals(2, layers(s).size());
       pinner.getOutputStream().close();
       pinner.waitFor();
-      assertEquals(2, s.prune(PruneOptions.defaults()).layers().size(), "unpinned, nothing uses them");
+      assertEquals(
+          2, s.prune(PruneOptions.defaults()).layers().size(), "unpinned, nothing uses them");
       assertEquals(List.of(), s.driver().list());
     } finally {
       pinner.destroyForcibly();
@@ -260,18 +319,33 @@ class GarbageCollectionTest {
   @Test
   void anInProcessMountInAnotherProcessKeepsTheImageAndItsLayers() throws Exception {
     Path root = tmp.resolve("store");
-    try (LayerStore s = LayerStore.builder(root).platform(io.layerstore.platform.Platform.emulated()).open()) {
+    try (LayerStore s =
+        LayerStore.builder(root).platform(io.layerstore.platform.Platform.emulated()).open()) {
       s.load(archives.get(2));
     }
-    Process holder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), MountHolder.class.getName(), root.toString(), "img2:1", "app/mod3")
-        .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-    try (LayerStore s = LayerStore.builder(root).platform(io.layerstore.platform.Platform.emulated()).open()) {
-      assertEquals("mounted false", new BufferedReader(new InputStreamReader(holder.getInputStream(),
-          StandardCharsets.UTF_8)).readLine(), "an in-process union view, invisible to the kernel");
+    Process holder =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                MountHolder.class.getName(),
+                root.toString(),
+                "img2:1",
+                "app/mod3")
+            .redirectError(ProcessBuilder.Redirect.INHERIT)
+            .start();
+    try (LayerStore s =
+        LayerStore.builder(root).platform(io.layerstore.platform.Platform.emulated()).open()) {
+      assertEquals(
+          "mounted false",
+          new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8))
+              .readLine(),
+          "an in-process union view, invisible to the kernel");
       ImageId id = s.resolve("img2:1");
       assertTrue(s.isMounted(id));
-      ConflictException e = assertThrows(ConflictException.class, () -> s.remove("img2:1", RemoveOptions.defaults().force()));
+      ConflictException e =
+          assertThrows(
+              ConflictException.class, () -> s.remove("img2:1", RemoveOptions.defaults().force()));
       assertTrue(e.getMessage().contains("mounted"), e.getMessage());
       assertEquals(List.of(), s.prune(PruneOptions.defaults().all()).layers());
       holder.getOutputStream().close();

@@ -59,16 +59,33 @@ class HostileInputTest {
   void onDisk(HostileCorpus.Case c, Via via) throws IOException {
     Path canary = makeCanary(tmp.resolve("canary"));
     Path root = tmp.resolve("store");
-    run(new HostileCorpus.Env("disk", canary.toString()), root, canary, corpusDir("disk"), c, via, true);
+    run(
+        new HostileCorpus.Env("disk", canary.toString()),
+        root,
+        canary,
+        corpusDir("disk"),
+        c,
+        via,
+        true);
   }
 
   @ParameterizedTest(name = "{0} via {1}")
   @MethodSource("cases")
   void onJimfs(HostileCorpus.Case c, Via via) throws IOException {
-    try (FileSystem fs = Jimfs.newFileSystem(Configuration.unix().toBuilder()
-        .setAttributeViews("basic", "owner", "posix", "unix").build())) {
+    try (FileSystem fs =
+        Jimfs.newFileSystem(
+            Configuration.unix().toBuilder()
+                .setAttributeViews("basic", "owner", "posix", "unix")
+                .build())) {
       Path canary = makeCanary(fs.getPath("/canary"));
-      run(new HostileCorpus.Env("jimfs", "/canary"), fs.getPath("/store"), canary, corpusDir("jimfs"), c, via, false);
+      run(
+          new HostileCorpus.Env("jimfs", "/canary"),
+          fs.getPath("/store"),
+          canary,
+          corpusDir("jimfs"),
+          c,
+          via,
+          false);
     }
   }
 
@@ -79,17 +96,26 @@ class HostileInputTest {
     return canary;
   }
 
-  private static void run(HostileCorpus.Env env, Path root, Path canary, Path corpus, HostileCorpus.Case c, Via via,
-      boolean disk) throws IOException {
+  private static void run(
+      HostileCorpus.Env env,
+      Path root,
+      Path canary,
+      Path corpus,
+      HostileCorpus.Case c,
+      Via via,
+      boolean disk)
+      throws IOException {
     byte[] base = HostileCorpus.baseLayer(env);
-    Path baseArchive = new SaveArchive().layer(base).tag("base:1").write(corpus.resolve("base.docker.tar"));
+    Path baseArchive =
+        new SaveArchive().layer(base).tag("base:1").write(corpus.resolve("base.docker.tar"));
     Path input = input(env, corpus, c, via, base);
 
     LayerStore.Builder b = LayerStore.builder(root);
     c.options().accept(b);
     try (LayerStore store = b.open()) {
       if (disk && PlatformRequirements.required()) {
-        assertTrue(store.platform().isNative(), "CI runs the disk cases on the native platform (root)");
+        assertTrue(
+            store.platform().isNative(), "CI runs the disk cases on the native platform (root)");
       }
       store.load(baseArchive);
       Map<String, String> before = TreeSnapshot.store(root);
@@ -107,10 +133,15 @@ class HostileInputTest {
       }
       assertNotNull(caught, c.name() + " was accepted");
       Exception thrown = caught;
-      assertEquals(c.expected(), thrown.getClass(), () -> c.name() + ": wrong exception " + stack(thrown));
+      assertEquals(
+          c.expected(), thrown.getClass(), () -> c.name() + ": wrong exception " + stack(thrown));
       String message = thrown.getMessage();
-      assertTrue(message.contains(input.getFileName().toString()), () -> "the message names the input: " + message);
-      assertTrue(message.contains(c.reason()), () -> "the message gives the reason \"" + c.reason() + "\": " + message);
+      assertTrue(
+          message.contains(input.getFileName().toString()),
+          () -> "the message names the input: " + message);
+      assertTrue(
+          message.contains(c.reason()),
+          () -> "the message gives the reason \"" + c.reason() + "\": " + message);
       if (thrown instanceof InvalidArchiveException x) {
         String entry = HostileCorpus.expectedEntry(c, env);
         if (!"*".equals(entry)) {
@@ -120,7 +151,10 @@ class HostileInputTest {
         }
       }
       assertEquals(before, TreeSnapshot.store(root), c.name() + " changed the store");
-      assertEquals(canaryBefore, TreeSnapshot.all(canary), c.name() + " changed the canary outside the store");
+      assertEquals(
+          canaryBefore,
+          TreeSnapshot.all(canary),
+          c.name() + " changed the canary outside the store");
       List<ImageSummary> images = store.images();
       assertEquals(1, images.size());
       assertEquals(List.of("base:1"), images.get(0).repoTags());
@@ -130,7 +164,8 @@ class HostileInputTest {
     }
   }
 
-  private static Path input(HostileCorpus.Env env, Path corpus, HostileCorpus.Case c, Via via, byte[] base)
+  private static Path input(
+      HostileCorpus.Env env, Path corpus, HostileCorpus.Case c, Via via, byte[] base)
       throws IOException {
     Files.createDirectories(corpus);
     switch (c.shape()) {
@@ -140,9 +175,15 @@ class HostileInputTest {
           Files.write(f, c.layer().apply(env));
           return f;
         }
-        return new SaveArchive().layer(c.layer().apply(env)).tag("hostile:1").write(corpus.resolve(c.name() + ".docker.tar"));
+        return new SaveArchive()
+            .layer(c.layer().apply(env))
+            .tag("hostile:1")
+            .write(corpus.resolve(c.name() + ".docker.tar"));
       case LOWER:
-        return new SaveArchive().layer(base).layer(c.layer().apply(env)).tag("hostile:1")
+        return new SaveArchive()
+            .layer(base)
+            .layer(c.layer().apply(env))
+            .tag("hostile:1")
             .write(corpus.resolve(c.name() + ".docker.tar"));
       case ARCHIVE:
       default:

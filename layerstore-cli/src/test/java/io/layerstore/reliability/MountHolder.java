@@ -7,8 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Another process reading an image through an in-process (emulated) mount: it mounts, reads a
- * file, says so on stdout, and keeps the mount until stdin closes (or it is killed).
+ * Another process reading an image through an in-process (emulated) mount: it mounts, reads a file,
+ * says so on stdout, and keeps the mount until stdin closes (or it is killed).
  */
 public final class MountHolder {
   public static void main(String[] args) throws Exception {

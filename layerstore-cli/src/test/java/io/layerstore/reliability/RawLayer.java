@@ -5,9 +5,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * Writes tar bytes block by block with every field under the test's control: well-formed layers
- * in any shape, and precisely broken ones (bad checksums, impossible numbers, names no writer
- * would produce).
+ * Writes tar bytes block by block with every field under the test's control: well-formed layers in
+ * any shape, and precisely broken ones (bad checksums, impossible numbers, names no writer would
+ * produce).
  */
 final class RawLayer {
 
@@ -138,7 +138,8 @@ final class RawLayer {
     ByteArrayOutputStream d = new ByteArrayOutputStream();
     for (String r : records) {
       int eq = r.indexOf('=');
-      d.writeBytes(paxRecord(r.substring(0, eq), r.substring(eq + 1).getBytes(StandardCharsets.UTF_8)));
+      d.writeBytes(
+          paxRecord(r.substring(0, eq), r.substring(eq + 1).getBytes(StandardCharsets.UTF_8)));
     }
     return paxBytes(d.toByteArray());
   }

@@ -28,17 +28,27 @@ class RecoveryTest {
   void stagingOfALiveProcessIsLeftAloneAndCleanedOnceItIsDead() throws Exception {
     Path root = tmp.resolve("store");
     LayerStore.open(root).close();
-    Process holder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), StagingHolder.class.getName(), root.toString())
-        .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    Process holder =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                StagingHolder.class.getName(),
+                root.toString())
+            .redirectError(ProcessBuilder.Redirect.INHERIT)
+            .start();
     try {
-      Path ws = Path.of(new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8))
-          .readLine());
+      Path ws =
+          Path.of(
+              new BufferedReader(
+                      new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8))
+                  .readLine());
       assertTrue(Files.isDirectory(ws));
       try (LayerStore s = LayerStore.open(root)) {
         assertTrue(Files.isDirectory(ws), "open left the live staging directory alone");
         CheckReport r = s.check(CheckOptions.defaults().repair());
-        assertEquals(List.of(), r.problems(), "fsck --repair does not count live work as an orphan");
+        assertEquals(
+            List.of(), r.problems(), "fsck --repair does not count live work as an orphan");
         assertTrue(Files.isDirectory(ws));
       }
       holder.destroyForcibly();
@@ -55,19 +65,22 @@ class RecoveryTest {
   @Test
   void stagingOfAnotherThreadIsLeftAloneToo() throws Exception {
     io.layerstore.testkit.PlatformRequirements.require(
-        io.layerstore.testkit.PlatformRequirements.executable("mkfifo") != null, "mkfifo (coreutils)");
+        io.layerstore.testkit.PlatformRequirements.executable("mkfifo") != null,
+        "mkfifo (coreutils)");
     Path root = tmp.resolve("store");
     Path fifo = tmp.resolve("layer.tar");
     assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start().waitFor());
     try (LayerStore s = LayerStore.open(root)) {
       // a layer being imported from a pipe that has not ended yet
-      Thread importer = new Thread(() -> {
-        try {
-          s.importLayer(fifo, "piped:1");
-        } catch (java.io.IOException e) {
-          throw new java.io.UncheckedIOException(e);
-        }
-      });
+      Thread importer =
+          new Thread(
+              () -> {
+                try {
+                  s.importLayer(fifo, "piped:1");
+                } catch (java.io.IOException e) {
+                  throw new java.io.UncheckedIOException(e);
+                }
+              });
       importer.start();
       Path tmpDir = root.resolve("image/overlay2/layerdb/tmp");
       try (java.io.OutputStream feed = Files.newOutputStream(fifo)) {

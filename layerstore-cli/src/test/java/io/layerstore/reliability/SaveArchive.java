@@ -74,9 +74,11 @@ final class SaveArchive {
   }
 
   byte[] configBytes() {
-    String c = config != null ? config
-        : "{\"architecture\":\"amd64\",\"config\":{},\"created\":\"2024-01-01T00:00:00Z\","
-            + "\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":%s}}";
+    String c =
+        config != null
+            ? config
+            : "{\"architecture\":\"amd64\",\"config\":{},\"created\":\"2024-01-01T00:00:00Z\","
+                + "\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":%s}}";
     return String.format(c, diffIdsJson()).getBytes(StandardCharsets.UTF_8);
   }
 
@@ -97,23 +99,54 @@ final class SaveArchive {
       List<String> names = new ArrayList<>();
       for (int i = 0; i < layers.size(); i++) {
         String name = layerName(i);
-        w.putNextEntry(TarHeader.builder(name.substring(0, 65), TarHeader.DIRECTORY).mode(040755).mtime(t).build());
-        w.putNextEntry(TarHeader.builder(name, TarHeader.REGULAR).mode(0100644).size(layers.get(i).length).mtime(t).build());
+        w.putNextEntry(
+            TarHeader.builder(name.substring(0, 65), TarHeader.DIRECTORY)
+                .mode(040755)
+                .mtime(t)
+                .build());
+        w.putNextEntry(
+            TarHeader.builder(name, TarHeader.REGULAR)
+                .mode(0100644)
+                .size(layers.get(i).length)
+                .mtime(t)
+                .build());
         w.write(layers.get(i), 0, layers.get(i).length);
         names.add(name);
       }
       for (String[] s : symlinks) {
-        w.putNextEntry(TarHeader.builder(s[0], TarHeader.SYMLINK).mode(0120777).linkName(s[1]).mtime(t).build());
+        w.putNextEntry(
+            TarHeader.builder(s[0], TarHeader.SYMLINK)
+                .mode(0120777)
+                .linkName(s[1])
+                .mtime(t)
+                .build());
       }
       byte[] c = configBytes();
-      w.putNextEntry(TarHeader.builder(configName(), TarHeader.REGULAR).mode(0100644).size(c.length).mtime(t).build());
+      w.putNextEntry(
+          TarHeader.builder(configName(), TarHeader.REGULAR)
+              .mode(0100644)
+              .size(c.length)
+              .mtime(t)
+              .build());
       w.write(c, 0, c.length);
       List<String> shown = layerNames != null ? layerNames : names;
-      String m = manifest != null ? manifest
-          : "[{\"Config\":\"" + configName() + "\",\"RepoTags\":" + (tag == null ? "null" : "[\"" + tag + "\"]")
-              + ",\"Layers\":[" + String.join(",", shown.stream().map(n -> "\"" + n + "\"").toList()) + "]}]\n";
+      String m =
+          manifest != null
+              ? manifest
+              : "[{\"Config\":\""
+                  + configName()
+                  + "\",\"RepoTags\":"
+                  + (tag == null ? "null" : "[\"" + tag + "\"]")
+                  + ",\"Layers\":["
+                  + String.join(",", shown.stream().map(n -> "\"" + n + "\"").toList())
+                  + "]}]\n";
       byte[] mb = m.getBytes(StandardCharsets.UTF_8);
-      w.putNextEntry(TarHeader.builder("manifest.json", TarHeader.REGULAR).mode(0100644).size(mb.length).mtime(t).build());
+      w.putNextEntry(
+          TarHeader.builder("manifest.json", TarHeader.REGULAR)
+              .mode(0100644)
+              .size(mb.length)
+              .mtime(t)
+              .build());
       w.write(mb, 0, mb.length);
       w.finish();
     }

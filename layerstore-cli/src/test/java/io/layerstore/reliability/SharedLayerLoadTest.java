@@ -56,14 +56,16 @@ class SharedLayerLoadTest {
       List<Thread> threads = new ArrayList<>();
       long w0 = writtenBytes();
       for (Path a : archives) {
-        Thread t = new Thread(() -> {
-          try {
-            go.await();
-            s.load(a);
-          } catch (Throwable e) {
-            failures.add(e);
-          }
-        });
+        Thread t =
+            new Thread(
+                () -> {
+                  try {
+                    go.await();
+                    s.load(a);
+                  } catch (Throwable e) {
+                    failures.add(e);
+                  }
+                });
         t.start();
         threads.add(t);
       }
@@ -77,11 +79,18 @@ class SharedLayerLoadTest {
       CheckReport r = s.check(CheckOptions.defaults().deep());
       assertTrue(r.problems().isEmpty(), r.problems()::toString);
       assertEquals(2 + 4, r.layers(), "two shared layers and four of their own");
-      assertEquals(6, s.driver().list().size(), "no second copy of a shared layer was left behind either");
+      assertEquals(
+          6, s.driver().list().size(), "no second copy of a shared layer was left behind either");
     }
-    System.err.println("shared layers: one load wrote " + one + " bytes, four concurrent loads " + four);
-    assertTrue(four < one * 1.5, "four loads wrote " + four + " bytes, one load " + one
-        + ": the shared 32 MiB were extracted more than once");
+    System.err.println(
+        "shared layers: one load wrote " + one + " bytes, four concurrent loads " + four);
+    assertTrue(
+        four < one * 1.5,
+        "four loads wrote "
+            + four
+            + " bytes, one load "
+            + one
+            + ": the shared 32 MiB were extracted more than once");
   }
 
   /** Bytes this process has written through write(2) and friends ({@code wchar}). */

@@ -8,8 +8,8 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 
 /**
- * A process in the middle of staging a layer, frozen there: it claims a write-set the way the
- * store does, names it on stdout, and waits until stdin closes (or it is killed).
+ * A process in the middle of staging a layer, frozen there: it claims a write-set the way the store
+ * does, names it on stdout, and waits until stdin closes (or it is killed).
  */
 public final class StagingHolder {
   public static void main(String[] args) throws Exception {

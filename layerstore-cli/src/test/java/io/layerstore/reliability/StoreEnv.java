@@ -8,8 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Where a store test runs: a real disk (the native platform when the tests run as root), or
- * jimfs. Each has a store root and, beside it, a canary directory nothing may ever touch.
+ * Where a store test runs: a real disk (the native platform when the tests run as root), or jimfs.
+ * Each has a store root and, beside it, a canary directory nothing may ever touch.
  */
 final class StoreEnv implements AutoCloseable {
 
@@ -33,8 +33,11 @@ final class StoreEnv implements AutoCloseable {
   }
 
   static StoreEnv jimfs() throws IOException {
-    FileSystem fs = Jimfs.newFileSystem(Configuration.unix().toBuilder()
-        .setAttributeViews("basic", "owner", "posix", "unix").build());
+    FileSystem fs =
+        Jimfs.newFileSystem(
+            Configuration.unix().toBuilder()
+                .setAttributeViews("basic", "owner", "posix", "unix")
+                .build());
     return new StoreEnv("jimfs", fs.getPath("/store"), fs.getPath("/canary"), fs);
   }
 

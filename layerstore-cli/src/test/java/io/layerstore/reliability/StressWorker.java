@@ -24,10 +24,10 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One JVM's share of the concurrency stress test: {@code threads} threads doing random load,
- * mount/read/umount, tag, remove, commit (create a container, write a file, commit it, remove
- * the container) and list operations on one shared store. Expected refusals
- * (the image went away meanwhile, is mounted, is tagged twice) are counted; anything else is a
- * failure. Run in the test's own JVM and, as {@link #main}, in a second one.
+ * mount/read/umount, tag, remove, commit (create a container, write a file, commit it, remove the
+ * container) and list operations on one shared store. Expected refusals (the image went away
+ * meanwhile, is mounted, is tagged twice) are counted; anything else is a failure. Run in the
+ * test's own JVM and, as {@link #main}, in a second one.
  */
 public final class StressWorker {
 
@@ -41,8 +41,10 @@ public final class StressWorker {
     }
 
     long total(String prefix) {
-      return counts.entrySet().stream().filter(e -> e.getKey().startsWith(prefix))
-          .mapToLong(e -> e.getValue().get()).sum();
+      return counts.entrySet().stream()
+          .filter(e -> e.getKey().startsWith(prefix))
+          .mapToLong(e -> e.getValue().get())
+          .sum();
     }
 
     @Override
@@ -53,6 +55,7 @@ public final class StressWorker {
 
   /** What a commit operation adds to the image it starts from. */
   static final String COMMITTED_FILE = "committed.txt";
+
   static final String COMMITTED_CONTENT = "commit\n";
 
   private StressWorker() {}
@@ -61,7 +64,13 @@ public final class StressWorker {
   public static void main(String[] args) throws Exception {
     Path root = Path.of(args[0]);
     List<Path> archives = archives(Path.of(args[1]));
-    Tally t = run(root, archives, Long.parseLong(args[2]), Integer.parseInt(args[3]), Integer.parseInt(args[4]));
+    Tally t =
+        run(
+            root,
+            archives,
+            Long.parseLong(args[2]),
+            Integer.parseInt(args[3]),
+            Integer.parseInt(args[4]));
     System.out.println("TALLY " + t);
     for (Throwable f : t.failures) {
       f.printStackTrace();
@@ -78,23 +87,27 @@ public final class StressWorker {
     return out;
   }
 
-  static Tally run(Path root, List<Path> archives, long seed, int threads, int opsPerThread) throws Exception {
+  static Tally run(Path root, List<Path> archives, long seed, int threads, int opsPerThread)
+      throws Exception {
     Tally tally = new Tally();
     try (LayerStore store = LayerStore.open(root)) {
       CountDownLatch start = new CountDownLatch(1);
       List<Thread> ts = new ArrayList<>();
       for (int i = 0; i < threads; i++) {
         Random r = new Random(seed * 31 + i);
-        Thread th = new Thread(() -> {
-          try {
-            start.await();
-            for (int k = 0; k < opsPerThread; k++) {
-              op(store, archives, r, tally);
-            }
-          } catch (Throwable e) {
-            tally.failures.add(e);
-          }
-        }, "stress-" + i);
+        Thread th =
+            new Thread(
+                () -> {
+                  try {
+                    start.await();
+                    for (int k = 0; k < opsPerThread; k++) {
+                      op(store, archives, r, tally);
+                    }
+                  } catch (Throwable e) {
+                    tally.failures.add(e);
+                  }
+                },
+                "stress-" + i);
         ts.add(th);
         th.start();
       }
@@ -106,73 +119,88 @@ public final class StressWorker {
     return tally;
   }
 
-  private static void op(LayerStore store, List<Path> archives, Random r, Tally tally) throws IOException {
+  private static void op(LayerStore store, List<Path> archives, Random r, Tally tally)
+      throws IOException {
     int dice = r.nextInt(100);
-    String what = dice < 25 ? "load" : dice < 45 ? "mount" : dice < 58 ? "tag" : dice < 80 ? "remove"
-        : dice < 95 ? "commit" : "images";
+    String what =
+        dice < 25
+            ? "load"
+            : dice < 45
+                ? "mount"
+                : dice < 58 ? "tag" : dice < 80 ? "remove" : dice < 95 ? "commit" : "images";
     try {
       switch (what) {
         case "load":
           store.load(archives.get(r.nextInt(archives.size())));
           break;
-        case "mount": {
-          ImageId id = pick(store, r);
-          if (id == null) {
-            tally.count("mount:nothing");
-            return;
-          }
-          try (Mount m = store.mount(id)) {
-            try (DirectoryStream<Path> ds = Files.newDirectoryStream(m.root())) {
-              ds.forEach(p -> { });
-            }
-            Path etc = m.root().resolve("etc/hostname");
-            if (Files.isRegularFile(etc)) {
-              Files.readAllBytes(etc);
-            }
-            sleep(r.nextInt(30));
-          }
-          break;
-        }
-        case "tag": {
-          ImageId id = pick(store, r);
-          if (id == null) {
-            tally.count("tag:nothing");
-            return;
-          }
-          store.tag(id.toString(), "alias:" + r.nextInt(4));
-          break;
-        }
-        case "remove": {
-          int k = r.nextInt(3);
-          String name = k == 0 ? "alias:" + r.nextInt(4) : "img" + r.nextInt(archives.size()) + ":1";
-          if (k == 2) {
+        case "mount":
+          {
             ImageId id = pick(store, r);
             if (id == null) {
-              tally.count("remove:nothing");
+              tally.count("mount:nothing");
               return;
             }
-            name = id.toString();
-          }
-          store.remove(name, r.nextBoolean() ? RemoveOptions.defaults().force() : RemoveOptions.defaults());
-          break;
-        }
-        case "commit": {
-          ImageId id = pick(store, r);
-          if (id == null) {
-            tally.count("commit:nothing");
-            return;
-          }
-          Container c = store.containers().create(id.toString(), CreateOptions.defaults());
-          try {
-            try (Mount m = store.containers().mount(c.name())) {
-              Files.writeString(m.root().resolve(COMMITTED_FILE), COMMITTED_CONTENT);
+            try (Mount m = store.mount(id)) {
+              try (DirectoryStream<Path> ds = Files.newDirectoryStream(m.root())) {
+                ds.forEach(p -> {});
+              }
+              Path etc = m.root().resolve("etc/hostname");
+              if (Files.isRegularFile(etc)) {
+                Files.readAllBytes(etc);
+              }
+              sleep(r.nextInt(30));
             }
-            store.containers().commit(c.name(), CommitOptions.defaults().reference("committed:" + r.nextInt(3)));
-          } finally {
-            store.containers().remove(c.name(), RemoveOptions.defaults().force());
+            break;
           }
-          break;
-        }
+        case "tag":
+          {
+            ImageId id = pick(store, r);
+            if (id == null) {
+              tally.count("tag:nothing");
+              return;
+            }
+            store.tag(id.toString(), "alias:" + r.nextInt(4));
+            break;
+          }
+        case "remove":
+          {
+            int k = r.nextInt(3);
+            String name =
+                k == 0 ? "alias:" + r.nextInt(4) : "img" + r.nextInt(archives.size()) + ":1";
+            if (k == 2) {
+              ImageId id = pick(store, r);
+              if (id == null) {
+                tally.count("remove:nothing");
+                return;
+              }
+              name = id.toString();
+            }
+            store.remove(
+                name,
+                r.nextBoolean() ? RemoveOptions.defaults().force() : RemoveOptions.defaults());
+            break;
+          }
+        case "commit":
+          {
+            ImageId id = pick(store, r);
+            if (id == null) {
+              tally.count("commit:nothing");
+              return;
+            }
+            Container c = store.containers().create(id.toString(), CreateOptions.defaults());
+            try {
+              try (Mount m = store.containers().mount(c.name())) {
+                Files.writeString(m.root().resolve(COMMITTED_FILE), COMMITTED_CONTENT);
+              }
+              store
+                  .containers()
+                  .commit(
+                      c.name(), CommitOptions.defaults().reference("committed:" + r.nextInt(3)));
+            } finally {
+              store.containers().remove(c.name(), RemoveOptions.defaults().force());
+            }
+            break;
+          }
         default:
           store.images();
       }

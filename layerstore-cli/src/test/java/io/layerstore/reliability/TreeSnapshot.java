@@ -22,8 +22,8 @@ import java.util.function.Predicate;
 
 /**
  * A full listing of a directory tree — every node's type, permissions, owner, size, content hash,
- * symlink target, user xattrs, and (optionally) times — for "nothing changed" assertions: the
- * store after a refused input, the canary directory outside the store after anything.
+ * symlink target, user xattrs, and (optionally) times — for "nothing changed" assertions: the store
+ * after a refused input, the canary directory outside the store after anything.
  */
 final class TreeSnapshot {
 
@@ -39,13 +39,15 @@ final class TreeSnapshot {
     return of(root, rel -> false, true);
   }
 
-  static Map<String, String> of(Path root, Predicate<String> skip, boolean dirTimes) throws IOException {
+  static Map<String, String> of(Path root, Predicate<String> skip, boolean dirTimes)
+      throws IOException {
     Map<String, String> out = new TreeMap<>();
     walk(root, root, skip, dirTimes, out);
     return out;
   }
 
-  private static void walk(Path root, Path dir, Predicate<String> skip, boolean dirTimes, Map<String, String> out)
+  private static void walk(
+      Path root, Path dir, Predicate<String> skip, boolean dirTimes, Map<String, String> out)
       throws IOException {
     List<Path> children = new ArrayList<>();
     try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
@@ -56,7 +58,8 @@ final class TreeSnapshot {
       if (skip.test(rel)) {
         continue;
       }
-      BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      BasicFileAttributes a =
+          Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
       StringBuilder sb = new StringBuilder();
       PosixFileAttributes px = null;
       try {
@@ -74,8 +77,12 @@ final class TreeSnapshot {
         sb.append('o');
       }
       if (px != null && !a.isSymbolicLink()) {
-        sb.append(' ').append(PosixFilePermissions.toString(px.permissions()))
-            .append(' ').append(px.owner().getName()).append(':').append(px.group().getName());
+        sb.append(' ')
+            .append(PosixFilePermissions.toString(px.permissions()))
+            .append(' ')
+            .append(px.owner().getName())
+            .append(':')
+            .append(px.group().getName());
       }
       if (!a.isSymbolicLink()) {
         try {
@@ -99,8 +106,9 @@ final class TreeSnapshot {
   }
 
   private static String xattrs(Path p) throws IOException {
-    UserDefinedFileAttributeView v = Files.getFileAttributeView(p, UserDefinedFileAttributeView.class,
-        LinkOption.NOFOLLOW_LINKS);
+    UserDefinedFileAttributeView v =
+        Files.getFileAttributeView(
+            p, UserDefinedFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
     if (v == null) {
       return "";
     }

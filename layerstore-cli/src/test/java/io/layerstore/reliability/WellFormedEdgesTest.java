@@ -48,37 +48,62 @@ class WellFormedEdgesTest {
   @ParameterizedTest
   @ValueSource(strings = {"disk", "jimfs"})
   void overlayAndPrivilegedXattrsInATarAreNeverApplied(String where) throws IOException {
-    try (StoreEnv env = StoreEnv.of(where, tmp); LayerStore store = LayerStore.open(env.root)) {
+    try (StoreEnv env = StoreEnv.of(where, tmp);
+        LayerStore store = LayerStore.open(env.root)) {
       byte[] base = new RawLayer().dir("etc/").file("etc/keep", "base\n").end().bytes();
-      byte[] top = new RawLayer()
-          .pax("SCHILY.xattr.trusted.overlay.opaque=y", "SCHILY.xattr.trusted.overlay.redirect=/elsewhere",
-              "SCHILY.xattr.user.overlay.opaque=y", "SCHILY.xattr.trusted.foo=bar",
-              "SCHILY.xattr.security.selinux=system_u:object_r:shadow_t:s0", "SCHILY.xattr.user.ok=1")
-          .dir("etc/")
-          .pax("SCHILY.xattr.trusted.overlay.metacopy=", "SCHILY.xattr.trusted.overlay.origin=x",
-              "SCHILY.xattr.user.note=hi")
-          .file("etc/new", "new\n")
-          .end().bytes();
-      ImageId id = store.load(new SaveArchive().layer(base).layer(top).tag("xattrs:1")
-          .write(StoreEnv.inputs("edges").resolve("xattr-smuggling-" + where + ".docker.tar"))).get(0);
+      byte[] top =
+          new RawLayer()
+              .pax(
+                  "SCHILY.xattr.trusted.overlay.opaque=y",
+                  "SCHILY.xattr.trusted.overlay.redirect=/elsewhere",
+                  "SCHILY.xattr.user.overlay.opaque=y",
+                  "SCHILY.xattr.trusted.foo=bar",
+                  "SCHILY.xattr.security.selinux=system_u:object_r:shadow_t:s0",
+                  "SCHILY.xattr.user.ok=1")
+              .dir("etc/")
+              .pax(
+                  "SCHILY.xattr.trusted.overlay.metacopy=",
+                  "SCHILY.xattr.trusted.overlay.origin=x",
+                  "SCHILY.xattr.user.note=hi")
+              .file("etc/new", "new\n")
+              .end()
+              .bytes();
+      ImageId id =
+          store
+              .load(
+                  new SaveArchive()
+                      .layer(base)
+                      .layer(top)
+                      .tag("xattrs:1")
+                      .write(
+                          StoreEnv.inputs("edges")
+                              .resolve("xattr-smuggling-" + where + ".docker.tar")))
+              .get(0);
 
       try (Mount m = store.mount(id)) {
-        assertEquals(Set.of("keep", "new"), names(m.root().resolve("etc")),
+        assertEquals(
+            Set.of("keep", "new"),
+            names(m.root().resolve("etc")),
             "etc is not opaque: the smuggled trusted.overlay.opaque was not applied");
       }
       Tree diff = store.driver().diff(cacheId(store, id, 1));
       assertEquals(Set.of("user.ok"), diff.xattrs(diff.root().resolve("etc")).keySet());
       assertEquals(Set.of("user.note"), diff.xattrs(diff.root().resolve("etc/new")).keySet());
-      assertArrayEquals(top, savedLayers(store, id).get(1), "save gives the layer back byte for byte");
+      assertArrayEquals(
+          top, savedLayers(store, id).get(1), "save gives the layer back byte for byte");
     }
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"disk", "jimfs"})
   void setuidFilesDevicesAndFifosAreKeptAndSaveBackByteExact(String where) throws IOException {
-    try (StoreEnv env = StoreEnv.of(where, tmp); LayerStore store = LayerStore.open(env.root)) {
+    try (StoreEnv env = StoreEnv.of(where, tmp);
+        LayerStore store = LayerStore.open(env.root)) {
       RawLayer r = new RawLayer().dir("bin/");
-      r.header("bin/su", '0', 4).mode(04755).add().data("su!\n".getBytes(StandardCharsets.US_ASCII));
+      r.header("bin/su", '0', 4)
+          .mode(04755)
+          .add()
+          .data("su!\n".getBytes(StandardCharsets.US_ASCII));
       r.header("bin/wall", '0', 0).mode(02755).add();
       r.dir("dev/");
       r.header("dev/null", '3', 0).mode(0666).device(1, 3).add();
@@ -88,26 +113,45 @@ class WellFormedEdgesTest {
       r.header("run/fifo", '6', 0).mode(0600).add();
       r.header("tmp/", '5', 0).mode(01777).add();
       r.header("home/", '5', 0).mode(02770).uid(1000).add();
-      r.header("home/f", '0', 2).mode(0640).uid(1234).add().data("hi".getBytes(StandardCharsets.US_ASCII));
+      r.header("home/f", '0', 2)
+          .mode(0640)
+          .uid(1234)
+          .add()
+          .data("hi".getBytes(StandardCharsets.US_ASCII));
       byte[] layer = r.end().bytes();
-      ImageId id = store.load(new SaveArchive().layer(layer).tag("edges:1")
-          .write(StoreEnv.inputs("edges").resolve("setuid-devices-fifo-" + where + ".docker.tar"))).get(0);
+      ImageId id =
+          store
+              .load(
+                  new SaveArchive()
+                      .layer(layer)
+                      .tag("edges:1")
+                      .write(
+                          StoreEnv.inputs("edges")
+                              .resolve("setuid-devices-fifo-" + where + ".docker.tar")))
+              .get(0);
 
       List<String> manifest;
       try (Mount m = store.mount(id)) {
         manifest = RootfsManifest.of(m.root(), false);
       }
-      assertTrue(manifest.contains("/bin/su\tfile\t4755\t0\t0\t4\t" + sha256("su!\n") + "\t-"), manifest::toString);
-      assertTrue(manifest.contains("/bin/wall\tfile\t2755\t0\t0\t0\t" + sha256("") + "\t-"), manifest::toString);
+      assertTrue(
+          manifest.contains("/bin/su\tfile\t4755\t0\t0\t4\t" + sha256("su!\n") + "\t-"),
+          manifest::toString);
+      assertTrue(
+          manifest.contains("/bin/wall\tfile\t2755\t0\t0\t0\t" + sha256("") + "\t-"),
+          manifest::toString);
       assertTrue(manifest.contains("/dev/null\tchar\t0666\t0\t0\t0\t1:3\t-"), manifest::toString);
       assertTrue(manifest.contains("/dev/zero\tchar\t0666\t0\t0\t0\t1:5\t-"), manifest::toString);
       assertTrue(manifest.contains("/dev/tty\tchar\t0666\t0\t0\t0\t5:0\t-"), manifest::toString);
       assertTrue(manifest.contains("/run/fifo\tfifo\t0600\t0\t0\t0\t-\t-"), manifest::toString);
       assertTrue(manifest.contains("/tmp\tdir\t1777\t0\t0\t0\t-\t-"), manifest::toString);
       assertTrue(manifest.contains("/home\tdir\t2770\t1000\t0\t0\t-\t-"), manifest::toString);
-      assertTrue(manifest.contains("/home/f\tfile\t0640\t1234\t0\t2\t" + sha256("hi") + "\t-"), manifest::toString);
+      assertTrue(
+          manifest.contains("/home/f\tfile\t0640\t1234\t0\t2\t" + sha256("hi") + "\t-"),
+          manifest::toString);
       // a fifo is never opened on the way out (that would block)
-      List<byte[]> saved = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> savedLayers(store, id));
+      List<byte[]> saved =
+          assertTimeoutPreemptively(Duration.ofSeconds(60), () -> savedLayers(store, id));
       assertArrayEquals(layer, saved.get(0));
     }
   }
@@ -115,21 +159,44 @@ class WellFormedEdgesTest {
   @ParameterizedTest
   @ValueSource(strings = {"disk", "jimfs"})
   void symlinkMetadataIsAppliedToTheLinkNeverThroughIt(String where) throws IOException {
-    try (StoreEnv env = StoreEnv.of(where, tmp); LayerStore store = LayerStore.open(env.root)) {
+    try (StoreEnv env = StoreEnv.of(where, tmp);
+        LayerStore store = LayerStore.open(env.root)) {
       Map<String, String> canaryBefore = TreeSnapshot.all(env.canary);
       RawLayer r = new RawLayer();
       r.pax("mtime=1000.5", "SCHILY.xattr.user.pwned=1", "uid=4321", "gid=4321")
-          .header("to-file", '2', 0).mode(0777).link(env.canary + "/keep").add();
+          .header("to-file", '2', 0)
+          .mode(0777)
+          .link(env.canary + "/keep")
+          .add();
       r.pax("mtime=1000.5", "SCHILY.xattr.user.pwned=1")
-          .header("to-dir", '2', 0).mode(0777).uid(4321).link(env.canary + "/sub").add();
-      ImageId id = store.load(new SaveArchive().layer(r.end().bytes())
-          .write(StoreEnv.inputs("edges").resolve("symlink-metadata-" + where + ".docker.tar"))).get(0);
-      assertEquals(canaryBefore, TreeSnapshot.all(env.canary), "owner, mode, times and xattrs stayed on the links");
+          .header("to-dir", '2', 0)
+          .mode(0777)
+          .uid(4321)
+          .link(env.canary + "/sub")
+          .add();
+      ImageId id =
+          store
+              .load(
+                  new SaveArchive()
+                      .layer(r.end().bytes())
+                      .write(
+                          StoreEnv.inputs("edges")
+                              .resolve("symlink-metadata-" + where + ".docker.tar")))
+              .get(0);
+      assertEquals(
+          canaryBefore,
+          TreeSnapshot.all(env.canary),
+          "owner, mode, times and xattrs stayed on the links");
       try (Mount m = store.mount(id)) {
-        Map<String, Object> a = Files.readAttributes(m.root().resolve("to-file"), "unix:uid,lastModifiedTime",
-            LinkOption.NOFOLLOW_LINKS);
+        Map<String, Object> a =
+            Files.readAttributes(
+                m.root().resolve("to-file"),
+                "unix:uid,lastModifiedTime",
+                LinkOption.NOFOLLOW_LINKS);
         assertEquals(4321, ((Number) a.get("uid")).intValue());
-        assertEquals(1000L, ((java.nio.file.attribute.FileTime) a.get("lastModifiedTime")).toMillis() / 1000);
+        assertEquals(
+            1000L,
+            ((java.nio.file.attribute.FileTime) a.get("lastModifiedTime")).toMillis() / 1000);
       }
     }
   }
@@ -137,12 +204,27 @@ class WellFormedEdgesTest {
   @ParameterizedTest
   @ValueSource(strings = {"disk", "jimfs"})
   void aDirectoryMayReplaceASymlinkOfALowerLayer(String where) throws IOException {
-    try (StoreEnv env = StoreEnv.of(where, tmp); LayerStore store = LayerStore.open(env.root)) {
-      byte[] base = new RawLayer().dir("usr/").dir("usr/lib/").file("usr/lib/libc", "c").symlink("lib", "usr/lib")
-          .end().bytes();
+    try (StoreEnv env = StoreEnv.of(where, tmp);
+        LayerStore store = LayerStore.open(env.root)) {
+      byte[] base =
+          new RawLayer()
+              .dir("usr/")
+              .dir("usr/lib/")
+              .file("usr/lib/libc", "c")
+              .symlink("lib", "usr/lib")
+              .end()
+              .bytes();
       byte[] top = new RawLayer().dir("lib/").file("lib/x", "x").end().bytes();
-      ImageId id = store.load(new SaveArchive().layer(base).layer(top)
-          .write(StoreEnv.inputs("edges").resolve("dir-over-lower-symlink-" + where + ".docker.tar"))).get(0);
+      ImageId id =
+          store
+              .load(
+                  new SaveArchive()
+                      .layer(base)
+                      .layer(top)
+                      .write(
+                          StoreEnv.inputs("edges")
+                              .resolve("dir-over-lower-symlink-" + where + ".docker.tar")))
+              .get(0);
       try (Mount m = store.mount(id)) {
         assertTrue(Files.isDirectory(m.root().resolve("lib"), LinkOption.NOFOLLOW_LINKS));
         assertEquals(Set.of("x"), names(m.root().resolve("lib")));
@@ -153,13 +235,16 @@ class WellFormedEdgesTest {
 
   @Test
   void anArchiveThatIsAFifoIsRefusedWithoutBlocking() throws Exception {
-    PlatformRequirements.require(PlatformRequirements.executable("mkfifo") != null, "mkfifo (coreutils)");
+    PlatformRequirements.require(
+        PlatformRequirements.executable("mkfifo") != null, "mkfifo (coreutils)");
     Path fifo = tmp.resolve("archive.tar");
     Process p = new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start();
     assertEquals(0, p.waitFor());
     try (LayerStore store = LayerStore.open(tmp.resolve("store"))) {
-      InvalidArchiveException e = assertTimeoutPreemptively(Duration.ofSeconds(20),
-          () -> assertThrows(InvalidArchiveException.class, () -> store.load(fifo)));
+      InvalidArchiveException e =
+          assertTimeoutPreemptively(
+              Duration.ofSeconds(20),
+              () -> assertThrows(InvalidArchiveException.class, () -> store.load(fifo)));
       assertTrue(e.getMessage().contains("not a regular file"), e.getMessage());
       assertTrue(e.getMessage().contains(fifo.toString()), e.getMessage());
       assertFalse(store.images().iterator().hasNext());
@@ -179,8 +264,14 @@ class WellFormedEdgesTest {
   /** The driver id of layer {@code index} (0 = base) of an image. */
   static String cacheId(LayerStore store, ImageId id, int index) throws IOException {
     ChainId chain = store.image(id.toString()).chainIds().get(index);
-    Path f = store.root().resolve("image").resolve(store.driverName()).resolve("layerdb/sha256")
-        .resolve(chain.digest().hex()).resolve("cache-id");
+    Path f =
+        store
+            .root()
+            .resolve("image")
+            .resolve(store.driverName())
+            .resolve("layerdb/sha256")
+            .resolve(chain.digest().hex())
+            .resolve("cache-id");
     return Files.readString(f).strip();
   }
 
@@ -189,7 +280,8 @@ class WellFormedEdgesTest {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     store.save(List.of(id.toString()), out);
     Map<String, byte[]> members = new java.util.HashMap<>();
-    try (TarReader r = new TarReader(new java.io.ByteArrayInputStream(out.toByteArray()), "saved")) {
+    try (TarReader r =
+        new TarReader(new java.io.ByteArrayInputStream(out.toByteArray()), "saved")) {
       for (TarHeader h = r.next(); h != null; h = r.next()) {
         if (h.isRegular()) {
           try (InputStream in = r.content()) {
@@ -200,7 +292,8 @@ class WellFormedEdgesTest {
     }
     String manifest = new String(members.get("manifest.json"), StandardCharsets.UTF_8);
     List<byte[]> layers = new ArrayList<>();
-    var node = new com.fasterxml.jackson.databind.ObjectMapper().readTree(manifest).get(0).get("Layers");
+    var node =
+        new com.fasterxml.jackson.databind.ObjectMapper().readTree(manifest).get(0).get("Layers");
     for (var l : node) {
       layers.add(members.get(l.asText()));
     }

@@ -15,8 +15,7 @@ import java.nio.file.Path;
 public final class AufsWhiteouts implements WhiteoutFormat {
 
   @Override
-  public void applyWhiteout(Tree tree, Path dir, String name, TarHeader header)
-      throws IOException {
+  public void applyWhiteout(Tree tree, Path dir, String name, TarHeader header) throws IOException {
     if (tree.statIfExists(dir.resolve(name)) != null) {
       throw new FileAlreadyExistsException(
           dir.resolve(name).toString(), null, "whiteout for an entry this layer already holds");
@@ -83,7 +82,8 @@ public final class AufsWhiteouts implements WhiteoutFormat {
 
   @Override
   public TarHeader whiteoutHeader(String relDir, String hiddenName, NodeStat stat) {
-    return TarHeader.builder(OverlayWhiteouts.join(relDir, WH_PREFIX + hiddenName), TarHeader.REGULAR)
+    return TarHeader.builder(
+            OverlayWhiteouts.join(relDir, WH_PREFIX + hiddenName), TarHeader.REGULAR)
         .mode(stat.mode())
         .uid(stat.uid())
         .gid(stat.gid())

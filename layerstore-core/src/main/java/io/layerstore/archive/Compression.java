@@ -14,9 +14,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Layer compression, recognised by the stream's first bytes as Docker does (never by a file
- * name): gzip {@code 1f 8b}, zstd {@code 28 b5 2f fd}, bzip2 {@code BZh}, xz {@code fd 37 7a 58
- * 5a 00}; anything else is a plain tar.
+ * Layer compression, recognised by the stream's first bytes as Docker does (never by a file name):
+ * gzip {@code 1f 8b}, zstd {@code 28 b5 2f fd}, bzip2 {@code BZh}, xz {@code fd 37 7a 58 5a 00};
+ * anything else is a plain tar.
  */
 public enum Compression {
   NONE,
@@ -34,15 +34,23 @@ public enum Compression {
     if (len >= 2 && u(head[0]) == 0x1f && u(head[1]) == 0x8b) {
       return GZIP;
     }
-    if (len >= 4 && u(head[0]) == 0x28 && u(head[1]) == 0xb5 && u(head[2]) == 0x2f
+    if (len >= 4
+        && u(head[0]) == 0x28
+        && u(head[1]) == 0xb5
+        && u(head[2]) == 0x2f
         && u(head[3]) == 0xfd) {
       return ZSTD;
     }
     if (len >= 3 && head[0] == 'B' && head[1] == 'Z' && head[2] == 'h') {
       return BZIP2;
     }
-    if (len >= 6 && u(head[0]) == 0xfd && head[1] == '7' && head[2] == 'z' && head[3] == 'X'
-        && head[4] == 'Z' && head[5] == 0) {
+    if (len >= 6
+        && u(head[0]) == 0xfd
+        && head[1] == '7'
+        && head[2] == 'z'
+        && head[3] == 'X'
+        && head[4] == 'Z'
+        && head[5] == 0) {
       return XZ;
     }
     return NONE;
@@ -68,15 +76,16 @@ public enum Compression {
       case GZIP:
         return c.named(source, () -> new GZIPInputStream(new EagerAvailable(buffered), BUFFER));
       case ZSTD:
-        return c.named(source, () -> new BufferedInputStream(new ZstdInputStreamNoFinalizer(buffered),
-            BUFFER));
+        return c.named(
+            source,
+            () -> new BufferedInputStream(new ZstdInputStreamNoFinalizer(buffered), BUFFER));
       case BZIP2:
         return c.named(source, () -> new BZip2CompressorInputStream(buffered, true));
       case XZ:
       default:
         buffered.close();
-        throw new InvalidArchiveException(source, null,
-            "xz-compressed layers are not supported; decompress the layer first");
+        throw new InvalidArchiveException(
+            source, null, "xz-compressed layers are not supported; decompress the layer first");
     }
   }
 
@@ -100,8 +109,8 @@ public enum Compression {
 
   private static InvalidArchiveException failure(String source, Compression c, IOException e) {
     String kind = c.name().toLowerCase(Locale.ROOT);
-    return new InvalidArchiveException(source, null,
-        "truncated or corrupt " + kind + " stream: " + e.getMessage(), e);
+    return new InvalidArchiveException(
+        source, null, "truncated or corrupt " + kind + " stream: " + e.getMessage(), e);
   }
 
   /** Turns decompressor errors into errors that name the layer. */
@@ -150,9 +159,9 @@ public enum Compression {
   }
 
   /**
-   * {@link GZIPInputStream} looks for a further gzip member only when {@code available()} says
-   * more input is there; a source that reports 0 (pipes, network, other decompressors) would
-   * silently end a multi-member stream after the first member. This wrapper answers by peeking.
+   * {@link GZIPInputStream} looks for a further gzip member only when {@code available()} says more
+   * input is there; a source that reports 0 (pipes, network, other decompressors) would silently
+   * end a multi-member stream after the first member. This wrapper answers by peeking.
    */
   private static final class EagerAvailable extends FilterInputStream {
     EagerAvailable(BufferedInputStream in) {

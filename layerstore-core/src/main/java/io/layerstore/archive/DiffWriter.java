@@ -12,11 +12,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Writes a layer directory as a layer tar, the way Docker's native diff does (docs/overlay2-layout.md §4.2): entries in
- * lexical order of their names (root left out, directories with a trailing {@code /}), whiteouts
- * turned back into {@code .wh.NAME} entries, an opaque directory followed by its {@code
- * .wh..wh..opq} marker, the second and later names of a hardlinked file as links to the first,
- * file-type bits in the mode field, mtimes cut to whole seconds.
+ * Writes a layer directory as a layer tar, the way Docker's native diff does
+ * (docs/overlay2-layout.md §4.2): entries in lexical order of their names (root left out,
+ * directories with a trailing {@code /}), whiteouts turned back into {@code .wh.NAME} entries, an
+ * opaque directory followed by its {@code .wh..wh..opq} marker, the second and later names of a
+ * hardlinked file as links to the first, file-type bits in the mode field, mtimes cut to whole
+ * seconds.
  *
  * <p>Deliberate differences from Docker, whose bytes depend on the host anyway: user and group
  * names are left empty, and extended attributes are kept where the unpacker would apply them

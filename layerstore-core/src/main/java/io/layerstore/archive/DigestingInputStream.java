@@ -7,9 +7,9 @@ import java.io.InputStream;
 import java.security.MessageDigest;
 
 /**
- * Hashes and counts every byte read through it, and stops a stream that grows beyond a limit:
- * a layer's diffID covers the whole uncompressed stream, and a small compressed layer can
- * expand without bound.
+ * Hashes and counts every byte read through it, and stops a stream that grows beyond a limit: a
+ * layer's diffID covers the whole uncompressed stream, and a small compressed layer can expand
+ * without bound.
  */
 final class DigestingInputStream extends InputStream {
 
@@ -29,8 +29,12 @@ final class DigestingInputStream extends InputStream {
     this.in = in;
     this.source = source;
     this.limit = limit;
-    this.limitReason = limitReason != null ? limitReason
-        : "the uncompressed layer exceeds the limit of " + limit + " bytes (a decompression bomb?)";
+    this.limitReason =
+        limitReason != null
+            ? limitReason
+            : "the uncompressed layer exceeds the limit of "
+                + limit
+                + " bytes (a decompression bomb?)";
   }
 
   @Override

@@ -16,10 +16,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads an uncompressed layer tar once and, in that same pass, computes its diffID (sha256 of
- * every byte, end blocks and anything after them included), records its tar-split (so the layer
- * can later be rebuilt byte for byte from the extracted files) and counts it. Nothing is buffered
- * whole and no byte is read twice; the caller extracts members as they come.
+ * Reads an uncompressed layer tar once and, in that same pass, computes its diffID (sha256 of every
+ * byte, end blocks and anything after them included), records its tar-split (so the layer can later
+ * be rebuilt byte for byte from the extracted files) and counts it. Nothing is buffered whole and
+ * no byte is read twice; the caller extracts members as they come.
  *
  * <pre>{@code
  * try (LayerReader r = new LayerReader(in, "layer 2 of app.tar", tarSplitOut, limit)) {
@@ -32,8 +32,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The tar-split record follows tar-split v0.11 as Docker uses it: for each member, one segment
  * with the raw bytes since the previous content ended, then a file entry (CRC-64 of the content
- * when the header's size is not 0); after the last member, one segment with the end blocks as
- * read, the rest of the stream in segments of at most 1 MiB, and a final empty segment.
+ * when the header's size is not 0); after the last member, one segment with the end blocks as read,
+ * the rest of the stream in segments of at most 1 MiB, and a final empty segment.
  */
 public final class LayerReader implements Closeable {
 
@@ -73,12 +73,12 @@ public final class LayerReader implements Closeable {
   /**
    * @param uncompressed the layer tar, already decompressed; closed by {@link #close()}
    * @param source names the layer in error messages
-   * @param tarSplit receives {@code tar-split.json.gz}, or null to record none; it is finished
-   *     but not closed by {@link #finish()}
+   * @param tarSplit receives {@code tar-split.json.gz}, or null to record none; it is finished but
+   *     not closed by {@link #finish()}
    * @param maxBytes largest uncompressed size accepted ({@link #UNLIMITED} for none)
    */
-  public LayerReader(InputStream uncompressed, String source, OutputStream tarSplit,
-      long maxBytes) throws IOException {
+  public LayerReader(InputStream uncompressed, String source, OutputStream tarSplit, long maxBytes)
+      throws IOException {
     this(uncompressed, source, tarSplit, maxBytes, null);
   }
 
@@ -86,8 +86,13 @@ public final class LayerReader implements Closeable {
    * Like the other constructor, with the reason given when the limit is hit (e.g. that it is what
    * is left of a per-image budget); null for the per-layer wording.
    */
-  public LayerReader(InputStream uncompressed, String source, OutputStream tarSplit,
-      long maxBytes, String limitReason) throws IOException {
+  public LayerReader(
+      InputStream uncompressed,
+      String source,
+      OutputStream tarSplit,
+      long maxBytes,
+      String limitReason)
+      throws IOException {
     this.input = new DigestingInputStream(uncompressed, source, maxBytes, limitReason);
     this.tar = new TarReader(input, source, new Recorder());
     this.tarSplit = tarSplit == null ? null : new TarSplitWriter(tarSplit, source, false);
@@ -115,8 +120,7 @@ public final class LayerReader implements Closeable {
     if (!seen.add(TarPaths.clean(h.name()))) {
       // as tar-split refuses them; checked before the member is handed out, so nothing of it
       // gets extracted, and whether or not a record is kept
-      throw new InvalidArchiveException(source, h.name(),
-          "duplicates of file paths not supported");
+      throw new InvalidArchiveException(source, h.name(), "duplicates of file paths not supported");
     }
     entries++;
     pendingName = h.name();
@@ -127,7 +131,10 @@ public final class LayerReader implements Closeable {
     // byte, and is the same record as Go's for every well-formed layer.
     pendingSize = h.size();
     if (tar.declaredSize() != h.size()) {
-      LOG.debug("{}: {} declares {} bytes but has no content; recorded as 0", source, h.name(),
+      LOG.debug(
+          "{}: {} declares {} bytes but has no content; recorded as 0",
+          source,
+          h.name(),
           tar.declaredSize());
     }
     crc.reset();
@@ -140,8 +147,8 @@ public final class LayerReader implements Closeable {
   }
 
   /**
-   * Reads the rest of the layer (remaining members, end blocks, anything after them) to the end
-   * of the input, completes the tar-split record and returns the diffID and sizes.
+   * Reads the rest of the layer (remaining members, end blocks, anything after them) to the end of
+   * the input, completes the tar-split record and returns the diffID and sizes.
    */
   public Result finish() throws IOException {
     if (result != null) {
@@ -175,10 +182,14 @@ public final class LayerReader implements Closeable {
       tarSplit.segment(new byte[0], 0, 0);
       tarSplit.finish();
     }
-    result = new Result(new DiffId(input.digest()), input.count(), contentSize, entries,
-        trailing);
-    LOG.debug("{}: {} bytes, {} members, {} trailing bytes, {}", source, result.tarSize(),
-        entries, trailing, result.diffId());
+    result = new Result(new DiffId(input.digest()), input.count(), contentSize, entries, trailing);
+    LOG.debug(
+        "{}: {} bytes, {} members, {} trailing bytes, {}",
+        source,
+        result.tarSize(),
+        entries,
+        trailing,
+        result.diffId());
     return result;
   }
 

@@ -31,7 +31,9 @@ public final class LayerStack {
   private final List<Tree> layers;
   private final WhiteoutFormat format;
 
-  /** @param layers the layers' trees, topmost first */
+  /**
+   * @param layers the layers' trees, topmost first
+   */
   public LayerStack(List<Tree> layers, WhiteoutFormat format) {
     this.layers = List.copyOf(layers);
     this.format = format;
@@ -53,8 +55,8 @@ public final class LayerStack {
   }
 
   /**
-   * A merged directory: the directories of the layers that make it up, topmost first, ending at
-   * the first opaque one.
+   * A merged directory: the directories of the layers that make it up, topmost first, ending at the
+   * first opaque one.
    */
   public static final class Dir {
     private final List<Node> parts;
@@ -94,7 +96,8 @@ public final class LayerStack {
       Path p = part.path().resolve(name);
       if (!wh.equals(p)) {
         NodeStat w = t.statIfExists(wh);
-        if (w != null && format.role(wh.getFileName().toString(), w) == WhiteoutFormat.Role.WHITEOUT) {
+        if (w != null
+            && format.role(wh.getFileName().toString(), w) == WhiteoutFormat.Role.WHITEOUT) {
           return null;
         }
       }
@@ -126,7 +129,8 @@ public final class LayerStack {
       Path p = part.path().resolve(name);
       if (!wh.equals(p)) {
         NodeStat w = t.statIfExists(wh);
-        if (w != null && format.role(wh.getFileName().toString(), w) == WhiteoutFormat.Role.WHITEOUT) {
+        if (w != null
+            && format.role(wh.getFileName().toString(), w) == WhiteoutFormat.Role.WHITEOUT) {
           break;
         }
       }
@@ -191,7 +195,9 @@ public final class LayerStack {
         WhiteoutFormat.Role role = format.role(name, st);
         if (role == WhiteoutFormat.Role.WHITEOUT) {
           whitedOut.add(format.whitedOutName(name));
-        } else if (role == WhiteoutFormat.Role.VISIBLE && !hidden.contains(name) && !shown.containsKey(name)) {
+        } else if (role == WhiteoutFormat.Role.VISIBLE
+            && !hidden.contains(name)
+            && !shown.containsKey(name)) {
           shown.put(name, new Node(part.layer(), t, p, st));
         }
       }

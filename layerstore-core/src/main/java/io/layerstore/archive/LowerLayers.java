@@ -4,10 +4,10 @@ import java.io.IOException;
 
 /**
  * A read-only look at what the layers below the one being unpacked show, so the {@link Unpacker}
- * can refuse a member whose name goes through a symlink that a lower layer holds ({@code etc ->
- * /} in layer 1, {@code etc/passwd} in layer 2). Such a name means one thing to a driver that
- * unpacks into a copy of the parent (it writes through the link, outside the image) and another to
- * overlay (the implicit directory hides the link): a well-formed layer never relies on either.
+ * can refuse a member whose name goes through a symlink that a lower layer holds ({@code etc -> /}
+ * in layer 1, {@code etc/passwd} in layer 2). Such a name means one thing to a driver that unpacks
+ * into a copy of the parent (it writes through the link, outside the image) and another to overlay
+ * (the implicit directory hides the link): a well-formed layer never relies on either.
  */
 public interface LowerLayers {
 

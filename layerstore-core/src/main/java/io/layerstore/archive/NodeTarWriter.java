@@ -14,10 +14,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes one file system node as a tar member the way Docker's tar appender does: file-type bits
- * in the mode field, mtime cut to whole seconds, directories named with a trailing {@code /}, the
- * second and later names of a hardlinked file as links to the first, sockets skipped. Shared by
- * the layer diff ({@link DiffWriter}) and the container export ({@link RootfsWriter}), which differ
+ * Writes one file system node as a tar member the way Docker's tar appender does: file-type bits in
+ * the mode field, mtime cut to whole seconds, directories named with a trailing {@code /}, the
+ * second and later names of a hardlinked file as links to the first, sockets skipped. Shared by the
+ * layer diff ({@link DiffWriter}) and the container export ({@link RootfsWriter}), which differ
  * only in which nodes they visit.
  *
  * <p>User and group names are left empty (Docker fills them from the daemon host's passwd, which
@@ -55,14 +55,22 @@ final class NodeTarWriter {
         writeRegular(tree, p, rel, st);
         return true;
       case SYMLINK:
-        tar.putNextEntry(base(tree, p, rel, TarHeader.SYMLINK, st)
-            .linkName(Files.readSymbolicLink(p).toString()).build());
+        tar.putNextEntry(
+            base(tree, p, rel, TarHeader.SYMLINK, st)
+                .linkName(Files.readSymbolicLink(p).toString())
+                .build());
         return true;
       case CHAR_DEVICE:
-        tar.putNextEntry(base(tree, p, rel, TarHeader.CHAR_DEVICE, st).device(st.devMajor(), st.devMinor()).build());
+        tar.putNextEntry(
+            base(tree, p, rel, TarHeader.CHAR_DEVICE, st)
+                .device(st.devMajor(), st.devMinor())
+                .build());
         return true;
       case BLOCK_DEVICE:
-        tar.putNextEntry(base(tree, p, rel, TarHeader.BLOCK_DEVICE, st).device(st.devMajor(), st.devMinor()).build());
+        tar.putNextEntry(
+            base(tree, p, rel, TarHeader.BLOCK_DEVICE, st)
+                .device(st.devMajor(), st.devMinor())
+                .build());
         return true;
       case FIFO:
         tar.putNextEntry(base(tree, p, rel, TarHeader.FIFO, st).build());
@@ -96,12 +104,14 @@ final class NodeTarWriter {
     }
   }
 
-  private TarHeader.Builder base(Tree tree, Path p, String name, byte type, NodeStat st) throws IOException {
-    TarHeader.Builder b = TarHeader.builder(name, type)
-        .mode(st.fullMode())
-        .uid(st.uid())
-        .gid(st.gid())
-        .mtime(Instant.ofEpochSecond(st.mtime().toInstant().getEpochSecond()));
+  private TarHeader.Builder base(Tree tree, Path p, String name, byte type, NodeStat st)
+      throws IOException {
+    TarHeader.Builder b =
+        TarHeader.builder(name, type)
+            .mode(st.fullMode())
+            .uid(st.uid())
+            .gid(st.gid())
+            .mtime(Instant.ofEpochSecond(st.mtime().toInstant().getEpochSecond()));
     if (type != TarHeader.SYMLINK) {
       for (Map.Entry<String, byte[]> x : tree.xattrs(p).entrySet()) {
         if (!format.isBookkeepingXattr(x.getKey()) && Unpacker.isApplicableXattr(x.getKey())) {

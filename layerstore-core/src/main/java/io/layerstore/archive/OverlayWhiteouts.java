@@ -11,9 +11,9 @@ import java.time.Instant;
 import java.util.Arrays;
 
 /**
- * overlayfs's on-disk form: a whiteout is a char device 0:0 with mode 0000 named like the entry
- * it hides; an opaque directory carries {@code trusted.overlay.opaque=y}. Converted from and to
- * the tar form the way Docker's overlay2 native diff does (docs/overlay2-layout.md §4.1, §4.2).
+ * overlayfs's on-disk form: a whiteout is a char device 0:0 with mode 0000 named like the entry it
+ * hides; an opaque directory carries {@code trusted.overlay.opaque=y}. Converted from and to the
+ * tar form the way Docker's overlay2 native diff does (docs/overlay2-layout.md §4.1, §4.2).
  */
 public final class OverlayWhiteouts implements WhiteoutFormat {
 
@@ -23,8 +23,7 @@ public final class OverlayWhiteouts implements WhiteoutFormat {
   private static final byte[] YES = "y".getBytes(StandardCharsets.US_ASCII);
 
   @Override
-  public void applyWhiteout(Tree tree, Path dir, String name, TarHeader header)
-      throws IOException {
+  public void applyWhiteout(Tree tree, Path dir, String name, TarHeader header) throws IOException {
     Path target = dir.resolve(name);
     if (tree.statIfExists(target) != null) {
       throw new FileAlreadyExistsException(

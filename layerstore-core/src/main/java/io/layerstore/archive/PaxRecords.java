@@ -9,9 +9,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * PAX extended header records ({@code "%d %s=%s\n"}), parsed and formatted with the rules of
- * Go's {@code archive/tar}: the reader must accept and reject what Docker's reader does, and the
- * writer must produce the records Go would for the same header.
+ * PAX extended header records ({@code "%d %s=%s\n"}), parsed and formatted with the rules of Go's
+ * {@code archive/tar}: the reader must accept and reject what Docker's reader does, and the writer
+ * must produce the records Go would for the same header.
  */
 final class PaxRecords {
 
@@ -49,8 +49,9 @@ final class PaxRecords {
 
   /** Orders keys by their UTF-8 bytes, as Go's {@code sort.Strings} does. */
   static final Comparator<String> GO_ORDER =
-      (a, b) -> Arrays.compareUnsigned(
-          a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
+      (a, b) ->
+          Arrays.compareUnsigned(
+              a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
 
   private PaxRecords() {}
 
@@ -139,9 +140,7 @@ final class PaxRecords {
     return out.toByteArray();
   }
 
-  /**
-   * Go's {@code strconv.ParseInt(s, 10, 64)}: optional sign, ASCII digits only, no overflow.
-   */
+  /** Go's {@code strconv.ParseInt(s, 10, 64)}: optional sign, ASCII digits only, no overflow. */
   static long parseDecimal(String s) {
     int i = 0;
     boolean negative = false;

@@ -9,8 +9,8 @@ import java.io.OutputStream;
  * that shows it. Members look like those of a layer diff ({@link NodeTarWriter}); there are no
  * whiteouts or opaque markers, since nothing below is hidden any more.
  *
- * <p>Nodes are read through the layers' trees, never through a mount, so an absolute symlink in
- * the image can never lead the walk out of it.
+ * <p>Nodes are read through the layers' trees, never through a mount, so an absolute symlink in the
+ * image can never lead the walk out of it.
  */
 public final class RootfsWriter {
 

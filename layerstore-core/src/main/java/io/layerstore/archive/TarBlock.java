@@ -115,8 +115,8 @@ final class TarBlock {
   }
 
   /**
-   * Go's {@code parseNumeric}: base-256 (two's complement, big-endian) when the first byte has
-   * its high bit set, else octal.
+   * Go's {@code parseNumeric}: base-256 (two's complement, big-endian) when the first byte has its
+   * high bit set, else octal.
    *
    * @throws NumberFormatException when the field is neither, or overflows 64 bits
    */
@@ -143,9 +143,9 @@ final class TarBlock {
   }
 
   /**
-   * Go's {@code parseOctal}: leading and trailing spaces and NULs are ignored, the rest up to a
-   * NUL must be octal digits; an empty field is 0. Values past {@code 2^63-1} wrap negative, as
-   * in Go, so callers see them as negative.
+   * Go's {@code parseOctal}: leading and trailing spaces and NULs are ignored, the rest up to a NUL
+   * must be octal digits; an empty field is 0. Values past {@code 2^63-1} wrap negative, as in Go,
+   * so callers see them as negative.
    */
   static long parseOctal(byte[] b, int off, int len) {
     int start = off;
@@ -170,8 +170,7 @@ final class TarBlock {
     for (int i = start; i < stop; i++) {
       int d = b[i] - '0';
       if (d < 0 || d > 7) {
-        throw new NumberFormatException(
-            "not an octal number: \"" + printable(b, off, len) + "\"");
+        throw new NumberFormatException("not an octal number: \"" + printable(b, off, len) + "\"");
       }
       if ((x >>> 61) != 0) {
         throw new NumberFormatException("octal number overflows 64 bits");

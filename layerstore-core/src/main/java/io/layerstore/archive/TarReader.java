@@ -21,19 +21,17 @@ import java.util.Map;
  * where the archive ends must match byte for byte, or our diffIDs and tar-split records would
  * differ from Docker's.
  *
- * <p>Understood: V7, USTAR, STAR and GNU headers, octal and base-256 numbers, PAX local ({@code
- * x}) records, GNU long names ({@code L}/{@code K}), the USTAR prefix where Go honours it. A PAX
- * global header ({@code g}) is returned as an entry of its own, as Go does, and not applied to
- * later members. A typeflag NUL member becomes {@code 0}, or {@code 5} when its name ends in
- * {@code /}.
+ * <p>Understood: V7, USTAR, STAR and GNU headers, octal and base-256 numbers, PAX local ({@code x})
+ * records, GNU long names ({@code L}/{@code K}), the USTAR prefix where Go honours it. A PAX global
+ * header ({@code g}) is returned as an entry of its own, as Go does, and not applied to later
+ * members. A typeflag NUL member becomes {@code 0}, or {@code 5} when its name ends in {@code /}.
  *
  * <p>Stricter than Go, each with an {@link InvalidArchiveException} naming the input, the member
- * and the reason: bad checksums (Go: same), sizes that are negative or not numbers, uid/gid
- * outside 0..2^32-1, modes with bits beyond permissions and file type, names that are empty,
- * hold NUL or are not UTF-8, extended data over 1 MiB, sparse members (their bytes cannot be
- * reproduced by tar-split either), and truncation inside a header or content. The end of the
- * archive is two zero blocks, or the end of input at a block boundary (Go accepts both); nothing
- * after it is parsed.
+ * and the reason: bad checksums (Go: same), sizes that are negative or not numbers, uid/gid outside
+ * 0..2^32-1, modes with bits beyond permissions and file type, names that are empty, hold NUL or
+ * are not UTF-8, extended data over 1 MiB, sparse members (their bytes cannot be reproduced by
+ * tar-split either), and truncation inside a header or content. The end of the archive is two zero
+ * blocks, or the end of input at a block boundary (Go accepts both); nothing after it is parsed.
  *
  * <p>Memory stays bounded: content is streamed, only headers and extended data (capped) are held.
  */
@@ -49,8 +47,8 @@ public final class TarReader implements Closeable {
 
   /**
    * Sees every byte the reader consumes, in order, split into tar structure (header blocks,
-   * extended data, padding, end blocks) and member content. Structure bytes are handed over in
-   * full even when an entry is only partly read, so the two together are the whole archive.
+   * extended data, padding, end blocks) and member content. Structure bytes are handed over in full
+   * even when an entry is only partly read, so the two together are the whole archive.
    */
   interface Tap {
     void structure(byte[] b, int off, int len) throws IOException;
@@ -261,8 +259,21 @@ public final class TarReader implements Closeable {
     String nameStr = text(name, "name", h);
     Map<String, byte[]> xattrs = xattrs(pax);
     TarHeader header =
-        new TarHeader(nameStr, TarHeader.PAX_GLOBAL, 0, 0, 0, 0, Instant.EPOCH, "", "", "", 0, 0,
-            xattrs, decoded(pax));
+        new TarHeader(
+            nameStr,
+            TarHeader.PAX_GLOBAL,
+            0,
+            0,
+            0,
+            0,
+            Instant.EPOCH,
+            "",
+            "",
+            "",
+            0,
+            0,
+            xattrs,
+            decoded(pax));
     int dataPadding = padding; // the global header's own data padding is still ahead
     setCurrent(header, 0, 0);
     padding = dataPadding;
@@ -289,8 +300,11 @@ public final class TarReader implements Closeable {
         String key = r.getKey();
         byte[] v = r.getValue();
         if (key.startsWith(PaxRecords.SPARSE_PREFIX)) {
-          throw invalid(display, "sparse files are not supported (PAX record " + key
-              + "); tar-split cannot reproduce them byte for byte either");
+          throw invalid(
+              display,
+              "sparse files are not supported (PAX record "
+                  + key
+                  + "); tar-split cannot reproduce them byte for byte either");
         }
         if (v.length == 0) {
           continue; // Go keeps the header's own value for empty records
@@ -344,8 +358,10 @@ public final class TarReader implements Closeable {
 
     String display = TarBlock.printable(name, 0, name.length);
     if (typeflag == TarHeader.GNU_SPARSE) {
-      throw invalid(display, "sparse files are not supported (GNU typeflag S); tar-split cannot"
-          + " reproduce them byte for byte either");
+      throw invalid(
+          display,
+          "sparse files are not supported (GNU typeflag S); tar-split cannot"
+              + " reproduce them byte for byte either");
     }
     if (name.length == 0) {
       throw invalid("", "member at offset " + h.offset + " has an empty name");
@@ -362,15 +378,31 @@ public final class TarReader implements Closeable {
       throw invalid(nameStr, "gid " + gid + " out of range (0..4294967295)");
     }
     if (h.mode < 0 || (h.mode & ~0177777L) != 0) {
-      throw invalid(nameStr, "mode 0" + Long.toOctalString(h.mode)
-          + " has bits beyond the permission (07777) and file-type (0170000) bits");
+      throw invalid(
+          nameStr,
+          "mode 0"
+              + Long.toOctalString(h.mode)
+              + " has bits beyond the permission (07777) and file-type (0170000) bits");
     }
     int major = device(nameStr, typeflag, "major", h.devMajor);
     int minor = device(nameStr, typeflag, "minor", h.devMinor);
     long contentSize = isHeaderOnly(typeflag) ? 0 : size;
     TarHeader header =
-        new TarHeader(nameStr, typeflag, h.mode, uid, gid, contentSize, mtime, linkStr, uname,
-            gname, major, minor, xattrs, pax == null ? Map.of() : decoded(pax));
+        new TarHeader(
+            nameStr,
+            typeflag,
+            h.mode,
+            uid,
+            gid,
+            contentSize,
+            mtime,
+            linkStr,
+            uname,
+            gname,
+            major,
+            minor,
+            xattrs,
+            pax == null ? Map.of() : decoded(pax));
     return setCurrent(header, contentSize, size);
   }
 
@@ -429,8 +461,14 @@ public final class TarReader implements Closeable {
     try {
       return PaxRecords.parseDecimal(new String(v, StandardCharsets.ISO_8859_1));
     } catch (NumberFormatException e) {
-      throw invalid(name, "invalid PAX " + key + " record \"" + TarBlock.printable(v, 0,
-          Math.min(v.length, 64)) + "\": " + e.getMessage());
+      throw invalid(
+          name,
+          "invalid PAX "
+              + key
+              + " record \""
+              + TarBlock.printable(v, 0, Math.min(v.length, 64))
+              + "\": "
+              + e.getMessage());
     }
   }
 
@@ -438,8 +476,13 @@ public final class TarReader implements Closeable {
     try {
       return PaxRecords.parseTime(new String(v, StandardCharsets.ISO_8859_1));
     } catch (NumberFormatException | DateTimeException e) {
-      throw invalid(name, "invalid PAX " + key + " record \"" + TarBlock.printable(v, 0,
-          Math.min(v.length, 64)) + "\"");
+      throw invalid(
+          name,
+          "invalid PAX "
+              + key
+              + " record \""
+              + TarBlock.printable(v, 0, Math.min(v.length, 64))
+              + "\"");
     }
   }
 
@@ -460,7 +503,8 @@ public final class TarReader implements Closeable {
     try {
       return utf8.reset().decode(ByteBuffer.wrap(b)).toString();
     } catch (CharacterCodingException e) {
-      throw invalid(TarBlock.printable(b, 0, b.length),
+      throw invalid(
+          TarBlock.printable(b, 0, b.length),
           "the " + what + " is not valid UTF-8 (member at offset " + h.offset + ")");
     }
   }
@@ -480,14 +524,22 @@ public final class TarReader implements Closeable {
       throw invalid(h.displayName(), what + " with negative size " + h.size);
     }
     if (h.size > MAX_SPECIAL_FILE) {
-      throw invalid(h.displayName(), what + " of " + h.size + " bytes exceeds the limit of "
-          + MAX_SPECIAL_FILE + " bytes");
+      throw invalid(
+          h.displayName(),
+          what + " of " + h.size + " bytes exceeds the limit of " + MAX_SPECIAL_FILE + " bytes");
     }
     byte[] data = new byte[(int) h.size];
     int n = readStructure(data, data.length);
     if (n < data.length) {
-      throw truncated(h.displayName(), "the archive ends inside the " + what + " ("
-          + (data.length - n) + " of " + data.length + " bytes missing)");
+      throw truncated(
+          h.displayName(),
+          "the archive ends inside the "
+              + what
+              + " ("
+              + (data.length - n)
+              + " of "
+              + data.length
+              + " bytes missing)");
     }
     padding = TarBlock.padding(h.size);
     return data;
@@ -526,13 +578,24 @@ public final class TarReader implements Closeable {
     try {
       stored = TarBlock.parseOctal(b, TarBlock.CHKSUM, TarBlock.CHKSUM_LEN);
     } catch (NumberFormatException e) {
-      throw invalid(display, "bad header checksum at offset " + at + ": checksum field \""
-          + TarBlock.printable(b, TarBlock.CHKSUM, TarBlock.CHKSUM_LEN) + "\" is not octal");
+      throw invalid(
+          display,
+          "bad header checksum at offset "
+              + at
+              + ": checksum field \""
+              + TarBlock.printable(b, TarBlock.CHKSUM, TarBlock.CHKSUM_LEN)
+              + "\" is not octal");
     }
     long[] sums = TarBlock.checksums(b);
     if (stored != sums[0] && stored != sums[1]) {
-      throw invalid(display, "bad header checksum at offset " + at + ": stored 0"
-          + Long.toOctalString(stored) + ", computed 0" + Long.toOctalString(sums[0]));
+      throw invalid(
+          display,
+          "bad header checksum at offset "
+              + at
+              + ": stored 0"
+              + Long.toOctalString(stored)
+              + ", computed 0"
+              + Long.toOctalString(sums[0]));
     }
     TarBlock.Format format = TarBlock.format(b);
     h.typeflag = b[TarBlock.TYPEFLAG];
@@ -601,13 +664,18 @@ public final class TarReader implements Closeable {
     }
   }
 
-  private long number(byte[] b, int off, int len, String field, String name)
-      throws IOException {
+  private long number(byte[] b, int off, int len, String field, String name) throws IOException {
     try {
       return TarBlock.parseNumeric(b, off, len);
     } catch (NumberFormatException e) {
-      throw invalid(name, "invalid " + field + " field \"" + TarBlock.printable(b, off, len)
-          + "\": " + e.getMessage());
+      throw invalid(
+          name,
+          "invalid "
+              + field
+              + " field \""
+              + TarBlock.printable(b, off, len)
+              + "\": "
+              + e.getMessage());
     }
   }
 
@@ -628,16 +696,21 @@ public final class TarReader implements Closeable {
     offset += n;
     headerBytes += n;
     if (headerBytes > MAX_HEADER_BYTES) {
-      throw invalid(null, "more than " + MAX_HEADER_BYTES + " bytes of headers before a member"
-          + " at offset " + offset);
+      throw invalid(
+          null,
+          "more than "
+              + MAX_HEADER_BYTES
+              + " bytes of headers before a member"
+              + " at offset "
+              + offset);
     }
     tap.structure(dst, 0, n);
     return n;
   }
 
   /**
-   * Consumes the padding after the last content or extended data. False when the input ends
-   * inside it, which Go treats as the end of the archive; the bytes that were there are kept.
+   * Consumes the padding after the last content or extended data. False when the input ends inside
+   * it, which Go treats as the end of the archive; the bytes that were there are kept.
    */
   private boolean skipPadding() throws IOException {
     if (padding == 0) {
@@ -696,8 +769,14 @@ public final class TarReader implements Closeable {
 
   private InvalidArchiveException truncatedContent() {
     long size = current == null ? 0 : current.size();
-    return truncated(current == null ? null : current.name(), "the archive ends inside the"
-        + " content (" + remaining + " of " + size + " bytes missing)");
+    return truncated(
+        current == null ? null : current.name(),
+        "the archive ends inside the"
+            + " content ("
+            + remaining
+            + " of "
+            + size
+            + " bytes missing)");
   }
 
   private InvalidArchiveException truncated(String entry, String what) {

@@ -14,18 +14,18 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Writes tar the way Go's {@code archive/tar} writer does when Docker calls it without choosing
- * a format: a plain USTAR header whenever every field fits (a long ASCII name may be split into
+ * Writes tar the way Go's {@code archive/tar} writer does when Docker calls it without choosing a
+ * format: a plain USTAR header whenever every field fits (a long ASCII name may be split into
  * prefix and name), otherwise a PAX header carrying the fields that do not fit ({@code path},
  * {@code linkpath}, {@code uid}, {@code gid}, {@code size}, {@code uname}, {@code gname}, {@code
- * mtime}) and every {@code SCHILY.xattr.*}; content padded to 512 bytes; two zero blocks at the
- * end and no record padding. Layers we write thus have the bytes, and so the diffIDs, that Docker
- * would produce for the same headers.
+ * mtime}) and every {@code SCHILY.xattr.*}; content padded to 512 bytes; two zero blocks at the end
+ * and no record padding. Layers we write thus have the bytes, and so the diffIDs, that Docker would
+ * produce for the same headers.
  *
  * <p>The mode field is written as given (callers pass file-type bits like Docker does); the mtime
  * is rounded to whole seconds, as Go does for headers of unspecified format (Docker truncates it
- * before). Records in {@link TarHeader#pax()} that are not derived from fields are written too,
- * as Go writes {@code PAXRecords}; a header that arrived with PAX records therefore stays PAX.
+ * before). Records in {@link TarHeader#pax()} that are not derived from fields are written too, as
+ * Go writes {@code PAXRecords}; a header that arrived with PAX records therefore stays PAX.
  */
 public final class TarWriter implements Closeable {
 
@@ -38,7 +38,9 @@ public final class TarWriter implements Closeable {
   private long written;
   private boolean finished;
 
-  /** @param out receives the archive; closed by {@link #close()} */
+  /**
+   * @param out receives the archive; closed by {@link #close()}
+   */
   public TarWriter(OutputStream out) {
     this.out = new BufferedOutputStream(out, 64 << 10);
   }
@@ -65,7 +67,9 @@ public final class TarWriter implements Closeable {
       case TarHeader.GNU_LONGLINK:
       case TarHeader.GNU_SPARSE:
         throw new IllegalArgumentException(
-            "typeflag '" + (char) typeflag + "' is written by the writer itself, not by callers: "
+            "typeflag '"
+                + (char) typeflag
+                + "' is written by the writer itself, not by callers: "
                 + name);
       case TarHeader.REGULAR:
       case TarHeader.CHAR_DEVICE:
@@ -106,7 +110,8 @@ public final class TarWriter implements Closeable {
     if (!header.pax().isEmpty()) {
       for (Map.Entry<String, String> r : header.pax().entrySet()) {
         String k = r.getKey();
-        if (f.pax.containsKey(k) || PaxRecords.isBasicKey(k)
+        if (f.pax.containsKey(k)
+            || PaxRecords.isBasicKey(k)
             || k.startsWith(PaxRecords.XATTR_PREFIX)) {
           continue; // xattr values are taken from xattrs(), which keeps their exact bytes
         }
@@ -118,8 +123,8 @@ public final class TarWriter implements Closeable {
       byte[] k = r.getKey().getBytes(StandardCharsets.UTF_8);
       String why = PaxRecords.invalidReason(r.getKey(), k, r.getValue());
       if (why != null || r.getKey().indexOf('=') >= 0) {
-        throw new IllegalArgumentException("cannot write " + name + ": "
-            + (why != null ? why : "'=' in PAX key " + r.getKey()));
+        throw new IllegalArgumentException(
+            "cannot write " + name + ": " + (why != null ? why : "'=' in PAX key " + r.getKey()));
       }
     }
 
@@ -128,8 +133,12 @@ public final class TarWriter implements Closeable {
     } else if (f.paxPossible) {
       writePax(header, typeflag, name, mtime, f.pax);
     } else {
-      throw new IllegalArgumentException("cannot write " + name + ": " + f.whyNotPax
-          + " does not fit its field and has no PAX record");
+      throw new IllegalArgumentException(
+          "cannot write "
+              + name
+              + ": "
+              + f.whyNotPax
+              + " does not fit its field and has no PAX record");
     }
     long content = headerOnly ? 0 : header.size();
     remaining = content;
@@ -141,8 +150,8 @@ public final class TarWriter implements Closeable {
   public void write(byte[] b, int off, int len) throws IOException {
     checkOpen();
     if (len > remaining) {
-      throw new IOException("content of " + currentName + " exceeds its size by "
-          + (len - remaining) + " bytes");
+      throw new IOException(
+          "content of " + currentName + " exceeds its size by " + (len - remaining) + " bytes");
     }
     out.write(b, off, len);
     remaining -= len;
@@ -155,8 +164,7 @@ public final class TarWriter implements Closeable {
     while (remaining > 0) {
       int n = in.read(b, 0, (int) Math.min(b.length, remaining));
       if (n < 0) {
-        throw new IOException("content of " + currentName + " ended " + remaining
-            + " bytes early");
+        throw new IOException("content of " + currentName + " ended " + remaining + " bytes early");
       }
       write(b, 0, n);
     }
@@ -228,8 +236,9 @@ public final class TarWriter implements Closeable {
     writeBlock();
   }
 
-  private void writePax(TarHeader h, byte typeflag, String name, Instant mtime,
-      Map<String, byte[]> records) throws IOException {
+  private void writePax(
+      TarHeader h, byte typeflag, String name, Instant mtime, Map<String, byte[]> records)
+      throws IOException {
     if (!records.isEmpty()) {
       byte[] data;
       try (ByteArrayOutputStream buf = new ByteArrayOutputStream()) {
@@ -239,8 +248,8 @@ public final class TarWriter implements Closeable {
         data = buf.toByteArray();
       }
       if (data.length > TarReader.MAX_SPECIAL_FILE) {
-        throw new IllegalArgumentException("PAX records of " + name + " exceed "
-            + TarReader.MAX_SPECIAL_FILE + " bytes");
+        throw new IllegalArgumentException(
+            "PAX records of " + name + " exceed " + TarReader.MAX_SPECIAL_FILE + " bytes");
       }
       int slash = name.lastIndexOf('/');
       String dir = name.substring(0, slash + 1);

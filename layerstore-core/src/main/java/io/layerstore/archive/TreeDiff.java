@@ -26,13 +26,13 @@ import java.util.Set;
  *       directory is added too.
  *   <li>A name shown before and now is changed when its type, permission bits, owner, device
  *       numbers or {@code security.capability} differ, or, for a non-directory, its size or mtime
- *       (seconds equal, nanoseconds equal or one of them zero counts as the same time). A node
- *       that was only copied up is therefore not a change.
- *   <li>A name shown before but not now is deleted; nothing below a deleted directory is listed.
- *       An opaque directory deletes every name below it that it does not show itself, also when
- *       it shows a fresh directory under an old name (that directory's old content is deleted).
- *   <li>A directory that is neither added nor changed but holds a change, at any depth, is
- *       changed. The root is never listed.
+ *       (seconds equal, nanoseconds equal or one of them zero counts as the same time). A node that
+ *       was only copied up is therefore not a change.
+ *   <li>A name shown before but not now is deleted; nothing below a deleted directory is listed. An
+ *       opaque directory deletes every name below it that it does not show itself, also when it
+ *       shows a fresh directory under an old name (that directory's old content is deleted).
+ *   <li>A directory that is neither added nor changed but holds a change, at any depth, is changed.
+ *       The root is never listed.
  * </ul>
  */
 public final class TreeDiff {
@@ -69,7 +69,9 @@ public final class TreeDiff {
   private final LayerStack lower;
   private final WhiteoutFormat format;
 
-  /** @param lowers the layers below, nearest first */
+  /**
+   * @param lowers the layers below, nearest first
+   */
   public TreeDiff(Tree upper, List<Tree> lowers, WhiteoutFormat format) {
     this.upper = upper;
     this.lower = new LayerStack(lowers, format);
@@ -94,7 +96,8 @@ public final class TreeDiff {
    *     (false below an opaque directory)
    * @return whether anything in the directory changed
    */
-  private boolean walk(String rel, Path dir, LayerStack.Dir before, boolean seesBelow, List<Entry> out)
+  private boolean walk(
+      String rel, Path dir, LayerStack.Dir before, boolean seesBelow, List<Entry> out)
       throws IOException {
     boolean changed = false;
     Set<String> shownNow = new HashSet<>();
@@ -156,14 +159,18 @@ public final class TreeDiff {
   /** Docker's statDifferent plus its capability comparison. */
   private boolean differs(LayerStack.Node old, Path p, NodeStat now) throws IOException {
     NodeStat was = old.stat();
-    if (was.fullMode() != now.fullMode() || was.uid() != now.uid() || was.gid() != now.gid()
-        || was.devMajor() != now.devMajor() || was.devMinor() != now.devMinor()) {
+    if (was.fullMode() != now.fullMode()
+        || was.uid() != now.uid()
+        || was.gid() != now.gid()
+        || was.devMajor() != now.devMajor()
+        || was.devMinor() != now.devMinor()) {
       return true;
     }
     if (!was.isDirectory() && (!sameTime(was, now) || was.size() != now.size())) {
       return true;
     }
-    return !Arrays.equals(old.tree().getXattr(old.path(), CAPABILITY), upper.getXattr(p, CAPABILITY));
+    return !Arrays.equals(
+        old.tree().getXattr(old.path(), CAPABILITY), upper.getXattr(p, CAPABILITY));
   }
 
   private static boolean sameTime(NodeStat a, NodeStat b) {

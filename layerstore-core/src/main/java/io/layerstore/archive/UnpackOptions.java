@@ -11,7 +11,8 @@ import io.layerstore.DevicePolicy;
  */
 public record UnpackOptions(DevicePolicy devicePolicy, long maxEntries, int maxNameLength) {
 
-  public static final UnpackOptions DEFAULTS = new UnpackOptions(DevicePolicy.STANDARD, 10_000_000L, 16 * 1024);
+  public static final UnpackOptions DEFAULTS =
+      new UnpackOptions(DevicePolicy.STANDARD, 10_000_000L, 16 * 1024);
 
   public UnpackOptions {
     if (devicePolicy == null) {

@@ -26,14 +26,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Applies one layer's tar members to a layer directory, the way Docker's native apply does
- * (docs/overlay2-layout.md §4.1), and refuses anything that could touch what lies outside that directory.
+ * (docs/overlay2-layout.md §4.1), and refuses anything that could touch what lies outside that
+ * directory.
  *
  * <h2>Why an entry is refused</h2>
  *
  * <ul>
- *   <li>its name is absolute, empty, holds NUL, or has a {@code ..} component — even one that
- *       would stay inside ({@code a/../b}): no legitimate layer needs it and rejecting is simpler
- *       to trust than resolving;
+ *   <li>its name is absolute, empty, holds NUL, or has a {@code ..} component — even one that would
+ *       stay inside ({@code a/../b}): no legitimate layer needs it and rejecting is simpler to
+ *       trust than resolving;
  *   <li>a directory on its path is a symlink or a non-directory in this layer (an escape through a
  *       symlink planted by an earlier entry), or is not in this layer and is a symlink in the
  *       layers below ({@link LowerLayers}) — unless this layer made a directory above it opaque;
@@ -55,8 +56,8 @@ import org.slf4j.LoggerFactory;
  * tar-split record, so a save still gives the original bytes); in particular {@code
  * trusted.overlay.*} in a tar never becomes overlay metadata. Only regular files and directories
  * get xattrs: Linux refuses user xattrs on symlinks, devices and fifos, and Docker ignores that
- * refusal, so they are left out on every platform alike. Directory times are applied at {@link #finish()}, after their
- * children.
+ * refusal, so they are left out on every platform alike. Directory times are applied at {@link
+ * #finish()}, after their children.
  *
  * <p>Nothing is cleaned up on failure: the caller discards the whole layer directory.
  */
@@ -73,19 +74,25 @@ public final class Unpacker {
 
   /** Paths of this layer (cleaned, relative) and whether each is a directory. */
   private final Map<String, Boolean> present = new HashMap<>();
+
   /** Directories made only because a member needed a parent; an explicit entry may follow. */
   private final Set<String> implicitDirs = new HashSet<>();
+
   /** Names whited out by this layer. */
   private final Set<String> whitedOut = new HashSet<>();
+
   /** Directories this layer makes opaque: the lower layers are hidden below them. */
   private final Set<String> opaqueDirs = new HashSet<>();
+
   private final List<Object[]> dirTimes = new ArrayList<>();
   private final byte[] buffer = new byte[COPY_BUFFER];
+
   /**
    * What the nodes this layer makes get without a chown or chmod, while that can be told (no
    * directory of the layer is setgid or has a default ACL); null once it cannot.
    */
   private Tree.Creation creation;
+
   private boolean creationChecked;
   private long entries;
   private long size;
@@ -102,8 +109,8 @@ public final class Unpacker {
    * @param options limits and device policy
    * @param lowers what the layers below show, to refuse names through their symlinks
    */
-  public Unpacker(Tree tree, WhiteoutFormat format, String source, UnpackOptions options,
-      LowerLayers lowers) {
+  public Unpacker(
+      Tree tree, WhiteoutFormat format, String source, UnpackOptions options, LowerLayers lowers) {
     this.tree = tree;
     this.root = tree.root();
     this.format = format;
@@ -115,7 +122,8 @@ public final class Unpacker {
   /** Applies one member; {@code data} is its content (regular files only). */
   public void apply(TarHeader h, InputStream data) throws IOException {
     if (++entries > options.maxEntries()) {
-      throw new InvalidArchiveException(source, h.name(), "more than " + options.maxEntries() + " entries in one layer");
+      throw new InvalidArchiveException(
+          source, h.name(), "more than " + options.maxEntries() + " entries in one layer");
     }
     if (h.typeflag() == TarHeader.PAX_GLOBAL) {
       LOG.debug("{}: ignoring a PAX global header", source);
@@ -124,18 +132,23 @@ public final class Unpacker {
     String rel = clean(h.name(), h.name());
     if (rel.isEmpty()) {
       if (h.typeflag() != TarHeader.DIRECTORY) {
-        throw new UnsafePathException(source, h.name(), "a non-directory member names the layer root");
+        throw new UnsafePathException(
+            source, h.name(), "a non-directory member names the layer root");
       }
       return; // the root entry: Docker leaves the diff root alone
     }
-    if (h.size() > 0 && (rel.startsWith(WhiteoutFormat.WH_META_PREFIX)
-        || rel.substring(rel.lastIndexOf('/') + 1).startsWith(WhiteoutFormat.WH_PREFIX))) {
+    if (h.size() > 0
+        && (rel.startsWith(WhiteoutFormat.WH_META_PREFIX)
+            || rel.substring(rel.lastIndexOf('/') + 1).startsWith(WhiteoutFormat.WH_PREFIX))) {
       // A whiteout (or aufs bookkeeping) keeps no content on disk, so bytes recorded for it could
       // never be given back by save (found by fuzzing).
-      throw new InvalidArchiveException(source, h.name(), "a whiteout entry with " + h.size()
-          + " bytes of content; whiteouts are empty");
+      throw new InvalidArchiveException(
+          source,
+          h.name(),
+          "a whiteout entry with " + h.size() + " bytes of content; whiteouts are empty");
     }
-    if (rel.startsWith(WhiteoutFormat.WH_META_PREFIX) && !rel.equals(WhiteoutFormat.OPAQUE_MARKER)) {
+    if (rel.startsWith(WhiteoutFormat.WH_META_PREFIX)
+        && !rel.equals(WhiteoutFormat.OPAQUE_MARKER)) {
       // aufs bookkeeping at the layer root (.wh..wh.plnk/..., .wh..wh.aufs): never content.
       LOG.debug("{}: skipping aufs meta entry {}", source, rel);
       return;
@@ -143,7 +156,8 @@ public final class Unpacker {
     int slash = rel.lastIndexOf('/');
     String parentRel = slash < 0 ? "" : rel.substring(0, slash);
     String base = rel.substring(slash + 1);
-    if (parentRel.startsWith(WhiteoutFormat.WH_PREFIX) || parentRel.contains("/" + WhiteoutFormat.WH_PREFIX)) {
+    if (parentRel.startsWith(WhiteoutFormat.WH_PREFIX)
+        || parentRel.contains("/" + WhiteoutFormat.WH_PREFIX)) {
       // A directory called .wh.X would itself be a whiteout in a driver that keeps tar names.
       throw new UnsafePathException(source, h.name(), "a whiteout name is used as a directory");
     }
@@ -158,11 +172,13 @@ public final class Unpacker {
     if (existing != null) {
       boolean merge = existing && h.isDirectory() && implicitDirs.remove(rel);
       if (!merge) {
-        throw new InvalidArchiveException(source, h.name(), "duplicate entry: the layer already has " + rel);
+        throw new InvalidArchiveException(
+            source, h.name(), "duplicate entry: the layer already has " + rel);
       }
     }
     if (whitedOut.contains(rel)) {
-      throw new InvalidArchiveException(source, h.name(), "entry for a name this layer also whites out");
+      throw new InvalidArchiveException(
+          source, h.name(), "entry for a name this layer also whites out");
     }
     switch (h.typeflag()) {
       case TarHeader.DIRECTORY:
@@ -206,11 +222,23 @@ public final class Unpacker {
       case TarHeader.BLOCK_DEVICE:
         boolean block = h.typeflag() == TarHeader.BLOCK_DEVICE;
         if (!options.devicePolicy().allows(block, h.devMajor(), h.devMinor())) {
-          throw new InvalidArchiveException(source, h.name(), (block ? "block" : "char") + " device "
-              + h.devMajor() + ":" + h.devMinor() + " refused by device policy " + options.devicePolicy());
+          throw new InvalidArchiveException(
+              source,
+              h.name(),
+              (block ? "block" : "char")
+                  + " device "
+                  + h.devMajor()
+                  + ":"
+                  + h.devMinor()
+                  + " refused by device policy "
+                  + options.devicePolicy());
         }
-        tree.makeNode(target, block ? NodeKind.BLOCK_DEVICE : NodeKind.CHAR_DEVICE,
-            h.permissions() & 0777, h.devMajor(), h.devMinor());
+        tree.makeNode(
+            target,
+            block ? NodeKind.BLOCK_DEVICE : NodeKind.CHAR_DEVICE,
+            h.permissions() & 0777,
+            h.devMajor(),
+            h.devMinor());
         present.put(rel, Boolean.FALSE);
         applySpecialMetadata(h, target);
         break;
@@ -220,8 +248,8 @@ public final class Unpacker {
         applySpecialMetadata(h, target);
         break;
       default:
-        throw new InvalidArchiveException(source, h.name(),
-            "unsupported tar entry type '" + (char) (h.typeflag() & 0xff) + "'");
+        throw new InvalidArchiveException(
+            source, h.name(), "unsupported tar entry type '" + (char) (h.typeflag() & 0xff) + "'");
     }
   }
 
@@ -230,7 +258,8 @@ public final class Unpacker {
     if (base.startsWith(WhiteoutFormat.WH_META_PREFIX)) {
       if (base.equals(WhiteoutFormat.OPAQUE_MARKER)) {
         if (parentRel.isEmpty()) {
-          throw new UnsafePathException(source, h.name(), "opaque marker at the layer root would hide the whole image");
+          throw new UnsafePathException(
+              source, h.name(), "opaque marker at the layer root would hide the whole image");
         }
         Path dir = ensureParents(h.name(), parentRel);
         format.applyOpaque(tree, dir, h);
@@ -243,11 +272,15 @@ public final class Unpacker {
     }
     String name = base.substring(WhiteoutFormat.WH_PREFIX.length());
     if (name.isEmpty() || name.equals(".") || name.equals("..")) {
-      throw new UnsafePathException(source, h.name(), "whiteout of \"" + name + "\" would delete the layer root or its parent");
+      throw new UnsafePathException(
+          source,
+          h.name(),
+          "whiteout of \"" + name + "\" would delete the layer root or its parent");
     }
     String hidden = parentRel.isEmpty() ? name : parentRel + "/" + name;
     if (present.containsKey(hidden)) {
-      throw new InvalidArchiveException(source, h.name(), "whiteout for " + hidden + ", which this layer itself holds");
+      throw new InvalidArchiveException(
+          source, h.name(), "whiteout for " + hidden + ", which this layer itself holds");
     }
     if (!whitedOut.add(hidden)) {
       throw new InvalidArchiveException(source, h.name(), "duplicate whiteout of " + hidden);
@@ -256,13 +289,14 @@ public final class Unpacker {
     try {
       format.applyWhiteout(tree, dir, name, h);
     } catch (FileAlreadyExistsException e) {
-      throw new InvalidArchiveException(source, h.name(), "whiteout for an entry this layer already holds", e);
+      throw new InvalidArchiveException(
+          source, h.name(), "whiteout for an entry this layer already holds", e);
     }
   }
 
   /**
-   * Cleans a member name to a relative path without {@code .} components; refuses absolute
-   * names, {@code ..}, NUL and over-long names.
+   * Cleans a member name to a relative path without {@code .} components; refuses absolute names,
+   * {@code ..}, NUL and over-long names.
    */
   private String clean(String name, String entry) throws IOException {
     if (name.isEmpty()) {
@@ -272,7 +306,8 @@ public final class Unpacker {
       throw new InvalidArchiveException(source, entry, "entry name holds a NUL byte");
     }
     if (name.getBytes(StandardCharsets.UTF_8).length > options.maxNameLength()) {
-      throw new InvalidArchiveException(source, entry, "entry name longer than " + options.maxNameLength() + " bytes");
+      throw new InvalidArchiveException(
+          source, entry, "entry name longer than " + options.maxNameLength() + " bytes");
     }
     if (name.startsWith("/")) {
       throw new UnsafePathException(source, entry, "absolute name");
@@ -310,16 +345,19 @@ public final class Unpacker {
       return root;
     }
     if (whitedOut.contains(parentRel)) {
-      throw new InvalidArchiveException(source, entry, "entry below " + parentRel + ", which this layer whites out");
+      throw new InvalidArchiveException(
+          source, entry, "entry below " + parentRel + ", which this layer whites out");
     }
     Boolean known = present.get(parentRel);
     if (known != null) {
       if (!known) {
         NodeStat st = tree.statIfExists(root.resolve(parentRel));
         if (st != null && st.isSymlink()) {
-          throw new UnsafePathException(source, entry, "path goes through the symlink " + parentRel);
+          throw new UnsafePathException(
+              source, entry, "path goes through the symlink " + parentRel);
         }
-        throw new UnsafePathException(source, entry, parentRel + " is not a directory in this layer");
+        throw new UnsafePathException(
+            source, entry, parentRel + " is not a directory in this layer");
       }
       return root.resolve(parentRel);
     }
@@ -329,8 +367,8 @@ public final class Unpacker {
     NodeStat st = tree.statIfExists(dir);
     if (st == null) {
       if (!belowOpaque(parentRel) && lowers.kind(parentRel, entry) == LowerLayers.Kind.SYMLINK) {
-        throw new UnsafePathException(source, entry, "path goes through the symlink " + parentRel
-            + " of a lower layer");
+        throw new UnsafePathException(
+            source, entry, "path goes through the symlink " + parentRel + " of a lower layer");
       }
       Files.createDirectory(dir);
       tree.setMode(dir, 0755);
@@ -373,7 +411,8 @@ public final class Unpacker {
     }
     Boolean isDir = present.get(rel);
     if (isDir == null) {
-      throw new InvalidArchiveException(source, h.name(), "hardlink to " + link + ", which is not in this layer");
+      throw new InvalidArchiveException(
+          source, h.name(), "hardlink to " + link + ", which is not in this layer");
     }
     if (isDir) {
       throw new InvalidArchiveException(source, h.name(), "hardlink to the directory " + link);
@@ -389,7 +428,8 @@ public final class Unpacker {
   private void writeFile(TarHeader h, Path target, InputStream data) throws IOException {
     long expected = h.size();
     long written = 0;
-    try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+    try (OutputStream out =
+        Files.newOutputStream(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
       if (data != null) {
         int r;
         while ((r = data.read(buffer)) > 0) {
@@ -399,7 +439,8 @@ public final class Unpacker {
       }
     }
     if (written != expected) {
-      throw new InvalidArchiveException(source, h.name(), "content is " + written + " bytes, header says " + expected);
+      throw new InvalidArchiveException(
+          source, h.name(), "content is " + written + " bytes, header says " + expected);
     }
     size += written;
   }
@@ -415,7 +456,8 @@ public final class Unpacker {
     if (chown || h.permissions() != (directory ? c.dirMode() : c.fileMode())) {
       tree.setMode(target, h.permissions());
     }
-    if (directory && ((h.permissions() & 02000) != 0 || h.xattrs().containsKey("system.posix_acl_default"))) {
+    if (directory
+        && ((h.permissions() & 02000) != 0 || h.xattrs().containsKey("system.posix_acl_default"))) {
       creation = null; // what is made below it from now on inherits from it
     }
     applyXattrs(h, target);
@@ -442,8 +484,11 @@ public final class Unpacker {
 
   private void logSkippedXattrs(TarHeader h) {
     if (!h.xattrs().isEmpty()) {
-      LOG.debug("{}: not applying xattrs {} of {} (only files and directories keep them)", source,
-          h.xattrs().keySet(), h.name());
+      LOG.debug(
+          "{}: not applying xattrs {} of {} (only files and directories keep them)",
+          source,
+          h.xattrs().keySet(),
+          h.name());
     }
   }
 

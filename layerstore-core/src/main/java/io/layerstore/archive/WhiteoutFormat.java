@@ -18,8 +18,10 @@ public interface WhiteoutFormat {
 
   /** Tar name prefix of a whiteout. */
   String WH_PREFIX = ".wh.";
+
   /** Tar name (within a directory) of an opaque marker. */
   String OPAQUE_MARKER = ".wh..wh..opq";
+
   /** Prefix of aufs bookkeeping names, which are never layer content. */
   String WH_META_PREFIX = ".wh..wh.";
 

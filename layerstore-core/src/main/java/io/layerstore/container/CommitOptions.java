@@ -14,8 +14,8 @@ import java.util.List;
  *     container's command joined by spaces
  * @param changes config changes, applied in order
  */
-public record CommitOptions(String reference, String author, String message, String createdBy,
-    List<ConfigChange> changes) {
+public record CommitOptions(
+    String reference, String author, String message, String createdBy, List<ConfigChange> changes) {
 
   public CommitOptions {
     changes = List.copyOf(changes);

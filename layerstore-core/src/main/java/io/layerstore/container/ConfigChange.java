@@ -25,7 +25,16 @@ public record ConfigChange(Kind kind, List<String> values, List<Map.Entry<String
 
   /** The instructions a commit accepts. */
   public enum Kind {
-    CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, ONBUILD, STOPSIGNAL, USER, VOLUME, WORKDIR
+    CMD,
+    ENTRYPOINT,
+    ENV,
+    EXPOSE,
+    LABEL,
+    ONBUILD,
+    STOPSIGNAL,
+    USER,
+    VOLUME,
+    WORKDIR
   }
 
   public ConfigChange {
@@ -39,10 +48,16 @@ public record ConfigChange(Kind kind, List<String> values, List<Map.Entry<String
 
   static ConfigChange pairs(Kind kind, String key, String value) {
     if (key == null || key.isEmpty() || (kind == Kind.ENV && key.indexOf('=') >= 0)) {
-      throw new IllegalArgumentException(kind + " needs a non-empty name" + (kind == Kind.ENV ? " without '='" : "")
-          + ": \"" + key + "\"");
+      throw new IllegalArgumentException(
+          kind
+              + " needs a non-empty name"
+              + (kind == Kind.ENV ? " without '='" : "")
+              + ": \""
+              + key
+              + "\"");
     }
-    return new ConfigChange(kind, List.of(), List.of(new AbstractMap.SimpleImmutableEntry<>(key, value)));
+    return new ConfigChange(
+        kind, List.of(), List.of(new AbstractMap.SimpleImmutableEntry<>(key, value)));
   }
 
   /**
@@ -59,11 +74,16 @@ public record ConfigChange(Kind kind, List<String> values, List<Map.Entry<String
     try {
       kind = Kind.valueOf(word.toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(word + " is not a valid change command (valid: CMD, ENTRYPOINT, ENV, EXPOSE, "
-          + "LABEL, ONBUILD, STOPSIGNAL, USER, VOLUME, WORKDIR): \"" + instruction + "\"");
+      throw new IllegalArgumentException(
+          word
+              + " is not a valid change command (valid: CMD, ENTRYPOINT, ENV, EXPOSE, "
+              + "LABEL, ONBUILD, STOPSIGNAL, USER, VOLUME, WORKDIR): \""
+              + instruction
+              + "\"");
     }
     if (rest.isEmpty()) {
-      throw new IllegalArgumentException(kind + " requires at least one argument: \"" + instruction + "\"");
+      throw new IllegalArgumentException(
+          kind + " requires at least one argument: \"" + instruction + "\"");
     }
     switch (kind) {
       case CMD:
@@ -79,7 +99,8 @@ public record ConfigChange(Kind kind, List<String> values, List<Map.Entry<String
         }
         return of(kind, ports);
       case VOLUME:
-        return of(kind, rest.startsWith("[") ? jsonArray(rest, instruction) : words(rest, instruction));
+        return of(
+            kind, rest.startsWith("[") ? jsonArray(rest, instruction) : words(rest, instruction));
       case ONBUILD:
       case STOPSIGNAL:
       case USER:
@@ -128,20 +149,23 @@ public record ConfigChange(Kind kind, List<String> values, List<Map.Entry<String
     }
     String proto = parts.length == 2 ? parts[1].toLowerCase(Locale.ROOT) : "tcp";
     if (!proto.equals("tcp") && !proto.equals("udp") && !proto.equals("sctp")) {
-      throw new IllegalArgumentException("invalid protocol in port \"" + p + "\": \"" + instruction + "\"");
+      throw new IllegalArgumentException(
+          "invalid protocol in port \"" + p + "\": \"" + instruction + "\"");
     }
     return parts[0] + "/" + proto;
   }
 
   /** {@code k=v k2="v 2"}, or the old form {@code k v with spaces}. */
-  private static List<Map.Entry<String, String>> keyValues(Kind kind, String rest, String instruction) {
+  private static List<Map.Entry<String, String>> keyValues(
+      Kind kind, String rest, String instruction) {
     List<String> words = words(rest, instruction);
     List<Map.Entry<String, String>> out = new ArrayList<>();
     String first = rawFirstWord(rest);
     if (first.indexOf('=') < 0) {
       int sp = indexOfSpace(rest);
       if (sp < 0) {
-        throw new IllegalArgumentException(kind + " names must be followed by a value: \"" + instruction + "\"");
+        throw new IllegalArgumentException(
+            kind + " names must be followed by a value: \"" + instruction + "\"");
       }
       out.add(pairs(kind, rest.substring(0, sp), rest.substring(sp).strip()).pairs().get(0));
       return out;
@@ -149,7 +173,8 @@ public record ConfigChange(Kind kind, List<String> values, List<Map.Entry<String
     for (String w : words) {
       int eq = w.indexOf('=');
       if (eq <= 0) {
-        throw new IllegalArgumentException(kind + " expects name=value pairs, got \"" + w + "\": \"" + instruction + "\"");
+        throw new IllegalArgumentException(
+            kind + " expects name=value pairs, got \"" + w + "\": \"" + instruction + "\"");
       }
       out.add(pairs(kind, w.substring(0, eq), w.substring(eq + 1)).pairs().get(0));
     }
@@ -199,7 +224,9 @@ public record ConfigChange(Kind kind, List<String> values, List<Map.Entry<String
   }
 
   private static String unquote(String s) {
-    if (s.length() >= 2 && (s.charAt(0) == '"' || s.charAt(0) == '\'') && s.charAt(s.length() - 1) == s.charAt(0)) {
+    if (s.length() >= 2
+        && (s.charAt(0) == '"' || s.charAt(0) == '\'')
+        && s.charAt(s.length() - 1) == s.charAt(0)) {
       return s.substring(1, s.length() - 1);
     }
     return s;

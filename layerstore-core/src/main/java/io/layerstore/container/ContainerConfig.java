@@ -19,12 +19,13 @@ final class ContainerConfig {
   private ContainerConfig() {}
 
   /**
-   * The config Docker gives a container created from an image with no options: the image's
-   * {@code config} merged into an empty user config ({@code daemon.merge}), the hostname set to the
-   * short container id, {@code Image} set to the name the image was given as.
+   * The config Docker gives a container created from an image with no options: the image's {@code
+   * config} merged into an empty user config ({@code daemon.merge}), the hostname set to the short
+   * container id, {@code Image} set to the name the image was given as.
    */
   static ObjectNode forCreate(JsonNode imageConfig, ContainerId id, String imageReference) {
-    JsonNode img = imageConfig == null || !imageConfig.isObject() ? NODES.objectNode() : imageConfig;
+    JsonNode img =
+        imageConfig == null || !imageConfig.isObject() ? NODES.objectNode() : imageConfig;
     ObjectNode c = NODES.objectNode();
     c.put("Hostname", id.shortId());
     c.put("Domainname", "");
@@ -105,7 +106,10 @@ final class ContainerConfig {
           }
           break;
         case LABEL:
-          ObjectNode labels = c.get("Labels") instanceof ObjectNode ? (ObjectNode) c.get("Labels") : c.putObject("Labels");
+          ObjectNode labels =
+              c.get("Labels") instanceof ObjectNode
+                  ? (ObjectNode) c.get("Labels")
+                  : c.putObject("Labels");
           for (Map.Entry<String, String> e : ch.pairs()) {
             labels.put(e.getKey(), e.getValue());
           }
@@ -132,13 +136,19 @@ final class ContainerConfig {
           c.put("User", ch.values().get(0));
           break;
         case EXPOSE:
-          ObjectNode ports = c.get("ExposedPorts") instanceof ObjectNode ? (ObjectNode) c.get("ExposedPorts") : c.putObject("ExposedPorts");
+          ObjectNode ports =
+              c.get("ExposedPorts") instanceof ObjectNode
+                  ? (ObjectNode) c.get("ExposedPorts")
+                  : c.putObject("ExposedPorts");
           for (String p : ch.values()) {
             ports.putObject(p);
           }
           break;
         case VOLUME:
-          ObjectNode vols = c.get("Volumes") instanceof ObjectNode ? (ObjectNode) c.get("Volumes") : c.putObject("Volumes");
+          ObjectNode vols =
+              c.get("Volumes") instanceof ObjectNode
+                  ? (ObjectNode) c.get("Volumes")
+                  : c.putObject("Volumes");
           for (String v : ch.values()) {
             vols.putObject(v);
           }
@@ -147,7 +157,10 @@ final class ContainerConfig {
           c.put("StopSignal", ch.values().get(0));
           break;
         case ONBUILD:
-          ArrayNode onBuild = c.get("OnBuild") instanceof ArrayNode ? (ArrayNode) c.get("OnBuild") : c.putArray("OnBuild");
+          ArrayNode onBuild =
+              c.get("OnBuild") instanceof ArrayNode
+                  ? (ArrayNode) c.get("OnBuild")
+                  : c.putArray("OnBuild");
           onBuild.add(ch.values().get(0));
           break;
         default:

@@ -40,23 +40,23 @@ import java.util.List;
  *                                                 the owner's container id, no NL
  * </pre>
  *
- * <p>A name file whose container has no live record under that name is stale (a crash between
- * the steps below) and is taken over by the next container wanting the name.
+ * <p>A name file whose container has no live record under that name is stale (a crash between the
+ * steps below) and is taken over by the next container wanting the name.
  *
  * <p>The record ({@code version} 1) is a JSON object: {@code state}, {@code id}, {@code name},
- * {@code image} (image id), {@code imageReference} (as the caller named the image), {@code
- * created} (ISO-8601), {@code mountId}, {@code initLayer} (boolean), {@code init} ({@code
- * hostname}, {@code hosts} [{@code ip}, {@code name}], {@code resolvConf}) and {@code config}
- * (the container's config in Docker's {@code container.Config} shape).
+ * {@code image} (image id), {@code imageReference} (as the caller named the image), {@code created}
+ * (ISO-8601), {@code mountId}, {@code initLayer} (boolean), {@code init} ({@code hostname}, {@code
+ * hosts} [{@code ip}, {@code name}], {@code resolvConf}) and {@code config} (the container's config
+ * in Docker's {@code container.Config} shape).
  *
  * <h2>States, and what a collector must keep</h2>
  *
  * <ul>
  *   <li>{@code creating}: written first, under the store lock, before any driver dir exists (not
- *       fsynced: it only helps cleaning up); the driver dirs follow, then the record becomes
- *       {@code created} (fsynced), then {@code layerdb/mounts/<id>} is written (not fsynced). A
- *       {@code creating} record seen while holding the store lock is the leftover of a crash: its
- *       driver dirs are to be removed with it.
+ *       fsynced: it only helps cleaning up); the driver dirs follow, then the record becomes {@code
+ *       created} (fsynced), then {@code layerdb/mounts/<id>} is written (not fsynced). A {@code
+ *       creating} record seen while holding the store lock is the leftover of a crash: its driver
+ *       dirs are to be removed with it.
  *   <li>{@code created}: a live container. This record is the durable truth; a missing {@code
  *       layerdb/mounts/<id>} entry is rewritten from it (by the next create or remove).
  *   <li>{@code removing}: written first by a removal, which then deletes the mounts entry, the
@@ -67,8 +67,8 @@ import java.util.List;
  * layerdb/mounts} entry (ours or one Docker made, whose record lives in Docker's own {@code
  * containers/} dir instead of here), the driver dirs {@code <mount-id>} and {@code <init-id>} of
  * every mounts entry, and the image a {@code created} record names. Driver dirs of a {@code
- * creating} record that has no mounts entry yet belong to a create in progress while the store
- * lock is held by someone else, and to a crashed one otherwise.
+ * creating} record that has no mounts entry yet belong to a create in progress while the store lock
+ * is held by someone else, and to a crashed one otherwise.
  */
 public final class ContainerLayout {
 
@@ -113,7 +113,9 @@ public final class ContainerLayout {
   /** The container a name file points at, or null if there is none (or it is unreadable). */
   ContainerId nameOwner(String name) throws IOException {
     try {
-      String text = new String(Files.readAllBytes(nameFile(name)), java.nio.charset.StandardCharsets.US_ASCII);
+      String text =
+          new String(
+              Files.readAllBytes(nameFile(name)), java.nio.charset.StandardCharsets.US_ASCII);
       return ContainerId.isValid(text) ? new ContainerId(text) : null;
     } catch (NoSuchFileException e) {
       return null;
@@ -128,8 +130,11 @@ public final class ContainerLayout {
   boolean reserveName(String name, ContainerId id) throws IOException {
     AtomicFiles.ensureDirectory(namesDir(), DIR_MODE);
     try {
-      Files.write(nameFile(name), id.hex().getBytes(java.nio.charset.StandardCharsets.US_ASCII),
-          StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+      Files.write(
+          nameFile(name),
+          id.hex().getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+          StandardOpenOption.CREATE_NEW,
+          StandardOpenOption.WRITE);
     } catch (java.nio.file.FileAlreadyExistsException e) {
       return false;
     }
@@ -142,7 +147,10 @@ public final class ContainerLayout {
     AtomicFiles.ensureDirectory(namesDir(), DIR_MODE);
     Path tmp = namesDir().resolve(".tmp-" + name + files.randomHex(8));
     try {
-      Files.write(tmp, id.hex().getBytes(java.nio.charset.StandardCharsets.US_ASCII), StandardOpenOption.CREATE_NEW,
+      Files.write(
+          tmp,
+          id.hex().getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+          StandardOpenOption.CREATE_NEW,
           StandardOpenOption.WRITE);
       AtomicFiles.setMode(tmp, FILE_MODE);
       files.move(tmp, nameFile(name));
@@ -168,7 +176,8 @@ public final class ContainerLayout {
     try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
       for (Path p : ds) {
         String n = p.getFileName().toString();
-        if (n.endsWith(SUFFIX) && ContainerId.isValid(n.substring(0, n.length() - SUFFIX.length()))) {
+        if (n.endsWith(SUFFIX)
+            && ContainerId.isValid(n.substring(0, n.length() - SUFFIX.length()))) {
           out.add(new ContainerId(n.substring(0, n.length() - SUFFIX.length())));
         }
       }
@@ -311,10 +320,19 @@ public final class ContainerLayout {
         init = init.resolvConf(i.get("resolvConf").asText());
       }
       JsonNode stored = o.get("config");
-      ObjectNode config = stored != null && stored.isObject() ? (ObjectNode) stored : json.createObjectNode();
-      Container c = new Container(id, o.path("name").asText(), ImageId.parse(o.path("image").asText()),
-          o.path("imageReference").asText(), Instant.parse(o.path("created").asText()), mountId,
-          hasInit ? mountId + "-init" : null, init, ContainerConfig.command(config));
+      ObjectNode config =
+          stored != null && stored.isObject() ? (ObjectNode) stored : json.createObjectNode();
+      Container c =
+          new Container(
+              id,
+              o.path("name").asText(),
+              ImageId.parse(o.path("image").asText()),
+              o.path("imageReference").asText(),
+              Instant.parse(o.path("created").asText()),
+              mountId,
+              hasInit ? mountId + "-init" : null,
+              init,
+              ContainerConfig.command(config));
       return new Entry(c, State.of(o.path("state").asText()), config);
     } catch (IOException | IllegalArgumentException | DateTimeParseException e) {
       throw new LayerStoreException(p + ": unreadable container record: " + e.getMessage(), e);

@@ -9,20 +9,25 @@ import java.util.List;
  */
 final class ContainerNames {
 
-  private static final List<String> ADJECTIVES = List.of(
-      "amber", "brisk", "calm", "dapper", "eager", "fuzzy", "gentle", "hazy", "icy", "jolly",
-      "keen", "lucid", "mellow", "nimble", "odd", "plucky", "quiet", "rusty", "sunny", "tidy",
-      "upbeat", "vivid", "witty", "zesty");
-  private static final List<String> NOUNS = List.of(
-      "acorn", "badger", "comet", "delta", "ember", "fjord", "glacier", "heron", "island", "juniper",
-      "kestrel", "lagoon", "meadow", "nebula", "orchid", "pebble", "quartz", "reef", "spruce",
-      "tundra", "umber", "valley", "willow", "yarrow");
+  private static final List<String> ADJECTIVES =
+      List.of(
+          "amber", "brisk", "calm", "dapper", "eager", "fuzzy", "gentle", "hazy", "icy", "jolly",
+          "keen", "lucid", "mellow", "nimble", "odd", "plucky", "quiet", "rusty", "sunny", "tidy",
+          "upbeat", "vivid", "witty", "zesty");
+  private static final List<String> NOUNS =
+      List.of(
+          "acorn", "badger", "comet", "delta", "ember", "fjord", "glacier", "heron", "island",
+          "juniper", "kestrel", "lagoon", "meadow", "nebula", "orchid", "pebble", "quartz", "reef",
+          "spruce", "tundra", "umber", "valley", "willow", "yarrow");
 
   private ContainerNames() {}
 
   /** A candidate name; after a few attempts a number is appended, as Docker does. */
   static String candidate(SecureRandom random, int attempt) {
-    String name = ADJECTIVES.get(random.nextInt(ADJECTIVES.size())) + "_" + NOUNS.get(random.nextInt(NOUNS.size()));
+    String name =
+        ADJECTIVES.get(random.nextInt(ADJECTIVES.size()))
+            + "_"
+            + NOUNS.get(random.nextInt(NOUNS.size()));
     return attempt < 5 ? name : name + random.nextInt(10 * attempt);
   }
 }

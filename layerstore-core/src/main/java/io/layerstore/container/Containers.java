@@ -10,15 +10,14 @@ import io.layerstore.Mount;
 import io.layerstore.NotFoundException;
 import io.layerstore.Reference;
 import io.layerstore.RemoveOptions;
-import io.layerstore.archive.TreeDiff;
 import io.layerstore.archive.DiffWriter;
 import io.layerstore.archive.LayerStack;
 import io.layerstore.archive.RootfsWriter;
+import io.layerstore.archive.TreeDiff;
 import io.layerstore.format.ConfigWriter;
 import io.layerstore.format.ImageConfig;
 import io.layerstore.platform.Tree;
 import io.layerstore.spi.GraphDriver;
-import io.layerstore.store.Transaction;
 import io.layerstore.store.GarbageCollector;
 import io.layerstore.store.ImageResolver;
 import io.layerstore.store.LayerDb;
@@ -26,6 +25,7 @@ import io.layerstore.store.LayerRecord;
 import io.layerstore.store.LayerStaging;
 import io.layerstore.store.StoreContext;
 import io.layerstore.store.StoreLocks;
+import io.layerstore.store.Transaction;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -64,12 +64,12 @@ import org.slf4j.LoggerFactory;
  * containers.remove("build", RemoveOptions.defaults());
  * }</pre>
  *
- * <p>A container is named by its full id, its name, or a unique prefix of its id. {@link
- * #changes} and {@link #commit} read the read-write layer's own directory (and, for the changes,
- * the few nodes of the image it meets), so their cost follows the size of the change, not of the
- * image; both work the same whether the container was written through a kernel mount or through
- * the in-process union. Create, remove and mount take the store lock; changes, commit and export
- * read while the container may be mounted and written, and then see whatever state they read.
+ * <p>A container is named by its full id, its name, or a unique prefix of its id. {@link #changes}
+ * and {@link #commit} read the read-write layer's own directory (and, for the changes, the few
+ * nodes of the image it meets), so their cost follows the size of the change, not of the image;
+ * both work the same whether the container was written through a kernel mount or through the
+ * in-process union. Create, remove and mount take the store lock; changes, commit and export read
+ * while the container may be mounted and written, and then see whatever state they read.
  */
 public final class Containers {
   private static final Logger LOG = LoggerFactory.getLogger(Containers.class);
@@ -81,6 +81,7 @@ public final class Containers {
   private final StoreContext s;
   private final ImageResolver images;
   private final ContainerLayout layout;
+
   /** Whether {@link #cleanUpOnce} ran. */
   private volatile boolean cleaned;
 
@@ -111,8 +112,8 @@ public final class Containers {
   /**
    * Creates a container from an image, like {@code docker create IMAGE}: an init layer on the
    * image's top layer, filled as {@code options.init()} says, and an empty read-write layer on it.
-   * If the image names a working directory the image lacks, it is made in the read-write layer,
-   * as Docker does at creation.
+   * If the image names a working directory the image lacks, it is made in the read-write layer, as
+   * Docker does at creation.
    *
    * @param image {@code name[:tag]}, an image id or a unique prefix of one
    */
@@ -127,11 +128,22 @@ public final class Containers {
       ContainerId id = ContainerId.random(s.files().random());
       String mountId = s.staging().newCacheId();
       String initId = options.init().enabled() ? mountId + LayerDb.INIT_SUFFIX : null;
-      ObjectNode containerConfig = ContainerConfig.forCreate(config.json().get("config"), id, image);
+      ObjectNode containerConfig =
+          ContainerConfig.forCreate(config.json().get("config"), id, image);
       String name = reserveName(options.name(), id);
-      Container c = new Container(id, name, imageId, image, Instant.now(), mountId, initId, options.init(),
-          ContainerConfig.command(containerConfig));
-      ContainerLayout.Entry entry = new ContainerLayout.Entry(c, ContainerLayout.State.CREATING, containerConfig);
+      Container c =
+          new Container(
+              id,
+              name,
+              imageId,
+              image,
+              Instant.now(),
+              mountId,
+              initId,
+              options.init(),
+              ContainerConfig.command(containerConfig));
+      ContainerLayout.Entry entry =
+          new ContainerLayout.Entry(c, ContainerLayout.State.CREATING, containerConfig);
       try {
         layout.write(entry, false);
         String below = top == null ? null : top.cacheId();
@@ -174,8 +186,12 @@ public final class Containers {
       ContainerId owner = layout.nameOwner(wanted);
       ContainerLayout.Entry e = owner == null ? null : readQuietly(owner);
       if (e != null && e.container().name().equals(wanted)) {
-        throw new ConflictException("Conflict. The container name \"/" + wanted + "\" is already in use by container \""
-            + owner + "\". You have to remove (or rename) that container to be able to reuse that name.");
+        throw new ConflictException(
+            "Conflict. The container name \"/"
+                + wanted
+                + "\" is already in use by container \""
+                + owner
+                + "\". You have to remove (or rename) that container to be able to reuse that name.");
       }
       layout.forceName(wanted, id);
     }
@@ -218,7 +234,9 @@ public final class Containers {
     if (CreateOptions.isValidName(n)) {
       ContainerId owner = layout.nameOwner(n);
       ContainerLayout.Entry e = owner == null ? null : readQuietly(owner);
-      if (e != null && e.state() == ContainerLayout.State.CREATED && e.container().name().equals(n)) {
+      if (e != null
+          && e.state() == ContainerLayout.State.CREATED
+          && e.container().name().equals(n)) {
         return e;
       }
     }
@@ -274,8 +292,8 @@ public final class Containers {
   // ---- mount ----------------------------------------------------------------------------------
 
   /**
-   * Mounts the container's file system read-write: the read-write layer over the init layer and
-   * the image. Writes copy up into the read-write layer; deletions leave whiteouts there. Close the
+   * Mounts the container's file system read-write: the read-write layer over the init layer and the
+   * image. Writes copy up into the read-write layer; deletions leave whiteouts there. Close the
    * mount to give it back; {@link Mount#leaveMounted} keeps a kernel mount until {@link #unmount}.
    */
   public Mount mount(String nameOrId) throws IOException {
@@ -306,12 +324,16 @@ public final class Containers {
     Container c = get(nameOrId);
     List<Tree> trees = trees(c.mountId());
     List<FileChange> out = new ArrayList<>();
-    for (TreeDiff.Entry e : new TreeDiff(trees.get(0), trees.subList(1, trees.size()), s.driver().whiteouts()).list()) {
-      out.add(new FileChange(switch (e.kind()) {
-        case ADD -> FileChange.Kind.ADDED;
-        case MODIFY -> FileChange.Kind.CHANGED;
-        case DELETE -> FileChange.Kind.DELETED;
-      }, e.path()));
+    for (TreeDiff.Entry e :
+        new TreeDiff(trees.get(0), trees.subList(1, trees.size()), s.driver().whiteouts()).list()) {
+      out.add(
+          new FileChange(
+              switch (e.kind()) {
+                case ADD -> FileChange.Kind.ADDED;
+                case MODIFY -> FileChange.Kind.CHANGED;
+                case DELETE -> FileChange.Kind.DELETED;
+              },
+              e.path()));
     }
     return out;
   }
@@ -340,8 +362,8 @@ public final class Containers {
    * Makes a new image from the container, like {@code docker commit}: the image's layers plus one
    * layer made from the read-write layer alone (never the init layer), registered like a loaded
    * layer (diffID, chainID, tar-split); a config with the changes applied and one more history
-   * entry; the source image as its parent. A container that changed nothing gives an image
-   * without a new layer (its history entry marked {@code empty_layer}), as Docker's does.
+   * entry; the source image as its parent. A container that changed nothing gives an image without
+   * a new layer (its history entry marked {@code empty_layer}), as Docker's does.
    *
    * @return the new image's id
    */
@@ -353,22 +375,37 @@ public final class Containers {
     if (options.reference() != null) {
       ref = Reference.parse(options.reference()).withDefaultTag();
       if (ref.digest() != null) {
-        throw new IllegalArgumentException("refusing to create a tag with a digest reference: " + options.reference());
+        throw new IllegalArgumentException(
+            "refusing to create a tag with a digest reference: " + options.reference());
       }
     }
     ImageConfig base = imageConfig(c.image());
     LayerRecord top = topLayer(base);
     ObjectNode config = ContainerConfig.applyChanges(entry.config(), options.changes());
-    String createdBy = options.createdBy() != null ? options.createdBy() : ContainerConfig.createdBy(entry.config());
+    String createdBy =
+        options.createdBy() != null
+            ? options.createdBy()
+            : ContainerConfig.createdBy(entry.config());
     LayerStaging.Staged staged = stageDiff(c, top);
     List<LayerStaging.Staged> pending = new ArrayList<>(List.of(staged));
     try {
       boolean empty = staged.diffId().equals(EMPTY_LAYER);
       Instant now = Instant.now();
-      byte[] bytes = ConfigWriter.committed(base, new ConfigWriter.Commit(c.id().hex(), config, entry.config(),
-          options.author(), createdBy, options.message(), empty ? null : staged.diffId(), now));
+      byte[] bytes =
+          ConfigWriter.committed(
+              base,
+              new ConfigWriter.Commit(
+                  c.id().hex(),
+                  config,
+                  entry.config(),
+                  options.author(),
+                  createdBy,
+                  options.message(),
+                  empty ? null : staged.diffId(),
+                  now));
       ImageId id = ImageId.ofConfig(bytes);
-      try (StoreLocks.Held chain = empty ? null : s.locks().lock(GarbageCollector.chainLock(staged.chainId()))) {
+      try (StoreLocks.Held chain =
+          empty ? null : s.locks().lock(GarbageCollector.chainLock(staged.chainId()))) {
         s.transactions().settle();
         if (empty || s.layerDb().exists(staged.chainId())) {
           s.staging().discard(staged);
@@ -378,14 +415,25 @@ public final class Containers {
         if (ref != null) {
           b.lastUpdated(id, now);
         }
-        List<Map.Entry<Reference, ImageId>> tags = ref == null ? List.of() : List.of(Map.entry(ref, id));
+        List<Map.Entry<Reference, ImageId>> tags =
+            ref == null ? List.of() : List.of(Map.entry(ref, id));
         // one change: the layer, the image, its parent and its tag appear together or not at all
-        s.publisher().publish(b, pending, tags, () -> {
-          if (!s.imageDb().exists(c.image()) || (top != null && !s.layerDb().exists(top.chainId()))) {
-            throw new NotFoundException("image " + c.image() + " of container " + c.id().shortId()
-                + " was removed during the commit");
-          }
-        });
+        s.publisher()
+            .publish(
+                b,
+                pending,
+                tags,
+                () -> {
+                  if (!s.imageDb().exists(c.image())
+                      || (top != null && !s.layerDb().exists(top.chainId()))) {
+                    throw new NotFoundException(
+                        "image "
+                            + c.image()
+                            + " of container "
+                            + c.id().shortId()
+                            + " was removed during the commit");
+                  }
+                });
         pending.clear();
         LOG.debug("committed container {} as {}", c.id().shortId(), id.shortId());
         return id;
@@ -406,19 +454,25 @@ public final class Containers {
     PipedInputStream in = new PipedInputStream(1 << 20);
     PipedOutputStream out = new PipedOutputStream(in);
     AtomicReference<Throwable> failure = new AtomicReference<>();
-    Thread writer = new Thread(() -> {
-      try (OutputStream o = out) {
-        new DiffWriter(rw, s.driver().whiteouts()).write(o);
-      } catch (Throwable t) {
-        failure.set(t);
-      }
-    }, "layerstore-commit-" + c.id().shortId());
+    Thread writer =
+        new Thread(
+            () -> {
+              try (OutputStream o = out) {
+                new DiffWriter(rw, s.driver().whiteouts()).write(o);
+              } catch (Throwable t) {
+                failure.set(t);
+              }
+            },
+            "layerstore-commit-" + c.id().shortId());
     writer.setDaemon(true);
     writer.start();
     LayerStaging.Staged staged = null;
     Exception readFailure = null;
     try (InputStream i = in) {
-      LayerStaging.Parent parent = top == null ? LayerStaging.Parent.NONE : new LayerStaging.Parent(top.chainId(), top.cacheId());
+      LayerStaging.Parent parent =
+          top == null
+              ? LayerStaging.Parent.NONE
+              : new LayerStaging.Parent(top.chainId(), top.cacheId());
       staged = s.staging().stage(i, "container " + c.id().shortId(), parent, null);
     } catch (IOException | RuntimeException e) {
       readFailure = e; // closing the pipe has stopped the writer; it is joined below
@@ -441,7 +495,8 @@ public final class Containers {
       if (w instanceof Error) {
         throw (Error) w;
       }
-      throw new LayerStoreException("writing the layer of container " + c.id().shortId() + " failed", w);
+      throw new LayerStoreException(
+          "writing the layer of container " + c.id().shortId() + " failed", w);
     }
     if (readFailure instanceof IOException) {
       throw (IOException) readFailure;
@@ -477,8 +532,12 @@ public final class Containers {
       Container c = e.container();
       if (s.driver().isMounted(c.mountId())) {
         if (!force) {
-          throw new ConflictException("You cannot remove a mounted container " + c.id().shortId()
-              + ". Unmount it (layerstore umount " + c.name() + ") before removing, or force the removal");
+          throw new ConflictException(
+              "You cannot remove a mounted container "
+                  + c.id().shortId()
+                  + ". Unmount it (layerstore umount "
+                  + c.name()
+                  + ") before removing, or force the removal");
         }
         s.driver().unmountAll(c.mountId());
       }
@@ -540,7 +599,10 @@ public final class Containers {
     for (ContainerLayout.Entry e : entries()) {
       Container c = e.container();
       if (e.state() != ContainerLayout.State.CREATED) {
-        LOG.info("cleaning up container {} left {} by an interrupted operation", c.id().shortId(), e.state().text);
+        LOG.info(
+            "cleaning up container {} left {} by an interrupted operation",
+            c.id().shortId(),
+            e.state().text);
         discard(e);
         continue;
       }

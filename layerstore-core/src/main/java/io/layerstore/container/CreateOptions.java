@@ -18,8 +18,8 @@ public record CreateOptions(String name, InitFiles init) {
     if (name != null) {
       String n = name.startsWith("/") ? name.substring(1) : name;
       if (!NAME.matcher(n).matches()) {
-        throw new IllegalArgumentException("Invalid container name (" + name
-            + "), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+        throw new IllegalArgumentException(
+            "Invalid container name (" + name + "), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
       }
       name = n;
     }

@@ -3,9 +3,9 @@ package io.layerstore.container;
 import java.util.Objects;
 
 /**
- * One line of a container's {@code docker diff}: a path of the merged view and what the
- * container did to it relative to its image. {@link #toString()} prints it as Docker does, e.g.
- * {@code "C /etc"}, {@code "A /etc/motd"}, {@code "D /tmp/x"}.
+ * One line of a container's {@code docker diff}: a path of the merged view and what the container
+ * did to it relative to its image. {@link #toString()} prints it as Docker does, e.g. {@code "C
+ * /etc"}, {@code "A /etc/motd"}, {@code "D /tmp/x"}.
  *
  * @param kind added, changed or deleted
  * @param path absolute, rooted at the container's {@code /}
@@ -17,8 +17,8 @@ public record FileChange(Kind kind, String path) {
     /** {@code A}: not in the image, there now (everything below an added directory is added). */
     ADDED,
     /**
-     * {@code C}: type, mode, owner, device numbers or {@code security.capability} differ (and,
-     * for a non-directory, size or mtime), or a directory holds a change below it.
+     * {@code C}: type, mode, owner, device numbers or {@code security.capability} differ (and, for
+     * a non-directory, size or mtime), or a directory holds a change below it.
      */
     CHANGED,
     /** {@code D}: in the image, gone now (nothing below a deleted directory is listed). */

@@ -11,8 +11,8 @@ import java.util.regex.Pattern;
  * /etc/resolv.conf}, {@code /.dockerenv}, {@code /dev/console}, {@code /dev/pts}, {@code /dev/shm},
  * {@code /proc}, {@code /sys}, {@code /etc/mtab}); the three {@code /etc} files are empty there
  * because the daemon bind-mounts the real ones at run time. Without a daemon, a caller may ask for
- * their content to be written into the init layer instead: a {@link #hostname}, {@link #addHost host
- * entries} (written after Docker's default {@code localhost} lines) and a {@link #resolvConf}.
+ * their content to be written into the init layer instead: a {@link #hostname}, {@link #addHost
+ * host entries} (written after Docker's default {@code localhost} lines) and a {@link #resolvConf}.
  * Each file given content gets mode 0644, as the daemon's own copies have.
  *
  * <p>The init layer sits between the image and the container's read-write layer, so none of this
@@ -27,7 +27,8 @@ import java.util.regex.Pattern;
  *     placeholder
  * @param resolvConf content of {@code /etc/resolv.conf} as given, or null for the empty placeholder
  */
-public record InitFiles(boolean enabled, String hostname, List<HostEntry> hosts, String resolvConf) {
+public record InitFiles(
+    boolean enabled, String hostname, List<HostEntry> hosts, String resolvConf) {
 
   private static final Pattern HOSTNAME = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.-]{0,252})?");
 
@@ -49,7 +50,8 @@ public record InitFiles(boolean enabled, String hostname, List<HostEntry> hosts,
       throw new IllegalArgumentException("invalid hostname \"" + hostname + "\"");
     }
     if (!enabled && (hostname != null || !hosts.isEmpty() || resolvConf != null)) {
-      throw new IllegalArgumentException("a container without an init layer cannot have init files");
+      throw new IllegalArgumentException(
+          "a container without an init layer cannot have init files");
     }
   }
 
@@ -68,7 +70,9 @@ public record InitFiles(boolean enabled, String hostname, List<HostEntry> hosts,
     return new InitFiles(enabled, Objects.requireNonNull(name, "hostname"), hosts, resolvConf);
   }
 
-  /** The same with one more {@code /etc/hosts} entry, like {@code docker run --add-host name:ip}. */
+  /**
+   * The same with one more {@code /etc/hosts} entry, like {@code docker run --add-host name:ip}.
+   */
   public InitFiles addHost(String name, String ip) {
     List<HostEntry> h = new ArrayList<>(hosts);
     h.add(new HostEntry(ip, name));
@@ -85,13 +89,14 @@ public record InitFiles(boolean enabled, String hostname, List<HostEntry> hosts,
     if (hosts.isEmpty()) {
       return null;
     }
-    StringBuilder sb = new StringBuilder()
-        .append("127.0.0.1\tlocalhost\n")
-        .append("::1\tlocalhost ip6-localhost ip6-loopback\n")
-        .append("fe00::0\tip6-localnet\n")
-        .append("ff00::0\tip6-mcastprefix\n")
-        .append("ff02::1\tip6-allnodes\n")
-        .append("ff02::2\tip6-allrouters\n");
+    StringBuilder sb =
+        new StringBuilder()
+            .append("127.0.0.1\tlocalhost\n")
+            .append("::1\tlocalhost ip6-localhost ip6-loopback\n")
+            .append("fe00::0\tip6-localnet\n")
+            .append("ff00::0\tip6-mcastprefix\n")
+            .append("ff02::1\tip6-allnodes\n")
+            .append("ff02::2\tip6-allrouters\n");
     for (HostEntry e : hosts) {
       sb.append(e.ip()).append('\t').append(e.name()).append('\n');
     }

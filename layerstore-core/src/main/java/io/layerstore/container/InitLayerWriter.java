@@ -8,9 +8,9 @@ import java.util.List;
  * Fills a container's init layer the way Docker's {@code initlayer.Setup} does, writing into the
  * init layer's own directory as a mount of it over the image would ({@link UpperDirWriter}):
  *
- * <p>for each path below, first every existing non-directory on the way to it is removed (a file
- * or symlink where a directory of the path belongs, or at the path itself); then, if nothing is at
- * the path, its missing parents are made (0755, root) and it is created: {@code /dev/pts}, {@code
+ * <p>for each path below, first every existing non-directory on the way to it is removed (a file or
+ * symlink where a directory of the path belongs, or at the path itself); then, if nothing is at the
+ * path, its missing parents are made (0755, root) and it is created: {@code /dev/pts}, {@code
  * /dev/shm}, {@code /proc}, {@code /sys} as directories 0755; {@code /.dockerenv}, {@code
  * /etc/resolv.conf}, {@code /etc/hosts}, {@code /etc/hostname}, {@code /dev/console} as empty files
  * 0755; {@code /etc/mtab} as a symlink to {@code /proc/mounts}. A directory the image has at one of
@@ -30,17 +30,18 @@ final class InitLayerWriter {
   private record Item(String path, Type type) {}
 
   /** Docker's list; its order (a Go map's) does not matter, only mtimes could tell. */
-  private static final List<Item> ITEMS = List.of(
-      new Item("dev/pts", Type.DIR),
-      new Item("dev/shm", Type.DIR),
-      new Item("proc", Type.DIR),
-      new Item("sys", Type.DIR),
-      new Item(".dockerenv", Type.FILE),
-      new Item("etc/resolv.conf", Type.FILE),
-      new Item("etc/hosts", Type.FILE),
-      new Item("etc/hostname", Type.FILE),
-      new Item("dev/console", Type.FILE),
-      new Item("etc/mtab", Type.MTAB));
+  private static final List<Item> ITEMS =
+      List.of(
+          new Item("dev/pts", Type.DIR),
+          new Item("dev/shm", Type.DIR),
+          new Item("proc", Type.DIR),
+          new Item("sys", Type.DIR),
+          new Item(".dockerenv", Type.FILE),
+          new Item("etc/resolv.conf", Type.FILE),
+          new Item("etc/hosts", Type.FILE),
+          new Item("etc/hostname", Type.FILE),
+          new Item("dev/console", Type.FILE),
+          new Item("etc/mtab", Type.MTAB));
 
   private InitLayerWriter() {}
 
@@ -93,7 +94,8 @@ final class InitLayerWriter {
     try {
       w.mkdirs(rel);
     } catch (LayerStoreException e) {
-      throw new LayerStoreException("Cannot mkdir: " + dir + " (the image's working directory) is not a directory", e);
+      throw new LayerStoreException(
+          "Cannot mkdir: " + dir + " (the image's working directory) is not a directory", e);
     }
     w.flush();
   }

@@ -24,9 +24,9 @@ import java.util.Optional;
 
 /**
  * Makes the few changes container creation needs in a fresh, empty upper layer directory, leaving
- * it as an overlay mount of that directory over the layers below would: a lower directory is
- * copied up (owner, mode, extended attributes, mtime) before anything changes in it, removing a
- * lower name leaves a whiteout, a directory made over a whiteout is opaque.
+ * it as an overlay mount of that directory over the layers below would: a lower directory is copied
+ * up (owner, mode, extended attributes, mtime) before anything changes in it, removing a lower name
+ * leaves a whiteout, a directory made over a whiteout is opaque.
  *
  * <p>Docker does this work through a kernel mount, and the in-process union could do it too; both
  * cost far more than the dozen nodes written here (a mount and an unmount, or the union's general
@@ -216,7 +216,9 @@ final class UpperDirWriter {
     written.put(rel, Upper.OTHER);
   }
 
-  /** Makes every missing directory of {@code rel} 0755 root; an existing non-directory is an error. */
+  /**
+   * Makes every missing directory of {@code rel} 0755 root; an existing non-directory is an error.
+   */
   void mkdirs(String rel) throws IOException {
     if (rel.isEmpty()) {
       return;
@@ -228,7 +230,8 @@ final class UpperDirWriter {
       if (s == null) {
         mkdir(prefix, 0755);
       } else if (!s.isDirectory()) {
-        throw new LayerStoreException("cannot make directory /" + rel + ": /" + prefix + " is not a directory");
+        throw new LayerStoreException(
+            "cannot make directory /" + rel + ": /" + prefix + " is not a directory");
       }
     }
   }
@@ -334,7 +337,10 @@ final class UpperDirWriter {
     }
   }
 
-  /** {@code mode} as a creation attribute, where the file system takes one (the umask may still clear bits). */
+  /**
+   * {@code mode} as a creation attribute, where the file system takes one (the umask may still
+   * clear bits).
+   */
   private static FileAttribute<?>[] permissions(Path p, int mode) {
     if (!p.getFileSystem().supportedFileAttributeViews().contains("posix")) {
       return new FileAttribute<?>[0];
@@ -344,7 +350,9 @@ final class UpperDirWriter {
     for (int i = 0; i < 9; i++) {
       sb.append((mode & (0400 >> i)) != 0 ? rwx.charAt(i) : '-');
     }
-    return new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(sb.toString()))};
+    return new FileAttribute<?>[] {
+      PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(sb.toString()))
+    };
   }
 
   static String parentOf(String rel) {

@@ -16,10 +16,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The members of an outer archive (a {@code docker save} tar) with where their data lies, read
- * with one pass over the headers that seeks past the data. Members are then opened directly at
- * their offset, so every layer is read exactly once, by the loader, and never copied to a
- * temporary file.
+ * The members of an outer archive (a {@code docker save} tar) with where their data lies, read with
+ * one pass over the headers that seeks past the data. Members are then opened directly at their
+ * offset, so every layer is read exactly once, by the loader, and never copied to a temporary file.
  *
  * <p>Names are resolved the way Docker's loader resolves them inside its extracted copy: cleaned,
  * relative, and symlinks within the archive followed (the duplicate-layer {@code layer.tar}
@@ -46,9 +45,12 @@ public final class ArchiveIndex implements AutoCloseable {
   public static ArchiveIndex open(Path file) throws IOException {
     // Checked before opening: opening a fifo (or a device) would block or read without end.
     if (!Files.isRegularFile(file)) {
-      throw new InvalidArchiveException(file.toString(), null, Files.exists(file)
-          ? "not a regular file; a docker save archive is read with seeks, so it must be a file"
-          : "no such file");
+      throw new InvalidArchiveException(
+          file.toString(),
+          null,
+          Files.exists(file)
+              ? "not a regular file; a docker save archive is read with seeks, so it must be a file"
+              : "no such file");
     }
     SeekableByteChannel ch = Files.newByteChannel(file);
     ArchiveIndex idx = new ArchiveIndex(file, ch);
@@ -105,7 +107,10 @@ public final class ArchiveIndex implements AutoCloseable {
       if (m.header().isSymlink()) {
         String target = m.header().linkName();
         String base = cur.lastIndexOf('/') < 0 ? "" : cur.substring(0, cur.lastIndexOf('/'));
-        cur = target.startsWith("/") ? clean(target.substring(1), name) : clean(base.isEmpty() ? target : base + "/" + target, name);
+        cur =
+            target.startsWith("/")
+                ? clean(target.substring(1), name)
+                : clean(base.isEmpty() ? target : base + "/" + target, name);
         continue;
       }
       if (m.header().isHardlink()) {
@@ -144,7 +149,8 @@ public final class ArchiveIndex implements AutoCloseable {
   public byte[] readSmall(String name, int limit) throws IOException {
     Member m = require(name);
     if (m.size() > limit) {
-      throw new InvalidArchiveException(source, name, "is " + m.size() + " bytes, more than the " + limit + " allowed");
+      throw new InvalidArchiveException(
+          source, name, "is " + m.size() + " bytes, more than the " + limit + " allowed");
     }
     try (InputStream in = open(m)) {
       byte[] b = in.readAllBytes();
@@ -189,7 +195,8 @@ public final class ArchiveIndex implements AutoCloseable {
     private long pos;
     private final boolean shared;
 
-    PositionedStream(SeekableByteChannel ch, long start, long length, boolean shared) throws IOException {
+    PositionedStream(SeekableByteChannel ch, long start, long length, boolean shared)
+        throws IOException {
       this.ch = ch;
       this.pos = start;
       this.end = length == Long.MAX_VALUE ? Long.MAX_VALUE : start + length;

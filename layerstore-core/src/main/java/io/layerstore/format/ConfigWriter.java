@@ -28,10 +28,15 @@ public final class ConfigWriter {
     sb.append(",\"comment\":").append(GoJson.quote(comment));
     sb.append(",\"container_config\":").append(LegacyV1.containerConfig(null));
     sb.append(",\"created\":").append(GoJson.quote(when));
-    sb.append(",\"history\":[{\"created\":").append(GoJson.quote(when))
-        .append(",\"comment\":").append(GoJson.quote(comment)).append("}]");
+    sb.append(",\"history\":[{\"created\":")
+        .append(GoJson.quote(when))
+        .append(",\"comment\":")
+        .append(GoJson.quote(comment))
+        .append("}]");
     sb.append(",\"os\":\"linux\"");
-    sb.append(",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[").append(GoJson.quote(layer.toString())).append("]}");
+    sb.append(",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[")
+        .append(GoJson.quote(layer.toString()))
+        .append("]}");
     sb.append('}');
     return sb.toString().getBytes(StandardCharsets.UTF_8);
   }
@@ -57,8 +62,15 @@ public final class ConfigWriter {
    *     entry is then marked {@code empty_layer} and no diff_id is added)
    * @param created the commit time
    */
-  public record Commit(String containerId, JsonNode config, JsonNode containerConfig, String author,
-      String createdBy, String comment, DiffId layer, Instant created) {}
+  public record Commit(
+      String containerId,
+      JsonNode config,
+      JsonNode containerConfig,
+      String author,
+      String createdBy,
+      String comment,
+      DiffId layer,
+      Instant created) {}
 
   /**
    * The config of an image committed from a container on {@code base}, as Docker's commit makes it
@@ -71,7 +83,8 @@ public final class ConfigWriter {
     String when = LegacyV1.goTime(c.created().atOffset(ZoneOffset.UTC).toString());
     StringBuilder sb = new StringBuilder("{");
     String arch = text(b, "architecture");
-    sb.append("\"architecture\":").append(GoJson.quote(arch == null || arch.isEmpty() ? goArch() : arch));
+    sb.append("\"architecture\":")
+        .append(GoJson.quote(arch == null || arch.isEmpty() ? goArch() : arch));
     if (c.author() != null && !c.author().isEmpty()) {
       sb.append(",\"author\":").append(GoJson.quote(c.author()));
     }
@@ -81,7 +94,8 @@ public final class ConfigWriter {
     sb.append(",\"created\":").append(GoJson.quote(when));
     sb.append(",\"history\":[");
     for (ImageConfig.History h : base.history()) {
-      history(sb, LegacyV1.goTime(h.created()), h.author(), h.createdBy(), h.comment(), h.emptyLayer());
+      history(
+          sb, LegacyV1.goTime(h.created()), h.author(), h.createdBy(), h.comment(), h.emptyLayer());
       sb.append(',');
     }
     history(sb, when, c.author(), c.createdBy(), c.comment(), c.layer() == null);
@@ -118,7 +132,12 @@ public final class ConfigWriter {
   }
 
   /** One history entry in Go's field order with its omitempty rules. */
-  private static void history(StringBuilder sb, String created, String author, String createdBy, String comment,
+  private static void history(
+      StringBuilder sb,
+      String created,
+      String author,
+      String createdBy,
+      String comment,
       boolean empty) {
     sb.append("{\"created\":").append(GoJson.quote(created));
     if (author != null && !author.isEmpty()) {

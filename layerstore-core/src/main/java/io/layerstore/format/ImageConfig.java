@@ -16,14 +16,15 @@ import java.util.List;
 
 /**
  * An image config (the JSON whose sha256 is the image id), kept as the exact bytes it came in and
- * read through a parsed tree. Validated on parse: it must be a JSON object with {@code rootfs}
- * of type {@code layers} and valid {@code diff_ids}, at most {@link #MAX_LAYERS} of them, and no
- * more non-empty history entries than layers (Docker's load checks).
+ * read through a parsed tree. Validated on parse: it must be a JSON object with {@code rootfs} of
+ * type {@code layers} and valid {@code diff_ids}, at most {@link #MAX_LAYERS} of them, and no more
+ * non-empty history entries than layers (Docker's load checks).
  */
 public final class ImageConfig {
 
   /** Docker's layer store refuses a chain deeper than this. */
   public static final int MAX_LAYERS = 125;
+
   /** Largest config accepted; real ones are a few KiB. */
   public static final int MAX_BYTES = 16 * 1024 * 1024;
 
@@ -41,7 +42,8 @@ public final class ImageConfig {
    * @param comment may be null
    * @param emptyLayer whether the step made no layer
    */
-  public record History(String created, String createdBy, String author, String comment, boolean emptyLayer) {}
+  public record History(
+      String created, String createdBy, String author, String comment, boolean emptyLayer) {}
 
   private ImageConfig(byte[] raw, ObjectNode tree, List<DiffId> diffIds, List<History> history) {
     this.raw = raw;
@@ -51,15 +53,18 @@ public final class ImageConfig {
   }
 
   /** Parses and validates config bytes; {@code source} names them in errors. */
-  public static ImageConfig parse(byte[] raw, String source, ObjectMapper json) throws InvalidArchiveException {
+  public static ImageConfig parse(byte[] raw, String source, ObjectMapper json)
+      throws InvalidArchiveException {
     if (raw.length > MAX_BYTES) {
-      throw new InvalidArchiveException(source, null, "image config is " + raw.length + " bytes, more than " + MAX_BYTES);
+      throw new InvalidArchiveException(
+          source, null, "image config is " + raw.length + " bytes, more than " + MAX_BYTES);
     }
     JsonNode node;
     try {
       node = json.readTree(raw);
     } catch (IOException e) {
-      throw new InvalidArchiveException(source, null, "image config is not valid JSON: " + firstLine(e.getMessage()), e);
+      throw new InvalidArchiveException(
+          source, null, "image config is not valid JSON: " + firstLine(e.getMessage()), e);
     }
     if (node == null || !node.isObject()) {
       throw new InvalidArchiveException(source, null, "image config is not a JSON object");
@@ -77,20 +82,29 @@ public final class ImageConfig {
     List<DiffId> diffIds = new ArrayList<>();
     if (ids != null && !ids.isNull()) {
       if (!ids.isArray()) {
-        throw new InvalidArchiveException(source, null, "image config rootfs.diff_ids is not an array");
+        throw new InvalidArchiveException(
+            source, null, "image config rootfs.diff_ids is not an array");
       }
       if (ids.size() > MAX_LAYERS) {
-        throw new InvalidArchiveException(source, null,
-            "image config has " + ids.size() + " layers; at most " + MAX_LAYERS + " are supported (max depth exceeded)");
+        throw new InvalidArchiveException(
+            source,
+            null,
+            "image config has "
+                + ids.size()
+                + " layers; at most "
+                + MAX_LAYERS
+                + " are supported (max depth exceeded)");
       }
       for (JsonNode id : ids) {
         if (!id.isTextual()) {
-          throw new InvalidArchiveException(source, null, "image config diff_id is not a string: " + id);
+          throw new InvalidArchiveException(
+              source, null, "image config diff_id is not a string: " + id);
         }
         try {
           diffIds.add(DiffId.parse(id.asText()));
         } catch (IllegalArgumentException e) {
-          throw new InvalidArchiveException(source, null, "image config has an invalid diff_id \"" + id.asText() + "\"");
+          throw new InvalidArchiveException(
+              source, null, "image config has an invalid diff_id \"" + id.asText() + "\"");
         }
       }
     }
@@ -103,20 +117,37 @@ public final class ImageConfig {
       int nonEmpty = 0;
       for (JsonNode e : h) {
         if (!e.isObject()) {
-          throw new InvalidArchiveException(source, null, "image config history entry is not an object");
+          throw new InvalidArchiveException(
+              source, null, "image config history entry is not an object");
         }
         boolean empty = e.path("empty_layer").asBoolean(false);
         if (!empty) {
           nonEmpty++;
         }
-        history.add(new History(text(e, "created"), text(e, "created_by"), text(e, "author"), text(e, "comment"), empty));
+        history.add(
+            new History(
+                text(e, "created"),
+                text(e, "created_by"),
+                text(e, "author"),
+                text(e, "comment"),
+                empty));
       }
       if (nonEmpty > diffIds.size()) {
-        throw new InvalidArchiveException(source, null, "too many non-empty layers in History section ("
-            + nonEmpty + " for " + diffIds.size() + " layers)");
+        throw new InvalidArchiveException(
+            source,
+            null,
+            "too many non-empty layers in History section ("
+                + nonEmpty
+                + " for "
+                + diffIds.size()
+                + " layers)");
       }
     }
-    return new ImageConfig(raw.clone(), obj, Collections.unmodifiableList(diffIds), Collections.unmodifiableList(history));
+    return new ImageConfig(
+        raw.clone(),
+        obj,
+        Collections.unmodifiableList(diffIds),
+        Collections.unmodifiableList(history));
   }
 
   private static String text(JsonNode n, String field) {

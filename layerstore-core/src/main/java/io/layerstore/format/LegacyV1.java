@@ -15,10 +15,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The legacy v1 ids and {@code json} files that {@code docker save} writes next to each
- * layer.tar (docs/overlay2-layout.md §8.1). Docker computes a v1 id by marshalling its Go {@code V1Image} struct, so
- * this class re-creates that marshalling: fields in struct order with Go's omitempty rules, the
- * embedded {@code container.Config} likewise, times in RFC 3339 with nanoseconds.
+ * The legacy v1 ids and {@code json} files that {@code docker save} writes next to each layer.tar
+ * (docs/overlay2-layout.md §8.1). Docker computes a v1 id by marshalling its Go {@code V1Image}
+ * struct, so this class re-creates that marshalling: fields in struct order with Go's omitempty
+ * rules, the embedded {@code container.Config} likewise, times in RFC 3339 with nanoseconds.
  */
 public final class LegacyV1 {
 
@@ -194,7 +194,8 @@ public final class LegacyV1 {
     return sb.append('}').toString();
   }
 
-  private static void str(StringBuilder sb, JsonNode c, String name, boolean omitEmpty, boolean first) {
+  private static void str(
+      StringBuilder sb, JsonNode c, String name, boolean omitEmpty, boolean first) {
     String v = text(get(c, name));
     if (v == null) {
       v = "";
@@ -259,7 +260,10 @@ public final class LegacyV1 {
     return v == null || v.isNull() ? null : v.asText();
   }
 
-  /** A time as Go's time.Time marshals after parsing it: RFC 3339, nanoseconds without trailing zeros. */
+  /**
+   * A time as Go's time.Time marshals after parsing it: RFC 3339, nanoseconds without trailing
+   * zeros.
+   */
   public static String goTime(String text) {
     if (text == null) {
       return "0001-01-01T00:00:00Z";
@@ -275,7 +279,8 @@ public final class LegacyV1 {
 
   /** Go's RFC3339Nano of a time: nanoseconds without trailing zeros, {@code Z} for UTC. */
   public static String goTime(OffsetDateTime t) {
-    StringBuilder sb = new StringBuilder(DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss").format(t));
+    StringBuilder sb =
+        new StringBuilder(DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss").format(t));
     int nanos = t.getNano();
     if (nanos != 0) {
       String frac = String.format("%09d", nanos);

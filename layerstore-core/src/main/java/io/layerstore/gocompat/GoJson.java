@@ -63,8 +63,11 @@ public final class GoJson {
   }
 
   private static void unicode(StringBuilder sb, char c) {
-    sb.append("\\u").append(HEX[(c >> 12) & 0xf]).append(HEX[(c >> 8) & 0xf])
-        .append(HEX[(c >> 4) & 0xf]).append(HEX[c & 0xf]);
+    sb.append("\\u")
+        .append(HEX[(c >> 12) & 0xf])
+        .append(HEX[(c >> 8) & 0xf])
+        .append(HEX[(c >> 4) & 0xf])
+        .append(HEX[c & 0xf]);
   }
 
   /** Compact text of a parsed tree, keeping object key order. */

@@ -4,9 +4,9 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 
 /**
- * Lexical path rules the Go tools apply to tar member names. Docker and tar-split compare and
- * place members by Go's {@code path.Clean} of their names, so two names that clean alike are the
- * same member to them, and must be to us.
+ * Lexical path rules the Go tools apply to tar member names. Docker and tar-split compare and place
+ * members by Go's {@code path.Clean} of their names, so two names that clean alike are the same
+ * member to them, and must be to us.
  */
 public final class TarPaths {
 
@@ -14,8 +14,8 @@ public final class TarPaths {
 
   /**
    * Go's {@code path.Clean}: collapses repeated slashes, drops {@code .} elements and resolves
-   * {@code ..} against the element before it; a rooted path cannot climb above {@code /}; an
-   * empty result is {@code .}. No file system is consulted.
+   * {@code ..} against the element before it; a rooted path cannot climb above {@code /}; an empty
+   * result is {@code .}. No file system is consulted.
    */
   public static String clean(String name) {
     boolean rooted = name.startsWith("/");
@@ -50,8 +50,8 @@ public final class TarPaths {
   }
 
   /**
-   * Go's {@code path.Join}: the non-empty elements joined with {@code /} and then cleaned; ""
-   * when every element is empty.
+   * Go's {@code path.Join}: the non-empty elements joined with {@code /} and then cleaned; "" when
+   * every element is empty.
    */
   public static String join(String... elements) {
     StringBuilder sb = new StringBuilder();

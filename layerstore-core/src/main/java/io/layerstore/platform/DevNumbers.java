@@ -16,7 +16,14 @@ final class DevNumbers {
   static void check(int major, int minor) {
     if (major < 0 || major > MAX_MAJOR || minor < 0 || minor > MAX_MINOR) {
       throw new IllegalArgumentException(
-          "device number " + major + ":" + minor + " is outside 0-" + MAX_MAJOR + ":0-" + MAX_MINOR);
+          "device number "
+              + major
+              + ":"
+              + minor
+              + " is outside 0-"
+              + MAX_MAJOR
+              + ":0-"
+              + MAX_MINOR);
     }
   }
 

@@ -12,9 +12,8 @@ import java.nio.file.attribute.BasicFileAttributes;
 
 /**
  * Durability of a tree: on Linux one syncfs(2) of its file system; elsewhere fsync of it the
- * portable way: every regular file, then every directory (so that the
- * names in it are durable too). Symlinks are not followed; fifos and devices are never opened
- * (opening a fifo would block).
+ * portable way: every regular file, then every directory (so that the names in it are durable too).
+ * Symlinks are not followed; fifos and devices are never opened (opening a fifo would block).
  */
 final class Durability {
 
@@ -32,27 +31,29 @@ final class Durability {
         // no libc through JNA: fsync one by one
       }
     }
-    Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes a) throws IOException {
-        if (a.isRegularFile()) {
-          try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            ch.force(true);
+    Files.walkFileTree(
+        dir,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult visitFile(Path file, BasicFileAttributes a) throws IOException {
+            if (a.isRegularFile()) {
+              try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+                ch.force(true);
+              }
+            }
+            return FileVisitResult.CONTINUE;
           }
-        }
-        return FileVisitResult.CONTINUE;
-      }
 
-      @Override
-      public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-        if (e != null) {
-          throw e;
-        }
-        try (FileChannel ch = FileChannel.open(d, StandardOpenOption.READ)) {
-          ch.force(true);
-        }
-        return FileVisitResult.CONTINUE;
-      }
-    });
+          @Override
+          public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+            if (e != null) {
+              throw e;
+            }
+            try (FileChannel ch = FileChannel.open(d, StandardOpenOption.READ)) {
+              ch.force(true);
+            }
+            return FileVisitResult.CONTINUE;
+          }
+        });
   }
 }

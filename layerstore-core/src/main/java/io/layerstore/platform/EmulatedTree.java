@@ -30,9 +30,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A {@link Tree} on a file system that cannot hold device nodes, ownership, special mode bits or
- * xattrs (jimfs, any non-default provider, the default one without privilege). Those live in
- * {@link NodeRecord}s, persisted in a {@link Sidecar} file; content, directories, symlinks,
- * hardlinks and mtimes stay in the file system.
+ * xattrs (jimfs, any non-default provider, the default one without privilege). Those live in {@link
+ * NodeRecord}s, persisted in a {@link Sidecar} file; content, directories, symlinks, hardlinks and
+ * mtimes stay in the file system.
  *
  * <h2>Records follow nodes, not names</h2>
  *
@@ -60,8 +60,8 @@ import org.slf4j.LoggerFactory;
  * for directories) added so an unprivileged process can still fill and empty the tree; the record
  * keeps the true {@code 07777} mode whenever it differs from what the file system shows (special
  * bits, or owner bits the file system was not given). A file system without the posix view shows
- * 0755 for directories and 0644 for files. A chown clears setuid, and setgid with group execute,
- * on non-directories, as the Linux kernel does even for root, so both trees agree after the
+ * 0755 for directories and 0644 for files. A chown clears setuid, and setgid with group execute, on
+ * non-directories, as the Linux kernel does even for root, so both trees agree after the
  * chown-then-chmod order tar extraction uses.
  *
  * <p>Device nodes, fifos and sockets are empty regular placeholder files whose record holds the
@@ -341,8 +341,7 @@ final class EmulatedTree implements Tree {
         NodeRecord r = index.byName(n);
         if (r != null) {
           Integer before = linksBefore.get(r);
-          boolean livesOn =
-              before != null && (before < 0 || before > removed.get(r.key)[0]);
+          boolean livesOn = before != null && (before < 0 || before > removed.get(r.key)[0]);
           index.detach(n, livesOn);
         }
       }

@@ -18,8 +18,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * Named locks shared by the threads of this process and by other processes: an in-memory lock
  * orders this process's threads, then an exclusive file lock on {@code <dir>/<name>.lock} orders
  * the processes (file locks belong to processes, so threads must be ordered first). Reentrant
- * within a thread. A lock file is opened only while its in-memory lock is held, because closing
- * any descriptor of a file drops every POSIX lock the process has on it.
+ * within a thread. A lock file is opened only while its in-memory lock is held, because closing any
+ * descriptor of a file drops every POSIX lock the process has on it.
  *
  * <p>The one place the store's locks ({@code store.StoreLocks}) and the drivers' mount reference
  * counts take file locks.
@@ -58,14 +58,19 @@ public final class FileLocks {
     try {
       if (e.mem.getHoldCount() == 1) {
         Files.createDirectories(dir);
-        FileChannel ch = FileChannel.open(file(name), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileChannel ch =
+            FileChannel.open(file(name), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         try {
           e.lock = lockWaiting(ch, false);
           e.channel = ch;
         } catch (OverlappingFileLockException x) {
           ch.close();
-          throw new LayerStoreException("lock " + name + " of " + owner
-              + " is held by another LayerStore instance in this JVM; share one instance per root");
+          throw new LayerStoreException(
+              "lock "
+                  + name
+                  + " of "
+                  + owner
+                  + " is held by another LayerStore instance in this JVM; share one instance per root");
         } catch (IOException | RuntimeException x) {
           ch.close();
           throw x;
@@ -90,7 +95,8 @@ public final class FileLocks {
     try {
       if (e.mem.getHoldCount() == 1) {
         Files.createDirectories(dir);
-        FileChannel ch = FileChannel.open(file(name), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileChannel ch =
+            FileChannel.open(file(name), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock fl;
         try {
           fl = ch.tryLock();
@@ -130,9 +136,9 @@ public final class FileLocks {
    * {@link FileChannel#lock()}, retried when the kernel reports a deadlock. POSIX locks belong to
    * processes, not threads, so with several threads in each of two processes the kernel sees a
    * cycle (process A waits for B's lock while B waits for one of A's) where there is none: the
-   * thread of A that holds the lock B wants is not the one waiting, and will let go. The wait
-   * fails with EDEADLK instead; waiting a little and asking again is right. (A real cycle cannot
-   * arise: chain locks are taken in one order, and before the store lock.)
+   * thread of A that holds the lock B wants is not the one waiting, and will let go. The wait fails
+   * with EDEADLK instead; waiting a little and asking again is right. (A real cycle cannot arise:
+   * chain locks are taken in one order, and before the store lock.)
    */
   public static FileLock lockWaiting(FileChannel ch, boolean shared) throws IOException {
     for (int attempt = 0; ; attempt++) {

@@ -21,7 +21,8 @@ public interface KernelMounts {
    * a thread whose working directory (its own, unshared with the rest of the process) is {@code
    * workingDir}. This is how Docker fits a 125-layer overlay into one page of mount options.
    */
-  void mountFrom(Path workingDir, String source, Path target, String fsType, long flags, String data)
+  void mountFrom(
+      Path workingDir, String source, Path target, String fsType, long flags, String data)
       throws IOException;
 
   /** umount2(2). */

@@ -107,8 +107,7 @@ final class LinuxCalls {
     byte[] buf = new byte[256];
     while (true) {
       try {
-        int len =
-            (int) LibC.INSTANCE.lgetxattr(p, n, buf, new NativeLong(buf.length)).longValue();
+        int len = (int) LibC.INSTANCE.lgetxattr(p, n, buf, new NativeLong(buf.length)).longValue();
         return Arrays.copyOf(buf, len);
       } catch (LastErrorException e) {
         if (e.getErrorCode() == ENODATA) {

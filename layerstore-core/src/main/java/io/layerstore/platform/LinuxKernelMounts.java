@@ -49,26 +49,26 @@ final class LinuxKernelMounts implements KernelMounts {
       throw new FileSystemException(
           t.toString(),
           null,
-          what
-              + ": data is "
-              + d.length
-              + " bytes, the kernel reads at most "
-              + (pageSize - 1));
+          what + ": data is " + d.length + " bytes, the kernel reads at most " + (pageSize - 1));
     }
     LinuxCalls.mount(source, t, fsType, flags, d, what);
     log.debug("mounted {} on {}", what, t);
   }
 
   @Override
-  public void mountFrom(Path workingDir, String source, Path target, String fsType, long flags, String data)
+  public void mountFrom(
+      Path workingDir, String source, Path target, String fsType, long flags, String data)
       throws IOException {
     Objects.requireNonNull(workingDir, "workingDir");
     Path cwd = workingDir.toAbsolutePath();
-    java.util.concurrent.Future<Void> f = relativeMounter().submit(() -> {
-      LinuxCalls.chdir(cwd);
-      mount(source, target, fsType, flags, data);
-      return null;
-    });
+    java.util.concurrent.Future<Void> f =
+        relativeMounter()
+            .submit(
+                () -> {
+                  LinuxCalls.chdir(cwd);
+                  mount(source, target, fsType, flags, data);
+                  return null;
+                });
     try {
       f.get();
     } catch (java.util.concurrent.ExecutionException e) {
@@ -92,19 +92,24 @@ final class LinuxKernelMounts implements KernelMounts {
    */
   private synchronized java.util.concurrent.ExecutorService relativeMounter() throws IOException {
     if (relativeMounter == null) {
-      java.util.concurrent.ExecutorService ex = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "layerstore-relative-mount");
-        t.setDaemon(true);
-        return t;
-      });
+      java.util.concurrent.ExecutorService ex =
+          java.util.concurrent.Executors.newSingleThreadExecutor(
+              r -> {
+                Thread t = new Thread(r, "layerstore-relative-mount");
+                t.setDaemon(true);
+                return t;
+              });
       try {
-        ex.submit(() -> {
-          LinuxCalls.unshareFs();
-          return null;
-        }).get();
+        ex.submit(
+                () -> {
+                  LinuxCalls.unshareFs();
+                  return null;
+                })
+            .get();
       } catch (java.util.concurrent.ExecutionException e) {
         ex.shutdownNow();
-        throw new IOException("cannot give the mount thread its own working directory", e.getCause());
+        throw new IOException(
+            "cannot give the mount thread its own working directory", e.getCause());
       } catch (InterruptedException e) {
         ex.shutdownNow();
         Thread.currentThread().interrupt();

@@ -20,9 +20,9 @@ import java.util.TreeMap;
  *
  * <p>NIO does what it can do without following a symlink and without opening the node: lstat
  * ({@code unix:*} attributes, numeric ids, {@code rdev}, link count, nanosecond mtime) and lchown
- * ({@code unix:uid}/{@code unix:gid}). Its {@code unix:mode} setter opens the node (O_NOFOLLOW)
- * and fchmods it: right for files and directories, but opening a fifo blocks until a writer comes
- * and opening a device talks to its driver, so fifos and devices are chmodded through {@code
+ * ({@code unix:uid}/{@code unix:gid}). Its {@code unix:mode} setter opens the node (O_NOFOLLOW) and
+ * fchmods it: right for files and directories, but opening a fifo blocks until a writer comes and
+ * opening a device talks to its driver, so fifos and devices are chmodded through {@code
  * fchmodat(AT_SYMLINK_NOFOLLOW)}. Times always go through {@code utimensat(AT_SYMLINK_NOFOLLOW)}:
  * NIO's setter opens the node too, and for symlinks falls back to {@code lutimes}, which drops
  * nanoseconds. mknod and the {@code l*xattr} calls have no NIO form at all. See {@link LinuxCalls}.
@@ -144,7 +144,9 @@ final class NativeTree implements Tree {
     return new Creation(LinuxCalls.geteuid(), LinuxCalls.getegid(), 0666 & ~umask, 0777 & ~umask);
   }
 
-  /** The process's umask, from {@code /proc/self/status} (Linux 4.7 and later); null if not shown. */
+  /**
+   * The process's umask, from {@code /proc/self/status} (Linux 4.7 and later); null if not shown.
+   */
   private static Integer umask() {
     try {
       for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {

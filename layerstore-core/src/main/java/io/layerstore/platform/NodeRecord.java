@@ -5,8 +5,8 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * What an emulated tree knows about one node beyond what its file system holds. One record per
- * node (inode), not per name: hardlinks share it. Mutable, and guarded by the owning tree's lock.
+ * What an emulated tree knows about one node beyond what its file system holds. One record per node
+ * (inode), not per name: hardlinks share it. Mutable, and guarded by the owning tree's lock.
  */
 final class NodeRecord {
   /** The node's file key while this tree is open, or {@code null} if the file system has none. */

@@ -34,8 +34,8 @@ public interface Platform {
   Optional<KernelMounts> kernelMounts();
 
   /**
-   * Deletes {@code dir} and everything below it without following any symlink inside it and
-   * without leaving it, coping with read-only directories. Absent is fine.
+   * Deletes {@code dir} and everything below it without following any symlink inside it and without
+   * leaving it, coping with read-only directories. Absent is fine.
    */
   default void deleteRecursively(Path dir) throws IOException {
     SafeTreeOps.deleteAll(dir);

@@ -13,13 +13,13 @@ import java.util.TreeMap;
 
 /**
  * An emulated tree's records, found by name and by file key. Only bookkeeping: whether a record
- * still belongs to the node now at a name is decided by {@link EmulatedTree}, which can look at
- * the file system.
+ * still belongs to the node now at a name is decided by {@link EmulatedTree}, which can look at the
+ * file system.
  *
  * <p>Invariant: a record is reachable by each of its names, and by its key when it has one; a
  * record with neither is gone. Records whose every known name was deleted while the node lived on
- * under another name stay reachable by key, listed in {@link #nameless()} until the tree finds
- * them a name again.
+ * under another name stay reachable by key, listed in {@link #nameless()} until the tree finds them
+ * a name again.
  */
 final class RecordIndex {
   private final NavigableMap<String, NodeRecord> byName = new TreeMap<>();

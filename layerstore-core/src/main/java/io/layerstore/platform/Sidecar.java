@@ -166,8 +166,7 @@ final class Sidecar {
         ch.force(true);
       }
       try {
-        Files.move(
-            tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       } catch (AtomicMoveNotSupportedException e) {
         log.warn("{}: file system cannot rename atomically; replacing in place", file);
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);

@@ -14,15 +14,15 @@ import java.util.Map;
  * <h2>Two implementations, one contract</h2>
  *
  * <ul>
- *   <li><b>Native</b> (Linux, with privilege): every call goes to the kernel ({@code mknod},
- *       {@code lchown}, {@code fchmodat}, {@code lsetxattr}, {@code utimensat}); nothing is
- *       recorded on the side.
+ *   <li><b>Native</b> (Linux, with privilege): every call goes to the kernel ({@code mknod}, {@code
+ *       lchown}, {@code fchmodat}, {@code lsetxattr}, {@code utimensat}); nothing is recorded on
+ *       the side.
  *   <li><b>Emulated</b> (jimfs, another non-default file system, or no privilege): what the file
  *       system cannot hold is kept in a record file beside the tree (the "sidecar"). A device node
  *       or fifo becomes an empty regular placeholder file whose record says what it really is; a
- *       node without a record is owned by 0:0, has the permission bits the file system shows and
- *       no extended attributes. {@link #stat} merges file system and records, so callers see the
- *       same values on both implementations.
+ *       node without a record is owned by 0:0, has the permission bits the file system shows and no
+ *       extended attributes. {@link #stat} merges file system and records, so callers see the same
+ *       values on both implementations.
  * </ul>
  *
  * <p>Content (regular file bytes), directories, symlinks and hardlinks are created with plain NIO
@@ -99,6 +99,8 @@ public interface Tree {
     return null;
   }
 
-  /** Owner, group and permission bits of newly made files and directories; see {@link #creation}. */
+  /**
+   * Owner, group and permission bits of newly made files and directories; see {@link #creation}.
+   */
   record Creation(long uid, long gid, int fileMode, int dirMode) {}
 }

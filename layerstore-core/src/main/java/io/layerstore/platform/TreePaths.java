@@ -82,6 +82,8 @@ final class TreePaths {
   static boolean isUnder(String name, String dir) {
     return dir.isEmpty()
         || name.equals(dir)
-        || (name.length() > dir.length() && name.startsWith(dir) && name.charAt(dir.length()) == '/');
+        || (name.length() > dir.length()
+            && name.startsWith(dir)
+            && name.charAt(dir.length()) == '/');
   }
 }

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 final class Xattrs {
   /** XATTR_NAME_MAX. */
   static final int MAX_NAME_BYTES = 255;
+
   /** XATTR_SIZE_MAX. */
   static final int MAX_VALUE_BYTES = 65536;
 

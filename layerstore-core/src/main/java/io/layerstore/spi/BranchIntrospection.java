@@ -8,9 +8,9 @@ import java.util.Optional;
 /**
  * A driver whose mounts are a stack of branches that can be listed, the way aufs shows them: its
  * {@code /proc/mounts} line names the mount's {@code si} id, and {@code /sys/fs/aufs/si_<si>/}
- * holds one {@code br<N>} file per branch ({@code <path>=<permission>}), a {@code brid<N>} with
- * its branch id, and {@code xi_path}, the external inode table. Optional: core and tools check
- * {@code driver instanceof BranchIntrospection}.
+ * holds one {@code br<N>} file per branch ({@code <path>=<permission>}), a {@code brid<N>} with its
+ * branch id, and {@code xi_path}, the external inode table. Optional: core and tools check {@code
+ * driver instanceof BranchIntrospection}.
  *
  * <p>For a kernel mount the answer is read from procfs and sysfs; for the in-process union the
  * driver gives the same shape for the branches the union really stacks.
@@ -38,13 +38,16 @@ public interface BranchIntrospection {
   /**
    * A mount's branch stack.
    *
-   * @param mountPoint where it is mounted (for the in-process union: where the kernel would mount it)
+   * @param mountPoint where it is mounted (for the in-process union: where the kernel would mount
+   *     it)
    * @param si aufs's superblock id in hex, as in {@code si=} and {@code /sys/fs/aufs/si_<si>}
    * @param branches topmost first
    * @param xinoPath the external inode number table ({@code xi_path}), or "" if none is shown
-   * @param kernel whether this was read from a kernel mount (else synthesized for the in-process union)
+   * @param kernel whether this was read from a kernel mount (else synthesized for the in-process
+   *     union)
    */
-  record MountBranches(String mountPoint, String si, List<Branch> branches, String xinoPath, boolean kernel) {
+  record MountBranches(
+      String mountPoint, String si, List<Branch> branches, String xinoPath, boolean kernel) {
     public MountBranches {
       Objects.requireNonNull(mountPoint, "mountPoint");
       Objects.requireNonNull(si, "si");

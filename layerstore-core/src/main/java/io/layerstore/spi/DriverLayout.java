@@ -8,13 +8,16 @@ import java.nio.file.Path;
  */
 public interface DriverLayout {
 
-  /** Whether {@code id} can name a layer here (a safe directory or file name the layout does not reserve). */
+  /**
+   * Whether {@code id} can name a layer here (a safe directory or file name the layout does not
+   * reserve).
+   */
   boolean isLayerId(String id);
 
   /**
    * The directory whose entries are the layers: {@code id} is a layer exactly when {@code
-   * layerIndex()/<id>} exists, of the right kind (overlay2: {@code <home>/<id>/}; aufs: the
-   * {@code layers/<id>} file).
+   * layerIndex()/<id>} exists, of the right kind (overlay2: {@code <home>/<id>/}; aufs: the {@code
+   * layers/<id>} file).
    */
   Path layerIndex();
 

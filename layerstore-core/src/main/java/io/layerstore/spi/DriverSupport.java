@@ -32,16 +32,16 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
- * What every graph driver does the same way, so that a driver holds only its on-disk layout and
- * its kernel mount (the role of moby's {@code NaiveDiffDriver} and {@code graphdriver} helpers): id
+ * What every graph driver does the same way, so that a driver holds only its on-disk layout and its
+ * kernel mount (the role of moby's {@code NaiveDiffDriver} and {@code graphdriver} helpers): id
  * checks, the one {@link Tree} per diff dir, mounting (reference counts shared between processes,
  * the in-process union where the kernel cannot mount, a writable base layer used directly, copies
  * left behind), removal refused while mounted, Docker's diff size, and closing.
  *
  * <p>A driver extends this class, gives its name, context, {@link WhiteoutStyle} and layout (which
  * says where a layer's files are) to the constructor, says in its own constructor how it mounts
- * ({@link #mountWith}), and implements the rest of its layout: {@link #create},
- * {@link #parents}, {@link #deleteLayer}, and its facts ({@link #status}, {@link #metadata}).
+ * ({@link #mountWith}), and implements the rest of its layout: {@link #create}, {@link #parents},
+ * {@link #deleteLayer}, and its facts ({@link #status}, {@link #metadata}).
  *
  * <p>{@link #diff} and {@link #whiteouts} are core's side of a driver: core unpacks into, and
  * reads, the trees they give; a driver never needs to name their types.
@@ -55,8 +55,10 @@ public abstract class DriverSupport<L extends DriverLayout> implements GraphDriv
   private final Platform platform;
   private final Optional<MountCalls> mountCalls;
   private final WhiteoutFormat whiteouts;
+
   /** One Tree per diff dir: emulated trees keep records in memory and must not be duplicated. */
   private final ConcurrentHashMap<String, Tree> trees = new ConcurrentHashMap<>();
+
   private final SecureRandom random = new SecureRandom();
   private KernelMounter kernel;
   private volatile LayerMounts mounts;
@@ -67,17 +69,19 @@ public abstract class DriverSupport<L extends DriverLayout> implements GraphDriv
    * @param style how the driver's diff dirs record deletions
    * @param layout makes the driver's layout for its home
    */
-  protected DriverSupport(String name, DriverContext context, WhiteoutStyle style, Function<Path, L> layout) {
+  protected DriverSupport(
+      String name, DriverContext context, WhiteoutStyle style, Function<Path, L> layout) {
     this.name = name;
     this.home = context.dataRoot().resolve(name);
     this.layout = layout.apply(home);
     this.stateDir = context.stateDir();
     this.platform = context.platform();
     this.mountCalls = platform.kernelMounts().map(PlatformMountCalls::new);
-    this.whiteouts = switch (style) {
-      case OVERLAY -> new OverlayWhiteouts();
-      case AUFS -> new AufsWhiteouts();
-    };
+    this.whiteouts =
+        switch (style) {
+          case OVERLAY -> new OverlayWhiteouts();
+          case AUFS -> new AufsWhiteouts();
+        };
   }
 
   /**
@@ -86,21 +90,28 @@ public abstract class DriverSupport<L extends DriverLayout> implements GraphDriv
    *
    * @param kernel the driver's kernel mounting, or {@code null} where it makes no kernel mounts
    * @param copies whether a read-only in-process mount that must outlive the process ({@link
-   *     Mount#leaveMounted}) is left behind as a copy at its mount point (only on a native
-   *     platform without kernel mounting), so other programs can read it as they would the kernel
-   *     mount; otherwise that is refused
+   *     Mount#leaveMounted}) is left behind as a copy at its mount point (only on a native platform
+   *     without kernel mounting), so other programs can read it as they would the kernel mount;
+   *     otherwise that is refused
    */
   protected final void mountWith(KernelMounter kernel, boolean copies) {
     if (mounts != null) {
       throw new IllegalStateException(name + ": mountWith was called already");
     }
     Path mountState = stateDir.resolve("mounts");
-    MountCopies copier = copies && kernel == null && platform.isNative()
-        ? new MountCopies(name, platform, mountState.resolve(name + "-copies"), layout::mountPoint, this::branches,
-            whiteouts)
-        : null;
+    MountCopies copier =
+        copies && kernel == null && platform.isNative()
+            ? new MountCopies(
+                name,
+                platform,
+                mountState.resolve(name + "-copies"),
+                layout::mountPoint,
+                this::branches,
+                whiteouts)
+            : null;
     this.kernel = kernel;
-    this.mounts = new LayerMounts(name, mountState.resolve(name), kernel, layout::mountPoint, copier);
+    this.mounts =
+        new LayerMounts(name, mountState.resolve(name), kernel, layout::mountPoint, copier);
   }
 
   // ---- what a driver says about its layout --------------------------------------------------
@@ -110,7 +121,9 @@ public abstract class DriverSupport<L extends DriverLayout> implements GraphDriv
     return layout;
   }
 
-  /** Deletes everything the driver has on disk for {@code id}, which is not mounted; absent is fine. */
+  /**
+   * Deletes everything the driver has on disk for {@code id}, which is not mounted; absent is fine.
+   */
   protected abstract void deleteLayer(String id) throws IOException;
 
   /**
@@ -170,7 +183,8 @@ public abstract class DriverSupport<L extends DriverLayout> implements GraphDriv
   public final void remove(String id) throws IOException {
     checkId(id);
     if (isMounted(id)) {
-      throw new ConflictException(name + ": layer " + id + " is mounted; unmount it before removing");
+      throw new ConflictException(
+          name + ": layer " + id + " is mounted; unmount it before removing");
     }
     forgetTree(id);
     deleteLayer(id);
@@ -206,20 +220,23 @@ public abstract class DriverSupport<L extends DriverLayout> implements GraphDriv
     requireLayer(id);
     long[] total = {0};
     Set<Object> seen = new HashSet<>();
-    Files.walkFileTree(layout().diff(id), new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes a) throws IOException {
-        if (a.isSymbolicLink()) {
-          total[0] += Files.readSymbolicLink(file).toString().getBytes(StandardCharsets.UTF_8).length;
-        } else if (a.isRegularFile() && a.size() > 0) {
-          Object key = a.fileKey();
-          if (key == null || seen.add(key)) {
-            total[0] += a.size();
+    Files.walkFileTree(
+        layout().diff(id),
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult visitFile(Path file, BasicFileAttributes a) throws IOException {
+            if (a.isSymbolicLink()) {
+              total[0] +=
+                  Files.readSymbolicLink(file).toString().getBytes(StandardCharsets.UTF_8).length;
+            } else if (a.isRegularFile() && a.size() > 0) {
+              Object key = a.fileKey();
+              if (key == null || seen.add(key)) {
+                total[0] += a.size();
+              }
+            }
+            return FileVisitResult.CONTINUE;
           }
-        }
-        return FileVisitResult.CONTINUE;
-      }
-    });
+        });
     return total[0];
   }
 
@@ -258,7 +275,9 @@ public abstract class DriverSupport<L extends DriverLayout> implements GraphDriv
     return b;
   }
 
-  /** Whether the platform keeps metadata natively (else some of it is emulated beside the files). */
+  /**
+   * Whether the platform keeps metadata natively (else some of it is emulated beside the files).
+   */
   protected final boolean isNativePlatform() {
     return platform.isNative();
   }
@@ -268,7 +287,10 @@ public abstract class DriverSupport<L extends DriverLayout> implements GraphDriv
     return mounts().localWritable(id);
   }
 
-  /** Fails with {@link IllegalArgumentException} unless {@code id} {@linkplain DriverLayout#isLayerId can name a layer}. */
+  /**
+   * Fails with {@link IllegalArgumentException} unless {@code id} {@linkplain
+   * DriverLayout#isLayerId can name a layer}.
+   */
   protected final void checkId(String id) {
     if (!layout().isLayerId(id)) {
       throw new IllegalArgumentException(name + ": invalid layer id \"" + id + "\"");
@@ -284,11 +306,14 @@ public abstract class DriverSupport<L extends DriverLayout> implements GraphDriv
     }
   }
 
-  /** Fails unless {@code parent}, the parent {@code id} is to be created on, is valid and exists. */
+  /**
+   * Fails unless {@code parent}, the parent {@code id} is to be created on, is valid and exists.
+   */
   protected final void requireParent(String id, String parent) throws IOException {
     checkId(parent);
     if (!exists(parent)) {
-      throw new NotFoundException(name + ": parent layer " + parent + " of " + id + " does not exist");
+      throw new NotFoundException(
+          name + ": parent layer " + parent + " of " + id + " does not exist");
     }
   }
 
@@ -307,7 +332,8 @@ public abstract class DriverSupport<L extends DriverLayout> implements GraphDriv
    * permission bits {@code mode}, unless it is there; through the layer's tree, so an emulated
    * platform keeps the mode too.
    */
-  protected final void addBranchEntry(String id, String entry, boolean directory, int mode) throws IOException {
+  protected final void addBranchEntry(String id, String entry, boolean directory, int mode)
+      throws IOException {
     Tree tree = tree(id);
     Path p = tree.root().resolve(entry);
     if (tree.statIfExists(p) == null) {
@@ -331,7 +357,8 @@ public abstract class DriverSupport<L extends DriverLayout> implements GraphDriv
 
   /** Sets the nine permission bits of a driver file where the file system has them. */
   protected static void setMode(Path p, int mode) throws IOException {
-    PosixFileAttributeView v = Files.getFileAttributeView(p, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
+    PosixFileAttributeView v =
+        Files.getFileAttributeView(p, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
     if (v == null) {
       return;
     }
@@ -363,7 +390,8 @@ public abstract class DriverSupport<L extends DriverLayout> implements GraphDriv
   }
 
   private Tree tree(String id) {
-    return trees.computeIfAbsent(id, k -> platform.tree(layout().diff(k), layout().emulatedAttrs(k)));
+    return trees.computeIfAbsent(
+        id, k -> platform.tree(layout().diff(k), layout().emulatedAttrs(k)));
   }
 
   /** The trees of {@code id} and its ancestors, topmost first. */

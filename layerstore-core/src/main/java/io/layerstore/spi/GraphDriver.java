@@ -21,8 +21,8 @@ import java.util.Map;
  *   <li>{@link #create} makes the driver's directories for the id on top of its parent (validated
  *       first: a missing parent is an error and leaves nothing behind).
  *   <li>The store fills {@link #diff} (applying a tar, or writes through a writable {@link #get}).
- *   <li>{@link #get} returns a mount of the id with all its ancestors; mounts are reference
- *       counted per id, the last {@link Mount#close()} unmounts.
+ *   <li>{@link #get} returns a mount of the id with all its ancestors; mounts are reference counted
+ *       per id, the last {@link Mount#close()} unmounts.
  *   <li>{@link #remove} deletes everything the driver has for the id; refused while mounted.
  * </ol>
  *
@@ -58,7 +58,10 @@ public interface GraphDriver extends Closeable {
   /** The layer's own content directory, with its platform metadata. */
   Tree diff(String id) throws IOException;
 
-  /** How this driver's diff dirs record deletions ({@link DriverSupport}: its {@link WhiteoutStyle}). */
+  /**
+   * How this driver's diff dirs record deletions ({@link DriverSupport}: its {@link
+   * WhiteoutStyle}).
+   */
   WhiteoutFormat whiteouts();
 
   /**

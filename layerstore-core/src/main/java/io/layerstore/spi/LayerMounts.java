@@ -16,8 +16,8 @@ import java.util.Set;
 import java.util.function.Function;
 
 /**
- * The mount handles a graph driver gives out, counted per layer id, for the three ways a driver
- * can provide a layer's root: a kernel mount (its count shared with other processes through {@link
+ * The mount handles a graph driver gives out, counted per layer id, for the three ways a driver can
+ * provide a layer's root: a kernel mount (its count shared with other processes through {@link
  * MountReferences}, so it can outlive this one), an in-process union view, or the layer's own
  * directory (a writable base layer, which needs no mount).
  *
@@ -66,8 +66,10 @@ final class LayerMounts {
   private final KernelMounter kernel;
   private final Function<String, Path> mountPoint;
   private final MountReferences kernelRefs;
+
   /** Guarded by {@code this}. */
   private final Map<String, Local> local = new HashMap<>();
+
   /** Read-only in-process mounts left behind as copies; null where there are none. */
   private final MountCopies copies;
 
@@ -79,7 +81,11 @@ final class LayerMounts {
    * @param copies where a read-only in-process mount that must outlive the process goes ({@link
    *     Mount#leaveMounted}), or {@code null} to refuse that
    */
-  LayerMounts(String driver, Path refsDir, KernelMounter kernel, Function<String, Path> mountPoint,
+  LayerMounts(
+      String driver,
+      Path refsDir,
+      KernelMounter kernel,
+      Function<String, Path> mountPoint,
       MountCopies copies) {
     this.driver = driver;
     this.kernel = kernel;
@@ -114,7 +120,9 @@ final class LayerMounts {
     return h;
   }
 
-  /** A reference on {@code id}'s in-process union, opened by {@code opener} if this is the first. */
+  /**
+   * A reference on {@code id}'s in-process union, opened by {@code opener} if this is the first.
+   */
   synchronized Mount union(String id, boolean writable, UnionOpener opener) throws IOException {
     checkMode(id, writable);
     Local l = local.get(id);
@@ -131,8 +139,15 @@ final class LayerMounts {
    */
   Mount direct(String id, Path root, boolean writable) throws IOException {
     if (kernel != null && kernel.isMounted(id)) {
-      throw new ConflictException(driver + ": layer " + id + " is mounted at " + mountPoint.apply(id)
-          + " by another holder; it cannot be used " + (writable ? "read-write" : "read-only") + " at the same time");
+      throw new ConflictException(
+          driver
+              + ": layer "
+              + id
+              + " is mounted at "
+              + mountPoint.apply(id)
+              + " by another holder; it cannot be used "
+              + (writable ? "read-write" : "read-only")
+              + " at the same time");
     }
     synchronized (this) {
       checkMode(id, writable);
@@ -222,9 +237,15 @@ final class LayerMounts {
   }
 
   private ConflictException conflict(String id, boolean mountedWritable) {
-    return new ConflictException(driver + ": layer " + id + " is mounted "
-        + (mountedWritable ? "read-write" : "read-only") + "; it cannot also be mounted "
-        + (mountedWritable ? "read-only" : "read-write") + " until that mount is given back");
+    return new ConflictException(
+        driver
+            + ": layer "
+            + id
+            + " is mounted "
+            + (mountedWritable ? "read-write" : "read-only")
+            + "; it cannot also be mounted "
+            + (mountedWritable ? "read-only" : "read-write")
+            + " until that mount is given back");
   }
 
   /** Caller holds {@code this}. */
@@ -256,8 +277,10 @@ final class LayerMounts {
   private final class Handle implements Mount {
     final String id;
     final Local local;
+
     /** Set once this handle's reference is given back, handed over or dropped by the driver. */
     boolean inert;
+
     /** Where the mount was left behind as a copy, once it was. */
     volatile Path copy;
 
@@ -286,9 +309,11 @@ final class LayerMounts {
     public void leaveMounted() throws IOException {
       if (local.kind == Kind.UNION) {
         if (copies == null || local.writable) {
-          throw new LayerStoreException(driver + ": an in-process mount cannot outlive this process; only a kernel "
-              + "mount can (that needs Linux, root, and the kernel's support for the driver's file system)"
-              + (copies == null ? "" : ", or a read-only one, which is left behind as a copy"));
+          throw new LayerStoreException(
+              driver
+                  + ": an in-process mount cannot outlive this process; only a kernel "
+                  + "mount can (that needs Linux, root, and the kernel's support for the driver's file system)"
+                  + (copies == null ? "" : ", or a read-only one, which is left behind as a copy"));
         }
         Path at = copies.make(id);
         close();

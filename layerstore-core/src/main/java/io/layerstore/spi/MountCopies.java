@@ -65,8 +65,13 @@ final class MountCopies {
    * @param layers the trees the merged view is made of
    * @param format the driver's whiteouts
    */
-  MountCopies(String driver, Platform platform, Path stateDir, Function<String, Path> mountPoint,
-      Layers layers, WhiteoutFormat format) {
+  MountCopies(
+      String driver,
+      Platform platform,
+      Path stateDir,
+      Function<String, Path> mountPoint,
+      Layers layers,
+      WhiteoutFormat format) {
     if (!platform.isNative()) {
       throw new IllegalArgumentException(driver + ": copied mounts need a native platform");
     }
@@ -92,7 +97,8 @@ final class MountCopies {
   Path make(String id) throws IOException {
     Files.createDirectories(stateDir);
     Path target = root(id);
-    try (FileChannel ch = FileChannel.open(lockFile(id), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    try (FileChannel ch =
+            FileChannel.open(lockFile(id), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock lock = ch.lock()) {
       if (exists(id)) {
         return target;
@@ -106,7 +112,8 @@ final class MountCopies {
           new RootfsWriter(stack).write(out);
         }
         Tree tree = platform.tree(target, null);
-        Unpacker unpacker = new Unpacker(tree, format, driver + " copy of " + id, UnpackOptions.DEFAULTS);
+        Unpacker unpacker =
+            new Unpacker(tree, format, driver + " copy of " + id, UnpackOptions.DEFAULTS);
         try (InputStream in = new BufferedInputStream(Files.newInputStream(tar), 1 << 16);
             TarReader r = new TarReader(in, driver + " copy of " + id)) {
           TarHeader h;
@@ -125,8 +132,15 @@ final class MountCopies {
         platform.sync(target);
       } catch (IOException | RuntimeException e) {
         clear(target);
-        throw new LayerStoreException(driver + ": could not copy the merged tree of " + id + " to " + target
-            + ": " + e.getMessage(), e);
+        throw new LayerStoreException(
+            driver
+                + ": could not copy the merged tree of "
+                + id
+                + " to "
+                + target
+                + ": "
+                + e.getMessage(),
+            e);
       } finally {
         Files.deleteIfExists(tar);
       }
@@ -141,7 +155,8 @@ final class MountCopies {
     if (!Files.isDirectory(stateDir)) {
       return;
     }
-    try (FileChannel ch = FileChannel.open(lockFile(id), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    try (FileChannel ch =
+            FileChannel.open(lockFile(id), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock lock = ch.lock()) {
       boolean had = Files.deleteIfExists(marker(id));
       Path target = root(id);

@@ -12,9 +12,9 @@ import java.nio.file.Path;
  * <p>A kernel mount outlives the process that made it (the CLI's {@code mount} command exits and
  * leaves it up), so the count lives in a file, {@code <dir>/<id>.count}, changed only under an
  * exclusive lock on {@code <dir>/<id>.lock}, a {@link FileLocks} lock (threads of this process
- * serialize on an in-memory lock first, since file locks are per process). A count whose mount point is no longer mounted
- * (after a reboot or an outside umount) is treated as 0, the way Docker's RefCounter starts from
- * what the mount table says.
+ * serialize on an in-memory lock first, since file locks are per process). A count whose mount
+ * point is no longer mounted (after a reboot or an outside umount) is treated as 0, the way
+ * Docker's RefCounter starts from what the mount table says.
  */
 final class MountReferences {
 
@@ -38,7 +38,9 @@ final class MountReferences {
     this.locks = new FileLocks(dir, "the mount references in " + dir);
   }
 
-  /** Takes a reference on {@code id}, running {@code mount} if it is the first. Returns the count. */
+  /**
+   * Takes a reference on {@code id}, running {@code mount} if it is the first. Returns the count.
+   */
   int acquire(String id, Action mount) throws IOException {
     try (Held h = lock(id)) {
       int n = h.count();
@@ -55,7 +57,9 @@ final class MountReferences {
     }
   }
 
-  /** Drops a reference on {@code id}, running {@code unmount} when none is left. Returns the count. */
+  /**
+   * Drops a reference on {@code id}, running {@code unmount} when none is left. Returns the count.
+   */
   int release(String id, Action unmount) throws IOException {
     try (Held h = lock(id)) {
       int n = h.count() - 1;
@@ -111,7 +115,11 @@ final class MountReferences {
       Path f = dir.resolve(id + ".count");
       Path tmp = dir.resolve(id + ".count.tmp");
       Files.write(tmp, Integer.toString(n).getBytes(StandardCharsets.US_ASCII));
-      Files.move(tmp, f, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      Files.move(
+          tmp,
+          f,
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
     void delete() throws IOException {

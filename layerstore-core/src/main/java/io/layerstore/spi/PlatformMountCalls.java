@@ -13,12 +13,14 @@ final class PlatformMountCalls implements MountCalls {
   }
 
   @Override
-  public void mount(String source, Path target, String fsType, long flags, String data) throws IOException {
+  public void mount(String source, Path target, String fsType, long flags, String data)
+      throws IOException {
     km.mount(source, target, fsType, flags, data);
   }
 
   @Override
-  public void mountFrom(Path workingDir, String source, Path target, String fsType, long flags, String data)
+  public void mountFrom(
+      Path workingDir, String source, Path target, String fsType, long flags, String data)
       throws IOException {
     km.mountFrom(workingDir, source, target, fsType, flags, data);
   }

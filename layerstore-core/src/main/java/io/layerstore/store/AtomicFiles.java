@@ -20,8 +20,8 @@ import java.util.Set;
  * Small file operations that make store updates crash safe: write-to-temp, fsync, rename; fsync of
  * directories; directories created with Docker's modes.
  *
- * <p>fsync is attempted where the file system supports it (the default file system on Linux)
- * and silently skipped where it has no meaning (jimfs).
+ * <p>fsync is attempted where the file system supports it (the default file system on Linux) and
+ * silently skipped where it has no meaning (jimfs).
  */
 public final class AtomicFiles {
 
@@ -160,7 +160,8 @@ public final class AtomicFiles {
   /** Sets the nine permission bits of a file or directory where the file system has them. */
   public static void setMode(Path p, int mode) throws IOException {
     PosixFileAttributeView v =
-        Files.getFileAttributeView(p, PosixFileAttributeView.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        Files.getFileAttributeView(
+            p, PosixFileAttributeView.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
     if (v != null) {
       v.setPermissions(permissions(mode));
     }

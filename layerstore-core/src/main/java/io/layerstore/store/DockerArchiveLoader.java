@@ -39,8 +39,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Loads a {@code docker save} archive (docs/overlay2-layout.md §8.2): {@code manifest.json} with one item per image,
- * or, without it, the legacy {@code repositories} file with v1 layer directories.
+ * Loads a {@code docker save} archive (docs/overlay2-layout.md §8.2): {@code manifest.json} with
+ * one item per image, or, without it, the legacy {@code repositories} file with v1 layer
+ * directories.
  *
  * <p>All or nothing: every manifest item, config and tag is validated, every missing layer is
  * staged (one pass each: decompress, hash, tar-split, extract) and checked against the config's
@@ -50,14 +51,19 @@ import org.slf4j.LoggerFactory;
 public final class DockerArchiveLoader {
   private static final Logger LOG = LoggerFactory.getLogger(DockerArchiveLoader.class);
 
-
   static final String MANIFEST = "manifest.json";
   static final String LEGACY_REPOSITORIES = "repositories";
   static final int MAX_JSON = 16 * 1024 * 1024;
+
   /** Most images one archive may hold. */
   static final int MAX_IMAGES = 10_000;
 
-  private record Item(String configName, ImageConfig config, List<String> layers, List<Reference> tags, ImageId parent) {}
+  private record Item(
+      String configName,
+      ImageConfig config,
+      List<String> layers,
+      List<Reference> tags,
+      ImageId parent) {}
 
   private final StoreContext store;
   private final ObjectMapper json;
@@ -81,13 +87,15 @@ public final class DockerArchiveLoader {
     String src = index.source();
     JsonNode root = parseJson(index.readSmall(MANIFEST, MAX_JSON), src, MANIFEST);
     if (root == null || root.isNull()) {
-      throw new InvalidArchiveException(src, MANIFEST, "invalid manifest, manifest cannot be null (but can be [])");
+      throw new InvalidArchiveException(
+          src, MANIFEST, "invalid manifest, manifest cannot be null (but can be [])");
     }
     if (!root.isArray()) {
       throw new InvalidArchiveException(src, MANIFEST, "manifest is not a JSON array");
     }
     if (root.size() > MAX_IMAGES) {
-      throw new InvalidArchiveException(src, MANIFEST, "manifest lists " + root.size() + " images, more than " + MAX_IMAGES);
+      throw new InvalidArchiveException(
+          src, MANIFEST, "manifest lists " + root.size() + " images, more than " + MAX_IMAGES);
     }
     List<Item> items = new ArrayList<>();
     Map<String, ImageConfig> configs = new HashMap<>();
@@ -101,7 +109,9 @@ public final class DockerArchiveLoader {
       }
       ImageConfig config = configs.get(configName);
       if (config == null) {
-        config = ImageConfig.parse(index.readSmall(configName, ImageConfig.MAX_BYTES), src + ": " + configName, json);
+        config =
+            ImageConfig.parse(
+                index.readSmall(configName, ImageConfig.MAX_BYTES), src + ": " + configName, json);
         configs.put(configName, config);
       }
       checkOs(config, src, configName);
@@ -109,7 +119,8 @@ public final class DockerArchiveLoader {
       JsonNode ls = m.get("Layers");
       if (ls != null && !ls.isNull()) {
         if (!ls.isArray()) {
-          throw new InvalidArchiveException(src, MANIFEST, "Layers of " + configName + " is not an array");
+          throw new InvalidArchiveException(
+              src, MANIFEST, "Layers of " + configName + " is not an array");
         }
         for (JsonNode l : ls) {
           if (!l.isTextual()) {
@@ -120,8 +131,13 @@ public final class DockerArchiveLoader {
         }
       }
       if (layers.size() != config.diffIds().size()) {
-        throw new InvalidArchiveException(src, MANIFEST, "invalid manifest, layers length mismatch: expected "
-            + layers.size() + ", got " + config.diffIds().size());
+        throw new InvalidArchiveException(
+            src,
+            MANIFEST,
+            "invalid manifest, layers length mismatch: expected "
+                + layers.size()
+                + ", got "
+                + config.diffIds().size());
       }
       List<Reference> tags = new ArrayList<>();
       JsonNode rt = m.get("RepoTags");
@@ -160,7 +176,8 @@ public final class DockerArchiveLoader {
     return ref;
   }
 
-  private static void checkOs(ImageConfig config, String src, String name) throws InvalidArchiveException {
+  private static void checkOs(ImageConfig config, String src, String name)
+      throws InvalidArchiveException {
     String os = config.os();
     if (os != null && !os.isEmpty() && !os.equals("linux")) {
       throw new InvalidArchiveException(src, name, "cannot load " + os + " image on linux");
@@ -191,8 +208,8 @@ public final class DockerArchiveLoader {
 
   /**
    * Docker's legacy loader: every v1 directory is an image whose config is made from its {@code
-   * json} (minus id/parent/Size/...) plus rootfs and history built along the parent chain;
-   * images are tagged from the {@code repositories} file.
+   * json} (minus id/parent/Size/...) plus rootfs and history built along the parent chain; images
+   * are tagged from the {@code repositories} file.
    */
   private List<Item> readLegacy(ArchiveIndex index) throws IOException {
     String src = index.source();
@@ -212,7 +229,10 @@ public final class DockerArchiveLoader {
       }
     }
     if (v1.isEmpty()) {
-      throw new InvalidArchiveException(src, null, "neither manifest.json nor legacy image directories found: not a docker save archive");
+      throw new InvalidArchiveException(
+          src,
+          null,
+          "neither manifest.json nor legacy image directories found: not a docker save archive");
     }
     Map<String, Item> made = new LinkedHashMap<>();
     for (String id : v1.keySet()) {
@@ -220,7 +240,8 @@ public final class DockerArchiveLoader {
     }
     Map<String, List<Reference>> tags = new HashMap<>();
     if (index.contains(LEGACY_REPOSITORIES)) {
-      JsonNode repos = parseJson(index.readSmall(LEGACY_REPOSITORIES, MAX_JSON), src, LEGACY_REPOSITORIES);
+      JsonNode repos =
+          parseJson(index.readSmall(LEGACY_REPOSITORIES, MAX_JSON), src, LEGACY_REPOSITORIES);
       if (!repos.isObject()) {
         throw new InvalidArchiveException(src, LEGACY_REPOSITORIES, "not a JSON object");
       }
@@ -232,29 +253,44 @@ public final class DockerArchiveLoader {
           Map.Entry<String, JsonNode> t = tt.next();
           String v1id = t.getValue().asText();
           if (!made.containsKey(v1id)) {
-            throw new InvalidArchiveException(src, LEGACY_REPOSITORIES, "invalid target ID: " + v1id);
+            throw new InvalidArchiveException(
+                src, LEGACY_REPOSITORIES, "invalid target ID: " + v1id);
           }
-          tags.computeIfAbsent(v1id, k -> new ArrayList<>()).add(parseTag(repo.getKey() + ":" + t.getKey(), src));
+          tags.computeIfAbsent(v1id, k -> new ArrayList<>())
+              .add(parseTag(repo.getKey() + ":" + t.getKey(), src));
         }
       }
     }
     List<Item> out = new ArrayList<>();
     for (Map.Entry<String, Item> e : made.entrySet()) {
       Item i = e.getValue();
-      out.add(new Item(i.configName(), i.config(), i.layers(), tags.getOrDefault(e.getKey(), List.of()), i.parent()));
+      out.add(
+          new Item(
+              i.configName(),
+              i.config(),
+              i.layers(),
+              tags.getOrDefault(e.getKey(), List.of()),
+              i.parent()));
     }
     return out;
   }
 
-  private Item legacyItem(ArchiveIndex index, String id, Map<String, ObjectNode> v1, Map<String, String> parentOf,
-      Map<String, Item> made, List<String> visiting) throws IOException {
+  private Item legacyItem(
+      ArchiveIndex index,
+      String id,
+      Map<String, ObjectNode> v1,
+      Map<String, String> parentOf,
+      Map<String, Item> made,
+      List<String> visiting)
+      throws IOException {
     Item done = made.get(id);
     if (done != null) {
       return done;
     }
     String src = index.source();
     if (visiting.contains(id) || visiting.size() > ImageConfig.MAX_LAYERS) {
-      throw new InvalidArchiveException(src, id + "/json", "parent chain loops or is deeper than " + ImageConfig.MAX_LAYERS);
+      throw new InvalidArchiveException(
+          src, id + "/json", "parent chain loops or is deeper than " + ImageConfig.MAX_LAYERS);
     }
     ObjectNode node = v1.get(id);
     if (node == null) {
@@ -262,7 +298,8 @@ public final class DockerArchiveLoader {
     }
     JsonNode os = LegacyV1.get(node, "os");
     if (os != null && !os.asText().isEmpty() && !os.asText().equals("linux")) {
-      throw new InvalidArchiveException(src, id + "/json", "cannot load " + os.asText() + " image on linux");
+      throw new InvalidArchiveException(
+          src, id + "/json", "cannot load " + os.asText() + " image on linux");
     }
     visiting.add(id);
     String parentV1 = parentOf.get(id);
@@ -332,11 +369,11 @@ public final class DockerArchiveLoader {
   // ---- staging and publishing -----------------------------------------------------------------
 
   /**
-   * Stages what the store lacks and publishes everything as one change. Every layer's chain lock
-   * is taken first, in one global order (so concurrent loads never deadlock), and held to the
-   * end: a layer being staged is staged once, whoever else loads it waits and then reuses it; a
-   * layer already there is pinned, so a concurrent remove leaves it alone while new layers are
-   * staged on it.
+   * Stages what the store lacks and publishes everything as one change. Every layer's chain lock is
+   * taken first, in one global order (so concurrent loads never deadlock), and held to the end: a
+   * layer being staged is staged once, whoever else loads it waits and then reuses it; a layer
+   * already there is pinned, so a concurrent remove leaves it alone while new layers are staged on
+   * it.
    */
   private List<LoadedImage> loadItems(ArchiveIndex index, List<Item> items) throws IOException {
     LayerStaging staging = store.staging();
@@ -366,7 +403,9 @@ public final class DockerArchiveLoader {
           // The parent's layers were resolved when the parent item was (it comes first).
           List<DiffId> parentIds = resolved.get(item.layers().subList(0, item.layers().size() - 1));
           if (parentIds == null) {
-            throw new InvalidArchiveException(index.source(), item.layers().get(item.layers().size() - 1),
+            throw new InvalidArchiveException(
+                index.source(),
+                item.layers().get(item.layers().size() - 1),
                 "legacy image whose parent was not loaded first");
           }
           for (int k = 0; k < parentIds.size(); k++) {
@@ -395,7 +434,15 @@ public final class DockerArchiveLoader {
             String name = item.layers().get(i);
             LayerStaging.Staged s = staging.prepare(parent);
             staged.add(s);
-            jobs.add(new Job(s, index.require(name), index.source() + ": " + name, name, i, expected, budget));
+            jobs.add(
+                new Job(
+                    s,
+                    index.require(name),
+                    index.source() + ": " + name,
+                    name,
+                    i,
+                    expected,
+                    budget));
             next = new LayerStaging.Parent(chain, s.cacheId());
           }
           if (next == null) {
@@ -405,7 +452,9 @@ public final class DockerArchiveLoader {
             try (InputStream in = index.open(m)) {
               s = staging.stage(in, index.source() + ": " + name, parent, expected, budget);
             } catch (DigestMismatchException e) {
-              throw new DigestMismatchException(e.expected(), e.actual(),
+              throw new DigestMismatchException(
+                  e.expected(),
+                  e.actual(),
                   index.source() + ": invalid diffID for layer " + i + " (" + name + ")");
             }
             staged.add(s);
@@ -420,7 +469,10 @@ public final class DockerArchiveLoader {
                 // Same content as a layer we already have: keep that one.
                 staging.discard(s);
                 staged.remove(s);
-                next = known.containsKey(c) ? known.get(c) : new LayerStaging.Parent(c, existing.get().cacheId());
+                next =
+                    known.containsKey(c)
+                        ? known.get(c)
+                        : new LayerStaging.Parent(c, existing.get().cacheId());
               }
             }
             if (next == null) {
@@ -455,7 +507,8 @@ public final class DockerArchiveLoader {
         if (parentId == null) {
           continue;
         }
-        boolean inArchive = out.stream().anyMatch(l -> l.id().equals(parentId) && !l.id().equals(id));
+        boolean inArchive =
+            out.stream().anyMatch(l -> l.id().equals(parentId) && !l.id().equals(id));
         if (inArchive && validParent(finalConfigs.get(k), configOf(out, finalConfigs, parentId))) {
           parents.put(id, parentId);
         }
@@ -481,11 +534,15 @@ public final class DockerArchiveLoader {
   }
 
   /**
-   * Publishes, as one change: the staged layers (base first), the image configs, their parents
-   * and the tags. Atomic: after a crash the store shows all of it or none of it.
+   * Publishes, as one change: the staged layers (base first), the image configs, their parents and
+   * the tags. Atomic: after a crash the store shows all of it or none of it.
    */
-  private void publish(List<LayerStaging.Staged> layers, List<ImageConfig> images, Map<ImageId, ImageId> parents,
-      List<Map.Entry<Reference, ImageId>> tags) throws IOException {
+  private void publish(
+      List<LayerStaging.Staged> layers,
+      List<ImageConfig> images,
+      Map<ImageId, ImageId> parents,
+      List<Map.Entry<Reference, ImageId>> tags)
+      throws IOException {
     Transaction.Builder b = Transaction.builder("load");
     for (ImageConfig c : images) {
       b.image(c.raw());
@@ -495,8 +552,14 @@ public final class DockerArchiveLoader {
   }
 
   /** One prepared layer waiting for its content. */
-  private record Job(LayerStaging.Staged staged, ArchiveIndex.Member member, String source, String name, int index,
-      DiffId expected, LayerStaging.ImageBudget budget) {}
+  private record Job(
+      LayerStaging.Staged staged,
+      ArchiveIndex.Member member,
+      String source,
+      String name,
+      int index,
+      DiffId expected,
+      LayerStaging.ImageBudget budget) {}
 
   /**
    * Fills every prepared layer, several at a time (each layer is one independent stream: its own
@@ -504,7 +567,8 @@ public final class DockerArchiveLoader {
    * while their lower layers were still being written. The first failure in chain order is thrown,
    * the others added to it as suppressed.
    */
-  private void extractAll(ArchiveIndex index, LayerStaging staging, List<Job> jobs) throws IOException {
+  private void extractAll(ArchiveIndex index, LayerStaging staging, List<Job> jobs)
+      throws IOException {
     if (jobs.isEmpty()) {
       return;
     }
@@ -514,11 +578,14 @@ public final class DockerArchiveLoader {
     for (Job j : jobs) {
       deferred.add(new LayerStaging.DeferredLowers(j.source()));
     }
-    ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
-      Thread t = new Thread(r, "layerstore-load");
-      t.setDaemon(true);
-      return t;
-    });
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            threads,
+            r -> {
+              Thread t = new Thread(r, "layerstore-load");
+              t.setDaemon(true);
+              return t;
+            });
     List<Future<?>> futures = new ArrayList<>();
     AtomicBoolean failed = new AtomicBoolean();
     try {
@@ -532,22 +599,32 @@ public final class DockerArchiveLoader {
       for (int k : order) {
         Job j = jobs.get(k);
         LayerStaging.DeferredLowers d = deferred.get(k);
-        byJob.put(k, pool.submit(() -> {
-          if (failed.get()) {
-            return null; // another layer already failed; the load is over
-          }
-          try (InputStream in = index.open(j.member())) {
-            staging.extract(j.staged(), in, j.source(), j.expected(), j.budget(), d);
-          } catch (DigestMismatchException e) {
-            failed.set(true);
-            throw new DigestMismatchException(e.expected(), e.actual(),
-                index.source() + ": invalid diffID for layer " + j.index() + " (" + j.name() + ")");
-          } catch (IOException | RuntimeException | Error e) {
-            failed.set(true);
-            throw e;
-          }
-          return null;
-        }));
+        byJob.put(
+            k,
+            pool.submit(
+                () -> {
+                  if (failed.get()) {
+                    return null; // another layer already failed; the load is over
+                  }
+                  try (InputStream in = index.open(j.member())) {
+                    staging.extract(j.staged(), in, j.source(), j.expected(), j.budget(), d);
+                  } catch (DigestMismatchException e) {
+                    failed.set(true);
+                    throw new DigestMismatchException(
+                        e.expected(),
+                        e.actual(),
+                        index.source()
+                            + ": invalid diffID for layer "
+                            + j.index()
+                            + " ("
+                            + j.name()
+                            + ")");
+                  } catch (IOException | RuntimeException | Error e) {
+                    failed.set(true);
+                    throw e;
+                  }
+                  return null;
+                }));
       }
       for (int k = 0; k < jobs.size(); k++) {
         futures.add(byJob.get(k));
@@ -585,11 +662,17 @@ public final class DockerArchiveLoader {
     for (int k = 0; k < jobs.size(); k++) {
       staging.checkDeferredLowers(jobs.get(k).staged(), deferred.get(k));
     }
-    LOG.debug("{}: extracted {} layer(s) on {} thread(s) in {} ms, lower-layer checks {} ms", index.source(), jobs.size(),
-        threads, (t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000);
+    LOG.debug(
+        "{}: extracted {} layer(s) on {} thread(s) in {} ms, lower-layer checks {} ms",
+        index.source(),
+        jobs.size(),
+        threads,
+        (t1 - t0) / 1_000_000,
+        (System.nanoTime() - t1) / 1_000_000);
   }
 
-  private static ImageConfig configOf(List<LoadedImage> loaded, List<ImageConfig> configs, ImageId id) {
+  private static ImageConfig configOf(
+      List<LoadedImage> loaded, List<ImageConfig> configs, ImageId id) {
     for (int i = 0; i < loaded.size(); i++) {
       if (loaded.get(i).id().equals(id)) {
         return configs.get(i);
@@ -617,7 +700,8 @@ public final class DockerArchiveLoader {
     return true;
   }
 
-  private ImageConfig finishLegacyConfig(ImageConfig pending, List<DiffId> diffIds, String src) throws IOException {
+  private ImageConfig finishLegacyConfig(ImageConfig pending, List<DiffId> diffIds, String src)
+      throws IOException {
     ObjectNode c = pending.json();
     ArrayNode ids = c.with("rootfs").putArray("diff_ids");
     diffIds.forEach(d -> ids.add(d.toString()));

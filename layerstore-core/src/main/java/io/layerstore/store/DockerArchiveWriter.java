@@ -31,12 +31,12 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Writes {@code docker save} archives (docs/overlay2-layout.md §8.1): per layer a v1 directory with {@code VERSION},
- * {@code json} and {@code layer.tar} rebuilt byte for byte from tar-split plus the layer's diff
- * directory (and checked against the diffID while it streams out), the config as {@code
- * <id>.json}, {@code manifest.json} and, when there are tags, {@code repositories}. Members are in
- * lexical order with the times Docker gives them; a layer already in the archive is written once
- * and linked from later directories.
+ * Writes {@code docker save} archives (docs/overlay2-layout.md §8.1): per layer a v1 directory with
+ * {@code VERSION}, {@code json} and {@code layer.tar} rebuilt byte for byte from tar-split plus the
+ * layer's diff directory (and checked against the diffID while it streams out), the config as
+ * {@code <id>.json}, {@code manifest.json} and, when there are tags, {@code repositories}. Members
+ * are in lexical order with the times Docker gives them; a layer already in the archive is written
+ * once and linked from later directories.
  */
 public final class DockerArchiveWriter {
 
@@ -52,7 +52,8 @@ public final class DockerArchiveWriter {
   }
 
   /** A member to write: either bytes, or a layer rebuilt from tar-split, or a symlink. */
-  private record Member(String name, byte typeflag, Instant mtime, byte[] data, LayerRecord layer, String link) {}
+  private record Member(
+      String name, byte typeflag, Instant mtime, byte[] data, LayerRecord layer, String link) {}
 
   public void write(List<Request> requests, OutputStream out) throws IOException {
     // Merge requests for the same image (several tags), keeping the first's position.
@@ -81,23 +82,48 @@ public final class DockerArchiveWriter {
         String dir = v1.get(i).v1Id();
         DiffId diffId = config.diffIds().get(i);
         LayerRecord rec = layerDb.require(chain.get(i));
-        members.put(dir + "/", new Member(dir + "/", TarHeader.DIRECTORY, created, null, null, null));
-        members.put(dir + "/VERSION", new Member(dir + "/VERSION", TarHeader.REGULAR, created,
-            "1.0".getBytes(StandardCharsets.US_ASCII), null, null));
-        members.put(dir + "/json", new Member(dir + "/json", TarHeader.REGULAR, created,
-            v1.get(i).json().getBytes(StandardCharsets.UTF_8), null, null));
+        members.put(
+            dir + "/", new Member(dir + "/", TarHeader.DIRECTORY, created, null, null, null));
+        members.put(
+            dir + "/VERSION",
+            new Member(
+                dir + "/VERSION",
+                TarHeader.REGULAR,
+                created,
+                "1.0".getBytes(StandardCharsets.US_ASCII),
+                null,
+                null));
+        members.put(
+            dir + "/json",
+            new Member(
+                dir + "/json",
+                TarHeader.REGULAR,
+                created,
+                v1.get(i).json().getBytes(StandardCharsets.UTF_8),
+                null,
+                null));
         String firstDir = written.get(diffId);
         if (firstDir == null || firstDir.equals(dir)) {
           written.put(diffId, dir);
-          members.put(dir + "/layer.tar", new Member(dir + "/layer.tar", TarHeader.REGULAR, created, null, rec, null));
+          members.put(
+              dir + "/layer.tar",
+              new Member(dir + "/layer.tar", TarHeader.REGULAR, created, null, rec, null));
         } else {
-          members.put(dir + "/layer.tar", new Member(dir + "/layer.tar", TarHeader.SYMLINK, Instant.now(), null, null,
-              "../" + firstDir + "/layer.tar"));
+          members.put(
+              dir + "/layer.tar",
+              new Member(
+                  dir + "/layer.tar",
+                  TarHeader.SYMLINK,
+                  Instant.now(),
+                  null,
+                  null,
+                  "../" + firstDir + "/layer.tar"));
         }
         layerNames.add(dir + "/layer.tar");
       }
       String configName = id.digest().hex() + ".json";
-      members.put(configName, new Member(configName, TarHeader.REGULAR, created, config.raw(), null, null));
+      members.put(
+          configName, new Member(configName, TarHeader.REGULAR, created, config.raw(), null, null));
       if (!first) {
         manifest.append(',');
       }
@@ -112,7 +138,9 @@ public final class DockerArchiveWriter {
           String tag = e.getValue().get(k);
           int colon = tag.lastIndexOf(':');
           String top = v1.isEmpty() ? "" : v1.get(v1.size() - 1).v1Id();
-          repositories.computeIfAbsent(tag.substring(0, colon), x -> new TreeMap<>()).put(tag.substring(colon + 1), top);
+          repositories
+              .computeIfAbsent(tag.substring(0, colon), x -> new TreeMap<>())
+              .put(tag.substring(colon + 1), top);
         }
         manifest.append(']');
       }
@@ -123,8 +151,15 @@ public final class DockerArchiveWriter {
       manifest.append("]}");
     }
     manifest.append("]\n");
-    members.put("manifest.json", new Member("manifest.json", TarHeader.REGULAR, Instant.EPOCH,
-        manifest.toString().getBytes(StandardCharsets.UTF_8), null, null));
+    members.put(
+        "manifest.json",
+        new Member(
+            "manifest.json",
+            TarHeader.REGULAR,
+            Instant.EPOCH,
+            manifest.toString().getBytes(StandardCharsets.UTF_8),
+            null,
+            null));
     if (!repositories.isEmpty()) {
       StringBuilder sb = new StringBuilder("{");
       boolean f1 = true;
@@ -133,20 +168,32 @@ public final class DockerArchiveWriter {
         f1 = false;
         boolean f2 = true;
         for (Map.Entry<String, String> t : r.getValue().entrySet()) {
-          sb.append(f2 ? "" : ",").append(GoJson.quote(t.getKey())).append(':').append(GoJson.quote(t.getValue()));
+          sb.append(f2 ? "" : ",")
+              .append(GoJson.quote(t.getKey()))
+              .append(':')
+              .append(GoJson.quote(t.getValue()));
           f2 = false;
         }
         sb.append('}');
       }
       sb.append("}\n");
-      members.put("repositories", new Member("repositories", TarHeader.REGULAR, Instant.EPOCH,
-          sb.toString().getBytes(StandardCharsets.UTF_8), null, null));
+      members.put(
+          "repositories",
+          new Member(
+              "repositories",
+              TarHeader.REGULAR,
+              Instant.EPOCH,
+              sb.toString().getBytes(StandardCharsets.UTF_8),
+              null,
+              null));
     }
     TarWriter tar = new TarWriter(out);
     for (Member m : members.values()) {
-      TarHeader.Builder h = TarHeader.builder(m.name(), m.typeflag())
-          .mtime(Instant.ofEpochSecond(m.mtime().getEpochSecond()))
-          .userName("root").groupName("root");
+      TarHeader.Builder h =
+          TarHeader.builder(m.name(), m.typeflag())
+              .mtime(Instant.ofEpochSecond(m.mtime().getEpochSecond()))
+              .userName("root")
+              .groupName("root");
       if (m.typeflag() == TarHeader.DIRECTORY) {
         tar.putNextEntry(h.mode(040755).build());
       } else if (m.typeflag() == TarHeader.SYMLINK) {
@@ -166,7 +213,8 @@ public final class DockerArchiveWriter {
 
   /** The reassembled size of a layer, from its tar-split record alone. */
   private long layerSize(LayerRecord layer) throws IOException {
-    try (TarSplitReader ts = TarSplitReader.open(layerDb.openTarSplit(layer.chainId()), tarSplitName(layer))) {
+    try (TarSplitReader ts =
+        TarSplitReader.open(layerDb.openTarSplit(layer.chainId()), tarSplitName(layer))) {
       return TarSplitAssembler.assembledSize(ts);
     }
   }
@@ -175,19 +223,23 @@ public final class DockerArchiveWriter {
     return layerDb.layerDir(layer.chainId()).resolve(LayerDb.TAR_SPLIT).toString();
   }
 
-  /** Streams a layer's tar, rebuilt from tar-split and its diff dir, checking it against its diffID. */
+  /**
+   * Streams a layer's tar, rebuilt from tar-split and its diff dir, checking it against its diffID.
+   */
   private void writeLayer(LayerRecord layer, TarWriter out) throws IOException {
-    rebuildLayer(layer, new OutputStream() {
-      @Override
-      public void write(int b) throws IOException {
-        write(new byte[] {(byte) b}, 0, 1);
-      }
+    rebuildLayer(
+        layer,
+        new OutputStream() {
+          @Override
+          public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+          }
 
-      @Override
-      public void write(byte[] b, int off, int len) throws IOException {
-        out.write(b, off, len);
-      }
-    });
+          @Override
+          public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+          }
+        });
   }
 
   /**
@@ -200,25 +252,34 @@ public final class DockerArchiveWriter {
   public void rebuildLayer(LayerRecord layer, OutputStream out) throws IOException {
     Path diff = driver.diff(layer.cacheId()).root();
     MessageDigest sha = Digest.newSha256();
-    OutputStream sink = new OutputStream() {
-      @Override
-      public void write(int b) throws IOException {
-        write(new byte[] {(byte) b}, 0, 1);
-      }
+    OutputStream sink =
+        new OutputStream() {
+          @Override
+          public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+          }
 
-      @Override
-      public void write(byte[] b, int off, int len) throws IOException {
-        sha.update(b, off, len);
-        out.write(b, off, len);
-      }
-    };
-    try (TarSplitReader ts = TarSplitReader.open(layerDb.openTarSplit(layer.chainId()), tarSplitName(layer))) {
-      TarSplitAssembler.assemble(ts, name -> openInLayer(diff, name, layer), sink, tarSplitName(layer));
+          @Override
+          public void write(byte[] b, int off, int len) throws IOException {
+            sha.update(b, off, len);
+            out.write(b, off, len);
+          }
+        };
+    try (TarSplitReader ts =
+        TarSplitReader.open(layerDb.openTarSplit(layer.chainId()), tarSplitName(layer))) {
+      TarSplitAssembler.assemble(
+          ts, name -> openInLayer(diff, name, layer), sink, tarSplitName(layer));
     }
     Digest actual = Digest.fromBytes(sha.digest());
     if (!actual.equals(layer.diffId().digest())) {
-      throw new DigestMismatchException(layer.diffId(), actual,
-          "layer " + layer.chainId() + " rebuilt from " + diff + " (the layer's files changed since it was stored)");
+      throw new DigestMismatchException(
+          layer.diffId(),
+          actual,
+          "layer "
+              + layer.chainId()
+              + " rebuilt from "
+              + diff
+              + " (the layer's files changed since it was stored)");
     }
   }
 
@@ -232,15 +293,18 @@ public final class DockerArchiveWriter {
         continue;
       }
       if (part.equals("..")) {
-        throw new InvalidArchiveException(layer.chainId().toString(), name, "tar-split names a path with \"..\"");
+        throw new InvalidArchiveException(
+            layer.chainId().toString(), name, "tar-split names a path with \"..\"");
       }
       p = p.resolve(part);
       if (i < parts.length - 1 && Files.isSymbolicLink(p)) {
-        throw new InvalidArchiveException(layer.chainId().toString(), name, "tar-split names a path through a symlink");
+        throw new InvalidArchiveException(
+            layer.chainId().toString(), name, "tar-split names a path through a symlink");
       }
     }
     if (!Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
-      throw new InvalidArchiveException(layer.chainId().toString(), name, "file missing from the layer's diff dir " + diff);
+      throw new InvalidArchiveException(
+          layer.chainId().toString(), name, "file missing from the layer's diff dir " + diff);
     }
     return Files.newInputStream(p, LinkOption.NOFOLLOW_LINKS);
   }

@@ -28,14 +28,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Checks that the layerdb, the driver's directories, the images, the references and the
- * container layers agree, and with {@code deep} that every layer's files still rebuild its tar
- * byte for byte (the same reassembly and diffID check {@code save} does). With {@code repair} it
- * removes what is safe to remove — leftovers of interrupted work, references and metadata of
- * images that are gone, layer records nothing uses whose content is gone — and reports the rest.
+ * Checks that the layerdb, the driver's directories, the images, the references and the container
+ * layers agree, and with {@code deep} that every layer's files still rebuild its tar byte for byte
+ * (the same reassembly and diffID check {@code save} does). With {@code repair} it removes what is
+ * safe to remove — leftovers of interrupted work, references and metadata of images that are gone,
+ * layer records nothing uses whose content is gone — and reports the rest.
  *
- * <p>Runs under the store lock, so other processes' changes are never seen half made; layers a
- * live process is staging are claimed and never counted as orphans.
+ * <p>Runs under the store lock, so other processes' changes are never seen half made; layers a live
+ * process is staging are claimed and never counted as orphans.
  */
 public final class Fsck {
   private static final Logger LOG = LoggerFactory.getLogger(Fsck.class);
@@ -109,8 +109,14 @@ public final class Fsck {
         deep(run);
       }
       CheckReport report = new CheckReport(run.problems, layers.size(), images, references, deep);
-      LOG.info("fsck{}{}: {} layers, {} images, {} references, {} problem(s), {} left", deep ? " --deep" : "",
-          repair ? " --repair" : "", layers.size(), images, references, report.problems().size(),
+      LOG.info(
+          "fsck{}{}: {} layers, {} images, {} references, {} problem(s), {} left",
+          deep ? " --deep" : "",
+          repair ? " --repair" : "",
+          layers.size(),
+          images,
+          references,
+          report.problems().size(),
           report.remaining().size());
       return report;
     }
@@ -145,11 +151,15 @@ public final class Fsck {
         }
         LayerDb.deleteFlatDir(ws);
         locks.forget(LayerDb.claimName(name));
-        run.fixed(Kind.STAGING_LEFTOVER, ws.toString(), "staging directory of a dead process (driver layer "
-            + cacheId + ")");
+        run.fixed(
+            Kind.STAGING_LEFTOVER,
+            ws.toString(),
+            "staging directory of a dead process (driver layer " + cacheId + ")");
       } else {
-        run.found(Kind.STAGING_LEFTOVER, ws.toString(), "staging directory of a dead process (driver layer "
-            + cacheId + ")");
+        run.found(
+            Kind.STAGING_LEFTOVER,
+            ws.toString(),
+            "staging directory of a dead process (driver layer " + cacheId + ")");
       }
     }
     for (Path p : layerDb.removalLeftovers()) {
@@ -212,17 +222,27 @@ public final class Fsck {
       String subject = r.chainId().toString();
       ChainId expected = ChainId.of(r.parent(), r.diffId());
       if (!expected.equals(r.chainId())) {
-        run.found(Kind.LAYER_CHAIN_ID_MISMATCH, subject, "diff " + r.diffId() + " on parent " + r.parent()
-            + " makes " + expected);
+        run.found(
+            Kind.LAYER_CHAIN_ID_MISMATCH,
+            subject,
+            "diff " + r.diffId() + " on parent " + r.parent() + " makes " + expected);
       }
       if (r.parent() != null && !out.containsKey(r.parent())) {
-        run.found(Kind.LAYER_PARENT_MISSING, subject, "parent layer " + r.parent() + " is not in the store");
+        run.found(
+            Kind.LAYER_PARENT_MISSING,
+            subject,
+            "parent layer " + r.parent() + " is not in the store");
       }
-      if (!Files.exists(layerDb.layerDir(r.chainId()).resolve(LayerDb.TAR_SPLIT), LinkOption.NOFOLLOW_LINKS)) {
-        run.found(Kind.LAYER_TAR_SPLIT_MISSING, subject, "no " + LayerDb.TAR_SPLIT + ": the layer cannot be saved");
+      if (!Files.exists(
+          layerDb.layerDir(r.chainId()).resolve(LayerDb.TAR_SPLIT), LinkOption.NOFOLLOW_LINKS)) {
+        run.found(
+            Kind.LAYER_TAR_SPLIT_MISSING,
+            subject,
+            "no " + LayerDb.TAR_SPLIT + ": the layer cannot be saved");
       }
       if (!driver.exists(r.cacheId())) {
-        run.found(Kind.LAYER_DRIVER_DIR_MISSING, subject, "driver layer " + r.cacheId() + " is missing");
+        run.found(
+            Kind.LAYER_DRIVER_DIR_MISSING, subject, "driver layer " + r.cacheId() + " is missing");
         continue;
       }
       LayerRecord parent = r.parent() == null ? null : out.get(r.parent());
@@ -230,14 +250,19 @@ public final class Fsck {
       try {
         driverParents = driver.parents(r.cacheId());
       } catch (IOException e) {
-        run.found(Kind.LAYER_DRIVER_PARENT_MISMATCH, subject, "driver layer " + r.cacheId() + ": " + e.getMessage());
+        run.found(
+            Kind.LAYER_DRIVER_PARENT_MISMATCH,
+            subject,
+            "driver layer " + r.cacheId() + ": " + e.getMessage());
         continue;
       }
       String want = parent == null ? null : parent.cacheId();
       String have = driverParents.isEmpty() ? null : driverParents.get(0);
       if (r.parent() == null ? have != null : parent != null && !want.equals(have)) {
-        run.found(Kind.LAYER_DRIVER_PARENT_MISMATCH, subject, "driver layer " + r.cacheId() + " sits on " + have
-            + ", the layerdb says " + want);
+        run.found(
+            Kind.LAYER_DRIVER_PARENT_MISMATCH,
+            subject,
+            "driver layer " + r.cacheId() + " sits on " + have + ", the layerdb says " + want);
       }
     }
     repairBrokenLayers(run, out);
@@ -255,8 +280,10 @@ public final class Fsck {
     Usage usage = gc.usage();
     List<Problem> kept = new ArrayList<>();
     for (Problem p : run.problems) {
-      boolean droppable = p.kind() == Kind.LAYER_DRIVER_DIR_MISSING || p.kind() == Kind.LAYER_PARENT_MISSING
-          || p.kind() == Kind.LAYER_METADATA_CORRUPT;
+      boolean droppable =
+          p.kind() == Kind.LAYER_DRIVER_DIR_MISSING
+              || p.kind() == Kind.LAYER_PARENT_MISSING
+              || p.kind() == Kind.LAYER_METADATA_CORRUPT;
       if (!droppable || p.repaired()) {
         kept.add(p);
         continue;
@@ -278,29 +305,44 @@ public final class Fsck {
           driver.remove(r.cacheId());
         }
       }
-      kept.add(new Problem(p.kind(), p.subject(), p.detail() + "; the unused layer record was removed", true));
+      kept.add(
+          new Problem(
+              p.kind(), p.subject(), p.detail() + "; the unused layer record was removed", true));
     }
     run.problems.clear();
     run.problems.addAll(kept);
   }
 
-  private void containers(Run run, List<LayerDb.MountRecord> mounts, Map<ChainId, LayerRecord> layers,
-      Set<String> driverIds) throws IOException {
+  private void containers(
+      Run run,
+      List<LayerDb.MountRecord> mounts,
+      Map<ChainId, LayerRecord> layers,
+      Set<String> driverIds)
+      throws IOException {
     for (LayerDb.MountRecord m : mounts) {
       if (m.mountId() != null) {
         driverIds.add(m.mountId());
         if (!driver.exists(m.mountId())) {
-          run.found(Kind.CONTAINER_LAYER_MISSING, m.containerId(), "driver layer " + m.mountId() + " is missing");
+          run.found(
+              Kind.CONTAINER_LAYER_MISSING,
+              m.containerId(),
+              "driver layer " + m.mountId() + " is missing");
         }
       }
       if (m.initId() != null) {
         driverIds.add(m.initId());
         if (!driver.exists(m.initId())) {
-          run.found(Kind.CONTAINER_LAYER_MISSING, m.containerId(), "init layer " + m.initId() + " is missing");
+          run.found(
+              Kind.CONTAINER_LAYER_MISSING,
+              m.containerId(),
+              "init layer " + m.initId() + " is missing");
         }
       }
       if (m.parent() != null && !layers.containsKey(m.parent())) {
-        run.found(Kind.CONTAINER_LAYER_MISSING, m.containerId(), "image layer " + m.parent() + " is missing");
+        run.found(
+            Kind.CONTAINER_LAYER_MISSING,
+            m.containerId(),
+            "image layer " + m.parent() + " is missing");
       }
     }
   }
@@ -317,7 +359,8 @@ public final class Fsck {
       }
       for (ChainId chain : ChainId.chain(c.diffIds())) {
         if (!layers.containsKey(chain)) {
-          run.found(Kind.IMAGE_LAYER_MISSING, id.toString(), "layer " + chain + " is not in the store");
+          run.found(
+              Kind.IMAGE_LAYER_MISSING, id.toString(), "layer " + chain + " is not in the store");
           break;
         }
       }
@@ -325,9 +368,15 @@ public final class Fsck {
       if (parent.isPresent() && !imageDb.exists(parent.get())) {
         if (run.repair) {
           imageDb.removeParent(id);
-          run.fixed(Kind.IMAGE_PARENT_MISSING, id.toString(), "parent image " + parent.get() + " is gone; record dropped");
+          run.fixed(
+              Kind.IMAGE_PARENT_MISSING,
+              id.toString(),
+              "parent image " + parent.get() + " is gone; record dropped");
         } else {
-          run.found(Kind.IMAGE_PARENT_MISSING, id.toString(), "parent image " + parent.get() + " is gone");
+          run.found(
+              Kind.IMAGE_PARENT_MISSING,
+              id.toString(),
+              "parent image " + parent.get() + " is gone");
         }
       }
     }
@@ -341,7 +390,9 @@ public final class Fsck {
       for (Map.Entry<String, ImageId> e : repo.entrySet()) {
         n++;
         if (!imageDb.exists(e.getValue())) {
-          dangling.add(new Transaction.TagSet(io.layerstore.Reference.parse(e.getKey()), e.getValue(), e.getValue()));
+          dangling.add(
+              new Transaction.TagSet(
+                  io.layerstore.Reference.parse(e.getKey()), e.getValue(), e.getValue()));
         }
       }
     }
@@ -379,10 +430,16 @@ public final class Fsck {
       }
       if (run.repair && !buildkit && !gc.isMounted(id)) {
         driver.remove(id);
-        run.fixed(Kind.DRIVER_DIR_ORPHAN, id, "driver layer that no layer or container records; removed");
+        run.fixed(
+            Kind.DRIVER_DIR_ORPHAN, id, "driver layer that no layer or container records; removed");
       } else {
-        run.found(Kind.DRIVER_DIR_ORPHAN, id, "driver layer that no layer or container records"
-            + (buildkit ? " (kept: this data-root has a BuildKit cache, which may own it)" : ""));
+        run.found(
+            Kind.DRIVER_DIR_ORPHAN,
+            id,
+            "driver layer that no layer or container records"
+                + (buildkit
+                    ? " (kept: this data-root has a BuildKit cache, which may own it)"
+                    : ""));
       }
     }
   }
@@ -405,7 +462,8 @@ public final class Fsck {
     }
     for (LayerRecord r : unused) {
       if (deleted.contains(r.chainId())) {
-        run.fixed(Kind.LAYER_UNUSED, r.chainId().toString(), "no image or container uses it; removed");
+        run.fixed(
+            Kind.LAYER_UNUSED, r.chainId().toString(), "no image or container uses it; removed");
       } else {
         run.found(Kind.LAYER_UNUSED, r.chainId().toString(), "no image or container uses it");
       }
@@ -416,14 +474,18 @@ public final class Fsck {
     DockerArchiveWriter writer = new DockerArchiveWriter(layerDb, driver);
     for (LayerRecord r : layerDb.list()) {
       if (!driver.exists(r.cacheId())
-          || !Files.exists(layerDb.layerDir(r.chainId()).resolve(LayerDb.TAR_SPLIT), LinkOption.NOFOLLOW_LINKS)) {
+          || !Files.exists(
+              layerDb.layerDir(r.chainId()).resolve(LayerDb.TAR_SPLIT),
+              LinkOption.NOFOLLOW_LINKS)) {
         continue; // reported already
       }
       try {
         writer.rebuildLayer(r, OutputStream.nullOutputStream());
       } catch (io.layerstore.LayerStoreException e) {
-        run.found(Kind.LAYER_CONTENT_MISMATCH, r.chainId().toString(), "driver layer " + r.cacheId() + ": "
-            + e.getMessage());
+        run.found(
+            Kind.LAYER_CONTENT_MISMATCH,
+            r.chainId().toString(),
+            "driver layer " + r.cacheId() + ": " + e.getMessage());
       }
     }
   }

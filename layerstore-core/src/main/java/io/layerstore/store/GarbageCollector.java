@@ -16,10 +16,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Deletes layers nothing uses, and plans what {@code prune} removes. A layer is in use while an
- * image's chain includes it, a container sits on it (or on a layer above it), a child layer
- * exists, it is mounted, or a running load has pinned it (holds its {@code chain-<hex>} lock, as
- * the parent of what it stages): such a layer is never deleted. Everything runs under the store
- * lock, as part of applying a {@link Transaction}.
+ * image's chain includes it, a container sits on it (or on a layer above it), a child layer exists,
+ * it is mounted, or a running load has pinned it (holds its {@code chain-<hex>} lock, as the parent
+ * of what it stages): such a layer is never deleted. Everything runs under the store lock, as part
+ * of applying a {@link Transaction}.
  */
 public final class GarbageCollector {
   private static final Logger LOG = LoggerFactory.getLogger(GarbageCollector.class);
@@ -52,8 +52,8 @@ public final class GarbageCollector {
   /**
    * Deletes those of {@code candidates} (children before parents) that nothing uses now: the
    * layerdb entry first (the layer is gone for every reader), then the driver's directory. A
-   * candidate whose layerdb entry is already gone (a removal cut short by a crash) has its
-   * driver directory deleted if nothing else records that id.
+   * candidate whose layerdb entry is already gone (a removal cut short by a crash) has its driver
+   * directory deleted if nothing else records that id.
    */
   Released release(List<Transaction.Release> candidates, Usage usage) throws IOException {
     List<ChainId> deleted = new ArrayList<>();
@@ -93,7 +93,10 @@ public final class GarbageCollector {
   }
 
   private void finishDriverRemoval(String cacheId, Usage usage) throws IOException {
-    if (cacheId != null && driver.exists(cacheId) && !usage.driverIdInUse(cacheId) && !isMounted(cacheId)) {
+    if (cacheId != null
+        && driver.exists(cacheId)
+        && !usage.driverIdInUse(cacheId)
+        && !isMounted(cacheId)) {
       LOG.info("finishing the removal of driver layer {}", cacheId);
       driver.remove(cacheId);
     }

@@ -3,7 +3,6 @@ package io.layerstore.store;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.layerstore.Digest;
 import io.layerstore.ImageId;
-import io.layerstore.LayerStoreException;
 import io.layerstore.format.ImageConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -171,7 +170,8 @@ public final class ImageDb {
     }
     String text = new String(Files.readAllBytes(p), StandardCharsets.US_ASCII);
     try {
-      return Optional.of(ZonedDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant());
+      return Optional.of(
+          ZonedDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant());
     } catch (java.time.format.DateTimeParseException e) {
       LOG.warn("{}: ignoring invalid time \"{}\"", p, text);
       return Optional.empty();

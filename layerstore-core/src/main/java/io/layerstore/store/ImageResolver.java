@@ -64,7 +64,8 @@ public final class ImageResolver {
         return matches.get(0);
       }
       if (matches.size() > 1) {
-        throw new ConflictException("short id " + s + " is ambiguous: it matches " + matches.size() + " images");
+        throw new ConflictException(
+            "short id " + s + " is ambiguous: it matches " + matches.size() + " images");
       }
     }
     if (ref == null && !s.matches("[0-9a-f]{1,64}")) {

@@ -21,8 +21,8 @@ import java.util.List;
  *
  * <p>An entry exists only while its writer holds the store lock: it is recorded, applied and
  * removed under that lock. So whoever holds the store lock and finds an entry knows its writer
- * died, and applies it again. A process that only reads waits for the store lock when it sees
- * an entry, and so never sees a change half done.
+ * died, and applies it again. A process that only reads waits for the store lock when it sees an
+ * entry, and so never sees a change half done.
  */
 public final class Journal {
 
@@ -45,7 +45,10 @@ public final class Journal {
   Entry record(Transaction transaction) throws IOException {
     AtomicFiles.ensureDirectory(dir, 0700);
     // names sort by time, so changes left by dead processes are applied in the order made
-    Path file = dir.resolve(String.format("%019d-%s%s", System.nanoTime() & Long.MAX_VALUE, files.randomHex(8), SUFFIX));
+    Path file =
+        dir.resolve(
+            String.format(
+                "%019d-%s%s", System.nanoTime() & Long.MAX_VALUE, files.randomHex(8), SUFFIX));
     files.write(file, transaction.toJson(json), 0600);
     return new Entry(file, transaction);
   }
@@ -81,8 +84,12 @@ public final class Journal {
       try {
         out.add(new Entry(p, Transaction.fromJson(json.readTree(Files.readAllBytes(p)))));
       } catch (IOException | IllegalArgumentException e) {
-        throw new LayerStoreException(p + ": unreadable store journal entry (" + e.getMessage()
-            + "); the store cannot tell whether this change was made. Run fsck --repair to drop it", e);
+        throw new LayerStoreException(
+            p
+                + ": unreadable store journal entry ("
+                + e.getMessage()
+                + "); the store cannot tell whether this change was made. Run fsck --repair to drop it",
+            e);
       }
     }
     return out;

@@ -118,7 +118,8 @@ public final class LayerDb {
   /** Reads one layer's record; a missing layer is an error naming it. */
   public LayerRecord require(ChainId chainId) throws IOException {
     return get(chainId)
-        .orElseThrow(() -> new io.layerstore.NotFoundException("layer " + chainId + " is not in the store"));
+        .orElseThrow(
+            () -> new io.layerstore.NotFoundException("layer " + chainId + " is not in the store"));
   }
 
   private LayerRecord read(ChainId chainId, Path dir) throws IOException {
@@ -126,10 +127,12 @@ public final class LayerDb {
       DiffId diff = DiffId.parse(readTrimmed(dir.resolve(DIFF)));
       String cacheId = readTrimmed(dir.resolve(CACHE_ID));
       if (!CACHE_ID_TEXT.matcher(cacheId).matches()) {
-        throw new LayerStoreException(dir.resolve(CACHE_ID) + ": invalid cache id \"" + cacheId + "\"");
+        throw new LayerStoreException(
+            dir.resolve(CACHE_ID) + ": invalid cache id \"" + cacheId + "\"");
       }
       // Docker parses size without trimming; so do we, and we reject what Docker would reject.
-      String sizeText = new String(Files.readAllBytes(dir.resolve(SIZE)), StandardCharsets.US_ASCII);
+      String sizeText =
+          new String(Files.readAllBytes(dir.resolve(SIZE)), StandardCharsets.US_ASCII);
       if (!SIZE_TEXT.matcher(sizeText).matches()) {
         throw new LayerStoreException(dir.resolve(SIZE) + ": invalid size \"" + sizeText + "\"");
       }
@@ -213,8 +216,8 @@ public final class LayerDb {
   }
 
   /**
-   * A write-set without a claim, for a caller that holds the store lock until the set is
-   * registered or discarded (recovery, which needs that lock too, can then never see it half made).
+   * A write-set without a claim, for a caller that holds the store lock until the set is registered
+   * or discarded (recovery, which needs that lock too, can then never see it half made).
    */
   public WriteSet newWriteSet() throws IOException {
     AtomicFiles.ensureDirectory(tmpDir(), 0755);
@@ -259,7 +262,8 @@ public final class LayerDb {
    */
   public void remove(ChainId chainId) throws IOException {
     Path dir = layerDir(chainId);
-    Path removing = sha256Dir().resolve(chainId.digest().hex() + "-" + files.randomHex(32) + REMOVING_SUFFIX);
+    Path removing =
+        sha256Dir().resolve(chainId.digest().hex() + "-" + files.randomHex(32) + REMOVING_SUFFIX);
     Files.move(dir, removing, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     files.syncDir(sha256Dir());
     deleteFlatDir(removing);
@@ -331,7 +335,8 @@ public final class LayerDb {
 
     /** Opens the tar-split file for writing (gzip bytes). */
     public OutputStream tarSplitOutput() throws IOException {
-      return Files.newOutputStream(dir.resolve(TAR_SPLIT), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+      return Files.newOutputStream(
+          dir.resolve(TAR_SPLIT), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
     }
 
     public Path tarSplitPath() {
@@ -387,17 +392,21 @@ public final class LayerDb {
       if (containerId == null || !HEX64.matcher(containerId).matches()) {
         throw new IllegalArgumentException("invalid container id \"" + containerId + "\"");
       }
-      if (mountId == null || !MOUNT_ID_TEXT.matcher(mountId).matches() || mountId.endsWith(INIT_SUFFIX)) {
+      if (mountId == null
+          || !MOUNT_ID_TEXT.matcher(mountId).matches()
+          || mountId.endsWith(INIT_SUFFIX)) {
         throw new IllegalArgumentException("invalid mount id \"" + mountId + "\"");
       }
       if (initId != null && !initId.equals(mountId + INIT_SUFFIX)) {
-        throw new IllegalArgumentException("init id \"" + initId + "\" is not " + mountId + INIT_SUFFIX);
+        throw new IllegalArgumentException(
+            "init id \"" + initId + "\" is not " + mountId + INIT_SUFFIX);
       }
     }
   }
 
   /** Docker's suffix of an init layer's driver id. */
   public static final String INIT_SUFFIX = "-init";
+
   /** Docker reads both ids back with this pattern and skips a mount that does not match. */
   private static final Pattern MOUNT_ID_TEXT = Pattern.compile("[a-f0-9]{64}(-init)?");
 
@@ -410,9 +419,9 @@ public final class LayerDb {
   }
 
   /**
-   * Records a container's read-write layer. The files are written into a write-set and renamed
-   * into place together (Docker writes them one by one), so a reader sees all or none of them.
-   * Fails with {@link java.nio.file.FileAlreadyExistsException} if the container has a record.
+   * Records a container's read-write layer. The files are written into a write-set and renamed into
+   * place together (Docker writes them one by one), so a reader sees all or none of them. Fails
+   * with {@link java.nio.file.FileAlreadyExistsException} if the container has a record.
    *
    * @param durable whether to fsync (when the store is durable); a caller that can rewrite the
    *     record from its own durable state after a crash may skip it
@@ -450,17 +459,24 @@ public final class LayerDb {
     }
   }
 
-  private static void writeMountFile(WriteSet set, String name, String value, boolean sync) throws IOException {
+  private static void writeMountFile(WriteSet set, String name, String value, boolean sync)
+      throws IOException {
     if (sync) {
       set.write(name, value);
     } else {
       Path f = set.dir().resolve(name);
-      Files.write(f, value.getBytes(StandardCharsets.UTF_8), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+      Files.write(
+          f,
+          value.getBytes(StandardCharsets.UTF_8),
+          StandardOpenOption.CREATE_NEW,
+          StandardOpenOption.WRITE);
       AtomicFiles.setMode(f, 0644);
     }
   }
 
-  /** The record of a container's read-write layer, or empty if there is none (or it is unreadable). */
+  /**
+   * The record of a container's read-write layer, or empty if there is none (or it is unreadable).
+   */
   public Optional<MountRecord> getMount(String containerId) throws IOException {
     Path dir = mountDir(containerId);
     if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
@@ -478,12 +494,16 @@ public final class LayerDb {
         throw new LayerStoreException(init + ": invalid init id \"" + initId + "\"");
       }
       Path parentFile = dir.resolve(PARENT);
-      ChainId parent = Files.exists(parentFile, LinkOption.NOFOLLOW_LINKS) ? ChainId.parse(readTrimmed(parentFile)) : null;
+      ChainId parent =
+          Files.exists(parentFile, LinkOption.NOFOLLOW_LINKS)
+              ? ChainId.parse(readTrimmed(parentFile))
+              : null;
       return new MountRecord(containerId, mountId, initId, parent);
     } catch (IllegalArgumentException e) {
       throw new LayerStoreException(dir + ": corrupt container layer record: " + e.getMessage(), e);
     } catch (NoSuchFileException e) {
-      throw new LayerStoreException(dir + ": corrupt container layer record: missing " + e.getFile(), e);
+      throw new LayerStoreException(
+          dir + ": corrupt container layer record: missing " + e.getFile(), e);
     }
   }
 
@@ -514,8 +534,8 @@ public final class LayerDb {
 
   /**
    * Deletes a container's record; absent is fine. {@code mount-id} goes first, so that an
-   * interrupted removal leaves a directory Docker skips (it needs that file) rather than a
-   * half record it would load.
+   * interrupted removal leaves a directory Docker skips (it needs that file) rather than a half
+   * record it would load.
    */
   public void removeMount(String containerId) throws IOException {
     Path dir = mountDir(containerId);
@@ -533,5 +553,4 @@ public final class LayerDb {
     Path p = writeSetDir.resolve(CACHE_ID);
     return Files.exists(p) ? readTrimmed(p) : null;
   }
-
 }

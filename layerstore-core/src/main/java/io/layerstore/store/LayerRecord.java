@@ -13,7 +13,8 @@ import java.util.Objects;
  * @param cacheId the driver's id for the layer's directory
  * @param size bytes of the layer's content as the {@code size} file records it
  */
-public record LayerRecord(ChainId chainId, DiffId diffId, ChainId parent, String cacheId, long size) {
+public record LayerRecord(
+    ChainId chainId, DiffId diffId, ChainId parent, String cacheId, long size) {
   public LayerRecord {
     Objects.requireNonNull(chainId, "chainId");
     Objects.requireNonNull(diffId, "diffId");

@@ -31,9 +31,9 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link #stage}: one streaming pass over the (compressed) tarball — decompress, hash, record
  *       tar-split, extract into a new driver directory — into a write-set under {@code
  *       layerdb/tmp}. Invisible to readers.
- *   <li>publish: a {@link Transaction} lists the write-sets; applying it under the store lock renames
- *       them into {@code layerdb/sha256/}, base first ({@link #syncForPublish} first, {@link
- *       #handedOver} once the change is recorded).
+ *   <li>publish: a {@link Transaction} lists the write-sets; applying it under the store lock
+ *       renames them into {@code layerdb/sha256/}, base first ({@link #syncForPublish} first,
+ *       {@link #handedOver} once the change is recorded).
  * </ol>
  *
  * {@link #discard} undoes a stage completely (driver directory and write-set).
@@ -98,8 +98,15 @@ public final class LayerStaging {
    * @param maxLayerBytes most uncompressed bytes one layer may have
    * @param maxImageBytes most uncompressed bytes the layers read for one image may have together
    */
-  public LayerStaging(LayerDb layerDb, GraphDriver driver, AtomicFiles files, StoreLocks locks,
-      io.layerstore.platform.Platform platform, UnpackOptions unpackOptions, long maxLayerBytes, long maxImageBytes) {
+  public LayerStaging(
+      LayerDb layerDb,
+      GraphDriver driver,
+      AtomicFiles files,
+      StoreLocks locks,
+      io.layerstore.platform.Platform platform,
+      UnpackOptions unpackOptions,
+      long maxLayerBytes,
+      long maxImageBytes) {
     this.layerDb = layerDb;
     this.driver = driver;
     this.files = files;
@@ -129,8 +136,12 @@ public final class LayerStaging {
     /** Counts {@code n} more bytes; fails once the image's layers together pass the limit. */
     void spend(long n, String source) throws InvalidArchiveException {
       if (used.addAndGet(n) > limit) {
-        throw new InvalidArchiveException(source, null, "the image's uncompressed layers exceed the per-image limit of "
-            + limit + " bytes (a decompression bomb?)");
+        throw new InvalidArchiveException(
+            source,
+            null,
+            "the image's uncompressed layers exceed the per-image limit of "
+                + limit
+                + " bytes (a decompression bomb?)");
       }
     }
   }
@@ -194,7 +205,8 @@ public final class LayerStaging {
    * pass. If {@code expected} is given and the tar hashes to something else, the layer is discarded
    * and a {@link DigestMismatchException} names both.
    */
-  public Staged stage(InputStream tarball, String source, Parent parent, DiffId expected) throws IOException {
+  public Staged stage(InputStream tarball, String source, Parent parent, DiffId expected)
+      throws IOException {
     return stage(tarball, source, parent, expected, newImageBudget());
   }
 
@@ -202,7 +214,8 @@ public final class LayerStaging {
    * Like {@link #stage(InputStream, String, Parent, DiffId)}, counting the layer's uncompressed
    * bytes against {@code budget} (shared by the layers of one image).
    */
-  public Staged stage(InputStream tarball, String source, Parent parent, DiffId expected, ImageBudget budget)
+  public Staged stage(
+      InputStream tarball, String source, Parent parent, DiffId expected, ImageBudget budget)
       throws IOException {
     Staged staged = prepare(parent);
     try {
@@ -225,8 +238,8 @@ public final class LayerStaging {
 
   /**
    * First half of {@link #stage}: makes the driver directory and the write-set of a new layer on
-   * {@code parent}, without content. Layers of one chain are prepared in chain order; their
-   * content can then be extracted in any order, in parallel. The caller discards on failure.
+   * {@code parent}, without content. Layers of one chain are prepared in chain order; their content
+   * can then be extracted in any order, in parallel. The caller discards on failure.
    */
   public Staged prepare(Parent parent) throws IOException {
     String cacheId = newCacheId();
@@ -247,20 +260,30 @@ public final class LayerStaging {
    * Second half of {@link #stage}: one pass over the (compressed) tarball into a prepared layer —
    * decompress, count against the image's budget, hash, record tar-split, unpack. With {@code
    * deferredLowers} the unpacker does not look at the lower layers (which may still be being
-   * extracted by another thread) but records what it would have asked; {@link
-   * #checkDeferredLowers} answers it once every layer is complete. Does not discard on failure.
+   * extracted by another thread) but records what it would have asked; {@link #checkDeferredLowers}
+   * answers it once every layer is complete. Does not discard on failure.
    */
-  public void extract(Staged staged, InputStream tarball, String source, DiffId expected, ImageBudget budget,
-      DeferredLowers deferredLowers) throws IOException {
+  public void extract(
+      Staged staged,
+      InputStream tarball,
+      String source,
+      DiffId expected,
+      ImageBudget budget,
+      DeferredLowers deferredLowers)
+      throws IOException {
     LayerReader.Result result;
     long size;
     try (InputStream plain = new Budgeted(Compression.decompress(tarball, source), budget, source);
         OutputStream tarSplit = staged.set.tarSplitOutput();
         LowerView lowers = new LowerView(driver, staged.parentCacheId)) {
       LayerReader reader = new LayerReader(plain, source, tarSplit, maxLayerBytes, null);
-      LowerLayers lowerLayers = staged.parentCacheId == null ? LowerLayers.NONE
-          : deferredLowers != null ? deferredLowers : lowers;
-      Unpacker unpacker = new Unpacker(driver.diff(staged.cacheId), driver.whiteouts(), source, unpackOptions, lowerLayers);
+      LowerLayers lowerLayers =
+          staged.parentCacheId == null
+              ? LowerLayers.NONE
+              : deferredLowers != null ? deferredLowers : lowers;
+      Unpacker unpacker =
+          new Unpacker(
+              driver.diff(staged.cacheId), driver.whiteouts(), source, unpackOptions, lowerLayers);
       TarHeader h;
       while ((h = reader.next()) != null) {
         unpacker.apply(h, reader.content());
@@ -316,7 +339,9 @@ public final class LayerStaging {
     try (LowerView lowers = new LowerView(driver, staged.parentCacheId)) {
       for (Map.Entry<String, String> q : deferred.asked.entrySet()) {
         if (lowers.kind(q.getKey()) == LowerLayers.Kind.SYMLINK) {
-          throw new UnsafePathException(deferred.source, q.getValue(),
+          throw new UnsafePathException(
+              deferred.source,
+              q.getValue(),
               "path goes through the symlink " + q.getKey() + " of a lower layer");
         }
       }
@@ -341,8 +366,8 @@ public final class LayerStaging {
 
   /**
    * The staged layers now belong to a recorded change (which publishes them, or is finished by
-   * whoever finds it after a crash): they are no longer this stager's to discard. Drops the
-   * claims on their staging directories.
+   * whoever finds it after a crash): they are no longer this stager's to discard. Drops the claims
+   * on their staging directories.
    */
   public void handedOver(List<Staged> layers) {
     for (Staged s : layers) {

@@ -13,17 +13,17 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Which layers are mounted through a store right now, by any live process: an in-process union
- * view leaves no trace in the kernel's mount table, so a store in another process could not
- * otherwise tell that a layer it is about to remove is being read. Each process holds a shared
- * lock on {@code layerstore/locks/mounted-<driver id>.lock} while it has the layer mounted (its
- * threads are counted in memory); {@link #isPinned} tries an exclusive lock. A pin dies with its
- * process. Kernel mounts a process leaves behind on purpose ({@code layerstore mount}) are seen in
- * the mount table instead.
+ * Which layers are mounted through a store right now, by any live process: an in-process union view
+ * leaves no trace in the kernel's mount table, so a store in another process could not otherwise
+ * tell that a layer it is about to remove is being read. Each process holds a shared lock on {@code
+ * layerstore/locks/mounted-<driver id>.lock} while it has the layer mounted (its threads are
+ * counted in memory); {@link #isPinned} tries an exclusive lock. A pin dies with its process.
+ * Kernel mounts a process leaves behind on purpose ({@code layerstore mount}) are seen in the mount
+ * table instead.
  *
- * <p>A lock file is opened only while this process holds no pin on it, since closing any
- * descriptor of a file drops the process's locks on it; the files are never deleted (another
- * process may hold a lock on one).
+ * <p>A lock file is opened only while this process holds no pin on it, since closing any descriptor
+ * of a file drops the process's locks on it; the files are never deleted (another process may hold
+ * a lock on one).
  */
 public final class MountPins {
 
@@ -50,8 +50,12 @@ public final class MountPins {
     Pin p = pins.get(id);
     if (p == null) {
       Files.createDirectories(dir);
-      FileChannel ch = FileChannel.open(file(id), StandardOpenOption.CREATE, StandardOpenOption.READ,
-          StandardOpenOption.WRITE);
+      FileChannel ch =
+          FileChannel.open(
+              file(id),
+              StandardOpenOption.CREATE,
+              StandardOpenOption.READ,
+              StandardOpenOption.WRITE);
       try {
         p = new Pin(ch, StoreLocks.lockWaiting(ch, true));
       } catch (IOException | RuntimeException e) {

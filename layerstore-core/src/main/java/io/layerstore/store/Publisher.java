@@ -10,9 +10,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Publishes staged layers together with the images and tags that use them, as one {@link Transaction}
- * (load, import, container commit). Until the change is recorded the staged layers are the caller's and are
- * discarded on failure; from then on they are the change's, finished even if this process dies.
+ * Publishes staged layers together with the images and tags that use them, as one {@link
+ * Transaction} (load, import, container commit). Until the change is recorded the staged layers are
+ * the caller's and are discarded on failure; from then on they are the change's, finished even if
+ * this process dies.
  */
 public final class Publisher {
   private static final Logger LOG = LoggerFactory.getLogger(Publisher.class);
@@ -32,17 +33,24 @@ public final class Publisher {
     this.refs = refs;
   }
 
-  public TransactionRunner.Outcome publish(Transaction.Builder b, List<LayerStaging.Staged> layers,
-      List<Map.Entry<Reference, ImageId>> tags) throws IOException {
-    return publish(b, layers, tags, () -> { });
+  public TransactionRunner.Outcome publish(
+      Transaction.Builder b,
+      List<LayerStaging.Staged> layers,
+      List<Map.Entry<Reference, ImageId>> tags)
+      throws IOException {
+    return publish(b, layers, tags, () -> {});
   }
 
   /**
    * Adds {@code layers} (base first) and {@code tags} to the transaction {@code b} and runs it. A
    * later tag of the same name wins, as in Docker.
    */
-  public TransactionRunner.Outcome publish(Transaction.Builder b, List<LayerStaging.Staged> layers,
-      List<Map.Entry<Reference, ImageId>> tags, Precondition precondition) throws IOException {
+  public TransactionRunner.Outcome publish(
+      Transaction.Builder b,
+      List<LayerStaging.Staged> layers,
+      List<Map.Entry<Reference, ImageId>> tags,
+      Precondition precondition)
+      throws IOException {
     boolean handedOver = false;
     try {
       long t0 = System.nanoTime();
@@ -58,7 +66,10 @@ public final class Publisher {
           String name = t.getKey().familiarString();
           ImageId old = assigned.containsKey(name) ? assigned.get(name) : refs.get(t.getKey());
           if (old != null && !old.equals(t.getValue())) {
-            LOG.info("The image {} already exists, renaming the old one with ID {} to empty string", t.getKey(), old);
+            LOG.info(
+                "The image {} already exists, renaming the old one with ID {} to empty string",
+                t.getKey(),
+                old);
           }
           b.tag(t.getKey(), t.getValue(), old);
           assigned.put(name, t.getValue());
@@ -67,7 +78,10 @@ public final class Publisher {
         handedOver = true;
         staging.handedOver(layers);
         TransactionRunner.Outcome outcome = transactions.run(transaction);
-        LOG.debug("published {} layer(s): sync {} ms, transaction {} ms", layers.size(), (t1 - t0) / 1_000_000,
+        LOG.debug(
+            "published {} layer(s): sync {} ms, transaction {} ms",
+            layers.size(),
+            (t1 - t0) / 1_000_000,
             (System.nanoTime() - t1) / 1_000_000);
         return outcome;
       }

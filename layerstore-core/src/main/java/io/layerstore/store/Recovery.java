@@ -86,7 +86,8 @@ public final class Recovery {
   }
 
   /** Staging directories of dead processes, with the driver directory each names. */
-  private void removeDeadWriteSets(List<String> removed, java.util.Set<String> needed) throws IOException {
+  private void removeDeadWriteSets(List<String> removed, java.util.Set<String> needed)
+      throws IOException {
     Usage usage = null;
     for (Path ws : layerDb.writeSets()) {
       String name = ws.getFileName().toString();

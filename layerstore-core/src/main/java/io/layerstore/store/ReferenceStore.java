@@ -19,10 +19,10 @@ import java.util.TreeMap;
  *
  * <pre>{"Repositories":{"fx":{"fx:base":"sha256:…","fx:multi":"sha256:…"}}}</pre>
  *
- * Outer key: familiar repository name; inner key: familiar {@code name:tag} or {@code
- * name@digest}; both levels sorted, compact, no trailing newline, mode 0600, replaced atomically.
- * A repository whose map becomes empty is dropped. The file is re-read for every operation, so
- * changes by other processes (under the store lock) are seen.
+ * Outer key: familiar repository name; inner key: familiar {@code name:tag} or {@code name@digest};
+ * both levels sorted, compact, no trailing newline, mode 0600, replaced atomically. A repository
+ * whose map becomes empty is dropped. The file is re-read for every operation, so changes by other
+ * processes (under the store lock) are seen.
  */
 public final class ReferenceStore {
 
@@ -63,7 +63,8 @@ public final class ReferenceStore {
           try {
             refs.put(e.getKey(), ImageId.parse(e.getValue()));
           } catch (IllegalArgumentException ex) {
-            throw new LayerStoreException(file + ": reference " + e.getKey() + " has invalid id " + e.getValue());
+            throw new LayerStoreException(
+                file + ": reference " + e.getKey() + " has invalid id " + e.getValue());
           }
         }
       }
@@ -92,7 +93,8 @@ public final class ReferenceStore {
           sb.append(',');
         }
         first = false;
-        sb.append(json.writeValueAsString(e.getKey())).append(':')
+        sb.append(json.writeValueAsString(e.getKey()))
+            .append(':')
             .append(json.writeValueAsString(e.getValue().toString()));
       }
       sb.append('}');
@@ -113,7 +115,10 @@ public final class ReferenceStore {
    */
   public ImageId put(Reference ref, ImageId id) throws IOException {
     TreeMap<String, TreeMap<String, ImageId>> table = read();
-    ImageId old = table.computeIfAbsent(ref.familiarName(), k -> new TreeMap<>()).put(ref.familiarString(), id);
+    ImageId old =
+        table
+            .computeIfAbsent(ref.familiarName(), k -> new TreeMap<>())
+            .put(ref.familiarString(), id);
     if (!id.equals(old)) {
       write(table);
     }
@@ -142,13 +147,15 @@ public final class ReferenceStore {
     TreeMap<String, TreeMap<String, ImageId>> table = read();
     List<String> removed = new ArrayList<>();
     for (TreeMap<String, ImageId> refs : table.values()) {
-      refs.entrySet().removeIf(e -> {
-        if (e.getValue().equals(id)) {
-          removed.add(e.getKey());
-          return true;
-        }
-        return false;
-      });
+      refs.entrySet()
+          .removeIf(
+              e -> {
+                if (e.getValue().equals(id)) {
+                  removed.add(e.getKey());
+                  return true;
+                }
+                return false;
+              });
     }
     if (!removed.isEmpty()) {
       table.values().removeIf(Map::isEmpty);
@@ -159,18 +166,20 @@ public final class ReferenceStore {
 
   /**
    * Sets and removes references in one atomic rewrite. A reference is set only if it still points
-   * where it did when the change was decided (or already at the new image), and removed only if
-   * it still points at the given image; so applying a change again, or after another process
-   * moved a tag, never undoes later work. Returns the references removed.
+   * where it did when the change was decided (or already at the new image), and removed only if it
+   * still points at the given image; so applying a change again, or after another process moved a
+   * tag, never undoes later work. Returns the references removed.
    */
-  public List<String> apply(List<Transaction.TagSet> set, List<Transaction.TagSet> remove) throws IOException {
+  public List<String> apply(List<Transaction.TagSet> set, List<Transaction.TagSet> remove)
+      throws IOException {
     if (set.isEmpty() && remove.isEmpty()) {
       return List.of();
     }
     TreeMap<String, TreeMap<String, ImageId>> table = read();
     boolean changed = false;
     for (Transaction.TagSet t : set) {
-      TreeMap<String, ImageId> repo = table.computeIfAbsent(t.ref().familiarName(), k -> new TreeMap<>());
+      TreeMap<String, ImageId> repo =
+          table.computeIfAbsent(t.ref().familiarName(), k -> new TreeMap<>());
       ImageId now = repo.get(t.ref().familiarString());
       if (t.id().equals(now)) {
         continue;

@@ -23,8 +23,14 @@ import java.util.Map;
 public final class StoreContext {
 
   /** How a store is opened; see {@code LayerStore.Builder}. */
-  public record Options(String driver, Platform platform, boolean durable, UnpackOptions unpack, long maxLayerBytes,
-      long maxImageBytes, Map<String, String> driverOptions) {}
+  public record Options(
+      String driver,
+      Platform platform,
+      boolean durable,
+      UnpackOptions unpack,
+      long maxLayerBytes,
+      long maxImageBytes,
+      Map<String, String> driverOptions) {}
 
   private final StoreLayout layout;
   private final Platform platform;
@@ -54,13 +60,32 @@ public final class StoreContext {
     this.refs = new ReferenceStore(layout.repositoriesJson(), files, json);
     layerDb.initialize();
     imageDb.initialize();
-    this.driver = provider.open(new DriverContext(root, layout.stateDir(), platform, options.driverOptions()));
-    this.staging = new LayerStaging(layerDb, driver, files, locks, platform, options.unpack(), options.maxLayerBytes(),
-        options.maxImageBytes());
+    this.driver =
+        provider.open(
+            new DriverContext(root, layout.stateDir(), platform, options.driverOptions()));
+    this.staging =
+        new LayerStaging(
+            layerDb,
+            driver,
+            files,
+            locks,
+            platform,
+            options.unpack(),
+            options.maxLayerBytes(),
+            options.maxImageBytes());
     this.pins = new MountPins(layout.locksDir());
-    // The collector keeps the parts it works on, all set above; it does nothing until a change runs.
+    // The collector keeps the parts it works on, all set above; it does nothing until a change
+    // runs.
     this.gc = new GarbageCollector(this);
-    this.transactions = new TransactionRunner(new Journal(layout.journalDir(), files, json), layerDb, imageDb, refs, driver, locks, gc);
+    this.transactions =
+        new TransactionRunner(
+            new Journal(layout.journalDir(), files, json),
+            layerDb,
+            imageDb,
+            refs,
+            driver,
+            locks,
+            gc);
     this.publisher = new Publisher(staging, transactions, refs);
   }
 
@@ -68,7 +93,8 @@ public final class StoreContext {
    * Makes the parts of the store at {@code root} (creating its directories) and opens its driver
    * with {@code provider}. Close {@link #driver()} when done.
    */
-  public static StoreContext open(Path root, Options options, DriverProvider provider) throws IOException {
+  public static StoreContext open(Path root, Options options, DriverProvider provider)
+      throws IOException {
     return new StoreContext(root, options, provider);
   }
 

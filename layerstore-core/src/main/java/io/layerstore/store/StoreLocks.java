@@ -18,12 +18,12 @@ import java.nio.file.StandardOpenOption;
  * every POSIX lock the process has on it.
  *
  * <p>Names in use: {@code store} (every change of store metadata), {@code chain-<hex>} (a layer
- * being staged, or pinned as the parent of one), {@code claim-<write-set>} (a staging directory
- * in use, see {@link #claim}); {@link MountPins} keeps {@code mounted-<driver id>} beside them.
+ * being staged, or pinned as the parent of one), {@code claim-<write-set>} (a staging directory in
+ * use, see {@link #claim}); {@link MountPins} keeps {@code mounted-<driver id>} beside them.
  *
  * <p>One {@code LayerStore} instance per root and process is expected; a second instance in the
- * same JVM would collide on file locks (the JVM owns file locks per process), which is reported
- * as an error rather than ignored.
+ * same JVM would collide on file locks (the JVM owns file locks per process), which is reported as
+ * an error rather than ignored.
  *
  * <p>The locking itself is {@link FileLocks}'s; this class names the store's locks and adds claims.
  */
@@ -36,7 +36,10 @@ public final class StoreLocks {
     this.dir = dir;
     // <root>/layerstore/locks: messages name the store by its root
     Path parent = dir.getParent();
-    this.locks = new FileLocks(dir, "store " + (parent != null && parent.getParent() != null ? parent.getParent() : dir));
+    this.locks =
+        new FileLocks(
+            dir,
+            "store " + (parent != null && parent.getParent() != null ? parent.getParent() : dir));
   }
 
   /** A held lock; closing releases it. */
@@ -75,7 +78,8 @@ public final class StoreLocks {
   public Held claim(String name) throws IOException {
     Held h = tryLock(name);
     if (h == null) {
-      throw new LayerStoreException("claim " + name + " of store " + dir.getParent().getParent() + " is held already");
+      throw new LayerStoreException(
+          "claim " + name + " of store " + dir.getParent().getParent() + " is held already");
     }
     return () -> {
       try {
@@ -94,7 +98,8 @@ public final class StoreLocks {
    */
   public boolean isClaimed(String name) throws IOException {
     if (locks.isHeldHere(name)) {
-      return true; // held in this JVM: the file must not even be opened (closing it would drop the lock)
+      return true; // held in this JVM: the file must not even be opened (closing it would drop the
+      // lock)
     }
     FileChannel ch;
     try {

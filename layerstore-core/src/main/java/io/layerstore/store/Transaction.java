@@ -15,26 +15,33 @@ import java.util.List;
 /**
  * One transaction on the store's metadata: a change decided in full before any of it is done — the
  * layers to publish (staged write-sets), the images to add and their parent and tag time, the tags
- * to set and remove, the images to delete and the layers to release. Every mutation — load,
- * import, tag, remove, prune, container commit — is one transaction.
+ * to set and remove, the images to delete and the layers to release. Every mutation — load, import,
+ * tag, remove, prune, container commit — is one transaction.
  *
- * <p>A transaction is written to the journal ({@link Journal}) before it is applied and removed after,
- * and applying it is idempotent ({@link TransactionApplier}): whoever finds it in the journal after a
- * crash applies it again, so the store shows either none of it or all of it.
+ * <p>A transaction is written to the journal ({@link Journal}) before it is applied and removed
+ * after, and applying it is idempotent ({@link TransactionApplier}): whoever finds it in the
+ * journal after a crash applies it again, so the store shows either none of it or all of it.
  *
  * @param op what made the change, for logs ("load", "remove", ...)
  * @param layers write-sets to publish, base first
  * @param images configs to store
  * @param parents parent image records to set
  * @param lastUpdated tag times to record
- * @param tags references to point at images; applied only where the reference still points where
- *     it did when the change was decided
+ * @param tags references to point at images; applied only where the reference still points where it
+ *     did when the change was decided
  * @param untags references to remove, if they still point at the given image
  * @param deleteImages images to delete
  * @param release layers to release, top first; each is deleted only if nothing uses it then
  */
-public record Transaction(String op, List<NewLayer> layers, List<NewImage> images, List<Parent> parents,
-    List<Tagged> lastUpdated, List<TagSet> tags, List<TagSet> untags, List<ImageId> deleteImages,
+public record Transaction(
+    String op,
+    List<NewLayer> layers,
+    List<NewImage> images,
+    List<Parent> parents,
+    List<Tagged> lastUpdated,
+    List<TagSet> tags,
+    List<TagSet> untags,
+    List<ImageId> deleteImages,
     List<Release> release) {
 
   /** A staged layer: its write-set directory name, its identity and its driver id. */
@@ -132,14 +139,21 @@ public record Transaction(String op, List<NewLayer> layers, List<NewImage> image
     }
 
     public Transaction build() {
-      return new Transaction(op, layers, images, parents, lastUpdated, tags, untags, deleteImages, release);
+      return new Transaction(
+          op, layers, images, parents, lastUpdated, tags, untags, deleteImages, release);
     }
   }
 
   /** Whether the change does nothing. */
   public boolean isEmpty() {
-    return layers.isEmpty() && images.isEmpty() && parents.isEmpty() && lastUpdated.isEmpty() && tags.isEmpty()
-        && untags.isEmpty() && deleteImages.isEmpty() && release.isEmpty();
+    return layers.isEmpty()
+        && images.isEmpty()
+        && parents.isEmpty()
+        && lastUpdated.isEmpty()
+        && tags.isEmpty()
+        && untags.isEmpty()
+        && deleteImages.isEmpty()
+        && release.isEmpty();
   }
 
   // ---- journal form ---------------------------------------------------------------------------
@@ -149,7 +163,10 @@ public record Transaction(String op, List<NewLayer> layers, List<NewImage> image
     o.put("op", op);
     ArrayNode a = o.putArray("layers");
     for (NewLayer l : layers) {
-      a.addObject().put("writeSet", l.writeSet()).put("chainId", l.chainId().toString()).put("cacheId", l.cacheId());
+      a.addObject()
+          .put("writeSet", l.writeSet())
+          .put("chainId", l.chainId().toString())
+          .put("cacheId", l.cacheId());
     }
     a = o.putArray("images");
     for (NewImage i : images) {
@@ -196,7 +213,8 @@ public record Transaction(String op, List<NewLayer> layers, List<NewImage> image
     }
     Builder b = builder(o.path("op").asText("unknown"));
     for (JsonNode l : o.path("layers")) {
-      b.layer(new NewLayer(text(l, "writeSet"), ChainId.parse(text(l, "chainId")), text(l, "cacheId")));
+      b.layer(
+          new NewLayer(text(l, "writeSet"), ChainId.parse(text(l, "chainId")), text(l, "cacheId")));
     }
     for (JsonNode i : o.path("images")) {
       b.images.add(new NewImage(Base64.getDecoder().decode(i.asText())));
@@ -224,7 +242,9 @@ public record Transaction(String op, List<NewLayer> layers, List<NewImage> image
 
   private static TagSet tagSet(JsonNode t) {
     JsonNode prev = t.get("previous");
-    return new TagSet(Reference.parse(text(t, "ref")), ImageId.parse(text(t, "id")),
+    return new TagSet(
+        Reference.parse(text(t, "ref")),
+        ImageId.parse(text(t, "id")),
         prev == null || prev.isNull() ? null : ImageId.parse(prev.asText()));
   }
 

@@ -15,10 +15,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Applies a {@link Transaction}, in a fixed order — publish layers, add images, set and remove tags,
- * delete images, release layers — so that it can be applied again from any point: each step
- * checks what is already there. That is what lets a change recorded by a process that was killed
- * be finished by another.
+ * Applies a {@link Transaction}, in a fixed order — publish layers, add images, set and remove
+ * tags, delete images, release layers — so that it can be applied again from any point: each step
+ * checks what is already there. That is what lets a change recorded by a process that was killed be
+ * finished by another.
  */
 final class TransactionApplier {
   private static final Logger LOG = LoggerFactory.getLogger(TransactionApplier.class);
@@ -29,7 +29,12 @@ final class TransactionApplier {
   private final GraphDriver driver;
   private final GarbageCollector gc;
 
-  TransactionApplier(LayerDb layerDb, ImageDb imageDb, ReferenceStore refs, GraphDriver driver, GarbageCollector gc) {
+  TransactionApplier(
+      LayerDb layerDb,
+      ImageDb imageDb,
+      ReferenceStore refs,
+      GraphDriver driver,
+      GarbageCollector gc) {
     this.layerDb = layerDb;
     this.imageDb = imageDb;
     this.refs = refs;
@@ -38,7 +43,11 @@ final class TransactionApplier {
   }
 
   /** What applying did. */
-  record Result(List<String> untagged, List<ImageId> deletedImages, List<ChainId> deletedLayers, long bytesFreed) {}
+  record Result(
+      List<String> untagged,
+      List<ImageId> deletedImages,
+      List<ChainId> deletedLayers,
+      long bytesFreed) {}
 
   /** Applies {@code c}; the caller holds the store lock. */
   Result apply(Transaction c) throws IOException {
@@ -94,8 +103,12 @@ final class TransactionApplier {
       // Registered by someone else meanwhile (chain locks make this impossible for layers that
       // others in this change sit on; a lone layer, as import makes, is simply dropped).
       if (i < c.layers().size() - 1) {
-        throw new LayerStoreException("layer " + l.chainId() + " was registered by another process while "
-            + c.op() + " was publishing layers on top of it");
+        throw new LayerStoreException(
+            "layer "
+                + l.chainId()
+                + " was registered by another process while "
+                + c.op()
+                + " was publishing layers on top of it");
       }
       if (staged) {
         if (driver.exists(l.cacheId())) {
@@ -107,8 +120,14 @@ final class TransactionApplier {
       return;
     }
     if (!staged) {
-      throw new LayerStoreException("the staged layer " + l.chainId() + " (" + ws + ") of a " + c.op()
-          + " is gone; the change cannot be finished");
+      throw new LayerStoreException(
+          "the staged layer "
+              + l.chainId()
+              + " ("
+              + ws
+              + ") of a "
+              + c.op()
+              + " is gone; the change cannot be finished");
     }
     layerDb.register(ws, l.chainId());
   }

@@ -28,16 +28,25 @@ public final class TransactionRunner {
   private final TransactionApplier applier;
   private final StoreLocks locks;
 
-  public TransactionRunner(Journal journal, LayerDb layerDb, ImageDb imageDb, ReferenceStore refs, GraphDriver driver,
-      StoreLocks locks, GarbageCollector gc) {
+  public TransactionRunner(
+      Journal journal,
+      LayerDb layerDb,
+      ImageDb imageDb,
+      ReferenceStore refs,
+      GraphDriver driver,
+      StoreLocks locks,
+      GarbageCollector gc) {
     this.journal = journal;
     this.applier = new TransactionApplier(layerDb, imageDb, refs, driver, gc);
     this.locks = locks;
   }
 
   /** What a transaction that ran did. */
-  public record Outcome(List<String> untagged, List<io.layerstore.ImageId> deletedImages,
-      List<io.layerstore.ChainId> deletedLayers, long bytesFreed) {}
+  public record Outcome(
+      List<String> untagged,
+      List<io.layerstore.ImageId> deletedImages,
+      List<io.layerstore.ChainId> deletedLayers,
+      long bytesFreed) {}
 
   /** Takes the store lock and finishes any change a dead process left. */
   public StoreLocks.Held lockStore() throws IOException {
@@ -52,9 +61,9 @@ public final class TransactionRunner {
   }
 
   /**
-   * For readers: if a change is being applied (or was left by a dead process), waits for the
-   * store lock and finishes it, so nothing half done is ever seen. Costs one directory listing
-   * when the journal is empty.
+   * For readers: if a change is being applied (or was left by a dead process), waits for the store
+   * lock and finishes it, so nothing half done is ever seen. Costs one directory listing when the
+   * journal is empty.
    */
   public void settle() throws IOException {
     if (journal.hasPending()) {
@@ -82,13 +91,23 @@ public final class TransactionRunner {
   public int rollForward() throws IOException {
     List<Journal.Entry> pending = journal.pending();
     for (Journal.Entry e : pending) {
-      LOG.info("finishing a {} that an earlier process did not complete ({})", e.transaction().op(), e.file().getFileName());
+      LOG.info(
+          "finishing a {} that an earlier process did not complete ({})",
+          e.transaction().op(),
+          e.file().getFileName());
       try {
         applier.apply(e.transaction());
       } catch (IOException x) {
-        throw new LayerStoreException(e.file() + ": a " + e.transaction().op() + " left by an earlier process cannot be"
-            + " finished (" + x.getMessage() + "); the store takes no change until it is. If the cause is gone"
-            + " (a full disk), the next change finishes it; otherwise fsck --repair drops it", x);
+        throw new LayerStoreException(
+            e.file()
+                + ": a "
+                + e.transaction().op()
+                + " left by an earlier process cannot be"
+                + " finished ("
+                + x.getMessage()
+                + "); the store takes no change until it is. If the cause is gone"
+                + " (a full disk), the next change finishes it; otherwise fsck --repair drops it",
+            x);
       }
       journal.done(e);
     }

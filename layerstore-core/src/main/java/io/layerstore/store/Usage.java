@@ -17,24 +17,30 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Who uses which layer, read from disk in one go: the layers (with their parents), the images
- * (every layer of their chain), and the container layers in {@code layerdb/mounts} (the image
- * layer each sits on, with its ancestors, and their own driver ids). Taken under the store lock,
- * it stays true while that lock is held; {@link #removed} keeps it true as layers go.
+ * (every layer of their chain), and the container layers in {@code layerdb/mounts} (the image layer
+ * each sits on, with its ancestors, and their own driver ids). Taken under the store lock, it stays
+ * true while that lock is held; {@link #removed} keeps it true as layers go.
  */
 final class Usage {
   private static final Logger LOG = LoggerFactory.getLogger(Usage.class);
 
   final Map<ChainId, LayerRecord> layers = new HashMap<>();
   final Map<ChainId, Integer> children = new HashMap<>();
+
   /** Layers some image's chain includes. */
   final Set<ChainId> byImages = new HashSet<>();
+
   /** Layers some container sits on, ancestors included. */
   final Set<ChainId> byContainers = new HashSet<>();
+
   /** Driver ids of container layers ({@code mount-id}, {@code init-id}). */
   final Set<String> containerDriverIds = new HashSet<>();
+
   /** Images whose config could not be read (their layers are unknown). */
   final List<ImageId> unreadableImages = new ArrayList<>();
+
   final Map<ImageId, List<ChainId>> imageChains = new HashMap<>();
+
   /** Each readable image's top layer (images without layers have none). */
   final Map<ImageId, ChainId> imageTops = new HashMap<>();
 
@@ -56,7 +62,8 @@ final class Usage {
         ChainId.top(c.diffIds()).ifPresent(top -> u.imageTops.put(id, top));
         u.byImages.addAll(chain);
       } catch (IOException e) {
-        LOG.warn("image {} is unreadable; its layers are not counted as used: {}", id, e.getMessage());
+        LOG.warn(
+            "image {} is unreadable; its layers are not counted as used: {}", id, e.getMessage());
         u.unreadableImages.add(id);
       }
     }
@@ -80,7 +87,9 @@ final class Usage {
 
   /** Whether an image, a container or a child layer needs {@code chain}. */
   boolean inUse(ChainId chain) {
-    return byImages.contains(chain) || byContainers.contains(chain) || children.getOrDefault(chain, 0) > 0;
+    return byImages.contains(chain)
+        || byContainers.contains(chain)
+        || children.getOrDefault(chain, 0) > 0;
   }
 
   /** Whether some layer record or container layer has the driver id {@code cacheId}. */

@@ -11,8 +11,8 @@ import java.util.zip.Checksum;
  * initial value and final xor all ones), the checksum tar-split stores for every file so a
  * reassembled layer can be checked against the files it was rebuilt from.
  *
- * <p>Every byte of every regular file of a layer passes through here while loading, so updates
- * run eight bytes per step (slicing-by-8) instead of one table lookup per byte.
+ * <p>Every byte of every regular file of a layer passes through here while loading, so updates run
+ * eight bytes per step (slicing-by-8) instead of one table lookup per byte.
  */
 public final class Crc64 implements Checksum {
 
@@ -53,14 +53,15 @@ public final class Crc64 implements Checksum {
     int end = off + len;
     while (end - i >= 8) {
       c ^= (long) LONG_LE.get(b, i);
-      c = t7[(int) (c & 0xff)]
-          ^ t6[(int) ((c >>> 8) & 0xff)]
-          ^ t5[(int) ((c >>> 16) & 0xff)]
-          ^ t4[(int) ((c >>> 24) & 0xff)]
-          ^ t3[(int) ((c >>> 32) & 0xff)]
-          ^ t2[(int) ((c >>> 40) & 0xff)]
-          ^ t1[(int) ((c >>> 48) & 0xff)]
-          ^ t0[(int) (c >>> 56)];
+      c =
+          t7[(int) (c & 0xff)]
+              ^ t6[(int) ((c >>> 8) & 0xff)]
+              ^ t5[(int) ((c >>> 16) & 0xff)]
+              ^ t4[(int) ((c >>> 24) & 0xff)]
+              ^ t3[(int) ((c >>> 32) & 0xff)]
+              ^ t2[(int) ((c >>> 40) & 0xff)]
+              ^ t1[(int) ((c >>> 48) & 0xff)]
+              ^ t0[(int) (c >>> 56)];
       i += 8;
     }
     while (i < end) {

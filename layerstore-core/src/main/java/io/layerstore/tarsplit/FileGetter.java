@@ -20,15 +20,14 @@ public interface FileGetter {
   /**
    * Opens the content of the member recorded as {@code name}.
    *
-   * @param name the name as stored in tar-split, e.g. {@code ./etc/os-release} or {@code
-   *     opt/app/x}
+   * @param name the name as stored in tar-split, e.g. {@code ./etc/os-release} or {@code opt/app/x}
    */
   InputStream open(String name) throws IOException;
 
   /**
    * Contents under {@code root}, on any file system. The name is cleaned the Go way and must stay
-   * inside {@code root}; a symlink as the last element is refused, since a layer file recorded
-   * with content is a regular file.
+   * inside {@code root}; a symlink as the last element is refused, since a layer file recorded with
+   * content is a regular file.
    */
   static FileGetter directory(Path root) {
     return name -> {
@@ -48,9 +47,12 @@ public interface FileGetter {
       // Opening a fifo would block until some writer comes, and a device would read without
       // end: only a regular file (never followed through a symlink) is opened.
       if (!Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
-        throw new InvalidArchiveException(root.toString(), name, Files.exists(p, LinkOption.NOFOLLOW_LINKS)
-            ? "tar-split records content for a node that is not a regular file"
-            : "file missing from the layer directory");
+        throw new InvalidArchiveException(
+            root.toString(),
+            name,
+            Files.exists(p, LinkOption.NOFOLLOW_LINKS)
+                ? "tar-split records content for a node that is not a regular file"
+                : "file missing from the layer directory");
       }
       return Files.newInputStream(p, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
     };

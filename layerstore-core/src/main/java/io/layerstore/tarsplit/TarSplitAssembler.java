@@ -12,8 +12,8 @@ import java.util.Arrays;
  * file's content from a {@link FileGetter}, checked against the recorded size and CRC-64. This is
  * how {@code docker save} reproduces the exact bytes that were loaded, and so how we do.
  *
- * <p>The result is a pull stream: nothing runs ahead of the reader, no thread is involved, and
- * only one file is open at a time.
+ * <p>The result is a pull stream: nothing runs ahead of the reader, no thread is involved, and only
+ * one file is open at a time.
  */
 public final class TarSplitAssembler {
 
@@ -21,16 +21,17 @@ public final class TarSplitAssembler {
 
   /**
    * A stream of the reassembled tar. Reading it throws {@link DigestMismatchException} when a
-   * file's CRC differs and {@link InvalidArchiveException} when a file's size differs or the
-   * record is damaged. Closing it closes {@code entries}.
+   * file's CRC differs and {@link InvalidArchiveException} when a file's size differs or the record
+   * is damaged. Closing it closes {@code entries}.
    */
   public static InputStream open(TarSplitReader entries, FileGetter files, String source) {
     return new AssembledStream(entries, files, source);
   }
 
   /** Writes the reassembled tar to {@code out}; returns the number of bytes written. */
-  public static long assemble(TarSplitReader entries, FileGetter files, OutputStream out,
-      String source) throws IOException {
+  public static long assemble(
+      TarSplitReader entries, FileGetter files, OutputStream out, String source)
+      throws IOException {
     try (InputStream in = open(entries, files, source)) {
       return in.transferTo(out);
     }
@@ -90,9 +91,14 @@ public final class TarSplitAssembler {
           if (fileRemaining > 0) {
             int n = file.read(b, off, (int) Math.min(len, fileRemaining));
             if (n < 0) {
-              throw new InvalidArchiveException(source, fileEntry.name(),
-                  "file is shorter than the " + fileEntry.size() + " bytes tar-split recorded ("
-                      + fileRemaining + " missing)");
+              throw new InvalidArchiveException(
+                  source,
+                  fileEntry.name(),
+                  "file is shorter than the "
+                      + fileEntry.size()
+                      + " bytes tar-split recorded ("
+                      + fileRemaining
+                      + " missing)");
             }
             crc.update(b, off, n);
             fileRemaining -= n;
@@ -118,7 +124,9 @@ public final class TarSplitAssembler {
           }
         } else if (e.size() > 0) {
           if (e.nameRaw() != null) {
-            throw new InvalidArchiveException(source, null,
+            throw new InvalidArchiveException(
+                source,
+                null,
                 "file entry " + e.position() + " has a non-UTF-8 name, which cannot be opened");
           }
           file = files.open(e.name());
@@ -134,7 +142,9 @@ public final class TarSplitAssembler {
     private void finishFile() throws IOException {
       try (InputStream f = file) {
         if (f.read() >= 0) {
-          throw new InvalidArchiveException(source, fileEntry.name(),
+          throw new InvalidArchiveException(
+              source,
+              fileEntry.name(),
               "file is longer than the " + fileEntry.size() + " bytes tar-split recorded");
         }
       } finally {
@@ -142,7 +152,8 @@ public final class TarSplitAssembler {
       }
       byte[] actual = crc.toBytes();
       if (!Arrays.equals(actual, fileEntry.payload())) {
-        throw new DigestMismatchException("crc64:" + Crc64.hex(fileEntry.payload()),
+        throw new DigestMismatchException(
+            "crc64:" + Crc64.hex(fileEntry.payload()),
             "crc64:" + Crc64.hex(actual),
             source + ": file \"" + fileEntry.name() + "\" (file integrity checksum failed)");
       }

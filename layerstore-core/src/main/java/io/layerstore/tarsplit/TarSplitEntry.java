@@ -4,18 +4,18 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * One line of a tar-split file: either raw bytes of the tar stream (headers, padding, end
- * blocks) that are kept verbatim, or a reference to a member's file content, which is kept
- * outside (in the layer's files) and checked by its CRC-64 when reassembled.
+ * One line of a tar-split file: either raw bytes of the tar stream (headers, padding, end blocks)
+ * that are kept verbatim, or a reference to a member's file content, which is kept outside (in the
+ * layer's files) and checked by its CRC-64 when reassembled.
  *
  * @param type segment or file
- * @param name member name as Go's tar reader resolved it; "" for segments or when {@link
- *     #nameRaw} is used
+ * @param name member name as Go's tar reader resolved it; "" for segments or when {@link #nameRaw}
+ *     is used
  * @param nameRaw the name's bytes when they are not valid UTF-8 (tar-split's {@code name_raw}),
  *     else null
  * @param size file content size (the header's size), 0 for segments
- * @param payload segment bytes, or the 8-byte big-endian CRC-64 of a file (null when the file
- *     has size 0)
+ * @param payload segment bytes, or the 8-byte big-endian CRC-64 of a file (null when the file has
+ *     size 0)
  * @param position index of this entry in the file, counting from 0
  */
 public record TarSplitEntry(
@@ -85,15 +85,14 @@ public record TarSplitEntry(
 
   @Override
   public int hashCode() {
-    return Objects.hash(type, name, Arrays.hashCode(nameRaw), size, Arrays.hashCode(payload),
-        position);
+    return Objects.hash(
+        type, name, Arrays.hashCode(nameRaw), size, Arrays.hashCode(payload), position);
   }
 
   @Override
   public String toString() {
     return type == Type.SEGMENT
         ? "segment#" + position + "(" + (payload == null ? 0 : payload.length) + " bytes)"
-        : "file#" + position + "(" + name + ", " + size + " bytes, crc " + Crc64.hex(payload)
-            + ")";
+        : "file#" + position + "(" + name + ", " + size + " bytes, crc " + Crc64.hex(payload) + ")";
   }
 }

@@ -20,21 +20,20 @@ import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 
 /**
- * Reads a tar-split file entry by entry, checking each as it comes: a store reads these back
- * long after writing them, so a damaged or foreign file must stop with a message naming the
- * file and the entry instead of producing a silently wrong layer tar.
+ * Reads a tar-split file entry by entry, checking each as it comes: a store reads these back long
+ * after writing them, so a damaged or foreign file must stop with a message naming the file and the
+ * entry instead of producing a silently wrong layer tar.
  *
  * <p>Checked: known entry types, base64 payloads, non-negative sizes, consecutive positions, an
- * 8-byte checksum on every file entry with content, and no two file entries with the same
- * cleaned name (as tar-split refuses them too). Unknown JSON fields are ignored.
+ * 8-byte checksum on every file entry with content, and no two file entries with the same cleaned
+ * name (as tar-split refuses them too). Unknown JSON fields are ignored.
  */
 public final class TarSplitReader implements Closeable {
 
   private static final JsonFactory JSON =
       JsonFactory.builder()
           // A segment holds at most ~1 MiB of padding plus headers; base64 of that is < 2 MB.
-          .streamReadConstraints(
-              StreamReadConstraints.builder().maxStringLength(64 << 20).build())
+          .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(64 << 20).build())
           .build();
 
   private final InputStream in;
@@ -96,9 +95,9 @@ public final class TarSplitReader implements Closeable {
   }
 
   /**
-   * Every failure of the JSON or gzip layer as an error naming the file: besides malformed JSON
-   * and damaged gzip, Jackson's encoding detection fails on bytes that look like UTF-16/32 with a
-   * plain {@link CharConversionException} (found by fuzzing).
+   * Every failure of the JSON or gzip layer as an error naming the file: besides malformed JSON and
+   * damaged gzip, Jackson's encoding detection fails on bytes that look like UTF-16/32 with a plain
+   * {@link CharConversionException} (found by fuzzing).
    */
   private IOException wrap(IOException e) {
     if (e instanceof InvalidArchiveException) {
@@ -167,9 +166,15 @@ public final class TarSplitReader implements Closeable {
     }
     if (kind == TarSplitEntry.Type.FILE) {
       if (size > 0 && (payload == null || payload.length != 8)) {
-        throw invalid("file entry " + position + " (\"" + name + "\") has "
-            + (payload == null ? "no checksum" : "a " + payload.length + "-byte checksum")
-            + ", expected 8 bytes of CRC-64", null);
+        throw invalid(
+            "file entry "
+                + position
+                + " (\""
+                + name
+                + "\") has "
+                + (payload == null ? "no checksum" : "a " + payload.length + "-byte checksum")
+                + ", expected 8 bytes of CRC-64",
+            null);
       }
       String key = nameRaw != null ? "\0raw:" + Base64.getEncoder().encodeToString(nameRaw) : name;
       if (!seen.add(nameRaw != null ? key : TarPaths.clean(name))) {
@@ -208,14 +213,13 @@ public final class TarSplitReader implements Closeable {
     }
     String s = text(v, field);
     if (s.length() % 4 != 0) {
-      throw invalid("field \"" + field + "\" of entry " + position + " is not padded base64",
-          null);
+      throw invalid("field \"" + field + "\" of entry " + position + " is not padded base64", null);
     }
     try {
       return Base64.getDecoder().decode(s);
     } catch (IllegalArgumentException e) {
-      throw invalid("field \"" + field + "\" of entry " + position + " is not base64: "
-          + e.getMessage(), e);
+      throw invalid(
+          "field \"" + field + "\" of entry " + position + " is not base64: " + e.getMessage(), e);
     }
   }
 

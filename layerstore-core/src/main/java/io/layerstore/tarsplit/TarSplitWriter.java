@@ -48,8 +48,8 @@ public final class TarSplitWriter implements Closeable {
   }
 
   /**
-   * @param refuseDuplicates false when the caller has already refused duplicate names (a
-   *     reader that checks them before handing out the member), to keep one set of names
+   * @param refuseDuplicates false when the caller has already refused duplicate names (a reader
+   *     that checks them before handing out the member), to keep one set of names
    */
   public TarSplitWriter(OutputStream target, String source, boolean refuseDuplicates)
       throws IOException {

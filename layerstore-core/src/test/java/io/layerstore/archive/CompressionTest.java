@@ -47,22 +47,23 @@ class CompressionTest {
     int boundary = two.size();
     two.writeBytes(gzip(java.util.Arrays.copyOfRange(DATA, 60_000, DATA.length)));
     // like a pipe: nothing announced as available, and the first member arrives on its own
-    InputStream stingy = new FilterInputStream(new ByteArrayInputStream(two.toByteArray())) {
-      private int pos;
+    InputStream stingy =
+        new FilterInputStream(new ByteArrayInputStream(two.toByteArray())) {
+          private int pos;
 
-      @Override
-      public int available() {
-        return 0;
-      }
+          @Override
+          public int available() {
+            return 0;
+          }
 
-      @Override
-      public int read(byte[] b, int off, int len) throws IOException {
-        int max = pos < boundary ? boundary - pos : len;
-        int n = super.read(b, off, Math.min(len, max));
-        pos += Math.max(n, 0);
-        return n;
-      }
-    };
+          @Override
+          public int read(byte[] b, int off, int len) throws IOException {
+            int max = pos < boundary ? boundary - pos : len;
+            int n = super.read(b, off, Math.min(len, max));
+            pos += Math.max(n, 0);
+            return n;
+          }
+        };
     try (InputStream in = Compression.decompress(stingy, "two-members.gz")) {
       assertArrayEquals(DATA, in.readAllBytes());
     }
@@ -71,8 +72,10 @@ class CompressionTest {
   @Test
   void xzIsRefusedClearly() {
     byte[] xz = {(byte) 0xfd, '7', 'z', 'X', 'Z', 0, 0, 4};
-    InvalidArchiveException e = assertThrows(InvalidArchiveException.class,
-        () -> Compression.decompress(new ByteArrayInputStream(xz), "layer.xz"));
+    InvalidArchiveException e =
+        assertThrows(
+            InvalidArchiveException.class,
+            () -> Compression.decompress(new ByteArrayInputStream(xz), "layer.xz"));
     assertEquals("layer.xz", e.source());
     assertTrue(e.reason().contains("xz-compressed layers are not supported"), e.getMessage());
   }
@@ -83,11 +86,15 @@ class CompressionTest {
     for (int i = 20; i < 200; i++) {
       gz[i] ^= 0x55;
     }
-    InvalidArchiveException e = assertThrows(InvalidArchiveException.class, () -> {
-      try (InputStream in = Compression.decompress(new ByteArrayInputStream(gz), "bad.gz")) {
-        in.readAllBytes();
-      }
-    });
+    InvalidArchiveException e =
+        assertThrows(
+            InvalidArchiveException.class,
+            () -> {
+              try (InputStream in =
+                  Compression.decompress(new ByteArrayInputStream(gz), "bad.gz")) {
+                in.readAllBytes();
+              }
+            });
     assertEquals("bad.gz", e.source());
     assertTrue(e.reason().startsWith("truncated or corrupt gzip stream"), e.getMessage());
   }

@@ -14,8 +14,8 @@ import java.util.Map;
 
 /**
  * The fx:multi fixture, read with our own {@link TarReader}: the five layer tars and diffIDs of
- * {@code fx-multi.docker.tar}, and from Docker's data-root after loading it each layer's
- * {@code tar-split.json.gz} and {@code diff/} files.
+ * {@code fx-multi.docker.tar}, and from Docker's data-root after loading it each layer's {@code
+ * tar-split.json.gz} and {@code diff/} files.
  */
 final class FxMulti {
 
@@ -56,7 +56,8 @@ final class FxMulti {
       for (TarHeader h = r.next(); h != null; h = r.next()) {
         if (h.isRegular() && h.name().startsWith(prefix)) {
           String[] parts = h.name().substring(prefix.length()).split("/");
-          layerdb.computeIfAbsent(parts[0], k -> new HashMap<>())
+          layerdb
+              .computeIfAbsent(parts[0], k -> new HashMap<>())
               .put(parts[1], r.content().readAllBytes());
         }
       }
@@ -71,8 +72,8 @@ final class FxMulti {
 
   /**
    * Copies the regular files of a layer's {@code overlay2/<cache-id>/diff} under {@code target}
-   * (any file system); hard links become copies, other kinds are left out, since reassembly
-   * reads only regular files.
+   * (any file system); hard links become copies, other kinds are left out, since reassembly reads
+   * only regular files.
    */
   void extractDiff(String diffId, Path target) throws IOException {
     String prefix = "overlay2/" + cacheIds.get(diffId) + "/diff/";

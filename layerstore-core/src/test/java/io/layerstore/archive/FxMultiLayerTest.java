@@ -54,8 +54,10 @@ class FxMultiLayerTest {
       ByteArrayOutputStream ours = new ByteArrayOutputStream();
       read(fx.layers.get(i), "layer " + (i + 1), ours);
       byte[] docker = gunzip(fx.dockerTarSplit.get(fx.diffIds.get(i)));
-      assertEquals(new String(docker, StandardCharsets.UTF_8),
-          new String(gunzip(ours.toByteArray()), StandardCharsets.UTF_8), "layer " + (i + 1));
+      assertEquals(
+          new String(docker, StandardCharsets.UTF_8),
+          new String(gunzip(ours.toByteArray()), StandardCharsets.UTF_8),
+          "layer " + (i + 1));
     }
   }
 
@@ -71,7 +73,9 @@ class FxMultiLayerTest {
         ByteArrayOutputStream ours = new ByteArrayOutputStream();
         read(fx.layers.get(i), "layer " + (i + 1), ours);
         assertEquals(diffId, assembledDigest(ours.toByteArray(), dir), "ours, layer " + (i + 1));
-        assertEquals(diffId, assembledDigest(fx.dockerTarSplit.get(diffId), dir),
+        assertEquals(
+            diffId,
+            assembledDigest(fx.dockerTarSplit.get(diffId), dir),
             "docker's, layer " + (i + 1));
       }
     }
@@ -88,9 +92,18 @@ class FxMultiLayerTest {
       try (var out = Files.newOutputStream(json)) {
         read(fx.layers.get(i), "layer " + (i + 1), out);
       }
-      Process p = new ProcessBuilder(tool.toString(), "asm", "--input", json.toString(),
-          "--path", dir.toString(), "--output", "-")
-          .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+      Process p =
+          new ProcessBuilder(
+                  tool.toString(),
+                  "asm",
+                  "--input",
+                  json.toString(),
+                  "--path",
+                  dir.toString(),
+                  "--output",
+                  "-")
+              .redirectError(ProcessBuilder.Redirect.DISCARD)
+              .start();
       String digest;
       try (InputStream in = p.getInputStream()) {
         digest = sha256(in);
@@ -108,9 +121,16 @@ class FxMultiLayerTest {
       Path tar = tmp.resolve("layer" + i + ".tar");
       Files.write(tar, fx.layers.get(i));
       Path json = tmp.resolve("layer" + i + ".json.gz");
-      Process p = new ProcessBuilder(tool.toString(), "disasm", "--no-stdout", "--output",
-          json.toString(), tar.toString())
-          .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+      Process p =
+          new ProcessBuilder(
+                  tool.toString(),
+                  "disasm",
+                  "--no-stdout",
+                  "--output",
+                  json.toString(),
+                  tar.toString())
+              .redirectError(ProcessBuilder.Redirect.DISCARD)
+              .start();
       assertEquals(0, p.waitFor(), "tar-split disasm exit code");
       Path dir = Files.createDirectories(tmp.resolve("layer" + i));
       fx.extractDiff(diffId, dir);
@@ -132,8 +152,8 @@ class FxMultiLayerTest {
       }
     }
     TarHeader osRelease = byName.get("./etc/os-release");
-    assertArrayEquals("fixture".getBytes(StandardCharsets.UTF_8),
-        osRelease.xattrs().get("user.layerstore.test"));
+    assertArrayEquals(
+        "fixture".getBytes(StandardCharsets.UTF_8), osRelease.xattrs().get("user.layerstore.test"));
     assertTrue(byName.containsKey("./dir with space/ünïcödé файл.txt"));
     assertTrue(byName.keySet().stream().anyMatch(n -> n.length() > 100));
     assertEquals(04755, byName.get("./bin/busybox").permissions());
@@ -145,8 +165,8 @@ class FxMultiLayerTest {
 
   static LayerReader.Result read(byte[] tar, String source, java.io.OutputStream tarSplit)
       throws IOException {
-    try (LayerReader r = new LayerReader(new ByteArrayInputStream(tar), source, tarSplit,
-        LayerReader.UNLIMITED)) {
+    try (LayerReader r =
+        new LayerReader(new ByteArrayInputStream(tar), source, tarSplit, LayerReader.UNLIMITED)) {
       return r.finish();
     }
   }

@@ -34,8 +34,15 @@ class GnuTarFormatsTest {
     Path tool = TestPlatform.tool("/usr/bin/tar-split");
     Path tree = makeTree(format);
     Path archive = tmp.resolve(format + ".tar");
-    run(tar.toString(), "--format=" + format, "--numeric-owner", "-C", tree.toString(), "-cf",
-        archive.toString(), ".");
+    run(
+        tar.toString(),
+        "--format=" + format,
+        "--numeric-owner",
+        "-C",
+        tree.toString(),
+        "-cf",
+        archive.toString(),
+        ".");
     byte[] bytes = Files.readAllBytes(archive);
 
     ByteArrayOutputStream ours = new ByteArrayOutputStream();
@@ -44,13 +51,13 @@ class GnuTarFormatsTest {
     assertTrue(r.trailingSize() > 0, "GNU tar pads to a 10240-byte record");
 
     Path json = tmp.resolve(format + ".json.gz");
-    run(tool.toString(), "disasm", "--no-stdout", "--output", json.toString(),
-        archive.toString());
-    assertEquals(new String(FxMultiLayerTest.gunzip(Files.readAllBytes(json)),
-            StandardCharsets.UTF_8),
+    run(tool.toString(), "disasm", "--no-stdout", "--output", json.toString(), archive.toString());
+    assertEquals(
+        new String(FxMultiLayerTest.gunzip(Files.readAllBytes(json)), StandardCharsets.UTF_8),
         new String(FxMultiLayerTest.gunzip(ours.toByteArray()), StandardCharsets.UTF_8));
 
-    assertEquals(FxMultiLayerTest.sha256(new ByteArrayInputStream(bytes)),
+    assertEquals(
+        FxMultiLayerTest.sha256(new ByteArrayInputStream(bytes)),
         FxMultiLayerTest.assembledDigest(ours.toByteArray(), tree));
   }
 
@@ -74,16 +81,28 @@ class GnuTarFormatsTest {
   void gnuSparseMembersAreRejected() throws Exception {
     Path tar = TestPlatform.tool("/usr/bin/tar");
     Path dir = Files.createDirectories(tmp.resolve("sparse"));
-    try (var ch = java.nio.channels.FileChannel.open(dir.resolve("holes.bin"),
-        java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE)) {
+    try (var ch =
+        java.nio.channels.FileChannel.open(
+            dir.resolve("holes.bin"),
+            java.nio.file.StandardOpenOption.CREATE,
+            java.nio.file.StandardOpenOption.WRITE)) {
       ch.write(java.nio.ByteBuffer.wrap("data".getBytes(StandardCharsets.US_ASCII)), 1 << 20);
     }
     for (String format : List.of("gnu", "pax")) {
       Path archive = tmp.resolve("sparse-" + format + ".tar");
-      run(tar.toString(), "--format=" + format, "-S", "-C", dir.toString(), "-cf",
-          archive.toString(), ".");
-      InvalidArchiveException e = assertThrows(InvalidArchiveException.class,
-          () -> FxMultiLayerTest.read(Files.readAllBytes(archive), "sparse", null));
+      run(
+          tar.toString(),
+          "--format=" + format,
+          "-S",
+          "-C",
+          dir.toString(),
+          "-cf",
+          archive.toString(),
+          ".");
+      InvalidArchiveException e =
+          assertThrows(
+              InvalidArchiveException.class,
+              () -> FxMultiLayerTest.read(Files.readAllBytes(archive), "sparse", null));
       assertTrue(e.getMessage().contains("sparse files are not supported"), e.getMessage());
     }
   }

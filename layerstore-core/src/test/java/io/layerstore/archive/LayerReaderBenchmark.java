@@ -14,8 +14,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Throughput of one pass over a 200 MB plain layer (sha256, tar-split, CRC-64, content into a
- * null sink), next to {@code tar -x} plus {@code sha256sum} of the same file. Run with {@code
+ * Throughput of one pass over a 200 MB plain layer (sha256, tar-split, CRC-64, content into a null
+ * sink), next to {@code tar -x} plus {@code sha256sum} of the same file. Run with {@code
  * -Dtest=LayerReaderBenchmark -Dlayerstore.bench=true}.
  */
 @EnabledIfSystemProperty(named = "layerstore.bench", matches = "true")
@@ -31,15 +31,23 @@ class LayerReaderBenchmark {
     try (TarWriter w = new TarWriter(Files.newOutputStream(tar))) {
       for (int i = 0; i < 180; i++) {
         random.nextBytes(big);
-        w.putNextEntry(TarHeader.builder("big/" + i + ".bin", TarHeader.REGULAR).mode(0100644)
-            .size(big.length).mtime(Instant.EPOCH).build());
+        w.putNextEntry(
+            TarHeader.builder("big/" + i + ".bin", TarHeader.REGULAR)
+                .mode(0100644)
+                .size(big.length)
+                .mtime(Instant.EPOCH)
+                .build());
         w.write(big, 0, big.length);
       }
       byte[] small = new byte[4000];
       for (int i = 0; i < 5000; i++) {
         random.nextBytes(small);
-        w.putNextEntry(TarHeader.builder("small/" + i, TarHeader.REGULAR).mode(0100644)
-            .size(small.length).mtime(Instant.EPOCH).build());
+        w.putNextEntry(
+            TarHeader.builder("small/" + i, TarHeader.REGULAR)
+                .mode(0100644)
+                .size(small.length)
+                .mtime(Instant.EPOCH)
+                .build());
         w.write(small, 0, small.length);
       }
     }
@@ -47,8 +55,12 @@ class LayerReaderBenchmark {
     for (int round = 0; round < 4; round++) {
       long t0 = System.nanoTime();
       LayerReader.Result r;
-      try (LayerReader lr = new LayerReader(Files.newInputStream(tar), "bench",
-          OutputStream.nullOutputStream(), LayerReader.UNLIMITED)) {
+      try (LayerReader lr =
+          new LayerReader(
+              Files.newInputStream(tar),
+              "bench",
+              OutputStream.nullOutputStream(),
+              LayerReader.UNLIMITED)) {
         for (TarHeader h = lr.next(); h != null; h = lr.next()) {
           try (InputStream in = lr.content()) {
             in.transferTo(OutputStream.nullOutputStream());
@@ -57,16 +69,24 @@ class LayerReaderBenchmark {
         r = lr.finish();
       }
       double secs = (System.nanoTime() - t0) / 1e9;
-      log.info("LayerReader round {}: {} MB in {} s = {} MB/s ({})", round, size / 1_000_000,
-          String.format("%.3f", secs), String.format("%.0f", size / 1e6 / secs), r.diffId());
+      log.info(
+          "LayerReader round {}: {} MB in {} s = {} MB/s ({})",
+          round,
+          size / 1_000_000,
+          String.format("%.3f", secs),
+          String.format("%.0f", size / 1e6 / secs),
+          r.diffId());
     }
     exec("sh", "-c", "gzip -1 -k " + tar);
     Path gz = tmp.resolve("layer.tar.gz");
     for (int round = 0; round < 2; round++) {
       long t0 = System.nanoTime();
-      try (LayerReader lr = new LayerReader(
-          Compression.decompress(Files.newInputStream(gz), "bench.gz"), "bench.gz",
-          OutputStream.nullOutputStream(), LayerReader.UNLIMITED)) {
+      try (LayerReader lr =
+          new LayerReader(
+              Compression.decompress(Files.newInputStream(gz), "bench.gz"),
+              "bench.gz",
+              OutputStream.nullOutputStream(),
+              LayerReader.UNLIMITED)) {
         for (TarHeader h = lr.next(); h != null; h = lr.next()) {
           try (InputStream in = lr.content()) {
             in.transferTo(OutputStream.nullOutputStream());
@@ -75,24 +95,33 @@ class LayerReaderBenchmark {
         lr.finish();
       }
       double secs = (System.nanoTime() - t0) / 1e9;
-      log.info("LayerReader over gzip round {}: {} s = {} MB/s (uncompressed)", round,
-          String.format("%.3f", secs), String.format("%.0f", size / 1e6 / secs));
+      log.info(
+          "LayerReader over gzip round {}: {} s = {} MB/s (uncompressed)",
+          round,
+          String.format("%.3f", secs),
+          String.format("%.0f", size / 1e6 / secs));
     }
     long tz = System.nanoTime();
     exec("sh", "-c", "zcat " + gz + " | sha256sum >/dev/null");
     double zsecs = (System.nanoTime() - tz) / 1e9;
-    log.info("zcat | sha256sum: {} s = {} MB/s", String.format("%.3f", zsecs),
+    log.info(
+        "zcat | sha256sum: {} s = {} MB/s",
+        String.format("%.3f", zsecs),
         String.format("%.0f", size / 1e6 / zsecs));
     Path out = Files.createDirectories(tmp.resolve("x"));
     long t0 = System.nanoTime();
     exec("sh", "-c", "tar -xf " + tar + " -C " + out + " && sha256sum " + tar + " >/dev/null");
     double secs = (System.nanoTime() - t0) / 1e9;
-    log.info("tar -x + sha256sum: {} s = {} MB/s", String.format("%.3f", secs),
+    log.info(
+        "tar -x + sha256sum: {} s = {} MB/s",
+        String.format("%.3f", secs),
         String.format("%.0f", size / 1e6 / secs));
     t0 = System.nanoTime();
     exec("sha256sum", tar.toString());
     secs = (System.nanoTime() - t0) / 1e9;
-    log.info("sha256sum alone: {} s = {} MB/s", String.format("%.3f", secs),
+    log.info(
+        "sha256sum alone: {} s = {} MB/s",
+        String.format("%.3f", secs),
         String.format("%.0f", size / 1e6 / secs));
   }
 

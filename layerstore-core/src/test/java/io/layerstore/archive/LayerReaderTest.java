@@ -28,8 +28,12 @@ class LayerReaderTest {
 
   @Test
   void trailingBytesGoInto1MiBSegmentsThenOneEmptySegment() throws IOException {
-    byte[] tar = new RawTar().file("a", HELLO).end().raw(MalformedTarTest.randomBytes(
-        (5 << 19) + 3)).bytes();
+    byte[] tar =
+        new RawTar()
+            .file("a", HELLO)
+            .end()
+            .raw(MalformedTarTest.randomBytes((5 << 19) + 3))
+            .bytes();
     ByteArrayOutputStream ts = new ByteArrayOutputStream();
     LayerReader.Result r = FxMultiLayerTest.read(tar, "t", ts);
     assertEquals(sha256(tar), r.diffId().toString());
@@ -68,11 +72,15 @@ class LayerReaderTest {
   @Test
   void decompressionBombIsStopped() {
     byte[] tar = new RawTar().file("a", new byte[20_000]).end().bytes();
-    InvalidArchiveException e = assertThrows(InvalidArchiveException.class, () -> {
-      try (LayerReader r = new LayerReader(new ByteArrayInputStream(tar), "bomb", null, 10_000)) {
-        r.finish();
-      }
-    });
+    InvalidArchiveException e =
+        assertThrows(
+            InvalidArchiveException.class,
+            () -> {
+              try (LayerReader r =
+                  new LayerReader(new ByteArrayInputStream(tar), "bomb", null, 10_000)) {
+                r.finish();
+              }
+            });
     assertTrue(e.getMessage().contains("exceeds the limit of 10000 bytes"), e.getMessage());
   }
 
@@ -80,8 +88,9 @@ class LayerReaderTest {
   void duplicatesAreRefusedBeforeTheyAreHandedOutWithOrWithoutARecord() throws IOException {
     byte[] tar = new RawTar().file("a/b", HELLO).file("a//b/", HELLO).end().bytes();
     for (ByteArrayOutputStream record : Arrays.asList(new ByteArrayOutputStream(), null)) {
-      try (LayerReader r = new LayerReader(new ByteArrayInputStream(tar), "dup.tar", record,
-          LayerReader.UNLIMITED)) {
+      try (LayerReader r =
+          new LayerReader(
+              new ByteArrayInputStream(tar), "dup.tar", record, LayerReader.UNLIMITED)) {
         assertEquals("a/b", r.next().name());
         InvalidArchiveException e = assertThrows(InvalidArchiveException.class, r::next);
         assertEquals("duplicates of file paths not supported", e.reason());
@@ -92,8 +101,8 @@ class LayerReaderTest {
 
   /**
    * Found by LayerReaderFuzzTest: a directory (or link) whose header claims bytes has none; Go's
-   * tar-split records the claim and the record cannot be reassembled. The content size is
-   * recorded instead, so the layer saves back byte for byte.
+   * tar-split records the claim and the record cannot be reassembled. The content size is recorded
+   * instead, so the layer saves back byte for byte.
    */
   @Test
   void memberWithoutContentButWithASizeFieldIsRecordedAsEmpty() throws IOException {
@@ -102,7 +111,8 @@ class LayerReaderTest {
     raw.header("link", '1', 99).link("usr").add();
     byte[] tar = raw.file("f", HELLO).end().bytes();
     ByteArrayOutputStream record = new ByteArrayOutputStream();
-    try (LayerReader r = new LayerReader(new ByteArrayInputStream(tar), "t", record, LayerReader.UNLIMITED)) {
+    try (LayerReader r =
+        new LayerReader(new ByteArrayInputStream(tar), "t", record, LayerReader.UNLIMITED)) {
       for (TarHeader h = r.next(); h != null; h = r.next()) {
         r.content().readAllBytes();
       }
@@ -112,27 +122,34 @@ class LayerReaderTest {
     assertEquals(0, e.get(1).size(), "usr/");
     assertEquals(0, e.get(3).size(), "link");
     ByteArrayOutputStream rebuilt = new ByteArrayOutputStream();
-    try (TarSplitReader ts = TarSplitReader.open(new ByteArrayInputStream(record.toByteArray()), "t")) {
-      io.layerstore.tarsplit.TarSplitAssembler.assemble(ts, name -> new ByteArrayInputStream(HELLO), rebuilt, "t");
+    try (TarSplitReader ts =
+        TarSplitReader.open(new ByteArrayInputStream(record.toByteArray()), "t")) {
+      io.layerstore.tarsplit.TarSplitAssembler.assemble(
+          ts, name -> new ByteArrayInputStream(HELLO), rebuilt, "t");
     }
     assertArrayEquals(tar, rebuilt.toByteArray());
   }
 
   @Test
   void unreadContentIsStillChecksummed() throws IOException {
-    byte[] tar = new RawTar().file("a", HELLO).file("b", MalformedTarTest.randomBytes(300_000))
-        .end().bytes();
+    byte[] tar =
+        new RawTar()
+            .file("a", HELLO)
+            .file("b", MalformedTarTest.randomBytes(300_000))
+            .end()
+            .bytes();
     ByteArrayOutputStream skipped = new ByteArrayOutputStream();
     FxMultiLayerTest.read(tar, "t", skipped);
     ByteArrayOutputStream read = new ByteArrayOutputStream();
-    try (LayerReader r = new LayerReader(new ByteArrayInputStream(tar), "t", read,
-        LayerReader.UNLIMITED)) {
+    try (LayerReader r =
+        new LayerReader(new ByteArrayInputStream(tar), "t", read, LayerReader.UNLIMITED)) {
       for (TarHeader h = r.next(); h != null; h = r.next()) {
         r.content().readAllBytes();
       }
       r.finish();
     }
-    assertArrayEquals(FxMultiLayerTest.gunzip(read.toByteArray()),
+    assertArrayEquals(
+        FxMultiLayerTest.gunzip(read.toByteArray()),
         FxMultiLayerTest.gunzip(skipped.toByteArray()));
     TarSplitEntry a = entries(read.toByteArray()).get(1);
     assertArrayEquals(Crc64.toBytes(Crc64.of(HELLO)), a.payload());
@@ -156,24 +173,55 @@ class LayerReaderTest {
 
   @Test
   void headerFieldsAreDecodedLikeGo() throws IOException {
-    byte[] signedBlock = new RawTar().header("signed-sum", '0', 0)
-        .bytes(500, 1, new byte[] {(byte) 0xff}).add().bytes();
+    byte[] signedBlock =
+        new RawTar()
+            .header("signed-sum", '0', 0)
+            .bytes(500, 1, new byte[] {(byte) 0xff})
+            .add()
+            .bytes();
     fixSignedChecksum(signedBlock);
-    byte[] tar = new RawTar()
-        .raw(signedBlock)
-        .header("name", '0', 0).prefix("the/prefix").add()
-        .header("gnu-name", '0', 0).gnu().str(345, 12, "00000000001").str(357, 12, "00000000002")
-        .add()
-        .header("buggy", '0', 0).gnu().prefix("old/go").add()
-        .header("v7name", '0', 0).v7().prefix("ignored").add()
-        .header("spaced", '0', 0).str(100, 8, " 644 \0  ").str(108, 8, "  17\0").add()
-        .header("big", '0', 0).base256(108, 8, 4_000_000_000L).add()
-        .header("docker-mode", '0', 0).octal(100, 8, 0100644).add()
-        .header("old-dir/", '\0', 0).add()
-        .header("old-file", '\0', 0).add()
-        .header("dev", '3', 0).octal(329, 8, 1).octal(337, 8, 3).add()
-        .header("link-with-size", '2', 10).link("target").add()
-        .end().bytes();
+    byte[] tar =
+        new RawTar()
+            .raw(signedBlock)
+            .header("name", '0', 0)
+            .prefix("the/prefix")
+            .add()
+            .header("gnu-name", '0', 0)
+            .gnu()
+            .str(345, 12, "00000000001")
+            .str(357, 12, "00000000002")
+            .add()
+            .header("buggy", '0', 0)
+            .gnu()
+            .prefix("old/go")
+            .add()
+            .header("v7name", '0', 0)
+            .v7()
+            .prefix("ignored")
+            .add()
+            .header("spaced", '0', 0)
+            .str(100, 8, " 644 \0  ")
+            .str(108, 8, "  17\0")
+            .add()
+            .header("big", '0', 0)
+            .base256(108, 8, 4_000_000_000L)
+            .add()
+            .header("docker-mode", '0', 0)
+            .octal(100, 8, 0100644)
+            .add()
+            .header("old-dir/", '\0', 0)
+            .add()
+            .header("old-file", '\0', 0)
+            .add()
+            .header("dev", '3', 0)
+            .octal(329, 8, 1)
+            .octal(337, 8, 3)
+            .add()
+            .header("link-with-size", '2', 10)
+            .link("target")
+            .add()
+            .end()
+            .bytes();
     List<TarHeader> hs = headers(tar);
     assertEquals("signed-sum", hs.get(0).name());
     assertEquals("the/prefix/name", hs.get(1).name());
@@ -195,8 +243,11 @@ class LayerReaderTest {
     // assembler can rebuild; we record the content that follows it: none.
     ByteArrayOutputStream ts = new ByteArrayOutputStream();
     FxMultiLayerTest.read(tar, "t", ts);
-    TarSplitEntry link = entries(ts.toByteArray()).stream()
-        .filter(e -> e.name().equals("link-with-size")).findFirst().orElseThrow();
+    TarSplitEntry link =
+        entries(ts.toByteArray()).stream()
+            .filter(e -> e.name().equals("link-with-size"))
+            .findFirst()
+            .orElseThrow();
     assertEquals(0, link.size());
     assertNull(link.payload());
   }
@@ -205,21 +256,36 @@ class LayerReaderTest {
   void paxAndGnuExtensionsAreApplied() throws IOException {
     byte[] cap = {1, 0, 0, 2, (byte) 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
     java.io.ByteArrayOutputStream records = new java.io.ByteArrayOutputStream();
-    records.writeBytes(RawTar.paxData("path=päx/ñame", "linkpath=far/away", "uid=70000",
-        "gid=80000", "uname=someone", "gname=group", "mtime=1700000000.123456789",
-        "SCHILY.xattr.user.empty=", "atime=1.5"));
+    records.writeBytes(
+        RawTar.paxData(
+            "path=päx/ñame",
+            "linkpath=far/away",
+            "uid=70000",
+            "gid=80000",
+            "uname=someone",
+            "gname=group",
+            "mtime=1700000000.123456789",
+            "SCHILY.xattr.user.empty=",
+            "atime=1.5"));
     records.writeBytes(PaxRecords.format("SCHILY.xattr.security.capability", cap));
-    byte[] tar = new RawTar()
-        .pax('g', "comment=global", "uid=5")
-        .paxBytes('x', records.toByteArray())
-        .header("short", '2', 0).add()
-        .pax('x', "size=6")
-        .header("sized", '0', 0).add().data("abcdef".getBytes(StandardCharsets.US_ASCII))
-        .gnuLong('L', "g".repeat(300))
-        .gnuLong('K', "k".repeat(200))
-        .header("cut", '1', 0).gnu().add()
-        .file("after", HELLO)
-        .end().bytes();
+    byte[] tar =
+        new RawTar()
+            .pax('g', "comment=global", "uid=5")
+            .paxBytes('x', records.toByteArray())
+            .header("short", '2', 0)
+            .add()
+            .pax('x', "size=6")
+            .header("sized", '0', 0)
+            .add()
+            .data("abcdef".getBytes(StandardCharsets.US_ASCII))
+            .gnuLong('L', "g".repeat(300))
+            .gnuLong('K', "k".repeat(200))
+            .header("cut", '1', 0)
+            .gnu()
+            .add()
+            .file("after", HELLO)
+            .end()
+            .bytes();
     List<TarHeader> hs = headers(tar);
     TarHeader global = hs.get(0);
     assertEquals(TarHeader.PAX_GLOBAL, global.typeflag());

@@ -132,8 +132,10 @@ final class RawTar {
   static byte[] paxData(String... records) {
     ByteArrayOutputStream d = new ByteArrayOutputStream();
     for (String r : records) {
-      d.writeBytes(PaxRecords.format(r.substring(0, r.indexOf('=')),
-          r.substring(r.indexOf('=') + 1).getBytes(StandardCharsets.UTF_8)));
+      d.writeBytes(
+          PaxRecords.format(
+              r.substring(0, r.indexOf('=')),
+              r.substring(r.indexOf('=') + 1).getBytes(StandardCharsets.UTF_8)));
     }
     return d.toByteArray();
   }

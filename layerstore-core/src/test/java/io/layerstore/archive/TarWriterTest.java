@@ -53,21 +53,29 @@ class TarWriterTest {
     String prefixed = "p".repeat(60) + "/" + "q".repeat(60) + "/file.txt";
     String veryLong = "long/" + "x".repeat(250) + ".txt";
     byte[] cap = {1, 0, 0, 2, (byte) 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
-    List<TarHeader> headers = List.of(
-        h("dir/", TarHeader.DIRECTORY).mode(040755).build(),
-        h("dir/file", TarHeader.REGULAR).mode(0100644).size(5).userName("root")
-            .groupName("root").build(),
-        h(prefixed, TarHeader.REGULAR).mode(0100600).size(3).build(),
-        h(veryLong, TarHeader.REGULAR).mode(0100644).size(0).build(),
-        h("dir/ünïcödé файл", TarHeader.REGULAR).mode(0100644).size(2).build(),
-        h("dir/link", TarHeader.SYMLINK).mode(0120777).linkName("t/".repeat(60)).build(),
-        h("dir/hard", TarHeader.HARDLINK).mode(0100644).linkName("dir/file").build(),
-        h("dir/owned", TarHeader.REGULAR).mode(0100644).uid(4_000_000).gid(3_000_000).build(),
-        h("dir/caps", TarHeader.REGULAR).mode(0100755).xattr("security.capability", cap)
-            .xattr("user.note", "hi".getBytes(StandardCharsets.UTF_8)).build(),
-        h("dir/null", TarHeader.CHAR_DEVICE).mode(020666).device(1, 3).build(),
-        h("dir/fifo", TarHeader.FIFO).mode(010644).build(),
-        h("dir/.wh.gone", TarHeader.REGULAR).mode(0600).linkName("dir/stale").build());
+    List<TarHeader> headers =
+        List.of(
+            h("dir/", TarHeader.DIRECTORY).mode(040755).build(),
+            h("dir/file", TarHeader.REGULAR)
+                .mode(0100644)
+                .size(5)
+                .userName("root")
+                .groupName("root")
+                .build(),
+            h(prefixed, TarHeader.REGULAR).mode(0100600).size(3).build(),
+            h(veryLong, TarHeader.REGULAR).mode(0100644).size(0).build(),
+            h("dir/ünïcödé файл", TarHeader.REGULAR).mode(0100644).size(2).build(),
+            h("dir/link", TarHeader.SYMLINK).mode(0120777).linkName("t/".repeat(60)).build(),
+            h("dir/hard", TarHeader.HARDLINK).mode(0100644).linkName("dir/file").build(),
+            h("dir/owned", TarHeader.REGULAR).mode(0100644).uid(4_000_000).gid(3_000_000).build(),
+            h("dir/caps", TarHeader.REGULAR)
+                .mode(0100755)
+                .xattr("security.capability", cap)
+                .xattr("user.note", "hi".getBytes(StandardCharsets.UTF_8))
+                .build(),
+            h("dir/null", TarHeader.CHAR_DEVICE).mode(020666).device(1, 3).build(),
+            h("dir/fifo", TarHeader.FIFO).mode(010644).build(),
+            h("dir/.wh.gone", TarHeader.REGULAR).mode(0600).linkName("dir/stale").build());
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try (TarWriter w = new TarWriter(out)) {
       for (TarHeader header : headers) {
@@ -108,13 +116,14 @@ class TarWriterTest {
     List<String> names = new ArrayList<>();
     headers.forEach(x -> names.add(x.name()));
     assertEquals(names, List.of(listing.split("\n")));
-    String verbose = GnuTarFormatsTest.run(gnuTar.toString(), "--numeric-owner", "-tvf",
-        file.toString());
+    String verbose =
+        GnuTarFormatsTest.run(gnuTar.toString(), "--numeric-owner", "-tvf", file.toString());
     assertTrue(verbose.contains("4000000/3000000"), verbose);
     assertTrue(verbose.matches("(?s).*crw-rw-rw- 0/0 +1,3 .*"), verbose);
     assertTrue(verbose.contains("dir/hard link to dir/file"), verbose);
-    String xattrs = GnuTarFormatsTest.run(gnuTar.toString(), "--xattrs", "--xattrs-include=*",
-        "-tvvf", file.toString());
+    String xattrs =
+        GnuTarFormatsTest.run(
+            gnuTar.toString(), "--xattrs", "--xattrs-include=*", "-tvvf", file.toString());
     assertTrue(xattrs.contains("user.note"), xattrs);
   }
 
@@ -130,23 +139,25 @@ class TarWriterTest {
     assertEquals('x', pax[156]);
     assertEquals(("a/b/PaxHeaders.0/" + "n".repeat(120)).substring(0, 100), cstr(pax, 0, 100));
     byte[] dirPax = firstBlock(h("dir/" + "d".repeat(120) + "/", TarHeader.DIRECTORY).build());
-    assertEquals(("dir/" + "d".repeat(120) + "/PaxHeaders.0").substring(0, 100),
-        cstr(dirPax, 0, 100));
+    assertEquals(
+        ("dir/" + "d".repeat(120) + "/PaxHeaders.0").substring(0, 100), cstr(dirPax, 0, 100));
     assertEquals('x', firstBlock(h("u", TarHeader.REGULAR).uid(2_097_152).build())[156]);
     assertEquals('0', firstBlock(h("u", TarHeader.REGULAR).uid(2_097_151).build())[156]);
-    assertEquals('x', firstBlock(h("x", TarHeader.REGULAR).xattr("user.a", new byte[] {1})
-        .build())[156]);
+    assertEquals(
+        'x', firstBlock(h("x", TarHeader.REGULAR).xattr("user.a", new byte[] {1}).build())[156]);
     assertEquals('x', firstBlock(h("g", TarHeader.REGULAR).groupName("g".repeat(33)).build())[156]);
   }
 
   @Test
   void misuseIsRefused() throws IOException {
     TarWriter w = new TarWriter(new ByteArrayOutputStream());
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> w.putNextEntry(h("file/", TarHeader.REGULAR).build()));
-    assertThrows(IllegalArgumentException.class,
-        () -> w.putNextEntry(h("", TarHeader.REGULAR).build()));
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class, () -> w.putNextEntry(h("", TarHeader.REGULAR).build()));
+    assertThrows(
+        IllegalArgumentException.class,
         () -> w.putNextEntry(h("n\0ul", TarHeader.REGULAR).build()));
     w.putNextEntry(h("f", TarHeader.REGULAR).size(3).build());
     assertThrows(IOException.class, () -> w.write(new byte[4], 0, 4));
@@ -191,9 +202,23 @@ class TarWriterTest {
       for (TarHeader h = r.next(); h != null; h = r.next()) {
         StringBuilder x = new StringBuilder();
         h.xattrs().forEach((k, v) -> x.append(k).append('=').append(Arrays.toString(v)));
-        out.add(new Object[] {h.name(), h.typeflag(), h.mode(), h.uid(), h.gid(), h.size(),
-            h.mtime().plusMillis(500).getEpochSecond(), h.linkName(), h.userName(), h.groupName(),
-            h.devMajor(), h.devMinor(), x.toString(), Arrays.hashCode(r.content().readAllBytes())});
+        out.add(
+            new Object[] {
+              h.name(),
+              h.typeflag(),
+              h.mode(),
+              h.uid(),
+              h.gid(),
+              h.size(),
+              h.mtime().plusMillis(500).getEpochSecond(),
+              h.linkName(),
+              h.userName(),
+              h.groupName(),
+              h.devMajor(),
+              h.devMinor(),
+              x.toString(),
+              Arrays.hashCode(r.content().readAllBytes())
+            });
       }
     }
     return out;

@@ -7,10 +7,10 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * The one place that decides whether a test needing something outside the JVM (a tool binary)
- * skips or fails when it is missing: it skips on a developer machine and fails when
- * {@code -Dlayerstore.requirePlatform=true} (CI), so CI can never go green by skipping. The
- * fixtures are part of the repository, so a missing one always fails.
+ * The one place that decides whether a test needing something outside the JVM (a tool binary) skips
+ * or fails when it is missing: it skips on a developer machine and fails when {@code
+ * -Dlayerstore.requirePlatform=true} (CI), so CI can never go green by skipping. The fixtures are
+ * part of the repository, so a missing one always fails.
  */
 public final class TestPlatform {
 
@@ -37,7 +37,10 @@ public final class TestPlatform {
     String dir = System.getProperty("layerstore.fixtures");
     Path p = dir != null ? Path.of(dir).resolve(name) : findUpwards(Path.of("fixtures", name));
     if (p == null || !Files.exists(p)) {
-      fail("the fixture " + (p != null ? p : "fixtures/" + name) + " is missing (it belongs to the checkout)");
+      fail(
+          "the fixture "
+              + (p != null ? p : "fixtures/" + name)
+              + " is missing (it belongs to the checkout)");
     }
     return p;
   }

@@ -37,7 +37,11 @@ class UnpackerTest {
 
   @BeforeEach
   void setUp() throws IOException {
-    fs = Jimfs.newFileSystem(Configuration.unix().toBuilder().setAttributeViews("basic", "owner", "posix", "unix").build());
+    fs =
+        Jimfs.newFileSystem(
+            Configuration.unix().toBuilder()
+                .setAttributeViews("basic", "owner", "posix", "unix")
+                .build());
     Path top = fs.getPath("/store");
     diff = top.resolve("layer/diff");
     Files.createDirectories(diff);
@@ -84,16 +88,21 @@ class UnpackerTest {
 
   @Test
   void appliesEveryKindWithMetadata() throws IOException {
-    long size = apply(new OverlayWhiteouts(),
-        h("./", TarHeader.DIRECTORY).mode(0700).build(),
-        h("etc/", TarHeader.DIRECTORY).mode(0755).build(),
-        h("etc/passwd", TarHeader.REGULAR).size(5).uid(1234).gid(5678).mode(04755).build(),
-        h("etc/link", TarHeader.SYMLINK).linkName("/etc/passwd").build(),
-        h("etc/hard", TarHeader.HARDLINK).linkName("etc/passwd").build(),
-        h("dev/null", TarHeader.CHAR_DEVICE).device(1, 3).mode(0666).build(),
-        h("run/fifo", TarHeader.FIFO).mode(0600).build(),
-        h("etc/x", TarHeader.REGULAR).size(0).xattr("user.note", "hi".getBytes(StandardCharsets.UTF_8))
-            .xattr("trusted.overlay.opaque", "y".getBytes(StandardCharsets.UTF_8)).build());
+    long size =
+        apply(
+            new OverlayWhiteouts(),
+            h("./", TarHeader.DIRECTORY).mode(0700).build(),
+            h("etc/", TarHeader.DIRECTORY).mode(0755).build(),
+            h("etc/passwd", TarHeader.REGULAR).size(5).uid(1234).gid(5678).mode(04755).build(),
+            h("etc/link", TarHeader.SYMLINK).linkName("/etc/passwd").build(),
+            h("etc/hard", TarHeader.HARDLINK).linkName("etc/passwd").build(),
+            h("dev/null", TarHeader.CHAR_DEVICE).device(1, 3).mode(0666).build(),
+            h("run/fifo", TarHeader.FIFO).mode(0600).build(),
+            h("etc/x", TarHeader.REGULAR)
+                .size(0)
+                .xattr("user.note", "hi".getBytes(StandardCharsets.UTF_8))
+                .xattr("trusted.overlay.opaque", "y".getBytes(StandardCharsets.UTF_8))
+                .build());
     NodeStat passwd = tree.stat(diff.resolve("etc/passwd"));
     assertEquals(NodeKind.REGULAR, passwd.kind());
     assertEquals(04755, passwd.mode());
@@ -107,7 +116,8 @@ class UnpackerTest {
     assertEquals(1, dev.devMajor());
     assertEquals(3, dev.devMinor());
     assertEquals(NodeKind.FIFO, tree.stat(diff.resolve("run/fifo")).kind());
-    assertArrayEquals("hi".getBytes(StandardCharsets.UTF_8), tree.getXattr(diff.resolve("etc/x"), "user.note"));
+    assertArrayEquals(
+        "hi".getBytes(StandardCharsets.UTF_8), tree.getXattr(diff.resolve("etc/x"), "user.note"));
     // trusted.* from a tar never becomes overlay metadata
     assertEquals(null, tree.getXattr(diff.resolve("etc/x"), "trusted.overlay.opaque"));
     // the root entry is ignored: the diff root keeps its mode
@@ -120,7 +130,8 @@ class UnpackerTest {
 
   @Test
   void overlayWhiteoutsAndOpaqueDirectories() throws IOException {
-    apply(new OverlayWhiteouts(),
+    apply(
+        new OverlayWhiteouts(),
         h("etc/", TarHeader.DIRECTORY).mode(0755).build(),
         h("etc/.wh.gone", TarHeader.REGULAR).size(0).build(),
         h("usr/", TarHeader.DIRECTORY).mode(0755).build(),
@@ -135,7 +146,8 @@ class UnpackerTest {
 
   @Test
   void aufsKeepsTarForm() throws IOException {
-    apply(new AufsWhiteouts(),
+    apply(
+        new AufsWhiteouts(),
         h("etc/", TarHeader.DIRECTORY).mode(0755).build(),
         h("etc/.wh.gone", TarHeader.REGULAR).size(0).build(),
         h("usr/.wh..wh..opq", TarHeader.REGULAR).size(0).build());
@@ -145,7 +157,10 @@ class UnpackerTest {
 
   @Test
   void refusesDotDot() throws IOException {
-    UnsafePathException e = assertThrows(UnsafePathException.class, () -> apply(new OverlayWhiteouts(), file("a/../../canary/keep", 3)));
+    UnsafePathException e =
+        assertThrows(
+            UnsafePathException.class,
+            () -> apply(new OverlayWhiteouts(), file("a/../../canary/keep", 3)));
     assertTrue(e.getMessage().contains("test.tar"), e.getMessage());
     assertTrue(e.getMessage().contains("a/../../canary/keep"), e.getMessage());
     assertTrue(e.getMessage().contains(".."), e.getMessage());
@@ -154,89 +169,140 @@ class UnpackerTest {
 
   @Test
   void refusesAbsoluteNames() throws IOException {
-    UnsafePathException e = assertThrows(UnsafePathException.class, () -> apply(new OverlayWhiteouts(), file("/canary/keep", 3)));
+    UnsafePathException e =
+        assertThrows(
+            UnsafePathException.class,
+            () -> apply(new OverlayWhiteouts(), file("/canary/keep", 3)));
     assertTrue(e.getMessage().contains("absolute"), e.getMessage());
     assertCanaryIntact();
   }
 
   @Test
   void refusesWritingThroughASymlinkFromTheSameLayer() throws IOException {
-    UnsafePathException e = assertThrows(UnsafePathException.class, () -> apply(new OverlayWhiteouts(),
-        h("evil", TarHeader.SYMLINK).linkName("/canary").build(),
-        file("evil/keep", 3)));
+    UnsafePathException e =
+        assertThrows(
+            UnsafePathException.class,
+            () ->
+                apply(
+                    new OverlayWhiteouts(),
+                    h("evil", TarHeader.SYMLINK).linkName("/canary").build(),
+                    file("evil/keep", 3)));
     assertTrue(e.getMessage().contains("symlink"), e.getMessage());
     assertCanaryIntact();
   }
 
   @Test
   void refusesDirectoryReplacedBySymlinkThenWrittenUnder() throws IOException {
-    InvalidArchiveException e = assertThrows(InvalidArchiveException.class, () -> apply(new OverlayWhiteouts(),
-        h("d/", TarHeader.DIRECTORY).mode(0755).build(),
-        h("d", TarHeader.SYMLINK).linkName("/canary").build(),
-        file("d/keep", 3)));
+    InvalidArchiveException e =
+        assertThrows(
+            InvalidArchiveException.class,
+            () ->
+                apply(
+                    new OverlayWhiteouts(),
+                    h("d/", TarHeader.DIRECTORY).mode(0755).build(),
+                    h("d", TarHeader.SYMLINK).linkName("/canary").build(),
+                    file("d/keep", 3)));
     assertTrue(e.getMessage().contains("duplicate"), e.getMessage());
     assertCanaryIntact();
   }
 
   @Test
   void refusesHardlinksLeavingTheLayer() throws IOException {
-    assertThrows(UnsafePathException.class, () -> apply(new OverlayWhiteouts(),
-        h("x", TarHeader.HARDLINK).linkName("../../canary/keep").build()));
-    assertThrows(UnsafePathException.class, () -> apply(new OverlayWhiteouts(),
-        h("y", TarHeader.HARDLINK).linkName("/canary/keep").build()));
-    InvalidArchiveException missing = assertThrows(InvalidArchiveException.class, () -> apply(new OverlayWhiteouts(),
-        h("z", TarHeader.HARDLINK).linkName("nothing").build()));
+    assertThrows(
+        UnsafePathException.class,
+        () ->
+            apply(
+                new OverlayWhiteouts(),
+                h("x", TarHeader.HARDLINK).linkName("../../canary/keep").build()));
+    assertThrows(
+        UnsafePathException.class,
+        () ->
+            apply(
+                new OverlayWhiteouts(),
+                h("y", TarHeader.HARDLINK).linkName("/canary/keep").build()));
+    InvalidArchiveException missing =
+        assertThrows(
+            InvalidArchiveException.class,
+            () ->
+                apply(
+                    new OverlayWhiteouts(),
+                    h("z", TarHeader.HARDLINK).linkName("nothing").build()));
     assertTrue(missing.getMessage().contains("not in this layer"), missing.getMessage());
     assertCanaryIntact();
   }
 
   @Test
   void refusesHardlinkToSymlink() throws IOException {
-    UnsafePathException e = assertThrows(UnsafePathException.class, () -> apply(new OverlayWhiteouts(),
-        h("s", TarHeader.SYMLINK).linkName("/canary/keep").build(),
-        h("h", TarHeader.HARDLINK).linkName("s").build()));
+    UnsafePathException e =
+        assertThrows(
+            UnsafePathException.class,
+            () ->
+                apply(
+                    new OverlayWhiteouts(),
+                    h("s", TarHeader.SYMLINK).linkName("/canary/keep").build(),
+                    h("h", TarHeader.HARDLINK).linkName("s").build()));
     assertTrue(e.getMessage().contains("symlink"), e.getMessage());
     assertCanaryIntact();
   }
 
   @Test
   void refusesTraversingWhiteouts() throws IOException {
-    assertThrows(UnsafePathException.class, () -> apply(new OverlayWhiteouts(), file("a/.wh...", 0)));
+    assertThrows(
+        UnsafePathException.class, () -> apply(new OverlayWhiteouts(), file("a/.wh...", 0)));
     assertThrows(UnsafePathException.class, () -> apply(new OverlayWhiteouts(), file(".wh..", 0)));
-    assertThrows(UnsafePathException.class, () -> apply(new OverlayWhiteouts(), file(".wh..wh..opq", 0)));
-    assertThrows(UnsafePathException.class, () -> apply(new OverlayWhiteouts(), file("../.wh.keep", 0)));
+    assertThrows(
+        UnsafePathException.class, () -> apply(new OverlayWhiteouts(), file(".wh..wh..opq", 0)));
+    assertThrows(
+        UnsafePathException.class, () -> apply(new OverlayWhiteouts(), file("../.wh.keep", 0)));
     assertTrue(Files.isDirectory(diff));
     assertCanaryIntact();
   }
 
   @Test
   void refusesWhiteoutOfOwnEntry() {
-    assertThrows(InvalidArchiveException.class, () -> apply(new OverlayWhiteouts(), file("a", 1), file(".wh.a", 0)));
+    assertThrows(
+        InvalidArchiveException.class,
+        () -> apply(new OverlayWhiteouts(), file("a", 1), file(".wh.a", 0)));
   }
 
   @Test
   void devicePolicy() throws IOException {
-    InvalidArchiveException e = assertThrows(InvalidArchiveException.class, () -> apply(new OverlayWhiteouts(),
-        h("dev/sda", TarHeader.BLOCK_DEVICE).device(8, 0).mode(0660).build()));
+    InvalidArchiveException e =
+        assertThrows(
+            InvalidArchiveException.class,
+            () ->
+                apply(
+                    new OverlayWhiteouts(),
+                    h("dev/sda", TarHeader.BLOCK_DEVICE).device(8, 0).mode(0660).build()));
     assertTrue(e.getMessage().contains("device policy"), e.getMessage());
-    assertThrows(InvalidArchiveException.class, () -> apply(new OverlayWhiteouts(),
-        h("dev/mem", TarHeader.CHAR_DEVICE).device(1, 1).mode(0660).build()));
+    assertThrows(
+        InvalidArchiveException.class,
+        () ->
+            apply(
+                new OverlayWhiteouts(),
+                h("dev/mem", TarHeader.CHAR_DEVICE).device(1, 1).mode(0660).build()));
   }
 
   @Test
   void contentMustMatchSize() {
     Unpacker u = new Unpacker(tree, new OverlayWhiteouts(), "test.tar", UnpackOptions.DEFAULTS);
-    InvalidArchiveException e = assertThrows(InvalidArchiveException.class,
-        () -> u.apply(file("short", 10), new ByteArrayInputStream(new byte[3])));
+    InvalidArchiveException e =
+        assertThrows(
+            InvalidArchiveException.class,
+            () -> u.apply(file("short", 10), new ByteArrayInputStream(new byte[3])));
     assertTrue(e.getMessage().contains("header says 10"), e.getMessage());
   }
 
   /** A lower layer that has a symlink {@code etc -> /canary} and a directory {@code usr}. */
-  private final LowerLayers lowerWithEtcLink = rel -> rel.equals("etc") ? LowerLayers.Kind.SYMLINK
-      : rel.equals("usr") ? LowerLayers.Kind.DIRECTORY : LowerLayers.Kind.ABSENT;
+  private final LowerLayers lowerWithEtcLink =
+      rel ->
+          rel.equals("etc")
+              ? LowerLayers.Kind.SYMLINK
+              : rel.equals("usr") ? LowerLayers.Kind.DIRECTORY : LowerLayers.Kind.ABSENT;
 
   private void applyOver(LowerLayers lowers, TarHeader... headers) throws IOException {
-    Unpacker u = new Unpacker(tree, new OverlayWhiteouts(), "test.tar", UnpackOptions.DEFAULTS, lowers);
+    Unpacker u =
+        new Unpacker(tree, new OverlayWhiteouts(), "test.tar", UnpackOptions.DEFAULTS, lowers);
     for (TarHeader t : headers) {
       u.apply(t, new ByteArrayInputStream(new byte[(int) (t.isRegular() ? t.size() : 0)]));
     }
@@ -245,8 +311,9 @@ class UnpackerTest {
 
   @Test
   void refusesNamesThroughASymlinkOfALowerLayer() throws IOException {
-    UnsafePathException e = assertThrows(UnsafePathException.class,
-        () -> applyOver(lowerWithEtcLink, file("etc/passwd", 1)));
+    UnsafePathException e =
+        assertThrows(
+            UnsafePathException.class, () -> applyOver(lowerWithEtcLink, file("etc/passwd", 1)));
     assertTrue(e.getMessage().contains("symlink etc of a lower layer"), e.getMessage());
     assertCanaryIntact();
   }
@@ -254,42 +321,56 @@ class UnpackerTest {
   @Test
   void aLowerSymlinkMayBeReplacedOrHiddenByThisLayer() throws IOException {
     // replaced by an explicit directory entry
-    applyOver(lowerWithEtcLink, h("etc/", TarHeader.DIRECTORY).mode(0755).build(), file("etc/passwd", 1));
+    applyOver(
+        lowerWithEtcLink, h("etc/", TarHeader.DIRECTORY).mode(0755).build(), file("etc/passwd", 1));
     assertTrue(Files.isRegularFile(diff.resolve("etc/passwd"), LinkOption.NOFOLLOW_LINKS));
   }
 
   @Test
   void belowAnOpaqueDirectoryTheLowerLayersDoNotCount() throws IOException {
-    LowerLayers deepLink = rel -> rel.equals("usr/lib") ? LowerLayers.Kind.SYMLINK : LowerLayers.Kind.DIRECTORY;
+    LowerLayers deepLink =
+        rel -> rel.equals("usr/lib") ? LowerLayers.Kind.SYMLINK : LowerLayers.Kind.DIRECTORY;
     assertThrows(UnsafePathException.class, () -> applyOver(deepLink, file("usr/lib/x", 1)));
     tree.delete(diff.resolve("usr"));
-    applyOver(deepLink, h("usr/", TarHeader.DIRECTORY).mode(0755).build(),
-        file("usr/.wh..wh..opq", 0), file("usr/lib/x", 1));
+    applyOver(
+        deepLink,
+        h("usr/", TarHeader.DIRECTORY).mode(0755).build(),
+        file("usr/.wh..wh..opq", 0),
+        file("usr/lib/x", 1));
     assertTrue(Files.isRegularFile(diff.resolve("usr/lib/x"), LinkOption.NOFOLLOW_LINKS));
   }
 
   @Test
   void aNonDirectoryMayNotNameTheLayerRoot() {
     assertThrows(UnsafePathException.class, () -> apply(new OverlayWhiteouts(), file(".", 1)));
-    assertThrows(UnsafePathException.class, () -> apply(new OverlayWhiteouts(),
-        h("./", TarHeader.SYMLINK).linkName("/canary").build()));
+    assertThrows(
+        UnsafePathException.class,
+        () ->
+            apply(new OverlayWhiteouts(), h("./", TarHeader.SYMLINK).linkName("/canary").build()));
   }
 
   @Test
   void overlayMetadataInUserNamespaceIsNotAppliedEither() throws IOException {
-    apply(new OverlayWhiteouts(), h("d/", TarHeader.DIRECTORY).mode(0755)
-        .xattr("user.overlay.opaque", "y".getBytes(StandardCharsets.UTF_8))
-        .xattr("user.ok", "1".getBytes(StandardCharsets.UTF_8)).build());
+    apply(
+        new OverlayWhiteouts(),
+        h("d/", TarHeader.DIRECTORY)
+            .mode(0755)
+            .xattr("user.overlay.opaque", "y".getBytes(StandardCharsets.UTF_8))
+            .xattr("user.ok", "1".getBytes(StandardCharsets.UTF_8))
+            .build());
     assertEquals(null, tree.getXattr(diff.resolve("d"), "user.overlay.opaque"));
-    assertArrayEquals("1".getBytes(StandardCharsets.UTF_8), tree.getXattr(diff.resolve("d"), "user.ok"));
+    assertArrayEquals(
+        "1".getBytes(StandardCharsets.UTF_8), tree.getXattr(diff.resolve("d"), "user.ok"));
   }
 
   /** Found by DockerArchiveFuzzTest: the content of a whiteout cannot be kept, so save failed. */
   @Test
   void whiteoutsWithContentAreRefused() {
-    InvalidArchiveException e = assertThrows(InvalidArchiveException.class,
-        () -> apply(new OverlayWhiteouts(), file("d/.wh.x", 3)));
+    InvalidArchiveException e =
+        assertThrows(
+            InvalidArchiveException.class, () -> apply(new OverlayWhiteouts(), file("d/.wh.x", 3)));
     assertTrue(e.getMessage().contains("whiteouts are empty"), e.getMessage());
-    assertThrows(InvalidArchiveException.class, () -> apply(new AufsWhiteouts(), file(".wh..wh.plnk/1", 3)));
+    assertThrows(
+        InvalidArchiveException.class, () -> apply(new AufsWhiteouts(), file(".wh..wh.plnk/1", 3)));
   }
 }

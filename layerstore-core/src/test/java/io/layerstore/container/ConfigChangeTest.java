@@ -30,21 +30,35 @@ class ConfigChangeTest {
 
   @Test
   void cmdAndEntrypointInBothForms() throws Exception {
-    assertEquals("[\"/bin/echo\",\"hi\"]", apply("{}", "CMD [\"/bin/echo\",\"hi\"]").get("Cmd").toString());
-    assertEquals("[\"/bin/sh\",\"-c\",\"echo hi && true\"]", apply("{}", "CMD echo hi && true").get("Cmd").toString());
+    assertEquals(
+        "[\"/bin/echo\",\"hi\"]", apply("{}", "CMD [\"/bin/echo\",\"hi\"]").get("Cmd").toString());
+    assertEquals(
+        "[\"/bin/sh\",\"-c\",\"echo hi && true\"]",
+        apply("{}", "CMD echo hi && true").get("Cmd").toString());
     ObjectNode ep = apply("{\"Cmd\":[\"old\"]}", "ENTRYPOINT [\"/app\"]");
     assertEquals("[\"/app\"]", ep.get("Entrypoint").toString());
     assertTrue(ep.get("Cmd").isNull(), "an entrypoint alone drops the command, as in a Dockerfile");
     ObjectNode both = apply("{\"Cmd\":[\"old\"]}", "CMD [\"x\"]", "ENTRYPOINT [\"/app\"]");
     assertEquals("[\"x\"]", both.get("Cmd").toString());
     ObjectNode cleared = apply("{\"Cmd\":[\"old\"],\"Entrypoint\":null}", "ENTRYPOINT []");
-    assertEquals("[\"old\"]", cleared.get("Cmd").toString(), "an empty entrypoint brings the command back (merge)");
+    assertEquals(
+        "[\"old\"]",
+        cleared.get("Cmd").toString(),
+        "an empty entrypoint brings the command back (merge)");
   }
 
   @Test
   void labelsPortsVolumesWorkdirUser() throws Exception {
-    ObjectNode c = apply("{\"WorkingDir\":\"/srv\",\"Labels\":{\"a\":\"1\"}}", "LABEL b=2 \"c d\"=e", "EXPOSE 80 53/udp",
-        "VOLUME [\"/data\"]", "WORKDIR app", "USER nobody", "STOPSIGNAL SIGINT", "ONBUILD RUN true");
+    ObjectNode c =
+        apply(
+            "{\"WorkingDir\":\"/srv\",\"Labels\":{\"a\":\"1\"}}",
+            "LABEL b=2 \"c d\"=e",
+            "EXPOSE 80 53/udp",
+            "VOLUME [\"/data\"]",
+            "WORKDIR app",
+            "USER nobody",
+            "STOPSIGNAL SIGINT",
+            "ONBUILD RUN true");
     assertEquals("{\"a\":\"1\",\"b\":\"2\",\"c d\":\"e\"}", c.get("Labels").toString());
     assertEquals("{\"80/tcp\":{},\"53/udp\":{}}", c.get("ExposedPorts").toString());
     assertEquals("{\"/data\":{}}", c.get("Volumes").toString());
@@ -56,7 +70,8 @@ class ConfigChangeTest {
 
   @Test
   void badInstructionsAreRefusedWithTheReason() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ConfigChange.parse("RUN true"));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> ConfigChange.parse("RUN true"));
     assertTrue(e.getMessage().contains("RUN is not a valid change command"), e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> ConfigChange.parse("ENV"));
     assertThrows(IllegalArgumentException.class, () -> ConfigChange.parse("ENV A=\"open"));

@@ -18,8 +18,15 @@ class ImageConfigFuzzTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @FuzzTest(maxDuration = "5s")
-  @DictionaryEntries({"{\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:", "\"history\":[{", "\"empty_layer\":true",
-      "\"created\":\"2024-01-01T00:00:00Z\"", "\"os\":\"linux\"", "\"config\":{", "\"container_config\":{"})
+  @DictionaryEntries({
+    "{\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:",
+    "\"history\":[{",
+    "\"empty_layer\":true",
+    "\"created\":\"2024-01-01T00:00:00Z\"",
+    "\"os\":\"linux\"",
+    "\"config\":{",
+    "\"container_config\":{"
+  })
   void configIsUsableOrRefused(byte[] input) {
     ImageConfig c;
     try {

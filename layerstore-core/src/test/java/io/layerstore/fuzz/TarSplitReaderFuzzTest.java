@@ -13,18 +13,25 @@ import java.io.OutputStream;
 
 /**
  * Fuzzes the tar-split reader (a store reads these files back long after writing them, and a
- * data-root may come from elsewhere): every input is either read entry by entry or refused with
- * a {@link LayerStoreException}, and reassembly from a record that reads fine either completes or
- * is refused the same way — never another exception, never a hang on a huge claimed size.
+ * data-root may come from elsewhere): every input is either read entry by entry or refused with a
+ * {@link LayerStoreException}, and reassembly from a record that reads fine either completes or is
+ * refused the same way — never another exception, never a hang on a huge claimed size.
  */
 class TarSplitReaderFuzzTest {
 
   @FuzzTest(maxDuration = "5s")
-  @DictionaryEntries({"{\"type\":1,\"payload\":\"", "{\"type\":2,\"name\":\"", "\"size\":", "\"position\":",
-      "\"name_raw\":\"", "\"payload\":null"})
+  @DictionaryEntries({
+    "{\"type\":1,\"payload\":\"",
+    "{\"type\":2,\"name\":\"",
+    "\"size\":",
+    "\"position\":",
+    "\"name_raw\":\"",
+    "\"payload\":null"
+  })
   void tarSplitRefusesCleanlyOrReassembles(byte[] input) throws IOException {
     long total = 0;
-    try (TarSplitReader r = TarSplitReader.openUncompressed(new ByteArrayInputStream(input), "fuzz")) {
+    try (TarSplitReader r =
+        TarSplitReader.openUncompressed(new ByteArrayInputStream(input), "fuzz")) {
       for (TarSplitEntry e = r.next(); e != null; e = r.next()) {
         total += e.isSegment() ? e.payload().length : e.size();
       }
@@ -34,7 +41,8 @@ class TarSplitReaderFuzzTest {
     if (total > (1 << 20)) {
       return; // a record may claim any size; reassembly of it is covered by its own limits
     }
-    try (TarSplitReader r = TarSplitReader.openUncompressed(new ByteArrayInputStream(input), "fuzz")) {
+    try (TarSplitReader r =
+        TarSplitReader.openUncompressed(new ByteArrayInputStream(input), "fuzz")) {
       TarSplitAssembler.assemble(r, name -> zeros(), OutputStream.nullOutputStream(), "fuzz");
     } catch (LayerStoreException e) {
       // a CRC or size that the fake files do not match: refused with a reason

@@ -72,7 +72,8 @@ class EmulatedDiskTreeTest extends TreeContract {
     tree.setOwner(fifo, 3, 4);
     assertEquals(0640, tree.stat(fifo).mode());
     assertEquals(3, tree.stat(fifo).uid());
-    assertEquals(0600, (int) Files.getAttribute(fifo, "unix:mode") & 07777, "the fifo is untouched");
+    assertEquals(
+        0600, (int) Files.getAttribute(fifo, "unix:mode") & 07777, "the fifo is untouched");
     assertThrows(FileSystemException.class, () -> tree.setMtime(fifo, T1));
   }
 }

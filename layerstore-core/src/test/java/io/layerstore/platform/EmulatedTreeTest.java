@@ -129,8 +129,7 @@ class EmulatedTreeTest {
         sidecar, "{\"format\":\"layerstore-tree-records\",\"version\":2,\"nodes\":[]}");
     LayerStoreException e =
         assertThrows(
-            LayerStoreException.class,
-            () -> Platform.emulated().tree(root, sidecar).stat(root));
+            LayerStoreException.class, () -> Platform.emulated().tree(root, sidecar).stat(root));
     assertTrue(e.getMessage().contains("version 2"), e.getMessage());
   }
 

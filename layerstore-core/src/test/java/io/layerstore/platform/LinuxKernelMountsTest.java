@@ -115,8 +115,7 @@ class LinuxKernelMountsTest {
     String data = "lowerdir=" + tmp.resolve("no-such-lower");
     FileSystemException e =
         assertThrows(
-            FileSystemException.class,
-            () -> mounts.mount("overlay", merged, "overlay", 0, data));
+            FileSystemException.class, () -> mounts.mount("overlay", merged, "overlay", 0, data));
     String msg = e.getMessage();
     assertTrue(msg.startsWith(merged + ": mount -t overlay overlay (flags 0x0"), msg);
     assertTrue(msg.contains("data \"" + data + "\""), msg);
@@ -134,8 +133,7 @@ class LinuxKernelMountsTest {
     String data = "lowerdir=/" + "x".repeat(mounts.pageSize());
     FileSystemException e =
         assertThrows(
-            FileSystemException.class,
-            () -> mounts.mount("overlay", merged, "overlay", 0, data));
+            FileSystemException.class, () -> mounts.mount("overlay", merged, "overlay", 0, data));
     String msg = e.getMessage();
     assertTrue(msg.contains((data.length()) + " bytes"), msg);
     assertTrue(msg.contains("at most " + (mounts.pageSize() - 1)), msg);

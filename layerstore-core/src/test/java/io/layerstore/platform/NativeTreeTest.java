@@ -78,6 +78,7 @@ class NativeTreeTest extends TreeContract {
         assertThrows(
             NoSuchFileException.class,
             () -> tree.setXattr(root.resolve("nope"), "user.x", new byte[1]));
-    assertTrue(n.getMessage().startsWith(root.resolve("nope") + ": setxattr user.x: "), n.getMessage());
+    assertTrue(
+        n.getMessage().startsWith(root.resolve("nope") + ": setxattr user.x: "), n.getMessage());
   }
 }

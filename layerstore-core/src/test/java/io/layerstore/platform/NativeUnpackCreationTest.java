@@ -26,13 +26,22 @@ class NativeUnpackCreationTest {
   @TempDir Path tmp;
 
   private static TarHeader dir(String name, int mode, long uid, long gid) {
-    return TarHeader.builder(name, TarHeader.DIRECTORY).mode(mode).uid(uid).gid(gid)
-        .mtime(Instant.ofEpochSecond(1_700_000_000L)).build();
+    return TarHeader.builder(name, TarHeader.DIRECTORY)
+        .mode(mode)
+        .uid(uid)
+        .gid(gid)
+        .mtime(Instant.ofEpochSecond(1_700_000_000L))
+        .build();
   }
 
   private static TarHeader file(String name, int mode, long uid, long gid) {
-    return TarHeader.builder(name, TarHeader.REGULAR).mode(mode).uid(uid).gid(gid).size(1)
-        .mtime(Instant.ofEpochSecond(1_700_000_000L)).build();
+    return TarHeader.builder(name, TarHeader.REGULAR)
+        .mode(mode)
+        .uid(uid)
+        .gid(gid)
+        .size(1)
+        .mtime(Instant.ofEpochSecond(1_700_000_000L))
+        .build();
   }
 
   private static void unpack(Tree tree, TarHeader... headers) throws IOException {
@@ -43,7 +52,8 @@ class NativeUnpackCreationTest {
     u.finish();
   }
 
-  private static void assertNode(Tree tree, Path p, int mode, long uid, long gid) throws IOException {
+  private static void assertNode(Tree tree, Path p, int mode, long uid, long gid)
+      throws IOException {
     NodeStat st = tree.stat(p);
     assertEquals(Integer.toOctalString(mode), Integer.toOctalString(st.mode()), p + " mode");
     assertEquals(uid, st.uid(), p + " uid");
@@ -56,7 +66,8 @@ class NativeUnpackCreationTest {
     Files.createDirectory(diff);
     Tree tree = PlatformAssumptions.nativePlatform(tmp).tree(diff, null);
     assertNotNull(tree.creation(diff), "a plain directory: creation is predictable");
-    unpack(tree,
+    unpack(
+        tree,
         dir("plain", 0755, 0, 0),
         file("plain/f", 0644, 0, 0),
         file("plain/odd", 0600, 7, 8),

@@ -65,7 +65,9 @@ final class NonRootRunner {
     }
   }
 
-  /** Runs {@code main} with {@code args}; returns the exit code, failing with the output if not 0. */
+  /**
+   * Runs {@code main} with {@code args}; returns the exit code, failing with the output if not 0.
+   */
   int run(Class<?> main, String... args) throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>();
     cmd.addAll(

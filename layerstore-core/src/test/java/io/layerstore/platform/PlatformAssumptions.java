@@ -19,7 +19,9 @@ final class PlatformAssumptions {
     return Boolean.parseBoolean(System.getProperty(REQUIRE_PROPERTY, "false"));
   }
 
-  /** Skips (or fails, when required) unless {@code available}; {@code what} says what is missing. */
+  /**
+   * Skips (or fails, when required) unless {@code available}; {@code what} says what is missing.
+   */
   static void assumeAvailable(boolean available, String what) {
     if (available) {
       return;

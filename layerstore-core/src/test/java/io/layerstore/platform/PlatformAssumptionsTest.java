@@ -25,15 +25,12 @@ class PlatformAssumptionsTest {
     PlatformAssumptions.assumeAvailable(true, "anything");
 
     System.setProperty(PlatformAssumptions.REQUIRE_PROPERTY, "false");
-    assertThrows(
-        TestAbortedException.class, () -> PlatformAssumptions.assumeAvailable(false, "x"));
+    assertThrows(TestAbortedException.class, () -> PlatformAssumptions.assumeAvailable(false, "x"));
     System.clearProperty(PlatformAssumptions.REQUIRE_PROPERTY);
-    assertThrows(
-        TestAbortedException.class, () -> PlatformAssumptions.assumeAvailable(false, "x"));
+    assertThrows(TestAbortedException.class, () -> PlatformAssumptions.assumeAvailable(false, "x"));
 
     System.setProperty(PlatformAssumptions.REQUIRE_PROPERTY, "true");
-    assertThrows(
-        AssertionFailedError.class, () -> PlatformAssumptions.assumeAvailable(false, "x"));
+    assertThrows(AssertionFailedError.class, () -> PlatformAssumptions.assumeAvailable(false, "x"));
     PlatformAssumptions.assumeAvailable(true, "anything");
   }
 }

@@ -65,8 +65,7 @@ class SafeTreeOpsTest {
     Files.createLink(d.resolve("g"), d.resolve("f"));
 
     assertThrows(FileSystemException.class, () -> ops.delete(root.resolve("link/canary")));
-    assertThrows(
-        FileSystemException.class, () -> ops.move(d.resolve("f"), root.resolve("link/f")));
+    assertThrows(FileSystemException.class, () -> ops.move(d.resolve("f"), root.resolve("link/f")));
     assertThrows(
         FileSystemException.class, () -> ops.move(root.resolve("link/canary"), root.resolve("c")));
 

@@ -26,9 +26,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * What every {@link Tree} must do, native or emulated, on any file system. Subclasses say where
- * the tree lives and which platform makes it; the assertions are the same for all, so a caller
- * sees one behaviour.
+ * What every {@link Tree} must do, native or emulated, on any file system. Subclasses say where the
+ * tree lives and which platform makes it; the assertions are the same for all, so a caller sees one
+ * behaviour.
  *
  * <p>Layout of each test's base directory: {@code tree/} is the tree, {@code records.json} its
  * sidecar, {@code outside/} a directory the tree must never touch.
@@ -85,7 +85,8 @@ abstract class TreeContract {
   void statsRegularFileDirectoryAndSymlink() throws IOException {
     Path f = file("f", "hello");
     Path d = dir("d");
-    Path l = Files.createSymbolicLink(root.resolve("l"), root.getFileSystem().getPath("some/target"));
+    Path l =
+        Files.createSymbolicLink(root.resolve("l"), root.getFileSystem().getPath("some/target"));
 
     NodeStat fs = tree.stat(f);
     assertEquals(NodeKind.REGULAR, fs.kind());
@@ -386,13 +387,13 @@ abstract class TreeContract {
         assertThrows(FileSystemException.class, () -> tree.setXattr(l, "user.u", new byte[1]));
     assertTrue(e.getMessage().contains("Operation not permitted"), e.getMessage());
     assertThrows(
-        FileSystemException.class,
-        () -> tree.setXattr(root.resolve("wh"), "user.u", new byte[1]));
+        FileSystemException.class, () -> tree.setXattr(root.resolve("wh"), "user.u", new byte[1]));
     tree.setXattr(root.resolve("wh"), "trusted.overlay.x", new byte[] {2});
     assertArrayEquals(new byte[] {2}, tree.getXattr(root.resolve("wh"), "trusted.overlay.x"));
 
     FileSystemException ns =
-        assertThrows(FileSystemException.class, () -> tree.setXattr(target, "bogus.x", new byte[1]));
+        assertThrows(
+            FileSystemException.class, () -> tree.setXattr(target, "bogus.x", new byte[1]));
     assertTrue(ns.getMessage().contains("Operation not supported"), ns.getMessage());
   }
 
@@ -530,7 +531,8 @@ abstract class TreeContract {
     assertThrows(FileAlreadyExistsException.class, () -> tree.move(f, g));
     assertThrows(IllegalArgumentException.class, () -> tree.move(f, outside.resolve("f")));
     assertThrows(FileSystemException.class, () -> tree.move(f, root.resolve("l/f")));
-    assertThrows(NoSuchFileException.class, () -> tree.move(root.resolve("nope"), root.resolve("n")));
+    assertThrows(
+        NoSuchFileException.class, () -> tree.move(root.resolve("nope"), root.resolve("n")));
     Path d = dir("d");
     assertThrows(FileSystemException.class, () -> tree.move(d, d.resolve("inside")));
     assertEquals(List.of(), list(outside));

@@ -47,15 +47,19 @@ class TarSplitAssemblerTest {
     byte[] out = assemble(record("./opt/app/copied.txt", CONTENT.length, Crc64.of(CONTENT)));
     assertEquals(512 + CONTENT.length + 505 + 1024, out.length);
     assertArrayEquals(CONTENT, java.util.Arrays.copyOfRange(out, 512, 512 + CONTENT.length));
-    assertEquals(out.length, TarSplitAssembler.assembledSize(TarSplitReader.open(
-        new ByteArrayInputStream(record("x", CONTENT.length, 0)), "t")));
+    assertEquals(
+        out.length,
+        TarSplitAssembler.assembledSize(
+            TarSplitReader.open(new ByteArrayInputStream(record("x", CONTENT.length, 0)), "t")));
   }
 
   @Test
   void changedContentFailsTheChecksumNamingTheFile() throws IOException {
     Files.write(root.resolve("opt/app/copied.txt"), "COPIED\n".getBytes(StandardCharsets.UTF_8));
-    DigestMismatchException e = assertThrows(DigestMismatchException.class,
-        () -> assemble(record("opt/app/copied.txt", CONTENT.length, Crc64.of(CONTENT))));
+    DigestMismatchException e =
+        assertThrows(
+            DigestMismatchException.class,
+            () -> assemble(record("opt/app/copied.txt", CONTENT.length, Crc64.of(CONTENT))));
     assertTrue(e.getMessage().contains("opt/app/copied.txt"), e.getMessage());
     assertEquals("crc64:614362d98eac3740", e.expected());
   }
@@ -63,27 +67,33 @@ class TarSplitAssemblerTest {
   @Test
   void wrongSizeIsRefusedNamingTheFile() throws IOException {
     Files.write(root.resolve("opt/app/copied.txt"), "copied!\n".getBytes(StandardCharsets.UTF_8));
-    InvalidArchiveException longer = assertThrows(InvalidArchiveException.class,
-        () -> assemble(record("opt/app/copied.txt", CONTENT.length, Crc64.of(CONTENT))));
+    InvalidArchiveException longer =
+        assertThrows(
+            InvalidArchiveException.class,
+            () -> assemble(record("opt/app/copied.txt", CONTENT.length, Crc64.of(CONTENT))));
     assertEquals("opt/app/copied.txt", longer.entry());
     assertTrue(longer.reason().contains("longer than the 7 bytes"), longer.getMessage());
 
     Files.write(root.resolve("opt/app/copied.txt"), "copy".getBytes(StandardCharsets.UTF_8));
-    InvalidArchiveException shorter = assertThrows(InvalidArchiveException.class,
-        () -> assemble(record("opt/app/copied.txt", CONTENT.length, Crc64.of(CONTENT))));
+    InvalidArchiveException shorter =
+        assertThrows(
+            InvalidArchiveException.class,
+            () -> assemble(record("opt/app/copied.txt", CONTENT.length, Crc64.of(CONTENT))));
     assertTrue(shorter.reason().contains("shorter than the 7 bytes"), shorter.getMessage());
   }
 
   @Test
   void namesCannotLeaveTheLayerDirectory() {
-    assertThrows(UnsafePathException.class,
-        () -> assemble(record("../../etc/shadow", 3, 0)));
+    assertThrows(UnsafePathException.class, () -> assemble(record("../../etc/shadow", 3, 0)));
   }
 
   private byte[] assemble(byte[] record) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    TarSplitAssembler.assemble(TarSplitReader.open(new ByteArrayInputStream(record), "layer"),
-        FileGetter.directory(root), out, "layer");
+    TarSplitAssembler.assemble(
+        TarSplitReader.open(new ByteArrayInputStream(record), "layer"),
+        FileGetter.directory(root),
+        out,
+        "layer");
     return out.toByteArray();
   }
 

@@ -6,8 +6,8 @@ import org.junit.jupiter.api.Assumptions;
 
 /**
  * Decides what a test does when the machine cannot run it (no root, no kernel overlay): skip
- * normally, fail when {@code -Dlayerstore.requirePlatform=true} says the platform must be there
- * (CI on a capable host), so a broken setup can't pass by skipping.
+ * normally, fail when {@code -Dlayerstore.requirePlatform=true} says the platform must be there (CI
+ * on a capable host), so a broken setup can't pass by skipping.
  */
 final class PlatformRequirement {
   static final String PROPERTY = "layerstore.requirePlatform";

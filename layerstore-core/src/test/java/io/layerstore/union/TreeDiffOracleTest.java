@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.layerstore.archive.AufsWhiteouts;
-import io.layerstore.archive.TreeDiff;
 import io.layerstore.archive.LayerStack;
 import io.layerstore.archive.OverlayWhiteouts;
+import io.layerstore.archive.TreeDiff;
 import io.layerstore.archive.WhiteoutFormat;
 import io.layerstore.platform.NodeKind;
 import io.layerstore.platform.Platform;
@@ -29,9 +29,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@link TreeDiff} reads only the upper layer (and looks up the few lower nodes it meets); Docker's
- * {@code docker diff} compares two whole trees. The whole-tree comparison ({@link NaiveTreeDiff}) is
- * the oracle here: after the {@link WriteSequence} and a few more writes that leave copied-up but
- * unchanged nodes, both must give the same list, for both whiteout formats on jimfs and for an
+ * {@code docker diff} compares two whole trees. The whole-tree comparison ({@link NaiveTreeDiff})
+ * is the oracle here: after the {@link WriteSequence} and a few more writes that leave copied-up
+ * but unchanged nodes, both must give the same list, for both whiteout formats on jimfs and for an
  * upper directory the kernel's overlayfs wrote. {@link LayerStack}, which both read the lower
  * layers through, must show what the union shows.
  */
@@ -42,7 +42,8 @@ class TreeDiffOracleTest {
   /** Writes that copy nodes up without changing what Docker compares, and a few that do. */
   static void moreWrites(Path root) throws IOException {
     // chmod to the same mode: copied up, not a change
-    Files.setPosixFilePermissions(root.resolve("etc/passwd"), PosixFilePermissions.fromString("rw-r--r--"));
+    Files.setPosixFilePermissions(
+        root.resolve("etc/passwd"), PosixFilePermissions.fromString("rw-r--r--"));
     // the mtime a lower file already has: copied up, not a change
     Files.setLastModifiedTime(root.resolve("usr/share/zoneinfo/UTC"), LayerWriter.MTIME);
     // a directory's mtime alone is never a change; a new file in it is
@@ -51,7 +52,8 @@ class TreeDiffOracleTest {
     // rm -rf and recreate with one old name: the old name's old children are deleted
     Path doc = root.resolve("usr/share/doc");
     try (Stream<Path> walk = Files.walk(doc)) {
-      for (Path p : (Iterable<Path>) walk.sorted((a, b) -> b.getNameCount() - a.getNameCount())::iterator) {
+      for (Path p :
+          (Iterable<Path>) walk.sorted((a, b) -> b.getNameCount() - a.getNameCount())::iterator) {
         Files.delete(p);
       }
     }
@@ -75,21 +77,29 @@ class TreeDiffOracleTest {
       List<Tree> lowers = layers.scenario();
       Tree upper = layers.tree("rw");
       try (FileSystem union = layers.writable(upper, lowers)) {
-        assertEquals(String.join("\n", Listing.of(union.getPath("/"))),
+        assertEquals(
+            String.join("\n", Listing.of(union.getPath("/"))),
             String.join("\n", stackListing(new LayerStack(lowers, format))));
         WriteSequence.run(union.getPath("/"));
         moreWrites(union.getPath("/"));
-        assertEquals(String.join("\n", Listing.of(union.getPath("/"))),
+        assertEquals(
+            String.join("\n", Listing.of(union.getPath("/"))),
             String.join("\n", stackListing(new LayerStack(withUpper(upper, lowers), format))),
             "the layer stack shows what the union shows");
       }
       List<String> ours = lines(new TreeDiff(upper, lowers, format).list());
-      assertEquals(String.join("\n", NaiveTreeDiff.between(new LayerStack(lowers, format),
-          new LayerStack(withUpper(upper, lowers), format))), String.join("\n", ours));
+      assertEquals(
+          String.join(
+              "\n",
+              NaiveTreeDiff.between(
+                  new LayerStack(lowers, format),
+                  new LayerStack(withUpper(upper, lowers), format))),
+          String.join("\n", ours));
       assertTrue(ours.contains("D /usr/share/doc/new"), String.join("\n", ours));
       assertTrue(ours.contains("A /usr/share/doc/fresh"), String.join("\n", ours));
       assertFalse(ours.contains("C /usr/share/zoneinfo/UTC"), String.join("\n", ours));
-      assertFalse(ours.contains("C /etc/passwd") && !ours.contains("C /etc"), String.join("\n", ours));
+      assertFalse(
+          ours.contains("C /etc/passwd") && !ours.contains("C /etc"), String.join("\n", ours));
     }
   }
 
@@ -110,8 +120,18 @@ class TreeDiffOracleTest {
     Path upperDir = Files.createDirectory(tmp.resolve("upper"));
     Path work = Files.createDirectory(tmp.resolve("work"));
     Path merged = Files.createDirectory(tmp.resolve("merged"));
-    String options = "lowerdir=" + lowers.get(0).root() + ":" + lowers.get(1).root() + ":" + lowers.get(2).root()
-        + ",upperdir=" + upperDir + ",workdir=" + work + ",redirect_dir=off,index=off,metacopy=off";
+    String options =
+        "lowerdir="
+            + lowers.get(0).root()
+            + ":"
+            + lowers.get(1).root()
+            + ":"
+            + lowers.get(2).root()
+            + ",upperdir="
+            + upperDir
+            + ",workdir="
+            + work
+            + ",redirect_dir=off,index=off,metacopy=off";
     String out = run("mount", "-t", "overlay", "overlay", "-o", options, merged.toString());
     PlatformRequirement.require(out == null, "an overlay mount (" + out + ")");
     List<String> kernelView;
@@ -124,12 +144,17 @@ class TreeDiffOracleTest {
       assertEquals(null, u, "umount");
     }
     Tree upper = platform.tree(upperDir, tmp.resolve("upper.records"));
-    assertEquals(String.join("\n", kernelView),
+    assertEquals(
+        String.join("\n", kernelView),
         String.join("\n", stackListing(new LayerStack(withUpper(upper, lowers), format))),
         "the layer stack shows what the kernel showed");
     List<String> ours = lines(new TreeDiff(upper, lowers, format).list());
-    assertEquals(String.join("\n", NaiveTreeDiff.between(new LayerStack(lowers, format),
-        new LayerStack(withUpper(upper, lowers), format))), String.join("\n", ours));
+    assertEquals(
+        String.join(
+            "\n",
+            NaiveTreeDiff.between(
+                new LayerStack(lowers, format), new LayerStack(withUpper(upper, lowers), format))),
+        String.join("\n", ours));
     assertTrue(ours.contains("D /usr/share/doc/new"), String.join("\n", ours));
   }
 
@@ -194,14 +219,18 @@ class TreeDiffOracleTest {
     }
     long major = n.stat().devMajor();
     long minor = n.stat().devMinor();
-    return ((major & 0xfffff000L) << 32) | ((major & 0xfffL) << 8) | ((minor & 0xffffff00L) << 12) | (minor & 0xffL);
+    return ((major & 0xfffff000L) << 32)
+        | ((major & 0xfffL) << 8)
+        | ((minor & 0xffffff00L) << 12)
+        | (minor & 0xffL);
   }
 
   private static boolean canMountOverlay() {
     try {
       return System.getProperty("os.name").equals("Linux")
           && Integer.valueOf(0).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"))
-          && Files.readString(Path.of("/proc/filesystems"), StandardCharsets.US_ASCII).contains("\toverlay\n");
+          && Files.readString(Path.of("/proc/filesystems"), StandardCharsets.US_ASCII)
+              .contains("\toverlay\n");
     } catch (IOException | RuntimeException e) {
       return false;
     }
@@ -213,7 +242,8 @@ class TreeDiffOracleTest {
       process.destroyForcibly();
       return "timed out: " + String.join(" ", command);
     }
-    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+    String output =
+        new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
     return process.exitValue() == 0 ? null : "exit " + process.exitValue() + ": " + output;
   }
 }

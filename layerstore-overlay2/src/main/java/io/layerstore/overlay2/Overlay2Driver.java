@@ -32,8 +32,10 @@ final class Overlay2Driver extends DriverSupport<Overlay2Layout> {
   private static final Logger LOG = LoggerFactory.getLogger(Overlay2Driver.class);
 
   private final Overlay2Layout layout;
+
   /** Orders the {@code committed} markers of parents between creates and removes of children. */
   private final Object committedLock = new Object();
+
   private final boolean indexOff;
 
   Overlay2Driver(DriverContext ctx) throws IOException {
@@ -42,8 +44,10 @@ final class Overlay2Driver extends DriverSupport<Overlay2Layout> {
     mountWith(mountCalls().isPresent() ? new Mounter() : null, false);
     ensureDir(layout.home(), Overlay2Layout.HOME_MODE);
     ensureDir(layout.linkDir(), Overlay2Layout.LINK_DIR_MODE);
-    this.indexOff = mountCalls().isPresent()
-        && Files.exists(ctx.dataRoot().getFileSystem().getPath("/sys/module/overlay/parameters/index"));
+    this.indexOff =
+        mountCalls().isPresent()
+            && Files.exists(
+                ctx.dataRoot().getFileSystem().getPath("/sys/module/overlay/parameters/index"));
   }
 
   // ---- create / remove ------------------------------------------------------------------------
@@ -52,7 +56,8 @@ final class Overlay2Driver extends DriverSupport<Overlay2Layout> {
   public void create(String id, String parent) throws IOException {
     checkId(id);
     if (Files.exists(layout.layer(id), LinkOption.NOFOLLOW_LINKS)) {
-      throw new FileAlreadyExistsException(layout.layer(id).toString(), null, "layer already exists");
+      throw new FileAlreadyExistsException(
+          layout.layer(id).toString(), null, "layer already exists");
     }
     String parentLower = null;
     String parentLink = null;
@@ -62,7 +67,8 @@ final class Overlay2Driver extends DriverSupport<Overlay2Layout> {
       parentLower = readLower(parent);
       int depth = parentLower.isEmpty() ? 1 : parentLower.split(":").length + 1;
       if (depth >= Overlay2Layout.MAX_DEPTH + 1) {
-        throw new LayerStoreException("overlay2: max depth exceeded: " + id + " would have " + depth + " lower layers");
+        throw new LayerStoreException(
+            "overlay2: max depth exceeded: " + id + " would have " + depth + " lower layers");
       }
     }
     Path dir = layout.layer(id);
@@ -75,9 +81,13 @@ final class Overlay2Driver extends DriverSupport<Overlay2Layout> {
       String linkId = newLinkId();
       Files.write(layout.linkFile(id), linkId.getBytes(StandardCharsets.US_ASCII));
       setMode(layout.linkFile(id), Overlay2Layout.FILE_MODE);
-      Files.createSymbolicLink(layout.link(linkId), layout.home().getFileSystem().getPath(Overlay2Layout.linkTarget(id)));
+      Files.createSymbolicLink(
+          layout.link(linkId),
+          layout.home().getFileSystem().getPath(Overlay2Layout.linkTarget(id)));
       if (parent != null) {
-        String lower = Overlay2Layout.lowerEntry(parentLink) + (parentLower.isEmpty() ? "" : ":" + parentLower);
+        String lower =
+            Overlay2Layout.lowerEntry(parentLink)
+                + (parentLower.isEmpty() ? "" : ":" + parentLower);
         Files.write(layout.lowerFile(id), lower.getBytes(StandardCharsets.US_ASCII));
         setMode(layout.lowerFile(id), Overlay2Layout.FILE_MODE);
         Files.createDirectory(layout.work(id));
@@ -128,9 +138,9 @@ final class Overlay2Driver extends DriverSupport<Overlay2Layout> {
   }
 
   /**
-   * {@code committed} says a layer has a child; once its last child is removed the marker goes
-   * too, so that creating and removing a child (a load that failed, a container removed) leaves
-   * the parent exactly as it was.
+   * {@code committed} says a layer has a child; once its last child is removed the marker goes too,
+   * so that creating and removing a child (a load that failed, a container removed) leaves the
+   * parent exactly as it was.
    */
   private void dropCommittedIfChildless(String parent) throws IOException {
     synchronized (committedLock) {
@@ -167,9 +177,11 @@ final class Overlay2Driver extends DriverSupport<Overlay2Layout> {
   // ---- chain ----------------------------------------------------------------------------------
 
   private String readLink(String id) throws IOException {
-    String link = new String(Files.readAllBytes(layout.linkFile(id)), StandardCharsets.US_ASCII).strip();
+    String link =
+        new String(Files.readAllBytes(layout.linkFile(id)), StandardCharsets.US_ASCII).strip();
     if (!Overlay2Layout.isValidLinkId(link)) {
-      throw new LayerStoreException("overlay2: " + layout.linkFile(id) + " holds an invalid link id");
+      throw new LayerStoreException(
+          "overlay2: " + layout.linkFile(id) + " holds an invalid link id");
     }
     return link;
   }
@@ -190,8 +202,10 @@ final class Overlay2Driver extends DriverSupport<Overlay2Layout> {
       return out;
     }
     for (String e : lower.split(":")) {
-      if (!e.startsWith(Overlay2Layout.LINK_DIR + "/") || !Overlay2Layout.isValidLinkId(e.substring(2))) {
-        throw new LayerStoreException("overlay2: " + layout.lowerFile(id) + " has an invalid entry \"" + e + "\"");
+      if (!e.startsWith(Overlay2Layout.LINK_DIR + "/")
+          || !Overlay2Layout.isValidLinkId(e.substring(2))) {
+        throw new LayerStoreException(
+            "overlay2: " + layout.lowerFile(id) + " has an invalid entry \"" + e + "\"");
       }
       out.add(e.substring(2));
     }
@@ -258,7 +272,12 @@ final class Overlay2Driver extends DriverSupport<Overlay2Layout> {
       // A single read-only layer: overlay needs two lowers without an upper, so bind it read-only.
       km.mount(layout.diff(id).toString(), merged, "none", MountCalls.MS_BIND, null);
       try {
-        km.mount("none", merged, "none", MountCalls.MS_BIND | MountCalls.MS_REMOUNT | MountCalls.MS_RDONLY, null);
+        km.mount(
+            "none",
+            merged,
+            "none",
+            MountCalls.MS_BIND | MountCalls.MS_REMOUNT | MountCalls.MS_RDONLY,
+            null);
       } catch (IOException e) {
         km.unmount(merged, MountCalls.MNT_DETACH);
         throw e;
@@ -286,8 +305,10 @@ final class Overlay2Driver extends DriverSupport<Overlay2Layout> {
     }
     if (writable) {
       abs.append(",upperdir=").append(layout.diff(id)).append(",workdir=").append(layout.work(id));
-      rel.append(",upperdir=").append(Overlay2Layout.relativeDiff(id))
-          .append(",workdir=").append(Overlay2Layout.relativeWork(id));
+      rel.append(",upperdir=")
+          .append(Overlay2Layout.relativeDiff(id))
+          .append(",workdir=")
+          .append(Overlay2Layout.relativeWork(id));
     }
     long flags = writable ? 0 : MountCalls.MS_RDONLY;
     if (abs.length() < km.pageSize()) {
@@ -295,8 +316,14 @@ final class Overlay2Driver extends DriverSupport<Overlay2Layout> {
     } else if (rel.length() < km.pageSize()) {
       km.mountFrom(layout.home(), "overlay", merged, "overlay", flags, rel.toString());
     } else {
-      throw new LayerStoreException("overlay2: mount options for " + id + " exceed a page ("
-          + rel.length() + " bytes for " + lowerEntries.size() + " layers)");
+      throw new LayerStoreException(
+          "overlay2: mount options for "
+              + id
+              + " exceed a page ("
+              + rel.length()
+              + " bytes for "
+              + lowerEntries.size()
+              + " layers)");
     }
   }
 
@@ -321,7 +348,9 @@ final class Overlay2Driver extends DriverSupport<Overlay2Layout> {
   public Map<String, String> status() throws IOException {
     Map<String, String> m = new LinkedHashMap<>();
     m.put("Root Dir", layout.home().toString());
-    m.put("Backing Filesystem", mountCalls().isPresent() ? Files.getFileStore(layout.home()).type() : "in-process");
+    m.put(
+        "Backing Filesystem",
+        mountCalls().isPresent() ? Files.getFileStore(layout.home()).type() : "in-process");
     m.put("Supports d_type", "true");
     m.put("Native Overlay Diff", "true");
     m.put("Kernel Mounts", Boolean.toString(mountCalls().isPresent()));

@@ -32,6 +32,7 @@ record Overlay2Layout(Path home) implements DriverLayout {
   static final int MERGED_MODE = 0700;
   static final int FILE_MODE = 0644;
   static final int COMMITTED_MODE = 0600;
+
   /** Docker refuses a lower chain longer than this. */
   static final int MAX_DEPTH = 128;
 

@@ -58,7 +58,9 @@ class FxMultiJimfsTest {
         assertFalse(m.isKernelMount());
         // Everything rootfs-manifest.py lists: paths, types, modes, owners, sizes, contents,
         // link targets, device numbers, user xattrs and mtimes.
-        assertEquals(RootfsManifest.read(Fixtures.fxMultiManifest(), true), RootfsManifest.of(m.root(), true));
+        assertEquals(
+            RootfsManifest.read(Fixtures.fxMultiManifest(), true),
+            RootfsManifest.of(m.root(), true));
         assertEquals("changed\n", Files.readString(m.root().resolve("etc/conf.d/b.conf")));
       }
     }
@@ -83,8 +85,10 @@ class FxMultiJimfsTest {
     try (LayerStore store = LayerStore.open(root)) {
       store.load(archive);
     }
-    try (LayerStore store = LayerStore.open(root); Mount m = store.mount("fx:multi")) {
-      assertEquals(RootfsManifest.read(Fixtures.fxMultiManifest(), true), RootfsManifest.of(m.root(), true));
+    try (LayerStore store = LayerStore.open(root);
+        Mount m = store.mount("fx:multi")) {
+      assertEquals(
+          RootfsManifest.read(Fixtures.fxMultiManifest(), true), RootfsManifest.of(m.root(), true));
       assertTrue(Files.isDirectory(root.resolve("image/overlay2/layerdb/sha256")));
     }
   }

@@ -41,12 +41,17 @@ class FxMultiKernelTest {
         assertTrue(m.isKernelMount());
         assertEquals("overlay", store.platform().kernelMounts().orElseThrow().mountType(m.root()));
         // The reference script, reading through the kernel.
-        Process p = new ProcessBuilder("python3", Fixtures.rootfsManifestScript().toString(), m.root().toString())
-            .redirectErrorStream(true).start();
+        Process p =
+            new ProcessBuilder(
+                    "python3", Fixtures.rootfsManifestScript().toString(), m.root().toString())
+                .redirectErrorStream(true)
+                .start();
         String listing = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, p.waitFor(), listing);
         assertEquals(Files.readString(Fixtures.fxMultiManifest()), listing);
-        assertEquals(RootfsManifest.read(Fixtures.fxMultiManifest(), true), RootfsManifest.of(m.root(), true));
+        assertEquals(
+            RootfsManifest.read(Fixtures.fxMultiManifest(), true),
+            RootfsManifest.of(m.root(), true));
       }
     }
   }
@@ -74,9 +79,12 @@ class FxMultiKernelTest {
       store.load(Fixtures.fxMultiArchive());
       try (Mount m = store.mount("fx:multi")) {
         assertFalse(m.isWritable());
-        IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
-            () -> Files.writeString(m.root().resolve("etc/new"), "x"));
-        assertTrue(e.getMessage().contains("Read-only") || e.toString().contains("ReadOnly"), e.toString());
+        IOException e =
+            org.junit.jupiter.api.Assertions.assertThrows(
+                IOException.class, () -> Files.writeString(m.root().resolve("etc/new"), "x"));
+        assertTrue(
+            e.getMessage().contains("Read-only") || e.toString().contains("ReadOnly"),
+            e.toString());
       }
     }
   }
@@ -116,7 +124,8 @@ class FxMultiKernelTest {
 
   @Test
   void singleLayerImageMountsReadOnly() throws IOException {
-    io.layerstore.testkit.ImageArchiveBuilder b = new io.layerstore.testkit.ImageArchiveBuilder().tag("one:layer");
+    io.layerstore.testkit.ImageArchiveBuilder b =
+        new io.layerstore.testkit.ImageArchiveBuilder().tag("one:layer");
     b.layer().dir("etc", 0755).file("etc/hello", "hi\n", 0644);
     Path archive = tmp.resolve("one.tar");
     b.write(archive);
@@ -132,15 +141,19 @@ class FxMultiKernelTest {
 
   @Test
   void chainOf125LayersMountsWithShortLinks() throws IOException {
-    io.layerstore.testkit.ImageArchiveBuilder b = new io.layerstore.testkit.ImageArchiveBuilder().tag("deep:125");
+    io.layerstore.testkit.ImageArchiveBuilder b =
+        new io.layerstore.testkit.ImageArchiveBuilder().tag("deep:125");
     for (int i = 0; i < 125; i++) {
-      b.layer().dir("layers", 0755).file("layers/" + i, "layer " + i + "\n", 0644)
+      b.layer()
+          .dir("layers", 0755)
+          .file("layers/" + i, "layer " + i + "\n", 0644)
           .file("top", "top is layer " + i + "\n", 0644);
     }
     Path archive = tmp.resolve("deep.tar");
     b.write(archive);
     // A deep root makes the absolute form of the options far longer than a page.
-    Path root = tmp.resolve("a-rather-long-directory-name-to-make-absolute-lower-paths-longer/store");
+    Path root =
+        tmp.resolve("a-rather-long-directory-name-to-make-absolute-lower-paths-longer/store");
     try (LayerStore store = LayerStore.open(root)) {
       store.load(archive);
       try (Mount m = store.mount("deep:125")) {
@@ -150,23 +163,28 @@ class FxMultiKernelTest {
           assertEquals(125, s.count());
         }
         String mounts = Files.readString(Path.of("/proc/self/mountinfo"));
-        String line = mounts.lines().filter(l -> l.contains(m.root().toString())).findFirst().orElseThrow();
-        assertTrue(line.contains("lowerdir=l/"), "relative short links expected: " + line.substring(0, 200));
+        String line =
+            mounts.lines().filter(l -> l.contains(m.root().toString())).findFirst().orElseThrow();
+        assertTrue(
+            line.contains("lowerdir=l/"),
+            "relative short links expected: " + line.substring(0, 200));
       }
     }
   }
 
   @Test
   void depth126IsRefused() throws IOException {
-    io.layerstore.testkit.ImageArchiveBuilder b = new io.layerstore.testkit.ImageArchiveBuilder().tag("deep:126");
+    io.layerstore.testkit.ImageArchiveBuilder b =
+        new io.layerstore.testkit.ImageArchiveBuilder().tag("deep:126");
     for (int i = 0; i < 126; i++) {
       b.layer().file("f" + i, "x", 0644);
     }
     Path archive = tmp.resolve("deep.tar");
     b.write(archive);
     try (LayerStore store = LayerStore.open(tmp.resolve("root"))) {
-      io.layerstore.InvalidArchiveException e = org.junit.jupiter.api.Assertions.assertThrows(
-          io.layerstore.InvalidArchiveException.class, () -> store.load(archive));
+      io.layerstore.InvalidArchiveException e =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              io.layerstore.InvalidArchiveException.class, () -> store.load(archive));
       assertTrue(e.getMessage().contains("max depth exceeded"), e.getMessage());
       assertTrue(store.images().isEmpty());
     }

@@ -16,8 +16,8 @@ import io.layerstore.UnsafePathException;
 import io.layerstore.archive.TarHeader;
 import io.layerstore.archive.TarReader;
 import io.layerstore.archive.TarWriter;
-import io.layerstore.testkit.ImageArchiveBuilder;
 import io.layerstore.testkit.Fixtures;
+import io.layerstore.testkit.ImageArchiveBuilder;
 import io.layerstore.testkit.RootfsManifest;
 import java.io.IOException;
 import java.io.InputStream;
@@ -77,7 +77,9 @@ class LoadTest {
     return out;
   }
 
-  /** Rewrites fx-multi's archive, letting {@code edit} change (or drop, by returning null) members. */
+  /**
+   * Rewrites fx-multi's archive, letting {@code edit} change (or drop, by returning null) members.
+   */
   private Path rewrite(String name, BiFunction<TarHeader, byte[], byte[]> edit) throws IOException {
     Path out = fs.getPath("/" + name);
     try (InputStream in = Files.newInputStream(Fixtures.fxMultiArchive());
@@ -104,21 +106,26 @@ class LoadTest {
 
   @Test
   void diffIdMismatchLeavesTheStoreAsItWas() throws IOException {
-    Path bad = rewrite("bad-diffid.tar", (h, d) -> {
-      if (h.name().endsWith(".json") && !h.name().contains("/") && !h.name().equals("manifest.json")) {
-        String c = text(d);
-        int i = c.indexOf("\"diff_ids\":[");
-        for (int k = 0; k < 3; k++) {
-          i = c.indexOf("sha256:", i + 1);
-        }
-        assertTrue(i > 0);
-        // flip one hex digit of the third diff_id
-        char ch = c.charAt(i + 7 + 10);
-        c = c.substring(0, i + 17) + (ch == 'a' ? 'b' : 'a') + c.substring(i + 18);
-        return c.getBytes(StandardCharsets.UTF_8);
-      }
-      return d;
-    });
+    Path bad =
+        rewrite(
+            "bad-diffid.tar",
+            (h, d) -> {
+              if (h.name().endsWith(".json")
+                  && !h.name().contains("/")
+                  && !h.name().equals("manifest.json")) {
+                String c = text(d);
+                int i = c.indexOf("\"diff_ids\":[");
+                for (int k = 0; k < 3; k++) {
+                  i = c.indexOf("sha256:", i + 1);
+                }
+                assertTrue(i > 0);
+                // flip one hex digit of the third diff_id
+                char ch = c.charAt(i + 7 + 10);
+                c = c.substring(0, i + 17) + (ch == 'a' ? 'b' : 'a') + c.substring(i + 18);
+                return c.getBytes(StandardCharsets.UTF_8);
+              }
+              return d;
+            });
     List<String> before = snapshot();
     DigestMismatchException e = assertThrows(DigestMismatchException.class, () -> store.load(bad));
     assertTrue(e.getMessage().contains("invalid diffID for layer 2"), e.getMessage());
@@ -129,14 +136,17 @@ class LoadTest {
 
   @Test
   void layerCountMismatch() throws IOException {
-    Path bad = rewrite("short.tar", (h, d) -> {
-      if (h.name().equals("manifest.json")) {
-        String m = text(d);
-        int last = m.lastIndexOf(",\"");
-        return (m.substring(0, last) + "]}]\n").getBytes(StandardCharsets.UTF_8);
-      }
-      return d;
-    });
+    Path bad =
+        rewrite(
+            "short.tar",
+            (h, d) -> {
+              if (h.name().equals("manifest.json")) {
+                String m = text(d);
+                int last = m.lastIndexOf(",\"");
+                return (m.substring(0, last) + "]}]\n").getBytes(StandardCharsets.UTF_8);
+              }
+              return d;
+            });
     List<String> before = snapshot();
     InvalidArchiveException e = assertThrows(InvalidArchiveException.class, () -> store.load(bad));
     assertTrue(e.getMessage().contains("layers length mismatch"), e.getMessage());
@@ -145,8 +155,15 @@ class LoadTest {
 
   @Test
   void manifestPathsMayNotLeaveTheArchive() throws IOException {
-    Path bad = rewrite("escape.tar", (h, d) -> h.name().equals("manifest.json")
-        ? text(d).replaceFirst("\"Layers\":\\[\"", "\"Layers\":[\"../../").getBytes(StandardCharsets.UTF_8) : d);
+    Path bad =
+        rewrite(
+            "escape.tar",
+            (h, d) ->
+                h.name().equals("manifest.json")
+                    ? text(d)
+                        .replaceFirst("\"Layers\":\\[\"", "\"Layers\":[\"../../")
+                        .getBytes(StandardCharsets.UTF_8)
+                    : d);
     List<String> before = snapshot();
     InvalidArchiveException e = assertThrows(InvalidArchiveException.class, () -> store.load(bad));
     assertTrue(e.getMessage().contains("leaves the archive"), e.getMessage());
@@ -155,18 +172,31 @@ class LoadTest {
 
   @Test
   void manifestMustBeJson() throws IOException {
-    Path bad = rewrite("notjson.tar", (h, d) -> h.name().equals("manifest.json")
-        ? "[{\"Config\": oops".getBytes(StandardCharsets.UTF_8) : d);
+    Path bad =
+        rewrite(
+            "notjson.tar",
+            (h, d) ->
+                h.name().equals("manifest.json")
+                    ? "[{\"Config\": oops".getBytes(StandardCharsets.UTF_8)
+                    : d);
     InvalidArchiveException e = assertThrows(InvalidArchiveException.class, () -> store.load(bad));
-    assertTrue(e.getMessage().contains("manifest.json") && e.getMessage().contains("not valid JSON"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("manifest.json") && e.getMessage().contains("not valid JSON"),
+        e.getMessage());
   }
 
   @Test
   void unsafeLayerIsRefusedAndNothingStays() throws IOException {
     ImageArchiveBuilder b = new ImageArchiveBuilder().tag("evil:1");
     b.layer().dir("etc", 0755).file("etc/ok", "fine", 0644);
-    b.layer().add(TarHeader.builder("etc/../../../escape", TarHeader.REGULAR).mode(0644).size(1)
-        .mtime(Instant.EPOCH).build(), new byte[] {'x'});
+    b.layer()
+        .add(
+            TarHeader.builder("etc/../../../escape", TarHeader.REGULAR)
+                .mode(0644)
+                .size(1)
+                .mtime(Instant.EPOCH)
+                .build(),
+            new byte[] {'x'});
     Path bad = fs.getPath("/evil.tar");
     b.write(bad);
     List<String> before = snapshot();
@@ -185,7 +215,8 @@ class LoadTest {
     assertEquals(5, ids.size());
     assertNotEquals(ImageId.parse(Fixtures.FX_MULTI_ID), ids.get(ids.size() - 1));
     try (Mount m = store.mount("fx:multi")) {
-      assertEquals(RootfsManifest.read(Fixtures.fxMultiManifest(), true), RootfsManifest.of(m.root(), true));
+      assertEquals(
+          RootfsManifest.read(Fixtures.fxMultiManifest(), true), RootfsManifest.of(m.root(), true));
     }
     assertEquals(5, store.image("fx:multi").diffIds().size());
   }

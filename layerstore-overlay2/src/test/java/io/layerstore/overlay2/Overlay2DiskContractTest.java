@@ -4,7 +4,10 @@ import io.layerstore.testkit.Backing;
 import io.layerstore.testkit.GraphDriverContract;
 import io.layerstore.testkit.MountKind;
 
-/** The driver contract kit for overlay2 on a temporary directory with the kernel's overlay mounts (CI requires them). */
+/**
+ * The driver contract kit for overlay2 on a temporary directory with the kernel's overlay mounts
+ * (CI requires them).
+ */
 class Overlay2DiskContractTest extends GraphDriverContract {
 
   Overlay2DiskContractTest() {

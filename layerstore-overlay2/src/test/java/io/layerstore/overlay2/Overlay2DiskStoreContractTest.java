@@ -4,7 +4,10 @@ import io.layerstore.testkit.Backing;
 import io.layerstore.testkit.LayerStoreContract;
 import io.layerstore.testkit.MountKind;
 
-/** The store-level contract for overlay2 on a temporary directory with the kernel's overlay mounts (CI requires them). */
+/**
+ * The store-level contract for overlay2 on a temporary directory with the kernel's overlay mounts
+ * (CI requires them).
+ */
 class Overlay2DiskStoreContractTest extends LayerStoreContract {
 
   Overlay2DiskStoreContractTest() {

@@ -30,11 +30,16 @@ class StoreDriverChoiceTest {
       Path layer = root.resolve("image/aufs/layerdb/sha256").resolve("ab".repeat(32));
       Files.createDirectories(layer);
       Files.writeString(layer.resolve("cache-id"), "x");
-      NotFoundException nf = assertThrows(NotFoundException.class,
-          () -> LayerStore.builder(root).platform(Platform.emulated()).open());
+      NotFoundException nf =
+          assertThrows(
+              NotFoundException.class,
+              () -> LayerStore.builder(root).platform(Platform.emulated()).open());
       assertTrue(nf.getMessage().contains("\"aufs\""), nf.getMessage());
-      ConflictException c = assertThrows(ConflictException.class,
-          () -> LayerStore.builder(root).driver("overlay2").platform(Platform.emulated()).open());
+      ConflictException c =
+          assertThrows(
+              ConflictException.class,
+              () ->
+                  LayerStore.builder(root).driver("overlay2").platform(Platform.emulated()).open());
       assertTrue(c.getMessage().contains("holds layers of driver aufs"), c.getMessage());
       assertFalse(Files.exists(root.resolve("overlay2")));
       assertFalse(Files.exists(root.resolve("image/overlay2")));
@@ -44,7 +49,8 @@ class StoreDriverChoiceTest {
   @Test
   void anEmptyStoreTakesTheDefault() throws IOException {
     try (FileSystem fs = Jimfs.newFileSystem(DriverSandbox.JIMFS_CONFIG);
-        LayerStore s = LayerStore.builder(fs.getPath("/store")).platform(Platform.emulated()).open()) {
+        LayerStore s =
+            LayerStore.builder(fs.getPath("/store")).platform(Platform.emulated()).open()) {
       assertEquals("overlay2", s.driverName());
     }
   }

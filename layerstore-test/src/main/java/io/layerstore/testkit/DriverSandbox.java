@@ -31,7 +31,9 @@ public final class DriverSandbox implements Closeable {
 
   /** The jimfs configuration stores on jimfs use: unix paths with every view the union needs. */
   public static final Configuration JIMFS_CONFIG =
-      Configuration.unix().toBuilder().setAttributeViews("basic", "owner", "posix", "unix", "user").build();
+      Configuration.unix().toBuilder()
+          .setAttributeViews("basic", "owner", "posix", "unix", "user")
+          .build();
 
   private final String driverName;
   private final Backing backing;
@@ -43,7 +45,8 @@ public final class DriverSandbox implements Closeable {
   private GraphDriver driver;
   private LayerStore store;
 
-  private DriverSandbox(String driverName, Backing backing, Map<String, String> options) throws IOException {
+  private DriverSandbox(String driverName, Backing backing, Map<String, String> options)
+      throws IOException {
     this.driverName = driverName;
     this.backing = backing;
     this.options = Map.copyOf(options);
@@ -63,8 +66,8 @@ public final class DriverSandbox implements Closeable {
   }
 
   /** A fresh sandbox; the driver is opened on first use. */
-  public static DriverSandbox create(String driverName, Backing backing, Map<String, String> options)
-      throws IOException {
+  public static DriverSandbox create(
+      String driverName, Backing backing, Map<String, String> options) throws IOException {
     return new DriverSandbox(driverName, backing, options);
   }
 
@@ -98,7 +101,8 @@ public final class DriverSandbox implements Closeable {
 
   /** The provider registered under the driver's name. */
   public static DriverProvider provider(String name) {
-    for (DriverProvider p : ServiceLoader.load(DriverProvider.class, DriverSandbox.class.getClassLoader())) {
+    for (DriverProvider p :
+        ServiceLoader.load(DriverProvider.class, DriverSandbox.class.getClassLoader())) {
       if (p.name().equals(name)) {
         return p;
       }
@@ -124,7 +128,9 @@ public final class DriverSandbox implements Closeable {
     return driver();
   }
 
-  /** A store on the sandbox root with the driver under test (opened once; closed with the sandbox). */
+  /**
+   * A store on the sandbox root with the driver under test (opened once; closed with the sandbox).
+   */
   public LayerStore store() throws IOException {
     if (store == null) {
       store = storeBuilder().open();
@@ -209,7 +215,8 @@ public final class DriverSandbox implements Closeable {
     }
     List<String> left = kernelMountsBelow();
     if (!left.isEmpty()) {
-      KernelMounts km = Objects.requireNonNull(platform.kernelMounts().orElse(null), "kernel mounts");
+      KernelMounts km =
+          Objects.requireNonNull(platform.kernelMounts().orElse(null), "kernel mounts");
       for (int i = left.size() - 1; i >= 0; i--) {
         try {
           km.unmount(Path.of(left.get(i)), KernelMounts.MNT_DETACH);

@@ -5,15 +5,16 @@ import java.nio.file.Path;
 
 /**
  * The reference images in the repository's {@code fixtures/} directory, made by a real Docker
- * daemon ({@code fixtures/README.md} says how). Found through the system property
- * {@code layerstore.fixtures}, which the build sets for every module; outside Maven (an IDE
- * running a test) through the working directory or one of its parents holding {@code fixtures/}.
- * They are part of the checkout, so not finding them is an error, never a reason to skip.
+ * daemon ({@code fixtures/README.md} says how). Found through the system property {@code
+ * layerstore.fixtures}, which the build sets for every module; outside Maven (an IDE running a
+ * test) through the working directory or one of its parents holding {@code fixtures/}. They are
+ * part of the checkout, so not finding them is an error, never a reason to skip.
  */
 public final class Fixtures {
 
   /** The full id of fx:multi, from the fixtures README. */
-  public static final String FX_MULTI_ID = "sha256:7baf36a82e1ed94d93e41d3fbf7f8da8d2a09d1a1bb49f23cf256e8de6926135";
+  public static final String FX_MULTI_ID =
+      "sha256:7baf36a82e1ed94d93e41d3fbf7f8da8d2a09d1a1bb49f23cf256e8de6926135";
 
   /** The system property the build sets to the fixtures directory. */
   public static final String PROPERTY = "layerstore.fixtures";
@@ -37,7 +38,8 @@ public final class Fixtures {
         return p;
       }
     }
-    throw new IllegalStateException("cannot find the repository's fixtures/ directory; set -D" + PROPERTY + "=...");
+    throw new IllegalStateException(
+        "cannot find the repository's fixtures/ directory; set -D" + PROPERTY + "=...");
   }
 
   /** {@code docker save fx:multi}. */

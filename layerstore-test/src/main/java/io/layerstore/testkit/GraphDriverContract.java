@@ -13,7 +13,6 @@ import io.layerstore.ConflictException;
 import io.layerstore.LayerStoreException;
 import io.layerstore.Mount;
 import io.layerstore.NotFoundException;
-import io.layerstore.archive.TreeDiff;
 import io.layerstore.archive.TreeDiff.Entry;
 import io.layerstore.archive.TreeDiff.Kind;
 import io.layerstore.spi.GraphDriver;
@@ -60,10 +59,10 @@ import org.junit.jupiter.api.Timeout;
  * through a writable {@link GraphDriver#get}. Layers come back out as the store takes them: {@link
  * LayerOps#diff} and {@link LayerOps#changes}.
  *
- * <p>The graphtest cases (docs/aufs-layout.md §5.3) are here under their graphtest names; SetQuota is left
- * out because neither driver takes storage options. Where Docker's drivers have quirks (a create
- * on a missing parent leaves state behind, a get of an unknown id returns a path), the correct
- * behaviour is asserted and Docker's is noted beside it.
+ * <p>The graphtest cases (docs/aufs-layout.md §5.3) are here under their graphtest names; SetQuota
+ * is left out because neither driver takes storage options. Where Docker's drivers have quirks (a
+ * create on a missing parent leaves state behind, a get of an unknown id returns a path), the
+ * correct behaviour is asserted and Docker's is noted beside it.
  */
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
 public abstract class GraphDriverContract {
@@ -82,7 +81,8 @@ public abstract class GraphDriverContract {
    * @param maxParents the most ancestors a layer may have with this driver (Docker: overlay2 128,
    *     aufs 126)
    */
-  protected GraphDriverContract(String driverName, Backing backing, MountKind mountKind, int maxParents) {
+  protected GraphDriverContract(
+      String driverName, Backing backing, MountKind mountKind, int maxParents) {
     this.driverName = driverName;
     this.backing = backing;
     this.mountKind = mountKind;
@@ -130,7 +130,8 @@ public abstract class GraphDriverContract {
   void openSandbox() throws IOException {
     sandbox = DriverSandbox.create(driverName(), backing(), driverOptions());
     if (mountKind() == MountKind.KERNEL) {
-      PlatformRequirements.require(sandbox.platform().kernelMounts().isPresent(),
+      PlatformRequirements.require(
+          sandbox.platform().kernelMounts().isPresent(),
           "kernel mounts (Linux, root, a file system that holds device nodes and trusted xattrs)");
     }
     driver = sandbox.driver();
@@ -160,10 +161,11 @@ public abstract class GraphDriverContract {
 
   private static List<Entry> sortedByPathThenKind(List<Entry> in) {
     List<Entry> out = new ArrayList<>(in);
-    out.sort((a, b) -> {
-      int c = a.path().compareTo(b.path());
-      return c != 0 ? c : a.kind().compareTo(b.kind());
-    });
+    out.sort(
+        (a, b) -> {
+          int c = a.path().compareTo(b.path());
+          return c != 0 ? c : a.kind().compareTo(b.kind());
+        });
     return out;
   }
 
@@ -171,7 +173,9 @@ public abstract class GraphDriverContract {
     return new Entry(path, kind);
   }
 
-  /** Non-whiteout entries in order, whiteout entries (format-dependent position and time) as a set. */
+  /**
+   * Non-whiteout entries in order, whiteout entries (format-dependent position and time) as a set.
+   */
   private static void assertSameLayer(List<LayerTar.Entry> expected, List<LayerTar.Entry> actual) {
     List<LayerTar.Entry> plainExpected = new ArrayList<>();
     List<LayerTar.Entry> plainActual = new ArrayList<>();
@@ -243,7 +247,8 @@ public abstract class GraphDriverContract {
       assertEquals(0, Nodes.uid(file));
       assertEquals(0, Nodes.gid(file));
       assertEquals("Some data", Nodes.read(file));
-      assertEquals(Set.of("a file", "a subdir"), Nodes.names(m.root()), "driver bookkeeping must not show");
+      assertEquals(
+          Set.of("a file", "a subdir"), Nodes.names(m.root()), "driver bookkeeping must not show");
     }
   }
 
@@ -291,7 +296,8 @@ public abstract class GraphDriverContract {
       assertEquals(last, Nodes.read(root.resolve("top-id")));
       String expected = last;
       for (int i = n; i >= 1; i--) {
-        assertEquals(expected, Nodes.read(root.resolve("layer-" + i).resolve("layer-id")), "layer " + i);
+        assertEquals(
+            expected, Nodes.read(root.resolve("layer-" + i).resolve("layer-id")), "layer " + i);
         expected = Nodes.read(root.resolve("layer-" + i).resolve("parent-id"));
       }
       assertEquals("deep-base", expected);
@@ -432,17 +438,19 @@ public abstract class GraphDriverContract {
 
   @Test
   void invalidIdsAreRefused() throws IOException {
-    for (String bad : new String[] {"", ".", "..", "../escape", "a/b", "with space", "-removing-x/.."}) {
-      assertThrows(IllegalArgumentException.class, () -> driver.create(bad, null), "id \"" + bad + "\"");
+    for (String bad :
+        new String[] {"", ".", "..", "../escape", "a/b", "with space", "-removing-x/.."}) {
+      assertThrows(
+          IllegalArgumentException.class, () -> driver.create(bad, null), "id \"" + bad + "\"");
       assertFalse(driver.exists(bad));
     }
     assertEquals(List.of(), driver.list());
   }
 
   /**
-   * Docker's aufs Create makes {@code mnt/<id>}, {@code diff/<id>} and an empty {@code
-   * layers/<id>} before it looks at the parent, so a missing parent fails with ENOENT and leaves
-   * {@code Exists(id)} true. The parent must be checked first and nothing left behind.
+   * Docker's aufs Create makes {@code mnt/<id>}, {@code diff/<id>} and an empty {@code layers/<id>}
+   * before it looks at the parent, so a missing parent fails with ENOENT and leaves {@code
+   * Exists(id)} true. The parent must be checked first and nothing left behind.
    */
   @Test
   void createOnAMissingParentFailsAndLeavesNothing() throws IOException {
@@ -453,7 +461,9 @@ public abstract class GraphDriverContract {
     assertEquals(List.of(), driver.parents("orphan"));
   }
 
-  /** Docker's Get of an unknown id returns a path (aufs: {@code diff/<id>}); it must fail instead. */
+  /**
+   * Docker's Get of an unknown id returns a path (aufs: {@code diff/<id>}); it must fail instead.
+   */
   @Test
   void getOfAnUnknownIdFails() {
     assertThrows(NotFoundException.class, () -> driver.get("unknown", false));
@@ -522,7 +532,14 @@ public abstract class GraphDriverContract {
     Map<String, byte[]> note = Map.of("user.kit.note", "hello".getBytes(StandardCharsets.UTF_8));
     return LayerTar.create()
         .dir("bin", 0755)
-        .file("bin/a-hardlinked", "shared bytes".getBytes(StandardCharsets.UTF_8), 0755, 0, 0, LayerTar.T0, Map.of())
+        .file(
+            "bin/a-hardlinked",
+            "shared bytes".getBytes(StandardCharsets.UTF_8),
+            0755,
+            0,
+            0,
+            LayerTar.T0,
+            Map.of())
         .symlink("bin/abs", "/etc/target")
         .hardlink("bin/b-hardlink", "bin/a-hardlinked", 0755)
         .symlink("bin/dangling", "/nonexistent/nothing", 1234, 5678, T1)
@@ -531,8 +548,14 @@ public abstract class GraphDriverContract {
         .file("bin/wall", "setgid".getBytes(StandardCharsets.UTF_8), 02755, 0, 5, T2, Map.of())
         .dir("data", 0750, 1234, 5678, T2)
         .file("data/owned", "owned".getBytes(StandardCharsets.UTF_8), 0640, 1234, 5678, T1, note)
-        .add(io.layerstore.archive.TarHeader.builder("data/tagged/", io.layerstore.archive.TarHeader.DIRECTORY)
-            .mode(040700).mtime(T1).xattrs(new java.util.TreeMap<>(note)).build(), null)
+        .add(
+            io.layerstore.archive.TarHeader.builder(
+                    "data/tagged/", io.layerstore.archive.TarHeader.DIRECTORY)
+                .mode(040700)
+                .mtime(T1)
+                .xattrs(new java.util.TreeMap<>(note))
+                .build(),
+            null)
         .file("data/tagged/empty", new byte[0], 0600, 0, 0, T2, Map.of())
         .dir("dev", 0755)
         .charDevice("dev/null", 0666, 1, 3)
@@ -548,20 +571,31 @@ public abstract class GraphDriverContract {
     layer("all", null, tar);
     byte[] back = LayerOps.diff(driver, "all");
     assertEquals(LayerTar.entries(tar.bytes()), LayerTar.entries(back));
-    assertArrayEquals(tar.bytes(), back, "the diff of a layer without whiteouts is the applied tar, byte for byte");
+    assertArrayEquals(
+        tar.bytes(),
+        back,
+        "the diff of a layer without whiteouts is the applied tar, byte for byte");
   }
 
   @Test
   void appliedWhiteoutsAndOpaqueDirsComeBack() throws IOException {
-    layer("low", null, LayerTar.create().dir("a", 0755).file("a/x", "x", 0644).dir("d", 0755).file("d/old", "o", 0644));
-    LayerTar tar = LayerTar.create()
-        .dir("a", 0755)
-        .whiteout("a/x")
-        .file("a/y", "y", 0644)
-        .dir("d", 0755)
-        .opaque("d", 0755)
-        .file("d/new", "n", 0644)
-        .whiteout("gone");
+    layer(
+        "low",
+        null,
+        LayerTar.create()
+            .dir("a", 0755)
+            .file("a/x", "x", 0644)
+            .dir("d", 0755)
+            .file("d/old", "o", 0644));
+    LayerTar tar =
+        LayerTar.create()
+            .dir("a", 0755)
+            .whiteout("a/x")
+            .file("a/y", "y", 0644)
+            .dir("d", 0755)
+            .opaque("d", 0755)
+            .file("d/new", "n", 0644)
+            .whiteout("gone");
     layer("wh", "low", tar);
     assertSameLayer(LayerTar.entries(tar.bytes()), LayerTar.entries(LayerOps.diff(driver, "wh")));
   }
@@ -577,11 +611,13 @@ public abstract class GraphDriverContract {
         // hardlinks inside a layer
         assertEquals("shared bytes", Nodes.read(r.resolve("bin/a-hardlinked")));
         assertEquals("shared bytes", Nodes.read(r.resolve("bin/b-hardlink")));
-        assertEquals(2, ((Number) Nodes.attrs(r.resolve("bin/b-hardlink")).get("nlink")).intValue());
+        assertEquals(
+            2, ((Number) Nodes.attrs(r.resolve("bin/b-hardlink")).get("nlink")).intValue());
         // symlinks: absolute, relative, dangling (never followed here)
         assertEquals("/etc/target", Files.readSymbolicLink(r.resolve("bin/abs")).toString());
         assertEquals("../etc/target", Files.readSymbolicLink(r.resolve("bin/rel")).toString());
-        assertEquals("/nonexistent/nothing", Files.readSymbolicLink(r.resolve("bin/dangling")).toString());
+        assertEquals(
+            "/nonexistent/nothing", Files.readSymbolicLink(r.resolve("bin/dangling")).toString());
         assertEquals("symlink", Nodes.type(r.resolve("bin/dangling")));
         assertEquals(1234, Nodes.uid(r.resolve("bin/dangling")));
         assertEquals(T1.getEpochSecond(), Nodes.mtimeSeconds(r.resolve("bin/dangling")));
@@ -599,8 +635,12 @@ public abstract class GraphDriverContract {
         assertEquals(1234, Nodes.uid(r.resolve("data/owned")));
         assertEquals(T1.getEpochSecond(), Nodes.mtimeSeconds(r.resolve("data/owned")));
         // user xattrs on a file and a directory
-        assertArrayEquals("hello".getBytes(StandardCharsets.UTF_8), Nodes.userXattr(r.resolve("data/owned"), "kit.note"));
-        assertArrayEquals("hello".getBytes(StandardCharsets.UTF_8), Nodes.userXattr(r.resolve("data/tagged"), "kit.note"));
+        assertArrayEquals(
+            "hello".getBytes(StandardCharsets.UTF_8),
+            Nodes.userXattr(r.resolve("data/owned"), "kit.note"));
+        assertArrayEquals(
+            "hello".getBytes(StandardCharsets.UTF_8),
+            Nodes.userXattr(r.resolve("data/tagged"), "kit.note"));
         assertNull(Nodes.userXattr(r.resolve("etc/target"), "kit.note"));
         // fifos and device nodes
         assertEquals("fifo", Nodes.type(r.resolve("dev/pipe")));
@@ -614,14 +654,29 @@ public abstract class GraphDriverContract {
 
   @Test
   void whiteoutsAndOpaqueDirsAcrossLayers() throws IOException {
-    layer("l1", null, LayerTar.create()
-        .dir("a", 0755).file("a/x", "x1", 0644).file("a/y", "y1", 0644)
-        .dir("a/sub", 0755).file("a/sub/deep", "deep", 0644)
-        .dir("d", 0755).file("d/w", "w", 0644).file("d/z", "z", 0644)
-        .file("keep", "keep", 0644));
-    layer("l2", "l1", LayerTar.create()
-        .dir("a", 0755).whiteout("a/sub").whiteout("a/x")
-        .dir("d", 0755).opaque("d", 0755).file("d/new", "new", 0644));
+    layer(
+        "l1",
+        null,
+        LayerTar.create()
+            .dir("a", 0755)
+            .file("a/x", "x1", 0644)
+            .file("a/y", "y1", 0644)
+            .dir("a/sub", 0755)
+            .file("a/sub/deep", "deep", 0644)
+            .dir("d", 0755)
+            .file("d/w", "w", 0644)
+            .file("d/z", "z", 0644)
+            .file("keep", "keep", 0644));
+    layer(
+        "l2",
+        "l1",
+        LayerTar.create()
+            .dir("a", 0755)
+            .whiteout("a/sub")
+            .whiteout("a/x")
+            .dir("d", 0755)
+            .opaque("d", 0755)
+            .file("d/new", "new", 0644));
     layer("l3", "l2", LayerTar.create().dir("a", 0755).file("a/x", "x3", 0644));
     try (Mount m = ro("l2")) {
       assertEquals(Set.of("y"), Nodes.names(m.root().resolve("a")));
@@ -636,23 +691,36 @@ public abstract class GraphDriverContract {
       assertEquals(Set.of("new"), Nodes.names(m.root().resolve("d")));
     }
     // Docker's aufs Changes reports the opaque d as "D /d/.wh..opq" and nothing for d's hidden
-    // entries (overlay2 goes through its naive diff); the right answer is what the mount shows gone.
-    assertEquals(List.of(
-        change("/a", Kind.MODIFY),
-        change("/a/sub", Kind.DELETE),
-        change("/a/x", Kind.DELETE),
-        change("/d", Kind.MODIFY),
-        change("/d/new", Kind.ADD),
-        change("/d/w", Kind.DELETE),
-        change("/d/z", Kind.DELETE)), LayerOps.changes(driver, "l2"));
-    assertEquals(List.of(change("/a", Kind.MODIFY), change("/a/x", Kind.ADD)), LayerOps.changes(driver, "l3"));
+    // entries (overlay2 goes through its naive diff); the right answer is what the mount shows
+    // gone.
+    assertEquals(
+        List.of(
+            change("/a", Kind.MODIFY),
+            change("/a/sub", Kind.DELETE),
+            change("/a/x", Kind.DELETE),
+            change("/d", Kind.MODIFY),
+            change("/d/new", Kind.ADD),
+            change("/d/w", Kind.DELETE),
+            change("/d/z", Kind.DELETE)),
+        LayerOps.changes(driver, "l2"));
+    assertEquals(
+        List.of(change("/a", Kind.MODIFY), change("/a/x", Kind.ADD)),
+        LayerOps.changes(driver, "l3"));
   }
 
   @Test
   void writesThroughTheMountBecomeWhiteoutsAndOpaqueDirs() throws IOException {
-    layer("base", null, LayerTar.create()
-        .dir("a", 0755).file("a/x", "x", 0644).dir("a/sub", 0755).file("a/sub/deep", "deep", 0644)
-        .dir("d", 0755).file("d/w", "w", 0644).file("d/z", "z", 0644));
+    layer(
+        "base",
+        null,
+        LayerTar.create()
+            .dir("a", 0755)
+            .file("a/x", "x", 0644)
+            .dir("a/sub", 0755)
+            .file("a/sub/deep", "deep", 0644)
+            .dir("d", 0755)
+            .file("d/w", "w", 0644)
+            .file("d/z", "z", 0644));
     driver.create("top", "base");
     try (Mount m = rw("top")) {
       Path r = m.root();
@@ -665,19 +733,26 @@ public abstract class GraphDriverContract {
       assertEquals(Set.of("new"), Nodes.names(r.resolve("d")));
     }
     byte[] tar = LayerOps.diff(driver, "top");
-    assertEquals(new TreeSet<>(List.of("a/", "a/.wh.sub", "a/.wh.x", "d/", "d/.wh..wh..opq", "d/new")),
-        new TreeSet<>(LayerTar.names(tar)), "the layer's diff, without any driver bookkeeping");
+    assertEquals(
+        new TreeSet<>(List.of("a/", "a/.wh.sub", "a/.wh.x", "d/", "d/.wh..wh..opq", "d/new")),
+        new TreeSet<>(LayerTar.names(tar)),
+        "the layer's diff, without any driver bookkeeping");
     driver.create("copy", "base");
     LayerOps.apply(driver, "copy", tar);
-    try (Mount top = ro("top"); Mount copy = ro("copy")) {
+    try (Mount top = ro("top");
+        Mount copy = ro("copy")) {
       assertEquals(RootfsManifest.of(top.root(), true), RootfsManifest.of(copy.root(), true));
     }
   }
 
   @Test
   void directoryReplacedByFileAndBack() throws IOException {
-    layer("dirs", null, LayerTar.create().dir("p", 0755).file("p/q", "q", 0644).file("p/r", "r", 0644));
-    // A file over a lower directory needs no whiteout (Docker's diff has none; the unpacker refuses both).
+    layer(
+        "dirs",
+        null,
+        LayerTar.create().dir("p", 0755).file("p/q", "q", 0644).file("p/r", "r", 0644));
+    // A file over a lower directory needs no whiteout (Docker's diff has none; the unpacker refuses
+    // both).
     layer("file", "dirs", LayerTar.create().file("p", "now a file", 0600));
     layer("again", "file", LayerTar.create().dir("p", 0700).file("p/s", "s", 0644));
     try (Mount m = ro("file")) {
@@ -687,7 +762,10 @@ public abstract class GraphDriverContract {
     try (Mount m = ro("again")) {
       assertEquals("dir", Nodes.type(m.root().resolve("p")));
       assertEquals(0700, Nodes.mode(m.root().resolve("p")));
-      assertEquals(Set.of("s"), Nodes.names(m.root().resolve("p")), "the old directory's entries stay hidden");
+      assertEquals(
+          Set.of("s"),
+          Nodes.names(m.root().resolve("p")),
+          "the old directory's entries stay hidden");
     }
     // the same through writes
     driver.create("w1", "dirs");
@@ -707,11 +785,16 @@ public abstract class GraphDriverContract {
     try (Mount m = ro("w2")) {
       assertEquals(Set.of("s"), Nodes.names(m.root().resolve("p")));
     }
-    assertEquals(List.of("p"), LayerTar.names(LayerOps.diff(driver, "w1")).stream()
-        .filter(n -> !n.startsWith(".wh.")).toList());
+    assertEquals(
+        List.of("p"),
+        LayerTar.names(LayerOps.diff(driver, "w1")).stream()
+            .filter(n -> !n.startsWith(".wh."))
+            .toList());
     List<String> w2 = LayerTar.names(LayerOps.diff(driver, "w2"));
     assertEquals(List.of("p/", "p/.wh..wh..opq", "p/s"), w2);
-    assertEquals(List.of(change("/p", Kind.MODIFY), change("/p/s", Kind.ADD)), LayerOps.changes(driver, "w2"));
+    assertEquals(
+        List.of(change("/p", Kind.MODIFY), change("/p/s", Kind.ADD)),
+        LayerOps.changes(driver, "w2"));
   }
 
   @Test
@@ -724,7 +807,8 @@ public abstract class GraphDriverContract {
       assertEquals(2, ((Number) Nodes.attrs(m.root().resolve("bin/tool")).get("nlink")).intValue());
     }
     List<LayerTar.Entry> entries = LayerTar.entries(LayerOps.diff(driver, "linked"));
-    assertEquals(List.of("bin/", "bin/tool", "bin/tool-link"),
+    assertEquals(
+        List.of("bin/", "bin/tool", "bin/tool-link"),
         entries.stream().map(LayerTar.Entry::name).sorted().toList());
     LayerTar.Entry first = entries.stream().filter(e -> e.type() == '0').findFirst().orElseThrow();
     LayerTar.Entry link = entries.stream().filter(e -> e.type() == '1').findFirst().orElseThrow();
@@ -733,7 +817,8 @@ public abstract class GraphDriverContract {
     LayerOps.apply(driver, "copy", LayerOps.diff(driver, "linked"));
     try (Mount m = ro("copy")) {
       assertEquals("tool bytes", Nodes.read(m.root().resolve("bin/tool-link")));
-      assertEquals(2, ((Number) Nodes.attrs(m.root().resolve("bin/tool-link")).get("nlink")).intValue());
+      assertEquals(
+          2, ((Number) Nodes.attrs(m.root().resolve("bin/tool-link")).get("nlink")).intValue());
     }
   }
 
@@ -743,7 +828,10 @@ public abstract class GraphDriverContract {
     driver.create("meta", "base");
     try (Mount m = rw("meta")) {
       Path r = m.root();
-      Nodes.chown(r.resolve("etc/conf"), 1234, 5678); // before chmod: chown clears setuid, as the kernel does
+      Nodes.chown(
+          r.resolve("etc/conf"),
+          1234,
+          5678); // before chmod: chown clears setuid, as the kernel does
       Nodes.chmod(r.resolve("etc/conf"), 04750);
       Nodes.setUserXattr(r.resolve("etc/conf"), "kit.written", new byte[] {1, 2, 3});
       Nodes.setMtime(r.resolve("etc/conf"), T1.getEpochSecond());
@@ -762,13 +850,16 @@ public abstract class GraphDriverContract {
     assertEquals(1234, conf.uid());
     assertEquals(5678, conf.gid());
     assertEquals(T1.getEpochSecond(), conf.mtime());
-    assertEquals("user.kit.written=" + HexFormat.of().formatHex(new byte[] {1, 2, 3}), conf.xattrs());
+    assertEquals(
+        "user.kit.written=" + HexFormat.of().formatHex(new byte[] {1, 2, 3}), conf.xattrs());
     assertEquals(LayerTar.sha256("conf".getBytes(StandardCharsets.UTF_8)), conf.sha256());
     assertEquals("/etc/conf", byName.get("etc/abs").linkName());
     assertEquals("conf", byName.get("etc/rel").linkName());
     assertEquals("/no/such", byName.get("etc/dangling").linkName());
     assertEquals(01777, byName.get("sticky/").mode());
-    assertEquals(Set.of("etc/", "etc/abs", "etc/conf", "etc/dangling", "etc/rel", "sticky/"), byName.keySet());
+    assertEquals(
+        Set.of("etc/", "etc/abs", "etc/conf", "etc/dangling", "etc/rel", "sticky/"),
+        byName.keySet());
   }
 
   @Test
@@ -817,7 +908,9 @@ public abstract class GraphDriverContract {
     driver.create("fresh", "base");
     assertEquals(List.of(), LayerOps.changes(driver, "fresh"));
     assertEquals(0, driver.diffSize("fresh"));
-    assertEquals(List.of(change("/etc", Kind.ADD), change("/etc/a", Kind.ADD)), LayerOps.changes(driver, "base"));
+    assertEquals(
+        List.of(change("/etc", Kind.ADD), change("/etc/a", Kind.ADD)),
+        LayerOps.changes(driver, "base"));
   }
 
   /** aufs_test: only the file written through the mount shows; driver meta never does. */
@@ -838,14 +931,17 @@ public abstract class GraphDriverContract {
 
   @Test
   void diffSizeCountsDockersWay() throws IOException {
-    layer("sized", null, LayerTar.create()
-        .file("data", new byte[100], 0644, 0, 0, LayerTar.T0, Map.of())
-        .hardlink("data-link", "data", 0644)
-        .file("empty", "", 0644)
-        .symlink("link", "abc")
-        .fifo("pipe", 0644)
-        .dir("dir", 0755)
-        .file("dir/more", new byte[1024], 0644, 0, 0, LayerTar.T0, Map.of()));
+    layer(
+        "sized",
+        null,
+        LayerTar.create()
+            .file("data", new byte[100], 0644, 0, 0, LayerTar.T0, Map.of())
+            .hardlink("data-link", "data", 0644)
+            .file("empty", "", 0644)
+            .symlink("link", "abc")
+            .fifo("pipe", 0644)
+            .dir("dir", 0755)
+            .file("dir/more", new byte[1024], 0644, 0, 0, LayerTar.T0, Map.of()));
     assertEquals(100 + 3 + 1024, driver.diffSize("sized"));
     driver.create("child", "sized");
     assertEquals(0, driver.diffSize("child"));
@@ -882,7 +978,8 @@ public abstract class GraphDriverContract {
   void baseLayerGetsAreCountedToo() throws IOException {
     layer("base", null, LayerTar.create().file("f", "base", 0644));
     for (boolean writable : new boolean[] {false, true}) {
-      try (Mount m1 = driver.get("base", writable); Mount m2 = driver.get("base", writable)) {
+      try (Mount m1 = driver.get("base", writable);
+          Mount m2 = driver.get("base", writable)) {
         assertEquals(m1.root(), m2.root());
         assertTrue(driver.isMounted("base"));
         assertThrows(ConflictException.class, () -> driver.remove("base"));
@@ -958,23 +1055,25 @@ public abstract class GraphDriverContract {
       List<Future<?>> fs = new ArrayList<>();
       for (int t = 0; t < threads; t++) {
         int seed = t;
-        fs.add(ex.submit(() -> {
-          try (Mount m = ro("c0")) {
-            together.await(60, TimeUnit.SECONDS);
-            roots.add(m.root());
-            assertEquals("c0", Nodes.read(m.root().resolve("who")));
-            together.await(60, TimeUnit.SECONDS);
-          }
-          java.util.Random r = new java.util.Random(seed);
-          for (int i = 0; i < rounds; i++) {
-            String id = seed % 2 == 0 ? "c0" : "c" + r.nextInt(ids);
-            try (Mount m = ro(id)) {
-              assertEquals(id, Nodes.read(m.root().resolve("who")));
-              assertEquals("base", Nodes.read(m.root().resolve("shared")));
-            }
-          }
-          return null;
-        }));
+        fs.add(
+            ex.submit(
+                () -> {
+                  try (Mount m = ro("c0")) {
+                    together.await(60, TimeUnit.SECONDS);
+                    roots.add(m.root());
+                    assertEquals("c0", Nodes.read(m.root().resolve("who")));
+                    together.await(60, TimeUnit.SECONDS);
+                  }
+                  java.util.Random r = new java.util.Random(seed);
+                  for (int i = 0; i < rounds; i++) {
+                    String id = seed % 2 == 0 ? "c0" : "c" + r.nextInt(ids);
+                    try (Mount m = ro(id)) {
+                      assertEquals(id, Nodes.read(m.root().resolve("who")));
+                      assertEquals("base", Nodes.read(m.root().resolve("shared")));
+                    }
+                  }
+                  return null;
+                }));
       }
       for (Future<?> f : fs) {
         f.get(5, TimeUnit.MINUTES);
@@ -983,7 +1082,8 @@ public abstract class GraphDriverContract {
       ex.shutdownNow();
     }
     assertEquals(threads, roots.size());
-    assertEquals(1, new java.util.HashSet<>(roots).size(), "every thread saw the same root: " + roots);
+    assertEquals(
+        1, new java.util.HashSet<>(roots).size(), "every thread saw the same root: " + roots);
     assertNothingMounted("base", "c0", "c1", "c2", "c3");
   }
 
@@ -1023,7 +1123,10 @@ public abstract class GraphDriverContract {
     driver.create("child", "base");
     Mount m = ro("child");
     if (!m.isKernelMount() && !leavesCopies()) {
-      assertThrows(LayerStoreException.class, m::leaveMounted, "an in-process mount cannot outlive the process");
+      assertThrows(
+          LayerStoreException.class,
+          m::leaveMounted,
+          "an in-process mount cannot outlive the process");
       m.close();
       return;
     }

@@ -78,8 +78,13 @@ public final class ImageArchiveBuilder {
     int i = 0;
     for (byte[] t : layerTars()) {
       diffIds.append(i > 0 ? "," : "").append(GoJson.quote(new DiffId(Digest.of(t)).toString()));
-      history.append(i > 0 ? "," : "").append("{\"created\":").append(GoJson.quote(when))
-          .append(",\"created_by\":").append(GoJson.quote("layerstore ImageArchiveBuilder layer " + (i + 1))).append('}');
+      history
+          .append(i > 0 ? "," : "")
+          .append("{\"created\":")
+          .append(GoJson.quote(when))
+          .append(",\"created_by\":")
+          .append(GoJson.quote("layerstore ImageArchiveBuilder layer " + (i + 1)))
+          .append('}');
       i++;
     }
     StringBuilder cmdJson = new StringBuilder("[");
@@ -87,12 +92,21 @@ public final class ImageArchiveBuilder {
       cmdJson.append(k > 0 ? "," : "").append(GoJson.quote(cmd.get(k)));
     }
     cmdJson.append(']');
-    String config = "{\"architecture\":" + GoJson.quote(ConfigWriter.goArch())
-        + ",\"config\":{\"Env\":[\"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\"],\"Cmd\":" + cmdJson + "}"
-        + ",\"created\":" + GoJson.quote(when)
-        + ",\"history\":[" + history + "]"
-        + ",\"os\":\"linux\""
-        + ",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[" + diffIds + "]}}";
+    String config =
+        "{\"architecture\":"
+            + GoJson.quote(ConfigWriter.goArch())
+            + ",\"config\":{\"Env\":[\"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\"],\"Cmd\":"
+            + cmdJson
+            + "}"
+            + ",\"created\":"
+            + GoJson.quote(when)
+            + ",\"history\":["
+            + history
+            + "]"
+            + ",\"os\":\"linux\""
+            + ",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":["
+            + diffIds
+            + "]}}";
     return config.getBytes(StandardCharsets.UTF_8);
   }
 
@@ -112,23 +126,47 @@ public final class ImageArchiveBuilder {
     StringBuilder layerNames = new StringBuilder();
     Instant t = Instant.ofEpochSecond(created.getEpochSecond());
     for (int i = 0; i < tars.size(); i++) {
-      String dir = Digest.of(("layer " + i + " " + Digest.of(tars.get(i))).getBytes(StandardCharsets.UTF_8)).hex();
-      w.putNextEntry(TarHeader.builder(dir + "/", TarHeader.DIRECTORY).mode(040755).mtime(t).build());
-      w.putNextEntry(TarHeader.builder(dir + "/layer.tar", TarHeader.REGULAR).mode(0100644).size(tars.get(i).length).mtime(t).build());
+      String dir =
+          Digest.of(("layer " + i + " " + Digest.of(tars.get(i))).getBytes(StandardCharsets.UTF_8))
+              .hex();
+      w.putNextEntry(
+          TarHeader.builder(dir + "/", TarHeader.DIRECTORY).mode(040755).mtime(t).build());
+      w.putNextEntry(
+          TarHeader.builder(dir + "/layer.tar", TarHeader.REGULAR)
+              .mode(0100644)
+              .size(tars.get(i).length)
+              .mtime(t)
+              .build());
       w.write(tars.get(i), 0, tars.get(i).length);
       layerNames.append(i > 0 ? "," : "").append(GoJson.quote(dir + "/layer.tar"));
     }
     String configName = id.digest().hex() + ".json";
-    w.putNextEntry(TarHeader.builder(configName, TarHeader.REGULAR).mode(0100644).size(config.length).mtime(t).build());
+    w.putNextEntry(
+        TarHeader.builder(configName, TarHeader.REGULAR)
+            .mode(0100644)
+            .size(config.length)
+            .mtime(t)
+            .build());
     w.write(config, 0, config.length);
     StringBuilder repoTags = new StringBuilder();
     for (int k = 0; k < tags.size(); k++) {
       repoTags.append(k > 0 ? "," : "").append(GoJson.quote(tags.get(k)));
     }
-    byte[] manifest = ("[{\"Config\":" + GoJson.quote(configName) + ",\"RepoTags\":"
-        + (tags.isEmpty() ? "null" : "[" + repoTags + "]") + ",\"Layers\":[" + layerNames + "]}]\n")
-        .getBytes(StandardCharsets.UTF_8);
-    w.putNextEntry(TarHeader.builder("manifest.json", TarHeader.REGULAR).mode(0100644).size(manifest.length).mtime(Instant.EPOCH).build());
+    byte[] manifest =
+        ("[{\"Config\":"
+                + GoJson.quote(configName)
+                + ",\"RepoTags\":"
+                + (tags.isEmpty() ? "null" : "[" + repoTags + "]")
+                + ",\"Layers\":["
+                + layerNames
+                + "]}]\n")
+            .getBytes(StandardCharsets.UTF_8);
+    w.putNextEntry(
+        TarHeader.builder("manifest.json", TarHeader.REGULAR)
+            .mode(0100644)
+            .size(manifest.length)
+            .mtime(Instant.EPOCH)
+            .build());
     w.write(manifest, 0, manifest.length);
     w.finish();
     return id;
@@ -146,11 +184,17 @@ public final class ImageArchiveBuilder {
     }
 
     private TarHeader.Builder h(String name, byte type, int typeBits, int mode) {
-      return TarHeader.builder(name, type).mode(typeBits | mode).mtime(mtime).userName("root").groupName("root");
+      return TarHeader.builder(name, type)
+          .mode(typeBits | mode)
+          .mtime(mtime)
+          .userName("root")
+          .groupName("root");
     }
 
     public LayerBuilder dir(String name, int mode) throws IOException {
-      return add(h(name.endsWith("/") ? name : name + "/", TarHeader.DIRECTORY, 040000, mode).build(), null);
+      return add(
+          h(name.endsWith("/") ? name : name + "/", TarHeader.DIRECTORY, 040000, mode).build(),
+          null);
     }
 
     public LayerBuilder file(String name, String content, int mode) throws IOException {
@@ -162,9 +206,22 @@ public final class ImageArchiveBuilder {
     }
 
     /** A regular file with an owner and extended attributes. */
-    public LayerBuilder file(String name, byte[] content, int mode, long uid, long gid, java.util.Map<String, byte[]> xattrs)
+    public LayerBuilder file(
+        String name,
+        byte[] content,
+        int mode,
+        long uid,
+        long gid,
+        java.util.Map<String, byte[]> xattrs)
         throws IOException {
-      return add(h(name, TarHeader.REGULAR, 0100000, mode).size(content.length).uid(uid).gid(gid).xattrs(xattrs).build(), content);
+      return add(
+          h(name, TarHeader.REGULAR, 0100000, mode)
+              .size(content.length)
+              .uid(uid)
+              .gid(gid)
+              .xattrs(xattrs)
+              .build(),
+          content);
     }
 
     public LayerBuilder symlink(String name, String target) throws IOException {
@@ -186,14 +243,23 @@ public final class ImageArchiveBuilder {
     /** Deletes {@code path} of the layers below ({@code dir/.wh.NAME}). */
     public LayerBuilder whiteout(String path) throws IOException {
       int slash = path.lastIndexOf('/');
-      String name = slash < 0 ? ".wh." + path : path.substring(0, slash + 1) + ".wh." + path.substring(slash + 1);
-      return add(TarHeader.builder(name, TarHeader.REGULAR).mode(0600).mtime(mtime).build(), new byte[0]);
+      String name =
+          slash < 0
+              ? ".wh." + path
+              : path.substring(0, slash + 1) + ".wh." + path.substring(slash + 1);
+      return add(
+          TarHeader.builder(name, TarHeader.REGULAR).mode(0600).mtime(mtime).build(), new byte[0]);
     }
 
     /** Hides everything the layers below have in {@code dir} ({@code dir/.wh..wh..opq}). */
     public LayerBuilder opaque(String dir) throws IOException {
       String d = dir.endsWith("/") ? dir : dir + "/";
-      return add(TarHeader.builder(d + ".wh..wh..opq", TarHeader.REGULAR).mode(0755).mtime(Instant.EPOCH).build(), new byte[0]);
+      return add(
+          TarHeader.builder(d + ".wh..wh..opq", TarHeader.REGULAR)
+              .mode(0755)
+              .mtime(Instant.EPOCH)
+              .build(),
+          new byte[0]);
     }
 
     /** Any header; {@code content} for regular files. */

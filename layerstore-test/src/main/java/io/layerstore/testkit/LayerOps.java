@@ -1,9 +1,9 @@
 package io.layerstore.testkit;
 
-import io.layerstore.archive.TreeDiff;
 import io.layerstore.archive.DiffWriter;
 import io.layerstore.archive.TarHeader;
 import io.layerstore.archive.TarReader;
+import io.layerstore.archive.TreeDiff;
 import io.layerstore.archive.UnpackOptions;
 import io.layerstore.archive.Unpacker;
 import io.layerstore.platform.Tree;
@@ -26,7 +26,9 @@ public final class LayerOps {
 
   /** Applies a layer tar to {@code id}'s own directory; returns the size the store would record. */
   public static long apply(GraphDriver driver, String id, byte[] tar) throws IOException {
-    Unpacker u = new Unpacker(driver.diff(id), driver.whiteouts(), "layer tar for " + id, UnpackOptions.DEFAULTS);
+    Unpacker u =
+        new Unpacker(
+            driver.diff(id), driver.whiteouts(), "layer tar for " + id, UnpackOptions.DEFAULTS);
     try (TarReader r = new TarReader(new ByteArrayInputStream(tar), "layer tar for " + id)) {
       TarHeader h;
       while ((h = r.next()) != null) {

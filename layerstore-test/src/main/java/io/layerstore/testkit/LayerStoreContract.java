@@ -40,7 +40,9 @@ public abstract class LayerStoreContract {
   private final Backing backing;
   private final MountKind mountKind;
 
-  /** The driver's registered name, where the run keeps its data-root, and what a mount gives there. */
+  /**
+   * The driver's registered name, where the run keeps its data-root, and what a mount gives there.
+   */
   protected LayerStoreContract(String driverName, Backing backing, MountKind mountKind) {
     this.driverName = driverName;
     this.backing = backing;
@@ -69,7 +71,8 @@ public abstract class LayerStoreContract {
   void openSandbox() throws IOException {
     sandbox = DriverSandbox.create(driverName(), backing(), driverOptions());
     if (mountKind() == MountKind.KERNEL) {
-      PlatformRequirements.require(sandbox.platform().kernelMounts().isPresent(),
+      PlatformRequirements.require(
+          sandbox.platform().kernelMounts().isPresent(),
           "kernel mounts (Linux, root, a file system that holds device nodes and trusted xattrs)");
     }
   }
@@ -98,8 +101,13 @@ public abstract class LayerStoreContract {
       assertEquals(expected, RootfsManifest.of(m.root(), true));
       if (m.isKernelMount()) {
         Path python = PlatformRequirements.requireExecutable("python3", "python3");
-        Process p = new ProcessBuilder(python.toString(), Fixtures.rootfsManifestScript().toString(), m.root().toString())
-            .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        Process p =
+            new ProcessBuilder(
+                    python.toString(),
+                    Fixtures.rootfsManifestScript().toString(),
+                    m.root().toString())
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(2, TimeUnit.MINUTES));
         assertEquals(0, p.exitValue());
@@ -116,7 +124,10 @@ public abstract class LayerStoreContract {
     store.load(archive);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     store.save(List.of("fx:multi"), out);
-    assertArrayEquals(Files.readAllBytes(archive), out.toByteArray(), "save of fx:multi differs from docker save");
+    assertArrayEquals(
+        Files.readAllBytes(archive),
+        out.toByteArray(),
+        "save of fx:multi differs from docker save");
   }
 
   private Path archive(String name, ImageArchiveBuilder b) throws IOException {
@@ -126,7 +137,8 @@ public abstract class LayerStoreContract {
   }
 
   private static ImageArchiveBuilder baseImage(String tag) throws IOException {
-    ImageArchiveBuilder b = new ImageArchiveBuilder().created(Instant.parse("2024-02-01T00:00:00Z")).tag(tag);
+    ImageArchiveBuilder b =
+        new ImageArchiveBuilder().created(Instant.parse("2024-02-01T00:00:00Z")).tag(tag);
     b.layer().dir("etc", 0755).file("etc/base", "base\n", 0644);
     return b;
   }
@@ -159,7 +171,9 @@ public abstract class LayerStoreContract {
     b.layer().file("etc/top", "top\n", 0644);
     ImageId id = store.load(archive("mounted.tar", b)).get(0);
     try (Mount m = store.mount(id)) {
-      assertThrows(ConflictException.class, () -> store.remove("kit/mounted:1", RemoveOptions.defaults().force()));
+      assertThrows(
+          ConflictException.class,
+          () -> store.remove("kit/mounted:1", RemoveOptions.defaults().force()));
       assertEquals("top\n", Files.readString(m.root().resolve("etc/top")));
       assertTrue(store.isMounted(id));
     }
@@ -173,18 +187,28 @@ public abstract class LayerStoreContract {
     ImageId id = store.load(archive("fixed.tar", baseImage("kit/fixed:1"))).get(0);
     sandbox.closeStore();
     String other = driverName().equals("aufs") ? "overlay2" : "aufs";
-    ConflictException e = assertThrows(ConflictException.class,
-        () -> LayerStore.builder(sandbox.dataRoot()).driver(other).platform(sandbox.platform()).open());
+    ConflictException e =
+        assertThrows(
+            ConflictException.class,
+            () ->
+                LayerStore.builder(sandbox.dataRoot())
+                    .driver(other)
+                    .platform(sandbox.platform())
+                    .open());
     assertTrue(e.getMessage().contains(driverName()), e.getMessage());
-    assertFalse(Files.exists(sandbox.dataRoot().resolve("image").resolve(other)), "nothing made for " + other);
+    assertFalse(
+        Files.exists(sandbox.dataRoot().resolve("image").resolve(other)),
+        "nothing made for " + other);
     assertFalse(Files.exists(sandbox.dataRoot().resolve(other)), "nothing made for " + other);
     List<String> seen = new ArrayList<>();
-    LayerStore.Builder unnamed = LayerStore.builder(sandbox.dataRoot()).platform(sandbox.platform());
+    LayerStore.Builder unnamed =
+        LayerStore.builder(sandbox.dataRoot()).platform(sandbox.platform());
     driverOptions().forEach(unnamed::driverOption);
     try (LayerStore again = unnamed.open()) {
       seen.add(again.driverName());
       assertEquals(id, again.resolve("kit/fixed:1"));
     }
-    assertEquals(List.of(driverName()), seen, "opened without a driver name, the store keeps its driver");
+    assertEquals(
+        List.of(driverName()), seen, "opened without a driver name, the store keeps its driver");
   }
 }

@@ -49,16 +49,31 @@ public final class LayerTar {
 
   public LayerTar dir(String name, int mode, long uid, long gid, Instant mtime) {
     String n = name.endsWith("/") ? name : name + "/";
-    return add(h(n, TarHeader.DIRECTORY, 040000, mode).uid(uid).gid(gid).mtime(mtime).build(), null);
+    return add(
+        h(n, TarHeader.DIRECTORY, 040000, mode).uid(uid).gid(gid).mtime(mtime).build(), null);
   }
 
   public LayerTar file(String name, String content, int mode) {
     return file(name, content.getBytes(StandardCharsets.UTF_8), mode, 0, 0, T0, Map.of());
   }
 
-  public LayerTar file(String name, byte[] content, int mode, long uid, long gid, Instant mtime, Map<String, byte[]> xattrs) {
-    return add(h(name, TarHeader.REGULAR, 0100000, mode).size(content.length).uid(uid).gid(gid).mtime(mtime)
-        .xattrs(new TreeMap<>(xattrs)).build(), content);
+  public LayerTar file(
+      String name,
+      byte[] content,
+      int mode,
+      long uid,
+      long gid,
+      Instant mtime,
+      Map<String, byte[]> xattrs) {
+    return add(
+        h(name, TarHeader.REGULAR, 0100000, mode)
+            .size(content.length)
+            .uid(uid)
+            .gid(gid)
+            .mtime(mtime)
+            .xattrs(new TreeMap<>(xattrs))
+            .build(),
+        content);
   }
 
   public LayerTar symlink(String name, String target) {
@@ -66,7 +81,14 @@ public final class LayerTar {
   }
 
   public LayerTar symlink(String name, String target, long uid, long gid, Instant mtime) {
-    return add(h(name, TarHeader.SYMLINK, 0120000, 0777).linkName(target).uid(uid).gid(gid).mtime(mtime).build(), null);
+    return add(
+        h(name, TarHeader.SYMLINK, 0120000, 0777)
+            .linkName(target)
+            .uid(uid)
+            .gid(gid)
+            .mtime(mtime)
+            .build(),
+        null);
   }
 
   /** A hard link; {@code mode} should be the target's, as Docker writes it. */
@@ -85,8 +107,12 @@ public final class LayerTar {
   /** {@code dir/.wh.NAME} for {@code path} = {@code dir/NAME}: mode 0600 as Docker writes it. */
   public LayerTar whiteout(String path) {
     int slash = path.lastIndexOf('/');
-    String name = slash < 0 ? ".wh." + path : path.substring(0, slash + 1) + ".wh." + path.substring(slash + 1);
-    return add(TarHeader.builder(name, TarHeader.REGULAR).mode(0600).mtime(T0).build(), new byte[0]);
+    String name =
+        slash < 0
+            ? ".wh." + path
+            : path.substring(0, slash + 1) + ".wh." + path.substring(slash + 1);
+    return add(
+        TarHeader.builder(name, TarHeader.REGULAR).mode(0600).mtime(T0).build(), new byte[0]);
   }
 
   /**
@@ -95,7 +121,11 @@ public final class LayerTar {
    */
   public LayerTar opaque(String dir, int dirMode) {
     String d = dir.endsWith("/") ? dir : dir + "/";
-    return add(TarHeader.builder(d + ".wh..wh..opq", TarHeader.REGULAR).mode(dirMode).mtime(Instant.EPOCH).build(),
+    return add(
+        TarHeader.builder(d + ".wh..wh..opq", TarHeader.REGULAR)
+            .mode(dirMode)
+            .mtime(Instant.EPOCH)
+            .build(),
         new byte[0]);
   }
 
@@ -137,8 +167,19 @@ public final class LayerTar {
    * @param xattrs {@code name=hex} pairs sorted by name, comma-separated, or empty
    * @param sha256 of the content of a regular file, else empty
    */
-  public record Entry(String name, char type, int mode, long uid, long gid, long size, long mtime, String linkName,
-      int devMajor, int devMinor, String xattrs, String sha256) {
+  public record Entry(
+      String name,
+      char type,
+      int mode,
+      long uid,
+      long gid,
+      long size,
+      long mtime,
+      String linkName,
+      int devMajor,
+      int devMinor,
+      String xattrs,
+      String sha256) {
 
     /** Whether this is a {@code .wh.} whiteout or opaque marker. */
     public boolean isWhiteout() {
@@ -148,7 +189,8 @@ public final class LayerTar {
 
     /** The same entry without its mtime (for whiteouts, whose time some formats do not keep). */
     public Entry withoutMtime() {
-      return new Entry(name, type, mode, uid, gid, size, 0, linkName, devMajor, devMinor, xattrs, sha256);
+      return new Entry(
+          name, type, mode, uid, gid, size, 0, linkName, devMajor, devMinor, xattrs, sha256);
     }
   }
 
@@ -169,8 +211,20 @@ public final class LayerTar {
           }
           x.append(e.getKey()).append('=').append(HexFormat.of().formatHex(e.getValue()));
         }
-        out.add(new Entry(h.name(), (char) h.typeflag(), h.permissions(), h.uid(), h.gid(), h.size(),
-            h.mtime().getEpochSecond(), h.linkName(), h.devMajor(), h.devMinor(), x.toString(), sha));
+        out.add(
+            new Entry(
+                h.name(),
+                (char) h.typeflag(),
+                h.permissions(),
+                h.uid(),
+                h.gid(),
+                h.size(),
+                h.mtime().getEpochSecond(),
+                h.linkName(),
+                h.devMajor(),
+                h.devMinor(),
+                x.toString(),
+                sha));
       }
     }
     return out;

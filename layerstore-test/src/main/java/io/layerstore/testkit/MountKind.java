@@ -2,7 +2,9 @@ package io.layerstore.testkit;
 
 /** What a driver's mounts of layers with ancestors are expected to be on a backing. */
 public enum MountKind {
-  /** Real kernel mounts; the run fails instead of skipping under {@code layerstore.requirePlatform}. */
+  /**
+   * Real kernel mounts; the run fails instead of skipping under {@code layerstore.requirePlatform}.
+   */
   KERNEL,
   /** The in-process union view ({@link io.layerstore.union.UnionFileSystem}). */
   IN_PROCESS

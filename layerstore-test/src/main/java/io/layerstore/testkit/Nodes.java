@@ -14,9 +14,9 @@ import java.util.Random;
 import java.util.TreeSet;
 
 /**
- * File operations through a mount root, written once for both kinds of mount: a kernel mount on
- * the default file system and the in-process union. Everything goes through NIO's {@code unix}
- * view, never follows a symlink at the node itself, and never writes through an absolute symlink.
+ * File operations through a mount root, written once for both kinds of mount: a kernel mount on the
+ * default file system and the in-process union. Everything goes through NIO's {@code unix} view,
+ * never follows a symlink at the node itself, and never writes through an absolute symlink.
  */
 public final class Nodes {
 
@@ -44,7 +44,10 @@ public final class Nodes {
     return (Integer) attrs(p).get("mode") & 07777;
   }
 
-  /** {@code dir}, {@code file}, {@code symlink}, {@code char}, {@code block}, {@code fifo} or {@code socket}. */
+  /**
+   * {@code dir}, {@code file}, {@code symlink}, {@code char}, {@code block}, {@code fifo} or {@code
+   * socket}.
+   */
   public static String type(Path p) throws IOException {
     Map<String, Object> a = attrs(p);
     int m = (Integer) a.get("mode");
@@ -141,12 +144,14 @@ public final class Nodes {
 
   /** Sets {@code user.<name>}. */
   public static void setUserXattr(Path p, String name, byte[] value) throws IOException {
-    Files.getFileAttributeView(p, UserDefinedFileAttributeView.class, NOFOLLOW).write(name, ByteBuffer.wrap(value));
+    Files.getFileAttributeView(p, UserDefinedFileAttributeView.class, NOFOLLOW)
+        .write(name, ByteBuffer.wrap(value));
   }
 
   /** {@code user.<name>}, or null. */
   public static byte[] userXattr(Path p, String name) throws IOException {
-    UserDefinedFileAttributeView v = Files.getFileAttributeView(p, UserDefinedFileAttributeView.class, NOFOLLOW);
+    UserDefinedFileAttributeView v =
+        Files.getFileAttributeView(p, UserDefinedFileAttributeView.class, NOFOLLOW);
     if (!v.list().contains(name)) {
       return null;
     }

@@ -7,9 +7,9 @@ import org.junit.jupiter.api.Assumptions;
 
 /**
  * Decides what a test does when the machine cannot give it a real part (a kernel mount, root, a
- * Docker daemon, a reference tool): skip where the platform cannot run it, but <b>fail</b> when
- * the system property {@code layerstore.requirePlatform} is {@code true} — CI sets it, so a test
- * that would silently skip there breaks the build instead.
+ * Docker daemon, a reference tool): skip where the platform cannot run it, but <b>fail</b> when the
+ * system property {@code layerstore.requirePlatform} is {@code true} — CI sets it, so a test that
+ * would silently skip there breaks the build instead.
  */
 public final class PlatformRequirements {
 
@@ -29,7 +29,8 @@ public final class PlatformRequirements {
       return;
     }
     if (required()) {
-      Assertions.fail("this test needs " + what + ", and " + PROPERTY + "=true forbids skipping it");
+      Assertions.fail(
+          "this test needs " + what + ", and " + PROPERTY + "=true forbids skipping it");
     }
     Assumptions.assumeTrue(false, "needs " + what);
   }

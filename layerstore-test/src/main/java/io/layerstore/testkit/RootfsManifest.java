@@ -18,10 +18,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The same listing as {@code fixtures/rootfs-manifest.py}, made through NIO so it works on
- * any file system that offers the {@code unix} attribute view — a kernel mount on the default file
- * system, or the in-process union view over jimfs. One line per entry below the root, sorted:
- * {@code path type mode uid gid size content xattrs [mtime]}, TAB-separated.
+ * The same listing as {@code fixtures/rootfs-manifest.py}, made through NIO so it works on any file
+ * system that offers the {@code unix} attribute view — a kernel mount on the default file system,
+ * or the in-process union view over jimfs. One line per entry below the root, sorted: {@code path
+ * type mode uid gid size content xattrs [mtime]}, TAB-separated.
  */
 public final class RootfsManifest {
 
@@ -51,7 +51,8 @@ public final class RootfsManifest {
     return out;
   }
 
-  private static void walk(Path root, Path dir, boolean withMtime, List<String> out) throws IOException {
+  private static void walk(Path root, Path dir, boolean withMtime, List<String> out)
+      throws IOException {
     List<Path> children = new ArrayList<>();
     try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
       ds.forEach(children::add);
@@ -107,10 +108,22 @@ public final class RootfsManifest {
     }
     String rel = root.relativize(p).toString();
     StringBuilder sb = new StringBuilder();
-    sb.append('/').append(escape(rel)).append('\t').append(type).append('\t')
-        .append(String.format("%04o", mode & 07777)).append('\t')
-        .append(a.get("uid")).append('\t').append(a.get("gid")).append('\t')
-        .append(size).append('\t').append(content).append('\t').append(xattrs);
+    sb.append('/')
+        .append(escape(rel))
+        .append('\t')
+        .append(type)
+        .append('\t')
+        .append(String.format("%04o", mode & 07777))
+        .append('\t')
+        .append(a.get("uid"))
+        .append('\t')
+        .append(a.get("gid"))
+        .append('\t')
+        .append(size)
+        .append('\t')
+        .append(content)
+        .append('\t')
+        .append(xattrs);
     if (withMtime) {
       FileTime t = (FileTime) a.get("lastModifiedTime");
       sb.append('\t').append(Math.floorDiv(t.toMillis(), 1000L));
@@ -119,7 +132,9 @@ public final class RootfsManifest {
   }
 
   private static String xattrs(Path p) throws IOException {
-    UserDefinedFileAttributeView v = Files.getFileAttributeView(p, UserDefinedFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
+    UserDefinedFileAttributeView v =
+        Files.getFileAttributeView(
+            p, UserDefinedFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
     if (v == null) {
       return "-";
     }

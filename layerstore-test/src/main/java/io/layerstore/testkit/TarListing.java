@@ -30,23 +30,31 @@ public final class TarListing {
    * @param withMtime whether to add the mtime (whole seconds)
    * @param xattrs which extended attributes to list
    */
-  public static List<String> of(InputStream tar, boolean withMtime, Predicate<String> xattrs) throws IOException {
+  public static List<String> of(InputStream tar, boolean withMtime, Predicate<String> xattrs)
+      throws IOException {
     List<String> lines = new ArrayList<>();
     try (TarReader r = new TarReader(tar, "tar")) {
       for (TarHeader h = r.next(); h != null; h = r.next()) {
-        StringBuilder sb = new StringBuilder(h.name()).append(' ').append((char) (h.typeflag() == 0 ? '0' : h.typeflag()));
+        StringBuilder sb =
+            new StringBuilder(h.name())
+                .append(' ')
+                .append((char) (h.typeflag() == 0 ? '0' : h.typeflag()));
         sb.append(String.format(" %07o %d:%d %d", h.mode(), h.uid(), h.gid(), h.size()));
         if (h.isRegular()) {
           sb.append(' ').append(sha256(r.content()));
         } else if (h.isSymlink() || h.isHardlink()) {
           sb.append(" -> ").append(h.linkName());
-        } else if (h.typeflag() == TarHeader.CHAR_DEVICE || h.typeflag() == TarHeader.BLOCK_DEVICE) {
+        } else if (h.typeflag() == TarHeader.CHAR_DEVICE
+            || h.typeflag() == TarHeader.BLOCK_DEVICE) {
           sb.append(" dev=").append(h.devMajor()).append(',').append(h.devMinor());
         }
         Map<String, byte[]> x = new TreeMap<>(h.xattrs());
         x.keySet().removeIf(xattrs.negate());
         for (Map.Entry<String, byte[]> e : x.entrySet()) {
-          sb.append(' ').append(e.getKey()).append('=').append(HexFormat.of().formatHex(e.getValue()));
+          sb.append(' ')
+              .append(e.getKey())
+              .append('=')
+              .append(HexFormat.of().formatHex(e.getValue()));
         }
         if (withMtime) {
           sb.append(' ').append(h.mtime().getEpochSecond());

@@ -6,7 +6,6 @@
  * pieces they are built from ({@link io.layerstore.testkit.DriverSandbox}, {@link
  * io.layerstore.testkit.LayerTar}, {@link io.layerstore.testkit.LayerOps}, {@link
  * io.layerstore.testkit.Nodes}); the reference fixtures and the rootfs listing; and {@link
- * io.layerstore.testkit.PlatformRequirements}, which makes CI fail where a developer machine
- * skips.
+ * io.layerstore.testkit.PlatformRequirements}, which makes CI fail where a developer machine skips.
  */
 package io.layerstore.testkit;
