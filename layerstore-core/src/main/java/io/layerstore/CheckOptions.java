@@ -15,17 +15,29 @@ package io.layerstore;
  */
 public record CheckOptions(boolean rehashLayers, boolean repairing) {
 
-  /** A read-only metadata check: not deep, no repair. */
+  /**
+   * A read-only metadata check: not deep, no repair.
+   *
+   * @return options that check metadata and directories only, and change nothing
+   */
   public static CheckOptions defaults() {
     return new CheckOptions(false, false);
   }
 
-  /** Also rehash every layer. */
+  /**
+   * Also rehash every layer.
+   *
+   * @return a copy of these options with {@link #rehashLayers()} on
+   */
   public CheckOptions deep() {
     return new CheckOptions(true, repairing);
   }
 
-  /** Also repair what is safe to repair. */
+  /**
+   * Also repair what is safe to repair.
+   *
+   * @return a copy of these options with {@link #repairing()} on
+   */
   public CheckOptions repair() {
     return new CheckOptions(rehashLayers, true);
   }

@@ -7,6 +7,11 @@ package io.layerstore;
 public class ConflictException extends LayerStoreException {
   private static final long serialVersionUID = 1L;
 
+  /**
+   * Creates the exception.
+   *
+   * @param message what conflicts, and with what (shown to the user as is)
+   */
   public ConflictException(String message) {
     super(message);
   }

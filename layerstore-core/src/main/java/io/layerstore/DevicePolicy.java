@@ -20,8 +20,14 @@ public enum DevicePolicy {
   NONE;
 
   /**
-   * Whether a device of {@code kind} ({@code '3'} char, {@code '4'} block) with these numbers may
-   * be created.
+   * Whether a device node with these numbers may be created under this policy. Overlay whiteouts
+   * are character devices {@code 0:0}, so {@link #NONE} refuses them too.
+   *
+   * @param block {@code true} for a block device (tar type {@code '4'}), {@code false} for a
+   *     character device (tar type {@code '3'})
+   * @param major the device's major number
+   * @param minor the device's minor number
+   * @return whether the layer may create the node
    */
   public boolean allows(boolean block, int major, int minor) {
     switch (this) {

@@ -1,7 +1,18 @@
 package io.layerstore;
 
-/** sha256 of a layer's uncompressed tar stream, every byte included. */
+/**
+ * sha256 of a layer's uncompressed tar stream, every byte included. It is what an image's config
+ * lists in {@code rootfs.diff_ids}; the store names the layer itself by its {@link ChainId}.
+ *
+ * @param digest the diffID itself
+ */
 public record DiffId(Digest digest) {
+  /**
+   * Checks the digest is present.
+   *
+   * @param digest the diffID itself
+   * @throws IllegalArgumentException if {@code digest} is null
+   */
   public DiffId {
     if (digest == null) {
       throw new IllegalArgumentException("diffID digest is null");
@@ -12,6 +23,13 @@ public record DiffId(Digest digest) {
   public static final DiffId EMPTY_LAYER =
       parse("sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef");
 
+  /**
+   * Parses a diffID in {@code sha256:<hex>} form (the bare 64-hex form is accepted too).
+   *
+   * @param text the diffID as text
+   * @return the diffID
+   * @throws IllegalArgumentException if {@code text} is null or not a sha256 digest
+   */
   public static DiffId parse(String text) {
     return new DiffId(Digest.parse(text));
   }

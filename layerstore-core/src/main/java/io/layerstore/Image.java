@@ -33,6 +33,23 @@ public record Image(
     List<ChainId> chainIds,
     Map<String, String> driverData,
     byte[] config) {
+  /**
+   * Copies every collection and the config bytes, so the record cannot change after it is made.
+   *
+   * @param id the image id (sha256 of {@link #config()})
+   * @param repoTags familiar {@code name:tag} references, sorted
+   * @param parent the parent image id from the metadata, or null
+   * @param created creation time from the config, or null
+   * @param lastTagTime when it was last tagged, or null
+   * @param architecture from the config
+   * @param os from the config
+   * @param size sum of the layers' sizes
+   * @param diffIds the config's diff ids, base first
+   * @param chainIds the chain ids of the layers, base first
+   * @param driverData the driver's facts about the top layer (LowerDir, UpperDir, ...)
+   * @param config the config bytes exactly as stored
+   * @throws NullPointerException if a list, the map or the config is null, or holds a null
+   */
   public Image {
     repoTags = List.copyOf(repoTags);
     diffIds = List.copyOf(diffIds);
@@ -41,6 +58,11 @@ public record Image(
     config = config.clone();
   }
 
+  /**
+   * The config bytes exactly as stored, hashed to {@link #id()}.
+   *
+   * @return a fresh copy on every call; changing it changes nothing here
+   */
   @Override
   public byte[] config() {
     return config.clone();

@@ -132,11 +132,27 @@ public final class LayerStore implements Closeable {
     return new LayerStore(store, containers);
   }
 
-  /** Opens (creating if needed) the store at {@code root} with default options. */
+  /**
+   * Opens (creating if needed) the store at {@code root} with default options: the driver it
+   * already has layers of (else {@value #DEFAULT_DRIVER}), durable, {@link DevicePolicy#STANDARD}.
+   * Finishes or rolls back whatever an interrupted process left before returning.
+   *
+   * @param root the data-root directory; created if missing
+   * @return the open store; close it to release its mounts' pins and the driver
+   * @throws ConflictException if the store holds layers of several drivers
+   * @throws NotFoundException if the driver it needs is not on the class path
+   * @throws IOException if the root cannot be created or read, or recovery fails
+   */
   public static LayerStore open(Path root) throws IOException {
     return builder(root).open();
   }
 
+  /**
+   * Starts configuring a store at {@code root}; nothing is touched until {@link Builder#open()}.
+   *
+   * @param root the data-root directory; created if missing when the store is opened
+   * @return a builder with the defaults {@link #open(Path)} uses
+   */
   public static Builder builder(Path root) {
     return new Builder(root);
   }
@@ -159,6 +175,10 @@ public final class LayerStore implements Closeable {
     /**
      * The graph driver ({@code overlay2}, {@code aufs}). Default: the driver the store already has
      * layers of, else {@value #DEFAULT_DRIVER}. A store with layers of another driver is refused.
+     *
+     * @param name the driver's name, as its {@link io.layerstore.spi.DriverProvider} gives it, or
+     *     {@code null} for the default
+     * @return this builder
      */
     public Builder driver(String name) {
       this.driver = name;
@@ -174,13 +194,21 @@ public final class LayerStore implements Closeable {
     /**
      * Whether finished operations are fsynced so that they survive a power loss (default true).
      * Off, a crash may lose the last operations, never consistency.
+     *
+     * @param d {@code false} to skip the fsyncs (tests, scratch stores)
+     * @return this builder
      */
     public Builder durable(boolean d) {
       this.durable = d;
       return this;
     }
 
-    /** Which device nodes layers may create; default {@link DevicePolicy#STANDARD}. */
+    /**
+     * Which device nodes layers may create; default {@link DevicePolicy#STANDARD}.
+     *
+     * @param p the policy applied to every layer unpacked through this store
+     * @return this builder
+     */
     public Builder devicePolicy(DevicePolicy p) {
       this.devicePolicy = p;
       return this;
@@ -189,6 +217,10 @@ public final class LayerStore implements Closeable {
     /**
      * Most uncompressed bytes one layer may expand to (decompression bombs); default 64 GiB. A
      * layer beyond it fails with an {@link InvalidArchiveException} and leaves nothing behind.
+     *
+     * @param bytes the limit in bytes
+     * @return this builder
+     * @throws IllegalArgumentException if {@code bytes} is not positive
      */
     public Builder maxLayerBytes(long bytes) {
       if (bytes <= 0) {
@@ -202,6 +234,10 @@ public final class LayerStore implements Closeable {
      * Most uncompressed bytes the layers read for one image may expand to together; default 128 GiB
      * (the largest public images are a few tens). Stops a bomb spread over many layers that each
      * stay under {@link #maxLayerBytes}.
+     *
+     * @param bytes the limit in bytes
+     * @return this builder
+     * @throws IllegalArgumentException if {@code bytes} is not positive
      */
     public Builder maxImageBytes(long bytes) {
       if (bytes <= 0) {
@@ -211,11 +247,32 @@ public final class LayerStore implements Closeable {
       return this;
     }
 
+    /**
+     * An option handed to the driver as is (for aufs, for instance, where {@code /proc} and {@code
+     * /sys} are). Options the driver does not know are ignored; a later value for a key replaces
+     * the earlier.
+     *
+     * @param key the option's name, as the driver documents it
+     * @param value its value
+     * @return this builder
+     */
     public Builder driverOption(String key, String value) {
       driverOptions.put(key, value);
       return this;
     }
 
+    /**
+     * Opens (creating if needed) the store: picks the driver among those {@link
+     * java.util.ServiceLoader} finds, refuses a store that holds layers of another driver
+     * (including one not on the class path), and finishes or rolls back whatever an interrupted
+     * process left before returning.
+     *
+     * @return the open store; close it to release its mounts' pins and the driver
+     * @throws ConflictException if the store holds layers of several drivers and none was chosen,
+     *     or of another driver than the one chosen
+     * @throws NotFoundException if the driver is not on the class path
+     * @throws IOException if the root cannot be created or read, or recovery fails
+     */
     public LayerStore open() throws IOException {
       AtomicFiles.ensureDirectory(root, StoreLayout.ROOT_MODE);
       Map<String, DriverProvider> providers = new LinkedHashMap<>();
@@ -307,15 +364,30 @@ public final class LayerStore implements Closeable {
 
   // ---- facts ----------------------------------------------------------------------------------
 
+  /**
+   * The store's data-root.
+   *
+   * @return the root directory the store was opened at
+   */
   public Path root() {
     return layout.root();
   }
 
+  /**
+   * The graph driver the store was opened with.
+   *
+   * @return its name, such as {@code overlay2}
+   */
   public String driverName() {
     return driver.name();
   }
 
-  /** The driver, for tools and tests that work below the image level. */
+  /**
+   * The driver, for tools and tests that work below the image level. Changing layers through it
+   * behind the store's back makes the store inconsistent ({@link #check} reports it).
+   *
+   * @return the open driver; closed with the store
+   */
   public GraphDriver driver() {
     return driver;
   }
@@ -331,7 +403,12 @@ public final class LayerStore implements Closeable {
    * to its diffID, a bad manifest, an unsafe entry) nothing is added. Layers the store already has
    * are not read again.
    *
+   * @param archive the archive: an uncompressed tar in a regular file (it is read with seeks, so
+   *     not a pipe)
    * @return the loaded image ids, in manifest order
+   * @throws InvalidArchiveException if the archive, a manifest, config or layer cannot be accepted
+   * @throws DigestMismatchException if a layer or config does not hash to its digest
+   * @throws IOException if reading the archive or writing the store fails
    */
   public List<ImageId> load(Path archive) throws IOException {
     List<ImageId> out = new ArrayList<>();
@@ -341,7 +418,16 @@ public final class LayerStore implements Closeable {
     return out;
   }
 
-  /** Like {@link #load} but also says which tags each image got. */
+  /**
+   * Like {@link #load} but also says which tags each image got.
+   *
+   * @param archive the archive: an uncompressed tar in a regular file (it is read with seeks, so
+   *     not a pipe)
+   * @return one entry per loaded image, in manifest order
+   * @throws InvalidArchiveException if the archive, a manifest, config or layer cannot be accepted
+   * @throws DigestMismatchException if a layer or config does not hash to its digest
+   * @throws IOException if reading the archive or writing the store fails
+   */
   public List<LoadedImage> loadDetailed(Path archive) throws IOException {
     return new DockerArchiveLoader(store).load(archive);
   }
@@ -349,11 +435,14 @@ public final class LayerStore implements Closeable {
   /**
    * Makes a one-layer image from a layer tarball (plain, gzip, zstd or bzip2), like {@code docker
    * import}: the config gets {@code created}, {@code history} "Imported from &lt;source&gt;", the
-   * host's architecture and os {@code linux}.
+   * host's architecture and os {@code linux}. A tag without a tag part gets {@code latest}.
    *
-   * @param tarball the layer
+   * @param tarball the layer; may be a pipe such as {@code /dev/stdin}
    * @param reference {@code name[:tag]} to tag it with, or null
    * @return the new image's id
+   * @throws IllegalArgumentException if {@code reference} is not a valid reference
+   * @throws InvalidArchiveException if the tarball cannot be accepted (unsafe entry, too large)
+   * @throws IOException if reading the tarball or writing the store fails
    */
   public ImageId importLayer(Path tarball, String reference) throws IOException {
     Reference ref = reference == null ? null : parseReference(reference).withDefaultTag();
@@ -411,7 +500,14 @@ public final class LayerStore implements Closeable {
 
   // ---- queries --------------------------------------------------------------------------------
 
-  /** Every image, newest first (like {@code docker images}). */
+  /**
+   * Every image, newest first (like {@code docker images}); images without a creation time come
+   * last. Images whose config cannot be read, or whose layers are missing, are left out (and
+   * logged).
+   *
+   * @return a new list of summaries
+   * @throws IOException if the image or reference store cannot be read
+   */
   public List<ImageSummary> images() throws IOException {
     transactions.settle();
     Map<ImageId, List<String>> tags = tagTable();
@@ -472,12 +568,26 @@ public final class LayerStore implements Closeable {
   /**
    * Resolves {@code name:tag}, {@code name} (tag latest), {@code name@digest}, a full id ({@code
    * sha256:...} or 64 hex) or a unique id prefix, the way the docker CLI does.
+   *
+   * @param refOrId what the user typed
+   * @return the image's id
+   * @throws IllegalArgumentException if {@code refOrId} is empty, or neither a reference nor hex
+   * @throws NotFoundException if nothing matches
+   * @throws ConflictException if an id prefix matches several images
+   * @throws IOException if the stores cannot be read
    */
   public ImageId resolve(String refOrId) throws IOException {
     return resolver.resolve(refOrId);
   }
 
-  /** Everything about one image. */
+  /**
+   * Everything about one image ({@code docker inspect}).
+   *
+   * @param refOrId a reference or id, resolved as {@link #resolve} does
+   * @return the image's facts, including the driver's data on its top layer
+   * @throws NotFoundException if nothing matches, or a layer of the image is missing
+   * @throws IOException if the image's config or layers cannot be read
+   */
   public Image image(String refOrId) throws IOException {
     ImageId id = resolve(refOrId);
     ImageConfig c = config(id);
@@ -503,7 +613,17 @@ public final class LayerStore implements Closeable {
 
   // ---- tags -----------------------------------------------------------------------------------
 
-  /** Points {@code target} ({@code name[:tag]}) at the image {@code source} names. */
+  /**
+   * Points {@code target} ({@code name[:tag]}) at the image {@code source} names. A tag that
+   * already points elsewhere is moved, as {@code docker tag} does.
+   *
+   * @param source a reference or id, resolved as {@link #resolve} does
+   * @param target the new tag; {@code latest} is added when no tag is written
+   * @throws IllegalArgumentException if {@code target} is not a valid reference, or carries a
+   *     digest
+   * @throws NotFoundException if {@code source} names no image
+   * @throws IOException if the reference store cannot be written
+   */
   public void tag(String source, String target) throws IOException {
     Reference ref = parseReference(target).withDefaultTag();
     if (ref.digest() != null) {
@@ -530,6 +650,12 @@ public final class LayerStore implements Closeable {
    * Mounts the image's root filesystem read-only. Close the mount to give it back. Taken under the
    * store lock, so that a concurrent {@link #remove} either sees the mount (and refuses) or has
    * removed the image first (and this fails with {@link NotFoundException}).
+   *
+   * @param id the image
+   * @return the mount; several mounts of the same image share one underlying mount
+   * @throws NotFoundException if the image, or one of its layers, is not in the store
+   * @throws LayerStoreException if the image has no layers, so there is nothing to mount
+   * @throws IOException if the driver cannot mount it
    */
   public Mount mount(ImageId id) throws IOException {
     try (StoreLocks.Held store = transactions.lockStore()) {
@@ -594,12 +720,27 @@ public final class LayerStore implements Closeable {
     }
   }
 
-  /** Mounts the image named by {@code refOrId}. */
+  /**
+   * Mounts the image named by {@code refOrId}, as {@link #mount(ImageId)} does.
+   *
+   * @param refOrId a reference or id, resolved as {@link #resolve} does
+   * @return the read-only mount
+   * @throws NotFoundException if nothing matches
+   * @throws IOException if the driver cannot mount it
+   */
   public Mount mount(String refOrId) throws IOException {
     return mount(resolve(refOrId));
   }
 
-  /** Whether the image's root filesystem is mounted now (by this process or another). */
+  /**
+   * Whether the image's root filesystem is mounted now (by this process or another).
+   *
+   * @param id the image
+   * @return {@code true} if a kernel mount of its top layer exists or any process holds a mount of
+   *     it; {@code false} for an image without layers
+   * @throws NotFoundException if the image is not in the store
+   * @throws IOException if the store or the mount table cannot be read
+   */
   public boolean isMounted(ImageId id) throws IOException {
     transactions.settle();
     Optional<LayerRecord> top = layerDb.top(config(id).diffIds());
@@ -610,7 +751,15 @@ public final class LayerStore implements Closeable {
     return driver.isMounted(cacheId) || pins.isPinned(cacheId);
   }
 
-  /** Drops every reference on the image's mount, whoever took it, and unmounts it. */
+  /**
+   * Drops every reference on the image's mount, whoever took it, and unmounts it. Open {@link
+   * Mount} handles on it are left pointing at nothing. Does nothing for an image that is not
+   * mounted.
+   *
+   * @param id the image
+   * @throws NotFoundException if the image is not in the store
+   * @throws IOException if the driver cannot unmount it
+   */
   public void unmount(ImageId id) throws IOException {
     Optional<LayerRecord> top = layerDb.top(config(id).diffIds());
     if (top.isPresent()) {
@@ -621,6 +770,8 @@ public final class LayerStore implements Closeable {
   /**
    * Whether the driver can show a mount's branch stack ({@link #mountBranches}): aufs can, overlay2
    * cannot.
+   *
+   * @return whether {@link #mountBranches} can return anything
    */
   public boolean showsMountBranches() {
     return driver instanceof BranchIntrospection;
@@ -628,8 +779,13 @@ public final class LayerStore implements Closeable {
 
   /**
    * The branch stack of the image's mount (aufs: its {@code si} id and {@code br<N>} list), for
-   * drivers that can show one ({@link #showsMountBranches}); empty when the driver cannot, or the
-   * image is not mounted.
+   * drivers that can show one ({@link #showsMountBranches}).
+   *
+   * @param id the image
+   * @return the branches, or empty when the driver cannot show them, the image has no layers or is
+   *     not mounted
+   * @throws NotFoundException if the image is not in the store
+   * @throws IOException if the mount's state cannot be read
    */
   public Optional<BranchIntrospection.MountBranches> mountBranches(ImageId id) throws IOException {
     if (!showsMountBranches()) {
@@ -645,7 +801,16 @@ public final class LayerStore implements Closeable {
   // ---- save -----------------------------------------------------------------------------------
 
   /**
-   * Writes a {@code docker save} archive of the named images to {@code out} (replaced atomically).
+   * Writes a {@code docker save} archive of the named images to {@code out}: the archive is written
+   * to a temp file next to it and moved over it atomically, so {@code out} is either untouched or
+   * the whole archive.
+   *
+   * @param refsOrIds references or ids, resolved as {@link #resolve} does; images named by a
+   *     reference carry that tag in the archive
+   * @param out the archive file, replaced if it exists
+   * @throws IllegalArgumentException if {@code refsOrIds} is empty
+   * @throws NotFoundException if a name matches no image
+   * @throws IOException if a layer cannot be read or the archive cannot be written
    */
   public void save(List<String> refsOrIds, Path out) throws IOException {
     Path tmp = out.resolveSibling(".tmp-" + out.getFileName() + "-" + files.randomHex(6));
@@ -662,7 +827,17 @@ public final class LayerStore implements Closeable {
         java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }
 
-  /** Writes a {@code docker save} archive of the named images to a stream. */
+  /**
+   * Writes a {@code docker save} archive of the named images to a stream. The stream is not closed;
+   * on failure it holds part of an archive.
+   *
+   * @param refsOrIds references or ids, resolved as {@link #resolve} does; images named by a
+   *     reference carry that tag in the archive
+   * @param out where the tar goes
+   * @throws IllegalArgumentException if {@code refsOrIds} is empty
+   * @throws NotFoundException if a name matches no image
+   * @throws IOException if a layer cannot be read or the stream cannot be written
+   */
   public void save(List<String> refsOrIds, OutputStream out) throws IOException {
     if (refsOrIds.isEmpty()) {
       throw new IllegalArgumentException("nothing to save: name at least one image");
@@ -683,7 +858,13 @@ public final class LayerStore implements Closeable {
 
   // ---- remove ---------------------------------------------------------------------------------
 
-  /** What {@link #remove} did, in {@code docker rmi}'s words. */
+  /**
+   * What {@link #remove} did, in {@code docker rmi}'s words.
+   *
+   * @param untagged the references removed, in familiar form ({@code Untagged:})
+   * @param deleted the images deleted ({@code Deleted:}); empty when only a tag went
+   * @param layersDeleted the layers deleted with them, because nothing else used them
+   */
   public record Removal(
       List<String> untagged, List<ImageId> deleted, List<ChainId> layersDeleted) {}
 
@@ -692,6 +873,14 @@ public final class LayerStore implements Closeable {
    * tag points at it; an id deletes the image (when {@linkplain RemoveOptions#force() forced} even
    * if tagged more than once). Layers no other image uses are deleted with it. An image that is the
    * parent of another is kept unless forced; a mounted image cannot be removed.
+   *
+   * @param refOrId a reference or id, resolved as {@link #resolve} does
+   * @param options whether to force
+   * @return what was untagged and deleted
+   * @throws NotFoundException if nothing matches
+   * @throws ConflictException if the image is tagged more than once or has child images (and it is
+   *     not forced), is used by a container (even forced), or is mounted
+   * @throws IOException if the store cannot be changed
    */
   public Removal remove(String refOrId, RemoveOptions options) throws IOException {
     boolean force = options.forced();
@@ -749,7 +938,14 @@ public final class LayerStore implements Closeable {
     }
   }
 
-  /** What {@link #prune} removed. */
+  /**
+   * What {@link #prune} removed.
+   *
+   * @param images the images deleted
+   * @param layers the layers deleted
+   * @param bytesFreed the layers' sizes added up, in bytes (their content, as the layerdb records
+   *     it)
+   */
   public record Pruned(List<ImageId> images, List<ChainId> layers, long bytesFreed) {}
 
   /**
@@ -757,6 +953,10 @@ public final class LayerStore implements Closeable {
    * {@link PruneOptions#all()}, also untagged parents) and every layer that no remaining image or
    * container uses — including layers left unreferenced by Docker or by an interrupted load. Layers
    * that are mounted, or pinned by a running load, stay.
+   *
+   * @param options whether to remove untagged parents too
+   * @return what was removed; empty lists when there was nothing to prune
+   * @throws IOException if the store cannot be read or changed
    */
   public Pruned prune(PruneOptions options) throws IOException {
     try (StoreLocks.Held store = transactions.lockStore()) {
@@ -772,20 +972,33 @@ public final class LayerStore implements Closeable {
    * {@link CheckOptions#deep()} that every layer's files still rebuild its tar to its diffID. With
    * {@link CheckOptions#repair()}, removes what is safe to remove (leftovers of interrupted work,
    * unused layers, references and records of images that are gone) and reports the rest.
+   *
+   * @param options how deep to go and whether to repair
+   * @return what was found (and repaired); problems are reported, not thrown
+   * @throws IOException if the store cannot be read at all, or a repair fails
    */
   public CheckReport check(CheckOptions options) throws IOException {
     return new Fsck(store, containers::driverIds)
         .check(options.rehashLayers(), options.repairing());
   }
 
-  /** {@code check(CheckOptions.defaults())}. */
+  /**
+   * {@code check(CheckOptions.defaults())}: a read-only metadata check.
+   *
+   * @return what was found
+   * @throws IOException if the store cannot be read at all
+   */
   public CheckReport check() throws IOException {
     return check(CheckOptions.defaults());
   }
 
   // ---- containers -----------------------------------------------------------------------------
 
-  /** The store's containers: create, mount, changes, commit, export, remove. */
+  /**
+   * The store's containers: create, mount, changes, commit, export, remove.
+   *
+   * @return the containers of this store; one instance per store, closed with it
+   */
   public Containers containers() {
     return containers;
   }
@@ -806,6 +1019,13 @@ public final class LayerStore implements Closeable {
     }
   }
 
+  /**
+   * Releases the pins this process holds on mounts (logging, not throwing, if that fails) and
+   * closes the driver. Mounts left with {@link Mount#leaveMounted()} stay; other open mounts should
+   * be closed first.
+   *
+   * @throws IOException if the driver cannot be closed
+   */
   @Override
   public void close() throws IOException {
     try {

@@ -9,10 +9,21 @@ import java.io.IOException;
 public class LayerStoreException extends IOException {
   private static final long serialVersionUID = 1L;
 
+  /**
+   * Creates the exception.
+   *
+   * @param message what went wrong and where, for a person
+   */
   public LayerStoreException(String message) {
     super(message);
   }
 
+  /**
+   * Creates the exception with the failure underneath it.
+   *
+   * @param message what went wrong and where, for a person
+   * @param cause the underlying failure, or {@code null}
+   */
   public LayerStoreException(String message, Throwable cause) {
     super(message, cause);
   }

@@ -9,13 +9,29 @@ import java.nio.file.Path;
  */
 public interface Mount extends AutoCloseable {
 
-  /** The root of the mounted filesystem. */
+  /**
+   * The root of the mounted filesystem.
+   *
+   * @return the directory to read (and, if {@link #isWritable()}, write) the tree through; it stays
+   *     valid until the handle is closed, or until {@link LayerStore#unmount} after {@link
+   *     #leaveMounted()}
+   */
   Path root();
 
-  /** Whether {@link #root()} is a real kernel mount (otherwise an in-process union view). */
+  /**
+   * Whether {@link #root()} is a real kernel mount.
+   *
+   * @return {@code true} for a kernel mount, which other processes see too; {@code false} for an
+   *     in-process union view, which only this process can use through {@link #root()}'s file
+   *     system
+   */
   boolean isKernelMount();
 
-  /** Whether writes through {@link #root()} are allowed. */
+  /**
+   * Whether writes through {@link #root()} are allowed.
+   *
+   * @return {@code true} for a container's read-write layer, {@code false} for an image's layers
+   */
   boolean isWritable();
 
   /**
@@ -32,6 +48,7 @@ public interface Mount extends AutoCloseable {
    *
    * @throws LayerStoreException for a writable in-process mount, or one on an in-memory or
    *     otherwise emulated file system, which cannot outlive the process
+   * @throws IOException if writing the copy or recording the handed-over mount fails
    */
   void leaveMounted() throws IOException;
 

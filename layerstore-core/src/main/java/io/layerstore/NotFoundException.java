@@ -4,6 +4,11 @@ package io.layerstore;
 public class NotFoundException extends LayerStoreException {
   private static final long serialVersionUID = 1L;
 
+  /**
+   * Creates the exception.
+   *
+   * @param message what was looked for and not found, for a person
+   */
   public NotFoundException(String message) {
     super(message);
   }

@@ -13,12 +13,20 @@ package io.layerstore;
  */
 public record PruneOptions(boolean untaggedParents) {
 
-  /** Dangling images (no tag, no child, no container) and the layers nothing uses. */
+  /**
+   * Dangling images (no tag, no child, no container) and the layers nothing uses.
+   *
+   * @return options without {@link #untaggedParents()}
+   */
   public static PruneOptions defaults() {
     return new PruneOptions(false);
   }
 
-  /** Also untagged parents, as with {@code -a}. */
+  /**
+   * Also untagged parents, as with {@code -a}.
+   *
+   * @return options with {@link #untaggedParents()} on
+   */
   public PruneOptions all() {
     return new PruneOptions(true);
   }

@@ -14,7 +14,10 @@ import java.util.regex.Pattern;
  */
 public record Reference(String domain, String path, String tag, Digest digest) {
 
+  /** The registry a reference without one names ({@code index.docker.io} is folded into it too). */
   public static final String DEFAULT_DOMAIN = "docker.io";
+
+  /** The tag {@link #withDefaultTag()} adds, as Docker does. */
   public static final String DEFAULT_TAG = "latest";
 
   private static final String ALNUM = "[a-z0-9]+";
@@ -30,6 +33,16 @@ public record Reference(String domain, String path, String tag, Digest digest) {
   private static final Pattern HEX64 = Pattern.compile("[a-f0-9]{64}");
   private static final int NAME_MAX = 255;
 
+  /**
+   * Checks the two parts every reference has; the parts are not validated beyond that, use {@link
+   * #parse} for text from outside.
+   *
+   * @param domain registry host (and port); {@code docker.io} when none is written
+   * @param path repository path, {@code library/ubuntu} for official images
+   * @param tag tag, or {@code null} when the reference is by digest only
+   * @param digest manifest digest, or {@code null}
+   * @throws IllegalArgumentException if {@code domain} or {@code path} is null
+   */
   public Reference {
     if (domain == null || path == null) {
       throw new IllegalArgumentException("reference needs a domain and a path");
@@ -38,8 +51,11 @@ public record Reference(String domain, String path, String tag, Digest digest) {
 
   /**
    * Parses and normalizes a reference. A missing tag is <b>not</b> filled in; use {@link
-   * #withDefaultTag()} where Docker would add {@code latest}.
+   * #withDefaultTag()} where Docker would add {@code latest}. A bare 64-hex string is refused, as
+   * Docker refuses it, since it would read as an image id.
    *
+   * @param text the reference as a user writes it
+   * @return the normalized reference
    * @throws IllegalArgumentException naming the text and what is wrong with it
    */
   public static Reference parse(String text) {
@@ -111,7 +127,11 @@ public record Reference(String domain, String path, String tag, Digest digest) {
     return new Reference(domain, path, tag, digest);
   }
 
-  /** This reference with tag {@code latest} if it has neither tag nor digest. */
+  /**
+   * This reference with tag {@code latest} if it has neither tag nor digest.
+   *
+   * @return a new reference with tag {@link #DEFAULT_TAG}, or this one when it has a tag or digest
+   */
   public Reference withDefaultTag() {
     return tag == null && digest == null ? new Reference(domain, path, DEFAULT_TAG, null) : this;
   }
@@ -119,6 +139,8 @@ public record Reference(String domain, String path, String tag, Digest digest) {
   /**
    * The repository in Docker's short form: {@code ubuntu}, {@code foo/bar}, {@code
    * localhost:5000/x}.
+   *
+   * @return the repository without {@code docker.io/} and, for official images, {@code library/}
    */
   public String familiarName() {
     if (domain.equals(DEFAULT_DOMAIN)) {
@@ -130,7 +152,11 @@ public record Reference(String domain, String path, String tag, Digest digest) {
     return domain + "/" + path;
   }
 
-  /** {@code name:tag} or {@code name@digest} in familiar form (a reference carries one of them). */
+  /**
+   * The reference in familiar form, as {@code docker images} and the repositories file show it.
+   *
+   * @return {@code name:tag}, {@code name@digest} or, when it carries both, {@code name:tag@digest}
+   */
   public String familiarString() {
     StringBuilder sb = new StringBuilder(familiarName());
     if (tag != null) {

@@ -14,12 +14,20 @@ package io.layerstore;
  */
 public record RemoveOptions(boolean forced) {
 
-  /** Not forced: refuse what {@code docker rmi}/{@code docker rm} refuse without {@code -f}. */
+  /**
+   * Not forced: refuse what {@code docker rmi}/{@code docker rm} refuse without {@code -f}.
+   *
+   * @return options without {@link #forced()}
+   */
   public static RemoveOptions defaults() {
     return new RemoveOptions(false);
   }
 
-  /** Forced, as with {@code -f}. */
+  /**
+   * Forced, as with {@code -f}.
+   *
+   * @return options with {@link #forced()} on
+   */
   public RemoveOptions force() {
     return new RemoveOptions(true);
   }

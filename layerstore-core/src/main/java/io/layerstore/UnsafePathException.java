@@ -8,6 +8,14 @@ package io.layerstore;
 public class UnsafePathException extends InvalidArchiveException {
   private static final long serialVersionUID = 1L;
 
+  /**
+   * Creates the exception; its {@link #reason()} is {@code unsafe path: } followed by {@code
+   * reason}.
+   *
+   * @param source the archive or stream that was read, or {@code null}
+   * @param entry the offending entry's name as read
+   * @param reason what the entry would have escaped through
+   */
   public UnsafePathException(String source, String entry, String reason) {
     super(source, entry, "unsafe path: " + reason);
   }

@@ -25,18 +25,49 @@ public record ConfigChange(Kind kind, List<String> values, List<Map.Entry<String
 
   /** The instructions a commit accepts. */
   public enum Kind {
+    /** The command ({@code Cmd}): {@link ConfigChange#values()} holds its words. */
     CMD,
+    /**
+     * The entrypoint ({@code Entrypoint}); as in a Dockerfile, it drops the command unless the
+     * commit sets one too.
+     */
     ENTRYPOINT,
+    /**
+     * Environment variables ({@code Env}): {@link ConfigChange#pairs()} holds them; a variable
+     * already set is replaced in place.
+     */
     ENV,
+    /**
+     * Exposed ports ({@code ExposedPorts}), each as {@code port[-port]/proto}, the protocol {@code
+     * tcp} by default.
+     */
     EXPOSE,
+    /** Labels ({@code Labels}): {@link ConfigChange#pairs()} holds them. */
     LABEL,
+    /**
+     * A trigger for images built on this one ({@code OnBuild}): the instruction, kept as written.
+     */
     ONBUILD,
+    /** The signal that stops the container ({@code StopSignal}). */
     STOPSIGNAL,
+    /** The user to run as ({@code User}). */
     USER,
+    /** Volumes ({@code Volumes}), as words or a JSON array. */
     VOLUME,
+    /** The working directory ({@code WorkingDir}). */
     WORKDIR
   }
 
+  /**
+   * Copies the lists, so the change cannot change after it is made. The canonical constructor does
+   * not check that the lists fit {@code kind}; {@link #parse} and {@link CommitOptions} make only
+   * well-formed changes.
+   *
+   * @param kind the instruction
+   * @param values its arguments (a command's words, ports, volumes, or one value)
+   * @param pairs for {@code ENV} and {@code LABEL}: the key/value pairs in order
+   * @throws NullPointerException if a list is null or holds a null
+   */
   public ConfigChange {
     values = List.copyOf(values);
     pairs = List.copyOf(pairs);
@@ -63,7 +94,15 @@ public record ConfigChange(Kind kind, List<String> values, List<Map.Entry<String
   /**
    * Parses one instruction as {@code docker commit --change} takes it, e.g. {@code ENV A=1 B="two
    * words"}, {@code CMD ["/bin/sh","-c","echo"]}, {@code CMD echo hi} (shell form: run by {@code
-   * /bin/sh -c}), {@code EXPOSE 80 53/udp}.
+   * /bin/sh -c}), {@code EXPOSE 80 53/udp}. The instruction's name is case-insensitive. A {@code
+   * CMD} or {@code ENTRYPOINT} that starts with {@code [} but is not a JSON array of strings is
+   * taken as a shell command, as Docker takes it.
+   *
+   * @param instruction the instruction; null reads as empty
+   * @return the change
+   * @throws IllegalArgumentException naming the instruction and what is wrong: an unknown
+   *     instruction, no argument, an unmatched quote, a bad port or protocol, an {@code ENV}/{@code
+   *     LABEL} without a value
    */
   public static ConfigChange parse(String instruction) {
     String text = instruction == null ? "" : instruction.strip();

@@ -87,12 +87,21 @@ public final class ContainerLayout {
     this.json = json;
   }
 
-  /** {@code layerstore/containers/} */
+  /**
+   * {@code layerstore/containers/}: the directory this class owns.
+   *
+   * @return the directory; it may not exist yet in a store that never had a container
+   */
   public Path dir() {
     return dir;
   }
 
-  /** {@code layerstore/containers/<id>.json} */
+  /**
+   * {@code layerstore/containers/<id>.json}: where a container's record is (or would be).
+   *
+   * @param id the container
+   * @return the record's path; the file may not exist
+   */
   public Path record(ContainerId id) {
     return dir.resolve(id.hex() + SUFFIX);
   }
@@ -167,7 +176,12 @@ public final class ContainerLayout {
     }
   }
 
-  /** The ids that have a record, in any state. */
+  /**
+   * The ids that have a record, in any state ({@code creating}, {@code created}, {@code removing}).
+   *
+   * @return the ids in ascending order; empty when the directory does not exist
+   * @throws IOException if the directory cannot be listed
+   */
   public List<ContainerId> ids() throws IOException {
     List<ContainerId> out = new ArrayList<>();
     if (!Files.isDirectory(dir)) {
@@ -186,7 +200,13 @@ public final class ContainerLayout {
     return out;
   }
 
-  /** Temporaries left by an interrupted write. */
+  /**
+   * Temporaries left by an interrupted write ({@code .tmp-*} in the records and names directories),
+   * which {@link io.layerstore.LayerStore#check} reports and a repair removes.
+   *
+   * @return their paths, in no particular order
+   * @throws IOException if a directory cannot be listed
+   */
   public List<Path> tempLeftovers() throws IOException {
     List<Path> out = new ArrayList<>();
     for (Path d : List.of(dir, namesDir())) {

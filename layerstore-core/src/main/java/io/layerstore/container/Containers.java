@@ -102,7 +102,11 @@ public final class Containers {
     return containers;
   }
 
-  /** Where our container records live. */
+  /**
+   * Where our container records live, for tools and tests that look at the files themselves.
+   *
+   * @return the layout of {@code layerstore/containers/}
+   */
   public ContainerLayout layout() {
     return layout;
   }
@@ -113,9 +117,15 @@ public final class Containers {
    * Creates a container from an image, like {@code docker create IMAGE}: an init layer on the
    * image's top layer, filled as {@code options.init()} says, and an empty read-write layer on it.
    * If the image names a working directory the image lacks, it is made in the read-write layer, as
-   * Docker does at creation.
+   * Docker does at creation. Takes the store lock; on failure nothing of the container is left.
    *
    * @param image {@code name[:tag]}, an image id or a unique prefix of one
+   * @param options the name and init files
+   * @return the new container
+   * @throws NotFoundException if no image matches
+   * @throws ConflictException if the name is taken by another container, or an id prefix is
+   *     ambiguous
+   * @throws IOException if the driver or the records cannot be written
    */
   public Container create(String image, CreateOptions options) throws IOException {
     Objects.requireNonNull(options, "options");
@@ -200,7 +210,13 @@ public final class Containers {
 
   // ---- queries --------------------------------------------------------------------------------
 
-  /** Every container, newest first (like {@code docker ps -a}). */
+  /**
+   * Every container, newest first (like {@code docker ps -a}). Containers being created or removed
+   * are left out, and so are records that cannot be read (they are logged).
+   *
+   * @return a new list of the live containers
+   * @throws IOException if the records cannot be listed
+   */
   public List<Container> list() throws IOException {
     List<Container> out = new ArrayList<>();
     for (ContainerLayout.Entry e : entries()) {
@@ -214,7 +230,14 @@ public final class Containers {
 
   /**
    * The container called {@code nameOrId}: a full id, a name (with or without Docker's leading
-   * {@code /}) or a unique id prefix.
+   * {@code /}) or a unique id prefix. A name wins over an id prefix that reads the same.
+   *
+   * @param nameOrId what the user typed
+   * @return the container
+   * @throws IllegalArgumentException if {@code nameOrId} is null or empty
+   * @throws NotFoundException if no live container matches
+   * @throws ConflictException if an id prefix matches several containers
+   * @throws IOException if the records cannot be read
    */
   public Container get(String nameOrId) throws IOException {
     return entry(nameOrId).container();
@@ -268,7 +291,13 @@ public final class Containers {
 
   /**
    * The container that keeps {@code image} in use, as a short id, or empty: one of ours made from
-   * it, or a container Docker made whose read-write layer sits on the image's top layer.
+   * it, or a container Docker made whose read-write layer sits on the image's top layer. {@link
+   * io.layerstore.LayerStore#remove} refuses to remove an image that has one.
+   *
+   * @param image the image
+   * @return the short (12 character) id of one such container, or empty when there is none
+   * @throws NotFoundException if the image is not in the store
+   * @throws IOException if the records or the image's config cannot be read
    */
   public Optional<String> userOf(ImageId image) throws IOException {
     ChainId topLayer = ChainId.top(imageConfig(image).diffIds()).orElse(null);
@@ -295,6 +324,11 @@ public final class Containers {
    * Mounts the container's file system read-write: the read-write layer over the init layer and the
    * image. Writes copy up into the read-write layer; deletions leave whiteouts there. Close the
    * mount to give it back; {@link Mount#leaveMounted} keeps a kernel mount until {@link #unmount}.
+   *
+   * @param nameOrId a full id, a name or a unique id prefix, as {@link #get} takes it
+   * @return the writable mount; several mounts of one container share one underlying mount
+   * @throws NotFoundException if no container matches
+   * @throws IOException if the driver cannot mount it
    */
   public Mount mount(String nameOrId) throws IOException {
     try (StoreLocks.Held lock = s.locks().store()) {
@@ -302,24 +336,54 @@ public final class Containers {
     }
   }
 
-  /** Whether the container's file system is mounted now (by this process or another). */
+  /**
+   * Whether the container's file system is mounted now (by this process or another).
+   *
+   * @param nameOrId a full id, a name or a unique id prefix, as {@link #get} takes it
+   * @return whether the driver has a mount of its read-write layer
+   * @throws NotFoundException if no container matches
+   * @throws IOException if the records or the mount state cannot be read
+   */
   public boolean isMounted(String nameOrId) throws IOException {
     return isMounted(get(nameOrId));
   }
 
-  /** Whether {@code c}'s file system is mounted now (by this process or another). */
+  /**
+   * Whether {@code c}'s file system is mounted now (by this process or another).
+   *
+   * @param c the container, as {@link #get} or {@link #list} returned it
+   * @return whether the driver has a mount of its read-write layer
+   * @throws IOException if the mount state cannot be read
+   */
   public boolean isMounted(Container c) throws IOException {
     return s.driver().isMounted(c.mountId());
   }
 
-  /** Drops every reference on the container's mount, whoever took it, and unmounts it. */
+  /**
+   * Drops every reference on the container's mount, whoever took it, and unmounts it. Open {@link
+   * Mount} handles on it are left pointing at nothing; a container that is not mounted is left as
+   * it is.
+   *
+   * @param nameOrId a full id, a name or a unique id prefix, as {@link #get} takes it
+   * @throws NotFoundException if no container matches
+   * @throws IOException if the driver cannot unmount it
+   */
   public void unmount(String nameOrId) throws IOException {
     s.driver().unmountAll(get(nameOrId).mountId());
   }
 
   // ---- changes, export ------------------------------------------------------------------------
 
-  /** What the container changed in the image, as {@code docker diff} lists it, sorted by path. */
+  /**
+   * What the container changed in the image, as {@code docker diff} lists it, sorted by path. Reads
+   * the read-write layer (the init layer's files are not changes), so it may run while the
+   * container is mounted and written.
+   *
+   * @param nameOrId a full id, a name or a unique id prefix, as {@link #get} takes it
+   * @return the changes, empty for a container that changed nothing
+   * @throws NotFoundException if no container matches
+   * @throws IOException if a layer cannot be read
+   */
   public List<FileChange> changes(String nameOrId) throws IOException {
     Container c = get(nameOrId);
     List<Tree> trees = trees(c.mountId());
@@ -338,13 +402,30 @@ public final class Containers {
     return out;
   }
 
-  /** Writes the container's whole file system as one tar, like {@code docker export}. */
+  /**
+   * Writes the container's whole file system (image, init and read-write layers merged) as one tar,
+   * like {@code docker export}. The stream is not closed; on failure it holds part of a tar.
+   *
+   * @param nameOrId a full id, a name or a unique id prefix, as {@link #get} takes it
+   * @param out where the tar goes
+   * @throws NotFoundException if no container matches
+   * @throws IOException if a layer cannot be read or the stream cannot be written
+   */
   public void export(String nameOrId, OutputStream out) throws IOException {
     Container c = get(nameOrId);
     new RootfsWriter(new LayerStack(trees(c.mountId()), s.driver().whiteouts())).write(out);
   }
 
-  /** Like {@link #export(String, OutputStream)}, into {@code file} (replaced atomically). */
+  /**
+   * Like {@link #export(String, OutputStream)}, into {@code file}: the tar is written to a temp
+   * file next to it and moved over it atomically, so {@code file} is either untouched or the whole
+   * tar.
+   *
+   * @param nameOrId a full id, a name or a unique id prefix, as {@link #get} takes it
+   * @param file the tar file, replaced if it exists
+   * @throws NotFoundException if no container matches
+   * @throws IOException if a layer cannot be read or the file cannot be written
+   */
   public void export(String nameOrId, Path file) throws IOException {
     Path tmp = file.resolveSibling(".tmp-" + file.getFileName() + "-" + s.files().randomHex(6));
     try (OutputStream os = Files.newOutputStream(tmp)) {
@@ -363,9 +444,16 @@ public final class Containers {
    * layer made from the read-write layer alone (never the init layer), registered like a loaded
    * layer (diffID, chainID, tar-split); a config with the changes applied and one more history
    * entry; the source image as its parent. A container that changed nothing gives an image without
-   * a new layer (its history entry marked {@code empty_layer}), as Docker's does.
+   * a new layer (its history entry marked {@code empty_layer}), as Docker's does. The layer, the
+   * image, its parent link and its tag appear together or not at all.
    *
+   * @param nameOrId a full id, a name or a unique id prefix, as {@link #get} takes it
+   * @param options the tag, author, message and config changes
    * @return the new image's id
+   * @throws IllegalArgumentException if the reference is invalid or carries a digest
+   * @throws NotFoundException if no container matches, or its image was removed during the commit
+   * @throws InterruptedIOException if the thread is interrupted while the layer is written
+   * @throws IOException if a layer cannot be read or the store cannot be written
    */
   public ImageId commit(String nameOrId, CommitOptions options) throws IOException {
     Objects.requireNonNull(options, "options");
@@ -522,8 +610,14 @@ public final class Containers {
   /**
    * Removes a container with its read-write and init layers, like {@code docker rm}. A mounted
    * container is refused unless {@linkplain RemoveOptions#force() forced}, which unmounts it first.
+   * Takes the store lock; a removal interrupted by a crash is finished when the store is next used.
    *
+   * @param nameOrId a full id, a name or a unique id prefix, as {@link #get} takes it
+   * @param options whether to unmount a mounted container first
    * @return the removed container
+   * @throws NotFoundException if no container matches
+   * @throws ConflictException if the container is mounted and the removal is not forced
+   * @throws IOException if the driver or the records cannot be changed
    */
   public Container remove(String nameOrId, RemoveOptions options) throws IOException {
     boolean force = options.forced();
@@ -566,11 +660,6 @@ public final class Containers {
   }
 
   /**
-   * Once per store instance, with the store lock held (so no creation or removal is running):
-   * finishes what crashed creations and removals left, and rewrites what a crash may have lost of
-   * live containers' derived files (their {@code layerdb/mounts} entries and name files).
-   */
-  /**
    * Undoes what container operations a killed process left half done (a creation or removal
    * recorded as in progress); {@link #open} calls it, under the store lock.
    */
@@ -580,7 +669,13 @@ public final class Containers {
     }
   }
 
-  /** The driver ids every container record names (read-write and init layers), for fsck. */
+  /**
+   * The driver ids every container record names (read-write and init layers), in any state, for
+   * {@link io.layerstore.LayerStore#check} to tell container layers from orphans.
+   *
+   * @return a new set of driver ids
+   * @throws IOException if the records cannot be listed
+   */
   public Set<String> driverIds() throws IOException {
     Set<String> out = new HashSet<>();
     for (ContainerLayout.Entry e : entries()) {
@@ -592,6 +687,11 @@ public final class Containers {
     return out;
   }
 
+  /**
+   * Once per store instance, with the store lock held (so no creation or removal is running):
+   * finishes what crashed creations and removals left, and rewrites what a crash may have lost of
+   * live containers' derived files (their {@code layerdb/mounts} entries and name files).
+   */
   private void cleanUpOnce() throws IOException {
     if (cleaned) {
       return;

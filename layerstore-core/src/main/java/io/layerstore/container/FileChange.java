@@ -24,12 +24,23 @@ public record FileChange(Kind kind, String path) {
     /** {@code D}: in the image, gone now (nothing below a deleted directory is listed). */
     DELETED;
 
-    /** {@code A}, {@code C} or {@code D}: the name's first letter. */
+    /**
+     * {@code A}, {@code C} or {@code D}: the name's first letter.
+     *
+     * @return the letter {@code docker diff} prints
+     */
     public String letter() {
       return name().substring(0, 1);
     }
   }
 
+  /**
+   * Checks both parts are present.
+   *
+   * @param kind added, changed or deleted
+   * @param path absolute, rooted at the container's {@code /}
+   * @throws NullPointerException if {@code kind} or {@code path} is null
+   */
   public FileChange {
     Objects.requireNonNull(kind, "kind");
     Objects.requireNonNull(path, "path");

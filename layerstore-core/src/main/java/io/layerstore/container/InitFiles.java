@@ -32,8 +32,23 @@ public record InitFiles(
 
   private static final Pattern HOSTNAME = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.-]{0,252})?");
 
-  /** One {@code /etc/hosts} line. */
+  /**
+   * One {@code /etc/hosts} line, written as {@code ip<TAB>name}.
+   *
+   * @param ip the address; only checked to be non-empty and free of blanks and control characters,
+   *     not parsed as an IP address
+   * @param name the host name ({@code [A-Za-z0-9][A-Za-z0-9.-]*}, at most 253 characters)
+   */
   public record HostEntry(String ip, String name) {
+    /**
+     * Checks the entry cannot break the file's lines.
+     *
+     * @param ip the address; only checked to be non-empty and free of blanks and control
+     *     characters, not parsed as an IP address
+     * @param name the host name ({@code [A-Za-z0-9][A-Za-z0-9.-]*}, at most 253 characters)
+     * @throws IllegalArgumentException if {@code ip} is null, empty or holds a blank or control
+     *     character, or {@code name} is not a valid host name
+     */
     public HostEntry {
       if (ip == null || ip.isEmpty() || ip.chars().anyMatch(c -> c <= ' ')) {
         throw new IllegalArgumentException("invalid IP address for a hosts entry: \"" + ip + "\"");
@@ -44,6 +59,20 @@ public record InitFiles(
     }
   }
 
+  /**
+   * Copies {@code hosts} and checks the files fit together.
+   *
+   * @param enabled whether the container has an init layer at all
+   * @param hostname content of {@code /etc/hostname} (a newline is added), or null for Docker's
+   *     empty placeholder
+   * @param hosts extra {@code /etc/hosts} entries, {@code ip} then names; empty for Docker's empty
+   *     placeholder
+   * @param resolvConf content of {@code /etc/resolv.conf} as given, or null for the empty
+   *     placeholder
+   * @throws IllegalArgumentException if {@code hostname} is not a valid host name, or files are
+   *     given for a container without an init layer
+   * @throws NullPointerException if {@code hosts} is null or holds a null
+   */
   public InitFiles {
     hosts = List.copyOf(hosts);
     if (hostname != null && !HOSTNAME.matcher(hostname).matches()) {
@@ -55,23 +84,48 @@ public record InitFiles(
     }
   }
 
-  /** Docker's init layer: placeholders only. */
+  /**
+   * Docker's init layer: placeholders only.
+   *
+   * @return an enabled init layer with empty {@code /etc} files
+   */
   public static InitFiles docker() {
     return new InitFiles(true, null, List.of(), null);
   }
 
-  /** No init layer. */
+  /**
+   * No init layer.
+   *
+   * @return init files with {@link #enabled()} false; adding files to them fails
+   */
   public static InitFiles none() {
     return new InitFiles(false, null, List.of(), null);
   }
 
-  /** The same with {@code /etc/hostname} holding {@code name}. */
+  /**
+   * The same with {@code /etc/hostname} holding {@code name}.
+   *
+   * @param name the host name ({@code [A-Za-z0-9][A-Za-z0-9.-]*}, at most 253 characters); a
+   *     newline is added in the file
+   * @return a copy with this host name
+   * @throws NullPointerException if {@code name} is null
+   * @throws IllegalArgumentException if {@code name} is not a valid host name, or these are {@link
+   *     #none()}
+   */
   public InitFiles hostname(String name) {
     return new InitFiles(enabled, Objects.requireNonNull(name, "hostname"), hosts, resolvConf);
   }
 
   /**
    * The same with one more {@code /etc/hosts} entry, like {@code docker run --add-host name:ip}.
+   * Note the order: name first, as on the command line, while {@link HostEntry} takes the address
+   * first.
+   *
+   * @param name the host name
+   * @param ip its address
+   * @return a copy with the entry appended
+   * @throws IllegalArgumentException if the entry is invalid (see {@link HostEntry}), or these are
+   *     {@link #none()}
    */
   public InitFiles addHost(String name, String ip) {
     List<HostEntry> h = new ArrayList<>(hosts);
@@ -79,7 +133,14 @@ public record InitFiles(
     return new InitFiles(enabled, hostname, h, resolvConf);
   }
 
-  /** The same with {@code /etc/resolv.conf} holding {@code content}. */
+  /**
+   * The same with {@code /etc/resolv.conf} holding {@code content}.
+   *
+   * @param content the file's content, written as given (no newline is added)
+   * @return a copy with this {@code resolv.conf}
+   * @throws NullPointerException if {@code content} is null
+   * @throws IllegalArgumentException if these are {@link #none()}
+   */
   public InitFiles resolvConf(String content) {
     return new InitFiles(enabled, hostname, hosts, Objects.requireNonNull(content, "resolvConf"));
   }
