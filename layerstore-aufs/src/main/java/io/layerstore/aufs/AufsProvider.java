@@ -10,6 +10,10 @@ import java.nio.file.Path;
 /** ServiceLoader entry for the aufs driver. */
 public final class AufsProvider extends NamedDriverProvider {
 
+  /**
+   * The provider of the driver called {@code aufs}; {@link java.util.ServiceLoader} calls it, code
+   * rarely needs to.
+   */
   public AufsProvider() {
     super(AufsLayout.NAME, AufsDriver::new);
   }

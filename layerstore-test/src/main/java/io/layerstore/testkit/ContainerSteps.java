@@ -29,7 +29,13 @@ public final class ContainerSteps {
       "cat /newfile /etc/conf.d/b.conf; ls -A /usr/share;"
           + " test -e /etc/os-release || echo os-release gone; stat -c '%a %s' /bin/busybox";
 
-  /** The same steps through NIO on a mounted container's root. */
+  /**
+   * The same steps through NIO on a mounted container's root. Permissions are set explicitly, since
+   * NIO does not apply the shell's umask.
+   *
+   * @param root the root of a writable mount of a container of fx:multi
+   * @throws IOException if a step fails (for instance, the mount is read-only, or not of fx:multi)
+   */
   public static void run(Path root) throws IOException {
     Files.writeString(root.resolve("newfile"), "new\n");
     Files.setPosixFilePermissions(

@@ -65,41 +65,89 @@ public final class DriverSandbox implements Closeable {
     Files.createDirectories(dataRoot);
   }
 
-  /** A fresh sandbox; the driver is opened on first use. */
+  /**
+   * A fresh sandbox; the driver is opened on first use. On disk, the sandbox is a new temporary
+   * directory (resolved to its real path, so that mount points compare equal); on jimfs, a new file
+   * system of {@link #JIMFS_CONFIG} with an emulated platform.
+   *
+   * @param driverName the driver under test, as its {@link DriverProvider} names it
+   * @param backing where the data-root lives
+   * @param options the driver options, copied
+   * @return the sandbox; close it to clean up
+   * @throws IOException if the directories cannot be made
+   */
   public static DriverSandbox create(
       String driverName, Backing backing, Map<String, String> options) throws IOException {
     return new DriverSandbox(driverName, backing, options);
   }
 
+  /**
+   * Where the data-root lives.
+   *
+   * @return the backing the sandbox was created with
+   */
   public Backing backing() {
     return backing;
   }
 
+  /**
+   * The data-root the driver and the store are opened on.
+   *
+   * @return {@code <sandbox>/data-root}, on the sandbox's file system
+   */
   public Path dataRoot() {
     return dataRoot;
   }
 
-  /** Scratch space beside the data-root (same file system). */
+  /**
+   * Scratch space beside the data-root (same file system), for archives and trees a test builds.
+   *
+   * @return {@code <sandbox>/scratch}, created if missing; deleted with the sandbox
+   * @throws IOException if it cannot be created
+   */
   public Path scratch() throws IOException {
     Path p = base.resolve("scratch");
     Files.createDirectories(p);
     return p;
   }
 
+  /**
+   * The platform for the sandbox's file system: {@link Platform#forRoot} on disk, {@link
+   * Platform#emulated()} on jimfs.
+   *
+   * @return the platform the driver and the store are opened with
+   */
   public Platform platform() {
     return platform;
   }
 
+  /**
+   * The driver under test.
+   *
+   * @return its name, as its {@link DriverProvider} gives it
+   */
   public String driverName() {
     return driverName;
   }
 
-  /** What the driver is opened with. */
+  /**
+   * What the driver is opened with.
+   *
+   * @return a new context on the data-root, with state under {@code <data-root>/layerstore}, the
+   *     sandbox's platform and driver options
+   */
   public DriverContext context() {
     return new DriverContext(dataRoot, dataRoot.resolve("layerstore"), platform, options);
   }
 
-  /** The provider registered under the driver's name. */
+  /**
+   * The provider registered under the driver's name, as {@link java.util.ServiceLoader} finds it
+   * through this class's loader.
+   *
+   * @param name the driver's name
+   * @return the first provider with that name
+   * @throws IllegalStateException if none is on the class path
+   */
   public static DriverProvider provider(String name) {
     for (DriverProvider p :
         ServiceLoader.load(DriverProvider.class, DriverSandbox.class.getClassLoader())) {
@@ -110,7 +158,13 @@ public final class DriverSandbox implements Closeable {
     throw new IllegalStateException("no DriverProvider named " + name + " on the test class path");
   }
 
-  /** The driver under test (opened once). */
+  /**
+   * The driver under test (opened once). Not thread-safe, like the rest of the sandbox: one test,
+   * one thread.
+   *
+   * @return the open driver; closed with the sandbox, or by {@link #reopen()}
+   * @throws IOException if the driver cannot be opened
+   */
   public GraphDriver driver() throws IOException {
     if (driver == null) {
       driver = provider(driverName).open(context());
@@ -118,7 +172,12 @@ public final class DriverSandbox implements Closeable {
     return driver;
   }
 
-  /** Closes the current driver instance and opens a new one on the same root, like a restart. */
+  /**
+   * Closes the current driver instance and opens a new one on the same root, like a restart.
+   *
+   * @return the new driver
+   * @throws IOException if the old driver cannot be closed or the new one opened
+   */
   public GraphDriver reopen() throws IOException {
     if (driver != null) {
       GraphDriver old = driver;
@@ -130,6 +189,9 @@ public final class DriverSandbox implements Closeable {
 
   /**
    * A store on the sandbox root with the driver under test (opened once; closed with the sandbox).
+   *
+   * @return the open store, from {@link #storeBuilder()}
+   * @throws IOException if the store cannot be opened
    */
   public LayerStore store() throws IOException {
     if (store == null) {
@@ -138,14 +200,23 @@ public final class DriverSandbox implements Closeable {
     return store;
   }
 
-  /** A builder for a store on the sandbox root with this driver, platform and driver options. */
+  /**
+   * A builder for a store on the sandbox root with this driver, platform and driver options, for
+   * tests that need other store options; the caller closes what it opens.
+   *
+   * @return a new builder
+   */
   public LayerStore.Builder storeBuilder() {
     LayerStore.Builder b = LayerStore.builder(dataRoot).driver(driverName).platform(platform);
     options.forEach(b::driverOption);
     return b;
   }
 
-  /** Closes the store opened by {@link #store()}, if any. */
+  /**
+   * Closes the store opened by {@link #store()}, if any; the next {@link #store()} opens a new one.
+   *
+   * @throws IOException if closing the store fails
+   */
   public void closeStore() throws IOException {
     if (store != null) {
       LayerStore s = store;
@@ -156,7 +227,10 @@ public final class DriverSandbox implements Closeable {
 
   /**
    * Kernel mount points at or below the data-root, from {@code /proc/self/mountinfo} (none on
-   * jimfs, where nothing can be mounted).
+   * jimfs, where nothing can be mounted, or where there is no mountinfo).
+   *
+   * @return the mount points in mountinfo order, unescaped
+   * @throws IOException if mountinfo cannot be read
    */
   public List<String> kernelMountsBelow() throws IOException {
     List<String> out = new ArrayList<>();
@@ -196,6 +270,10 @@ public final class DriverSandbox implements Closeable {
   /**
    * Closes store and driver, then fails if anything is still mounted below the root (after
    * unmounting it, so one failing test does not leave the machine dirty), and deletes the sandbox.
+   *
+   * @throws AssertionError if something was still mounted below the data-root
+   * @throws IOException if closing the store or the driver, or deleting the sandbox, failed (the
+   *     first such failure)
    */
   @Override
   public void close() throws IOException {

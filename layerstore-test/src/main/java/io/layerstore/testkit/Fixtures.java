@@ -21,7 +21,13 @@ public final class Fixtures {
 
   private Fixtures() {}
 
-  /** The fixtures directory. */
+  /**
+   * The fixtures directory: the system property's value if set, else the first {@code fixtures/}
+   * holding {@code fx-multi.docker.tar} in the working directory or one of its parents.
+   *
+   * @return the directory, absolute
+   * @throws IllegalStateException if the property names no directory, or none is found
+   */
   public static Path fixtures() {
     String prop = System.getProperty(PROPERTY);
     if (prop != null) {
@@ -42,21 +48,43 @@ public final class Fixtures {
         "cannot find the repository's fixtures/ directory; set -D" + PROPERTY + "=...");
   }
 
-  /** {@code docker save fx:multi}. */
+  /**
+   * {@code docker save fx:multi}.
+   *
+   * @return {@code fixtures/fx-multi.docker.tar}
+   * @throws IllegalStateException if the fixtures directory is not found
+   */
   public static Path fxMultiArchive() {
     return fixtures().resolve("fx-multi.docker.tar");
   }
 
-  /** Docker's data-root right after loading fx:multi. */
+  /**
+   * Docker's data-root right after loading fx:multi, as a tar of the whole root (overlay2).
+   *
+   * @return {@code fixtures/fx-multi.docker-root.tar}
+   * @throws IllegalStateException if the fixtures directory is not found
+   */
   public static Path fxMultiDockerRoot() {
     return fixtures().resolve("fx-multi.docker-root.tar");
   }
 
-  /** The expected rootfs listing of fx:multi. */
+  /**
+   * The expected rootfs listing of fx:multi, in {@link RootfsManifest}'s format.
+   *
+   * @return {@code fixtures/fx-multi.rootfs.manifest}
+   * @throws IllegalStateException if the fixtures directory is not found
+   */
   public static Path fxMultiManifest() {
     return fixtures().resolve("fx-multi.rootfs.manifest");
   }
 
+  /**
+   * The script that writes a rootfs listing from a real mount, the reference {@link RootfsManifest}
+   * follows.
+   *
+   * @return {@code fixtures/rootfs-manifest.py}
+   * @throws IllegalStateException if the fixtures directory is not found
+   */
   public static Path rootfsManifestScript() {
     return fixtures().resolve("rootfs-manifest.py");
   }

@@ -89,22 +89,38 @@ public abstract class GraphDriverContract {
     this.maxParents = maxParents;
   }
 
-  /** The driver's registered name. */
+  /**
+   * The driver's registered name.
+   *
+   * @return the name the constructor was given
+   */
   protected final String driverName() {
     return driverName;
   }
 
-  /** Where this run keeps its data-root. */
+  /**
+   * Where this run keeps its data-root.
+   *
+   * @return the backing the constructor was given
+   */
   protected final Backing backing() {
     return backing;
   }
 
-  /** What {@link GraphDriver#get} of a layer with ancestors gives on this backing. */
+  /**
+   * What {@link GraphDriver#get} of a layer with ancestors gives on this backing.
+   *
+   * @return the mount kind the constructor was given
+   */
   protected final MountKind mountKind() {
     return mountKind;
   }
 
-  /** The most ancestors a layer may have with this driver. */
+  /**
+   * The most ancestors a layer may have with this driver.
+   *
+   * @return the limit the constructor was given
+   */
   protected final int maxParents() {
     return maxParents;
   }
@@ -112,18 +128,32 @@ public abstract class GraphDriverContract {
   /**
    * Whether a read-only in-process mount left behind ({@link Mount#leaveMounted}) becomes a copy of
    * the merged tree at the driver's mount point (aufs on a real disk without the kernel's aufs);
-   * otherwise leaving an in-process mount behind is refused.
+   * otherwise leaving an in-process mount behind is refused. Override to say so; the default is
+   * {@code false}.
+   *
+   * @return whether this driver, on this backing, leaves copies
    */
   protected boolean leavesCopies() {
     return false;
   }
 
-  /** Options the driver is opened with. */
+  /**
+   * Options the driver is opened with. Override to pass some (aufs: where {@code /proc} and {@code
+   * /sys} are); the default is none.
+   *
+   * @return the options, handed to {@link DriverSandbox#create}
+   */
   protected Map<String, String> driverOptions() {
     return Map.of();
   }
 
+  /** The current test's sandbox, made before each test and closed after it. */
   protected DriverSandbox sandbox;
+
+  /**
+   * The driver under test in the current test's sandbox, opened before each test; a test that
+   * reopens it ({@link DriverSandbox#reopen()}) assigns the new one here.
+   */
   protected GraphDriver driver;
 
   @BeforeEach

@@ -38,30 +38,61 @@ public final class ImageArchiveBuilder {
   private Instant created = Instant.parse("2024-01-01T00:00:00Z");
   private List<String> cmd = List.of("/bin/sh");
 
-  /** Starts a new layer on top of the previous ones. */
+  /**
+   * Starts a new layer on top of the previous ones. Its entries get the image's creation time as
+   * mtime, as it is when the layer is started: set {@link #created} first.
+   *
+   * @return the new layer, to add entries to
+   */
   public LayerBuilder layer() {
     LayerBuilder l = new LayerBuilder(created);
     layers.add(l);
     return l;
   }
 
+  /**
+   * Adds a tag to the archive's manifest ({@code RepoTags}); {@code latest} is added when no tag is
+   * written.
+   *
+   * @param reference {@code name[:tag]}
+   * @return this builder
+   * @throws IllegalArgumentException if {@code reference} is not a valid reference
+   */
   public ImageArchiveBuilder tag(String reference) {
     Reference r = Reference.parse(reference).withDefaultTag();
     tags.add(r.familiarString());
     return this;
   }
 
+  /**
+   * The image's creation time, for the config, its history and the entries' mtimes (default
+   * 2024-01-01T00:00:00Z, so that the same builder calls make the same image id).
+   *
+   * @param t the time; layers already started keep the time they started with
+   * @return this builder
+   */
   public ImageArchiveBuilder created(Instant t) {
     this.created = t;
     return this;
   }
 
+  /**
+   * The config's {@code Cmd} (default {@code ["/bin/sh"]}).
+   *
+   * @param c the command and its arguments, copied
+   * @return this builder
+   */
   public ImageArchiveBuilder cmd(List<String> c) {
     this.cmd = List.copyOf(c);
     return this;
   }
 
-  /** The layers' tar bytes, base first. */
+  /**
+   * The layers' tar bytes, base first. Finishes every layer: adding entries afterwards fails.
+   *
+   * @return one uncompressed tar per layer; the arrays are the layers' own, not copies
+   * @throws IOException if a layer cannot be finished
+   */
   public List<byte[]> layerTars() throws IOException {
     List<byte[]> out = new ArrayList<>();
     for (LayerBuilder l : layers) {
@@ -70,7 +101,13 @@ public final class ImageArchiveBuilder {
     return out;
   }
 
-  /** The image config this archive will hold. */
+  /**
+   * The image config this archive will hold: architecture of this host, os {@code linux}, a {@code
+   * PATH}, the command, and one history entry and diffID per layer. Finishes every layer.
+   *
+   * @return the config's bytes; their sha256 is the image id
+   * @throws IOException if a layer cannot be finished
+   */
   public byte[] config() throws IOException {
     String when = LegacyV1.goTime(created.toString());
     StringBuilder diffIds = new StringBuilder();
@@ -110,14 +147,28 @@ public final class ImageArchiveBuilder {
     return config.getBytes(StandardCharsets.UTF_8);
   }
 
-  /** Writes the archive; returns the image id. */
+  /**
+   * Writes the archive; returns the image id.
+   *
+   * @param archive the file to write, replaced if it exists (not atomically)
+   * @return the image's id
+   * @throws IOException if the file cannot be written
+   */
   public ImageId write(Path archive) throws IOException {
     try (OutputStream out = Files.newOutputStream(archive)) {
       return write(out);
     }
   }
 
-  /** Writes the archive to a stream (left open); returns the image id. */
+  /**
+   * Writes the archive to a stream (left open); returns the image id. The archive has the legacy
+   * layout {@code docker save} writes: one {@code <id>/layer.tar} per layer, the config and {@code
+   * manifest.json}.
+   *
+   * @param out where the tar goes
+   * @return the image's id
+   * @throws IOException if the stream cannot be written
+   */
   public ImageId write(OutputStream out) throws IOException {
     byte[] config = config();
     ImageId id = ImageId.ofConfig(config);
@@ -191,21 +242,63 @@ public final class ImageArchiveBuilder {
           .groupName("root");
     }
 
+    /**
+     * A directory owned by root.
+     *
+     * @param name the entry's name; a trailing {@code /} is added if missing
+     * @param mode the permission bits, no type bits
+     * @return this layer
+     * @throws IllegalStateException if the layer is finished
+     * @throws IOException if the entry cannot be written as tar
+     */
     public LayerBuilder dir(String name, int mode) throws IOException {
       return add(
           h(name.endsWith("/") ? name : name + "/", TarHeader.DIRECTORY, 040000, mode).build(),
           null);
     }
 
+    /**
+     * A regular file owned by root.
+     *
+     * @param name the entry's name
+     * @param content the content, written as UTF-8
+     * @param mode the permission bits, no type bits
+     * @return this layer
+     * @throws IllegalStateException if the layer is finished
+     * @throws IOException if the entry cannot be written as tar
+     */
     public LayerBuilder file(String name, String content, int mode) throws IOException {
       return file(name, content.getBytes(StandardCharsets.UTF_8), mode);
     }
 
+    /**
+     * A regular file owned by root.
+     *
+     * @param name the entry's name
+     * @param content the content
+     * @param mode the permission bits, no type bits
+     * @return this layer
+     * @throws IllegalStateException if the layer is finished
+     * @throws IOException if the entry cannot be written as tar
+     */
     public LayerBuilder file(String name, byte[] content, int mode) throws IOException {
       return add(h(name, TarHeader.REGULAR, 0100000, mode).size(content.length).build(), content);
     }
 
-    /** A regular file with an owner and extended attributes. */
+    /**
+     * A regular file with an owner and extended attributes.
+     *
+     * @param name the entry's name
+     * @param content the content
+     * @param mode the permission bits, no type bits
+     * @param uid the owner
+     * @param gid the group
+     * @param xattrs extended attributes by full name (such as {@code user.x}), written as PAX
+     *     records
+     * @return this layer
+     * @throws IllegalStateException if the layer is finished
+     * @throws IOException if the entry cannot be written as tar
+     */
     public LayerBuilder file(
         String name,
         byte[] content,
@@ -224,23 +317,69 @@ public final class ImageArchiveBuilder {
           content);
     }
 
+    /**
+     * A symlink owned by root, mode 0777.
+     *
+     * @param name the entry's name
+     * @param target what it points at, as written (relative or absolute)
+     * @return this layer
+     * @throws IllegalStateException if the layer is finished
+     * @throws IOException if the entry cannot be written as tar
+     */
     public LayerBuilder symlink(String name, String target) throws IOException {
       return add(h(name, TarHeader.SYMLINK, 0120000, 0777).linkName(target).build(), null);
     }
 
+    /**
+     * A hard link, mode 0644 in its header whatever the target's mode.
+     *
+     * @param name the entry's name
+     * @param target the name of an earlier entry of this layer
+     * @return this layer
+     * @throws IllegalStateException if the layer is finished
+     * @throws IOException if the entry cannot be written as tar
+     */
     public LayerBuilder hardlink(String name, String target) throws IOException {
       return add(h(name, TarHeader.HARDLINK, 0100000, 0644).linkName(target).build(), null);
     }
 
+    /**
+     * A named pipe owned by root.
+     *
+     * @param name the entry's name
+     * @param mode the permission bits, no type bits
+     * @return this layer
+     * @throws IllegalStateException if the layer is finished
+     * @throws IOException if the entry cannot be written as tar
+     */
     public LayerBuilder fifo(String name, int mode) throws IOException {
       return add(h(name, TarHeader.FIFO, 010000, mode).build(), null);
     }
 
+    /**
+     * A character device owned by root; whether a store creates it depends on its {@link
+     * io.layerstore.DevicePolicy}.
+     *
+     * @param name the entry's name
+     * @param mode the permission bits, no type bits
+     * @param major the device's major number
+     * @param minor the device's minor number
+     * @return this layer
+     * @throws IllegalStateException if the layer is finished
+     * @throws IOException if the entry cannot be written as tar
+     */
     public LayerBuilder charDevice(String name, int mode, int major, int minor) throws IOException {
       return add(h(name, TarHeader.CHAR_DEVICE, 020000, mode).device(major, minor).build(), null);
     }
 
-    /** Deletes {@code path} of the layers below ({@code dir/.wh.NAME}). */
+    /**
+     * Deletes {@code path} of the layers below ({@code dir/.wh.NAME}).
+     *
+     * @param path the path to delete, relative, without a trailing {@code /}
+     * @return this layer
+     * @throws IllegalStateException if the layer is finished
+     * @throws IOException if the entry cannot be written as tar
+     */
     public LayerBuilder whiteout(String path) throws IOException {
       int slash = path.lastIndexOf('/');
       String name =
@@ -251,7 +390,14 @@ public final class ImageArchiveBuilder {
           TarHeader.builder(name, TarHeader.REGULAR).mode(0600).mtime(mtime).build(), new byte[0]);
     }
 
-    /** Hides everything the layers below have in {@code dir} ({@code dir/.wh..wh..opq}). */
+    /**
+     * Hides everything the layers below have in {@code dir} ({@code dir/.wh..wh..opq}).
+     *
+     * @param dir the directory, which this layer should also hold
+     * @return this layer
+     * @throws IllegalStateException if the layer is finished
+     * @throws IOException if the entry cannot be written as tar
+     */
     public LayerBuilder opaque(String dir) throws IOException {
       String d = dir.endsWith("/") ? dir : dir + "/";
       return add(
@@ -262,7 +408,15 @@ public final class ImageArchiveBuilder {
           new byte[0]);
     }
 
-    /** Any header; {@code content} for regular files. */
+    /**
+     * Any header; {@code content} for regular files.
+     *
+     * @param header the entry's header, written as is (its size must match {@code content})
+     * @param content the content of a regular file, or {@code null}
+     * @return this layer
+     * @throws IllegalStateException if the layer is finished
+     * @throws IOException if the entry cannot be written as tar
+     */
     public LayerBuilder add(TarHeader header, byte[] content) throws IOException {
       if (done != null) {
         throw new IllegalStateException("layer already written");
@@ -274,7 +428,12 @@ public final class ImageArchiveBuilder {
       return this;
     }
 
-    /** The layer's tar bytes (finishes the layer). */
+    /**
+     * The layer's tar bytes (finishes the layer: adding entries afterwards fails).
+     *
+     * @return the uncompressed tar; the same array on every call, not a copy
+     * @throws IOException if the end of the tar cannot be written
+     */
     public byte[] tar() throws IOException {
       if (done == null) {
         tar.finish();

@@ -24,7 +24,18 @@ public final class LayerOps {
 
   private LayerOps() {}
 
-  /** Applies a layer tar to {@code id}'s own directory; returns the size the store would record. */
+  /**
+   * Applies a layer tar to {@code id}'s own directory, as the store unpacks a loaded layer (default
+   * unpack options: {@link io.layerstore.DevicePolicy#STANDARD}).
+   *
+   * @param driver the driver that has layer {@code id}
+   * @param id the driver id of the layer to write into
+   * @param tar the whole layer tar, uncompressed
+   * @return the size the store would record for the layer, in bytes
+   * @throws io.layerstore.InvalidArchiveException if the tar cannot be applied (unsafe entry,
+   *     refused device)
+   * @throws IOException if the layer's directory cannot be written
+   */
   public static long apply(GraphDriver driver, String id, byte[] tar) throws IOException {
     Unpacker u =
         new Unpacker(
@@ -38,14 +49,29 @@ public final class LayerOps {
     return u.finish();
   }
 
-  /** The layer tar of {@code id}'s own directory (its changes against its parent). */
+  /**
+   * The layer tar of {@code id}'s own directory (its changes against its parent), as the store
+   * writes it for a commit.
+   *
+   * @param driver the driver that has layer {@code id}
+   * @param id the layer's driver id
+   * @return the tar, uncompressed
+   * @throws IOException if the layer's directory cannot be read
+   */
   public static byte[] diff(GraphDriver driver, String id) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     new DiffWriter(driver.diff(id), driver.whiteouts()).write(out);
     return out.toByteArray();
   }
 
-  /** {@code docker diff} of {@code id} against its ancestors. */
+  /**
+   * {@code docker diff} of {@code id} against its ancestors.
+   *
+   * @param driver the driver that has layer {@code id}
+   * @param id the layer's driver id
+   * @return the changes, sorted by path
+   * @throws IOException if a layer's directory cannot be read
+   */
   public static List<TreeDiff.Entry> changes(GraphDriver driver, String id) throws IOException {
     List<Tree> lowers = new ArrayList<>();
     for (String p : driver.parents(id)) {

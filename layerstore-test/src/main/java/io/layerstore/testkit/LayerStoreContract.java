@@ -42,6 +42,12 @@ public abstract class LayerStoreContract {
 
   /**
    * The driver's registered name, where the run keeps its data-root, and what a mount gives there.
+   *
+   * @param driverName the driver's registered name
+   * @param backing where this run keeps its data-root
+   * @param mountKind what a mount of an image gives on this backing; {@link MountKind#KERNEL} makes
+   *     the run need kernel mounts: skipped where there are none, failing under {@code
+   *     -Dlayerstore.requirePlatform=true}
    */
   protected LayerStoreContract(String driverName, Backing backing, MountKind mountKind) {
     this.driverName = driverName;
@@ -49,22 +55,46 @@ public abstract class LayerStoreContract {
     this.mountKind = mountKind;
   }
 
+  /**
+   * The driver's registered name.
+   *
+   * @return the name the constructor was given
+   */
   protected final String driverName() {
     return driverName;
   }
 
+  /**
+   * Where this run keeps its data-root.
+   *
+   * @return the backing the constructor was given
+   */
   protected final Backing backing() {
     return backing;
   }
 
+  /**
+   * What a mount of an image gives on this backing.
+   *
+   * @return the mount kind the constructor was given
+   */
   protected final MountKind mountKind() {
     return mountKind;
   }
 
+  /**
+   * Options the driver is opened with. Override to pass some; the default is none.
+   *
+   * @return the options, handed to {@link DriverSandbox#create}
+   */
   protected Map<String, String> driverOptions() {
     return Map.of();
   }
 
+  /**
+   * The current test's sandbox, made before each test and closed after it; its {@link
+   * DriverSandbox#store()} is the store under test.
+   */
   protected DriverSandbox sandbox;
 
   @BeforeEach

@@ -18,12 +18,25 @@ public final class PlatformRequirements {
 
   private PlatformRequirements() {}
 
-  /** Whether skips are turned into failures. */
+  /**
+   * Whether skips are turned into failures.
+   *
+   * @return whether the system property {@value #PROPERTY} is {@code true}
+   */
   public static boolean required() {
     return Boolean.parseBoolean(System.getProperty(PROPERTY, "false"));
   }
 
-  /** Skips (or, under CI, fails) unless {@code condition} holds. */
+  /**
+   * Skips (or, under CI, fails) unless {@code condition} holds. Call it at the start of a test or
+   * in a {@code @BeforeEach}.
+   *
+   * @param condition whether the machine has what the test needs
+   * @param what what the test needs, for the message ("kernel mounts (Linux, root, ...)")
+   * @throws org.opentest4j.TestAbortedException to skip, when the condition fails and skips are
+   *     allowed
+   * @throws AssertionError to fail, when the condition fails under {@value #PROPERTY}
+   */
   public static void require(boolean condition, String what) {
     if (condition) {
       return;
@@ -35,13 +48,22 @@ public final class PlatformRequirements {
     Assumptions.assumeTrue(false, "needs " + what);
   }
 
-  /** Linux, running as root. */
+  /**
+   * Linux, running as root.
+   *
+   * @return whether {@code os.name} says Linux and {@code user.name} is {@code root} (the user's
+   *     name, not its uid, is what is checked)
+   */
   public static boolean isLinuxRoot() {
     return System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux")
         && "root".equals(System.getProperty("user.name"));
   }
 
-  /** Whether the kernel offers overlayfs and we may mount it. */
+  /**
+   * Whether the kernel offers overlayfs and we may mount it.
+   *
+   * @return whether this is Linux as root and {@code /proc/filesystems} lists {@code overlay}
+   */
   public static boolean canMountOverlay() {
     if (!isLinuxRoot()) {
       return false;
@@ -53,11 +75,23 @@ public final class PlatformRequirements {
     }
   }
 
+  /**
+   * Skips (or, under CI, fails) unless the kernel's overlay file system can be mounted here.
+   *
+   * @throws org.opentest4j.TestAbortedException to skip
+   * @throws AssertionError to fail, under {@value #PROPERTY}
+   */
   public static void requireKernelOverlay() {
     require(canMountOverlay(), "Linux, root and the kernel's overlay file system");
   }
 
-  /** An executable on the PATH, or null. */
+  /**
+   * An executable on the PATH, or null. {@code /usr/sbin}, {@code /sbin} and {@code /usr/bin} are
+   * tried after the PATH, since a non-login shell's PATH often lacks the sbin directories.
+   *
+   * @param name the program's file name
+   * @return the first executable found, or {@code null}
+   */
   public static Path executable(String name) {
     String path = System.getenv("PATH");
     if (path == null) {
@@ -78,7 +112,15 @@ public final class PlatformRequirements {
     return null;
   }
 
-  /** Requires an executable and returns it. */
+  /**
+   * Requires an executable and returns it: skips (or, under CI, fails) when it is not installed.
+   *
+   * @param name the program's file name
+   * @param debianPackage the package that provides it, for the message
+   * @return the executable
+   * @throws org.opentest4j.TestAbortedException to skip
+   * @throws AssertionError to fail, under {@value #PROPERTY}
+   */
   public static Path requireExecutable(String name, String debianPackage) {
     Path p = executable(name);
     require(p != null, "the program " + name + " (Debian package " + debianPackage + ")");

@@ -27,7 +27,14 @@ public final class RootfsManifest {
 
   private RootfsManifest() {}
 
-  /** Lists {@code root}; with or without the mtime column. */
+  /**
+   * Lists {@code root}; with or without the mtime column. Symlinks are listed, never followed.
+   *
+   * @param root the root of the tree (a mount root), itself not listed
+   * @param withMtime whether to add the mtime column (whole seconds)
+   * @return one line per node below the root, sorted by code point as the script sorts
+   * @throws IOException if a node cannot be read
+   */
   public static List<String> of(Path root, boolean withMtime) throws IOException {
     List<String> lines = new ArrayList<>();
     walk(root, root, withMtime, lines);
@@ -35,7 +42,14 @@ public final class RootfsManifest {
     return lines;
   }
 
-  /** Reads a manifest file, optionally dropping the mtime column. */
+  /**
+   * Reads a manifest file, optionally dropping the mtime column.
+   *
+   * @param file a manifest written by {@code rootfs-manifest.py} or {@link #of}
+   * @param withMtime {@code false} to drop the last column of lines that have it (nine columns)
+   * @return the lines, in file order
+   * @throws IOException if the file cannot be read
+   */
   public static List<String> read(Path file, boolean withMtime) throws IOException {
     List<String> out = new ArrayList<>();
     for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {

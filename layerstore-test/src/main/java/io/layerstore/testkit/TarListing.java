@@ -25,10 +25,13 @@ public final class TarListing {
   private TarListing() {}
 
   /**
-   * Lists {@code tar}.
+   * Lists {@code tar}. The stream is read to its end and closed.
    *
+   * @param tar an uncompressed tar
    * @param withMtime whether to add the mtime (whole seconds)
-   * @param xattrs which extended attributes to list
+   * @param xattrs which extended attributes to list, by full name
+   * @return one line per member, in archive order
+   * @throws IOException if the stream is not a valid tar or cannot be read
    */
   public static List<String> of(InputStream tar, boolean withMtime, Predicate<String> xattrs)
       throws IOException {
