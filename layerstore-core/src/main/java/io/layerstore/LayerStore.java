@@ -752,9 +752,9 @@ public final class LayerStore implements Closeable {
   }
 
   /**
-   * Drops every reference on the image's mount, whoever took it, and unmounts it. Open {@link
-   * Mount} handles on it are left pointing at nothing. Does nothing for an image that is not
-   * mounted.
+   * Drops every reference on the image's mount, whoever took it, and unmounts it: this is how a
+   * mount left with {@link Mount#leaveMounted()} ends. Handles still open on it should not be used
+   * afterwards. Does nothing for an image that is not mounted.
    *
    * @param id the image
    * @throws NotFoundException if the image is not in the store

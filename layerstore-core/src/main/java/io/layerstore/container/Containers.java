@@ -360,9 +360,9 @@ public final class Containers {
   }
 
   /**
-   * Drops every reference on the container's mount, whoever took it, and unmounts it. Open {@link
-   * Mount} handles on it are left pointing at nothing; a container that is not mounted is left as
-   * it is.
+   * Drops every reference on the container's mount, whoever took it, and unmounts it: this is how a
+   * mount left with {@link Mount#leaveMounted()} ends. Handles still open on it should not be used
+   * afterwards. Does nothing for a container that is not mounted.
    *
    * @param nameOrId a full id, a name or a unique id prefix, as {@link #get} takes it
    * @throws NotFoundException if no container matches

@@ -59,7 +59,8 @@ public final class Fixtures {
   }
 
   /**
-   * Docker's data-root right after loading fx:multi, as a tar of the whole root (overlay2).
+   * Docker's data-root right after loading fx:multi: a tar of its {@code image/overlay2/} and
+   * {@code overlay2/} directories, xattrs and device nodes included.
    *
    * @return {@code fixtures/fx-multi.docker-root.tar}
    * @throws IllegalStateException if the fixtures directory is not found
