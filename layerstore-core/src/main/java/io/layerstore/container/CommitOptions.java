@@ -100,7 +100,8 @@ public record CommitOptions(
    * no {@code $VAR} to expand.
    *
    * @param name the variable's name, not empty and without {@code =}
-   * @param value its value
+   * @param value its value; must not be null (a null is not refused, but ends up as the text {@code
+   *     null})
    * @return a copy of these options with the change appended
    * @throws IllegalArgumentException if {@code name} is null, empty or holds {@code =}
    */
@@ -112,7 +113,8 @@ public record CommitOptions(
    * Sets (or replaces) one label, taken literally.
    *
    * @param name the label's key, not empty
-   * @param value its value
+   * @param value its value; must not be null (a null is not refused, but ends up as a JSON {@code
+   *     null})
    * @return a copy of these options with the change appended
    * @throws IllegalArgumentException if {@code name} is null or empty
    */
