@@ -67,4 +67,51 @@ public record Image(
   public byte[] config() {
     return config.clone();
   }
+
+  /**
+   * Two images are equal when every component is, the config compared by content (a record's own
+   * equality would compare the arrays by identity, so equal images would differ).
+   *
+   * @param o the other object
+   * @return whether {@code o} is an image with equal components and config bytes
+   */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Image i
+        && id.equals(i.id)
+        && repoTags.equals(i.repoTags)
+        && java.util.Objects.equals(parent, i.parent)
+        && java.util.Objects.equals(created, i.created)
+        && java.util.Objects.equals(lastTagTime, i.lastTagTime)
+        && java.util.Objects.equals(architecture, i.architecture)
+        && java.util.Objects.equals(os, i.os)
+        && size == i.size
+        && diffIds.equals(i.diffIds)
+        && chainIds.equals(i.chainIds)
+        && driverData.equals(i.driverData)
+        && java.util.Arrays.equals(config, i.config);
+  }
+
+  /**
+   * A hash consistent with {@link #equals}.
+   *
+   * @return the hash of the components, the config by content
+   */
+  @Override
+  public int hashCode() {
+    return 31
+            * java.util.Objects.hash(
+                id,
+                repoTags,
+                parent,
+                created,
+                lastTagTime,
+                architecture,
+                os,
+                size,
+                diffIds,
+                chainIds,
+                driverData)
+        + java.util.Arrays.hashCode(config);
+  }
 }

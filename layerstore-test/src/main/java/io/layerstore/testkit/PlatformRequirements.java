@@ -51,12 +51,25 @@ public final class PlatformRequirements {
   /**
    * Linux, running as root.
    *
-   * @return whether {@code os.name} says Linux and {@code user.name} is {@code root} (the user's
-   *     name, not its uid, is what is checked)
+   * @return whether {@code os.name} says Linux and the effective uid ({@code /proc/self/status}) is
+   *     0
    */
   public static boolean isLinuxRoot() {
-    return System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux")
-        && "root".equals(System.getProperty("user.name"));
+    if (!System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux")) {
+      return false;
+    }
+    // The effective uid, not the user name: a container's or a renamed account's uid 0 counts,
+    // and a user merely called "root" does not.
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("Uid:")) {
+          return line.substring(4).trim().split("\\s+")[1].equals("0");
+        }
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      return false;
+    }
+    return false;
   }
 
   /**
