@@ -14,6 +14,7 @@ import io.layerstore.archive.DiffWriter;
 import io.layerstore.archive.LayerStack;
 import io.layerstore.archive.RootfsWriter;
 import io.layerstore.archive.TreeDiff;
+import io.layerstore.container.internal.ContainerAreas;
 import io.layerstore.format.ConfigWriter;
 import io.layerstore.format.ImageConfig;
 import io.layerstore.platform.Tree;
@@ -23,6 +24,7 @@ import io.layerstore.store.ImageResolver;
 import io.layerstore.store.LayerDb;
 import io.layerstore.store.LayerRecord;
 import io.layerstore.store.LayerStaging;
+import io.layerstore.store.LayerTrees;
 import io.layerstore.store.StoreContext;
 import io.layerstore.store.StoreLocks;
 import io.layerstore.store.Transaction;
@@ -91,12 +93,18 @@ public final class Containers {
     this.layout = new ContainerLayout(store.layout().containersDir(), store.files(), store.json());
   }
 
+  static {
+    // LayerStore.open makes the container area through the non-exported ContainerAreas: a public
+    // method here would put the store's internals (StoreContext) into the API.
+    ContainerAreas.provide(Containers::open);
+  }
+
   /**
-   * For {@code LayerStore.open} only ({@link StoreContext} is internal): the container area of a
-   * store whose own recovery has run. It first undoes what container operations a killed process
-   * left half done. Users get it through {@code LayerStore.containers()}.
+   * For {@code LayerStore.open} only, through {@link ContainerAreas}: the container area of a store
+   * whose own recovery has run. It first undoes what container operations a killed process left
+   * half done. Users get it through {@code LayerStore.containers()}.
    */
-  public static Containers open(StoreContext store) throws IOException {
+  private static Containers open(StoreContext store) throws IOException {
     Containers containers = new Containers(store);
     containers.recover();
     return containers;
@@ -325,7 +333,8 @@ public final class Containers {
     List<Tree> trees = trees(c.mountId());
     List<FileChange> out = new ArrayList<>();
     for (TreeDiff.Entry e :
-        new TreeDiff(trees.get(0), trees.subList(1, trees.size()), s.driver().whiteouts()).list()) {
+        new TreeDiff(trees.get(0), trees.subList(1, trees.size()), LayerTrees.whiteouts(s.driver()))
+            .list()) {
       out.add(
           new FileChange(
               switch (e.kind()) {
@@ -341,7 +350,8 @@ public final class Containers {
   /** Writes the container's whole file system as one tar, like {@code docker export}. */
   public void export(String nameOrId, OutputStream out) throws IOException {
     Container c = get(nameOrId);
-    new RootfsWriter(new LayerStack(trees(c.mountId()), s.driver().whiteouts())).write(out);
+    new RootfsWriter(new LayerStack(trees(c.mountId()), LayerTrees.whiteouts(s.driver())))
+        .write(out);
   }
 
   /** Like {@link #export(String, OutputStream)}, into {@code file} (replaced atomically). */
@@ -450,7 +460,7 @@ public final class Containers {
    * loaded layer, so the new layer gets its diffID, tar-split and driver directory in one pass.
    */
   private LayerStaging.Staged stageDiff(Container c, LayerRecord top) throws IOException {
-    Tree rw = s.driver().diff(c.mountId());
+    Tree rw = s.trees().diff(s.driver(), c.mountId());
     PipedInputStream in = new PipedInputStream(1 << 20);
     PipedOutputStream out = new PipedOutputStream(in);
     AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -458,7 +468,7 @@ public final class Containers {
         new Thread(
             () -> {
               try (OutputStream o = out) {
-                new DiffWriter(rw, s.driver().whiteouts()).write(o);
+                new DiffWriter(rw, LayerTrees.whiteouts(s.driver())).write(o);
               } catch (Throwable t) {
                 failure.set(t);
               }
@@ -664,9 +674,9 @@ public final class Containers {
   private List<Tree> trees(String id) throws IOException {
     GraphDriver driver = s.driver();
     List<Tree> trees = new ArrayList<>();
-    trees.add(driver.diff(id));
+    trees.add(s.trees().diff(driver, id));
     for (String p : driver.parents(id)) {
-      trees.add(driver.diff(p));
+      trees.add(s.trees().diff(driver, p));
     }
     return trees;
   }
@@ -674,6 +684,7 @@ public final class Containers {
   /** Writes into {@code id}'s own directory as a mount of it over its parents would. */
   private UpperDirWriter upperWriter(String id) throws IOException {
     List<Tree> trees = trees(id);
-    return new UpperDirWriter(trees.get(0), trees.subList(1, trees.size()), s.driver().whiteouts());
+    return new UpperDirWriter(
+        trees.get(0), trees.subList(1, trees.size()), LayerTrees.whiteouts(s.driver()));
   }
 }

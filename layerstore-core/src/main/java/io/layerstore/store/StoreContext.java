@@ -34,6 +34,7 @@ public final class StoreContext {
 
   private final StoreLayout layout;
   private final Platform platform;
+  private final LayerTrees trees;
   private final GraphDriver driver;
   private final AtomicFiles files;
   private final ObjectMapper json = new ObjectMapper();
@@ -50,6 +51,7 @@ public final class StoreContext {
   private StoreContext(Path root, Options options, DriverProvider provider) throws IOException {
     this.layout = new StoreLayout(root, options.driver());
     this.platform = options.platform() != null ? options.platform() : Platform.forRoot(root);
+    this.trees = new LayerTrees(platform, layout.stateDir());
     this.files = new AtomicFiles(new SecureRandom(), options.durable());
     this.locks = new StoreLocks(layout.locksDir());
     AtomicFiles.ensureDirectory(layout.imageTop(), StoreLayout.IMAGE_DIR_MODE);
@@ -61,15 +63,14 @@ public final class StoreContext {
     layerDb.initialize();
     imageDb.initialize();
     this.driver =
-        provider.open(
-            new DriverContext(root, layout.stateDir(), platform, options.driverOptions()));
+        provider.open(new DriverContext(root, layout.stateDir(), trees, options.driverOptions()));
     this.staging =
         new LayerStaging(
             layerDb,
             driver,
             files,
             locks,
-            platform,
+            trees,
             options.unpack(),
             options.maxLayerBytes(),
             options.maxImageBytes());
@@ -104,6 +105,11 @@ public final class StoreContext {
 
   public Platform platform() {
     return platform;
+  }
+
+  /** The trees of the driver's layer directories, shared with the driver's mounts. */
+  public LayerTrees trees() {
+    return trees;
   }
 
   public GraphDriver driver() {

@@ -3,11 +3,13 @@ package io.layerstore.testkit;
 import com.google.common.jimfs.Configuration;
 import com.google.common.jimfs.Jimfs;
 import io.layerstore.LayerStore;
+import io.layerstore.PlatformMode;
 import io.layerstore.platform.KernelMounts;
 import io.layerstore.platform.Platform;
 import io.layerstore.spi.DriverContext;
 import io.layerstore.spi.DriverProvider;
 import io.layerstore.spi.GraphDriver;
+import io.layerstore.store.LayerTrees;
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
@@ -90,13 +92,33 @@ public final class DriverSandbox implements Closeable {
     return platform;
   }
 
+  /**
+   * The sandbox's platform as a store option: a store opened with it gets the platform the driver
+   * has (emulated on jimfs, else whatever the host allows).
+   */
+  public PlatformMode platformMode() {
+    return platform.isNative() ? PlatformMode.NATIVE : PlatformMode.EMULATED;
+  }
+
   public String driverName() {
     return driverName;
   }
 
-  /** What the driver is opened with. */
+  /**
+   * What the driver is opened with: a fresh view of the layer directories on the sandbox's platform
+   * each time, as a new process would have.
+   */
   public DriverContext context() {
-    return new DriverContext(dataRoot, dataRoot.resolve("layerstore"), platform, options);
+    return new DriverContext(dataRoot, stateDir(), trees(), options);
+  }
+
+  /** A fresh view of the layer directories on the sandbox's platform. */
+  private LayerTrees trees() {
+    return new LayerTrees(platform, stateDir());
+  }
+
+  private Path stateDir() {
+    return dataRoot.resolve("layerstore");
   }
 
   /** The provider registered under the driver's name. */
@@ -113,7 +135,9 @@ public final class DriverSandbox implements Closeable {
   /** The driver under test (opened once). */
   public GraphDriver driver() throws IOException {
     if (driver == null) {
-      driver = provider(driverName).open(context());
+      DriverContext context = context();
+      driver = provider(driverName).open(context);
+      LayerOps.register(driver, (LayerTrees) context.platform());
     }
     return driver;
   }
@@ -140,7 +164,7 @@ public final class DriverSandbox implements Closeable {
 
   /** A builder for a store on the sandbox root with this driver, platform and driver options. */
   public LayerStore.Builder storeBuilder() {
-    LayerStore.Builder b = LayerStore.builder(dataRoot).driver(driverName).platform(platform);
+    LayerStore.Builder b = LayerStore.builder(dataRoot).driver(driverName).platform(platformMode());
     options.forEach(b::driverOption);
     return b;
   }

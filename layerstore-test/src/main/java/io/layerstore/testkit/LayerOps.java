@@ -1,34 +1,87 @@
 package io.layerstore.testkit;
 
+import io.layerstore.LayerStore;
+import io.layerstore.PlatformMode;
 import io.layerstore.archive.DiffWriter;
 import io.layerstore.archive.TarHeader;
 import io.layerstore.archive.TarReader;
 import io.layerstore.archive.TreeDiff;
 import io.layerstore.archive.UnpackOptions;
 import io.layerstore.archive.Unpacker;
+import io.layerstore.platform.Platform;
 import io.layerstore.platform.Tree;
 import io.layerstore.spi.GraphDriver;
+import io.layerstore.spi.LayerDir;
+import io.layerstore.store.LayerTrees;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.WeakHashMap;
 
 /**
  * What the store does with a driver's layer directories, for tests that work at the driver level:
  * graphtest's {@code ApplyDiff}, {@code Diff} and {@code Changes}, done with the generic pieces the
  * store uses ({@link Unpacker}, {@link DiffWriter}, {@link TreeDiff}) and the driver's whiteout
- * format.
+ * format. They work on the same view of the layer directories as the driver's own mounts (the
+ * {@link LayerTrees} the driver was opened with), so a driver must come from a {@link
+ * DriverSandbox}.
  */
 public final class LayerOps {
 
+  /** The view each sandbox driver was opened with; weak, so closed drivers go. */
+  private static final Map<GraphDriver, LayerTrees> TREES =
+      Collections.synchronizedMap(new WeakHashMap<>());
+
   private LayerOps() {}
+
+  /** Called by {@link DriverSandbox} for every driver it opens. */
+  static void register(GraphDriver driver, LayerTrees trees) {
+    TREES.put(driver, trees);
+  }
+
+  /**
+   * The tree of a store's layer {@code id} (a driver cache id) as a fresh process would see it:
+   * what the store has written out, with its platform metadata. (The store's own view of its layers
+   * is internal.)
+   */
+  public static Tree tree(LayerStore store, String id) throws IOException {
+    LayerDir d = store.driver().diff(id);
+    Platform p =
+        store.platform() == PlatformMode.NATIVE
+            ? Platform.forRoot(store.driver().home())
+            : Platform.emulated();
+    return p.tree(d.dir(), d.emulatedAttrs());
+  }
+
+  private static LayerTrees trees(GraphDriver driver) {
+    LayerTrees t = TREES.get(driver);
+    if (t == null) {
+      throw new IllegalArgumentException(
+          driver.name() + " driver was not opened by a DriverSandbox");
+    }
+    return t;
+  }
+
+  /**
+   * The tree of {@code id}'s own directory with its platform metadata: the one the driver's
+   * in-process mounts use (on jimfs, modes and owners live in its records).
+   */
+  public static Tree tree(GraphDriver driver, String id) throws IOException {
+    return trees(driver).diff(driver, id);
+  }
 
   /** Applies a layer tar to {@code id}'s own directory; returns the size the store would record. */
   public static long apply(GraphDriver driver, String id, byte[] tar) throws IOException {
     Unpacker u =
         new Unpacker(
-            driver.diff(id), driver.whiteouts(), "layer tar for " + id, UnpackOptions.DEFAULTS);
+            tree(driver, id),
+            LayerTrees.whiteouts(driver),
+            "layer tar for " + id,
+            UnpackOptions.DEFAULTS);
     try (TarReader r = new TarReader(new ByteArrayInputStream(tar), "layer tar for " + id)) {
       TarHeader h;
       while ((h = r.next()) != null) {
@@ -41,7 +94,7 @@ public final class LayerOps {
   /** The layer tar of {@code id}'s own directory (its changes against its parent). */
   public static byte[] diff(GraphDriver driver, String id) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    new DiffWriter(driver.diff(id), driver.whiteouts()).write(out);
+    new DiffWriter(tree(driver, id), LayerTrees.whiteouts(driver)).write(out);
     return out.toByteArray();
   }
 
@@ -49,8 +102,8 @@ public final class LayerOps {
   public static List<TreeDiff.Entry> changes(GraphDriver driver, String id) throws IOException {
     List<Tree> lowers = new ArrayList<>();
     for (String p : driver.parents(id)) {
-      lowers.add(driver.diff(p));
+      lowers.add(tree(driver, p));
     }
-    return new TreeDiff(driver.diff(id), lowers, driver.whiteouts()).list();
+    return new TreeDiff(tree(driver, id), lowers, LayerTrees.whiteouts(driver)).list();
   }
 }
