@@ -30,6 +30,11 @@ module io.layerstore.core {
   exports io.layerstore.store to
       io.layerstore.testkit;
 
+  // The test kit reads a store's view of its layer directories (LayerStore's StoreContext), which
+  // tests write through; no API gives it.
+  opens io.layerstore to
+      io.layerstore.testkit;
+
   // Jackson binds the emulated-metadata sidecar's records; JNA proxies the libc interface.
   opens io.layerstore.platform to
       com.fasterxml.jackson.databind,

@@ -1,18 +1,16 @@
 package io.layerstore.testkit;
 
 import io.layerstore.LayerStore;
-import io.layerstore.PlatformMode;
 import io.layerstore.archive.DiffWriter;
 import io.layerstore.archive.TarHeader;
 import io.layerstore.archive.TarReader;
 import io.layerstore.archive.TreeDiff;
 import io.layerstore.archive.UnpackOptions;
 import io.layerstore.archive.Unpacker;
-import io.layerstore.platform.Platform;
 import io.layerstore.platform.Tree;
 import io.layerstore.spi.GraphDriver;
-import io.layerstore.spi.LayerDir;
 import io.layerstore.store.LayerTrees;
+import io.layerstore.store.StoreContext;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -44,17 +42,24 @@ public final class LayerOps {
   }
 
   /**
-   * The tree of a store's layer {@code id} (a driver cache id) as a fresh process would see it:
-   * what the store has written out, with its platform metadata. (The store's own view of its layers
-   * is internal.)
+   * The tree of a store's layer {@code id} (a driver cache id): the store's own view of it, shared
+   * with its driver's mounts, so what a test writes through it the store sees. That view is
+   * internal to the store and no API reaches it; the kit reads it reflectively (core opens {@code
+   * io.layerstore} to the kit for this alone).
    */
   public static Tree tree(LayerStore store, String id) throws IOException {
-    LayerDir d = store.driver().diff(id);
-    Platform p =
-        store.platform() == PlatformMode.NATIVE
-            ? Platform.forRoot(store.driver().home())
-            : Platform.emulated();
-    return p.tree(d.dir(), d.emulatedAttrs());
+    return storeTrees(store).diff(store.driver(), id);
+  }
+
+  private static LayerTrees storeTrees(LayerStore store) {
+    try {
+      java.lang.reflect.Field f = LayerStore.class.getDeclaredField("store");
+      f.setAccessible(true);
+      return ((StoreContext) f.get(store)).trees();
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException(
+          "LayerStore no longer holds its StoreContext as \"store\"", e);
+    }
   }
 
   private static LayerTrees trees(GraphDriver driver) {
