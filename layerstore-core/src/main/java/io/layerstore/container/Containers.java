@@ -24,7 +24,6 @@ import io.layerstore.store.ImageResolver;
 import io.layerstore.store.LayerDb;
 import io.layerstore.store.LayerRecord;
 import io.layerstore.store.LayerStaging;
-import io.layerstore.store.LayerTrees;
 import io.layerstore.store.StoreContext;
 import io.layerstore.store.StoreLocks;
 import io.layerstore.store.Transaction;
@@ -333,8 +332,7 @@ public final class Containers {
     List<Tree> trees = trees(c.mountId());
     List<FileChange> out = new ArrayList<>();
     for (TreeDiff.Entry e :
-        new TreeDiff(trees.get(0), trees.subList(1, trees.size()), LayerTrees.whiteouts(s.driver()))
-            .list()) {
+        new TreeDiff(trees.get(0), trees.subList(1, trees.size()), s.whiteouts()).list()) {
       out.add(
           new FileChange(
               switch (e.kind()) {
@@ -350,8 +348,7 @@ public final class Containers {
   /** Writes the container's whole file system as one tar, like {@code docker export}. */
   public void export(String nameOrId, OutputStream out) throws IOException {
     Container c = get(nameOrId);
-    new RootfsWriter(new LayerStack(trees(c.mountId()), LayerTrees.whiteouts(s.driver())))
-        .write(out);
+    new RootfsWriter(new LayerStack(trees(c.mountId()), s.whiteouts())).write(out);
   }
 
   /** Like {@link #export(String, OutputStream)}, into {@code file} (replaced atomically). */
@@ -460,7 +457,7 @@ public final class Containers {
    * loaded layer, so the new layer gets its diffID, tar-split and driver directory in one pass.
    */
   private LayerStaging.Staged stageDiff(Container c, LayerRecord top) throws IOException {
-    Tree rw = s.trees().diff(s.driver(), c.mountId());
+    Tree rw = s.tree(c.mountId());
     PipedInputStream in = new PipedInputStream(1 << 20);
     PipedOutputStream out = new PipedOutputStream(in);
     AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -468,7 +465,7 @@ public final class Containers {
         new Thread(
             () -> {
               try (OutputStream o = out) {
-                new DiffWriter(rw, LayerTrees.whiteouts(s.driver())).write(o);
+                new DiffWriter(rw, s.whiteouts()).write(o);
               } catch (Throwable t) {
                 failure.set(t);
               }
@@ -674,9 +671,9 @@ public final class Containers {
   private List<Tree> trees(String id) throws IOException {
     GraphDriver driver = s.driver();
     List<Tree> trees = new ArrayList<>();
-    trees.add(s.trees().diff(driver, id));
+    trees.add(s.tree(id));
     for (String p : driver.parents(id)) {
-      trees.add(s.trees().diff(driver, p));
+      trees.add(s.tree(p));
     }
     return trees;
   }
@@ -684,7 +681,6 @@ public final class Containers {
   /** Writes into {@code id}'s own directory as a mount of it over its parents would. */
   private UpperDirWriter upperWriter(String id) throws IOException {
     List<Tree> trees = trees(id);
-    return new UpperDirWriter(
-        trees.get(0), trees.subList(1, trees.size()), LayerTrees.whiteouts(s.driver()));
+    return new UpperDirWriter(trees.get(0), trees.subList(1, trees.size()), s.whiteouts());
   }
 }

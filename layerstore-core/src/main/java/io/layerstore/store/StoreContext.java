@@ -2,7 +2,9 @@ package io.layerstore.store;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.layerstore.archive.UnpackOptions;
+import io.layerstore.archive.WhiteoutFormat;
 import io.layerstore.platform.Platform;
+import io.layerstore.platform.Tree;
 import io.layerstore.spi.DriverContext;
 import io.layerstore.spi.DriverProvider;
 import io.layerstore.spi.GraphDriver;
@@ -110,6 +112,16 @@ public final class StoreContext {
   /** The trees of the driver's layer directories, shared with the driver's mounts. */
   public LayerTrees trees() {
     return trees;
+  }
+
+  /** The tree of the driver's layer {@code id} (which must exist), shared with its mounts. */
+  public Tree tree(String id) throws IOException {
+    return trees.diff(driver, id);
+  }
+
+  /** How the driver's layer directories record deletions. */
+  public WhiteoutFormat whiteouts() {
+    return LayerTrees.whiteouts(driver);
   }
 
   public GraphDriver driver() {

@@ -48,14 +48,14 @@ public final class LayerOps {
    * io.layerstore} to the kit for this alone).
    */
   public static Tree tree(LayerStore store, String id) throws IOException {
-    return storeTrees(store).diff(store.driver(), id);
+    return storeContext(store).tree(id);
   }
 
-  private static LayerTrees storeTrees(LayerStore store) {
+  private static StoreContext storeContext(LayerStore store) {
     try {
       java.lang.reflect.Field f = LayerStore.class.getDeclaredField("store");
       f.setAccessible(true);
-      return ((StoreContext) f.get(store)).trees();
+      return (StoreContext) f.get(store);
     } catch (ReflectiveOperationException e) {
       throw new IllegalStateException(
           "LayerStore no longer holds its StoreContext as \"store\"", e);
