@@ -36,8 +36,9 @@ import java.util.function.Function;
  * ({@link #mountWith}), and implements the rest of its layout: {@link #create}, {@link #parents},
  * {@link #deleteLayer}, and its facts ({@link #status}, {@link #metadata}).
  *
- * <p>It is written against the exported SPI alone (what it needs of the platform comes through
- * {@link DriverPlatform}), so a driver that cannot extend it can do the same.
+ * <p>What it needs of the platform (kernel mounts, deleting trees, entries in a layer directory,
+ * the in-process union and its copies) comes through the {@link DriverPlatform} of the driver's
+ * {@link DriverContext}, in exported types, so a driver that does not extend it can do the same.
  *
  * @param <L> the driver's layout
  */
