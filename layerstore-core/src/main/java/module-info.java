@@ -16,8 +16,9 @@ module io.layerstore.core {
   exports io.layerstore.container;
   exports io.layerstore.spi;
 
-  // The test kit (layerstore-test) checks drivers against core's own tar reader and writer and
-  // builds fixture archives with them; nothing else may use these packages.
+  // The test kit (layerstore-test) checks drivers against core's own tar reader and writer, builds
+  // fixture archives with them, and opens drivers on the store's view of their layer directories
+  // (store.LayerTrees); nothing else may use these packages.
   exports io.layerstore.archive to
       io.layerstore.testkit;
   exports io.layerstore.format to
@@ -25,6 +26,13 @@ module io.layerstore.core {
   exports io.layerstore.gocompat to
       io.layerstore.testkit;
   exports io.layerstore.platform to
+      io.layerstore.testkit;
+  exports io.layerstore.store to
+      io.layerstore.testkit;
+
+  // The test kit reads a store's view of its layer directories (LayerStore's StoreContext), which
+  // tests write through; no API gives it.
+  opens io.layerstore to
       io.layerstore.testkit;
 
   // Jackson binds the emulated-metadata sidecar's records; JNA proxies the libc interface.

@@ -3,6 +3,7 @@ package io.layerstore;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.layerstore.archive.UnpackOptions;
 import io.layerstore.container.Containers;
+import io.layerstore.container.internal.ContainerAreas;
 import io.layerstore.format.ImageConfig;
 import io.layerstore.platform.Platform;
 import io.layerstore.spi.BranchIntrospection;
@@ -41,6 +42,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.TreeMap;
@@ -124,7 +126,7 @@ public final class LayerStore implements Closeable {
     Containers containers;
     try {
       new Recovery(store).run();
-      containers = Containers.open(store);
+      containers = ContainerAreas.open(store);
     } catch (IOException | RuntimeException e) {
       store.driver().close();
       throw e;
@@ -161,6 +163,7 @@ public final class LayerStore implements Closeable {
   public static final class Builder {
     private final Path root;
     private String driver;
+    private PlatformMode mode = PlatformMode.AUTO;
     private Platform platform;
     private boolean durable = true;
     private DevicePolicy devicePolicy = DevicePolicy.STANDARD;
@@ -185,9 +188,23 @@ public final class LayerStore implements Closeable {
       return this;
     }
 
-    /** How file metadata and mounts are done; default {@link Platform#forRoot}. */
-    public Builder platform(Platform p) {
-      this.platform = p;
+    /**
+     * How file metadata and mounts are done; default {@link PlatformMode#AUTO}: native where the
+     * host allows it, else emulated.
+     */
+    public Builder platform(PlatformMode mode) {
+      this.mode = Objects.requireNonNull(mode, "mode");
+      this.platform = null;
+      return this;
+    }
+
+    /**
+     * A platform made by the caller (a test's emulated or recording platform); not API, since
+     * {@link Platform} is internal: core's tests call it here, other tests choose a {@link
+     * PlatformMode}.
+     */
+    Builder platform(Platform p) {
+      this.platform = Objects.requireNonNull(p, "platform");
       return this;
     }
 
@@ -337,13 +354,32 @@ public final class LayerStore implements Closeable {
           root,
           new StoreContext.Options(
               chosen,
-              platform,
+              platform(),
               durable,
               unpack,
               maxLayerBytes,
               maxImageBytes,
               Map.copyOf(driverOptions)),
           provider);
+    }
+
+    /** The platform {@link #platform(PlatformMode)} asks for; null: the store's default (auto). */
+    private Platform platform() throws LayerStoreException {
+      if (platform != null) {
+        return platform;
+      }
+      return switch (mode) {
+        case AUTO -> null;
+        case EMULATED -> Platform.emulated();
+        case NATIVE -> {
+          Platform p = Platform.forRoot(root);
+          if (!p.isNative()) {
+            throw new LayerStoreException(
+                root + ": the native platform is not available: " + Platform.whyNotNative(root));
+          }
+          yield p;
+        }
+      };
     }
 
     private static boolean hasLayers(Path dir) throws IOException {
@@ -392,8 +428,12 @@ public final class LayerStore implements Closeable {
     return driver;
   }
 
-  public Platform platform() {
-    return platform;
+  /**
+   * How this store keeps file metadata and mounts, as chosen when it was opened: {@link
+   * PlatformMode#NATIVE} or {@link PlatformMode#EMULATED}.
+   */
+  public PlatformMode platform() {
+    return platform.isNative() ? PlatformMode.NATIVE : PlatformMode.EMULATED;
   }
 
   // ---- load / import --------------------------------------------------------------------------

@@ -196,7 +196,7 @@ class AufsDriverTest {
     assertEquals(
         Set.of(".wh..wh.aufs", ".wh..wh.orph", ".wh..wh.plnk", "a", "d"), Nodes.names(diff));
     // through the layer's tree: on jimfs the modes live in its records
-    io.layerstore.platform.Tree tree = driver.diff("top");
+    io.layerstore.platform.Tree tree = LayerOps.tree(driver, "top");
     assertTrue(tree.stat(diff.resolve(".wh..wh.aufs")).isRegular());
     assertEquals(0444, tree.stat(diff.resolve(".wh..wh.aufs")).mode());
     assertTrue(tree.stat(diff.resolve(".wh..wh.plnk")).isDirectory());
@@ -289,7 +289,7 @@ class AufsDriverTest {
     try (LayerStore s =
         LayerStore.builder(sandbox.dataRoot())
             .driver("overlay2")
-            .platform(sandbox.platform())
+            .platform(sandbox.platformMode())
             .open()) {
       assertEquals("overlay2", s.driverName());
     }

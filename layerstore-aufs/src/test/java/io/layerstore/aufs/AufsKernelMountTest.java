@@ -13,6 +13,7 @@ import io.layerstore.spi.BranchIntrospection.Branch;
 import io.layerstore.spi.BranchIntrospection.MountBranches;
 import io.layerstore.spi.DriverContext;
 import io.layerstore.spi.GraphDriver;
+import io.layerstore.store.LayerTrees;
 import io.layerstore.testkit.DriverSandbox;
 import java.io.IOException;
 import java.io.InputStream;
@@ -86,7 +87,10 @@ class AufsKernelMountTest {
         new AufsProvider()
             .open(
                 new DriverContext(
-                    root, root.resolve("layerstore"), new RecordingPlatform(km), opts));
+                    root,
+                    root.resolve("layerstore"),
+                    new LayerTrees(new RecordingPlatform(km), root.resolve("layerstore")),
+                    opts));
     assertTrue(((AufsDriver) driver).usesKernel());
     return driver;
   }

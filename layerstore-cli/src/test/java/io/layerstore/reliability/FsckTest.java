@@ -62,7 +62,7 @@ class FsckTest {
 
       // one byte of one file in the top layer of two:1
       String cacheId = WellFormedEdgesTest.cacheId(s, id, 1);
-      Path run = s.driver().diff(cacheId).root().resolve("app/run");
+      Path run = s.driver().diff(cacheId).dir().resolve("app/run");
       byte[] b = Files.readAllBytes(run);
       b[3] ^= 1;
       try (FileChannel ch = FileChannel.open(run, StandardOpenOption.WRITE)) {
@@ -174,7 +174,7 @@ class FsckTest {
         PlatformRequirements.executable("mkfifo") != null, "mkfifo (coreutils)");
     try (LayerStore s = LayerStore.open(tmp.resolve("store"))) {
       ImageId id = two(s, tmp);
-      Path f = s.driver().diff(WellFormedEdgesTest.cacheId(s, id, 0)).root().resolve("etc/a");
+      Path f = s.driver().diff(WellFormedEdgesTest.cacheId(s, id, 0)).dir().resolve("etc/a");
       Files.delete(f);
       assertEquals(0, new ProcessBuilder("mkfifo", f.toString()).inheritIO().start().waitFor());
       CheckReport r =
@@ -202,7 +202,7 @@ class FsckTest {
     Path a;
     ChainId layer;
     try (LayerStore s = LayerStore.open(root)) {
-      a = s.driver().diff(cacheId).root().resolve("etc/a");
+      a = s.driver().diff(cacheId).dir().resolve("etc/a");
       layer = s.image(id.toString()).chainIds().get(0);
     }
     Files.writeString(a, "alphA\n");

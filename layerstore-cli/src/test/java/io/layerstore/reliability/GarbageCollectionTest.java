@@ -320,7 +320,7 @@ class GarbageCollectionTest {
   void anInProcessMountInAnotherProcessKeepsTheImageAndItsLayers() throws Exception {
     Path root = tmp.resolve("store");
     try (LayerStore s =
-        LayerStore.builder(root).platform(io.layerstore.platform.Platform.emulated()).open()) {
+        LayerStore.builder(root).platform(io.layerstore.PlatformMode.EMULATED).open()) {
       s.load(archives.get(2));
     }
     Process holder =
@@ -335,7 +335,7 @@ class GarbageCollectionTest {
             .redirectError(ProcessBuilder.Redirect.INHERIT)
             .start();
     try (LayerStore s =
-        LayerStore.builder(root).platform(io.layerstore.platform.Platform.emulated()).open()) {
+        LayerStore.builder(root).platform(io.layerstore.PlatformMode.EMULATED).open()) {
       assertEquals(
           "mounted false",
           new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8))

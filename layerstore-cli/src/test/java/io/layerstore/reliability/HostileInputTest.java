@@ -9,6 +9,7 @@ import com.google.common.jimfs.Jimfs;
 import io.layerstore.ImageSummary;
 import io.layerstore.InvalidArchiveException;
 import io.layerstore.LayerStore;
+import io.layerstore.PlatformMode;
 import io.layerstore.testkit.PlatformRequirements;
 import java.io.IOException;
 import java.nio.file.FileSystem;
@@ -115,7 +116,8 @@ class HostileInputTest {
     try (LayerStore store = b.open()) {
       if (disk && PlatformRequirements.required()) {
         assertTrue(
-            store.platform().isNative(), "CI runs the disk cases on the native platform (root)");
+            store.platform() == PlatformMode.NATIVE,
+            "CI runs the disk cases on the native platform (root)");
       }
       store.load(baseArchive);
       Map<String, String> before = TreeSnapshot.store(root);

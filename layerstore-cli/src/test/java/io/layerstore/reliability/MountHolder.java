@@ -2,7 +2,7 @@ package io.layerstore.reliability;
 
 import io.layerstore.LayerStore;
 import io.layerstore.Mount;
-import io.layerstore.platform.Platform;
+import io.layerstore.PlatformMode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -12,7 +12,8 @@ import java.nio.file.Path;
  */
 public final class MountHolder {
   public static void main(String[] args) throws Exception {
-    try (LayerStore s = LayerStore.builder(Path.of(args[0])).platform(Platform.emulated()).open();
+    try (LayerStore s =
+            LayerStore.builder(Path.of(args[0])).platform(PlatformMode.EMULATED).open();
         Mount m = s.mount(s.resolve(args[1]))) {
       Files.readAllBytes(m.root().resolve(args[2]));
       System.out.println("mounted " + m.isKernelMount());

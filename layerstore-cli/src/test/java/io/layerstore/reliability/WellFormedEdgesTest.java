@@ -15,6 +15,7 @@ import io.layerstore.Mount;
 import io.layerstore.archive.TarHeader;
 import io.layerstore.archive.TarReader;
 import io.layerstore.platform.Tree;
+import io.layerstore.testkit.LayerOps;
 import io.layerstore.testkit.PlatformRequirements;
 import io.layerstore.testkit.RootfsManifest;
 import java.io.ByteArrayOutputStream;
@@ -86,7 +87,7 @@ class WellFormedEdgesTest {
             names(m.root().resolve("etc")),
             "etc is not opaque: the smuggled trusted.overlay.opaque was not applied");
       }
-      Tree diff = store.driver().diff(cacheId(store, id, 1));
+      Tree diff = LayerOps.tree(store, cacheId(store, id, 1));
       assertEquals(Set.of("user.ok"), diff.xattrs(diff.root().resolve("etc")).keySet());
       assertEquals(Set.of("user.note"), diff.xattrs(diff.root().resolve("etc/new")).keySet());
       assertArrayEquals(

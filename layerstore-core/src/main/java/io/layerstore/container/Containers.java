@@ -14,6 +14,7 @@ import io.layerstore.archive.DiffWriter;
 import io.layerstore.archive.LayerStack;
 import io.layerstore.archive.RootfsWriter;
 import io.layerstore.archive.TreeDiff;
+import io.layerstore.container.internal.ContainerAreas;
 import io.layerstore.format.ConfigWriter;
 import io.layerstore.format.ImageConfig;
 import io.layerstore.platform.Tree;
@@ -91,12 +92,18 @@ public final class Containers {
     this.layout = new ContainerLayout(store.layout().containersDir(), store.files(), store.json());
   }
 
+  static {
+    // LayerStore.open makes the container area through the non-exported ContainerAreas: a public
+    // method here would put the store's internals (StoreContext) into the API.
+    ContainerAreas.provide(Containers::open);
+  }
+
   /**
-   * For {@code LayerStore.open} only ({@link StoreContext} is internal): the container area of a
-   * store whose own recovery has run. It first undoes what container operations a killed process
-   * left half done. Users get it through {@code LayerStore.containers()}.
+   * For {@code LayerStore.open} only, through {@link ContainerAreas}: the container area of a store
+   * whose own recovery has run. It first undoes what container operations a killed process left
+   * half done. Users get it through {@code LayerStore.containers()}.
    */
-  public static Containers open(StoreContext store) throws IOException {
+  private static Containers open(StoreContext store) throws IOException {
     Containers containers = new Containers(store);
     containers.recover();
     return containers;
@@ -389,7 +396,7 @@ public final class Containers {
     List<Tree> trees = trees(c.mountId());
     List<FileChange> out = new ArrayList<>();
     for (TreeDiff.Entry e :
-        new TreeDiff(trees.get(0), trees.subList(1, trees.size()), s.driver().whiteouts()).list()) {
+        new TreeDiff(trees.get(0), trees.subList(1, trees.size()), s.whiteouts()).list()) {
       out.add(
           new FileChange(
               switch (e.kind()) {
@@ -413,7 +420,7 @@ public final class Containers {
    */
   public void export(String nameOrId, OutputStream out) throws IOException {
     Container c = get(nameOrId);
-    new RootfsWriter(new LayerStack(trees(c.mountId()), s.driver().whiteouts())).write(out);
+    new RootfsWriter(new LayerStack(trees(c.mountId()), s.whiteouts())).write(out);
   }
 
   /**
@@ -538,7 +545,7 @@ public final class Containers {
    * loaded layer, so the new layer gets its diffID, tar-split and driver directory in one pass.
    */
   private LayerStaging.Staged stageDiff(Container c, LayerRecord top) throws IOException {
-    Tree rw = s.driver().diff(c.mountId());
+    Tree rw = s.tree(c.mountId());
     PipedInputStream in = new PipedInputStream(1 << 20);
     PipedOutputStream out = new PipedOutputStream(in);
     AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -546,7 +553,7 @@ public final class Containers {
         new Thread(
             () -> {
               try (OutputStream o = out) {
-                new DiffWriter(rw, s.driver().whiteouts()).write(o);
+                new DiffWriter(rw, s.whiteouts()).write(o);
               } catch (Throwable t) {
                 failure.set(t);
               }
@@ -764,9 +771,9 @@ public final class Containers {
   private List<Tree> trees(String id) throws IOException {
     GraphDriver driver = s.driver();
     List<Tree> trees = new ArrayList<>();
-    trees.add(driver.diff(id));
+    trees.add(s.tree(id));
     for (String p : driver.parents(id)) {
-      trees.add(driver.diff(p));
+      trees.add(s.tree(p));
     }
     return trees;
   }
@@ -774,6 +781,6 @@ public final class Containers {
   /** Writes into {@code id}'s own directory as a mount of it over its parents would. */
   private UpperDirWriter upperWriter(String id) throws IOException {
     List<Tree> trees = trees(id);
-    return new UpperDirWriter(trees.get(0), trees.subList(1, trees.size()), s.driver().whiteouts());
+    return new UpperDirWriter(trees.get(0), trees.subList(1, trees.size()), s.whiteouts());
   }
 }

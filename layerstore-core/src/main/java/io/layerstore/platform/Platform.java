@@ -16,6 +16,14 @@ public interface Platform {
     return Platforms.forRoot(root);
   }
 
+  /**
+   * Why a store rooted at {@code root} cannot have the native platform, or {@code null} if it can
+   * (the check {@link #forRoot} makes).
+   */
+  static String whyNotNative(Path root) {
+    return Platforms.whyNotNative(root);
+  }
+
   /** An emulated platform whatever the host could do (tests, and the {@code emulate} option). */
   static Platform emulated() {
     return Platforms.emulated();

@@ -17,7 +17,13 @@ import java.util.Optional;
  */
 public interface BranchIntrospection {
 
-  /** The branches of {@code id}'s mount, or empty when {@code id} is not mounted. */
+  /**
+   * The branches of {@code id}'s mount.
+   *
+   * @param id the layer
+   * @return its mount's branch stack, or empty when {@code id} is not mounted
+   * @throws IOException if {@code id} does not exist, or procfs or sysfs cannot be read
+   */
   Optional<MountBranches> branches(String id) throws IOException;
 
   /**
@@ -29,6 +35,14 @@ public interface BranchIntrospection {
    * @param branchId aufs's id for the branch ({@code brid<N>}), or -1 if not known
    */
   record Branch(int index, String path, String permission, long branchId) {
+    /**
+     * Checks that the path and permission are given.
+     *
+     * @param index position in the stack, 0 = topmost
+     * @param path the branch directory
+     * @param permission the branch's permission as aufs prints it
+     * @param branchId aufs's id for the branch, or -1
+     */
     public Branch {
       Objects.requireNonNull(path, "path");
       Objects.requireNonNull(permission, "permission");
@@ -48,6 +62,15 @@ public interface BranchIntrospection {
    */
   record MountBranches(
       String mountPoint, String si, List<Branch> branches, String xinoPath, boolean kernel) {
+    /**
+     * Checks the parts and copies {@code branches}.
+     *
+     * @param mountPoint where it is mounted
+     * @param si aufs's superblock id in hex
+     * @param branches topmost first
+     * @param xinoPath the external inode number table, or ""
+     * @param kernel whether this was read from a kernel mount
+     */
     public MountBranches {
       Objects.requireNonNull(mountPoint, "mountPoint");
       Objects.requireNonNull(si, "si");

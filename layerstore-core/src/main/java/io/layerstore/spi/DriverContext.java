@@ -1,6 +1,5 @@
 package io.layerstore.spi;
 
-import io.layerstore.platform.Platform;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Objects;
@@ -12,11 +11,20 @@ import java.util.Objects;
  *     dataRoot.resolve(name)}
  * @param stateDir a directory for layerstore's own runtime state (mount reference counts, locks),
  *     outside Docker's layout
- * @param platform native or emulated file operations and kernel mounts
+ * @param platform what core does for the driver on the store's platform (native or emulated file
+ *     metadata, kernel mounts, the in-process union)
  * @param options driver options, free-form
  */
 public record DriverContext(
-    Path dataRoot, Path stateDir, Platform platform, Map<String, String> options) {
+    Path dataRoot, Path stateDir, DriverPlatform platform, Map<String, String> options) {
+  /**
+   * Checks the parts; {@code options} may be null (none), and is copied.
+   *
+   * @param dataRoot the store root
+   * @param stateDir the directory for layerstore's runtime state
+   * @param platform what core does for the driver
+   * @param options driver options, or null for none
+   */
   public DriverContext {
     Objects.requireNonNull(dataRoot, "dataRoot");
     Objects.requireNonNull(stateDir, "stateDir");

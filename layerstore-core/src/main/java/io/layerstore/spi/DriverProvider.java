@@ -12,16 +12,30 @@ import java.nio.file.Path;
  */
 public interface DriverProvider {
 
-  /** The driver name ({@code overlay2}, {@code aufs}). */
+  /**
+   * The driver name.
+   *
+   * @return the name ({@code overlay2}, {@code aufs})
+   */
   String name();
 
-  /** Opens the driver for the data-root in {@code context}, creating its home if needed. */
+  /**
+   * Opens the driver for the data-root in {@code context}, creating its home if needed.
+   *
+   * @param context the data-root, state directory, platform and options
+   * @return the open driver; the store closes it
+   * @throws IOException if the driver cannot work there
+   */
   GraphDriver open(DriverContext context) throws IOException;
 
   /**
    * Whether the driver home {@code home} (which may not exist) holds layers, so that a store there
    * belongs to this driver. The default counts any entry but hidden ones and {@code l}; a driver
    * whose empty home already has fixed subdirectories says better.
+   *
+   * @param home the driver's home under a data-root
+   * @return whether it holds layers
+   * @throws IOException if it cannot be read
    */
   default boolean hasLayers(Path home) throws IOException {
     if (!Files.isDirectory(home, LinkOption.NOFOLLOW_LINKS)) {

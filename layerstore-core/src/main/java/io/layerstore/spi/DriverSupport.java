@@ -3,12 +3,6 @@ package io.layerstore.spi;
 import io.layerstore.ConflictException;
 import io.layerstore.Mount;
 import io.layerstore.NotFoundException;
-import io.layerstore.archive.AufsWhiteouts;
-import io.layerstore.archive.OverlayWhiteouts;
-import io.layerstore.archive.WhiteoutFormat;
-import io.layerstore.platform.Platform;
-import io.layerstore.platform.Tree;
-import io.layerstore.union.UnionFileSystem;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -28,13 +22,12 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
  * What every graph driver does the same way, so that a driver holds only its on-disk layout and its
  * kernel mount (the role of moby's {@code NaiveDiffDriver} and {@code graphdriver} helpers): id
- * checks, the one {@link Tree} per diff dir, mounting (reference counts shared between processes,
+ * checks, the layer directories core works on, mounting (reference counts shared between processes,
  * the in-process union where the kernel cannot mount, a writable base layer used directly, copies
  * left behind), removal refused while mounted, Docker's diff size, and closing.
  *
@@ -43,8 +36,11 @@ import java.util.function.Function;
  * ({@link #mountWith}), and implements the rest of its layout: {@link #create}, {@link #parents},
  * {@link #deleteLayer}, and its facts ({@link #status}, {@link #metadata}).
  *
- * <p>{@link #diff} and {@link #whiteouts} are core's side of a driver: core unpacks into, and
- * reads, the trees they give; a driver never needs to name their types.
+ * <p>What it needs of the platform (kernel mounts, deleting trees, entries in a layer directory,
+ * the in-process union and its copies) comes through the {@link DriverPlatform} of the driver's
+ * {@link DriverContext}, in exported types, so a driver that does not extend it can do the same.
+ *
+ * @param <L> the driver's layout
  */
 public abstract class DriverSupport<L extends DriverLayout> implements GraphDriver {
 
@@ -52,18 +48,16 @@ public abstract class DriverSupport<L extends DriverLayout> implements GraphDriv
   private final Path home;
   private final Path stateDir;
   private final L layout;
-  private final Platform platform;
-  private final Optional<MountCalls> mountCalls;
-  private final WhiteoutFormat whiteouts;
-
-  /** One Tree per diff dir: emulated trees keep records in memory and must not be duplicated. */
-  private final ConcurrentHashMap<String, Tree> trees = new ConcurrentHashMap<>();
+  private final DriverPlatform platform;
+  private final WhiteoutStyle style;
 
   private final SecureRandom random = new SecureRandom();
   private KernelMounter kernel;
   private volatile LayerMounts mounts;
 
   /**
+   * Sets up what every driver has; the driver's own constructor then calls {@link #mountWith}.
+   *
    * @param name the driver's name, also its home under the data-root and the prefix of its messages
    * @param context what the driver was opened with
    * @param style how the driver's diff dirs record deletions
@@ -76,12 +70,7 @@ public abstract class DriverSupport<L extends DriverLayout> implements GraphDriv
     this.layout = layout.apply(home);
     this.stateDir = context.stateDir();
     this.platform = context.platform();
-    this.mountCalls = platform.kernelMounts().map(PlatformMountCalls::new);
-    this.whiteouts =
-        switch (style) {
-          case OVERLAY -> new OverlayWhiteouts();
-          case AUFS -> new AufsWhiteouts();
-        };
+    this.style = style;
   }
 
   /**
@@ -107,7 +96,7 @@ public abstract class DriverSupport<L extends DriverLayout> implements GraphDriv
                 mountState.resolve(name + "-copies"),
                 layout::mountPoint,
                 this::branches,
-                whiteouts)
+                style)
             : null;
     this.kernel = kernel;
     this.mounts =
@@ -116,13 +105,20 @@ public abstract class DriverSupport<L extends DriverLayout> implements GraphDriv
 
   // ---- what a driver says about its layout --------------------------------------------------
 
-  /** The driver's layout, made by the constructor. */
+  /**
+   * The driver's layout, made by the constructor.
+   *
+   * @return the layout
+   */
   protected final L layout() {
     return layout;
   }
 
   /**
    * Deletes everything the driver has on disk for {@code id}, which is not mounted; absent is fine.
+   *
+   * @param id the layer to delete
+   * @throws IOException if something could not be deleted
    */
   protected abstract void deleteLayer(String id) throws IOException;
 
@@ -130,6 +126,9 @@ public abstract class DriverSupport<L extends DriverLayout> implements GraphDriv
    * Called before a writable in-process union over {@code id} and its ancestors opens; a driver
    * whose kernel mount puts bookkeeping into the writable branch puts it there too ({@link
    * #addBranchEntry}). Nothing by default.
+   *
+   * @param id the layer whose directory becomes the writable branch
+   * @throws IOException if the bookkeeping cannot be made
    */
   protected void prepareWritableBranch(String id) throws IOException {}
 
@@ -146,8 +145,8 @@ public abstract class DriverSupport<L extends DriverLayout> implements GraphDriv
   }
 
   @Override
-  public final WhiteoutFormat whiteouts() {
-    return whiteouts;
+  public final WhiteoutStyle whiteoutStyle() {
+    return style;
   }
 
   /** Whether the {@link DriverLayout#layerIndex} has an entry for {@code id}, of the right kind. */
@@ -174,9 +173,9 @@ public abstract class DriverSupport<L extends DriverLayout> implements GraphDriv
   }
 
   @Override
-  public final Tree diff(String id) throws IOException {
+  public final LayerDir diff(String id) throws IOException {
     requireLayer(id);
-    return tree(id);
+    return layerDir(id);
   }
 
   @Override
@@ -240,7 +239,10 @@ public abstract class DriverSupport<L extends DriverLayout> implements GraphDriv
     return total[0];
   }
 
-  /** Gives back every mount this instance holds, then writes out what the trees buffer. */
+  /**
+   * Gives back every mount this instance holds, then writes out the metadata the platform buffers
+   * for the layer directories.
+   */
   @Override
   public final void close() throws IOException {
     IOException failure = null;
@@ -249,12 +251,10 @@ public abstract class DriverSupport<L extends DriverLayout> implements GraphDriv
     } catch (IOException e) {
       failure = e;
     }
-    for (Tree t : trees.values()) {
-      try {
-        t.flush();
-      } catch (IOException e) {
-        failure = LayerMounts.collect(failure, e);
-      }
+    try {
+      platform.flush();
+    } catch (IOException e) {
+      failure = LayerMounts.collect(failure, e);
     }
     if (failure != null) {
       throw failure;
@@ -263,12 +263,21 @@ public abstract class DriverSupport<L extends DriverLayout> implements GraphDriv
 
   // ---- for drivers ------------------------------------------------------------------------------
 
-  /** The kernel's mount calls, where the platform may mount (Linux, with privilege). */
+  /**
+   * The kernel's mount calls, where the platform may mount (Linux, with privilege).
+   *
+   * @return the mount calls, or empty where the driver must not make kernel mounts
+   */
   protected final Optional<MountCalls> mountCalls() {
-    return mountCalls;
+    return platform.mountCalls();
   }
 
-  /** {@code n} random bytes, for names that must not collide (link ids, temporary files). */
+  /**
+   * {@code n} random bytes, for names that must not collide (link ids, temporary files).
+   *
+   * @param n how many bytes
+   * @return fresh random bytes from a {@link SecureRandom}
+   */
   protected final byte[] randomBytes(int n) {
     byte[] b = new byte[n];
     random.nextBytes(b);
@@ -277,12 +286,19 @@ public abstract class DriverSupport<L extends DriverLayout> implements GraphDriv
 
   /**
    * Whether the platform keeps metadata natively (else some of it is emulated beside the files).
+   *
+   * @return {@code true} on the native platform
    */
   protected final boolean isNativePlatform() {
     return platform.isNative();
   }
 
-  /** Whether this process's mounts of {@code id} are writable; empty if it holds none. */
+  /**
+   * Whether this process's mounts of {@code id} are writable.
+   *
+   * @param id the layer
+   * @return whether they are writable; empty if this process holds none
+   */
   protected final Optional<Boolean> localMountWritable(String id) {
     return mounts().localWritable(id);
   }
@@ -290,6 +306,8 @@ public abstract class DriverSupport<L extends DriverLayout> implements GraphDriv
   /**
    * Fails with {@link IllegalArgumentException} unless {@code id} {@linkplain
    * DriverLayout#isLayerId can name a layer}.
+   *
+   * @param id the id to check
    */
   protected final void checkId(String id) {
     if (!layout().isLayerId(id)) {
@@ -297,7 +315,13 @@ public abstract class DriverSupport<L extends DriverLayout> implements GraphDriv
     }
   }
 
-  /** Fails unless {@code id} is valid and exists. */
+  /**
+   * Fails unless {@code id} is valid and exists.
+   *
+   * @param id the layer
+   * @throws NotFoundException if there is no such layer
+   * @throws IOException if the layer index cannot be read
+   */
   protected final void requireLayer(String id) throws IOException {
     checkId(id);
     if (!exists(id)) {
@@ -308,6 +332,11 @@ public abstract class DriverSupport<L extends DriverLayout> implements GraphDriv
 
   /**
    * Fails unless {@code parent}, the parent {@code id} is to be created on, is valid and exists.
+   *
+   * @param id the layer to be created
+   * @param parent its parent
+   * @throws NotFoundException if there is no such parent
+   * @throws IOException if the layer index cannot be read
    */
   protected final void requireParent(String id, String parent) throws IOException {
     checkId(parent);
@@ -317,12 +346,22 @@ public abstract class DriverSupport<L extends DriverLayout> implements GraphDriv
     }
   }
 
-  /** Drops the tree of {@code id} (before its files go). */
+  /**
+   * Drops what core holds in memory of {@code id}'s metadata (before its files go), so a layer made
+   * later under the same id starts afresh.
+   *
+   * @param id the layer about to be deleted
+   */
   protected final void forgetTree(String id) {
-    trees.remove(id);
+    platform.forget(layerDir(id));
   }
 
-  /** Deletes {@code dir} and everything in it, with the platform's metadata of it. */
+  /**
+   * Deletes {@code dir} and everything in it, with the platform's metadata of it.
+   *
+   * @param dir the directory to delete; absent is fine
+   * @throws IOException if something could not be deleted
+   */
   protected final void deleteRecursively(Path dir) throws IOException {
     platform.deleteRecursively(dir);
   }
@@ -331,23 +370,25 @@ public abstract class DriverSupport<L extends DriverLayout> implements GraphDriv
    * Creates {@code entry} (a directory, or an empty file) in the root of {@code id}'s diff with
    * permission bits {@code mode}, unless it is there; through the layer's tree, so an emulated
    * platform keeps the mode too.
+   *
+   * @param id the layer
+   * @param entry the entry's name, directly in the root of the layer's diff
+   * @param directory whether to make a directory (else an empty regular file)
+   * @param mode the permission bits
+   * @throws IOException if the entry cannot be made
    */
   protected final void addBranchEntry(String id, String entry, boolean directory, int mode)
       throws IOException {
-    Tree tree = tree(id);
-    Path p = tree.root().resolve(entry);
-    if (tree.statIfExists(p) == null) {
-      if (directory) {
-        Files.createDirectory(p);
-      } else {
-        Files.createFile(p);
-      }
-      tree.setMode(p, mode);
-      tree.flush();
-    }
+    platform.addEntry(layerDir(id), entry, directory, mode);
   }
 
-  /** Creates {@code dir} (and its parents) with {@code mode} unless it is a directory already. */
+  /**
+   * Creates {@code dir} (and its parents) with {@code mode} unless it is a directory already.
+   *
+   * @param dir the directory
+   * @param mode the nine permission bits of a directory it makes
+   * @throws IOException if it cannot be made
+   */
   protected static void ensureDir(Path dir, int mode) throws IOException {
     if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
       Files.createDirectories(dir);
@@ -355,7 +396,13 @@ public abstract class DriverSupport<L extends DriverLayout> implements GraphDriv
     }
   }
 
-  /** Sets the nine permission bits of a driver file where the file system has them. */
+  /**
+   * Sets the nine permission bits of a driver file where the file system has them.
+   *
+   * @param p the file, not followed if a symlink
+   * @param mode the permission bits ({@code 0777})
+   * @throws IOException if they cannot be set
+   */
   protected static void setMode(Path p, int mode) throws IOException {
     PosixFileAttributeView v =
         Files.getFileAttributeView(p, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
@@ -389,27 +436,26 @@ public abstract class DriverSupport<L extends DriverLayout> implements GraphDriv
         : Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS);
   }
 
-  private Tree tree(String id) {
-    return trees.computeIfAbsent(
-        id, k -> platform.tree(layout().diff(k), layout().emulatedAttrs(k)));
+  private LayerDir layerDir(String id) {
+    return new LayerDir(layout().diff(id), layout().emulatedAttrs(id));
   }
 
-  /** The trees of {@code id} and its ancestors, topmost first. */
-  private List<Tree> branches(String id) throws IOException {
+  /** The directories of {@code id} and its ancestors, topmost first. */
+  private List<LayerDir> branches(String id) throws IOException {
     requireLayer(id);
-    List<Tree> branches = new ArrayList<>();
-    branches.add(tree(id));
+    List<LayerDir> branches = new ArrayList<>();
+    branches.add(layerDir(id));
     for (String p : parents(id)) {
-      branches.add(tree(p));
+      branches.add(layerDir(p));
     }
     return branches;
   }
 
   private FileSystem openUnion(String id, boolean writable) throws IOException {
-    List<Tree> branches = branches(id);
+    List<LayerDir> branches = branches(id);
     if (writable && branches.size() > 1) {
       prepareWritableBranch(id);
     }
-    return UnionFileSystem.open(branches, whiteouts, writable);
+    return platform.openUnion(branches, style, writable);
   }
 }

@@ -1,21 +1,7 @@
 package io.layerstore.spi;
 
 import io.layerstore.LayerStoreException;
-import io.layerstore.archive.LayerStack;
-import io.layerstore.archive.RootfsWriter;
-import io.layerstore.archive.TarHeader;
-import io.layerstore.archive.TarReader;
-import io.layerstore.archive.UnpackOptions;
-import io.layerstore.archive.Unpacker;
-import io.layerstore.archive.WhiteoutFormat;
-import io.layerstore.platform.NodeStat;
-import io.layerstore.platform.Platform;
-import io.layerstore.platform.Tree;
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.DirectoryStream;
@@ -44,34 +30,34 @@ final class MountCopies {
   private static final Logger LOG = LoggerFactory.getLogger(MountCopies.class);
   private static final String MARKER = ".copy";
 
-  /** The trees of a layer and its ancestors, nearest first. */
+  /** The directories of a layer and its ancestors, nearest first. */
   interface Layers {
-    List<Tree> of(String id) throws IOException;
+    List<LayerDir> of(String id) throws IOException;
   }
 
   private final String driver;
-  private final Platform platform;
+  private final DriverPlatform platform;
   private final Path stateDir;
   private final Function<String, Path> mountPoint;
   private final Layers layers;
-  private final WhiteoutFormat format;
+  private final WhiteoutStyle style;
 
   /**
    * @param driver the driver's name, for messages
-   * @param platform makes the files (must be {@linkplain Platform#isNative native}: an emulated
-   *     tree keeps owners and devices in a sidecar no other program reads)
+   * @param platform makes the files (must be {@linkplain DriverPlatform#isNative native}: an
+   *     emulated tree keeps owners and devices in a sidecar no other program reads)
    * @param stateDir where the markers are kept (shared by every process using the store)
    * @param mountPoint the directory a kernel mount of an id would use
-   * @param layers the trees the merged view is made of
-   * @param format the driver's whiteouts
+   * @param layers the layer directories the merged view is made of
+   * @param style the driver's whiteouts
    */
   MountCopies(
       String driver,
-      Platform platform,
+      DriverPlatform platform,
       Path stateDir,
       Function<String, Path> mountPoint,
       Layers layers,
-      WhiteoutFormat format) {
+      WhiteoutStyle style) {
     if (!platform.isNative()) {
       throw new IllegalArgumentException(driver + ": copied mounts need a native platform");
     }
@@ -80,7 +66,7 @@ final class MountCopies {
     this.stateDir = stateDir;
     this.mountPoint = mountPoint;
     this.layers = layers;
-    this.format = format;
+    this.style = style;
   }
 
   /** Where the copy of {@code id} is (or would be). */
@@ -105,31 +91,8 @@ final class MountCopies {
       }
       Files.createDirectories(target);
       clear(target);
-      Path tar = stateDir.resolve(id + ".copy-tar");
       try {
-        LayerStack stack = new LayerStack(layers.of(id), format);
-        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tar))) {
-          new RootfsWriter(stack).write(out);
-        }
-        Tree tree = platform.tree(target, null);
-        Unpacker unpacker =
-            new Unpacker(tree, format, driver + " copy of " + id, UnpackOptions.DEFAULTS);
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(tar), 1 << 16);
-            TarReader r = new TarReader(in, driver + " copy of " + id)) {
-          TarHeader h;
-          while ((h = r.next()) != null) {
-            unpacker.apply(h, r.content());
-          }
-        }
-        unpacker.finish();
-        LayerStack.Dir top = stack.root();
-        if (top != null) {
-          NodeStat st = top.node().stat();
-          tree.setOwner(target, st.uid(), st.gid());
-          tree.setMode(target, st.mode());
-          tree.setMtime(target, st.mtime());
-        }
-        platform.sync(target);
+        platform.copyUnion(layers.of(id), style, target);
       } catch (IOException | RuntimeException e) {
         clear(target);
         throw new LayerStoreException(
@@ -141,8 +104,6 @@ final class MountCopies {
                 + ": "
                 + e.getMessage(),
             e);
-      } finally {
-        Files.deleteIfExists(tar);
       }
       Files.writeString(marker(id), target + "\n");
       LOG.debug("{}: copied the merged tree of {} to {}", driver, id, target);

@@ -2,10 +2,10 @@ package io.layerstore.spi;
 
 /**
  * How a driver's diff directories record deletions: Docker has two styles, and a driver names its
- * own to {@link DriverSupport}, which picks core's implementation of it (the unpacker, the diff
- * writer, the union view and the change list all read and write diff dirs through that). Layer
- * tarballs always use aufs's names ({@code .wh.NAME}, {@code .wh..wh..opq}); the styles differ only
- * in what they keep on disk.
+ * own ({@link GraphDriver#whiteoutStyle}, given to {@link DriverSupport}'s constructor); core picks
+ * its implementation of it (the unpacker, the diff writer, the union view and the change list all
+ * read and write diff dirs through that). Layer tarballs always use aufs's names ({@code .wh.NAME},
+ * {@code .wh..wh..opq}); the styles differ only in what they keep on disk.
  */
 public enum WhiteoutStyle {
   /**

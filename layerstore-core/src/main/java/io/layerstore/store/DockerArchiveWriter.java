@@ -250,7 +250,7 @@ public final class DockerArchiveWriter {
    * stored.
    */
   public void rebuildLayer(LayerRecord layer, OutputStream out) throws IOException {
-    Path diff = driver.diff(layer.cacheId()).root();
+    Path diff = driver.diff(layer.cacheId()).dir();
     MessageDigest sha = Digest.newSha256();
     OutputStream sink =
         new OutputStream() {

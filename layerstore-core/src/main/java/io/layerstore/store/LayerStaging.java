@@ -90,6 +90,7 @@ public final class LayerStaging {
   private final AtomicFiles files;
   private final StoreLocks locks;
   private final io.layerstore.platform.Platform platform;
+  private final LayerTrees trees;
   private final UnpackOptions unpackOptions;
   private final long maxLayerBytes;
   private final long maxImageBytes;
@@ -103,7 +104,7 @@ public final class LayerStaging {
       GraphDriver driver,
       AtomicFiles files,
       StoreLocks locks,
-      io.layerstore.platform.Platform platform,
+      LayerTrees trees,
       UnpackOptions unpackOptions,
       long maxLayerBytes,
       long maxImageBytes) {
@@ -111,7 +112,8 @@ public final class LayerStaging {
     this.driver = driver;
     this.files = files;
     this.locks = locks;
-    this.platform = platform;
+    this.trees = trees;
+    this.platform = trees.platform();
     this.unpackOptions = unpackOptions;
     this.maxLayerBytes = maxLayerBytes;
     this.maxImageBytes = maxImageBytes;
@@ -275,7 +277,7 @@ public final class LayerStaging {
     long size;
     try (InputStream plain = new Budgeted(Compression.decompress(tarball, source), budget, source);
         OutputStream tarSplit = staged.set.tarSplitOutput();
-        LowerView lowers = new LowerView(driver, staged.parentCacheId)) {
+        LowerView lowers = new LowerView(driver, trees, staged.parentCacheId)) {
       LayerReader reader = new LayerReader(plain, source, tarSplit, maxLayerBytes, null);
       LowerLayers lowerLayers =
           staged.parentCacheId == null
@@ -283,7 +285,11 @@ public final class LayerStaging {
               : deferredLowers != null ? deferredLowers : lowers;
       Unpacker unpacker =
           new Unpacker(
-              driver.diff(staged.cacheId), driver.whiteouts(), source, unpackOptions, lowerLayers);
+              trees.diff(driver, staged.cacheId),
+              LayerTrees.whiteouts(driver),
+              source,
+              unpackOptions,
+              lowerLayers);
       TarHeader h;
       while ((h = reader.next()) != null) {
         unpacker.apply(h, reader.content());
@@ -336,7 +342,7 @@ public final class LayerStaging {
     if (deferred.asked.isEmpty() || staged.parentCacheId == null) {
       return;
     }
-    try (LowerView lowers = new LowerView(driver, staged.parentCacheId)) {
+    try (LowerView lowers = new LowerView(driver, trees, staged.parentCacheId)) {
       for (Map.Entry<String, String> q : deferred.asked.entrySet()) {
         if (lowers.kind(q.getKey()) == LowerLayers.Kind.SYMLINK) {
           throw new UnsafePathException(
@@ -357,7 +363,7 @@ public final class LayerStaging {
       return;
     }
     for (Staged s : layers) {
-      platform.sync(driver.diff(s.cacheId).root());
+      platform.sync(driver.diff(s.cacheId).dir());
       if (platform.isNative()) {
         break; // one syncfs covers the whole file system
       }

@@ -24,11 +24,13 @@ import java.util.List;
 final class LowerView implements LowerLayers, Closeable {
 
   private final GraphDriver driver;
+  private final LayerTrees trees;
   private final String parentCacheId;
   private FileSystem union;
 
-  LowerView(GraphDriver driver, String parentCacheId) {
+  LowerView(GraphDriver driver, LayerTrees trees, String parentCacheId) {
     this.driver = driver;
+    this.trees = trees;
     this.parentCacheId = parentCacheId;
   }
 
@@ -61,11 +63,11 @@ final class LowerView implements LowerLayers, Closeable {
   private FileSystem union() throws IOException {
     if (union == null) {
       List<Tree> branches = new ArrayList<>();
-      branches.add(driver.diff(parentCacheId));
+      branches.add(trees.diff(driver, parentCacheId));
       for (String id : driver.parents(parentCacheId)) {
-        branches.add(driver.diff(id));
+        branches.add(trees.diff(driver, id));
       }
-      union = UnionFileSystem.open(branches, driver.whiteouts(), false);
+      union = UnionFileSystem.open(branches, LayerTrees.whiteouts(driver), false);
     }
     return union;
   }

@@ -2,7 +2,9 @@ package io.layerstore.store;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.layerstore.archive.UnpackOptions;
+import io.layerstore.archive.WhiteoutFormat;
 import io.layerstore.platform.Platform;
+import io.layerstore.platform.Tree;
 import io.layerstore.spi.DriverContext;
 import io.layerstore.spi.DriverProvider;
 import io.layerstore.spi.GraphDriver;
@@ -34,6 +36,7 @@ public final class StoreContext {
 
   private final StoreLayout layout;
   private final Platform platform;
+  private final LayerTrees trees;
   private final GraphDriver driver;
   private final AtomicFiles files;
   private final ObjectMapper json = new ObjectMapper();
@@ -50,6 +53,7 @@ public final class StoreContext {
   private StoreContext(Path root, Options options, DriverProvider provider) throws IOException {
     this.layout = new StoreLayout(root, options.driver());
     this.platform = options.platform() != null ? options.platform() : Platform.forRoot(root);
+    this.trees = new LayerTrees(platform, layout.stateDir());
     this.files = new AtomicFiles(new SecureRandom(), options.durable());
     this.locks = new StoreLocks(layout.locksDir());
     AtomicFiles.ensureDirectory(layout.imageTop(), StoreLayout.IMAGE_DIR_MODE);
@@ -61,15 +65,14 @@ public final class StoreContext {
     layerDb.initialize();
     imageDb.initialize();
     this.driver =
-        provider.open(
-            new DriverContext(root, layout.stateDir(), platform, options.driverOptions()));
+        provider.open(new DriverContext(root, layout.stateDir(), trees, options.driverOptions()));
     this.staging =
         new LayerStaging(
             layerDb,
             driver,
             files,
             locks,
-            platform,
+            trees,
             options.unpack(),
             options.maxLayerBytes(),
             options.maxImageBytes());
@@ -104,6 +107,21 @@ public final class StoreContext {
 
   public Platform platform() {
     return platform;
+  }
+
+  /** The trees of the driver's layer directories, shared with the driver's mounts. */
+  public LayerTrees trees() {
+    return trees;
+  }
+
+  /** The tree of the driver's layer {@code id} (which must exist), shared with its mounts. */
+  public Tree tree(String id) throws IOException {
+    return trees.diff(driver, id);
+  }
+
+  /** How the driver's layer directories record deletions. */
+  public WhiteoutFormat whiteouts() {
+    return LayerTrees.whiteouts(driver);
   }
 
   public GraphDriver driver() {

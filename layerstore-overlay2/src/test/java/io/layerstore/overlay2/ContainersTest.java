@@ -26,9 +26,11 @@ import io.layerstore.container.FileChange;
 import io.layerstore.container.InitFiles;
 import io.layerstore.platform.NodeStat;
 import io.layerstore.platform.Tree;
+import io.layerstore.store.LayerTrees;
 import io.layerstore.testkit.ContainerSteps;
 import io.layerstore.testkit.Fixtures;
 import io.layerstore.testkit.ImageArchiveBuilder;
+import io.layerstore.testkit.LayerOps;
 import io.layerstore.testkit.TarListing;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -141,7 +143,7 @@ class ContainersTest {
   void theInitLayerHoldsWhatDockerPutsThere(String where) throws IOException {
     try (LayerStore store = openFx(root(where))) {
       Container c = store.containers().create("fx:multi", CreateOptions.defaults());
-      Tree init = store.driver().diff(c.initId());
+      Tree init = LayerOps.tree(store, c.initId());
       // docs/overlay2-layout.md §7: the init layer of a container of fx:multi as Docker 20.10 left
       // it
       List<String> expected =
@@ -159,7 +161,7 @@ class ContainersTest {
               "proc DIRECTORY 0755 0:0",
               "sys DIRECTORY 0755 0:0");
       assertEquals(String.join("\n", expected), String.join("\n", raw(init)));
-      try (Stream<Path> rw = Files.list(store.driver().diff(c.mountId()).root())) {
+      try (Stream<Path> rw = Files.list(store.driver().diff(c.mountId()).dir())) {
         assertEquals(0, rw.count(), "the read-write layer starts empty");
       }
       assertEquals(List.of(), store.containers().changes(c.name()));
@@ -181,7 +183,7 @@ class ContainersTest {
                               .hostname("box")
                               .addHost("db", "10.0.0.2")
                               .resolvConf("nameserver 10.0.0.1\n")));
-      Tree init = store.driver().diff(c.initId());
+      Tree init = LayerOps.tree(store, c.initId());
       Path etc = init.root().resolve("etc");
       assertEquals("box\n", Files.readString(etc.resolve("hostname")));
       assertEquals("nameserver 10.0.0.1\n", Files.readString(etc.resolve("resolv.conf")));
@@ -362,7 +364,7 @@ class ContainersTest {
   void aCommitThatFailsLeavesTheStoreAsItWas(String where) throws IOException {
     try (LayerStore store = openFx(root(where))) {
       Container c = store.containers().create("fx:multi", CreateOptions.defaults());
-      Tree rw = store.driver().diff(c.mountId());
+      Tree rw = LayerOps.tree(store, c.mountId());
       // what a container's mknod would leave; the store's device policy refuses it in a layer
       rw.makeNode(
           rw.root().resolve("odd-device"),
@@ -546,7 +548,7 @@ class ContainersTest {
     try (LayerStore store = LayerStore.open(root)) {
       store.load(archive);
       Container base = store.containers().create("wd:base", CreateOptions.defaults());
-      Tree init = store.driver().diff(base.initId());
+      Tree init = LayerOps.tree(store, base.initId());
       List<String> raw = raw(init);
       assertTrue(
           raw.contains("dev DIRECTORY 0755 0:0") && raw.contains("dev/pts DIRECTORY 0755 0:0"),
@@ -556,7 +558,7 @@ class ContainersTest {
       assertFalse(
           raw.stream().anyMatch(l -> l.startsWith("proc ")), "the image's /proc is kept: " + raw);
       assertTrue(
-          store.driver().whiteouts().isOpaque(init, init.root().resolve("dev")),
+          LayerTrees.whiteouts(store.driver()).isOpaque(init, init.root().resolve("dev")),
           "a directory made where a symlink was deleted is opaque");
       ImageId wd =
           store

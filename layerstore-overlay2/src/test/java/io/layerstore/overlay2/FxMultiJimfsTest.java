@@ -11,6 +11,7 @@ import io.layerstore.ImageId;
 import io.layerstore.ImageSummary;
 import io.layerstore.LayerStore;
 import io.layerstore.Mount;
+import io.layerstore.PlatformMode;
 import io.layerstore.testkit.Fixtures;
 import io.layerstore.testkit.RootfsManifest;
 import java.io.IOException;
@@ -47,7 +48,7 @@ class FxMultiJimfsTest {
     Path archive = fs.getPath("/fx-multi.docker.tar");
     Files.copy(Fixtures.fxMultiArchive(), archive);
     try (LayerStore store = LayerStore.open(root)) {
-      assertFalse(store.platform().isNative());
+      assertEquals(PlatformMode.EMULATED, store.platform());
       List<ImageId> ids = store.load(archive);
       assertEquals(List.of(ImageId.parse(Fixtures.FX_MULTI_ID)), ids);
       List<ImageSummary> images = store.images();

@@ -9,7 +9,7 @@ import com.google.common.jimfs.Jimfs;
 import io.layerstore.ConflictException;
 import io.layerstore.LayerStore;
 import io.layerstore.NotFoundException;
-import io.layerstore.platform.Platform;
+import io.layerstore.PlatformMode;
 import io.layerstore.testkit.DriverSandbox;
 import java.io.IOException;
 import java.nio.file.FileSystem;
@@ -33,13 +33,16 @@ class StoreDriverChoiceTest {
       NotFoundException nf =
           assertThrows(
               NotFoundException.class,
-              () -> LayerStore.builder(root).platform(Platform.emulated()).open());
+              () -> LayerStore.builder(root).platform(PlatformMode.EMULATED).open());
       assertTrue(nf.getMessage().contains("\"aufs\""), nf.getMessage());
       ConflictException c =
           assertThrows(
               ConflictException.class,
               () ->
-                  LayerStore.builder(root).driver("overlay2").platform(Platform.emulated()).open());
+                  LayerStore.builder(root)
+                      .driver("overlay2")
+                      .platform(PlatformMode.EMULATED)
+                      .open());
       assertTrue(c.getMessage().contains("holds layers of driver aufs"), c.getMessage());
       assertFalse(Files.exists(root.resolve("overlay2")));
       assertFalse(Files.exists(root.resolve("image/overlay2")));
@@ -50,7 +53,7 @@ class StoreDriverChoiceTest {
   void anEmptyStoreTakesTheDefault() throws IOException {
     try (FileSystem fs = Jimfs.newFileSystem(DriverSandbox.JIMFS_CONFIG);
         LayerStore s =
-            LayerStore.builder(fs.getPath("/store")).platform(Platform.emulated()).open()) {
+            LayerStore.builder(fs.getPath("/store")).platform(PlatformMode.EMULATED).open()) {
       assertEquals("overlay2", s.driverName());
     }
   }

@@ -3,11 +3,13 @@ package io.layerstore.testkit;
 import com.google.common.jimfs.Configuration;
 import com.google.common.jimfs.Jimfs;
 import io.layerstore.LayerStore;
+import io.layerstore.PlatformMode;
 import io.layerstore.platform.KernelMounts;
 import io.layerstore.platform.Platform;
 import io.layerstore.spi.DriverContext;
 import io.layerstore.spi.DriverProvider;
 import io.layerstore.spi.GraphDriver;
+import io.layerstore.store.LayerTrees;
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
@@ -122,6 +124,17 @@ public final class DriverSandbox implements Closeable {
   }
 
   /**
+   * The sandbox's platform as a store option: a store opened with it gets the platform the driver
+   * has (emulated on jimfs, else whatever the host allows).
+   *
+   * @return {@link PlatformMode#NATIVE} where the sandbox's platform is native, else {@link
+   *     PlatformMode#EMULATED}
+   */
+  public PlatformMode platformMode() {
+    return platform.isNative() ? PlatformMode.NATIVE : PlatformMode.EMULATED;
+  }
+
+  /**
    * The driver under test.
    *
    * @return its name, as its {@link DriverProvider} gives it
@@ -131,13 +144,23 @@ public final class DriverSandbox implements Closeable {
   }
 
   /**
-   * What the driver is opened with.
+   * What the driver is opened with: a fresh view of the layer directories on the sandbox's platform
+   * each time, as a new process would have.
    *
    * @return a new context on the data-root, with state under {@code <data-root>/layerstore}, the
    *     sandbox's platform and driver options
    */
   public DriverContext context() {
-    return new DriverContext(dataRoot, dataRoot.resolve("layerstore"), platform, options);
+    return new DriverContext(dataRoot, stateDir(), trees(), options);
+  }
+
+  /** A fresh view of the layer directories on the sandbox's platform. */
+  private LayerTrees trees() {
+    return new LayerTrees(platform, stateDir());
+  }
+
+  private Path stateDir() {
+    return dataRoot.resolve("layerstore");
   }
 
   /**
@@ -167,7 +190,9 @@ public final class DriverSandbox implements Closeable {
    */
   public GraphDriver driver() throws IOException {
     if (driver == null) {
-      driver = provider(driverName).open(context());
+      DriverContext context = context();
+      driver = provider(driverName).open(context);
+      LayerOps.register(driver, (LayerTrees) context.platform());
     }
     return driver;
   }
@@ -207,7 +232,7 @@ public final class DriverSandbox implements Closeable {
    * @return a new builder
    */
   public LayerStore.Builder storeBuilder() {
-    LayerStore.Builder b = LayerStore.builder(dataRoot).driver(driverName).platform(platform);
+    LayerStore.Builder b = LayerStore.builder(dataRoot).driver(driverName).platform(platformMode());
     options.forEach(b::driverOption);
     return b;
   }

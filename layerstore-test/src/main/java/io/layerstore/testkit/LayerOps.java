@@ -1,5 +1,6 @@
 package io.layerstore.testkit;
 
+import io.layerstore.LayerStore;
 import io.layerstore.archive.DiffWriter;
 import io.layerstore.archive.TarHeader;
 import io.layerstore.archive.TarReader;
@@ -8,21 +9,75 @@ import io.layerstore.archive.UnpackOptions;
 import io.layerstore.archive.Unpacker;
 import io.layerstore.platform.Tree;
 import io.layerstore.spi.GraphDriver;
+import io.layerstore.store.LayerTrees;
+import io.layerstore.store.StoreContext;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.WeakHashMap;
 
 /**
  * What the store does with a driver's layer directories, for tests that work at the driver level:
  * graphtest's {@code ApplyDiff}, {@code Diff} and {@code Changes}, done with the generic pieces the
  * store uses ({@link Unpacker}, {@link DiffWriter}, {@link TreeDiff}) and the driver's whiteout
- * format.
+ * format. They work on the same view of the layer directories as the driver's own mounts (the
+ * {@link LayerTrees} the driver was opened with), so a driver must come from a {@link
+ * DriverSandbox}.
  */
 public final class LayerOps {
 
+  /** The view each sandbox driver was opened with; weak, so closed drivers go. */
+  private static final Map<GraphDriver, LayerTrees> TREES =
+      Collections.synchronizedMap(new WeakHashMap<>());
+
   private LayerOps() {}
+
+  /** Called by {@link DriverSandbox} for every driver it opens. */
+  static void register(GraphDriver driver, LayerTrees trees) {
+    TREES.put(driver, trees);
+  }
+
+  /**
+   * The tree of a store's layer {@code id} (a driver cache id): the store's own view of it, shared
+   * with its driver's mounts, so what a test writes through it the store sees. That view is
+   * internal to the store and no API reaches it; the kit reads it reflectively (core opens {@code
+   * io.layerstore} to the kit for this alone).
+   */
+  public static Tree tree(LayerStore store, String id) throws IOException {
+    return storeContext(store).tree(id);
+  }
+
+  private static StoreContext storeContext(LayerStore store) {
+    try {
+      java.lang.reflect.Field f = LayerStore.class.getDeclaredField("store");
+      f.setAccessible(true);
+      return (StoreContext) f.get(store);
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException(
+          "LayerStore no longer holds its StoreContext as \"store\"", e);
+    }
+  }
+
+  private static LayerTrees trees(GraphDriver driver) {
+    LayerTrees t = TREES.get(driver);
+    if (t == null) {
+      throw new IllegalArgumentException(
+          driver.name() + " driver was not opened by a DriverSandbox");
+    }
+    return t;
+  }
+
+  /**
+   * The tree of {@code id}'s own directory with its platform metadata: the one the driver's
+   * in-process mounts use (on jimfs, modes and owners live in its records).
+   */
+  public static Tree tree(GraphDriver driver, String id) throws IOException {
+    return trees(driver).diff(driver, id);
+  }
 
   /**
    * Applies a layer tar to {@code id}'s own directory, as the store unpacks a loaded layer (default
@@ -39,7 +94,10 @@ public final class LayerOps {
   public static long apply(GraphDriver driver, String id, byte[] tar) throws IOException {
     Unpacker u =
         new Unpacker(
-            driver.diff(id), driver.whiteouts(), "layer tar for " + id, UnpackOptions.DEFAULTS);
+            tree(driver, id),
+            LayerTrees.whiteouts(driver),
+            "layer tar for " + id,
+            UnpackOptions.DEFAULTS);
     try (TarReader r = new TarReader(new ByteArrayInputStream(tar), "layer tar for " + id)) {
       TarHeader h;
       while ((h = r.next()) != null) {
@@ -60,7 +118,7 @@ public final class LayerOps {
    */
   public static byte[] diff(GraphDriver driver, String id) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    new DiffWriter(driver.diff(id), driver.whiteouts()).write(out);
+    new DiffWriter(tree(driver, id), LayerTrees.whiteouts(driver)).write(out);
     return out.toByteArray();
   }
 
@@ -75,8 +133,8 @@ public final class LayerOps {
   public static List<TreeDiff.Entry> changes(GraphDriver driver, String id) throws IOException {
     List<Tree> lowers = new ArrayList<>();
     for (String p : driver.parents(id)) {
-      lowers.add(driver.diff(p));
+      lowers.add(tree(driver, p));
     }
-    return new TreeDiff(driver.diff(id), lowers, driver.whiteouts()).list();
+    return new TreeDiff(tree(driver, id), lowers, LayerTrees.whiteouts(driver)).list();
   }
 }

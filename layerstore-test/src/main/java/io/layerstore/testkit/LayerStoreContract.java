@@ -223,7 +223,7 @@ public abstract class LayerStoreContract {
             () ->
                 LayerStore.builder(sandbox.dataRoot())
                     .driver(other)
-                    .platform(sandbox.platform())
+                    .platform(sandbox.platformMode())
                     .open());
     assertTrue(e.getMessage().contains(driverName()), e.getMessage());
     assertFalse(
@@ -232,7 +232,7 @@ public abstract class LayerStoreContract {
     assertFalse(Files.exists(sandbox.dataRoot().resolve(other)), "nothing made for " + other);
     List<String> seen = new ArrayList<>();
     LayerStore.Builder unnamed =
-        LayerStore.builder(sandbox.dataRoot()).platform(sandbox.platform());
+        LayerStore.builder(sandbox.dataRoot()).platform(sandbox.platformMode());
     driverOptions().forEach(unnamed::driverOption);
     try (LayerStore again = unnamed.open()) {
       seen.add(again.driverName());

@@ -1,6 +1,7 @@
-package io.layerstore.spi;
+package io.layerstore.store;
 
 import io.layerstore.platform.KernelMounts;
+import io.layerstore.spi.MountCalls;
 import java.io.IOException;
 import java.nio.file.Path;
 
