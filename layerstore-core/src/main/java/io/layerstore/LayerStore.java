@@ -3,7 +3,7 @@ package io.layerstore;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.layerstore.archive.UnpackOptions;
 import io.layerstore.container.Containers;
-import io.layerstore.container.internal.ContainerAreas;
+import io.layerstore.container.internal.ContainerArea;
 import io.layerstore.format.ImageConfig;
 import io.layerstore.platform.Platform;
 import io.layerstore.spi.BranchIntrospection;
@@ -20,6 +20,7 @@ import io.layerstore.store.LayerDb;
 import io.layerstore.store.LayerRecord;
 import io.layerstore.store.LayerStaging;
 import io.layerstore.store.MountPins;
+import io.layerstore.store.PinnedMount;
 import io.layerstore.store.Publisher;
 import io.layerstore.store.Recovery;
 import io.layerstore.store.ReferenceStore;
@@ -93,10 +94,10 @@ public final class LayerStore implements Closeable {
   private final MountPins pins;
   private final Publisher publisher;
   private final ImageResolver resolver;
-  private final Containers containers;
+  private final ContainerArea containers;
 
   /** Takes a store that {@link #open(Path, StoreContext.Options, DriverProvider)} has recovered. */
-  private LayerStore(StoreContext store, Containers containers) {
+  private LayerStore(StoreContext store, ContainerArea containers) {
     this.store = store;
     this.layout = store.layout();
     this.platform = store.platform();
@@ -123,10 +124,11 @@ public final class LayerStore implements Closeable {
   private static LayerStore open(Path root, StoreContext.Options options, DriverProvider provider)
       throws IOException {
     StoreContext store = StoreContext.open(root, options, provider);
-    Containers containers;
+    ContainerArea containers;
     try {
       new Recovery(store).run();
-      containers = ContainerAreas.open(store);
+      containers = new ContainerArea(store);
+      containers.recover();
     } catch (IOException | RuntimeException e) {
       store.driver().close();
       throw e;
@@ -706,57 +708,7 @@ public final class LayerStore implements Closeable {
                   () ->
                       new LayerStoreException(
                           "image " + id + " has no layers; there is no filesystem to mount"));
-      StoreLocks.Held pin = pins.pin(top.cacheId());
-      try {
-        return new PinnedMount(driver.get(top.cacheId(), false), pin);
-      } catch (IOException | RuntimeException | Error e) {
-        pin.close();
-        throw e;
-      }
-    }
-  }
-
-  /**
-   * A mount that, while open, tells every process using the store that its layers are in use
-   * ({@link MountPins}); an in-process union view leaves no other trace another process could see.
-   */
-  private static final class PinnedMount implements Mount {
-    private final Mount mount;
-    private final StoreLocks.Held pin;
-
-    PinnedMount(Mount mount, StoreLocks.Held pin) {
-      this.mount = mount;
-      this.pin = pin;
-    }
-
-    @Override
-    public Path root() {
-      return mount.root();
-    }
-
-    @Override
-    public boolean isKernelMount() {
-      return mount.isKernelMount();
-    }
-
-    @Override
-    public boolean isWritable() {
-      return mount.isWritable();
-    }
-
-    @Override
-    public void leaveMounted() throws IOException {
-      mount.leaveMounted();
-      pin.close(); // a kernel mount left behind is seen in the mount table from now on
-    }
-
-    @Override
-    public void close() throws IOException {
-      try {
-        mount.close();
-      } finally {
-        pin.close();
-      }
+      return PinnedMount.of(pins, top.cacheId(), () -> driver.get(top.cacheId(), false));
     }
   }
 

@@ -67,8 +67,4 @@ public record CreateOptions(String name, InitFiles init) {
   public CreateOptions init(InitFiles i) {
     return new CreateOptions(name, i);
   }
-
-  static boolean isValidName(String n) {
-    return n != null && NAME.matcher(n).matches();
-  }
 }

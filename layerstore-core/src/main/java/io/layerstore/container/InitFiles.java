@@ -144,23 +144,4 @@ public record InitFiles(
   public InitFiles resolvConf(String content) {
     return new InitFiles(enabled, hostname, hosts, Objects.requireNonNull(content, "resolvConf"));
   }
-
-  /** The {@code /etc/hosts} text: Docker's default lines, then the entries; null if none given. */
-  String hostsText() {
-    if (hosts.isEmpty()) {
-      return null;
-    }
-    StringBuilder sb =
-        new StringBuilder()
-            .append("127.0.0.1\tlocalhost\n")
-            .append("::1\tlocalhost ip6-localhost ip6-loopback\n")
-            .append("fe00::0\tip6-localnet\n")
-            .append("ff00::0\tip6-mcastprefix\n")
-            .append("ff02::1\tip6-allnodes\n")
-            .append("ff02::2\tip6-allrouters\n");
-    for (HostEntry e : hosts) {
-      sb.append(e.ip()).append('\t').append(e.name()).append('\n');
-    }
-    return sb.toString();
-  }
 }

@@ -86,6 +86,24 @@ public final class MountPins {
     }
   }
 
+  /**
+   * Drops this process's pin on the layer {@code id}, however many handles hold it; the handles
+   * become inert. For a forced removal that has just unmounted every mount of the layer this
+   * process had: afterwards {@link #isPinned} sees only other processes' pins.
+   */
+  public synchronized void drop(String id) throws IOException {
+    Pin p = pins.remove(id);
+    if (p == null) {
+      return;
+    }
+    p.count = Integer.MIN_VALUE / 2; // handles still open become inert
+    try {
+      p.lock.release();
+    } finally {
+      p.channel.close();
+    }
+  }
+
   /** Drops every pin (the store is closing; its driver unmounts what it mounted). */
   public synchronized void releaseAll() throws IOException {
     IOException failure = null;

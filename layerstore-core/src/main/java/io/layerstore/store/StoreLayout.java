@@ -17,7 +17,8 @@ import java.nio.file.Path;
  *   layerstore/                   0700, ours: locks/, mounts/, journal/, containers/
  * </pre>
  *
- * <p>{@code layerstore/containers/} is owned by {@code io.layerstore.container.ContainerLayout}.
+ * <p>{@code layerstore/containers/} is owned by {@code
+ * io.layerstore.container.internal.ContainerLayout}.
  */
 public final class StoreLayout {
 

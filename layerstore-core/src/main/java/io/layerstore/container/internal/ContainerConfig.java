@@ -1,9 +1,11 @@
-package io.layerstore.container;
+package io.layerstore.container.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.layerstore.container.ConfigChange;
+import io.layerstore.container.ContainerId;
 import java.util.List;
 import java.util.Map;
 

@@ -1,4 +1,4 @@
-package io.layerstore.container;
+package io.layerstore.container.internal;
 
 import io.layerstore.LayerStoreException;
 import io.layerstore.archive.LayerStack;

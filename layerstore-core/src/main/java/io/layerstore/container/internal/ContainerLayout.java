@@ -1,4 +1,4 @@
-package io.layerstore.container;
+package io.layerstore.container.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.layerstore.ImageId;
 import io.layerstore.LayerStoreException;
+import io.layerstore.container.Container;
+import io.layerstore.container.ContainerId;
+import io.layerstore.container.InitFiles;
 import io.layerstore.store.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -113,7 +116,7 @@ public final class ContainerLayout {
 
   /** {@code layerstore/containers/names/<name>} */
   Path nameFile(String name) {
-    if (!CreateOptions.isValidName(name)) {
+    if (!ContainerNames.isValid(name)) {
       throw new IllegalArgumentException("invalid container name \"" + name + "\"");
     }
     return namesDir().resolve(name);
@@ -171,7 +174,7 @@ public final class ContainerLayout {
 
   /** Removes the name file of {@code name} if it points at {@code id}. */
   void releaseName(String name, ContainerId id) throws IOException {
-    if (CreateOptions.isValidName(name) && id.equals(nameOwner(name))) {
+    if (ContainerNames.isValid(name) && id.equals(nameOwner(name))) {
       Files.deleteIfExists(nameFile(name));
     }
   }
@@ -226,7 +229,7 @@ public final class ContainerLayout {
       try (DirectoryStream<Path> ds = Files.newDirectoryStream(namesDir())) {
         for (Path p : ds) {
           String n = p.getFileName().toString();
-          if (CreateOptions.isValidName(n)) {
+          if (ContainerNames.isValid(n)) {
             out.add(n);
           }
         }

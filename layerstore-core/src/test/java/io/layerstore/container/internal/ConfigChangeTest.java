@@ -1,4 +1,4 @@
-package io.layerstore.container;
+package io.layerstore.container.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.layerstore.container.CommitOptions;
+import io.layerstore.container.ConfigChange;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -1,6 +1,7 @@
-package io.layerstore.container;
+package io.layerstore.container.internal;
 
 import io.layerstore.LayerStoreException;
+import io.layerstore.container.InitFiles;
 import java.io.IOException;
 import java.util.List;
 
@@ -105,11 +106,30 @@ final class InitLayerWriter {
       case "etc/hostname":
         return init.hostname() == null ? null : init.hostname() + "\n";
       case "etc/hosts":
-        return init.hostsText();
+        return hostsText(init);
       case "etc/resolv.conf":
         return init.resolvConf();
       default:
         return null;
     }
+  }
+
+  /** The {@code /etc/hosts} text: Docker's default lines, then the entries; null if none given. */
+  private static String hostsText(InitFiles init) {
+    if (init.hosts().isEmpty()) {
+      return null;
+    }
+    StringBuilder sb =
+        new StringBuilder()
+            .append("127.0.0.1\tlocalhost\n")
+            .append("::1\tlocalhost ip6-localhost ip6-loopback\n")
+            .append("fe00::0\tip6-localnet\n")
+            .append("ff00::0\tip6-mcastprefix\n")
+            .append("ff02::1\tip6-allnodes\n")
+            .append("ff02::2\tip6-allrouters\n");
+    for (InitFiles.HostEntry e : init.hosts()) {
+      sb.append(e.ip()).append('\t').append(e.name()).append('\n');
+    }
+    return sb.toString();
   }
 }
