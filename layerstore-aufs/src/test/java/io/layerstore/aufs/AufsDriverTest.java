@@ -13,7 +13,6 @@ import io.layerstore.spi.BranchIntrospection.MountBranches;
 import io.layerstore.spi.GraphDriver;
 import io.layerstore.testkit.Backing;
 import io.layerstore.testkit.DriverSandbox;
-import io.layerstore.testkit.LayerOps;
 import io.layerstore.testkit.LayerTar;
 import io.layerstore.testkit.Nodes;
 import java.io.IOException;
@@ -91,7 +90,7 @@ class AufsDriverTest {
     open(backing);
     driver.create("1", null);
     driver.create("2", "1");
-    LayerOps.apply(driver, "2", LayerTar.create().dir("d", 0755).file("d/f", "f", 0644).bytes());
+    sandbox.layerOps().apply("2", LayerTar.create().dir("d", 0755).file("d/f", "f", 0644).bytes());
     try (Mount m = driver.get("2", true)) {
       Nodes.write(m.root().resolve("g"), "g", 0644);
     }
@@ -166,15 +165,16 @@ class AufsDriverTest {
   void writableMountsGetAufsBranchMeta(Backing backing) throws IOException {
     open(backing);
     driver.create("base", null);
-    LayerOps.apply(
-        driver,
-        "base",
-        LayerTar.create()
-            .dir("a", 0755)
-            .file("a/x", "x", 0644)
-            .dir("d", 0755)
-            .file("d/z", "z", 0644)
-            .bytes());
+    sandbox
+        .layerOps()
+        .apply(
+            "base",
+            LayerTar.create()
+                .dir("a", 0755)
+                .file("a/x", "x", 0644)
+                .dir("d", 0755)
+                .file("d/z", "z", 0644)
+                .bytes());
     try (Mount m = driver.get("base", true)) {
       Nodes.write(m.root().resolve("new"), "n", 0644);
     }
@@ -196,7 +196,7 @@ class AufsDriverTest {
     assertEquals(
         Set.of(".wh..wh.aufs", ".wh..wh.orph", ".wh..wh.plnk", "a", "d"), Nodes.names(diff));
     // through the layer's tree: on jimfs the modes live in its records
-    io.layerstore.platform.Tree tree = LayerOps.tree(driver, "top");
+    io.layerstore.platform.Tree tree = sandbox.layerOps().tree("top");
     assertTrue(tree.stat(diff.resolve(".wh..wh.aufs")).isRegular());
     assertEquals(0444, tree.stat(diff.resolve(".wh..wh.aufs")).mode());
     assertTrue(tree.stat(diff.resolve(".wh..wh.plnk")).isDirectory());
@@ -208,8 +208,8 @@ class AufsDriverTest {
     assertEquals(Set.of(".wh..wh..opq"), Nodes.names(diff.resolve("d")));
     assertEquals(
         new TreeSet<>(List.of("a/", "a/.wh.x", "d/", "d/.wh..wh..opq")),
-        new TreeSet<>(LayerTar.names(LayerOps.diff(driver, "top"))));
-    assertEquals("[C /a, D /a/x, C /d, D /d/z]", LayerOps.changes(driver, "top").toString());
+        new TreeSet<>(LayerTar.names(sandbox.layerOps().diff("top"))));
+    assertEquals("[C /a, D /a/x, C /d, D /d/z]", sandbox.layerOps().changes("top").toString());
     assertEquals(0, driver.diffSize("top"));
   }
 
@@ -267,7 +267,7 @@ class AufsDriverTest {
         expected.remove("f" + (i - 1));
       }
       driver.create(id, parent);
-      LayerOps.apply(driver, id, tar.bytes());
+      sandbox.layerOps().apply(id, tar.bytes());
       parent = id;
     }
     try (Mount m = driver.get(parent, false)) {

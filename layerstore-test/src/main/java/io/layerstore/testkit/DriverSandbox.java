@@ -45,6 +45,7 @@ public final class DriverSandbox implements Closeable {
   private final Path dataRoot;
   private final Platform platform;
   private GraphDriver driver;
+  private LayerOps layerOps;
   private LayerStore store;
 
   private DriverSandbox(String driverName, Backing backing, Map<String, String> options)
@@ -192,9 +193,22 @@ public final class DriverSandbox implements Closeable {
     if (driver == null) {
       DriverContext context = context();
       driver = provider(driverName).open(context);
-      LayerOps.register(driver, (LayerTrees) context.platform());
+      layerOps = new LayerOps(driver, (LayerTrees) context.platform());
     }
     return driver;
+  }
+
+  /**
+   * The store's operations on the layers of the driver under test (opened if it is not yet),
+   * through the view of the layer directories that driver was opened with; after {@link #reopen()}
+   * ask again, for the new driver's.
+   *
+   * @return the operations on {@link #driver()}'s layers
+   * @throws IOException if the driver cannot be opened
+   */
+  public LayerOps layerOps() throws IOException {
+    driver();
+    return layerOps;
   }
 
   /**
@@ -207,6 +221,7 @@ public final class DriverSandbox implements Closeable {
     if (driver != null) {
       GraphDriver old = driver;
       driver = null;
+      layerOps = null;
       old.close();
     }
     return driver();
@@ -315,6 +330,7 @@ public final class DriverSandbox implements Closeable {
         failure = failure == null ? e : failure;
       }
       driver = null;
+      layerOps = null;
     }
     List<String> left = kernelMountsBelow();
     if (!left.isEmpty()) {

@@ -186,7 +186,7 @@ public abstract class GraphDriverContract {
 
   private void layer(String id, String parent, LayerTar tar) throws IOException {
     driver.create(id, parent);
-    LayerOps.apply(driver, id, tar.bytes());
+    sandbox.layerOps().apply(id, tar.bytes());
   }
 
   private static List<Entry> sortedByPathThenKind(List<Entry> in) {
@@ -376,8 +376,8 @@ public abstract class GraphDriverContract {
       checkManyFiles(m.root(), fileCount, 3);
       assertTrue(Nodes.exists(m.root().resolve("file-remove.txt")));
     }
-    byte[] tar = LayerOps.diff(driver, "upper");
-    long applied = LayerOps.apply(driver, "diff", tar);
+    byte[] tar = sandbox.layerOps().diff("upper");
+    long applied = sandbox.layerOps().apply("diff", tar);
     assertEquals(diffSize, applied, "size of the applied diff");
     assertEquals(fileCount * 64L, applied);
     try (Mount m = ro("diff")) {
@@ -416,7 +416,7 @@ public abstract class GraphDriverContract {
         }
       }
     }
-    List<Entry> actual = LayerOps.changes(driver, "upper");
+    List<Entry> actual = sandbox.layerOps().changes("upper");
     assertEquals(21, actual.size(), actual.toString());
     assertEquals(sortedByPathThenKind(expected), sortedByPathThenKind(actual));
   }
@@ -524,7 +524,7 @@ public abstract class GraphDriverContract {
       Nodes.write(m.root().resolve("from-container"), "c", 0644);
       assertEquals(Set.of(".dockerenv", "from-container", "from-image"), Nodes.names(m.root()));
     }
-    assertEquals(List.of(change("/from-container", Kind.ADD)), LayerOps.changes(driver, mountId));
+    assertEquals(List.of(change("/from-container", Kind.ADD)), sandbox.layerOps().changes(mountId));
   }
 
   /** The deepest chain the driver allows works; one more layer is refused and leaves nothing. */
@@ -599,7 +599,7 @@ public abstract class GraphDriverContract {
   void appliedLayerComesBackEntryForEntry() throws IOException {
     LayerTar tar = everything();
     layer("all", null, tar);
-    byte[] back = LayerOps.diff(driver, "all");
+    byte[] back = sandbox.layerOps().diff("all");
     assertEquals(LayerTar.entries(tar.bytes()), LayerTar.entries(back));
     assertArrayEquals(
         tar.bytes(),
@@ -627,7 +627,7 @@ public abstract class GraphDriverContract {
             .file("d/new", "n", 0644)
             .whiteout("gone");
     layer("wh", "low", tar);
-    assertSameLayer(LayerTar.entries(tar.bytes()), LayerTar.entries(LayerOps.diff(driver, "wh")));
+    assertSameLayer(LayerTar.entries(tar.bytes()), LayerTar.entries(sandbox.layerOps().diff("wh")));
   }
 
   @Test
@@ -732,10 +732,10 @@ public abstract class GraphDriverContract {
             change("/d/new", Kind.ADD),
             change("/d/w", Kind.DELETE),
             change("/d/z", Kind.DELETE)),
-        LayerOps.changes(driver, "l2"));
+        sandbox.layerOps().changes("l2"));
     assertEquals(
         List.of(change("/a", Kind.MODIFY), change("/a/x", Kind.ADD)),
-        LayerOps.changes(driver, "l3"));
+        sandbox.layerOps().changes("l3"));
   }
 
   @Test
@@ -762,13 +762,13 @@ public abstract class GraphDriverContract {
       assertEquals(Set.of(), Nodes.names(r.resolve("a")));
       assertEquals(Set.of("new"), Nodes.names(r.resolve("d")));
     }
-    byte[] tar = LayerOps.diff(driver, "top");
+    byte[] tar = sandbox.layerOps().diff("top");
     assertEquals(
         new TreeSet<>(List.of("a/", "a/.wh.sub", "a/.wh.x", "d/", "d/.wh..wh..opq", "d/new")),
         new TreeSet<>(LayerTar.names(tar)),
         "the layer's diff, without any driver bookkeeping");
     driver.create("copy", "base");
-    LayerOps.apply(driver, "copy", tar);
+    sandbox.layerOps().apply("copy", tar);
     try (Mount top = ro("top");
         Mount copy = ro("copy")) {
       assertEquals(RootfsManifest.of(top.root(), true), RootfsManifest.of(copy.root(), true));
@@ -817,14 +817,14 @@ public abstract class GraphDriverContract {
     }
     assertEquals(
         List.of("p"),
-        LayerTar.names(LayerOps.diff(driver, "w1")).stream()
+        LayerTar.names(sandbox.layerOps().diff("w1")).stream()
             .filter(n -> !n.startsWith(".wh."))
             .toList());
-    List<String> w2 = LayerTar.names(LayerOps.diff(driver, "w2"));
+    List<String> w2 = LayerTar.names(sandbox.layerOps().diff("w2"));
     assertEquals(List.of("p/", "p/.wh..wh..opq", "p/s"), w2);
     assertEquals(
         List.of(change("/p", Kind.MODIFY), change("/p/s", Kind.ADD)),
-        LayerOps.changes(driver, "w2"));
+        sandbox.layerOps().changes("w2"));
   }
 
   @Test
@@ -836,7 +836,7 @@ public abstract class GraphDriverContract {
       assertEquals("tool bytes", Nodes.read(m.root().resolve("bin/tool-link")));
       assertEquals(2, ((Number) Nodes.attrs(m.root().resolve("bin/tool")).get("nlink")).intValue());
     }
-    List<LayerTar.Entry> entries = LayerTar.entries(LayerOps.diff(driver, "linked"));
+    List<LayerTar.Entry> entries = LayerTar.entries(sandbox.layerOps().diff("linked"));
     assertEquals(
         List.of("bin/", "bin/tool", "bin/tool-link"),
         entries.stream().map(LayerTar.Entry::name).sorted().toList());
@@ -844,7 +844,7 @@ public abstract class GraphDriverContract {
     LayerTar.Entry link = entries.stream().filter(e -> e.type() == '1').findFirst().orElseThrow();
     assertEquals(first.name(), link.linkName());
     driver.create("copy", "base");
-    LayerOps.apply(driver, "copy", LayerOps.diff(driver, "linked"));
+    sandbox.layerOps().apply("copy", sandbox.layerOps().diff("linked"));
     try (Mount m = ro("copy")) {
       assertEquals("tool bytes", Nodes.read(m.root().resolve("bin/tool-link")));
       assertEquals(
@@ -871,7 +871,7 @@ public abstract class GraphDriverContract {
       Nodes.mkdir(r.resolve("sticky"), 01777);
     }
     Map<String, LayerTar.Entry> byName = new java.util.HashMap<>();
-    for (LayerTar.Entry e : LayerTar.entries(LayerOps.diff(driver, "meta"))) {
+    for (LayerTar.Entry e : LayerTar.entries(sandbox.layerOps().diff("meta"))) {
       byName.put(e.name(), e);
     }
     LayerTar.Entry conf = byName.get("etc/conf");
@@ -896,7 +896,7 @@ public abstract class GraphDriverContract {
   void readOnlyMountRefusesWrites() throws IOException {
     layer("base", null, LayerTar.create().file("f", "f", 0644));
     driver.create("child", "base");
-    byte[] before = LayerOps.diff(driver, "child");
+    byte[] before = sandbox.layerOps().diff("child");
     for (String id : new String[] {"base", "child"}) {
       try (Mount m = ro(id)) {
         assertFalse(m.isWritable());
@@ -906,21 +906,21 @@ public abstract class GraphDriverContract {
         assertFalse(Nodes.exists(r.resolve("new")));
       }
     }
-    assertArrayEquals(before, LayerOps.diff(driver, "child"));
-    assertEquals(List.of("f"), LayerTar.names(LayerOps.diff(driver, "base")));
+    assertArrayEquals(before, sandbox.layerOps().diff("child"));
+    assertEquals(List.of("f"), LayerTar.names(sandbox.layerOps().diff("base")));
   }
 
   @Test
   void writableMountChangesOnlyItsOwnLayer() throws IOException {
     layer("base", null, LayerTar.create().file("f", "original", 0644));
-    byte[] baseBefore = LayerOps.diff(driver, "base");
+    byte[] baseBefore = sandbox.layerOps().diff("base");
     driver.create("child", "base");
     try (Mount m = rw("child")) {
       assertTrue(m.isWritable());
       Nodes.write(m.root().resolve("f"), "changed", 0644);
       Nodes.write(m.root().resolve("g"), "new", 0644);
     }
-    assertArrayEquals(baseBefore, LayerOps.diff(driver, "base"));
+    assertArrayEquals(baseBefore, sandbox.layerOps().diff("base"));
     try (Mount m = ro("base")) {
       assertEquals("original", Nodes.read(m.root().resolve("f")));
       assertFalse(Nodes.exists(m.root().resolve("g")));
@@ -936,11 +936,11 @@ public abstract class GraphDriverContract {
   void changesOfAFreshChildAreEmpty() throws IOException {
     layer("base", null, LayerTar.create().dir("etc", 0755).file("etc/a", "a", 0644));
     driver.create("fresh", "base");
-    assertEquals(List.of(), LayerOps.changes(driver, "fresh"));
+    assertEquals(List.of(), sandbox.layerOps().changes("fresh"));
     assertEquals(0, driver.diffSize("fresh"));
     assertEquals(
         List.of(change("/etc", Kind.ADD), change("/etc/a", Kind.ADD)),
-        LayerOps.changes(driver, "base"));
+        sandbox.layerOps().changes("base"));
   }
 
   /** aufs_test: only the file written through the mount shows; driver meta never does. */
@@ -955,8 +955,8 @@ public abstract class GraphDriverContract {
     try (Mount m = rw("c3")) {
       Nodes.write(m.root().resolve("test2.txt"), "test2", 0644);
     }
-    assertEquals(List.of(change("/test.txt", Kind.ADD)), LayerOps.changes(driver, "c2"));
-    assertEquals(List.of(change("/test2.txt", Kind.ADD)), LayerOps.changes(driver, "c3"));
+    assertEquals(List.of(change("/test.txt", Kind.ADD)), sandbox.layerOps().changes("c2"));
+    assertEquals(List.of(change("/test2.txt", Kind.ADD)), sandbox.layerOps().changes("c3"));
   }
 
   @Test

@@ -15,30 +15,34 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
-import java.util.Map;
-import java.util.WeakHashMap;
 
 /**
  * What the store does with a driver's layer directories, for tests that work at the driver level:
  * graphtest's {@code ApplyDiff}, {@code Diff} and {@code Changes}, done with the generic pieces the
  * store uses ({@link Unpacker}, {@link DiffWriter}, {@link TreeDiff}) and the driver's whiteout
  * format. They work on the same view of the layer directories as the driver's own mounts (the
- * {@link LayerTrees} the driver was opened with), so a driver must come from a {@link
- * DriverSandbox}.
+ * {@link LayerTrees} the driver was opened with), so an instance comes from the {@link
+ * DriverSandbox} that opened the driver ({@link DriverSandbox#layerOps()}), which owns that view.
  */
 public final class LayerOps {
 
-  /** The view each sandbox driver was opened with; weak, so closed drivers go. */
-  private static final Map<GraphDriver, LayerTrees> TREES =
-      Collections.synchronizedMap(new WeakHashMap<>());
+  private final GraphDriver driver;
+  private final LayerTrees trees;
 
-  private LayerOps() {}
+  /** The operations on {@code driver}'s layers, through the view it was opened with. */
+  LayerOps(GraphDriver driver, LayerTrees trees) {
+    this.driver = driver;
+    this.trees = trees;
+  }
 
-  /** Called by {@link DriverSandbox} for every driver it opens. */
-  static void register(GraphDriver driver, LayerTrees trees) {
-    TREES.put(driver, trees);
+  /**
+   * The driver these operations work on.
+   *
+   * @return the driver the sandbox opened
+   */
+  public GraphDriver driver() {
+    return driver;
   }
 
   /**
@@ -62,28 +66,22 @@ public final class LayerOps {
     }
   }
 
-  private static LayerTrees trees(GraphDriver driver) {
-    LayerTrees t = TREES.get(driver);
-    if (t == null) {
-      throw new IllegalArgumentException(
-          driver.name() + " driver was not opened by a DriverSandbox");
-    }
-    return t;
-  }
-
   /**
    * The tree of {@code id}'s own directory with its platform metadata: the one the driver's
    * in-process mounts use (on jimfs, modes and owners live in its records).
+   *
+   * @param id the layer's driver id
+   * @return the tree
+   * @throws IOException if the driver does not know the layer
    */
-  public static Tree tree(GraphDriver driver, String id) throws IOException {
-    return trees(driver).diff(driver, id);
+  public Tree tree(String id) throws IOException {
+    return trees.diff(driver, id);
   }
 
   /**
    * Applies a layer tar to {@code id}'s own directory, as the store unpacks a loaded layer (default
    * unpack options: {@link io.layerstore.DevicePolicy#STANDARD}).
    *
-   * @param driver the driver that has layer {@code id}
    * @param id the driver id of the layer to write into
    * @param tar the whole layer tar, uncompressed
    * @return the size the store would record for the layer, in bytes
@@ -91,13 +89,10 @@ public final class LayerOps {
    *     refused device)
    * @throws IOException if the layer's directory cannot be written
    */
-  public static long apply(GraphDriver driver, String id, byte[] tar) throws IOException {
+  public long apply(String id, byte[] tar) throws IOException {
     Unpacker u =
         new Unpacker(
-            tree(driver, id),
-            LayerTrees.whiteouts(driver),
-            "layer tar for " + id,
-            UnpackOptions.DEFAULTS);
+            tree(id), LayerTrees.whiteouts(driver), "layer tar for " + id, UnpackOptions.DEFAULTS);
     try (TarReader r = new TarReader(new ByteArrayInputStream(tar), "layer tar for " + id)) {
       TarHeader h;
       while ((h = r.next()) != null) {
@@ -111,30 +106,28 @@ public final class LayerOps {
    * The layer tar of {@code id}'s own directory (its changes against its parent), as the store
    * writes it for a commit.
    *
-   * @param driver the driver that has layer {@code id}
    * @param id the layer's driver id
    * @return the tar, uncompressed
    * @throws IOException if the layer's directory cannot be read
    */
-  public static byte[] diff(GraphDriver driver, String id) throws IOException {
+  public byte[] diff(String id) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    new DiffWriter(tree(driver, id), LayerTrees.whiteouts(driver)).write(out);
+    new DiffWriter(tree(id), LayerTrees.whiteouts(driver)).write(out);
     return out.toByteArray();
   }
 
   /**
    * {@code docker diff} of {@code id} against its ancestors.
    *
-   * @param driver the driver that has layer {@code id}
    * @param id the layer's driver id
    * @return the changes, sorted by path
    * @throws IOException if a layer's directory cannot be read
    */
-  public static List<TreeDiff.Entry> changes(GraphDriver driver, String id) throws IOException {
+  public List<TreeDiff.Entry> changes(String id) throws IOException {
     List<Tree> lowers = new ArrayList<>();
     for (String p : driver.parents(id)) {
-      lowers.add(tree(driver, p));
+      lowers.add(tree(p));
     }
-    return new TreeDiff(tree(driver, id), lowers, LayerTrees.whiteouts(driver)).list();
+    return new TreeDiff(tree(id), lowers, LayerTrees.whiteouts(driver)).list();
   }
 }
