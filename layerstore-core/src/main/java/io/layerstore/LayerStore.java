@@ -193,6 +193,10 @@ public final class LayerStore implements Closeable {
     /**
      * How file metadata and mounts are done; default {@link PlatformMode#AUTO}: native where the
      * host allows it, else emulated.
+     *
+     * @param mode the platform mode
+     * @return this builder
+     * @throws NullPointerException if {@code mode} is null
      */
     public Builder platform(PlatformMode mode) {
       this.mode = Objects.requireNonNull(mode, "mode");
@@ -433,6 +437,8 @@ public final class LayerStore implements Closeable {
   /**
    * How this store keeps file metadata and mounts, as chosen when it was opened: {@link
    * PlatformMode#NATIVE} or {@link PlatformMode#EMULATED}.
+   *
+   * @return the mode the store runs in, never {@link PlatformMode#AUTO}
    */
   public PlatformMode platform() {
     return platform.isNative() ? PlatformMode.NATIVE : PlatformMode.EMULATED;

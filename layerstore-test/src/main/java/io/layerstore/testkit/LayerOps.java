@@ -50,6 +50,11 @@ public final class LayerOps {
    * with its driver's mounts, so what a test writes through it the store sees. That view is
    * internal to the store and no API reaches it; the kit reads it reflectively (core opens {@code
    * io.layerstore} to the kit for this alone).
+   *
+   * @param store an open store
+   * @param id the layer's driver cache id
+   * @return the store's tree of the layer's own directory
+   * @throws IOException if the driver does not know the layer
    */
   public static Tree tree(LayerStore store, String id) throws IOException {
     return storeContext(store).tree(id);
