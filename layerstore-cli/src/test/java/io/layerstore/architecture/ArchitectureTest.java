@@ -64,9 +64,14 @@ class ArchitectureTest {
   void modulesUseOnlyWhatOthersExport() throws Exception {
     Map<String, ModuleDescriptor> descriptors =
         Map.of(
-            "io.layerstore.core", descriptorOf(LayerStore.class),
-            "io.layerstore.overlay2", descriptorOf(io.layerstore.overlay2.Overlay2Provider.class),
-            "io.layerstore.aufs", descriptorOf(io.layerstore.aufs.AufsProvider.class));
+            "io.layerstore.core",
+            descriptorOf(LayerStore.class),
+            "io.layerstore.overlay2",
+            descriptorOf(io.layerstore.overlay2.Overlay2Provider.class),
+            "io.layerstore.aufs",
+            descriptorOf(io.layerstore.aufs.AufsProvider.class),
+            "io.layerstore.testkit",
+            descriptorOf(io.layerstore.testkit.ImageArchiveBuilder.class));
     assertTrue(descriptors.get("io.layerstore.core").exports().size() >= 3, "core exports its API");
     List<String> violations =
         ArchitectureRules.boundaryViolations(main, ArchitectureTest::moduleOf, descriptors);

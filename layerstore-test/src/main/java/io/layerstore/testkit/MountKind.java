@@ -6,6 +6,6 @@ public enum MountKind {
    * Real kernel mounts; the run fails instead of skipping under {@code layerstore.requirePlatform}.
    */
   KERNEL,
-  /** The in-process union view ({@link io.layerstore.union.UnionFileSystem}). */
+  /** The in-process union view (core's own union file system over the layer directories). */
   IN_PROCESS
 }
