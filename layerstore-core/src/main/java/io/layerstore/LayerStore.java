@@ -863,8 +863,20 @@ public final class LayerStore implements Closeable {
    * @param deleted the images deleted ({@code Deleted:}); empty when only a tag went
    * @param layersDeleted the layers deleted with them, because nothing else used them
    */
-  public record Removal(
-      List<String> untagged, List<ImageId> deleted, List<ChainId> layersDeleted) {}
+  public record Removal(List<String> untagged, List<ImageId> deleted, List<ChainId> layersDeleted) {
+    /**
+     * Copies the lists, so the record cannot change after it is made.
+     *
+     * @param untagged the references removed, in familiar form
+     * @param deleted the images deleted
+     * @param layersDeleted the layers deleted with them
+     */
+    public Removal {
+      untagged = List.copyOf(untagged);
+      deleted = List.copyOf(deleted);
+      layersDeleted = List.copyOf(layersDeleted);
+    }
+  }
 
   /**
    * Removes a reference, or an image: {@code name:tag} untags, and deletes the image when no other
@@ -944,7 +956,19 @@ public final class LayerStore implements Closeable {
    * @param bytesFreed the layers' sizes added up, in bytes (their content, as the layerdb records
    *     it)
    */
-  public record Pruned(List<ImageId> images, List<ChainId> layers, long bytesFreed) {}
+  public record Pruned(List<ImageId> images, List<ChainId> layers, long bytesFreed) {
+    /**
+     * Copies the lists, so the record cannot change after it is made.
+     *
+     * @param images the images deleted
+     * @param layers the layers deleted
+     * @param bytesFreed the layers' sizes added up, in bytes
+     */
+    public Pruned {
+      images = List.copyOf(images);
+      layers = List.copyOf(layers);
+    }
+  }
 
   /**
    * Removes dangling images (no tag, not the parent of another image, no container on them; with
