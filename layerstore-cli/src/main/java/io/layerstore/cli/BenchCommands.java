@@ -1,0 +1,107 @@
+package io.layerstore.cli;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParseResult;
+
+/** The benchmarks: bench-load, bench-commit, bench-durability; their options in one place. */
+final class BenchCommands {
+
+  /** The commands of this group. */
+  List<Cli.Command> commands() {
+    CommandSpec load =
+        spec(
+            "bench-load",
+            "[OPTIONS] FILE",
+            "Time loading an archive beside docker load and tar+sha256sum",
+            "1",
+            3,
+            true);
+    CommandSpec commit =
+        spec(
+            "bench-commit",
+            "[OPTIONS] FILE [FILE...]",
+            "Time creating and committing a container beside docker",
+            "1..*",
+            5,
+            true);
+    CommandSpec durability =
+        spec(
+            "bench-durability",
+            "[OPTIONS] FILE",
+            "Time load, tag and rmi with and without fsync",
+            "1",
+            3,
+            false);
+    return List.of(
+        new Cli.Command(
+            load, (ctx, args) -> new LoadBenchmark().run(ctx, options(args, 3, true, usage(load)))),
+        new Cli.Command(
+            commit,
+            (ctx, args) -> new CommitBenchmark().run(ctx, options(args, 5, true, usage(commit)))),
+        new Cli.Command(
+            durability,
+            (ctx, args) ->
+                new DurabilityBenchmark().run(ctx, options(args, 3, false, usage(durability)))));
+  }
+
+  private static String usage(CommandSpec spec) {
+    return Cli.usageLine(spec);
+  }
+
+  /**
+   * A benchmark's command: archives ({@code arity}), {@code --rounds}, {@code --pause}, {@code
+   * --work} and, with {@code dockerFlag}, {@code --no-docker}.
+   */
+  static CommandSpec spec(
+      String name,
+      String synopsis,
+      String description,
+      String arity,
+      int rounds,
+      boolean dockerFlag) {
+    CommandSpec spec = Cli.command(name, synopsis, description);
+    spec.addOption(
+        Cli.option(
+            Integer.class,
+            Types.atLeast(1),
+            "int",
+            "Timed rounds (default " + rounds + ")",
+            "--rounds"));
+    spec.addOption(
+        Cli.option(
+            Duration.class,
+            Types.DURATION,
+            "duration",
+            "Quiet time before each timed run, seconds or like 40s, 2m (default 40s)",
+            "--pause"));
+    spec.addOption(
+        Cli.option(
+            Path.class,
+            Types.PATH,
+            "path",
+            "Work in this directory (made if missing) instead of a temporary one",
+            "--work"));
+    if (dockerFlag) {
+      spec.addOption(Cli.flag("Leave Docker out", "--no-docker"));
+    }
+    spec.addPositional(Cli.args("0..*", arity, Path.class, Types.PATH, "FILE"));
+    return spec;
+  }
+
+  /** The parsed options; archives made absolute, the pause in whole seconds (rounded up). */
+  static BenchOptions options(ParseResult args, int rounds, boolean dockerFlag, String usage) {
+    Duration pause = Cli.value(args, "--pause", Duration.ofSeconds(40));
+    long seconds = pause.toSeconds() + (pause.getNano() > 0 ? 1 : 0);
+    List<Path> archives = Cli.<Path>positionals(args).stream().map(Path::toAbsolutePath).toList();
+    return new BenchOptions(
+        archives,
+        Cli.value(args, "--rounds", rounds),
+        (int) Math.min(Integer.MAX_VALUE, seconds),
+        dockerFlag && !Cli.has(args, "--no-docker"),
+        Cli.value(args, "--work", null),
+        usage);
+  }
+}
