@@ -152,7 +152,12 @@ final class Cli {
   /** The usage line: {@code Usage: layerstore NAME SYNOPSIS}. */
   static String usageLine(CommandSpec spec) {
     String synopsis = String.join(" ", spec.usageMessage().customSynopsis());
-    return ("Usage:  " + spec.qualifiedName() + " " + synopsis).stripTrailing();
+    return ("Usage:  " + qualifiedName(spec) + " " + synopsis).stripTrailing();
+  }
+
+  /** {@code layerstore NAME}: a command's spec is parsed on its own, without its parent. */
+  static String qualifiedName(CommandSpec spec) {
+    return spec.name().equals(Main.NAME) ? Main.NAME : Main.NAME + " " + spec.name();
   }
 
   /** {@code layerstore NAME --help}: usage line, description, aligned options. */

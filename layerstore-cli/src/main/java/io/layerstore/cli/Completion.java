@@ -5,7 +5,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import picocli.AutoComplete;
 import picocli.CommandLine.Model.CommandSpec;
@@ -69,7 +68,7 @@ public final class Completion {
 
   /** The script picocli generates for {@code layerstore}. */
   static String generate() {
-    return AutoComplete.bash(Main.NAME, Main.commandLine(new HashMap<>()));
+    return AutoComplete.bash(Main.NAME, Main.commandLine());
   }
 
   /** The build's generator: writes the script to each file named. */

@@ -34,7 +34,8 @@ import picocli.CommandLine.ParseResult;
  */
 final class ImageCommands {
 
-  private final ObjectMapper json = new ObjectMapper();
+  /** Made by the first command that needs it: Jackson takes a while to start. */
+  private ObjectMapper json;
 
   /** The commands of this group. */
   List<Cli.Command> commands() {
@@ -145,6 +146,7 @@ final class ImageCommands {
   int inspect(Main.Context ctx, ParseResult args) throws IOException {
     boolean mount = Cli.has(args, "--mount");
     List<String> images = Cli.positionals(args);
+    json = new ObjectMapper();
     ArrayNode out = json.createArrayNode();
     for (String a : images) {
       out.add(mount ? describeMount(ctx.store(), a) : describe(ctx.store(), ctx.store().image(a)));

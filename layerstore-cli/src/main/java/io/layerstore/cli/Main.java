@@ -6,9 +6,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.MissingParameterException;
 import picocli.CommandLine.Model.ArgSpec;
@@ -51,8 +49,11 @@ public final class Main {
     System.exit(new Main(System.out, System.err).run(args));
   }
 
-  /** The root command, its global options and every command; actions keyed by command name. */
-  static CommandLine commandLine(Map<String, Cli.Action> actions) {
+  /**
+   * The global options, before the command: {@code --root}, {@code --driver}, {@code --debug},
+   * {@code --help}. Parsing stops at the command's name; the rest is the command's.
+   */
+  private static CommandSpec globalSpec() {
     CommandSpec root = CommandSpec.create().name(NAME);
     root.usageMessage()
         .customSynopsis("[OPTIONS] COMMAND")
@@ -63,7 +64,12 @@ public final class Main {
     root.addOption(Cli.flag("Print stack traces of errors", "-D", "--debug"));
     root.addOption(
         OptionSpec.builder("-h", "--help").usageHelp(true).description("Print usage").build());
-    CommandLine cl = new CommandLine(root);
+    root.parser().stopAtPositional(true);
+    return root;
+  }
+
+  /** Every command, in the order of the usage text. */
+  static List<Cli.Command> commands() {
     List<Cli.Command> all = new ArrayList<>();
     ImageCommands images = new ImageCommands();
     all.addAll(images.commands());
@@ -71,9 +77,19 @@ public final class Main {
     all.addAll(new StoreCommands().commands());
     all.addAll(new BenchCommands().commands());
     all.addAll(new Completion().commands());
-    for (Cli.Command c : all) {
+    return all;
+  }
+
+  /**
+   * The whole command line, global options and every command, for completion and suggestions. A run
+   * builds only the {@link CommandLine} of the command it runs (start-up time).
+   */
+  static CommandLine commandLine() {
+    CommandSpec root = globalSpec();
+    root.parser().stopAtPositional(false);
+    CommandLine cl = new CommandLine(root);
+    for (Cli.Command c : commands()) {
       cl.addSubcommand(c.spec().name(), new CommandLine(c.spec()));
-      actions.put(c.spec().name(), c.action());
     }
     configure(cl);
     return cl;
@@ -87,26 +103,44 @@ public final class Main {
 
   /** Runs one command; returns the exit status. */
   int run(String[] argv) {
-    Map<String, Cli.Action> actions = new HashMap<>();
-    CommandLine cl = commandLine(actions);
+    CommandSpec global = globalSpec();
+    global.addPositional(Cli.args("0..*", "0..*", "COMMAND"));
+    CommandLine cl = new CommandLine(global);
+    configure(cl);
     ParseResult parsed;
     try {
       parsed = cl.parseArgs(argv);
     } catch (ParameterException e) {
-      return usageError(
-          e, Boolean.TRUE.equals(cl.getCommandSpec().findOption("--debug").getValue()));
+      return usageError(e, Boolean.TRUE.equals(global.findOption("--debug").getValue()));
     }
     boolean debug = parsed.hasMatchedOption("--debug");
     if (parsed.isUsageHelpRequested()) {
       usage(out);
       return 0;
     }
-    if (!parsed.hasSubcommand()) {
+    List<String> rest = Cli.positionals(parsed);
+    if (rest.isEmpty()) {
       usage(err);
       return USAGE_ERROR;
     }
-    ParseResult args = parsed.subcommand();
-    CommandSpec spec = args.commandSpec();
+    Cli.Command command = null;
+    for (Cli.Command c : commands()) {
+      if (c.spec().name().equals(rest.get(0))) {
+        command = c;
+      }
+    }
+    if (command == null) {
+      return usageError(unknownCommand(rest.get(0)), debug);
+    }
+    CommandSpec spec = command.spec();
+    CommandLine commandLine = new CommandLine(spec);
+    configure(commandLine);
+    ParseResult args;
+    try {
+      args = commandLine.parseArgs(rest.subList(1, rest.size()).toArray(String[]::new));
+    } catch (ParameterException e) {
+      return usageError(e, debug);
+    }
     if (args.isUsageHelpRequested()) {
       out.print(Cli.help(spec));
       return 0;
@@ -115,7 +149,7 @@ public final class Main {
     String driver = parsed.matchedOptionValue("--driver", null);
     Context ctx = new Context(root == null ? defaultRoot() : root, driver, out, err);
     try {
-      return actions.get(spec.name()).run(ctx, args);
+      return command.action().run(ctx, args);
     } catch (UsageException e) {
       err.println(e.getMessage());
       err.println(see(spec));
@@ -139,7 +173,13 @@ public final class Main {
 
   /** {@code See 'layerstore images --help'.} */
   private static String see(CommandSpec spec) {
-    return "See '" + spec.qualifiedName() + " --help'.";
+    return "See '" + Cli.qualifiedName(spec) + " --help'.";
+  }
+
+  /** picocli's error for a command that is none, with its suggestions (from every command). */
+  private static UnmatchedArgumentException unknownCommand(String name) {
+    CommandLine all = commandLine();
+    return new UnmatchedArgumentException(all, List.of(name));
   }
 
   /**
@@ -184,9 +224,13 @@ public final class Main {
     }
     if (e instanceof UnmatchedArgumentException u) {
       String first = u.getUnmatched().isEmpty() ? "" : u.getUnmatched().get(0);
-      return e.getCommandLine().getCommandSpec().parent() != null && !looksLikeFlag(first);
+      return !isRoot(e.getCommandLine().getCommandSpec()) && !looksLikeFlag(first);
     }
     return false;
+  }
+
+  private static boolean isRoot(CommandSpec spec) {
+    return spec.name().equals(NAME);
   }
 
   private static boolean looksLikeFlag(String arg) {
@@ -203,7 +247,7 @@ public final class Main {
         return "unknown flag: "
             + (first.startsWith("--") && eq > 0 ? first.substring(0, eq) : first);
       }
-      if (spec.parent() == null) {
+      if (isRoot(spec)) {
         return NAME + ": '" + first + "' is not a " + NAME + " command.";
       }
       return argumentCount(spec);
@@ -239,7 +283,7 @@ public final class Main {
               ? Integer.MAX_VALUE
               : max + p.arity().max();
     }
-    String cmd = "\"" + spec.qualifiedName() + "\" ";
+    String cmd = "\"" + Cli.qualifiedName(spec) + "\" ";
     if (max == 0) {
       return cmd + "accepts no arguments.";
     }
