@@ -87,7 +87,8 @@ final class BenchCommands {
     if (dockerFlag) {
       spec.addOption(Cli.flag("Leave Docker out", "--no-docker"));
     }
-    spec.addPositional(Cli.args("0..*", arity, Path.class, Types.PATH, "FILE"));
+    spec.addPositional(
+        Cli.args(arity.equals("1") ? "0" : "0..*", arity, Path.class, Types.PATH, "FILE"));
     return spec;
   }
 

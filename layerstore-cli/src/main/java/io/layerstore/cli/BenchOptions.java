@@ -34,7 +34,8 @@ record BenchOptions(
     try {
       return BenchCommands.options(
           cl.parseArgs(args.toArray(String[]::new)), rounds, dockerFlag, usage);
-    } catch (ParameterException e) {
+    } catch (ParameterException error) {
+      ParameterException e = Main.flagsFirst(error);
       if (e instanceof CommandLine.MissingParameterException m
           && m.getMissing().stream().noneMatch(a -> a.isOption())) {
         throw new Main.UsageException(usage);

@@ -188,7 +188,8 @@ public final class Main {
    * usage line. Exit status {@value #USAGE_ERROR}; a reference {@link Types#REFERENCE} refused is
    * an operation error instead, as docker has it (exit status 1).
    */
-  private int usageError(ParameterException e, boolean debug) {
+  private int usageError(ParameterException error, boolean debug) {
+    ParameterException e = flagsFirst(error);
     if (e.getCause() instanceof Types.BadReference bad) {
       err.println("Error: " + bad.getMessage());
       if (debug) {
@@ -215,6 +216,18 @@ public final class Main {
       e.printStackTrace(err);
     }
     return USAGE_ERROR;
+  }
+
+  /**
+   * The error to tell: picocli finds a missing argument before an unknown flag; docker tells the
+   * flag first, and so do we.
+   */
+  static ParameterException flagsFirst(ParameterException e) {
+    List<String> unmatched = e.getCommandLine().getUnmatchedArguments();
+    if (e instanceof MissingParameterException && !unmatched.isEmpty()) {
+      return new UnmatchedArgumentException(e.getCommandLine(), unmatched);
+    }
+    return e;
   }
 
   /** Whether the error is about the number of positional arguments. */
