@@ -1,5 +1,6 @@
 package io.layerstore.cli;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -7,48 +8,57 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParseResult;
 
 /** The benchmarks: bench-load, bench-commit, bench-durability; their options in one place. */
-final class BenchCommands {
+final class BenchCommands implements Cli.Group {
 
-  /** The commands of this group. */
-  List<Cli.Command> commands() {
-    CommandSpec load =
-        spec(
-            "bench-load",
-            "[OPTIONS] FILE",
-            "Time loading an archive beside docker load and tar+sha256sum",
-            "1",
-            3,
-            true);
-    CommandSpec commit =
-        spec(
-            "bench-commit",
-            "[OPTIONS] FILE [FILE...]",
-            "Time creating and committing a container beside docker",
-            "1..*",
-            5,
-            true);
-    CommandSpec durability =
-        spec(
-            "bench-durability",
-            "[OPTIONS] FILE",
-            "Time load, tag and rmi with and without fsync",
-            "1",
-            3,
-            false);
-    return List.of(
-        new Cli.Command(
-            load, (ctx, args) -> new LoadBenchmark().run(ctx, options(args, 3, true, usage(load)))),
-        new Cli.Command(
-            commit,
-            (ctx, args) -> new CommitBenchmark().run(ctx, options(args, 5, true, usage(commit)))),
-        new Cli.Command(
-            durability,
-            (ctx, args) ->
-                new DurabilityBenchmark().run(ctx, options(args, 3, false, usage(durability)))));
+  @Override
+  public List<String> names() {
+    return List.of("bench-load", "bench-commit", "bench-durability");
   }
 
-  private static String usage(CommandSpec spec) {
-    return Cli.usageLine(spec);
+  @Override
+  public CommandSpec spec(String name) {
+    return switch (name) {
+      case "bench-load" ->
+          spec(
+              name,
+              "[OPTIONS] FILE",
+              "Time loading an archive beside docker load and tar+sha256sum",
+              "1",
+              3,
+              true);
+      case "bench-commit" ->
+          spec(
+              name,
+              "[OPTIONS] FILE [FILE...]",
+              "Time creating and committing a container beside docker",
+              "1..*",
+              5,
+              true);
+      case "bench-durability" ->
+          spec(
+              name,
+              "[OPTIONS] FILE",
+              "Time load, tag and rmi with and without fsync",
+              "1",
+              3,
+              false);
+      default -> throw new IllegalArgumentException("no command " + name);
+    };
+  }
+
+  @Override
+  public int run(String name, Main.Context ctx, ParseResult args) throws IOException {
+    return switch (name) {
+      case "bench-load" -> new LoadBenchmark().run(ctx, options(args, 3, true, usage(args)));
+      case "bench-commit" -> new CommitBenchmark().run(ctx, options(args, 5, true, usage(args)));
+      case "bench-durability" ->
+          new DurabilityBenchmark().run(ctx, options(args, 3, false, usage(args)));
+      default -> throw new IllegalArgumentException("no command " + name);
+    };
+  }
+
+  private static String usage(ParseResult args) {
+    return Cli.usageLine(args.commandSpec());
   }
 
   /**

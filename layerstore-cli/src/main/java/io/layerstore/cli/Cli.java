@@ -12,20 +12,27 @@ import picocli.CommandLine.ParseResult;
 
 /**
  * How a command is declared: its picocli {@link CommandSpec}, built in code (no annotations, no
- * reflection at start-up), and the {@link Action} that runs it. Every command group builds its
+ * reflection at start-up), in a {@link Group} that also runs it. Every command group builds its
  * commands with these helpers, so no flag is parsed by hand anywhere.
  */
 final class Cli {
 
   private Cli() {}
 
-  /** What a command does with its parsed arguments; returns the exit status. */
-  interface Action {
-    int run(Main.Context ctx, ParseResult args) throws IOException;
-  }
+  /**
+   * A group of commands: their names, the spec of each (built only for the command that runs:
+   * start-up time), and what each does.
+   */
+  interface Group {
+    /** The names of this group's commands. */
+    List<String> names();
 
-  /** A command: its spec (for parsing, help and completion) and its action. */
-  record Command(CommandSpec spec, Action action) {}
+    /** The spec of the command {@code name}: options, arguments, help. */
+    CommandSpec spec(String name);
+
+    /** Runs the command {@code name} with its parsed arguments; returns the exit status. */
+    int run(String name, Main.Context ctx, ParseResult args) throws IOException;
+  }
 
   /**
    * A command with {@code --help} (and {@code -h}, unless the command uses {@code -h} itself).

@@ -17,36 +17,55 @@ import picocli.CommandLine.ParseResult;
  * inside the jar ({@value #RESOURCE}) and beside it ({@code target/layerstore_completion}). The one
  * script serves both shells: in zsh it loads bashcompinit itself.
  */
-public final class Completion {
+public final class Completion implements Cli.Group {
 
   Completion() {}
 
   /** Where the build puts the script in the jar. */
   static final String RESOURCE = "/io/layerstore/cli/layerstore_completion";
 
-  /** The commands of this group. */
-  List<Cli.Command> commands() {
-    CommandSpec completion =
-        Cli.command(
-            "completion",
-            "bash|zsh",
-            "Print the shell completion script: source <(layerstore completion bash)");
-    completion.addPositional(
-        PositionalParamSpec.builder()
-            .index("0")
-            .arity("1")
-            .type(String.class)
-            .paramLabel("SHELL")
-            .completionCandidates(List.of("bash", "zsh"))
-            .converters(
-                s -> {
-                  if (!s.equals("bash") && !s.equals("zsh")) {
-                    throw new picocli.CommandLine.TypeConversionException("bash or zsh is needed");
-                  }
-                  return s;
-                })
-            .build());
-    return List.of(new Cli.Command(completion, this::print));
+  @Override
+  public List<String> names() {
+    return List.of("completion");
+  }
+
+  @Override
+  public CommandSpec spec(String name) {
+    switch (name) {
+      case "completion" -> {
+        CommandSpec completion =
+            Cli.command(
+                "completion",
+                "bash|zsh",
+                "Print the shell completion script: source <(layerstore completion bash)");
+        completion.addPositional(
+            PositionalParamSpec.builder()
+                .index("0")
+                .arity("1")
+                .type(String.class)
+                .paramLabel("SHELL")
+                .completionCandidates(List.of("bash", "zsh"))
+                .converters(
+                    s -> {
+                      if (!s.equals("bash") && !s.equals("zsh")) {
+                        throw new picocli.CommandLine.TypeConversionException(
+                            "bash or zsh is needed");
+                      }
+                      return s;
+                    })
+                .build());
+        return completion;
+      }
+      default -> throw new IllegalArgumentException("no command " + name);
+    }
+  }
+
+  @Override
+  public int run(String name, Main.Context ctx, ParseResult args) throws IOException {
+    return switch (name) {
+      case "completion" -> print(ctx, args);
+      default -> throw new IllegalArgumentException("no command " + name);
+    };
   }
 
   private int print(Main.Context ctx, ParseResult args) throws IOException {

@@ -32,67 +32,98 @@ import picocli.CommandLine.ParseResult;
  * The image commands: load, images, inspect, save, rmi, tag, import; and mount, umount of an image
  * (for {@link ContainerCommands}, whose mount and umount take an image or a container).
  */
-final class ImageCommands {
+final class ImageCommands implements Cli.Group {
 
   /** Made by the first command that needs it: Jackson takes a while to start. */
   private ObjectMapper json;
 
-  /** The commands of this group. */
-  List<Cli.Command> commands() {
-    CommandSpec load =
-        Cli.command("load", "[OPTIONS]", "Load an image from a tar archive (docker save format)");
-    load.addOption(
-        Cli.option(Path.class, Types.PATH, "path", "Read from tar archive file", "-i", "--input"));
-    load.addOption(Cli.flag("Suppress the load output", "-q", "--quiet"));
+  @Override
+  public List<String> names() {
+    return List.of("load", "images", "inspect", "save", "rmi", "tag", "import");
+  }
 
-    CommandSpec images = Cli.command("images", "[OPTIONS] [REPOSITORY[:TAG]]", "List images");
-    images.addOption(Cli.flag("Only show image IDs", "-q", "--quiet"));
-    images.addOption(Cli.flag("Don't truncate output", "--no-trunc"));
-    images.addPositional(Cli.args("0", "0..1", "REPOSITORY[:TAG]"));
+  @Override
+  public CommandSpec spec(String name) {
+    switch (name) {
+      case "load" -> {
+        CommandSpec load =
+            Cli.command(
+                "load", "[OPTIONS]", "Load an image from a tar archive (docker save format)");
+        load.addOption(
+            Cli.option(
+                Path.class, Types.PATH, "path", "Read from tar archive file", "-i", "--input"));
+        load.addOption(Cli.flag("Suppress the load output", "-q", "--quiet"));
+        return load;
+      }
+      case "images" -> {
+        CommandSpec images = Cli.command("images", "[OPTIONS] [REPOSITORY[:TAG]]", "List images");
+        images.addOption(Cli.flag("Only show image IDs", "-q", "--quiet"));
+        images.addOption(Cli.flag("Don't truncate output", "--no-trunc"));
+        images.addPositional(Cli.args("0", "0..1", "REPOSITORY[:TAG]"));
+        return images;
+      }
+      case "inspect" -> {
+        CommandSpec inspect =
+            Cli.command(
+                "inspect", "[OPTIONS] IMAGE [IMAGE...]", "Display detailed information on images");
+        inspect.addOption(
+            Cli.flag("Show the branches of each image's mount (aufs: si, br0..brN)", "--mount"));
+        inspect.addPositional(Cli.args("0..*", "1..*", "IMAGE"));
+        return inspect;
+      }
+      case "save" -> {
+        CommandSpec save =
+            Cli.command(
+                "save",
+                "[OPTIONS] IMAGE [IMAGE...]",
+                "Save images to a tar archive (docker save format)");
+        save.addOption(
+            Cli.option(Path.class, Types.PATH, "path", "Write to a file", "-o", "--output"));
+        save.addPositional(Cli.args("0..*", "1..*", "IMAGE"));
+        return save;
+      }
+      case "rmi" -> {
+        CommandSpec rmi = Cli.command("rmi", "[OPTIONS] IMAGE [IMAGE...]", "Remove images");
+        rmi.addOption(Cli.flag("Force removal of the image", "-f", "--force"));
+        rmi.addPositional(Cli.args("0..*", "1..*", "IMAGE"));
+        return rmi;
+      }
+      case "tag" -> {
+        CommandSpec tag =
+            Cli.command(
+                "tag",
+                "SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]",
+                "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE");
+        tag.addPositional(Cli.args("0", "1", "SOURCE_IMAGE[:TAG]"));
+        tag.addPositional(Cli.args("1", "1", String.class, Types.REFERENCE, "TARGET_IMAGE[:TAG]"));
+        return tag;
+      }
+      case "import" -> {
+        CommandSpec imp =
+            Cli.command(
+                "import",
+                "FILE [REPOSITORY[:TAG]]",
+                "Create an image from a layer tarball (plain, gzip or zstd)");
+        imp.addPositional(Cli.args("0", "1", Path.class, Types.PATH, "FILE"));
+        imp.addPositional(Cli.args("1", "0..1", String.class, Types.REFERENCE, "REPOSITORY[:TAG]"));
+        return imp;
+      }
+      default -> throw new IllegalArgumentException("no command " + name);
+    }
+  }
 
-    CommandSpec inspect =
-        Cli.command(
-            "inspect", "[OPTIONS] IMAGE [IMAGE...]", "Display detailed information on images");
-    inspect.addOption(
-        Cli.flag("Show the branches of each image's mount (aufs: si, br0..brN)", "--mount"));
-    inspect.addPositional(Cli.args("0..*", "1..*", "IMAGE"));
-
-    CommandSpec save =
-        Cli.command(
-            "save",
-            "[OPTIONS] IMAGE [IMAGE...]",
-            "Save images to a tar archive (docker save format)");
-    save.addOption(Cli.option(Path.class, Types.PATH, "path", "Write to a file", "-o", "--output"));
-    save.addPositional(Cli.args("0..*", "1..*", "IMAGE"));
-
-    CommandSpec rmi = Cli.command("rmi", "[OPTIONS] IMAGE [IMAGE...]", "Remove images");
-    rmi.addOption(Cli.flag("Force removal of the image", "-f", "--force"));
-    rmi.addPositional(Cli.args("0..*", "1..*", "IMAGE"));
-
-    CommandSpec tag =
-        Cli.command(
-            "tag",
-            "SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]",
-            "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE");
-    tag.addPositional(Cli.args("0", "1", "SOURCE_IMAGE[:TAG]"));
-    tag.addPositional(Cli.args("1", "1", String.class, Types.REFERENCE, "TARGET_IMAGE[:TAG]"));
-
-    CommandSpec imp =
-        Cli.command(
-            "import",
-            "FILE [REPOSITORY[:TAG]]",
-            "Create an image from a layer tarball (plain, gzip or zstd)");
-    imp.addPositional(Cli.args("0", "1", Path.class, Types.PATH, "FILE"));
-    imp.addPositional(Cli.args("1", "0..1", String.class, Types.REFERENCE, "REPOSITORY[:TAG]"));
-
-    return List.of(
-        new Cli.Command(load, this::load),
-        new Cli.Command(images, this::images),
-        new Cli.Command(inspect, this::inspect),
-        new Cli.Command(save, this::save),
-        new Cli.Command(rmi, this::rmi),
-        new Cli.Command(tag, this::tag),
-        new Cli.Command(imp, this::importLayer));
+  @Override
+  public int run(String name, Main.Context ctx, ParseResult args) throws IOException {
+    return switch (name) {
+      case "load" -> load(ctx, args);
+      case "images" -> images(ctx, args);
+      case "inspect" -> inspect(ctx, args);
+      case "save" -> save(ctx, args);
+      case "rmi" -> rmi(ctx, args);
+      case "tag" -> tag(ctx, args);
+      case "import" -> importLayer(ctx, args);
+      default -> throw new IllegalArgumentException("no command " + name);
+    };
   }
 
   int load(Main.Context ctx, ParseResult args) throws IOException {

@@ -68,15 +68,25 @@ public final class Main {
     return root;
   }
 
-  /** Every command, in the order of the usage text. */
-  static List<Cli.Command> commands() {
-    List<Cli.Command> all = new ArrayList<>();
+  /** The command groups. */
+  static List<Cli.Group> groups() {
     ImageCommands images = new ImageCommands();
-    all.addAll(images.commands());
-    all.addAll(new ContainerCommands(images).commands());
-    all.addAll(new StoreCommands().commands());
-    all.addAll(new BenchCommands().commands());
-    all.addAll(new Completion().commands());
+    return List.of(
+        images,
+        new ContainerCommands(images),
+        new StoreCommands(),
+        new BenchCommands(),
+        new Completion());
+  }
+
+  /** Every command's spec. */
+  static List<CommandSpec> commands() {
+    List<CommandSpec> all = new ArrayList<>();
+    for (Cli.Group g : groups()) {
+      for (String name : g.names()) {
+        all.add(g.spec(name));
+      }
+    }
     return all;
   }
 
@@ -88,8 +98,8 @@ public final class Main {
     CommandSpec root = globalSpec();
     root.parser().stopAtPositional(false);
     CommandLine cl = new CommandLine(root);
-    for (Cli.Command c : commands()) {
-      cl.addSubcommand(c.spec().name(), new CommandLine(c.spec()));
+    for (CommandSpec c : commands()) {
+      cl.addSubcommand(c.name(), new CommandLine(c));
     }
     configure(cl);
     return cl;
@@ -123,16 +133,17 @@ public final class Main {
       usage(err);
       return USAGE_ERROR;
     }
-    Cli.Command command = null;
-    for (Cli.Command c : commands()) {
-      if (c.spec().name().equals(rest.get(0))) {
-        command = c;
+    String name = rest.get(0);
+    Cli.Group group = null;
+    for (Cli.Group g : groups()) {
+      if (g.names().contains(name)) {
+        group = g;
       }
     }
-    if (command == null) {
-      return usageError(unknownCommand(rest.get(0)), debug);
+    if (group == null) {
+      return usageError(unknownCommand(name), debug);
     }
-    CommandSpec spec = command.spec();
+    CommandSpec spec = group.spec(name);
     CommandLine commandLine = new CommandLine(spec);
     configure(commandLine);
     ParseResult args;
@@ -149,7 +160,7 @@ public final class Main {
     String driver = parsed.matchedOptionValue("--driver", null);
     Context ctx = new Context(root == null ? defaultRoot() : root, driver, out, err);
     try {
-      return command.action().run(ctx, args);
+      return group.run(name, ctx, args);
     } catch (UsageException e) {
       err.println(e.getMessage());
       err.println(see(spec));

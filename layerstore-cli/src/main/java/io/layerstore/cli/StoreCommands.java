@@ -11,31 +11,54 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParseResult;
 
 /** Commands about the store as a whole: fsck, prune; and demo, which shows it at work. */
-final class StoreCommands {
+final class StoreCommands implements Cli.Group {
 
-  /** The commands of this group. */
-  List<Cli.Command> commands() {
-    CommandSpec fsck =
-        Cli.command(
-            "fsck",
-            "[OPTIONS]",
-            "Check the store; exit status 1 when a problem is (left) unrepaired");
-    fsck.addOption(Cli.flag("Fix what is safe to fix", "--repair"));
-    fsck.addOption(Cli.flag("Re-hash every layer", "--deep"));
+  @Override
+  public List<String> names() {
+    return List.of("fsck", "prune", "demo");
+  }
 
-    CommandSpec prune =
-        Cli.command(
-            "prune", "[OPTIONS]", "Remove dangling images and the layers nothing uses any more");
-    prune.addOption(Cli.flag("Remove all untagged images, not just dangling ones", "-a", "--all"));
+  @Override
+  public CommandSpec spec(String name) {
+    switch (name) {
+      case "fsck" -> {
+        CommandSpec fsck =
+            Cli.command(
+                "fsck",
+                "[OPTIONS]",
+                "Check the store; exit status 1 when a problem is (left) unrepaired");
+        fsck.addOption(Cli.flag("Fix what is safe to fix", "--repair"));
+        fsck.addOption(Cli.flag("Re-hash every layer", "--deep"));
+        return fsck;
+      }
+      case "prune" -> {
+        CommandSpec prune =
+            Cli.command(
+                "prune",
+                "[OPTIONS]",
+                "Remove dangling images and the layers nothing uses any more");
+        prune.addOption(
+            Cli.flag("Remove all untagged images, not just dangling ones", "-a", "--all"));
+        return prune;
+      }
+      case "demo" -> {
+        CommandSpec demo =
+            Cli.command("demo", "[OPTIONS]", "Show the library at work in a temporary store");
+        demo.addOption(Cli.flag("Keep the temporary directory", "--keep"));
+        return demo;
+      }
+      default -> throw new IllegalArgumentException("no command " + name);
+    }
+  }
 
-    CommandSpec demo =
-        Cli.command("demo", "[OPTIONS]", "Show the library at work in a temporary store");
-    demo.addOption(Cli.flag("Keep the temporary directory", "--keep"));
-
-    return List.of(
-        new Cli.Command(fsck, this::fsck),
-        new Cli.Command(prune, this::prune),
-        new Cli.Command(demo, (ctx, args) -> new Demo().run(ctx, Cli.has(args, "--keep"))));
+  @Override
+  public int run(String name, Main.Context ctx, ParseResult args) throws IOException {
+    return switch (name) {
+      case "fsck" -> fsck(ctx, args);
+      case "prune" -> prune(ctx, args);
+      case "demo" -> new Demo().run(ctx, Cli.has(args, "--keep"));
+      default -> throw new IllegalArgumentException("no command " + name);
+    };
   }
 
   /**

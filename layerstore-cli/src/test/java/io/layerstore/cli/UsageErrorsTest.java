@@ -74,8 +74,7 @@ class UsageErrorsTest {
   @TestFactory
   Stream<DynamicTest> everyCommandRefusesBadUseWith125() {
     List<DynamicTest> tests = new ArrayList<>();
-    for (Cli.Command c : Main.commands()) {
-      CommandSpec spec = c.spec();
+    for (CommandSpec spec : Main.commands()) {
       String name = spec.name();
       for (OptionSpec o : spec.options()) {
         if (o.arity().max() == 0) {
