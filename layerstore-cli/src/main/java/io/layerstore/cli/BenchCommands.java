@@ -1,6 +1,5 @@
 package io.layerstore.cli;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -21,6 +20,7 @@ final class BenchCommands implements Cli.Group {
       case "bench-load" ->
           spec(
               name,
+              (ctx, args) -> new LoadBenchmark().run(ctx, options(args, 3, true, usage(args))),
               "[OPTIONS] FILE",
               "Time loading an archive beside docker load and tar+sha256sum",
               "1",
@@ -29,6 +29,7 @@ final class BenchCommands implements Cli.Group {
       case "bench-commit" ->
           spec(
               name,
+              (ctx, args) -> new CommitBenchmark().run(ctx, options(args, 5, true, usage(args))),
               "[OPTIONS] FILE [FILE...]",
               "Time creating and committing a container beside docker",
               "1..*",
@@ -37,22 +38,13 @@ final class BenchCommands implements Cli.Group {
       case "bench-durability" ->
           spec(
               name,
+              (ctx, args) ->
+                  new DurabilityBenchmark().run(ctx, options(args, 3, false, usage(args))),
               "[OPTIONS] FILE",
               "Time load, tag and rmi with and without fsync",
               "1",
               3,
               false);
-      default -> throw new IllegalArgumentException("no command " + name);
-    };
-  }
-
-  @Override
-  public int run(String name, Main.Context ctx, ParseResult args) throws IOException {
-    return switch (name) {
-      case "bench-load" -> new LoadBenchmark().run(ctx, options(args, 3, true, usage(args)));
-      case "bench-commit" -> new CommitBenchmark().run(ctx, options(args, 5, true, usage(args)));
-      case "bench-durability" ->
-          new DurabilityBenchmark().run(ctx, options(args, 3, false, usage(args)));
       default -> throw new IllegalArgumentException("no command " + name);
     };
   }
@@ -67,12 +59,13 @@ final class BenchCommands implements Cli.Group {
    */
   static CommandSpec spec(
       String name,
+      Cli.Action action,
       String synopsis,
       String description,
       String arity,
       int rounds,
       boolean dockerFlag) {
-    CommandSpec spec = Cli.command(name, synopsis, description);
+    CommandSpec spec = Cli.command(name, synopsis, description, action);
     spec.addOption(
         Cli.option(
             Integer.class,

@@ -28,7 +28,7 @@ record BenchOptions(
    */
   static BenchOptions parse(List<String> args, int rounds, boolean dockerFlag, String usage) {
     CommandSpec spec =
-        BenchCommands.spec("bench", usage, "A benchmark", "1..*", rounds, dockerFlag);
+        BenchCommands.spec("bench", null, usage, "A benchmark", "1..*", rounds, dockerFlag);
     CommandLine cl = new CommandLine(spec);
     Main.configure(cl);
     try {

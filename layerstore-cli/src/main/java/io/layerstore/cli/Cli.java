@@ -1,6 +1,7 @@
 package io.layerstore.cli;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -12,26 +13,33 @@ import picocli.CommandLine.ParseResult;
 
 /**
  * How a command is declared: its picocli {@link CommandSpec}, built in code (no annotations, no
- * reflection at start-up), in a {@link Group} that also runs it. Every command group builds its
- * commands with these helpers, so no flag is parsed by hand anywhere.
+ * reflection at start-up), whose user object is the {@link Action} that runs it; a {@link Group}
+ * holds several. Every command group builds its commands with these helpers, so no flag is parsed
+ * by hand anywhere.
  */
 final class Cli {
 
   private Cli() {}
 
   /**
-   * A group of commands: their names, the spec of each (built only for the command that runs:
-   * start-up time), and what each does.
+   * A group of commands: their names, and the spec of each, built only for the command that runs.
    */
   interface Group {
     /** The names of this group's commands. */
     List<String> names();
 
-    /** The spec of the command {@code name}: options, arguments, help. */
+    /** The spec of the command {@code name}: options, arguments, help; its {@link Action}. */
     CommandSpec spec(String name);
+  }
 
-    /** Runs the command {@code name} with its parsed arguments; returns the exit status. */
-    int run(String name, Main.Context ctx, ParseResult args) throws IOException;
+  /** What a command does with its parsed arguments; returns the exit status. */
+  interface Action {
+    int run(Main.Context ctx, ParseResult args) throws IOException;
+  }
+
+  /** The action of a command made by {@link #command}. */
+  static Action action(CommandSpec spec) {
+    return (Action) spec.userObject();
   }
 
   /**
@@ -39,8 +47,9 @@ final class Cli {
    *
    * @param synopsis what follows {@code layerstore NAME} in the usage line, docker style
    */
-  static CommandSpec command(String name, String synopsis, String description, boolean shortHelp) {
-    CommandSpec spec = CommandSpec.create().name(name);
+  static CommandSpec command(
+      String name, String synopsis, String description, Action action, boolean shortHelp) {
+    CommandSpec spec = CommandSpec.wrapWithoutInspection(action).name(name);
     spec.usageMessage().customSynopsis(synopsis).description(description);
     spec.addOption(
         OptionSpec.builder(shortHelp ? new String[] {"-h", "--help"} : new String[] {"--help"})
@@ -50,8 +59,8 @@ final class Cli {
     return spec;
   }
 
-  static CommandSpec command(String name, String synopsis, String description) {
-    return command(name, synopsis, description, true);
+  static CommandSpec command(String name, String synopsis, String description, Action action) {
+    return command(name, synopsis, description, action, true);
   }
 
   /** A flag without a value. */
@@ -80,6 +89,11 @@ final class Cli {
       b.converters(converter);
     }
     return b.build();
+  }
+
+  /** {@code -o, --output path}: the file a command writes (save, export). */
+  static OptionSpec output() {
+    return option(Path.class, Types.PATH, "path", "Write to a file", "-o", "--output");
   }
 
   /** A string option with one value. */

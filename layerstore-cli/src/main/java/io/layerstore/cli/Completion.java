@@ -10,6 +10,7 @@ import picocli.AutoComplete;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.PositionalParamSpec;
 import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.TypeConversionException;
 
 /**
  * Shell completion: {@code layerstore completion bash|zsh} prints the script, which picocli's
@@ -31,41 +32,31 @@ public final class Completion implements Cli.Group {
 
   @Override
   public CommandSpec spec(String name) {
-    switch (name) {
-      case "completion" -> {
-        CommandSpec completion =
-            Cli.command(
-                "completion",
-                "bash|zsh",
-                "Print the shell completion script: source <(layerstore completion bash)");
-        completion.addPositional(
-            PositionalParamSpec.builder()
-                .index("0")
-                .arity("1")
-                .type(String.class)
-                .paramLabel("SHELL")
-                .completionCandidates(List.of("bash", "zsh"))
-                .converters(
-                    s -> {
-                      if (!s.equals("bash") && !s.equals("zsh")) {
-                        throw new picocli.CommandLine.TypeConversionException(
-                            "bash or zsh is needed");
-                      }
-                      return s;
-                    })
-                .build());
-        return completion;
-      }
-      default -> throw new IllegalArgumentException("no command " + name);
+    if (!name.equals("completion")) {
+      throw new IllegalArgumentException("no command " + name);
     }
+    PositionalParamSpec shell =
+        PositionalParamSpec.builder()
+            .index("0")
+            .arity("1")
+            .type(String.class)
+            .paramLabel("SHELL")
+            .completionCandidates(List.of("bash", "zsh"))
+            .converters(Completion::shell)
+            .build();
+    return Cli.command(
+            name,
+            "bash|zsh",
+            "Print the shell completion script: source <(layerstore completion bash)",
+            this::print)
+        .addPositional(shell);
   }
 
-  @Override
-  public int run(String name, Main.Context ctx, ParseResult args) throws IOException {
-    return switch (name) {
-      case "completion" -> print(ctx, args);
-      default -> throw new IllegalArgumentException("no command " + name);
-    };
+  private static String shell(String s) {
+    if (!s.equals("bash") && !s.equals("zsh")) {
+      throw new TypeConversionException("bash or zsh is needed");
+    }
+    return s;
   }
 
   private int print(Main.Context ctx, ParseResult args) throws IOException {

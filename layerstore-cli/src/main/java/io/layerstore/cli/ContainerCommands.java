@@ -38,111 +38,82 @@ final class ContainerCommands implements Cli.Group {
 
   @Override
   public CommandSpec spec(String name) {
-    switch (name) {
-      case "create" -> {
-        CommandSpec create =
-            Cli.command(
-                "create",
-                "[OPTIONS] IMAGE",
-                "Create a container (init layer + read-write layer) from an image",
-                false);
-        create.addOption(Cli.option("string", "Assign a name to the container", "--name"));
-        create.addOption(Cli.option("string", "Container host name", "-h", "--hostname"));
-        create.addOption(
-            Cli.repeated(
-                Types.HOST_IP, "list", "Add a custom host-to-IP mapping (host:ip)", "--add-host"));
-        create.addOption(Cli.repeated(null, "list", "Set custom DNS servers", "--dns"));
-        create.addOption(Cli.flag("Write no init layer files (/etc/hosts, ...)", "--no-init"));
-        create.addPositional(Cli.args("0", "1", "IMAGE"));
-        return create;
-      }
-      case "ps" -> {
-        CommandSpec ps = Cli.command("ps", "[OPTIONS]", "List containers");
-        ps.addOption(Cli.flag("Show all containers (every one is: none runs)", "-a", "--all"));
-        ps.addOption(Cli.flag("Only display container IDs", "-q", "--quiet"));
-        ps.addOption(Cli.flag("Don't truncate output", "--no-trunc"));
-        return ps;
-      }
-      case "diff" -> {
-        CommandSpec diff =
-            Cli.command(
-                "diff",
-                "CONTAINER",
-                "Inspect changes to files or directories on a container's filesystem");
-        diff.addPositional(Cli.args("0", "1", "CONTAINER"));
-        return diff;
-      }
-      case "commit" -> {
-        CommandSpec commit =
-            Cli.command(
-                "commit",
-                "[OPTIONS] CONTAINER [REPOSITORY[:TAG]]",
-                "Create a new image from a container's changes");
-        commit.addOption(
-            Cli.option("string", "Author (e.g., \"John Hannibal Smith\")", "-a", "--author"));
-        commit.addOption(Cli.option("string", "Commit message", "-m", "--message"));
-        commit.addOption(
-            Cli.repeated(
-                null,
-                "list",
-                "Apply Dockerfile instruction to the created image",
-                "-c",
-                "--change"));
-        commit.addPositional(Cli.args("0", "1", "CONTAINER"));
-        commit.addPositional(
-            Cli.args("1", "0..1", String.class, Types.REFERENCE, "REPOSITORY[:TAG]"));
-        return commit;
-      }
-      case "export" -> {
-        CommandSpec export =
-            Cli.command(
-                "export",
-                "[OPTIONS] CONTAINER",
-                "Export a container's filesystem as a tar archive");
-        export.addOption(
-            Cli.option(Path.class, Types.PATH, "path", "Write to a file", "-o", "--output"));
-        export.addPositional(Cli.args("0", "1", "CONTAINER"));
-        return export;
-      }
-      case "rm" -> {
-        CommandSpec rm =
-            Cli.command("rm", "[OPTIONS] CONTAINER [CONTAINER...]", "Remove containers");
-        rm.addOption(Cli.flag("Force the removal of a mounted container", "-f", "--force"));
-        rm.addPositional(Cli.args("0..*", "1..*", "CONTAINER"));
-        return rm;
-      }
-      case "mount" -> {
-        CommandSpec mount =
-            Cli.command(
-                "mount",
-                "IMAGE|CONTAINER",
-                "Mount an image's (read-only) or a container's (read-write) root filesystem and print"
-                    + " its path");
-        mount.addPositional(Cli.args("0", "1", "IMAGE|CONTAINER"));
-        return mount;
-      }
-      case "umount" -> {
-        CommandSpec umount =
-            Cli.command(
-                "umount", "IMAGE|CONTAINER", "Unmount an image's or a container's root filesystem");
-        umount.addPositional(Cli.args("0", "1", "IMAGE|CONTAINER"));
-        return umount;
-      }
-      default -> throw new IllegalArgumentException("no command " + name);
-    }
-  }
-
-  @Override
-  public int run(String name, Main.Context ctx, ParseResult args) throws IOException {
     return switch (name) {
-      case "create" -> create(ctx, args);
-      case "ps" -> ps(ctx, args);
-      case "diff" -> diff(ctx, args);
-      case "commit" -> commit(ctx, args);
-      case "export" -> export(ctx, args);
-      case "rm" -> rm(ctx, args);
-      case "mount" -> mount(ctx, args);
-      case "umount" -> umount(ctx, args);
+      case "create" ->
+          Cli.command(
+                  name,
+                  "[OPTIONS] IMAGE",
+                  "Create a container (init layer + read-write layer) from an image",
+                  this::create,
+                  false)
+              .addOption(Cli.option("string", "Assign a name to the container", "--name"))
+              .addOption(Cli.option("string", "Container host name", "-h", "--hostname"))
+              .addOption(
+                  Cli.repeated(
+                      Types.HOST_IP,
+                      "list",
+                      "Add a custom host-to-IP mapping (host:ip)",
+                      "--add-host"))
+              .addOption(Cli.repeated(null, "list", "Set custom DNS servers", "--dns"))
+              .addOption(Cli.flag("Write no init layer files (/etc/hosts, ...)", "--no-init"))
+              .addPositional(Cli.args("0", "1", "IMAGE"));
+      case "ps" ->
+          Cli.command(name, "[OPTIONS]", "List containers", this::ps)
+              .addOption(Cli.flag("Show all containers (every one is: none runs)", "-a", "--all"))
+              .addOption(Cli.flag("Only display container IDs", "-q", "--quiet"))
+              .addOption(Cli.flag("Don't truncate output", "--no-trunc"));
+      case "diff" ->
+          Cli.command(
+                  name,
+                  "CONTAINER",
+                  "Inspect changes to files or directories on a container's filesystem",
+                  this::diff)
+              .addPositional(Cli.args("0", "1", "CONTAINER"));
+      case "commit" ->
+          Cli.command(
+                  name,
+                  "[OPTIONS] CONTAINER [REPOSITORY[:TAG]]",
+                  "Create a new image from a container's changes",
+                  this::commit)
+              .addOption(
+                  Cli.option("string", "Author (e.g., \"John Hannibal Smith\")", "-a", "--author"))
+              .addOption(Cli.option("string", "Commit message", "-m", "--message"))
+              .addOption(
+                  Cli.repeated(
+                      null,
+                      "list",
+                      "Apply Dockerfile instruction to the created image",
+                      "-c",
+                      "--change"))
+              .addPositional(Cli.args("0", "1", "CONTAINER"))
+              .addPositional(
+                  Cli.args("1", "0..1", String.class, Types.REFERENCE, "REPOSITORY[:TAG]"));
+      case "export" ->
+          Cli.command(
+                  name,
+                  "[OPTIONS] CONTAINER",
+                  "Export a container's filesystem as a tar archive",
+                  this::export)
+              .addOption(Cli.output())
+              .addPositional(Cli.args("0", "1", "CONTAINER"));
+      case "rm" ->
+          Cli.command(name, "[OPTIONS] CONTAINER [CONTAINER...]", "Remove containers", this::rm)
+              .addOption(Cli.flag("Force the removal of a mounted container", "-f", "--force"))
+              .addPositional(Cli.args("0..*", "1..*", "CONTAINER"));
+      case "mount" ->
+          Cli.command(
+                  name,
+                  "IMAGE|CONTAINER",
+                  "Mount an image's (read-only) or a container's (read-write) root filesystem and print its path",
+                  this::mount)
+              .addPositional(Cli.args("0", "1", "IMAGE|CONTAINER"));
+      case "umount" ->
+          Cli.command(
+                  name,
+                  "IMAGE|CONTAINER",
+                  "Unmount an image's or a container's root filesystem",
+                  this::umount)
+              .addPositional(Cli.args("0", "1", "IMAGE|CONTAINER"));
       default -> throw new IllegalArgumentException("no command " + name);
     };
   }

@@ -44,84 +44,67 @@ final class ImageCommands implements Cli.Group {
 
   @Override
   public CommandSpec spec(String name) {
-    switch (name) {
-      case "load" -> {
-        CommandSpec load =
-            Cli.command(
-                "load", "[OPTIONS]", "Load an image from a tar archive (docker save format)");
-        load.addOption(
-            Cli.option(
-                Path.class, Types.PATH, "path", "Read from tar archive file", "-i", "--input"));
-        load.addOption(Cli.flag("Suppress the load output", "-q", "--quiet"));
-        return load;
-      }
-      case "images" -> {
-        CommandSpec images = Cli.command("images", "[OPTIONS] [REPOSITORY[:TAG]]", "List images");
-        images.addOption(Cli.flag("Only show image IDs", "-q", "--quiet"));
-        images.addOption(Cli.flag("Don't truncate output", "--no-trunc"));
-        images.addPositional(Cli.args("0", "0..1", "REPOSITORY[:TAG]"));
-        return images;
-      }
-      case "inspect" -> {
-        CommandSpec inspect =
-            Cli.command(
-                "inspect", "[OPTIONS] IMAGE [IMAGE...]", "Display detailed information on images");
-        inspect.addOption(
-            Cli.flag("Show the branches of each image's mount (aufs: si, br0..brN)", "--mount"));
-        inspect.addPositional(Cli.args("0..*", "1..*", "IMAGE"));
-        return inspect;
-      }
-      case "save" -> {
-        CommandSpec save =
-            Cli.command(
-                "save",
-                "[OPTIONS] IMAGE [IMAGE...]",
-                "Save images to a tar archive (docker save format)");
-        save.addOption(
-            Cli.option(Path.class, Types.PATH, "path", "Write to a file", "-o", "--output"));
-        save.addPositional(Cli.args("0..*", "1..*", "IMAGE"));
-        return save;
-      }
-      case "rmi" -> {
-        CommandSpec rmi = Cli.command("rmi", "[OPTIONS] IMAGE [IMAGE...]", "Remove images");
-        rmi.addOption(Cli.flag("Force removal of the image", "-f", "--force"));
-        rmi.addPositional(Cli.args("0..*", "1..*", "IMAGE"));
-        return rmi;
-      }
-      case "tag" -> {
-        CommandSpec tag =
-            Cli.command(
-                "tag",
-                "SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]",
-                "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE");
-        tag.addPositional(Cli.args("0", "1", "SOURCE_IMAGE[:TAG]"));
-        tag.addPositional(Cli.args("1", "1", String.class, Types.REFERENCE, "TARGET_IMAGE[:TAG]"));
-        return tag;
-      }
-      case "import" -> {
-        CommandSpec imp =
-            Cli.command(
-                "import",
-                "FILE [REPOSITORY[:TAG]]",
-                "Create an image from a layer tarball (plain, gzip or zstd)");
-        imp.addPositional(Cli.args("0", "1", Path.class, Types.PATH, "FILE"));
-        imp.addPositional(Cli.args("1", "0..1", String.class, Types.REFERENCE, "REPOSITORY[:TAG]"));
-        return imp;
-      }
-      default -> throw new IllegalArgumentException("no command " + name);
-    }
-  }
-
-  @Override
-  public int run(String name, Main.Context ctx, ParseResult args) throws IOException {
     return switch (name) {
-      case "load" -> load(ctx, args);
-      case "images" -> images(ctx, args);
-      case "inspect" -> inspect(ctx, args);
-      case "save" -> save(ctx, args);
-      case "rmi" -> rmi(ctx, args);
-      case "tag" -> tag(ctx, args);
-      case "import" -> importLayer(ctx, args);
+      case "load" ->
+          Cli.command(
+                  name,
+                  "[OPTIONS]",
+                  "Load an image from a tar archive (docker save format)",
+                  this::load)
+              .addOption(
+                  Cli.option(
+                      Path.class,
+                      Types.PATH,
+                      "path",
+                      "Read from tar archive file",
+                      "-i",
+                      "--input"))
+              .addOption(Cli.flag("Suppress the load output", "-q", "--quiet"));
+      case "images" ->
+          Cli.command(name, "[OPTIONS] [REPOSITORY[:TAG]]", "List images", this::images)
+              .addOption(Cli.flag("Only show image IDs", "-q", "--quiet"))
+              .addOption(Cli.flag("Don't truncate output", "--no-trunc"))
+              .addPositional(Cli.args("0", "0..1", "REPOSITORY[:TAG]"));
+      case "inspect" ->
+          Cli.command(
+                  name,
+                  "[OPTIONS] IMAGE [IMAGE...]",
+                  "Display detailed information on images",
+                  this::inspect)
+              .addOption(
+                  Cli.flag(
+                      "Show the branches of each image's mount (aufs: si, br0..brN)", "--mount"))
+              .addPositional(Cli.args("0..*", "1..*", "IMAGE"));
+      case "save" ->
+          Cli.command(
+                  name,
+                  "[OPTIONS] IMAGE [IMAGE...]",
+                  "Save images to a tar archive (docker save format)",
+                  this::save)
+              .addOption(Cli.output())
+              .addPositional(Cli.args("0..*", "1..*", "IMAGE"));
+      case "rmi" ->
+          Cli.command(name, "[OPTIONS] IMAGE [IMAGE...]", "Remove images", this::rmi)
+              .addOption(Cli.flag("Force removal of the image", "-f", "--force"))
+              .addPositional(Cli.args("0..*", "1..*", "IMAGE"));
+      case "tag" ->
+          Cli.command(
+                  name,
+                  "SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]",
+                  "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE",
+                  this::tag)
+              .addPositional(Cli.args("0", "1", "SOURCE_IMAGE[:TAG]"))
+              .addPositional(
+                  Cli.args("1", "1", String.class, Types.REFERENCE, "TARGET_IMAGE[:TAG]"));
+      case "import" ->
+          Cli.command(
+                  name,
+                  "FILE [REPOSITORY[:TAG]]",
+                  "Create an image from a layer tarball (plain, gzip or zstd)",
+                  this::importLayer)
+              .addPositional(Cli.args("0", "1", Path.class, Types.PATH, "FILE"))
+              .addPositional(
+                  Cli.args("1", "0..1", String.class, Types.REFERENCE, "REPOSITORY[:TAG]"));
       default -> throw new IllegalArgumentException("no command " + name);
     };
   }

@@ -160,7 +160,7 @@ public final class Main {
     String driver = parsed.matchedOptionValue("--driver", null);
     Context ctx = new Context(root == null ? defaultRoot() : root, driver, out, err);
     try {
-      return group.run(name, ctx, args);
+      return Cli.action(spec).run(ctx, args);
     } catch (UsageException e) {
       err.println(e.getMessage());
       err.println(see(spec));

@@ -20,43 +20,30 @@ final class StoreCommands implements Cli.Group {
 
   @Override
   public CommandSpec spec(String name) {
-    switch (name) {
-      case "fsck" -> {
-        CommandSpec fsck =
-            Cli.command(
-                "fsck",
-                "[OPTIONS]",
-                "Check the store; exit status 1 when a problem is (left) unrepaired");
-        fsck.addOption(Cli.flag("Fix what is safe to fix", "--repair"));
-        fsck.addOption(Cli.flag("Re-hash every layer", "--deep"));
-        return fsck;
-      }
-      case "prune" -> {
-        CommandSpec prune =
-            Cli.command(
-                "prune",
-                "[OPTIONS]",
-                "Remove dangling images and the layers nothing uses any more");
-        prune.addOption(
-            Cli.flag("Remove all untagged images, not just dangling ones", "-a", "--all"));
-        return prune;
-      }
-      case "demo" -> {
-        CommandSpec demo =
-            Cli.command("demo", "[OPTIONS]", "Show the library at work in a temporary store");
-        demo.addOption(Cli.flag("Keep the temporary directory", "--keep"));
-        return demo;
-      }
-      default -> throw new IllegalArgumentException("no command " + name);
-    }
-  }
-
-  @Override
-  public int run(String name, Main.Context ctx, ParseResult args) throws IOException {
     return switch (name) {
-      case "fsck" -> fsck(ctx, args);
-      case "prune" -> prune(ctx, args);
-      case "demo" -> new Demo().run(ctx, Cli.has(args, "--keep"));
+      case "fsck" ->
+          Cli.command(
+                  name,
+                  "[OPTIONS]",
+                  "Check the store; exit status 1 when a problem is (left) unrepaired",
+                  this::fsck)
+              .addOption(Cli.flag("Fix what is safe to fix", "--repair"))
+              .addOption(Cli.flag("Re-hash every layer", "--deep"));
+      case "prune" ->
+          Cli.command(
+                  name,
+                  "[OPTIONS]",
+                  "Remove dangling images and the layers nothing uses any more",
+                  this::prune)
+              .addOption(
+                  Cli.flag("Remove all untagged images, not just dangling ones", "-a", "--all"));
+      case "demo" ->
+          Cli.command(
+                  name,
+                  "[OPTIONS]",
+                  "Show the library at work in a temporary store",
+                  (ctx, args) -> new Demo().run(ctx, Cli.has(args, "--keep")))
+              .addOption(Cli.flag("Keep the temporary directory", "--keep"));
       default -> throw new IllegalArgumentException("no command " + name);
     };
   }

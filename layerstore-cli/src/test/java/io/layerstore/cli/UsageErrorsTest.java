@@ -34,18 +34,24 @@ class UsageErrorsTest {
     }
   }
 
+  /** Runs {@code layerstore ARGS} in this JVM. */
+  private static Result run(List<String> args) {
+    var stdout = new ByteArrayOutputStream();
+    var stderr = new ByteArrayOutputStream();
+    Main main =
+        new Main(
+            new PrintStream(stdout, true, StandardCharsets.UTF_8),
+            new PrintStream(stderr, true, StandardCharsets.UTF_8));
+    int status = main.run(args.toArray(String[]::new));
+    return new Result(
+        status, stdout.toString(StandardCharsets.UTF_8), stderr.toString(StandardCharsets.UTF_8));
+  }
+
+  /** {@code layerstore --root TMP ARGS}. */
   private Result cli(List<String> args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
     List<String> all = new ArrayList<>(List.of("--root", tmp.resolve("root").toString()));
     all.addAll(args);
-    int status =
-        new Main(
-                new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8))
-            .run(all.toArray(String[]::new));
-    return new Result(
-        status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    return run(all);
   }
 
   private Result cli(String... args) {
@@ -152,16 +158,7 @@ class UsageErrorsTest {
 
   @Test
   void theIssuesTwoCases() {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int status =
-        new Main(
-                new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8))
-            .run(new String[] {"--root"});
-    Result noValue =
-        new Result(
-            status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    Result noValue = run(List.of("--root"));
     usageError(noValue, null, "flag needs an argument: --root", "--root");
     usageError(cli("images", "--root"), "images", "unknown flag: --root", "images --root");
     usageError(
