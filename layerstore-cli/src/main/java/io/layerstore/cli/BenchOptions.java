@@ -3,52 +3,45 @@ package io.layerstore.cli;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
 
 /**
- * The arguments every {@code bench-*} command takes: archives, {@code --rounds N}, {@code --pause
- * SECONDS}, {@code --work DIR} and, where Docker is compared, {@code --no-docker}.
+ * The arguments every {@code bench-*} command takes, as {@link BenchCommands} declares them:
+ * archives, {@code --rounds N}, {@code --pause DURATION} (whole seconds here), {@code --work DIR}
+ * and, where Docker is compared, {@code --no-docker}.
+ *
+ * @param usage the command's usage line, for errors
  */
-record BenchOptions(List<Path> archives, int rounds, int pause, boolean docker, Path work) {
+record BenchOptions(
+    List<Path> archives, int rounds, int pause, boolean docker, Path work, String usage) {
 
   /**
+   * Parses the arguments of a {@code bench-*} command with its picocli spec ({@link
+   * BenchCommands#spec}); a bad one is a {@link Main.UsageException} naming it.
+   *
    * @param rounds the default number of rounds
    * @param dockerFlag whether {@code --no-docker} is accepted
    * @param usage the command's usage line, for errors
    */
   static BenchOptions parse(List<String> args, int rounds, boolean dockerFlag, String usage) {
-    List<Path> archives = new ArrayList<>();
-    int pause = 40;
-    boolean docker = dockerFlag;
-    Path work = null;
-    for (int i = 0; i < args.size(); i++) {
-      String a = args.get(i);
-      switch (a) {
-        case "--rounds":
-          rounds = number(args, ++i, a, 1, usage);
-          break;
-        case "--pause":
-          pause = number(args, ++i, a, 0, usage);
-          break;
-        case "--work":
-          work = Path.of(value(args, i + 1, a, usage));
-          i++;
-          break;
-        default:
-          if (dockerFlag && a.equals("--no-docker")) {
-            docker = false;
-          } else if (a.startsWith("-")) {
-            throw new Main.UsageException("unknown flag: " + a + "\n" + usage);
-          } else {
-            archives.add(Path.of(a).toAbsolutePath());
-          }
+    CommandSpec spec =
+        BenchCommands.spec("bench", null, usage, "A benchmark", "1..*", rounds, dockerFlag);
+    CommandLine cl = new CommandLine(spec);
+    Main.configure(cl);
+    try {
+      return BenchCommands.options(
+          cl.parseArgs(args.toArray(String[]::new)), rounds, dockerFlag, usage);
+    } catch (ParameterException error) {
+      ParameterException e = Main.flagsFirst(error);
+      if (e instanceof CommandLine.MissingParameterException m
+          && m.getMissing().stream().noneMatch(a -> a.isOption())) {
+        throw new Main.UsageException(usage);
       }
+      throw new Main.UsageException(Main.describe(e) + "\n" + usage);
     }
-    if (archives.isEmpty()) {
-      throw new Main.UsageException(usage);
-    }
-    return new BenchOptions(List.copyOf(archives), rounds, pause, docker, work);
   }
 
   /** The one archive of a command that takes one. */
@@ -65,33 +58,5 @@ record BenchOptions(List<Path> archives, int rounds, int pause, boolean docker, 
    */
   Path base(String prefix) throws IOException {
     return work == null ? Files.createTempDirectory(prefix) : Files.createDirectories(work);
-  }
-
-  private static String value(List<String> args, int i, String flag, String usage) {
-    if (i >= args.size()) {
-      throw new Main.UsageException("flag needs an argument: " + flag + "\n" + usage);
-    }
-    return args.get(i);
-  }
-
-  private static int number(List<String> args, int i, String flag, int min, String usage) {
-    String v = value(args, i, flag, usage);
-    try {
-      int n = Integer.parseInt(v);
-      if (n >= min) {
-        return n;
-      }
-    } catch (NumberFormatException e) {
-      // reported below
-    }
-    throw new Main.UsageException(
-        "invalid value \""
-            + v
-            + "\" for "
-            + flag
-            + ": a whole number of at least "
-            + min
-            + " is needed\n"
-            + usage);
   }
 }

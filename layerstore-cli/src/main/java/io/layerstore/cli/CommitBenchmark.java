@@ -30,11 +30,7 @@ import java.util.Locale;
  */
 final class CommitBenchmark {
 
-  private static final String USAGE =
-      "Usage: layerstore bench-commit FILE... [--rounds N] [--pause SECONDS] [--no-docker] [--work DIR]";
-
-  int run(Main.Context ctx, List<String> args) throws IOException {
-    BenchOptions o = BenchOptions.parse(args, 5, true, USAGE);
+  int run(Main.Context ctx, BenchOptions o) throws IOException {
     List<Path> archives = o.archives();
     int rounds = o.rounds();
     int pause = o.pause();

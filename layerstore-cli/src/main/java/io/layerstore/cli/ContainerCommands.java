@@ -17,11 +17,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParseResult;
 
 /**
  * The container commands: create, ps, diff, commit, export, rm, and mount/umount of a container.
  */
-final class ContainerCommands {
+final class ContainerCommands implements Cli.Group {
 
   private final ImageCommands images;
 
@@ -29,86 +31,132 @@ final class ContainerCommands {
     this.images = images;
   }
 
-  int create(Main.Context ctx, List<String> args) throws IOException {
-    String usage =
-        "Usage: layerstore create [--name NAME] [--hostname NAME] [--add-host HOST:IP]... [--dns IP]... "
-            + "[--no-init] IMAGE";
+  @Override
+  public List<String> names() {
+    return List.of("create", "ps", "diff", "commit", "export", "rm", "mount", "umount");
+  }
+
+  @Override
+  public CommandSpec spec(String name) {
+    return switch (name) {
+      case "create" ->
+          Cli.command(
+                  name,
+                  "[OPTIONS] IMAGE",
+                  "Create a container (init layer + read-write layer) from an image",
+                  this::create,
+                  false)
+              .addOption(Cli.option("string", "Assign a name to the container", "--name"))
+              .addOption(Cli.option("string", "Container host name", "-h", "--hostname"))
+              .addOption(
+                  Cli.repeated(
+                      Types.HOST_IP,
+                      "list",
+                      "Add a custom host-to-IP mapping (host:ip)",
+                      "--add-host"))
+              .addOption(Cli.repeated(null, "list", "Set custom DNS servers", "--dns"))
+              .addOption(Cli.flag("Write no init layer files (/etc/hosts, ...)", "--no-init"))
+              .addPositional(Cli.args("0", "1", "IMAGE"));
+      case "ps" ->
+          Cli.command(name, "[OPTIONS]", "List containers", this::ps)
+              .addOption(Cli.flag("Show all containers (every one is: none runs)", "-a", "--all"))
+              .addOption(Cli.flag("Only display container IDs", "-q", "--quiet"))
+              .addOption(Cli.flag("Don't truncate output", "--no-trunc"));
+      case "diff" ->
+          Cli.command(
+                  name,
+                  "CONTAINER",
+                  "Inspect changes to files or directories on a container's filesystem",
+                  this::diff)
+              .addPositional(Cli.args("0", "1", "CONTAINER"));
+      case "commit" ->
+          Cli.command(
+                  name,
+                  "[OPTIONS] CONTAINER [REPOSITORY[:TAG]]",
+                  "Create a new image from a container's changes",
+                  this::commit)
+              .addOption(
+                  Cli.option("string", "Author (e.g., \"John Hannibal Smith\")", "-a", "--author"))
+              .addOption(Cli.option("string", "Commit message", "-m", "--message"))
+              .addOption(
+                  Cli.repeated(
+                      null,
+                      "list",
+                      "Apply Dockerfile instruction to the created image",
+                      "-c",
+                      "--change"))
+              .addPositional(Cli.args("0", "1", "CONTAINER"))
+              .addPositional(
+                  Cli.args("1", "0..1", String.class, Types.REFERENCE, "REPOSITORY[:TAG]"));
+      case "export" ->
+          Cli.command(
+                  name,
+                  "[OPTIONS] CONTAINER",
+                  "Export a container's filesystem as a tar archive",
+                  this::export)
+              .addOption(Cli.output())
+              .addPositional(Cli.args("0", "1", "CONTAINER"));
+      case "rm" ->
+          Cli.command(name, "[OPTIONS] CONTAINER [CONTAINER...]", "Remove containers", this::rm)
+              .addOption(Cli.flag("Force the removal of a mounted container", "-f", "--force"))
+              .addPositional(Cli.args("0..*", "1..*", "CONTAINER"));
+      case "mount" ->
+          Cli.command(
+                  name,
+                  "IMAGE|CONTAINER",
+                  "Mount an image's (read-only) or a container's (read-write) root filesystem and print its path",
+                  this::mount)
+              .addPositional(Cli.args("0", "1", "IMAGE|CONTAINER"));
+      case "umount" ->
+          Cli.command(
+                  name,
+                  "IMAGE|CONTAINER",
+                  "Unmount an image's or a container's root filesystem",
+                  this::umount)
+              .addPositional(Cli.args("0", "1", "IMAGE|CONTAINER"));
+      default -> throw new IllegalArgumentException("no command " + name);
+    };
+  }
+
+  int create(Main.Context ctx, ParseResult args) throws IOException {
     CreateOptions options = CreateOptions.defaults();
-    InitFiles init = InitFiles.docker();
-    boolean noInit = false;
-    StringBuilder dns = new StringBuilder();
-    String image = null;
-    for (int i = 0; i < args.size(); i++) {
-      String a = args.get(i);
-      switch (a) {
-        case "--name":
-          options = options.name(value(args, ++i, a, usage));
-          break;
-        case "--hostname":
-        case "-h":
-          init = init.hostname(value(args, ++i, a, usage));
-          break;
-        case "--add-host":
-          String hostIp = value(args, ++i, a, usage);
-          int colon = hostIp.indexOf(':');
-          if (colon <= 0) {
-            throw new Main.UsageException(
-                "invalid argument \"" + hostIp + "\" for \"--add-host\": expected HOST:IP");
-          }
-          init = init.addHost(hostIp.substring(0, colon), hostIp.substring(colon + 1));
-          break;
-        case "--dns":
-          dns.append("nameserver ").append(value(args, ++i, a, usage)).append('\n');
-          break;
-        case "--no-init":
-          noInit = true;
-          break;
-        default:
-          if (a.startsWith("-") || image != null) {
-            throw new Main.UsageException(
-                (a.startsWith("-") ? "unknown flag: " + a : "too many arguments") + "\n" + usage);
-          }
-          image = a;
-      }
+    String name = Cli.value(args, "--name", null);
+    if (name != null) {
+      options = options.name(name);
     }
-    if (image == null) {
-      throw new Main.UsageException("\"create\" requires at least 1 argument.\n" + usage);
+    InitFiles init = InitFiles.docker();
+    String hostname = Cli.value(args, "--hostname", null);
+    if (hostname != null) {
+      init = init.hostname(hostname);
+    }
+    for (String hostIp : Cli.values(args, "--add-host")) {
+      int colon = hostIp.indexOf(':');
+      init = init.addHost(hostIp.substring(0, colon), hostIp.substring(colon + 1));
+    }
+    StringBuilder dns = new StringBuilder();
+    for (String ip : Cli.values(args, "--dns")) {
+      dns.append("nameserver ").append(ip).append('\n');
     }
     if (dns.length() > 0) {
       init = init.resolvConf(dns.toString());
     }
-    if (noInit) {
+    if (Cli.has(args, "--no-init")) {
       if (!init.equals(InitFiles.docker())) {
         throw new Main.UsageException(
             "--no-init cannot be combined with --hostname, --add-host or --dns");
       }
       init = InitFiles.none();
     }
+    String image = Cli.<String>positionals(args).get(0);
     Container c = ctx.store().containers().create(image, options.init(init));
     ctx.out.println(c.id());
     return 0;
   }
 
-  int ps(Main.Context ctx, List<String> args) throws IOException {
-    boolean quiet = false;
-    boolean noTrunc = false;
-    for (String a : args) {
-      switch (a) {
-        case "-a":
-        case "--all":
-          break; // our containers never run: every one is listed
-        case "-q":
-        case "--quiet":
-          quiet = true;
-          break;
-        case "--no-trunc":
-          noTrunc = true;
-          break;
-        default:
-          throw new Main.UsageException(
-              "unknown flag: " + a + "\nUsage: layerstore ps [-a] [-q] [--no-trunc]");
-      }
-    }
+  int ps(Main.Context ctx, ParseResult args) throws IOException {
+    // -a: our containers never run, every one is listed
+    boolean quiet = Cli.has(args, "--quiet");
+    boolean noTrunc = Cli.has(args, "--no-trunc");
     Containers containers = ctx.store().containers();
     List<String[]> rows = new ArrayList<>();
     rows.add(new String[] {"CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "NAMES"});
@@ -140,48 +188,28 @@ final class ContainerCommands {
     return 0;
   }
 
-  int diff(Main.Context ctx, List<String> args) throws IOException {
-    if (args.size() != 1 || args.get(0).startsWith("-")) {
-      throw new Main.UsageException(
-          "\"diff\" requires exactly 1 argument.\nUsage: layerstore diff CONTAINER");
-    }
-    for (FileChange c : ctx.store().containers().changes(args.get(0))) {
+  int diff(Main.Context ctx, ParseResult args) throws IOException {
+    String container = Cli.<String>positionals(args).get(0);
+    for (FileChange c : ctx.store().containers().changes(container)) {
       ctx.out.println(c);
     }
     return 0;
   }
 
-  int commit(Main.Context ctx, List<String> args) throws IOException {
-    String usage =
-        "Usage: layerstore commit [-a AUTHOR] [-m MESSAGE] [-c CHANGE]... CONTAINER [REPOSITORY[:TAG]]";
+  int commit(Main.Context ctx, ParseResult args) throws IOException {
     CommitOptions options = CommitOptions.defaults();
-    List<String> positional = new ArrayList<>();
-    for (int i = 0; i < args.size(); i++) {
-      String a = args.get(i);
-      switch (a) {
-        case "-a":
-        case "--author":
-          options = options.author(value(args, ++i, a, usage));
-          break;
-        case "-m":
-        case "--message":
-          options = options.message(value(args, ++i, a, usage));
-          break;
-        case "-c":
-        case "--change":
-          options = options.change(value(args, ++i, a, usage));
-          break;
-        default:
-          if (a.startsWith("-")) {
-            throw new Main.UsageException("unknown flag: " + a + "\n" + usage);
-          }
-          positional.add(a);
-      }
+    String author = Cli.value(args, "--author", null);
+    if (author != null) {
+      options = options.author(author);
     }
-    if (positional.isEmpty() || positional.size() > 2) {
-      throw new Main.UsageException(
-          "\"commit\" requires at least 1 and at most 2 arguments.\n" + usage);
+    String message = Cli.value(args, "--message", null);
+    if (message != null) {
+      options = options.message(message);
     }
+    for (String change : Cli.values(args, "--change")) {
+      options = options.change(change);
+    }
+    List<String> positional = Cli.positionals(args);
     if (positional.size() == 2) {
       options = options.reference(positional.get(1));
     }
@@ -190,47 +218,20 @@ final class ContainerCommands {
     return 0;
   }
 
-  int export(Main.Context ctx, List<String> args) throws IOException {
-    String usage =
-        "Usage: layerstore export -o FILE CONTAINER (writing to stdout is not supported)";
-    String output = null;
-    String container = null;
-    for (int i = 0; i < args.size(); i++) {
-      String a = args.get(i);
-      if (a.equals("-o") || a.equals("--output")) {
-        output = value(args, ++i, a, usage);
-      } else if (a.startsWith("--output=")) {
-        output = a.substring(9);
-      } else if (a.startsWith("-") || container != null) {
-        throw new Main.UsageException(
-            (a.startsWith("-") ? "unknown flag: " + a : "too many arguments") + "\n" + usage);
-      } else {
-        container = a;
-      }
+  int export(Main.Context ctx, ParseResult args) throws IOException {
+    Path output = Cli.value(args, "--output", null);
+    if (output == null) {
+      throw new Main.UsageException(
+          "\"layerstore export\" needs -o FILE (writing to stdout is not supported)");
     }
-    if (output == null || container == null) {
-      throw new Main.UsageException(usage);
-    }
-    ctx.store().containers().export(container, Path.of(output));
+    ctx.store().containers().export(Cli.<String>positionals(args).get(0), output);
     return 0;
   }
 
-  int rm(Main.Context ctx, List<String> args) throws IOException {
-    RemoveOptions options = RemoveOptions.defaults();
-    List<String> names = new ArrayList<>();
-    for (String a : args) {
-      if (a.equals("-f") || a.equals("--force")) {
-        options = options.force();
-      } else if (a.startsWith("-")) {
-        throw new Main.UsageException("unknown flag: " + a);
-      } else {
-        names.add(a);
-      }
-    }
-    if (names.isEmpty()) {
-      throw new Main.UsageException(
-          "\"rm\" requires at least 1 argument.\nUsage: layerstore rm [-f] CONTAINER...");
-    }
+  int rm(Main.Context ctx, ParseResult args) throws IOException {
+    RemoveOptions options =
+        Cli.has(args, "--force") ? RemoveOptions.defaults().force() : RemoveOptions.defaults();
+    List<String> names = Cli.positionals(args);
     int status = 0;
     for (String n : names) {
       try {
@@ -245,14 +246,11 @@ final class ContainerCommands {
   }
 
   /** {@code mount CONTAINER|IMAGE}: a container by that name or id first, else an image. */
-  int mount(Main.Context ctx, List<String> args) throws IOException {
-    if (args.size() != 1) {
-      throw new Main.UsageException(
-          "\"mount\" requires exactly 1 argument.\nUsage: layerstore mount CONTAINER|IMAGE");
-    }
-    Container c = container(ctx.store(), args.get(0));
+  int mount(Main.Context ctx, ParseResult args) throws IOException {
+    String name = Cli.<String>positionals(args).get(0);
+    Container c = container(ctx.store(), name);
     if (c == null) {
-      return images.mount(ctx, args);
+      return images.mount(ctx, name);
     }
     Mount m = ctx.store().containers().mount(c.id().hex());
     try {
@@ -266,18 +264,15 @@ final class ContainerCommands {
   }
 
   /** {@code umount CONTAINER|IMAGE}. */
-  int umount(Main.Context ctx, List<String> args) throws IOException {
-    if (args.size() != 1) {
-      throw new Main.UsageException(
-          "\"umount\" requires exactly 1 argument.\nUsage: layerstore umount CONTAINER|IMAGE");
-    }
-    Container c = container(ctx.store(), args.get(0));
+  int umount(Main.Context ctx, ParseResult args) throws IOException {
+    String name = Cli.<String>positionals(args).get(0);
+    Container c = container(ctx.store(), name);
     if (c == null) {
-      return images.umount(ctx, args);
+      return images.umount(ctx, name);
     }
     Containers containers = ctx.store().containers();
     if (!containers.isMounted(c.id().hex())) {
-      ctx.err.println("Error: container " + args.get(0) + " is not mounted");
+      ctx.err.println("Error: container " + name + " is not mounted");
       return 1;
     }
     containers.unmount(c.id().hex());
@@ -291,12 +286,5 @@ final class ContainerCommands {
     } catch (NotFoundException e) {
       return null;
     }
-  }
-
-  private static String value(List<String> args, int i, String flag, String usage) {
-    if (i >= args.size()) {
-      throw new Main.UsageException("flag needs an argument: " + flag + "\n" + usage);
-    }
-    return args.get(i);
   }
 }

@@ -31,8 +31,7 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
  */
 final class Demo {
 
-  int run(Main.Context ctx, List<String> args) throws IOException {
-    boolean keep = args.contains("--keep");
+  int run(Main.Context ctx, boolean keep) throws IOException {
     Path work = Files.createTempDirectory("layerstore-demo");
     try {
       return demo(ctx, work);

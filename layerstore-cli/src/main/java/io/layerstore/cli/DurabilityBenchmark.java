@@ -21,16 +21,12 @@ import java.util.Locale;
  * --pause} seconds (default 40) after each deletion before the next timed run.
  */
 final class DurabilityBenchmark {
-  private static final String USAGE =
-      "Usage: layerstore bench-durability FILE [--rounds N] [--pause SECONDS] [--work DIR]";
-
   private static final int TAGS = 20;
 
   private record Run(double loadMs, double tagMs, double removeMs) {}
 
-  int run(Main.Context ctx, List<String> args) throws IOException {
-    BenchOptions o = BenchOptions.parse(args, 3, false, USAGE);
-    Path archive = o.archive(USAGE);
+  int run(Main.Context ctx, BenchOptions o) throws IOException {
+    Path archive = o.archive(o.usage());
     int rounds = o.rounds();
     int pause = o.pause();
     // on the file system of the current directory unless --work says otherwise

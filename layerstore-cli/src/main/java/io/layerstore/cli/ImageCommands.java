@@ -25,33 +25,97 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParseResult;
 
-/** The image commands: load, images, inspect, mount, umount, save, rmi, tag, import. */
-final class ImageCommands {
+/**
+ * The image commands: load, images, inspect, save, rmi, tag, import; and mount, umount of an image
+ * (for {@link ContainerCommands}, whose mount and umount take an image or a container).
+ */
+final class ImageCommands implements Cli.Group {
 
-  private final ObjectMapper json = new ObjectMapper();
+  /** Made by the first command that needs it: Jackson takes a while to start. */
+  private ObjectMapper json;
 
-  int load(Main.Context ctx, List<String> args) throws IOException {
-    String input = null;
-    boolean quiet = false;
-    for (int i = 0; i < args.size(); i++) {
-      String a = args.get(i);
-      if (a.equals("-i") || a.equals("--input")) {
-        input = value(args, ++i, a);
-      } else if (a.startsWith("--input=")) {
-        input = a.substring(8);
-      } else if (a.equals("-q") || a.equals("--quiet")) {
-        quiet = true;
-      } else {
-        throw new Main.UsageException(
-            "\"load\" accepts no argument " + a + "\nUsage: layerstore load -i FILE");
-      }
-    }
+  @Override
+  public List<String> names() {
+    return List.of("load", "images", "inspect", "save", "rmi", "tag", "import");
+  }
+
+  @Override
+  public CommandSpec spec(String name) {
+    return switch (name) {
+      case "load" ->
+          Cli.command(
+                  name,
+                  "[OPTIONS]",
+                  "Load an image from a tar archive (docker save format)",
+                  this::load)
+              .addOption(
+                  Cli.option(
+                      Path.class,
+                      Types.PATH,
+                      "path",
+                      "Read from tar archive file",
+                      "-i",
+                      "--input"))
+              .addOption(Cli.flag("Suppress the load output", "-q", "--quiet"));
+      case "images" ->
+          Cli.command(name, "[OPTIONS] [REPOSITORY[:TAG]]", "List images", this::images)
+              .addOption(Cli.flag("Only show image IDs", "-q", "--quiet"))
+              .addOption(Cli.flag("Don't truncate output", "--no-trunc"))
+              .addPositional(Cli.args("0", "0..1", "REPOSITORY[:TAG]"));
+      case "inspect" ->
+          Cli.command(
+                  name,
+                  "[OPTIONS] IMAGE [IMAGE...]",
+                  "Display detailed information on images",
+                  this::inspect)
+              .addOption(
+                  Cli.flag(
+                      "Show the branches of each image's mount (aufs: si, br0..brN)", "--mount"))
+              .addPositional(Cli.args("0..*", "1..*", "IMAGE"));
+      case "save" ->
+          Cli.command(
+                  name,
+                  "[OPTIONS] IMAGE [IMAGE...]",
+                  "Save images to a tar archive (docker save format)",
+                  this::save)
+              .addOption(Cli.output())
+              .addPositional(Cli.args("0..*", "1..*", "IMAGE"));
+      case "rmi" ->
+          Cli.command(name, "[OPTIONS] IMAGE [IMAGE...]", "Remove images", this::rmi)
+              .addOption(Cli.flag("Force removal of the image", "-f", "--force"))
+              .addPositional(Cli.args("0..*", "1..*", "IMAGE"));
+      case "tag" ->
+          Cli.command(
+                  name,
+                  "SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]",
+                  "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE",
+                  this::tag)
+              .addPositional(Cli.args("0", "1", "SOURCE_IMAGE[:TAG]"))
+              .addPositional(
+                  Cli.args("1", "1", String.class, Types.REFERENCE, "TARGET_IMAGE[:TAG]"));
+      case "import" ->
+          Cli.command(
+                  name,
+                  "FILE [REPOSITORY[:TAG]]",
+                  "Create an image from a layer tarball (plain, gzip or zstd)",
+                  this::importLayer)
+              .addPositional(Cli.args("0", "1", Path.class, Types.PATH, "FILE"))
+              .addPositional(
+                  Cli.args("1", "0..1", String.class, Types.REFERENCE, "REPOSITORY[:TAG]"));
+      default -> throw new IllegalArgumentException("no command " + name);
+    };
+  }
+
+  int load(Main.Context ctx, ParseResult args) throws IOException {
+    Path input = Cli.value(args, "--input", null);
     if (input == null) {
       throw new Main.UsageException(
-          "Usage: layerstore load -i FILE (reading from stdin is not supported)");
+          "\"layerstore load\" needs -i FILE (reading from stdin is not supported)");
     }
-    List<LoadedImage> loaded = ctx.store().loadDetailed(Path.of(input));
+    List<LoadedImage> loaded = ctx.store().loadDetailed(input);
     for (LoadedImage l : loaded) {
       if (l.tags().isEmpty()) {
         ctx.out.println("Loaded image ID: " + l.id());
@@ -64,9 +128,9 @@ final class ImageCommands {
     return 0;
   }
 
-  int images(Main.Context ctx, List<String> args) throws IOException {
-    boolean quiet = args.contains("-q") || args.contains("--quiet");
-    boolean noTrunc = args.contains("--no-trunc");
+  int images(Main.Context ctx, ParseResult args) throws IOException {
+    boolean quiet = Cli.has(args, "--quiet");
+    boolean noTrunc = Cli.has(args, "--no-trunc");
     List<String[]> rows = new ArrayList<>();
     rows.add(new String[] {"REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"});
     Instant now = Instant.now();
@@ -93,22 +157,10 @@ final class ImageCommands {
     return 0;
   }
 
-  int inspect(Main.Context ctx, List<String> args) throws IOException {
-    boolean mount = false;
-    List<String> images = new ArrayList<>();
-    for (String a : args) {
-      if (a.equals("--mount")) {
-        mount = true;
-      } else if (a.startsWith("-")) {
-        throw new Main.UsageException("unknown flag: " + a);
-      } else {
-        images.add(a);
-      }
-    }
-    if (images.isEmpty()) {
-      throw new Main.UsageException(
-          "\"inspect\" requires at least 1 argument.\nUsage: layerstore inspect [--mount] IMAGE...");
-    }
+  int inspect(Main.Context ctx, ParseResult args) throws IOException {
+    boolean mount = Cli.has(args, "--mount");
+    List<String> images = Cli.positionals(args);
+    json = new ObjectMapper();
     ArrayNode out = json.createArrayNode();
     for (String a : images) {
       out.add(mount ? describeMount(ctx.store(), a) : describe(ctx.store(), ctx.store().image(a)));
@@ -216,13 +268,10 @@ final class ImageCommands {
     }
   }
 
-  int mount(Main.Context ctx, List<String> args) throws IOException {
-    if (args.size() != 1) {
-      throw new Main.UsageException(
-          "\"mount\" requires exactly 1 argument.\nUsage: layerstore mount IMAGE");
-    }
+  /** {@code mount IMAGE}: {@link ContainerCommands} calls it for a name that is no container. */
+  int mount(Main.Context ctx, String image) throws IOException {
     LayerStore store = ctx.store();
-    ImageId id = store.resolve(args.get(0));
+    ImageId id = store.resolve(image);
     Mount m = store.mount(id);
     try {
       m.leaveMounted();
@@ -234,15 +283,12 @@ final class ImageCommands {
     return 0;
   }
 
-  int umount(Main.Context ctx, List<String> args) throws IOException {
-    if (args.size() != 1) {
-      throw new Main.UsageException(
-          "\"umount\" requires exactly 1 argument.\nUsage: layerstore umount IMAGE");
-    }
+  /** {@code umount IMAGE}, likewise. */
+  int umount(Main.Context ctx, String image) throws IOException {
     LayerStore store = ctx.store();
-    ImageId id = store.resolve(args.get(0));
+    ImageId id = store.resolve(image);
     if (!store.isMounted(id)) {
-      ctx.err.println("Error: image " + args.get(0) + " is not mounted");
+      ctx.err.println("Error: image " + image + " is not mounted");
       return 1;
     }
     store.unmount(id);
@@ -250,45 +296,20 @@ final class ImageCommands {
     return 0;
   }
 
-  int save(Main.Context ctx, List<String> args) throws IOException {
-    String output = null;
-    List<String> images = new ArrayList<>();
-    for (int i = 0; i < args.size(); i++) {
-      String a = args.get(i);
-      if (a.equals("-o") || a.equals("--output")) {
-        output = value(args, ++i, a);
-      } else if (a.startsWith("--output=")) {
-        output = a.substring(9);
-      } else if (a.startsWith("-")) {
-        throw new Main.UsageException("unknown flag: " + a);
-      } else {
-        images.add(a);
-      }
-    }
-    if (output == null || images.isEmpty()) {
+  int save(Main.Context ctx, ParseResult args) throws IOException {
+    Path output = Cli.value(args, "--output", null);
+    if (output == null) {
       throw new Main.UsageException(
-          "Usage: layerstore save -o FILE IMAGE... (writing to stdout is not supported)");
+          "\"layerstore save\" needs -o FILE (writing to stdout is not supported)");
     }
-    ctx.store().save(images, Path.of(output));
+    ctx.store().save(Cli.positionals(args), output);
     return 0;
   }
 
-  int rmi(Main.Context ctx, List<String> args) throws IOException {
-    RemoveOptions options = RemoveOptions.defaults();
-    List<String> images = new ArrayList<>();
-    for (String a : args) {
-      if (a.equals("-f") || a.equals("--force")) {
-        options = options.force();
-      } else if (a.startsWith("-")) {
-        throw new Main.UsageException("unknown flag: " + a);
-      } else {
-        images.add(a);
-      }
-    }
-    if (images.isEmpty()) {
-      throw new Main.UsageException(
-          "\"rmi\" requires at least 1 argument.\nUsage: layerstore rmi [-f] IMAGE...");
-    }
+  int rmi(Main.Context ctx, ParseResult args) throws IOException {
+    RemoveOptions options =
+        Cli.has(args, "--force") ? RemoveOptions.defaults().force() : RemoveOptions.defaults();
+    List<String> images = Cli.positionals(args);
     int status = 0;
     for (String img : images) {
       try {
@@ -304,31 +325,17 @@ final class ImageCommands {
     return status;
   }
 
-  int tag(Main.Context ctx, List<String> args) throws IOException {
-    if (args.size() != 2) {
-      throw new Main.UsageException(
-          "\"tag\" requires exactly 2 arguments.\nUsage: layerstore tag SOURCE TARGET");
-    }
-    ctx.store().tag(args.get(0), args.get(1));
+  int tag(Main.Context ctx, ParseResult args) throws IOException {
+    List<String> a = Cli.positionals(args);
+    ctx.store().tag(a.get(0), a.get(1));
     return 0;
   }
 
-  int importLayer(Main.Context ctx, List<String> args) throws IOException {
-    if (args.isEmpty() || args.size() > 2) {
-      throw new Main.UsageException(
-          "\"import\" requires 1 or 2 arguments.\nUsage: layerstore import FILE [REPO[:TAG]]");
-    }
-    ImageId id =
-        ctx.store().importLayer(Path.of(args.get(0)), args.size() == 2 ? args.get(1) : null);
+  int importLayer(Main.Context ctx, ParseResult args) throws IOException {
+    List<Object> a = Cli.positionals(args);
+    ImageId id = ctx.store().importLayer((Path) a.get(0), a.size() == 2 ? (String) a.get(1) : null);
     ctx.out.println(id);
     return 0;
-  }
-
-  private static String value(List<String> args, int i, String flag) {
-    if (i >= args.size()) {
-      throw new Main.UsageException("flag needs an argument: " + flag);
-    }
-    return args.get(i);
   }
 
   static String shortChain(ChainId c) {

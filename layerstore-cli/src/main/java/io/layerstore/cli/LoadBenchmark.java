@@ -19,12 +19,8 @@ import java.util.Locale;
  * 40) after the previous deletion so that block freeing does not slow the next round down.
  */
 final class LoadBenchmark {
-  private static final String USAGE =
-      "Usage: layerstore bench-load FILE [--rounds N] [--pause SECONDS] [--no-docker] [--work DIR]";
-
-  int run(Main.Context ctx, List<String> args) throws IOException {
-    BenchOptions o = BenchOptions.parse(args, 3, true, USAGE);
-    Path archive = o.archive(USAGE);
+  int run(Main.Context ctx, BenchOptions o) throws IOException {
+    Path archive = o.archive(o.usage());
     Path base = o.base("layerstore-bench");
     try {
       return bench(

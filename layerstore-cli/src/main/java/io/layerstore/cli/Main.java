@@ -5,12 +5,18 @@ import io.layerstore.LayerStoreException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
+import picocli.CommandLine;
+import picocli.CommandLine.MissingParameterException;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Model.PositionalParamSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.TypeConversionException;
+import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * {@code layerstore}: a docker-like command line over a store directory.
@@ -18,8 +24,18 @@ import java.util.TreeMap;
  * <pre>
  * layerstore [--root DIR] [--driver NAME] [--debug] COMMAND ...
  * </pre>
+ *
+ * <p>The arguments are parsed by picocli from specs built in code (no annotation scanning at
+ * start-up); each command group ({@link ImageCommands}, {@link ContainerCommands}, {@link
+ * StoreCommands}, {@link BenchCommands}, {@link Completion}) declares its commands. Exit status as
+ * docker's: 0 on success, 1 when the operation failed, {@value #USAGE_ERROR} for a usage error.
  */
 public final class Main {
+
+  /** The exit status of a usage error: a bad command, flag, value or number of arguments. */
+  static final int USAGE_ERROR = 125;
+
+  static final String NAME = "layerstore";
 
   private final PrintStream out;
   private final PrintStream err;
@@ -33,60 +49,122 @@ public final class Main {
     System.exit(new Main(System.out, System.err).run(args));
   }
 
-  /** Runs one command; returns the exit status. */
-  int run(String[] argv) {
-    Deque<String> args = new ArrayDeque<>(List.of(argv));
-    Path root = null;
-    String driver = null;
-    boolean debug = false;
-    while (!args.isEmpty() && args.peek().startsWith("-")) {
-      String a = args.poll();
-      switch (a) {
-        case "--root":
-          root = Path.of(need(args, a));
-          break;
-        case "--driver":
-        case "-s":
-          driver = need(args, a);
-          break;
-        case "--debug":
-        case "-D":
-          debug = true;
-          break;
-        case "-h":
-        case "--help":
-          usage(out);
-          return 0;
-        default:
-          if (a.startsWith("--root=")) {
-            root = Path.of(a.substring(7));
-          } else if (a.startsWith("--driver=")) {
-            driver = a.substring(9);
-          } else {
-            err.println("unknown flag: " + a);
-            usage(err);
-            return 2;
-          }
+  /**
+   * The global options, before the command: {@code --root}, {@code --driver}, {@code --debug},
+   * {@code --help}. Parsing stops at the command's name; the rest is the command's.
+   */
+  private static CommandSpec globalSpec() {
+    CommandSpec root = CommandSpec.create().name(NAME);
+    root.usageMessage()
+        .customSynopsis("[OPTIONS] COMMAND")
+        .description("A Docker-compatible image store without a daemon.");
+    root.addOption(Cli.option(Path.class, Types.PATH, "DIR", "The store directory", "--root"));
+    root.addOption(
+        Cli.option("NAME", "The graph driver: overlay2 (default) or aufs", "-s", "--driver"));
+    root.addOption(Cli.flag("Print stack traces of errors", "-D", "--debug"));
+    root.addOption(
+        OptionSpec.builder("-h", "--help").usageHelp(true).description("Print usage").build());
+    root.parser().stopAtPositional(true);
+    return root;
+  }
+
+  /** The command groups. */
+  static List<Cli.Group> groups() {
+    ImageCommands images = new ImageCommands();
+    return List.of(
+        images,
+        new ContainerCommands(images),
+        new StoreCommands(),
+        new BenchCommands(),
+        new Completion());
+  }
+
+  /** Every command's spec. */
+  static List<CommandSpec> commands() {
+    List<CommandSpec> all = new ArrayList<>();
+    for (Cli.Group g : groups()) {
+      for (String name : g.names()) {
+        all.add(g.spec(name));
       }
     }
-    if (args.isEmpty()) {
-      usage(err);
-      return 2;
+    return all;
+  }
+
+  /**
+   * The whole command line, global options and every command, for completion and suggestions. A run
+   * builds only the {@link CommandLine} of the command it runs (start-up time).
+   */
+  static CommandLine commandLine() {
+    CommandSpec root = globalSpec();
+    root.parser().stopAtPositional(false);
+    CommandLine cl = new CommandLine(root);
+    for (CommandSpec c : commands()) {
+      cl.addSubcommand(c.name(), new CommandLine(c));
     }
-    String command = args.poll();
-    Map<String, Command> commands = commands();
-    Command c = commands.get(command);
-    if (c == null) {
-      err.println("layerstore: '" + command + "' is not a layerstore command.");
-      usage(err);
-      return 2;
+    configure(cl);
+    return cl;
+  }
+
+  /** The parser's settings, docker's way: a repeated flag's last value wins; no @file expansion. */
+  static void configure(CommandLine cl) {
+    cl.setOverwrittenOptionsAllowed(true);
+    cl.setExpandAtFiles(false);
+  }
+
+  /** Runs one command; returns the exit status. */
+  int run(String[] argv) {
+    CommandSpec global = globalSpec();
+    global.addPositional(Cli.args("0..*", "0..*", "COMMAND"));
+    CommandLine cl = new CommandLine(global);
+    configure(cl);
+    ParseResult parsed;
+    try {
+      parsed = cl.parseArgs(argv);
+    } catch (ParameterException e) {
+      return usageError(e, Boolean.TRUE.equals(global.findOption("--debug").getValue()));
     }
+    boolean debug = parsed.hasMatchedOption("--debug");
+    if (parsed.isUsageHelpRequested()) {
+      usage(out);
+      return 0;
+    }
+    List<String> rest = Cli.positionals(parsed);
+    if (rest.isEmpty()) {
+      usage(err);
+      return USAGE_ERROR;
+    }
+    String name = rest.get(0);
+    Cli.Group group = null;
+    for (Cli.Group g : groups()) {
+      if (g.names().contains(name)) {
+        group = g;
+      }
+    }
+    if (group == null) {
+      return usageError(unknownCommand(name), debug);
+    }
+    CommandSpec spec = group.spec(name);
+    CommandLine commandLine = new CommandLine(spec);
+    configure(commandLine);
+    ParseResult args;
+    try {
+      args = commandLine.parseArgs(rest.subList(1, rest.size()).toArray(String[]::new));
+    } catch (ParameterException e) {
+      return usageError(e, debug);
+    }
+    if (args.isUsageHelpRequested()) {
+      out.print(Cli.help(spec));
+      return 0;
+    }
+    Path root = parsed.matchedOptionValue("--root", null);
+    String driver = parsed.matchedOptionValue("--driver", null);
     Context ctx = new Context(root == null ? defaultRoot() : root, driver, out, err);
     try {
-      return c.run(ctx, new ArrayList<>(args));
+      return Cli.action(spec).run(ctx, args);
     } catch (UsageException e) {
       err.println(e.getMessage());
-      return 2;
+      err.println(see(spec));
+      return USAGE_ERROR;
     } catch (LayerStoreException | IllegalArgumentException e) {
       err.println("Error: " + e.getMessage());
       if (debug) {
@@ -104,12 +182,145 @@ public final class Main {
     }
   }
 
-  private static String need(Deque<String> args, String flag) {
-    String v = args.poll();
-    if (v == null) {
-      throw new IllegalArgumentException("flag needs an argument: " + flag);
+  /** {@code See 'layerstore images --help'.} */
+  private static String see(CommandSpec spec) {
+    return "See '" + Cli.qualifiedName(spec) + " --help'.";
+  }
+
+  /** picocli's error for a command that is none, with its suggestions (from every command). */
+  private static UnmatchedArgumentException unknownCommand(String name) {
+    CommandLine all = commandLine();
+    return new UnmatchedArgumentException(all, List.of(name));
+  }
+
+  /**
+   * A usage error, as docker prints it: one line saying what is wrong (with a suggestion where one
+   * is near), {@code See 'layerstore COMMAND --help'.}, and for a wrong number of arguments the
+   * usage line. Exit status {@value #USAGE_ERROR}; a reference {@link Types#REFERENCE} refused is
+   * an operation error instead, as docker has it (exit status 1).
+   */
+  private int usageError(ParameterException error, boolean debug) {
+    ParameterException e = flagsFirst(error);
+    if (e.getCause() instanceof Types.BadReference bad) {
+      err.println("Error: " + bad.getMessage());
+      if (debug) {
+        e.printStackTrace(err);
+      }
+      return 1;
     }
-    return v;
+    CommandSpec spec = e.getCommandLine().getCommandSpec();
+    err.println(describe(e));
+    if (e instanceof UnmatchedArgumentException u) {
+      List<String> suggestions = u.getSuggestions();
+      if (!suggestions.isEmpty()) {
+        err.println("Did you mean " + suggestions.get(0) + "?");
+      }
+    }
+    err.println(see(spec));
+    if (isArgumentCount(e)) {
+      err.println();
+      err.println(Cli.usageLine(spec));
+      err.println();
+      err.println(String.join("\n", spec.usageMessage().description()));
+    }
+    if (debug) {
+      e.printStackTrace(err);
+    }
+    return USAGE_ERROR;
+  }
+
+  /**
+   * The error to tell: picocli finds a missing argument before an unknown flag; docker tells the
+   * flag first, and so do we.
+   */
+  static ParameterException flagsFirst(ParameterException e) {
+    List<String> unmatched = e.getCommandLine().getUnmatchedArguments();
+    if (e instanceof MissingParameterException && !unmatched.isEmpty()) {
+      return new UnmatchedArgumentException(e.getCommandLine(), unmatched);
+    }
+    return e;
+  }
+
+  /** Whether the error is about the number of positional arguments. */
+  private static boolean isArgumentCount(ParameterException e) {
+    if (e instanceof MissingParameterException m) {
+      return m.getMissing().stream().noneMatch(ArgSpec::isOption);
+    }
+    if (e instanceof UnmatchedArgumentException u) {
+      String first = u.getUnmatched().isEmpty() ? "" : u.getUnmatched().get(0);
+      return !isRoot(e.getCommandLine().getCommandSpec()) && !looksLikeFlag(first);
+    }
+    return false;
+  }
+
+  private static boolean isRoot(CommandSpec spec) {
+    return spec.name().equals(NAME);
+  }
+
+  private static boolean looksLikeFlag(String arg) {
+    return arg.length() > 1 && arg.startsWith("-");
+  }
+
+  /** What is wrong, in one line. */
+  static String describe(ParameterException e) {
+    CommandSpec spec = e.getCommandLine().getCommandSpec();
+    if (e instanceof UnmatchedArgumentException u) {
+      String first = u.getUnmatched().isEmpty() ? "" : u.getUnmatched().get(0);
+      if (looksLikeFlag(first)) {
+        int eq = first.indexOf('=');
+        return "unknown flag: "
+            + (first.startsWith("--") && eq > 0 ? first.substring(0, eq) : first);
+      }
+      if (isRoot(spec)) {
+        return NAME + ": '" + first + "' is not a " + NAME + " command.";
+      }
+      return argumentCount(spec);
+    }
+    if (e instanceof MissingParameterException m) {
+      for (ArgSpec a : m.getMissing()) {
+        if (a.isOption()) {
+          return "flag needs an argument: " + ((OptionSpec) a).longestName();
+        }
+      }
+      return argumentCount(spec);
+    }
+    ArgSpec arg = e.getArgSpec();
+    if (arg != null && e.getValue() != null && e.getCause() instanceof TypeConversionException t) {
+      String what = arg.isOption() ? ((OptionSpec) arg).longestName() : arg.paramLabel();
+      return "invalid value \"" + e.getValue() + "\" for " + what + ": " + t.getMessage();
+    }
+    String message = e.getMessage();
+    int nl = message.indexOf('\n');
+    return nl < 0 ? message : message.substring(0, nl);
+  }
+
+  /** {@code "layerstore tag" requires exactly 2 arguments.}, docker's words. */
+  private static String argumentCount(CommandSpec spec) {
+    int min = 0;
+    int max = 0;
+    for (PositionalParamSpec p : spec.positionalParameters()) {
+      min += p.arity().min();
+      max =
+          max == Integer.MAX_VALUE
+                  || p.arity().isUnspecified()
+                  || p.arity().max() == Integer.MAX_VALUE
+              ? Integer.MAX_VALUE
+              : max + p.arity().max();
+    }
+    String cmd = "\"" + Cli.qualifiedName(spec) + "\" ";
+    if (max == 0) {
+      return cmd + "accepts no arguments.";
+    }
+    if (min == max) {
+      return cmd + "requires exactly " + min + " argument" + (min == 1 ? "." : "s.");
+    }
+    if (max == Integer.MAX_VALUE) {
+      return cmd + "requires at least " + min + " argument" + (min == 1 ? "." : "s.");
+    }
+    if (min == 0) {
+      return cmd + "accepts at most " + max + " argument" + (max == 1 ? "." : "s.");
+    }
+    return cmd + "requires at least " + min + " and at most " + max + " arguments.";
   }
 
   /** {@code $XDG_DATA_HOME/layerstore}, else {@code ~/.local/share/layerstore}. */
@@ -119,35 +330,6 @@ public final class Main {
       return Path.of(xdg, "layerstore");
     }
     return Path.of(System.getProperty("user.home"), ".local", "share", "layerstore");
-  }
-
-  private Map<String, Command> commands() {
-    Map<String, Command> m = new TreeMap<>();
-    ImageCommands images = new ImageCommands();
-    ContainerCommands containers = new ContainerCommands(images);
-    m.put("load", images::load);
-    m.put("images", images::images);
-    m.put("inspect", images::inspect);
-    m.put("mount", containers::mount);
-    m.put("umount", containers::umount);
-    m.put("save", images::save);
-    m.put("rmi", images::rmi);
-    m.put("tag", images::tag);
-    m.put("import", images::importLayer);
-    m.put("create", containers::create);
-    m.put("ps", containers::ps);
-    m.put("diff", containers::diff);
-    m.put("commit", containers::commit);
-    m.put("export", containers::export);
-    m.put("rm", containers::rm);
-    m.put("bench-commit", new CommitBenchmark()::run);
-    StoreCommands store = new StoreCommands();
-    m.put("fsck", store::fsck);
-    m.put("prune", store::prune);
-    m.put("demo", new Demo()::run);
-    m.put("bench-load", new LoadBenchmark()::run);
-    m.put("bench-durability", new DurabilityBenchmark()::run);
-    return m;
   }
 
   static void usage(PrintStream s) {
@@ -186,19 +368,17 @@ public final class Main {
         "  bench-load FILE           Time loading an archive beside docker load and tar+sha256sum");
     s.println("  bench-commit FILE...      Time creating and committing a container beside docker");
     s.println("  bench-durability FILE     Time load, tag and rmi with and without fsync");
+    s.println("  completion bash|zsh       Print the shell completion script");
     s.println();
     s.println(
         "IMAGE is name[:tag], a full or short image id; CONTAINER a name, a full or short container id.");
     s.println("--root defaults to " + defaultRoot() + ".");
     s.println("--driver is overlay2 (default) or aufs; a store keeps the driver it has layers of.");
+    s.println();
+    s.println("Run 'layerstore COMMAND --help' for more information on a command.");
   }
 
-  /** One CLI command. */
-  interface Command {
-    int run(Context ctx, List<String> args) throws IOException;
-  }
-
-  /** Wrong use of a command: printed without "Error:", exit status 2. */
+  /** Wrong use of a command: printed without "Error:", exit status {@value #USAGE_ERROR}. */
   static final class UsageException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 

@@ -7,28 +7,58 @@ import io.layerstore.LayerStore;
 import io.layerstore.PruneOptions;
 import java.io.IOException;
 import java.util.List;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParseResult;
 
-/** Commands about the store as a whole: fsck, prune. */
-final class StoreCommands {
+/** Commands about the store as a whole: fsck, prune; and demo, which shows it at work. */
+final class StoreCommands implements Cli.Group {
+
+  @Override
+  public List<String> names() {
+    return List.of("fsck", "prune", "demo");
+  }
+
+  @Override
+  public CommandSpec spec(String name) {
+    return switch (name) {
+      case "fsck" ->
+          Cli.command(
+                  name,
+                  "[OPTIONS]",
+                  "Check the store; exit status 1 when a problem is (left) unrepaired",
+                  this::fsck)
+              .addOption(Cli.flag("Fix what is safe to fix", "--repair"))
+              .addOption(Cli.flag("Re-hash every layer", "--deep"));
+      case "prune" ->
+          Cli.command(
+                  name,
+                  "[OPTIONS]",
+                  "Remove dangling images and the layers nothing uses any more",
+                  this::prune)
+              .addOption(
+                  Cli.flag("Remove all untagged images, not just dangling ones", "-a", "--all"));
+      case "demo" ->
+          Cli.command(
+                  name,
+                  "[OPTIONS]",
+                  "Show the library at work in a temporary store",
+                  (ctx, args) -> new Demo().run(ctx, Cli.has(args, "--keep")))
+              .addOption(Cli.flag("Keep the temporary directory", "--keep"));
+      default -> throw new IllegalArgumentException("no command " + name);
+    };
+  }
 
   /**
    * {@code fsck [--repair] [--deep]}: one line per problem, then a summary. Exit status 0 when
    * nothing is (left) wrong, 1 otherwise.
    */
-  int fsck(Main.Context ctx, List<String> args) throws IOException {
+  int fsck(Main.Context ctx, ParseResult args) throws IOException {
     CheckOptions options = CheckOptions.defaults();
-    for (String a : args) {
-      switch (a) {
-        case "--repair":
-          options = options.repair();
-          break;
-        case "--deep":
-          options = options.deep();
-          break;
-        default:
-          throw new Main.UsageException(
-              "unknown flag: " + a + "\nUsage: layerstore fsck [--repair] [--deep]");
-      }
+    if (Cli.has(args, "--repair")) {
+      options = options.repair();
+    }
+    if (Cli.has(args, "--deep")) {
+      options = options.deep();
     }
     LayerStore store = ctx.store();
     CheckReport r = store.check(options);
@@ -61,15 +91,9 @@ final class StoreCommands {
   }
 
   /** {@code prune [-a]}: like {@code docker image prune}, and unused layers with them. */
-  int prune(Main.Context ctx, List<String> args) throws IOException {
-    PruneOptions options = PruneOptions.defaults();
-    for (String a : args) {
-      if (a.equals("-a") || a.equals("--all")) {
-        options = options.all();
-      } else {
-        throw new Main.UsageException("unknown flag: " + a + "\nUsage: layerstore prune [-a]");
-      }
-    }
+  int prune(Main.Context ctx, ParseResult args) throws IOException {
+    PruneOptions options =
+        Cli.has(args, "--all") ? PruneOptions.defaults().all() : PruneOptions.defaults();
     LayerStore.Pruned p = ctx.store().prune(options);
     for (ImageId id : p.images()) {
       ctx.out.println("deleted: " + id);

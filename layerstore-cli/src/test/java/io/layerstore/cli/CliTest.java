@@ -164,7 +164,7 @@ class CliTest {
     assertEquals(1, bad.status());
     assertTrue(bad.err().startsWith("Error: invalid reference format"), bad.err());
     Result usage = cli("frobnicate");
-    assertEquals(2, usage.status());
+    assertEquals(125, usage.status());
     Result load = cli("load", "-i", tmp.resolve("missing.tar").toString());
     assertEquals(1, load.status());
     assertTrue(load.err().contains("missing.tar"), load.err());

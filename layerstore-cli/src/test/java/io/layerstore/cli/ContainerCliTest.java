@@ -113,10 +113,10 @@ class ContainerCliTest {
 
   @Test
   void usageErrorsAreClear() {
-    assertEquals(2, cli("create").status());
-    assertEquals(2, cli("create", "--no-init", "--hostname", "x", "fx:multi").status());
-    assertEquals(2, cli("commit").status());
-    assertEquals(2, cli("export", "x").status());
+    assertEquals(125, cli("create").status());
+    assertEquals(125, cli("create", "--no-init", "--hostname", "x", "fx:multi").status());
+    assertEquals(125, cli("commit").status());
+    assertEquals(125, cli("export", "x").status());
     Result change = cli("commit", "-c", "RUN true", "x");
     assertEquals(1, change.status());
     assertTrue(change.err().contains("RUN is not a valid change command"), change.err());
