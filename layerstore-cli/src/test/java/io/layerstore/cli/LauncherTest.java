@@ -1,0 +1,75 @@
+package io.layerstore.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The launcher the build writes at {@code package}, {@code target/layerstore}, with its
+ * class-data-sharing archive {@code target/layerstore.jsa}: it runs the command with nothing added
+ * to its output and passes its exit status through. Both are build artifacts, so without them
+ * ({@code mvn test} stops before {@code package}) the test is skipped.
+ */
+class LauncherTest {
+
+  private static final Path TARGET = Path.of(System.getProperty("basedir", "."), "target");
+
+  @TempDir Path tmp;
+  private Path launcher;
+
+  @BeforeEach
+  void built() {
+    launcher = TARGET.resolve("layerstore");
+    Assumptions.assumeTrue(
+        Files.isExecutable(launcher) && Files.isRegularFile(TARGET.resolve("layerstore.jsa")),
+        "target/layerstore and target/layerstore.jsa are made by `mvn package`; not built yet");
+  }
+
+  private record Run(int status, String out, String err) {}
+
+  private Run run(String... args) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>(List.of("/bin/sh", launcher.toString()));
+    command.addAll(List.of(args));
+    Path out = tmp.resolve("out");
+    Path err = tmp.resolve("err");
+    ProcessBuilder pb =
+        new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
+    // The JVM running the tests, the one the build made the archive with.
+    pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+    Process p = pb.start();
+    assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the launcher ends");
+    return new Run(
+        p.exitValue(),
+        Files.readString(out, StandardCharsets.UTF_8),
+        Files.readString(err, StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void listsTheImagesOfAnEmptyStoreWithNothingOnStderr() throws Exception {
+    Run r = run("--root", tmp.resolve("store").toString(), "images");
+    assertEquals(0, r.status(), r.err());
+    assertEquals(
+        List.of("REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"),
+        List.of(r.out().lines().findFirst().orElse("").strip().split(" {2,}")),
+        r.out());
+    assertEquals("", r.err(), "no JVM or CDS message on stderr");
+  }
+
+  @Test
+  void passesTheUsageErrorStatusThrough() throws Exception {
+    Run r = run("--root", tmp.resolve("store").toString(), "--no-such-flag", "images");
+    assertEquals(125, r.status(), r.err());
+    assertTrue(r.err().contains("--no-such-flag"), r.err());
+  }
+}
