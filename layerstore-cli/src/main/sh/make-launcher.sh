@@ -20,10 +20,11 @@ rm -rf "$train"
 # Written under another name and renamed once checked: the launcher must never meet a half-written
 # archive (JDK 17 crashes on a truncated one; a stale or foreign one it just ignores). The JVM
 # logs what it leaves out (picocli's Java 5 classes, among others) on stdout: into the log. The
-# check runs with -Xshare:on, which fails if the archive can't be used.
+# check runs with -Xshare:on, which fails if the archive can't be used (a crash report, if any,
+# goes to target/ too).
 if "$java" "-XX:ArchiveClassesAtExit=$jsa.tmp" -jar "$target/layerstore.jar" \
   --root "$train" images >"$log" 2>&1 && [ -s "$jsa.tmp" ] \
-  && "$java" "-XX:SharedArchiveFile=$jsa.tmp" -Xshare:on -jar "$target/layerstore.jar" \
+  && "$java" "-XX:SharedArchiveFile=$jsa.tmp" -Xshare:on "-XX:ErrorFile=$target/hs_err_pid%p.log" -jar "$target/layerstore.jar" \
     --root "$train" images >>"$log" 2>&1 \
   && mv -f "$jsa.tmp" "$jsa"; then
   echo "[INFO] class-data-sharing archive $jsa"
