@@ -65,14 +65,13 @@ import org.junit.jupiter.api.Timeout;
  * correct behaviour is asserted and Docker's is noted beside it.
  */
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
-public abstract class GraphDriverContract {
+public abstract class GraphDriverContract extends ContractSubject {
 
-  private final String driverName;
-  private final Backing backing;
-  private final MountKind mountKind;
   private final int maxParents;
 
   /**
+   * The run's subject and the driver's depth limit.
+   *
    * @param driverName the driver's registered name
    * @param backing where this run keeps its data-root
    * @param mountKind what {@link GraphDriver#get} of a layer with ancestors gives on this backing;
@@ -83,37 +82,8 @@ public abstract class GraphDriverContract {
    */
   protected GraphDriverContract(
       String driverName, Backing backing, MountKind mountKind, int maxParents) {
-    this.driverName = driverName;
-    this.backing = backing;
-    this.mountKind = mountKind;
+    super(driverName, backing, mountKind);
     this.maxParents = maxParents;
-  }
-
-  /**
-   * The driver's registered name.
-   *
-   * @return the name the constructor was given
-   */
-  protected final String driverName() {
-    return driverName;
-  }
-
-  /**
-   * Where this run keeps its data-root.
-   *
-   * @return the backing the constructor was given
-   */
-  protected final Backing backing() {
-    return backing;
-  }
-
-  /**
-   * What {@link GraphDriver#get} of a layer with ancestors gives on this backing.
-   *
-   * @return the mount kind the constructor was given
-   */
-  protected final MountKind mountKind() {
-    return mountKind;
   }
 
   /**

@@ -34,14 +34,10 @@ import org.junit.jupiter.api.Timeout;
  * GraphDriverContract}.
  */
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
-public abstract class LayerStoreContract {
-
-  private final String driverName;
-  private final Backing backing;
-  private final MountKind mountKind;
+public abstract class LayerStoreContract extends ContractSubject {
 
   /**
-   * The driver's registered name, where the run keeps its data-root, and what a mount gives there.
+   * The run's subject.
    *
    * @param driverName the driver's registered name
    * @param backing where this run keeps its data-root
@@ -50,36 +46,7 @@ public abstract class LayerStoreContract {
    *     -Dlayerstore.requirePlatform=true}
    */
   protected LayerStoreContract(String driverName, Backing backing, MountKind mountKind) {
-    this.driverName = driverName;
-    this.backing = backing;
-    this.mountKind = mountKind;
-  }
-
-  /**
-   * The driver's registered name.
-   *
-   * @return the name the constructor was given
-   */
-  protected final String driverName() {
-    return driverName;
-  }
-
-  /**
-   * Where this run keeps its data-root.
-   *
-   * @return the backing the constructor was given
-   */
-  protected final Backing backing() {
-    return backing;
-  }
-
-  /**
-   * What a mount of an image gives on this backing.
-   *
-   * @return the mount kind the constructor was given
-   */
-  protected final MountKind mountKind() {
-    return mountKind;
+    super(driverName, backing, mountKind);
   }
 
   /**
