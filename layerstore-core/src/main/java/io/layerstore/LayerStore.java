@@ -307,8 +307,7 @@ public final class LayerStore implements Closeable {
       StoreLayout probe = new StoreLayout(root, "");
       for (Map.Entry<String, DriverProvider> p : providers.entrySet()) {
         String name = p.getKey();
-        if (hasLayers(probe.imageRoot(name).resolve("layerdb").resolve("sha256"))
-            || p.getValue().hasLayers(probe.driverHome(name))) {
+        if (hasLayers(probe.layerRecords(name)) || p.getValue().hasLayers(probe.driverHome(name))) {
           withLayers.add(name);
         }
       }
@@ -317,8 +316,7 @@ public final class LayerStore implements Closeable {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(probe.imageTop())) {
           for (Path dir : ds) {
             String name = dir.getFileName().toString();
-            if (!providers.containsKey(name)
-                && hasLayers(dir.resolve("layerdb").resolve("sha256"))) {
+            if (!providers.containsKey(name) && hasLayers(probe.layerRecords(name))) {
               withLayers.add(name);
             }
           }

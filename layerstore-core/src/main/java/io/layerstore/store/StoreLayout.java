@@ -61,6 +61,14 @@ public final class StoreLayout {
     return imageRoot().resolve("layerdb");
   }
 
+  /**
+   * {@code image/<name>/layerdb/sha256/} for any driver name: where that driver's layer records
+   * are, if it has any (to detect which drivers have state).
+   */
+  public Path layerRecords(String driverName) {
+    return imageRoot(driverName).resolve("layerdb").resolve("sha256");
+  }
+
   public Path imageDb() {
     return imageRoot().resolve("imagedb");
   }

@@ -381,13 +381,7 @@ public final class ImageArchiveBuilder {
      * @throws IOException if the entry cannot be written as tar
      */
     public LayerBuilder whiteout(String path) throws IOException {
-      int slash = path.lastIndexOf('/');
-      String name =
-          slash < 0
-              ? ".wh." + path
-              : path.substring(0, slash + 1) + ".wh." + path.substring(slash + 1);
-      return add(
-          TarHeader.builder(name, TarHeader.REGULAR).mode(0600).mtime(mtime).build(), new byte[0]);
+      return add(LayerTar.whiteoutHeader(path, mtime), new byte[0]);
     }
 
     /**
@@ -399,13 +393,7 @@ public final class ImageArchiveBuilder {
      * @throws IOException if the entry cannot be written as tar
      */
     public LayerBuilder opaque(String dir) throws IOException {
-      String d = dir.endsWith("/") ? dir : dir + "/";
-      return add(
-          TarHeader.builder(d + ".wh..wh..opq", TarHeader.REGULAR)
-              .mode(0755)
-              .mtime(Instant.EPOCH)
-              .build(),
-          new byte[0]);
+      return add(LayerTar.opaqueHeader(dir, 0755), new byte[0]);
     }
 
     /**

@@ -205,13 +205,17 @@ public final class LayerTar {
    * @throws IllegalStateException if the tar is finished
    */
   public LayerTar whiteout(String path) {
+    return add(whiteoutHeader(path, T0), new byte[0]);
+  }
+
+  /** The header of {@code dir/.wh.NAME} deleting {@code path}: mode 0600, as Docker writes it. */
+  static TarHeader whiteoutHeader(String path, Instant mtime) {
     int slash = path.lastIndexOf('/');
     String name =
         slash < 0
             ? ".wh." + path
             : path.substring(0, slash + 1) + ".wh." + path.substring(slash + 1);
-    return add(
-        TarHeader.builder(name, TarHeader.REGULAR).mode(0600).mtime(T0).build(), new byte[0]);
+    return TarHeader.builder(name, TarHeader.REGULAR).mode(0600).mtime(mtime).build();
   }
 
   /**
@@ -224,13 +228,16 @@ public final class LayerTar {
    * @throws IllegalStateException if the tar is finished
    */
   public LayerTar opaque(String dir, int dirMode) {
+    return add(opaqueHeader(dir, dirMode), new byte[0]);
+  }
+
+  /** The header of {@code dir/.wh..wh..opq}: the directory's permission bits, mtime 0. */
+  static TarHeader opaqueHeader(String dir, int dirMode) {
     String d = dir.endsWith("/") ? dir : dir + "/";
-    return add(
-        TarHeader.builder(d + ".wh..wh..opq", TarHeader.REGULAR)
-            .mode(dirMode)
-            .mtime(Instant.EPOCH)
-            .build(),
-        new byte[0]);
+    return TarHeader.builder(d + ".wh..wh..opq", TarHeader.REGULAR)
+        .mode(dirMode)
+        .mtime(Instant.EPOCH)
+        .build();
   }
 
   /**
