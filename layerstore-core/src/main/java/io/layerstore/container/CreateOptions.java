@@ -27,13 +27,24 @@ public record CreateOptions(String name, InitFiles init) {
   public CreateOptions {
     if (name != null) {
       String n = name.startsWith("/") ? name.substring(1) : name;
-      if (!NAME.matcher(n).matches()) {
+      if (!isValidName(n)) {
         throw new IllegalArgumentException(
             "Invalid container name (" + name + "), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
       }
       name = n;
     }
     Objects.requireNonNull(init, "init");
+  }
+
+  /**
+   * Whether {@code name} is a container name Docker allows: {@code [a-zA-Z0-9][a-zA-Z0-9_.-]+},
+   * without the leading {@code /} Docker stores.
+   *
+   * @param name the name to check; null is not valid
+   * @return whether it matches
+   */
+  public static boolean isValidName(String name) {
+    return name != null && NAME.matcher(name).matches();
   }
 
   /**

@@ -3,7 +3,6 @@ package io.layerstore.container.internal;
 import io.layerstore.container.CreateOptions;
 import java.security.SecureRandom;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /**
  * Names for containers created without one, in Docker's {@code adjective_noun} shape (our own
@@ -22,18 +21,15 @@ final class ContainerNames {
           "juniper", "kestrel", "lagoon", "meadow", "nebula", "orchid", "pebble", "quartz", "reef",
           "spruce", "tundra", "umber", "valley", "willow", "yarrow");
 
-  /**
-   * A name as {@link CreateOptions} accepts it, without the leading {@code /}. The same pattern as
-   * {@code CreateOptions}': that one checks what users pass, this one what the store reads back
-   * (names of files, names typed at lookup), so that no other string is ever joined into a path.
-   */
-  private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]+");
-
   private ContainerNames() {}
 
-  /** Whether {@code n} is a valid container name (without a leading {@code /}). */
+  /**
+   * Whether {@code n} is a valid container name (without a leading {@code /}): the rule {@link
+   * CreateOptions} checks what users pass with, applied here to what the store reads back (names of
+   * files, names typed at lookup), so that no other string is ever joined into a path.
+   */
   static boolean isValid(String n) {
-    return n != null && NAME.matcher(n).matches();
+    return CreateOptions.isValidName(n);
   }
 
   /** A candidate name; after a few attempts a number is appended, as Docker does. */
