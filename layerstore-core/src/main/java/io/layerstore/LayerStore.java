@@ -20,10 +20,12 @@ import io.layerstore.store.LayerDb;
 import io.layerstore.store.LayerRecord;
 import io.layerstore.store.LayerStaging;
 import io.layerstore.store.MountPins;
+import io.layerstore.store.OciLayoutWriter;
 import io.layerstore.store.PinnedMount;
 import io.layerstore.store.Publisher;
 import io.layerstore.store.Recovery;
 import io.layerstore.store.ReferenceStore;
+import io.layerstore.store.SaveRequest;
 import io.layerstore.store.StoreContext;
 import io.layerstore.store.StoreLayout;
 import io.layerstore.store.StoreLocks;
@@ -809,9 +811,71 @@ public final class LayerStore implements Closeable {
    * @throws IOException if a layer cannot be read or the archive cannot be written
    */
   public void save(List<String> refsOrIds, Path out) throws IOException {
+    List<SaveRequest> requests = saveRequests(refsOrIds);
+    writeReplacing(out, os -> new DockerArchiveWriter(layerDb, driver).write(requests, os));
+  }
+
+  /**
+   * Writes the named images as {@code options} say: a {@code docker save} archive, or an OCI image
+   * layout as a tar or a directory (with {@code oci-layout}, {@code index.json} and, as Docker ≥ 25
+   * writes, a {@code manifest.json} that Docker's {@code load} reads), its layers uncompressed or
+   * compressed. The same images saved twice give the same bytes. Like {@link #save(List, Path)}, it
+   * is all or nothing: a tar is written beside {@code out} and moved over it, a directory is made
+   * beside it and renamed to it.
+   *
+   * @param refsOrIds references or ids, resolved as {@link #resolve} does; images named by a
+   *     reference carry that tag in the archive
+   * @param out the archive file, replaced if it exists; for {@link SaveOptions.Format#OCI_DIR} the
+   *     directory, which must not exist or be empty
+   * @param options the format and the layers' compression
+   * @throws IllegalArgumentException if {@code refsOrIds} is empty, or the options compress the
+   *     layers of a {@code docker save} archive
+   * @throws NotFoundException if a name matches no image
+   * @throws io.layerstore.ConflictException if the directory to write exists and is not empty, or
+   *     is not a directory
+   * @throws IOException if a layer cannot be read or the archive cannot be written
+   */
+  public void save(List<String> refsOrIds, Path out, SaveOptions options) throws IOException {
+    if (options.format() == SaveOptions.Format.DOCKER) {
+      if (options.compression() != SaveOptions.Compression.NONE) {
+        throw new IllegalArgumentException(
+            "a docker save archive holds uncompressed layers; compressing them ("
+                + options.compression()
+                + ") needs the OCI format");
+      }
+      save(refsOrIds, out);
+      return;
+    }
+    List<SaveRequest> requests = saveRequests(refsOrIds);
+    OciLayoutWriter writer =
+        new OciLayoutWriter(
+            layerDb,
+            driver,
+            io.layerstore.archive.Compression.valueOf(options.compression().name()));
+    if (options.format() == SaveOptions.Format.OCI_DIR) {
+      saveDirectory(out, dir -> writer.writeDirectory(requests, dir));
+      return;
+    }
+    Path scratch =
+        out.resolveSibling(".tmp-" + out.getFileName() + "-" + files.randomHex(6) + ".d");
+    Files.createDirectory(scratch);
+    try {
+      writeReplacing(out, os -> writer.writeTar(requests, scratch, os));
+    } finally {
+      deleteScratch(scratch);
+    }
+  }
+
+  /** An action that writes into a stream or a directory. */
+  private interface Writing<T> {
+    void write(T target) throws IOException;
+  }
+
+  /** Writes a file to a temp file next to {@code out} and moves it over {@code out} atomically. */
+  private void writeReplacing(Path out, Writing<OutputStream> writing) throws IOException {
     Path tmp = out.resolveSibling(".tmp-" + out.getFileName() + "-" + files.randomHex(6));
-    try (OutputStream os = Files.newOutputStream(tmp)) {
-      save(refsOrIds, os);
+    try (OutputStream os = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
+      writing.write(os);
     } catch (IOException | RuntimeException e) {
       Files.deleteIfExists(tmp);
       throw e;
@@ -821,6 +885,46 @@ public final class LayerStore implements Closeable {
         out,
         java.nio.file.StandardCopyOption.REPLACE_EXISTING,
         java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /**
+   * Writes a directory as a temp directory next to {@code out} and renames it to {@code out}, which
+   * may exist only as an empty directory: a layout is never written into other files.
+   */
+  private void saveDirectory(Path out, Writing<Path> writing) throws IOException {
+    if (Files.exists(out, LinkOption.NOFOLLOW_LINKS)) {
+      if (!Files.isDirectory(out, LinkOption.NOFOLLOW_LINKS)) {
+        throw new ConflictException(out + " exists and is not a directory");
+      }
+      try (DirectoryStream<Path> ds = Files.newDirectoryStream(out)) {
+        if (ds.iterator().hasNext()) {
+          throw new ConflictException(
+              out + " is not empty: an OCI layout is written to a new or empty directory");
+        }
+      }
+    }
+    Path tmp = out.resolveSibling(".tmp-" + out.getFileName() + "-" + files.randomHex(6));
+    Files.createDirectory(tmp);
+    try {
+      writing.write(tmp);
+      Files.deleteIfExists(out);
+      Files.move(tmp, out, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException | RuntimeException e) {
+      deleteScratch(tmp);
+      throw e;
+    }
+  }
+
+  /** Deletes a temp directory of a save (plain files in plain directories), if it is there. */
+  private static void deleteScratch(Path dir) throws IOException {
+    if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    try (java.util.stream.Stream<Path> walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
   }
 
   /**
@@ -835,11 +939,16 @@ public final class LayerStore implements Closeable {
    * @throws IOException if a layer cannot be read or the stream cannot be written
    */
   public void save(List<String> refsOrIds, OutputStream out) throws IOException {
+    new DockerArchiveWriter(layerDb, driver).write(saveRequests(refsOrIds), out);
+  }
+
+  /** Resolves the names to save: every one must name an image before anything is written. */
+  private List<SaveRequest> saveRequests(List<String> refsOrIds) throws IOException {
     if (refsOrIds.isEmpty()) {
       throw new IllegalArgumentException("nothing to save: name at least one image");
     }
     transactions.settle();
-    List<DockerArchiveWriter.Request> requests = new ArrayList<>();
+    List<SaveRequest> requests = new ArrayList<>();
     for (String r : refsOrIds) {
       ImageId id = resolve(r);
       String tag = null;
@@ -847,9 +956,9 @@ public final class LayerStore implements Closeable {
           && !id.digest().hex().startsWith(r.startsWith("sha256:") ? r.substring(7) : r)) {
         tag = Reference.parse(r).withDefaultTag().familiarString();
       }
-      requests.add(new DockerArchiveWriter.Request(id, config(id), tag));
+      requests.add(new SaveRequest(id, config(id), tag));
     }
-    new DockerArchiveWriter(layerDb, driver).write(requests, out);
+    return requests;
   }
 
   // ---- remove ---------------------------------------------------------------------------------
