@@ -86,19 +86,26 @@ final class ImageCommands implements Cli.Group {
               .addOption(Cli.output())
               .addOption(
                   Cli.option(
-                      SaveOptions.Format.class,
-                      ImageCommands::saveFormat,
-                      "string",
-                      "Archive format: docker (default), oci (an OCI image layout as a tar, which"
-                          + " docker load also reads) or oci-dir (the layout as a directory)",
-                      "--format"))
+                          SaveOptions.Format.class,
+                          ImageCommands::saveFormat,
+                          "string",
+                          "Archive format: docker (default), oci (an OCI image layout as a tar,"
+                              + " which docker load also reads) or oci-dir (the layout as a"
+                              + " directory)",
+                          "--format")
+                      .toBuilder()
+                      .completionCandidates(List.of("docker", "oci", "oci-dir"))
+                      .build())
               .addOption(
                   Cli.option(
-                      SaveOptions.Compression.class,
-                      ImageCommands::saveCompression,
-                      "string",
-                      "Compress the layers of an OCI layout: gzip or zstd (default: none)",
-                      "--compress"))
+                          SaveOptions.Compression.class,
+                          ImageCommands::saveCompression,
+                          "string",
+                          "Compress the layers of an OCI layout: gzip or zstd (default: none)",
+                          "--compress")
+                      .toBuilder()
+                      .completionCandidates(List.of("gzip", "zstd"))
+                      .build())
               .addPositional(Cli.args("0..*", "1..*", "IMAGE"));
       case "rmi" ->
           Cli.command(name, "[OPTIONS] IMAGE [IMAGE...]", "Remove images", this::rmi)

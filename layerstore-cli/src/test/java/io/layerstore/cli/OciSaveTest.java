@@ -14,6 +14,7 @@ import com.google.common.jimfs.Jimfs;
 import io.layerstore.ConflictException;
 import io.layerstore.Digest;
 import io.layerstore.LayerStore;
+import io.layerstore.LayerStoreException;
 import io.layerstore.NotFoundException;
 import io.layerstore.SaveOptions;
 import io.layerstore.SaveOptions.Compression;
@@ -304,6 +305,33 @@ class OciSaveTest {
     Path empty = Files.createDirectory(fs.getPath("/empty"));
     store.save(List.of("fx:multi"), empty, oci(Compression.NONE).format(Format.OCI_DIR));
     assertTrue(Files.exists(empty.resolve("index.json")));
+  }
+
+  @Test
+  void aLayerThatChangedSinceItWasStoredFailsTheSaveAndLeavesNoFileBehind() throws IOException {
+    Path changed;
+    try (Stream<Path> walk = Files.walk(fs.getPath("/store/overlay2"))) {
+      changed =
+          walk.filter(p -> p.toString().contains("/diff/") && p.endsWith("b.conf"))
+              .findFirst()
+              .orElseThrow();
+    }
+    Files.writeString(changed, "tampered");
+    List<String> before = rootNames();
+    for (SaveOptions o :
+        List.of(
+            oci(Compression.GZIP),
+            oci(Compression.NONE),
+            oci(Compression.ZSTD).format(Format.OCI_DIR))) {
+      LayerStoreException e =
+          assertThrows(
+              LayerStoreException.class,
+              () -> store.save(List.of("fx:multi"), fs.getPath("/out"), o),
+              o.toString());
+      assertTrue(
+          e.getMessage().contains("b.conf") || e.getMessage().contains("changed"), e.getMessage());
+      assertEquals(before, rootNames(), o + ": no output, no temp file, no scratch directory");
+    }
   }
 
   private List<String> rootNames() throws IOException {
