@@ -26,12 +26,18 @@ import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.zip.GZIPOutputStream;
 
 /**
@@ -128,24 +134,26 @@ public final class OciLayoutWriter {
   private TreeMap<String, ArchiveMember> members(List<SaveRequest> requests, Path scratch)
       throws IOException {
     TreeMap<String, ArchiveMember> members = new TreeMap<>();
-    Map<DiffId, Blob> layers = new HashMap<>();
     List<Descriptor> index = new ArrayList<>();
     StringBuilder manifestJson = new StringBuilder("[");
     TreeMap<String, TreeMap<String, String>> repositories = new TreeMap<>();
-    for (SaveRequest.Image image : SaveRequest.merge(requests)) {
+    List<SaveRequest.Image> images = SaveRequest.merge(requests);
+    Map<DiffId, LayerRecord> distinct = new LinkedHashMap<>();
+    for (SaveRequest.Image image : images) {
+      List<ChainId> chain = ChainId.chain(image.config().diffIds());
+      for (ChainId c : chain) {
+        LayerRecord rec = layerDb.require(c);
+        distinct.putIfAbsent(rec.diffId(), rec);
+      }
+    }
+    Map<DiffId, Blob> layers = layerBlobs(List.copyOf(distinct.values()), scratch);
+    layers.values().forEach(b -> put(members, b));
+    for (SaveRequest.Image image : images) {
       ImageConfig config = image.config();
       List<DiffId> diffIds = config.diffIds();
-      List<ChainId> chain = ChainId.chain(diffIds);
       List<Descriptor> layerDescriptors = new ArrayList<>();
-      for (int i = 0; i < diffIds.size(); i++) {
-        LayerRecord rec = layerDb.require(chain.get(i));
-        Blob blob = layers.get(rec.diffId());
-        if (blob == null) {
-          blob = layerBlob(rec, scratch);
-          layers.put(rec.diffId(), blob);
-          put(members, blob);
-        }
-        layerDescriptors.add(blob.descriptor());
+      for (DiffId d : diffIds) {
+        layerDescriptors.add(layers.get(d).descriptor());
       }
       Blob configBlob = blob(MediaTypes.OCI_CONFIG, config.raw());
       put(members, configBlob);
@@ -180,6 +188,71 @@ public final class OciLayoutWriter {
   private static Blob blob(String mediaType, byte[] data) {
     return new Blob(
         Descriptor.of(mediaType, Digest.of(data), data.length), ArchiveMember.Content.of(data));
+  }
+
+  /**
+   * The blobs of the layers, by diffID. Compressing is the slow part of a save, and each layer is
+   * an independent stream, so compressed layers are made several at a time (largest first, so a big
+   * one does not start last and run alone); the first failure is thrown once all have stopped, and
+   * the caller deletes the scratch files.
+   */
+  private Map<DiffId, Blob> layerBlobs(List<LayerRecord> records, Path scratch) throws IOException {
+    Map<DiffId, Blob> out = new HashMap<>();
+    if (compression == Compression.NONE || records.size() < 2) {
+      for (LayerRecord r : records) {
+        out.put(r.diffId(), layerBlob(r, scratch));
+      }
+      return out;
+    }
+    List<LayerRecord> largestFirst = new ArrayList<>(records);
+    largestFirst.sort(Comparator.comparingLong(LayerRecord::size).reversed());
+    int threads = Math.min(records.size(), Runtime.getRuntime().availableProcessors());
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            Math.max(1, threads),
+            r -> {
+              Thread t = new Thread(r, "layerstore-save");
+              t.setDaemon(true);
+              return t;
+            });
+    try {
+      Map<DiffId, Future<Blob>> futures = new LinkedHashMap<>();
+      for (LayerRecord r : largestFirst) {
+        futures.put(r.diffId(), pool.submit(() -> layerBlob(r, scratch)));
+      }
+      IOException first = null;
+      for (Map.Entry<DiffId, Future<Blob>> e : futures.entrySet()) {
+        try {
+          out.put(e.getKey(), e.getValue().get());
+        } catch (ExecutionException x) {
+          IOException cause =
+              x.getCause() instanceof IOException io ? io : new IOException(x.getCause());
+          if (first == null) {
+            first = cause;
+            futures.values().forEach(f -> f.cancel(true)); // the save has failed
+          } else {
+            first.addSuppressed(cause);
+          }
+        } catch (CancellationException x) {
+          // cancelled after another layer failed: that failure is the one to report
+        } catch (InterruptedException x) {
+          Thread.currentThread().interrupt();
+          throw new java.io.InterruptedIOException("interrupted while compressing layers");
+        }
+      }
+      if (first != null) {
+        throw first;
+      }
+      return out;
+    } finally {
+      pool.shutdownNow();
+      try {
+        // the scratch files must be closed before the caller deletes them
+        pool.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES);
+      } catch (InterruptedException x) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   /**
