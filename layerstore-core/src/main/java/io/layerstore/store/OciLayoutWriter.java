@@ -39,6 +39,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.zip.GZIPOutputStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Writes an OCI image layout of saved images, as a tar or as a directory, laid out as Docker ≥ 25's
@@ -61,6 +63,7 @@ public final class OciLayoutWriter {
   static final String OCI_LAYOUT =
       "{\"imageLayoutVersion\": \"" + MediaTypes.LAYOUT_VERSION + "\"}";
 
+  private static final Logger LOG = LoggerFactory.getLogger(OciLayoutWriter.class);
   private static final String BLOBS = "blobs/sha256/";
   private static final int BUFFER = 256 << 10;
   private static final int ZSTD_LEVEL = 3;
@@ -275,7 +278,9 @@ public final class OciLayoutWriter {
       rebuilder.rebuild(rec, compressed);
     }
     Digest digest = Digest.fromBytes(sha.digest());
-    return new Blob(Descriptor.of(type, digest, Files.size(file)), new ScratchFile(file));
+    long size = Files.size(file);
+    LOG.debug("layer {}: {} bytes as {} {}", rec.diffId(), rec.size(), type, size);
+    return new Blob(Descriptor.of(type, digest, size), new ScratchFile(file));
   }
 
   /** A compressing stream with fixed settings: the same input always gives the same bytes. */
