@@ -25,6 +25,7 @@ import io.layerstore.store.PinnedMount;
 import io.layerstore.store.Publisher;
 import io.layerstore.store.Recovery;
 import io.layerstore.store.ReferenceStore;
+import io.layerstore.store.SaveOutput;
 import io.layerstore.store.SaveRequest;
 import io.layerstore.store.StoreContext;
 import io.layerstore.store.StoreLayout;
@@ -812,7 +813,8 @@ public final class LayerStore implements Closeable {
    */
   public void save(List<String> refsOrIds, Path out) throws IOException {
     List<SaveRequest> requests = saveRequests(refsOrIds);
-    writeReplacing(out, os -> new DockerArchiveWriter(layerDb, driver).write(requests, os));
+    new SaveOutput(files)
+        .file(out, os -> new DockerArchiveWriter(layerDb, driver).write(requests, os));
   }
 
   /**
@@ -853,77 +855,9 @@ public final class LayerStore implements Closeable {
             driver,
             io.layerstore.archive.Compression.valueOf(options.compression().name()));
     if (options.format() == SaveOptions.Format.OCI_DIR) {
-      saveDirectory(out, dir -> writer.writeDirectory(requests, dir));
-      return;
-    }
-    Path scratch =
-        out.resolveSibling(".tmp-" + out.getFileName() + "-" + files.randomHex(6) + ".d");
-    Files.createDirectory(scratch);
-    try {
-      writeReplacing(out, os -> writer.writeTar(requests, scratch, os));
-    } finally {
-      deleteScratch(scratch);
-    }
-  }
-
-  /** An action that writes into a stream or a directory. */
-  private interface Writing<T> {
-    void write(T target) throws IOException;
-  }
-
-  /** Writes a file to a temp file next to {@code out} and moves it over {@code out} atomically. */
-  private void writeReplacing(Path out, Writing<OutputStream> writing) throws IOException {
-    Path tmp = out.resolveSibling(".tmp-" + out.getFileName() + "-" + files.randomHex(6));
-    try (OutputStream os = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
-      writing.write(os);
-    } catch (IOException | RuntimeException e) {
-      Files.deleteIfExists(tmp);
-      throw e;
-    }
-    Files.move(
-        tmp,
-        out,
-        java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-  }
-
-  /**
-   * Writes a directory as a temp directory next to {@code out} and renames it to {@code out}, which
-   * may exist only as an empty directory: a layout is never written into other files.
-   */
-  private void saveDirectory(Path out, Writing<Path> writing) throws IOException {
-    if (Files.exists(out, LinkOption.NOFOLLOW_LINKS)) {
-      if (!Files.isDirectory(out, LinkOption.NOFOLLOW_LINKS)) {
-        throw new ConflictException(out + " exists and is not a directory");
-      }
-      try (DirectoryStream<Path> ds = Files.newDirectoryStream(out)) {
-        if (ds.iterator().hasNext()) {
-          throw new ConflictException(
-              out + " is not empty: an OCI layout is written to a new or empty directory");
-        }
-      }
-    }
-    Path tmp = out.resolveSibling(".tmp-" + out.getFileName() + "-" + files.randomHex(6));
-    Files.createDirectory(tmp);
-    try {
-      writing.write(tmp);
-      Files.deleteIfExists(out);
-      Files.move(tmp, out, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-    } catch (IOException | RuntimeException e) {
-      deleteScratch(tmp);
-      throw e;
-    }
-  }
-
-  /** Deletes a temp directory of a save (plain files in plain directories), if it is there. */
-  private static void deleteScratch(Path dir) throws IOException {
-    if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-      return;
-    }
-    try (java.util.stream.Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
+      new SaveOutput(files).directory(out, dir -> writer.writeDirectory(requests, dir));
+    } else {
+      new SaveOutput(files).file(out, (os, scratch) -> writer.writeTar(requests, scratch, os));
     }
   }
 

@@ -298,6 +298,10 @@ class OciSaveTest {
                     List.of("fx:multi"), full, oci(Compression.NONE).format(Format.OCI_DIR)));
     assertTrue(c.getMessage().contains("/full is not empty"), c.getMessage());
     assertEquals("mine", Files.readString(full.resolve("keep")));
+    // a tar cannot replace a directory: it fails at the end, with its temp and scratch files gone
+    assertThrows(
+        IOException.class, () -> store.save(List.of("fx:multi"), full, oci(Compression.GZIP)));
+    assertEquals("mine", Files.readString(full.resolve("keep")));
     Files.delete(full.resolve("keep"));
     Files.delete(full);
     assertEquals(before, rootNames(), "no output and no temp file left");
