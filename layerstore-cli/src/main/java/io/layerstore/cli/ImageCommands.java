@@ -101,7 +101,8 @@ final class ImageCommands implements Cli.Group {
                           SaveOptions.Compression.class,
                           ImageCommands::saveCompression,
                           "string",
-                          "Compress the layers of an OCI layout: gzip or zstd (default: none)",
+                          "Compress the layers of an OCI layout: gzip or zstd (default: none; Docker 20.10"
+                              + " cannot load zstd layers)",
                           "--compress")
                       .toBuilder()
                       .completionCandidates(List.of("gzip", "zstd"))
