@@ -25,6 +25,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -90,20 +91,13 @@ class CrashHarnessTest {
 
   @Test
   void loadKilledAnywhereLeavesTheOldOrTheNewStore() throws Exception {
-    load(baseArchive);
-    Snapshot before = snapshot();
-    load(bigArchive);
-    Snapshot after = snapshot();
-    remove("big:1");
+    Snapshot before = withBase();
+    Snapshot after = afterLoadingBig();
     KillTally t = new KillTally("load", true);
     String[] load = {"load", "-i", bigArchive.toString()};
     killRound(t, null, before, after, load); // uninterrupted: measures where to aim
     remove("big:1");
-    for (int i = 0; !t.enough(KILLS) && i < 8 * KILLS; i++) {
-      if (killRound(t, aimed(windows), before, after, load).equals(after)) {
-        remove("big:1");
-      }
-    }
+    killRounds(t, 8 * KILLS, () -> aimed(windows), before, after, () -> remove("big:1"), load);
     report(t, before, after);
   }
 
@@ -114,13 +108,10 @@ class CrashHarnessTest {
     load(bigArchive);
     Snapshot before = snapshot();
     KillTally t = new KillTally("remove", false);
-    killRound(t, null, before, after, "rmi", "big:1");
+    String[] rmi = {"rmi", "big:1"};
+    killRound(t, null, before, after, rmi);
     load(bigArchive);
-    for (int i = 0; !t.enough(KILLS) && i < 8 * KILLS; i++) {
-      if (killRound(t, aimed(windows), before, after, "rmi", "big:1").equals(after)) {
-        load(bigArchive);
-      }
-    }
+    killRounds(t, 8 * KILLS, () -> aimed(windows), before, after, () -> load(bigArchive), rmi);
     report(t, before, after);
   }
 
@@ -147,11 +138,8 @@ class CrashHarnessTest {
     Snapshot after = snapshot();
     remove("committed:1");
     assertEquals(before, snapshot());
-    for (int i = 0; !t.enough(KILLS) && i < 8 * KILLS; i++) {
-      if (killRound(t, aimed(windows), before, after, commit).equals(after)) {
-        remove("committed:1");
-      }
-    }
+    killRounds(
+        t, 8 * KILLS, () -> aimed(windows), before, after, () -> remove("committed:1"), commit);
     report(t, before, after);
   }
 
@@ -161,24 +149,40 @@ class CrashHarnessTest {
    */
   @Test
   void killsAfterThePublishAreNotCountedAndFailTheLandingCheck() throws Exception {
-    load(baseArchive);
-    Snapshot before = snapshot();
-    load(bigArchive);
-    Snapshot after = snapshot();
-    remove("big:1");
+    Snapshot before = withBase();
+    Snapshot after = afterLoadingBig();
     KillTally t = new KillTally("load killed after its publish", true);
     Trigger late = afterPublished(r -> repositories(r).contains("\"big\""));
-    for (int i = 0; i < 3; i++) {
-      if (killRound(t, late, before, after, "load", "-i", bigArchive.toString()).equals(after)) {
-        remove("big:1");
-      }
-    }
+    killRounds(
+        t,
+        3,
+        () -> late,
+        before,
+        after,
+        () -> remove("big:1"),
+        "load",
+        "-i",
+        bigArchive.toString());
     System.err.println("kill -9 harness, kills after the publish only: " + t);
     assertEquals(0, t.landed(), t::toString);
     assertEquals(3, t.kills(KillTally.Phase.AFTER) + t.finishedFirst, t::toString);
     assertTrue(t.kills(KillTally.Phase.AFTER) > 0, () -> "no kill came before the exit: " + t);
     AssertionError e = assertThrows(AssertionError.class, () -> t.assertLanded(1));
     assertTrue(e.getMessage().contains("landed mid-operation"), e::getMessage);
+  }
+
+  /** Loads base:1 into the empty store; returns the state. */
+  private Snapshot withBase() throws IOException {
+    load(baseArchive);
+    return snapshot();
+  }
+
+  /** The state with big:1 loaded as well; the store is left as it was. */
+  private Snapshot afterLoadingBig() throws IOException {
+    load(bigArchive);
+    Snapshot after = snapshot();
+    remove("big:1");
+    return after;
   }
 
   private static String repositories(Path root) {
@@ -308,6 +312,33 @@ class CrashHarnessTest {
               : now.equals(after) ? KillTally.Phase.AFTER : KillTally.Phase.BEFORE);
     }
     return now;
+  }
+
+  /** Undoes a change that was complete, for the next round. */
+  @FunctionalInterface
+  private interface Undo {
+    void run() throws IOException;
+  }
+
+  /**
+   * Kill rounds until the tally proves enough or {@code maxRounds} have run, each aimed by a fresh
+   * trigger (the windows change as they are measured again); a round that left the new state is
+   * undone.
+   */
+  private void killRounds(
+      KillTally t,
+      int maxRounds,
+      Supplier<Trigger> aim,
+      Snapshot before,
+      Snapshot after,
+      Undo undo,
+      String... args)
+      throws Exception {
+    for (int i = 0; !t.enough(KILLS) && i < maxRounds; i++) {
+      if (killRound(t, aim.get(), before, after, args).equals(after)) {
+        undo.run();
+      }
+    }
   }
 
   /** What the killed command left: a recorded change, staged layers, or (null) nothing. */
