@@ -11,6 +11,7 @@ import io.layerstore.ImageId;
 import io.layerstore.ImageSummary;
 import io.layerstore.LayerStore;
 import io.layerstore.Mount;
+import io.layerstore.NotFoundException;
 import io.layerstore.testkit.ImageArchiveBuilder;
 import io.layerstore.testkit.RootfsManifest;
 import java.io.IOException;
@@ -21,7 +22,10 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -119,8 +123,7 @@ class ConcurrencyStressTest {
     if (loaded != null) {
       return loaded;
     }
-    java.util.TreeSet<String> want =
-        new java.util.TreeSet<>(expectedOf(diffs.subList(0, diffs.size() - 1), byLayers));
+    TreeSet<String> want = new TreeSet<>(expectedOf(diffs.subList(0, diffs.size() - 1), byLayers));
     want.add(
         "/"
             + StressWorker.COMMITTED_FILE
@@ -167,7 +170,7 @@ class ConcurrencyStressTest {
             50,
             (op, store, a, r) -> {
               op.pick(store, r);
-              throw new io.layerstore.NotFoundException("no such image: " + op.id);
+              throw new NotFoundException("no such image: " + op.id);
             });
     assertTrue(t.failures.isEmpty(), () -> t.failures.toString());
     assertEquals(
@@ -254,7 +257,7 @@ class ConcurrencyStressTest {
       CheckReport r = s.check(CheckOptions.defaults().deep());
       assertTrue(r.problems().isEmpty(), r.problems()::toString);
       List<ImageSummary> left = s.images();
-      java.util.Set<String> made = new java.util.TreeSet<>();
+      Set<String> made = new TreeSet<>();
       all.stream().map(StressWorker.Event::made).filter(m -> m != null).forEach(made::add);
       all.forEach(e -> made.removeAll(e.deleted()));
       assertEquals(
@@ -262,7 +265,7 @@ class ConcurrencyStressTest {
           left.stream()
               .map(i -> i.id().toString())
               .filter(i -> !expected.containsKey(ImageId.parse(i)))
-              .collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new)),
+              .collect(Collectors.toCollection(TreeSet::new)),
           "the images left that no load made are those commits made and no removal deleted");
       int committed = 0;
       for (ImageSummary i : left) {

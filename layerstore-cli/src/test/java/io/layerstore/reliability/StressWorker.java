@@ -21,6 +21,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 
@@ -75,7 +76,7 @@ public final class StressWorker {
 
     @Override
     public String toString() {
-      java.util.TreeMap<String, Long> counts = new java.util.TreeMap<>();
+      TreeMap<String, Long> counts = new TreeMap<>();
       events.forEach(e -> counts.merge(e.op() + ":" + e.outcome(), 1L, Long::sum));
       return counts.toString();
     }

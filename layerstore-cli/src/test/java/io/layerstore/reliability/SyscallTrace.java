@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.layerstore.testkit.PlatformRequirements;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -74,8 +75,7 @@ final class SyscallTrace {
                 traceFile.toString()));
     cmd.addAll(CliRun.command(root, args));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    String out =
-        new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertTrue(p.waitFor(5, TimeUnit.MINUTES), "strace'd command ends");
     assertEquals(0, p.exitValue(), () -> String.join(" ", args) + " failed: " + out);
     return parse(Files.readAllLines(traceFile), root.toAbsolutePath().toString() + "/");
