@@ -128,6 +128,29 @@ class AufsKernelMountTest {
     return out;
   }
 
+  private static final String HOME = "/var/lib/docker/aufs";
+  private static final String DIFF = HOME + "/diff/";
+  private static final String MNT = HOME + "/mnt/";
+
+  /**
+   * What Docker does for one mount and unmount of {@code target}, after its dirperm1 probe. The
+   * probe's directory names are not Docker's: Docker makes them with {@code os.MkdirTemp("",
+   * "docker-aufs-base")} and {@code "docker-aufs-union"} in its TMPDIR ({@code <data-root>/tmp});
+   * the driver makes {@code .dirperm1-probe-base-*} and {@code .dirperm1-probe-union-*} in the aufs
+   * home. Those names are checked against the driver's own (a regression record), the rest against
+   * Docker's rules.
+   */
+  private static List<String> dockerCalls(
+      String top, String topPerm, List<String> ro, long flags, String target) {
+    List<String> out =
+        new ArrayList<>(
+            DockerAufsCalls.probe(
+                HOME + "/.dirperm1-probe-base-*", HOME + "/.dirperm1-probe-union-*"));
+    out.addAll(DockerAufsCalls.mount(target, top, topPerm, ro, PAGE, true, flags));
+    out.add(DockerAufsCalls.unmount(target));
+    return out;
+  }
+
   private List<String> expected(String resource) throws IOException {
     try (InputStream in = getClass().getResourceAsStream(resource)) {
       assertTrue(in != null, "missing test resource " + resource);
@@ -165,6 +188,14 @@ class AufsKernelMountTest {
       assertTrue(driver.isMounted(m));
     }
     assertFalse(driver.isMounted(m));
+    List<String> ro = new ArrayList<>(List.of(DIFF + m + "-init"));
+    for (int i = 59; i >= 0; i--) {
+      ro.add(DIFF + layers.get(i));
+    }
+    assertEquals(
+        dockerCalls(DIFF + m, "rw", ro, 0, MNT + m),
+        recorded(),
+        "the calls Docker makes (DockerAufsCalls), but for the probe's directory names");
     assertRecorded("/aufs-mount-60-layers.expected");
 
     // Checked independently of the recording: the worked example of docs/aufs-layout.md §2.2.
@@ -219,6 +250,14 @@ class AufsKernelMountTest {
     try (Mount mount = driver.get(top, false)) {
       assertFalse(mount.isWritable());
     }
+    List<String> ro = new ArrayList<>();
+    for (int i = 58; i >= 0; i--) {
+      ro.add(DIFF + layers.get(i));
+    }
+    // Docker's packing; the read-only flag on every call and the ro+wh top are layerstore's own
+    // (Docker's aufs driver mounts containers only, read-write)
+    assertEquals(
+        dockerCalls(DIFF + top, "ro+wh", ro, KernelMounts.MS_RDONLY, MNT + top), recorded());
     assertRecorded("/aufs-mount-60-layers-readonly.expected");
     List<RecordingKernelMounts.Call> calls = km.calls();
     assertEquals(KernelMounts.MS_RDONLY, calls.get(2).flags());

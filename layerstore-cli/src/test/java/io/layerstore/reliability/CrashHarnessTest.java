@@ -1,6 +1,7 @@
 package io.layerstore.reliability;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.layerstore.ChainId;
@@ -23,6 +24,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,15 +34,20 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The kill -9 harness: runs the real command line in a child JVM against a store, kills it with
- * SIGKILL at a random moment while it works, then opens the store (which recovers it) and checks:
- * fsck finds nothing wrong — no inconsistency, no orphan, no unused layer — and the store shows
+ * SIGKILL while it works, then opens the store (which recovers it) and checks: fsck finds nothing
+ * wrong — no inconsistency, no orphan, no unused layer; on every fifth round and at the end the
+ * deep check, which rebuilds every layer and hashes it against its diffID — and the store shows
  * exactly the state before the command or exactly the state after it, never a mix.
  *
- * <p>Kills per operation: {@code -Dlayerstore.crash.kills} (15 in the normal build, where each
- * costs a few seconds; the acceptance run uses 50). The moment is drawn uniformly between the
- * child's start-up time (measured on the same store) and the end of an uninterrupted run, so almost
- * every kill lands while the command is changing the store; the figures logged at the end say how
- * many found work to finish or to clean.
+ * <p>A kill counts only where it landed mid-operation, which the harness reads from the store's own
+ * directories right after the kill: staged layers ({@code layerdb/tmp/write-set-*}) or a recorded
+ * change ({@code layerstore/journal/*.json}). Uninterrupted runs (the first, then every fifth)
+ * measure when those appear, and the kills aim there; a run that ends before its kill must have
+ * succeeded. Each test ends with {@link KillTally#assertLanded}: enough kills landed, a third of
+ * them while staging, some while publishing.
+ *
+ * <p>Kills that must land per operation: {@code -Dlayerstore.crash.kills} (15 in the normal build,
+ * where each costs a few seconds; the acceptance run uses 50).
  */
 class CrashHarnessTest {
   private static final Logger LOG = LoggerFactory.getLogger(CrashHarnessTest.class);
@@ -51,6 +59,9 @@ class CrashHarnessTest {
   private Path bigArchive;
   private final Random random =
       new Random(Long.getLong("layerstore.crash.seed", System.nanoTime()));
+
+  /** Where the kills of the current test aim; measured again every fifth round. */
+  private Windows windows;
 
   @BeforeEach
   void images() throws IOException {
@@ -78,77 +89,16 @@ class CrashHarnessTest {
     return l;
   }
 
-  /** What a kill found on disk before the store was opened again. */
-  private static final class Figures {
-    final String op;
-    int kills;
-    int finishedFirst;
-    int oldState;
-    int newState;
-    int withJournal;
-    int withStaging;
-    int inconsistent;
-    int orphans;
-    int unused;
-
-    /**
-     * Start-up and whole-run times to aim the kills at; a run that ends first shortens the latter.
-     */
-    final long startup;
-
-    long full;
-
-    Figures(String op, long startup, long full) {
-      this.op = op;
-      this.startup = startup;
-      this.full = full;
-    }
-
-    @Override
-    public String toString() {
-      return op
-          + ": "
-          + kills
-          + " kills (+"
-          + finishedFirst
-          + " runs that ran to their end, one in five on purpose), "
-          + oldState
-          + " showed the old state, "
-          + newState
-          + " the new; "
-          + withJournal
-          + " left a change to finish, "
-          + withStaging
-          + " left staged layers; after open: "
-          + inconsistent
-          + " inconsistent stores, "
-          + orphans
-          + " orphans, "
-          + unused
-          + " unused layers";
-    }
-  }
-
   @Test
   void loadKilledAnywhereLeavesTheOldOrTheNewStore() throws Exception {
-    load(baseArchive);
-    Snapshot before = snapshot();
-    load(bigArchive);
-    Snapshot after = snapshot();
+    Snapshot before = withBase();
+    Snapshot after = afterLoadingBig();
+    KillTally t = new KillTally("load", true);
+    String[] load = {"load", "-i", bigArchive.toString()};
+    killRound(t, null, before, after, load); // uninterrupted: measures where to aim
     remove("big:1");
-    long startup = time("images");
-    long full = time("load", "-i", bigArchive.toString());
-    LOG.info("load: start-up {} ms, whole run {} ms", startup, full);
-    remove("big:1");
-    Figures f = new Figures("load", startup, full);
-    for (int i = 0; f.kills < KILLS && i < 8 * KILLS; i++) {
-      killAt(f, "load", "-i", bigArchive.toString());
-      Snapshot now = verify(f, before, after);
-      if (now.equals(after)) {
-        remove("big:1");
-      }
-    }
-    report(f);
+    killRounds(t, 8 * KILLS, () -> aimed(windows), before, after, () -> remove("big:1"), load);
+    report(t, before, after);
   }
 
   @Test
@@ -157,19 +107,12 @@ class CrashHarnessTest {
     Snapshot after = snapshot();
     load(bigArchive);
     Snapshot before = snapshot();
-    long startup = time("images");
-    long full = time("rmi", "big:1");
-    LOG.info("remove: start-up {} ms, whole run {} ms", startup, full);
+    KillTally t = new KillTally("remove", false);
+    String[] rmi = {"rmi", "big:1"};
+    killRound(t, null, before, after, rmi);
     load(bigArchive);
-    Figures f = new Figures("remove", startup, full);
-    for (int i = 0; f.kills < KILLS && i < 8 * KILLS; i++) {
-      killAt(f, "rmi", "big:1");
-      Snapshot now = verify(f, before, after);
-      if (now.equals(after)) {
-        load(bigArchive);
-      }
-    }
-    report(f);
+    killRounds(t, 8 * KILLS, () -> aimed(windows), before, after, () -> load(bigArchive), rmi);
+    report(t, before, after);
   }
 
   @Test
@@ -187,89 +130,300 @@ class CrashHarnessTest {
       }
     }
     Snapshot before = snapshot();
-    long startup = time("images");
-    long full = time("commit", "work", "committed:1");
-    LOG.info("commit: start-up {} ms, whole run {} ms", startup, full);
+    KillTally t = new KillTally("commit", true);
+    String[] commit = {"commit", "work", "committed:1"};
+    // the first round runs to its end: it measures where to aim and makes the new state
+    Path log = tmp.resolve("child-commit-first.log");
+    windows = watch(start(log, commit), log, commit);
     Snapshot after = snapshot();
     remove("committed:1");
     assertEquals(before, snapshot());
-    Figures f = new Figures("commit", startup, full);
-    for (int i = 0; f.kills < KILLS && i < 8 * KILLS; i++) {
-      killAt(f, "commit", "work", "committed:1");
-      Snapshot now = verify(f, before, after);
-      if (now.equals(after)) {
-        remove("committed:1");
-      }
+    killRounds(
+        t, 8 * KILLS, () -> aimed(windows), before, after, () -> remove("committed:1"), commit);
+    report(t, before, after);
+  }
+
+  /**
+   * The landing check is not vacuous: kills that come only once the change is published (while the
+   * child JVM shuts down) are recorded as landing after it, and the check fails on them.
+   */
+  @Test
+  void killsAfterThePublishAreNotCountedAndFailTheLandingCheck() throws Exception {
+    Snapshot before = withBase();
+    Snapshot after = afterLoadingBig();
+    KillTally t = new KillTally("load killed after its publish", true);
+    Trigger late = afterPublished(r -> repositories(r).contains("\"big\""));
+    killRounds(
+        t,
+        3,
+        () -> late,
+        before,
+        after,
+        () -> remove("big:1"),
+        "load",
+        "-i",
+        bigArchive.toString());
+    System.err.println("kill -9 harness, kills after the publish only: " + t);
+    assertEquals(0, t.landed(), t::toString);
+    assertEquals(3, t.kills(KillTally.Phase.AFTER) + t.finishedFirst, t::toString);
+    assertTrue(t.kills(KillTally.Phase.AFTER) > 0, () -> "no kill came before the exit: " + t);
+    AssertionError e = assertThrows(AssertionError.class, () -> t.assertLanded(1));
+    assertTrue(e.getMessage().contains("landed mid-operation"), e::getMessage);
+  }
+
+  /** Loads base:1 into the empty store; returns the state. */
+  private Snapshot withBase() throws IOException {
+    load(baseArchive);
+    return snapshot();
+  }
+
+  /** The state with big:1 loaded as well; the store is left as it was. */
+  private Snapshot afterLoadingBig() throws IOException {
+    load(bigArchive);
+    Snapshot after = snapshot();
+    remove("big:1");
+    return after;
+  }
+
+  private static String repositories(Path root) {
+    try {
+      return Files.readString(root.resolve("image/overlay2/repositories.json"));
+    } catch (IOException e) {
+      return ""; // not written yet
     }
-    report(f);
   }
 
   // ---- the harness
 
+  private static final String JOURNAL = "layerstore/journal";
+  private static final String LAYER_TMP = "image/overlay2/layerdb/tmp";
+  private static final String LAYER_RECORDS = "image/overlay2/layerdb/sha256";
+
   /**
-   * Half the kills anywhere from start-up to the end of a normal run; half around that end, where
-   * the change is published (a run's length varies, so some of these land just before the change is
-   * recorded, some while it is applied, some after).
+   * When, in milliseconds from a command's start, an uninterrupted run was seen staging layers and
+   * publishing its change (-1: not seen), and when it ended. The kills are aimed at these windows.
    */
-  private long delay(Figures f) {
-    if (random.nextBoolean()) {
-      long to = f.full + 30;
-      long from = Math.min(Math.max(0, f.startup - 100), to / 2);
-      return from + (long) (random.nextDouble() * (to - from));
+  private record Windows(
+      long stagingFrom, long stagingTo, long publishFrom, long publishTo, long end) {
+
+    /** Aim at the publish window even when a run was too quick to be seen in it. */
+    Windows {
+      if (publishFrom < 0) {
+        publishFrom = stagingTo >= 0 ? stagingTo : end * 9 / 10;
+        publishTo = publishFrom;
+      }
     }
-    return (long) (f.full * (0.85 + 0.4 * random.nextDouble()));
   }
 
-  private void killAt(Figures f, String... args) throws Exception {
-    long t0 = System.nanoTime();
-    Process p = start(args);
-    // Every fifth run goes uninterrupted, to see how long runs take now: a run right after a large
-    // tree was deleted (the previous round's undo) can take several times the first one, and kills
-    // aimed at the first one's end would all land before the publish.
-    boolean calibrate = (f.kills + f.finishedFirst) % 5 == 4;
-    boolean exited = p.waitFor(calibrate ? 120_000 : delay(f), TimeUnit.MILLISECONDS);
-    if (!exited) {
+  /** When to kill a started command; returns whether the command ended first. */
+  @FunctionalInterface
+  private interface Trigger {
+    boolean awaitKill(Process p) throws Exception;
+  }
+
+  /**
+   * Where the kills aim. The harness watches the store's directories and, once the phase aimed at
+   * shows, kills after a random part of that phase's length as last measured: half the kills (for
+   * an operation that stages) while staging, a third while publishing; the rest at a uniform moment
+   * of a whole run, which also finds start-up, the steps between the phases, and the exit.
+   */
+  private Trigger aimed(Windows w) {
+    return p -> {
+      int dice = random.nextInt(6);
+      if (dice < 3 && w.stagingFrom() >= 0) {
+        return killWithin(p, LAYER_TMP, "write-set-*", w.stagingTo() - w.stagingFrom());
+      }
+      if (dice < 5) {
+        return killWithin(p, JOURNAL, "*.json", w.publishTo() - w.publishFrom());
+      }
+      return p.waitFor((long) (random.nextDouble() * w.end()), TimeUnit.MILLISECONDS);
+    };
+  }
+
+  /**
+   * Waits until {@code dir} holds an entry matching {@code glob}, then a random part of {@code
+   * length} milliseconds; returns whether the process ended first.
+   */
+  private boolean killWithin(Process p, String dir, String glob, long length) throws Exception {
+    while (!hasEntries(root.resolve(dir), glob)) {
+      if (p.waitFor(1, TimeUnit.MILLISECONDS)) {
+        return true;
+      }
+    }
+    return p.waitFor((long) (random.nextDouble() * Math.max(1, length)), TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Kills only once the change is published: {@code published} holds and nothing is left in the
+   * journal. For showing that the landing check catches kills that prove nothing.
+   */
+  private Trigger afterPublished(Predicate<Path> published) {
+    return p -> {
+      while (p.isAlive()) {
+        if (published.test(root) && !hasEntries(root.resolve(JOURNAL), "*.json")) {
+          return false;
+        }
+        Thread.sleep(1);
+      }
+      return true;
+    };
+  }
+
+  /**
+   * One kill round: runs the command, kills it when {@code trigger} says (every fifth run instead
+   * goes uninterrupted and measures the windows again), opens and checks the store, and records
+   * where the kill landed. Returns the state the store shows.
+   */
+  private Snapshot killRound(
+      KillTally t, Trigger trigger, Snapshot before, Snapshot after, String... args)
+      throws Exception {
+    int round = t.kills() + t.finishedFirst;
+    Path log = tmp.resolve("child-" + t.op + "-" + round + ".log");
+    Process p = start(log, args);
+    boolean calibrate = trigger == null || round % 5 == 4;
+    boolean ended;
+    if (calibrate) {
+      windows = watch(p, log, args);
+      ended = true;
+    } else {
+      ended = trigger.awaitKill(p);
+    }
+    KillTally.Phase onDisk = null;
+    if (ended) {
+      t.finishedFirst++; // checked all the same, not counted as a kill
+      assertExited(p, log, args);
+    } else {
       p.destroyForcibly(); // SIGKILL
       p.waitFor();
-      f.kills++;
-    } else {
-      f.finishedFirst++; // past its end: checked all the same, not counted as a kill
-      long ran = (System.nanoTime() - t0) / 1_000_000;
-      f.full =
-          calibrate ? ran : (f.full + ran) / 2; // a run that ended first was shorter than the aim
+      onDisk = phaseOnDisk();
     }
-    if (hasEntries(root.resolve("layerstore/journal"), "*.json")) {
-      f.withJournal++;
+    if (hasEntries(root.resolve(JOURNAL), "*.json")) {
+      t.withJournal++;
     }
-    if (hasEntries(root.resolve("image/overlay2/layerdb/tmp"), "write-set-*")) {
-      f.withStaging++;
+    if (hasEntries(root.resolve(LAYER_TMP), "write-set-*")) {
+      t.withStaging++;
+    }
+    // the deep check (every layer rebuilt and hashed) on every fifth round; the last is in report
+    Snapshot now = verify(t, before, after, round % 5 == 0);
+    if (!ended) {
+      t.killed(
+          onDisk != null
+              ? onDisk
+              : now.equals(after) ? KillTally.Phase.AFTER : KillTally.Phase.BEFORE);
+    }
+    return now;
+  }
+
+  /** Undoes a change that was complete, for the next round. */
+  @FunctionalInterface
+  private interface Undo {
+    void run() throws IOException;
+  }
+
+  /**
+   * Kill rounds until the tally proves enough or {@code maxRounds} have run, each aimed by a fresh
+   * trigger (the windows change as they are measured again); a round that left the new state is
+   * undone.
+   */
+  private void killRounds(
+      KillTally t,
+      int maxRounds,
+      Supplier<Trigger> aim,
+      Snapshot before,
+      Snapshot after,
+      Undo undo,
+      String... args)
+      throws Exception {
+    for (int i = 0; !t.enough(KILLS) && i < maxRounds; i++) {
+      if (killRound(t, aim.get(), before, after, args).equals(after)) {
+        undo.run();
+      }
     }
   }
 
-  private Snapshot verify(Figures f, Snapshot before, Snapshot after) throws IOException {
+  /** What the killed command left: a recorded change, staged layers, or (null) nothing. */
+  private KillTally.Phase phaseOnDisk() throws IOException {
+    if (hasEntries(root.resolve(JOURNAL), "*.json")
+        || hasEntries(root.resolve(LAYER_RECORDS), "*-removing")) {
+      return KillTally.Phase.PUBLISHING;
+    }
+    if (hasEntries(root.resolve(LAYER_TMP), "write-set-*")) {
+      return KillTally.Phase.STAGING;
+    }
+    return null;
+  }
+
+  /**
+   * Watches an uninterrupted run to its end, looking at the store's staging and journal directories
+   * every millisecond, and returns when it was seen in each.
+   */
+  private Windows watch(Process p, Path log, String... args) throws Exception {
+    long t0 = System.nanoTime();
+    long stagingFrom = -1;
+    long stagingTo = -1;
+    long publishFrom = -1;
+    long publishTo = -1;
+    while (!p.waitFor(1, TimeUnit.MILLISECONDS)) {
+      long t = (System.nanoTime() - t0) / 1_000_000;
+      if (hasEntries(root.resolve(JOURNAL), "*.json")) {
+        publishFrom = publishFrom < 0 ? t : publishFrom;
+        publishTo = t;
+      } else if (hasEntries(root.resolve(LAYER_TMP), "write-set-*")) {
+        stagingFrom = stagingFrom < 0 ? t : stagingFrom;
+        stagingTo = t;
+      }
+    }
+    long end = (System.nanoTime() - t0) / 1_000_000;
+    assertExited(p, log, args);
+    Windows w = new Windows(stagingFrom, stagingTo, publishFrom, publishTo, end);
+    LOG.info("{}: {}", String.join(" ", args), w);
+    return w;
+  }
+
+  /** A run that ended on its own must have succeeded. */
+  private static void assertExited(Process p, Path log, String... args) throws Exception {
+    assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the command ends");
+    assertEquals(
+        0,
+        p.exitValue(),
+        () -> {
+          try {
+            return String.join(" ", args) + " failed:\n" + Files.readString(log);
+          } catch (IOException e) {
+            return String.join(" ", args) + " failed (" + e + ")";
+          }
+        });
+  }
+
+  private Snapshot verify(KillTally t, Snapshot before, Snapshot after, boolean deep)
+      throws IOException {
     Snapshot now;
     CheckReport r;
     try (LayerStore s = open()) {
-      r = s.check(CheckOptions.defaults()); // open recovered it; check finds what recovery missed
+      // open recovered the store; check finds what recovery missed, the deep one changed content
+      r = s.check(deep ? CheckOptions.defaults().deep() : CheckOptions.defaults());
       now = snapshot(s);
     }
-    if (!r.remaining(CheckReport.Severity.ERROR).isEmpty()) {
-      f.inconsistent++;
+    if (deep) {
+      t.deepChecks++;
     }
-    f.orphans += r.remaining(CheckReport.Severity.ORPHAN).size();
-    f.unused += r.remaining(CheckReport.Severity.UNUSED).size();
+    if (!r.remaining(CheckReport.Severity.ERROR).isEmpty()) {
+      t.inconsistent++;
+    }
+    t.orphans += r.remaining(CheckReport.Severity.ORPHAN).size();
+    t.unused += r.remaining(CheckReport.Severity.UNUSED).size();
     assertTrue(
         r.isClean(),
-        () -> f.op + ": after kill " + f.kills + " the store is not clean: " + r.problems());
+        () -> t.op + ": after kill " + t.kills() + " the store is not clean: " + r.problems());
     if (now.equals(before)) {
-      f.oldState++;
+      t.oldState++;
     } else if (now.equals(after)) {
-      f.newState++;
+      t.newState++;
     } else {
       throw new AssertionError(
-          f.op
+          t.op
               + ": after kill "
-              + f.kills
+              + t.kills()
               + " the store shows neither the old state "
               + before
               + " nor the new "
@@ -280,27 +434,21 @@ class CrashHarnessTest {
     return now;
   }
 
-  private void report(Figures f) {
-    LOG.info("kill -9 harness: {}", f);
-    System.err.println("kill -9 harness: " + f);
-    assertEquals(0, f.inconsistent);
-    assertEquals(0, f.orphans);
-    assertEquals(0, f.unused);
-    assertTrue(f.kills >= KILLS);
+  /** The closing figures, a last deep check, and the landing check. */
+  private void report(KillTally t, Snapshot before, Snapshot after) throws IOException {
+    verify(t, before, after, true);
+    LOG.info("kill -9 harness: {}", t);
+    System.err.println("kill -9 harness: " + t);
+    assertEquals(0, t.inconsistent);
+    assertEquals(0, t.orphans);
+    assertEquals(0, t.unused);
+    t.assertLanded(KILLS);
   }
 
-  private long time(String... args) throws Exception {
-    long t0 = System.nanoTime();
-    Process p = start(args);
-    assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the command ends");
-    assertEquals(0, p.exitValue(), () -> String.join(" ", args) + " failed");
-    return (System.nanoTime() - t0) / 1_000_000;
-  }
-
-  private Process start(String... args) throws IOException {
+  private Process start(Path log, String... args) throws IOException {
     return new ProcessBuilder(CliRun.command(root, args))
         .redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+        .redirectOutput(log.toFile())
         .start();
   }
 

@@ -1,14 +1,19 @@
 package io.layerstore.reliability;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.DictionaryEntries;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.google.common.jimfs.Configuration;
 import com.google.common.jimfs.Jimfs;
+import io.layerstore.CheckOptions;
+import io.layerstore.CheckReport;
 import io.layerstore.Digest;
 import io.layerstore.ImageId;
+import io.layerstore.ImageSummary;
 import io.layerstore.LayerStore;
 import io.layerstore.LayerStoreException;
 import io.layerstore.RemoveOptions;
@@ -28,8 +33,9 @@ import java.util.List;
  * Fuzzes the {@code docker save} loader end to end on a store in jimfs: the manifest parser, the
  * config parser, the legacy {@code repositories} path, and — with both made valid around a fuzzed
  * layer — the layer path (decompression, tar, unpacker, whiteouts, the emulated platform). Any
- * input is loaded or refused with a {@link LayerStoreException}; a loaded layer saves back byte for
- * byte.
+ * input is loaded or refused with a {@link LayerStoreException}; a refused input leaves the store's
+ * listing as it was and a deep fsck clean; a loaded layer saves back byte for byte, and removing
+ * what was loaded succeeds and leaves the store as it was.
  */
 class DockerArchiveFuzzTest {
 
@@ -104,22 +110,35 @@ class DockerArchiveFuzzTest {
                 + "\"]}}";
     }
     write(mode, manifest, config, layer, extraName, extra);
+    List<ImageSummary> before = STORE.images();
     List<ImageId> ids;
     try {
       ids = STORE.load(ARCHIVE);
     } catch (LayerStoreException e) {
+      // refused: the store must be exactly as it was, down to its layers' content
+      assertEquals(before, STORE.images(), () -> "a refused input changed the listing: " + e);
+      assertClean("after a refused input (" + e + ")");
       return;
     }
     if (mode == 3) {
       assertArrayEquals(layer, WellFormedEdgesTest.savedLayers(STORE, ids.get(0)).get(0));
     }
-    for (ImageId id : ids) {
-      try {
+    // Newest first, so that an image is removed before one it was built on; a refusal here is a
+    // bug, not an outcome of the input.
+    for (int k = ids.size() - 1; k >= 0; k--) {
+      ImageId id = ids.get(k);
+      if (STORE.images().stream().anyMatch(i -> i.id().equals(id))) {
         STORE.remove(id.toString(), RemoveOptions.defaults().force());
-      } catch (LayerStoreException e) {
-        // e.g. already removed as a dependent of another; fine
       }
     }
+    assertEquals(before, STORE.images(), "removing what was loaded leaves the store as it was");
+    assertClean("after removing what was loaded");
+  }
+
+  /** A deep fsck (every layer rebuilt and hashed) finds nothing at all. */
+  private static void assertClean(String when) throws IOException {
+    CheckReport r = STORE.check(CheckOptions.defaults().deep());
+    assertTrue(r.problems().isEmpty(), () -> "fsck --deep " + when + ": " + r.problems());
   }
 
   private static void write(

@@ -9,6 +9,8 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Durability of a tree: on Linux one syncfs(2) of its file system; elsewhere fsync of it the
@@ -16,6 +18,7 @@ import java.nio.file.attribute.BasicFileAttributes;
  * Symlinks are not followed; fifos and devices are never opened (opening a fifo would block).
  */
 final class Durability {
+  private static final Logger LOG = LoggerFactory.getLogger(Durability.class);
 
   private Durability() {}
 
@@ -28,7 +31,8 @@ final class Durability {
         LinuxCalls.syncfs(dir); // needs no privilege; covers the driver's own files too
         return;
       } catch (LinkageError | RuntimeException e) {
-        // no libc through JNA: fsync one by one
+        // no libc through JNA: fsync one by one (slower, as durable)
+        LOG.debug("no syncfs ({}); fsync of every file below {}", e.toString(), dir);
       }
     }
     Files.walkFileTree(

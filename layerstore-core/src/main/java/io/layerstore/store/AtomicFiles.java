@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -15,15 +16,19 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Small file operations that make store updates crash safe: write-to-temp, fsync, rename; fsync of
  * directories; directories created with Docker's modes.
  *
- * <p>fsync is attempted where the file system supports it (the default file system on Linux) and
- * silently skipped where it has no meaning (jimfs).
+ * <p>fsync is required where the file system supports it (the default file system of a POSIX host):
+ * a failure there is an {@link IOException}. Where it has no meaning (jimfs, which cannot open a
+ * directory) a failed directory fsync is logged at debug level and skipped.
  */
 public final class AtomicFiles {
+  private static final Logger LOG = LoggerFactory.getLogger(AtomicFiles.class);
 
   private final SecureRandom random;
   private final boolean durable;
@@ -112,16 +117,32 @@ public final class AtomicFiles {
     syncDir(to.getParent());
   }
 
-  /** fsyncs a directory so that renames and creations in it survive a crash. */
-  public void syncDir(Path dir) {
+  /**
+   * fsyncs a directory so that renames and creations in it survive a crash.
+   *
+   * @throws IOException if the directory cannot be fsynced on a file system where that is expected
+   *     to work (the default one of a POSIX host): the store's durability would be a lie there.
+   *     Elsewhere (jimfs opens no directory; an in-memory store has nothing to lose) the failure is
+   *     logged and skipped.
+   */
+  public void syncDir(Path dir) throws IOException {
     if (!durable || dir == null) {
       return;
     }
     try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
       ch.force(true);
     } catch (IOException | UnsupportedOperationException e) {
-      // Not every file system can open a directory (jimfs); nothing to make durable there.
+      if (expectsDirectorySync(dir)) {
+        throw new IOException("cannot fsync the directory " + dir + ": " + e.getMessage(), e);
+      }
+      LOG.debug("no fsync of directories on the file system of {}: {}", dir, e.toString());
     }
+  }
+
+  /** Whether fsync of a directory must work: on the default file system of a POSIX host. */
+  private static boolean expectsDirectorySync(Path dir) {
+    return dir.getFileSystem() == FileSystems.getDefault()
+        && dir.getFileSystem().supportedFileAttributeViews().contains("posix");
   }
 
   /** fsyncs one regular file. */
