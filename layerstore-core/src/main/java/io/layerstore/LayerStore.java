@@ -68,6 +68,9 @@ import org.slf4j.LoggerFactory;
  * <p>Containers (an init layer and a read-write layer on an image, as {@code docker create} makes
  * them; changes, commit, export) are reached through {@link #containers()}.
  *
+ * <p>Once {@link #close()}d, a store refuses every call (and so do its {@link #containers()}) with
+ * {@link IllegalStateException}.
+ *
  * <p>Thread safe. Several processes may share a root (file locks order their changes); open one
  * instance per root in a process. Every change is atomic: after a crash the store shows the old or
  * the new state, and leftovers of interrupted work are cleaned when the store is opened.
@@ -410,6 +413,7 @@ public final class LayerStore implements Closeable {
    * @return the root directory the store was opened at
    */
   public Path root() {
+    store.ensureOpen();
     return layout.root();
   }
 
@@ -419,6 +423,7 @@ public final class LayerStore implements Closeable {
    * @return its name, such as {@code overlay2}
    */
   public String driverName() {
+    store.ensureOpen();
     return driver.name();
   }
 
@@ -429,6 +434,7 @@ public final class LayerStore implements Closeable {
    * @return the open driver; closed with the store
    */
   public GraphDriver driver() {
+    store.ensureOpen();
     return driver;
   }
 
@@ -439,6 +445,7 @@ public final class LayerStore implements Closeable {
    * @return the mode the store runs in, never {@link PlatformMode#AUTO}
    */
   public PlatformMode platform() {
+    store.ensureOpen();
     return platform.isNative() ? PlatformMode.NATIVE : PlatformMode.EMULATED;
   }
 
@@ -457,6 +464,7 @@ public final class LayerStore implements Closeable {
    * @throws IOException if reading the archive or writing the store fails
    */
   public List<ImageId> load(Path archive) throws IOException {
+    store.ensureOpen();
     List<ImageId> out = new ArrayList<>();
     for (LoadedImage l : loadDetailed(archive)) {
       out.add(l.id());
@@ -475,6 +483,7 @@ public final class LayerStore implements Closeable {
    * @throws IOException if reading the archive or writing the store fails
    */
   public List<LoadedImage> loadDetailed(Path archive) throws IOException {
+    store.ensureOpen();
     return new DockerArchiveLoader(store).load(archive);
   }
 
@@ -491,6 +500,7 @@ public final class LayerStore implements Closeable {
    * @throws IOException if reading the tarball or writing the store fails
    */
   public ImageId importLayer(Path tarball, String reference) throws IOException {
+    store.ensureOpen();
     Reference ref = reference == null ? null : parseReference(reference).withDefaultTag();
     try (InputStream in = readable(tarball)) {
       return importLayer(in, tarball.toString(), "-", ref);
@@ -555,6 +565,7 @@ public final class LayerStore implements Closeable {
    * @throws IOException if the image or reference store cannot be read
    */
   public List<ImageSummary> images() throws IOException {
+    store.ensureOpen();
     transactions.settle();
     Map<ImageId, List<String>> tags = tagTable();
     List<ImageSummary> out = new ArrayList<>();
@@ -623,6 +634,7 @@ public final class LayerStore implements Closeable {
    * @throws IOException if the stores cannot be read
    */
   public ImageId resolve(String refOrId) throws IOException {
+    store.ensureOpen();
     return resolver.resolve(refOrId);
   }
 
@@ -635,6 +647,7 @@ public final class LayerStore implements Closeable {
    * @throws IOException if the image's config or layers cannot be read
    */
   public Image image(String refOrId) throws IOException {
+    store.ensureOpen();
     ImageId id = resolve(refOrId);
     ImageConfig c = config(id);
     List<ChainId> chain = ChainId.chain(c.diffIds());
@@ -671,6 +684,7 @@ public final class LayerStore implements Closeable {
    * @throws IOException if the reference store cannot be written
    */
   public void tag(String source, String target) throws IOException {
+    store.ensureOpen();
     Reference ref = parseReference(target).withDefaultTag();
     if (ref.digest() != null) {
       throw new IllegalArgumentException(
@@ -704,6 +718,7 @@ public final class LayerStore implements Closeable {
    * @throws IOException if the driver cannot mount it
    */
   public Mount mount(ImageId id) throws IOException {
+    store.ensureOpen();
     try (StoreLocks.Held store = transactions.lockStore()) {
       LayerRecord top =
           layerDb
@@ -712,7 +727,8 @@ public final class LayerStore implements Closeable {
                   () ->
                       new LayerStoreException(
                           "image " + id + " has no layers; there is no filesystem to mount"));
-      return PinnedMount.of(pins, top.cacheId(), () -> driver.get(top.cacheId(), false));
+      return PinnedMount.of(
+          pins, "image " + id, top.cacheId(), () -> driver.get(top.cacheId(), false));
     }
   }
 
@@ -725,6 +741,7 @@ public final class LayerStore implements Closeable {
    * @throws IOException if the driver cannot mount it
    */
   public Mount mount(String refOrId) throws IOException {
+    store.ensureOpen();
     return mount(resolve(refOrId));
   }
 
@@ -738,6 +755,7 @@ public final class LayerStore implements Closeable {
    * @throws IOException if the store or the mount table cannot be read
    */
   public boolean isMounted(ImageId id) throws IOException {
+    store.ensureOpen();
     transactions.settle();
     Optional<LayerRecord> top = layerDb.top(config(id).diffIds());
     if (top.isEmpty()) {
@@ -748,15 +766,33 @@ public final class LayerStore implements Closeable {
   }
 
   /**
-   * Drops every reference on the image's mount, whoever took it, and unmounts it: this is how a
-   * mount left with {@link Mount#leaveMounted()} ends. Handles still open on it should not be used
-   * afterwards. Does nothing for an image that is not mounted.
+   * Gives back one mount of the image left with {@link Mount#leaveMounted()} (by this process or
+   * another): left-behind mounts are counted, as containers/storage counts {@code podman image
+   * mount}s, so each {@code layerstore mount} needs its own {@code umount}, and the mount goes with
+   * the last reference anybody holds. Handles open on it elsewhere keep it up.
+   *
+   * @param id the image
+   * @return whether a left-behind mount was there to give back; {@code false} changes nothing
+   * @throws NotFoundException if the image is not in the store
+   * @throws IOException if the count cannot be changed or the driver cannot unmount it
+   */
+  public boolean unmount(ImageId id) throws IOException {
+    store.ensureOpen();
+    Optional<LayerRecord> top = layerDb.top(config(id).diffIds());
+    return top.isPresent() && driver.unmount(top.get().cacheId());
+  }
+
+  /**
+   * Drops every reference on the image's mount, whoever took it, left behind or held, and unmounts
+   * it ({@code umount --force}). Handles still open on it should not be used afterwards. Does
+   * nothing for an image that is not mounted.
    *
    * @param id the image
    * @throws NotFoundException if the image is not in the store
    * @throws IOException if the driver cannot unmount it
    */
-  public void unmount(ImageId id) throws IOException {
+  public void unmountAll(ImageId id) throws IOException {
+    store.ensureOpen();
     Optional<LayerRecord> top = layerDb.top(config(id).diffIds());
     if (top.isPresent()) {
       driver.unmountAll(top.get().cacheId());
@@ -770,6 +806,7 @@ public final class LayerStore implements Closeable {
    * @return whether {@link #mountBranches} can return anything
    */
   public boolean showsMountBranches() {
+    store.ensureOpen();
     return driver instanceof BranchIntrospection;
   }
 
@@ -784,6 +821,7 @@ public final class LayerStore implements Closeable {
    * @throws IOException if the mount's state cannot be read
    */
   public Optional<BranchIntrospection.MountBranches> mountBranches(ImageId id) throws IOException {
+    store.ensureOpen();
     if (!showsMountBranches()) {
       return Optional.empty();
     }
@@ -809,6 +847,7 @@ public final class LayerStore implements Closeable {
    * @throws IOException if a layer cannot be read or the archive cannot be written
    */
   public void save(List<String> refsOrIds, Path out) throws IOException {
+    store.ensureOpen();
     Path tmp = out.resolveSibling(".tmp-" + out.getFileName() + "-" + files.randomHex(6));
     try (OutputStream os = Files.newOutputStream(tmp)) {
       save(refsOrIds, os);
@@ -835,6 +874,7 @@ public final class LayerStore implements Closeable {
    * @throws IOException if a layer cannot be read or the stream cannot be written
    */
   public void save(List<String> refsOrIds, OutputStream out) throws IOException {
+    store.ensureOpen();
     if (refsOrIds.isEmpty()) {
       throw new IllegalArgumentException("nothing to save: name at least one image");
     }
@@ -891,6 +931,7 @@ public final class LayerStore implements Closeable {
    * @throws IOException if the store cannot be changed
    */
   public Removal remove(String refOrId, RemoveOptions options) throws IOException {
+    store.ensureOpen();
     boolean force = options.forced();
     try (StoreLocks.Held store = transactions.lockStore()) {
       ImageId id = resolve(refOrId);
@@ -979,6 +1020,7 @@ public final class LayerStore implements Closeable {
    * @throws IOException if the store cannot be read or changed
    */
   public Pruned prune(PruneOptions options) throws IOException {
+    store.ensureOpen();
     try (StoreLocks.Held store = transactions.lockStore()) {
       TransactionRunner.Outcome o = transactions.run(gc.planPrune(options.untaggedParents()));
       return new Pruned(o.deletedImages(), o.deletedLayers(), o.bytesFreed());
@@ -998,6 +1040,7 @@ public final class LayerStore implements Closeable {
    * @throws IOException if the store cannot be read at all, or a repair fails
    */
   public CheckReport check(CheckOptions options) throws IOException {
+    store.ensureOpen();
     return new Fsck(store, containers::driverIds)
         .check(options.rehashLayers(), options.repairing());
   }
@@ -1009,6 +1052,7 @@ public final class LayerStore implements Closeable {
    * @throws IOException if the store cannot be read at all
    */
   public CheckReport check() throws IOException {
+    store.ensureOpen();
     return check(CheckOptions.defaults());
   }
 
@@ -1020,6 +1064,7 @@ public final class LayerStore implements Closeable {
    * @return the containers of this store; one instance per store, closed with it
    */
   public Containers containers() {
+    store.ensureOpen();
     return containers;
   }
 
@@ -1041,13 +1086,27 @@ public final class LayerStore implements Closeable {
 
   /**
    * Releases the pins this process holds on mounts (logging, not throwing, if that fails) and
-   * closes the driver. Mounts left with {@link Mount#leaveMounted()} stay; other open mounts should
-   * be closed first.
+   * closes the driver, which unmounts what this process still has mounted. Mounts left with {@link
+   * Mount#leaveMounted()} stay; other open mounts should be closed first: those still open are
+   * named in a warning, because their roots stop working (an in-process root's file system is
+   * closed, a kernel mount point shows the empty directory below it). Afterwards every method but
+   * this one throws {@link IllegalStateException}; closing again does nothing.
    *
    * @throws IOException if the driver cannot be closed
    */
   @Override
   public void close() throws IOException {
+    if (!store.markClosed()) {
+      return;
+    }
+    List<String> open = pins.openMounts();
+    if (!open.isEmpty()) {
+      LOG.warn(
+          "store {} closed with {} mount(s) still open, which end now and must not be used: {}",
+          layout.root(),
+          open.size(),
+          String.join(", ", open));
+    }
     try {
       pins.releaseAll();
     } catch (IOException e) {

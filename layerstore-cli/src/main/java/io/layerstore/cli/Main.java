@@ -346,7 +346,8 @@ public final class Main {
     s.println(
         "  mount IMAGE|CONTAINER     Mount an image's (read-only) or a container's (read-write)");
     s.println("                            root filesystem and print its path");
-    s.println("  umount IMAGE|CONTAINER    Unmount it");
+    s.println(
+        "  umount IMAGE|CONTAINER    Give back one mount of it (-f: all of them; --all: everything)");
     s.println("  save -o FILE IMAGE...     Save images to a docker save archive");
     s.println("  rmi [-f] IMAGE...         Remove images");
     s.println("  tag SOURCE TARGET         Create a tag TARGET that refers to SOURCE");
