@@ -495,13 +495,13 @@ public final class LayerStore implements Closeable {
    * @param tarball the layer; may be a pipe such as {@code /dev/stdin}
    * @param reference {@code name[:tag]} to tag it with, or null
    * @return the new image's id
-   * @throws IllegalArgumentException if {@code reference} is not a valid reference
+   * @throws InvalidReferenceException if {@code reference} is not a valid reference
    * @throws InvalidArchiveException if the tarball cannot be accepted (unsafe entry, too large)
    * @throws IOException if reading the tarball or writing the store fails
    */
   public ImageId importLayer(Path tarball, String reference) throws IOException {
     store.ensureOpen();
-    Reference ref = reference == null ? null : parseReference(reference).withDefaultTag();
+    Reference ref = reference == null ? null : Reference.parse(reference).withDefaultTag();
     try (InputStream in = readable(tarball)) {
       return importLayer(in, tarball.toString(), "-", ref);
     }
@@ -628,7 +628,7 @@ public final class LayerStore implements Closeable {
    *
    * @param refOrId what the user typed
    * @return the image's id
-   * @throws IllegalArgumentException if {@code refOrId} is empty, or neither a reference nor hex
+   * @throws InvalidReferenceException if {@code refOrId} is empty, or neither a reference nor hex
    * @throws NotFoundException if nothing matches
    * @throws ConflictException if an id prefix matches several images
    * @throws IOException if the stores cannot be read
@@ -678,16 +678,16 @@ public final class LayerStore implements Closeable {
    *
    * @param source a reference or id, resolved as {@link #resolve} does
    * @param target the new tag; {@code latest} is added when no tag is written
-   * @throws IllegalArgumentException if {@code target} is not a valid reference, or carries a
+   * @throws InvalidReferenceException if {@code target} is not a valid reference, or carries a
    *     digest
    * @throws NotFoundException if {@code source} names no image
    * @throws IOException if the reference store cannot be written
    */
   public void tag(String source, String target) throws IOException {
     store.ensureOpen();
-    Reference ref = parseReference(target).withDefaultTag();
+    Reference ref = Reference.parse(target).withDefaultTag();
     if (ref.digest() != null) {
-      throw new IllegalArgumentException(
+      throw new InvalidReferenceException(
           "refusing to create a tag with a digest reference: " + target);
     }
     try (StoreLocks.Held store = transactions.lockStore()) {
@@ -698,10 +698,6 @@ public final class LayerStore implements Closeable {
               .tag(ref, id, refs.get(ref))
               .build());
     }
-  }
-
-  private static Reference parseReference(String text) {
-    return Reference.parse(text);
   }
 
   // ---- mount ----------------------------------------------------------------------------------
@@ -941,7 +937,7 @@ public final class LayerStore implements Closeable {
       try {
         ref = Reference.parse(refOrId).withDefaultTag();
         byRef = id.equals(refs.get(ref));
-      } catch (IllegalArgumentException e) {
+      } catch (InvalidReferenceException e) {
         // an id
       }
       if (byRef && tags.size() > 1) {

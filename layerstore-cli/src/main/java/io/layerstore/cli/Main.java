@@ -4,6 +4,7 @@ import io.layerstore.LayerStore;
 import io.layerstore.LayerStoreException;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.FileSystemException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -165,7 +166,8 @@ public final class Main {
       err.println(e.getMessage());
       err.println(see(spec));
       return USAGE_ERROR;
-    } catch (LayerStoreException | IllegalArgumentException e) {
+    } catch (LayerStoreException | IllegalArgumentException | FileSystemException e) {
+      // a file system error's message names the file and what is wrong with it
       err.println("Error: " + e.getMessage());
       if (debug) {
         e.printStackTrace(err);
