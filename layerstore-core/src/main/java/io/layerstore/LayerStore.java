@@ -449,6 +449,24 @@ public final class LayerStore implements Closeable {
     return platform.isNative() ? PlatformMode.NATIVE : PlatformMode.EMULATED;
   }
 
+  /**
+   * What {@code docker info} says about storage: the driver and its facts (for overlay2 computed as
+   * a dockerd on this machine computes them), the numbers of images and containers, the data-root.
+   *
+   * @return the facts, read now
+   * @throws IOException if the store or the driver's facts cannot be read
+   */
+  public StoreInfo info() throws IOException {
+    store.ensureOpen();
+    transactions.settle();
+    return new StoreInfo(
+        driver.name(),
+        driver.status(),
+        imageDb.list().size(),
+        containers.list().size(),
+        layout.root());
+  }
+
   // ---- load / import --------------------------------------------------------------------------
 
   /**

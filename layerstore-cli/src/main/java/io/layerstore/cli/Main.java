@@ -364,6 +364,7 @@ public final class Main {
     s.println("  rm [-f] CONTAINER...      Remove containers");
     s.println(
         "  prune [-a]                Remove dangling (-a: untagged) images and layers nothing uses");
+    s.println("  info                      Show the storage facts docker info shows");
     s.println(
         "  fsck [--repair] [--deep]  Check the store (--deep: re-hash every layer); --repair fixes what is safe");
     s.println("  demo                      Show the library at work in a temporary store");

@@ -431,6 +431,28 @@ public abstract class DriverSupport<L extends DriverLayout> implements GraphDriv
     v.setPermissions(perms);
   }
 
+  /**
+   * The file system {@code dir} is on, named as Docker's {@code Backing Filesystem} names it (from
+   * the statfs magic: every ext2/3/4 is {@code extfs}, overlay is {@code overlayfs}, cifs is {@code
+   * smb}); a file system Docker has no name for keeps the name the operating system gives it (jimfs
+   * included).
+   *
+   * @param dir a directory on the file system
+   * @return the name
+   * @throws IOException if the file system cannot be told
+   */
+  protected static String backingFilesystem(Path dir) throws IOException {
+    String type = Files.getFileStore(dir).type();
+    return switch (type) {
+      case "ext2", "ext3", "ext4" -> "extfs";
+      case "overlay" -> "overlayfs";
+      case "cifs", "smb3", "smbfs" -> "smb";
+      case "nfs", "nfs4" -> "nfs";
+      case "fuse.gpfs", "gpfs" -> "gpfs";
+      default -> type;
+    };
+  }
+
   // ---- internals --------------------------------------------------------------------------------
 
   private LayerMounts mounts() {
