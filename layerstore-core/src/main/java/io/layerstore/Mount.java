@@ -35,16 +35,19 @@ public interface Mount extends AutoCloseable {
    *     name something outside the image
    */
   default Path path(String imagePath) {
-    Path root = root();
-    Path relative =
-        root.getFileSystem().getPath("/").relativize(root.getFileSystem().getPath("/", imagePath));
-    for (Path element : relative) {
-      if (element.toString().equals("..")) {
+    // Split by hand: Path.relativize and normalize would fold ".." away instead of refusing it,
+    // and resolving an absolute string would leave the mount for the root of its file system.
+    Path p = root();
+    for (String name : imagePath.split("/")) {
+      if (name.equals("..")) {
         throw new IllegalArgumentException(
             "image path " + imagePath + " has a .. element; name a path inside the image");
       }
+      if (!name.isEmpty() && !name.equals(".")) {
+        p = p.resolve(name);
+      }
     }
-    return root.resolve(relative.toString());
+    return p;
   }
 
   /**

@@ -580,11 +580,11 @@ public final class TarReader implements Closeable {
     long stored;
     try {
       stored = TarBlock.parseOctal(b, TarBlock.CHKSUM, TarBlock.CHKSUM_LEN);
-      if (at == 0 && !TarBlock.checksumMatches(b, stored)) {
+      if (at == 0 && !TarBlock.checksumMatches(b, stored) && looksNothingLikeTar(b)) {
         throw notTar(b);
       }
     } catch (NumberFormatException e) {
-      if (at == 0) {
+      if (at == 0 && looksNothingLikeTar(b)) {
         throw notTar(b);
       }
       throw invalid(
@@ -793,11 +793,16 @@ public final class TarReader implements Closeable {
   }
 
   /**
-   * The first header is no tar header: the input is something else altogether (random bytes, a
-   * compression this reader does not know, a text file), which is said as such, with a short
-   * excerpt, rather than as a damaged entry whose "name" would be the first 100 bytes of whatever
-   * it is.
+   * The first header is no tar header (no checksum, no magic): the input is something else
+   * altogether (random bytes, a compression this reader does not know, a text file), which is said
+   * as such, with a short excerpt, rather than as a damaged entry whose "name" would be the first
+   * 100 bytes of whatever it is.
    */
+  private static boolean looksNothingLikeTar(byte[] b) {
+    // no ustar or GNU magic and no valid checksum: a damaged tar keeps at least one of them
+    return TarBlock.format(b) == TarBlock.Format.V7;
+  }
+
   private InvalidArchiveException notTar(byte[] b) {
     return invalid(
         null, "not a tar archive (it starts with \"" + TarBlock.printable(b, 0, EXCERPT) + "\")");
