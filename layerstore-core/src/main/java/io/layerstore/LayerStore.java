@@ -1037,6 +1037,8 @@ public final class LayerStore implements Closeable {
     store.ensureOpen();
     try (StoreLocks.Held store = transactions.lockStore()) {
       TransactionRunner.Outcome o = transactions.run(gc.planPrune(options.untaggedParents()));
+      // lock files of chains that are gone (the per-chain files of earlier versions)
+      locks.removeStaleChainFiles(hex -> Digest.isValid(hex) && layerDb.exists(ChainId.parse(hex)));
       return new Pruned(o.deletedImages(), o.deletedLayers(), o.bytesFreed());
     }
   }
@@ -1126,6 +1128,10 @@ public final class LayerStore implements Closeable {
     } catch (IOException e) {
       LOG.warn("could not release mount pins: {}", e.toString());
     }
-    driver.close();
+    try {
+      driver.close();
+    } finally {
+      locks.close();
+    }
   }
 }

@@ -53,6 +53,7 @@ public final class Recovery {
   /** Recovers under the store lock. */
   public Report run() throws IOException {
     try (StoreLocks.Held store = locks.store()) {
+      locks.create();
       int finished = 0;
       try {
         finished = transactions.rollForward();
