@@ -24,7 +24,7 @@ final class StoreCommands implements Cli.Group {
       case "info" ->
           Cli.command(
               name,
-              "",
+              "[OPTIONS]",
               "Show what docker info shows about storage: driver, its facts, images, containers, root",
               (ctx, args) -> {
                 ctx.out.print(ctx.store().info().format());

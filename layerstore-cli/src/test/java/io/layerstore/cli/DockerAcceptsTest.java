@@ -15,7 +15,6 @@ import io.layerstore.testkit.PlatformRequirements;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -65,26 +64,19 @@ class DockerAcceptsTest {
   @Test
   void infoSaysWhatDockerInfoSaysAboutOverlay2() throws Exception {
     Path root = tmp.resolve("info-root");
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int status =
-        new Main(
-                new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8))
-            .run(new String[] {"--root", root.toString(), "info"});
-    assertEquals(0, status, err.toString(StandardCharsets.UTF_8));
+    String ours = DockerInteropTest.run("--root", root.toString(), "info");
     PrivateDocker.Result info = docker.docker("info");
     assertEquals(0, info.exitCode(), info.out());
-    Map<String, String> ours = lines(out.toString(StandardCharsets.UTF_8));
+    Map<String, String> facts = lines(ours);
     Map<String, String> theirs = lines(info.out());
     for (String key :
         List.of("Storage Driver", "Backing Filesystem", "Supports d_type", "Native Overlay Diff")) {
       assertTrue(theirs.containsKey(key), "docker info says " + key + ": " + info.out());
-      assertEquals(theirs.get(key), ours.get(key), key);
+      assertEquals(theirs.get(key), facts.get(key), key);
     }
-    assertEquals("0", ours.get("Images"));
-    assertEquals("0", ours.get("Containers"));
-    assertEquals(root.toString(), ours.get("Docker Root Dir"));
+    assertEquals("0", facts.get("Images"));
+    assertEquals("0", facts.get("Containers"));
+    assertEquals(root.toString(), facts.get("Docker Root Dir"));
   }
 
   /** moby's TestUntarHardlinkToSymlink: {@code symlink2} is a hardlink of the symlink itself. */

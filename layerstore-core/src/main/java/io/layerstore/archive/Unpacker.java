@@ -11,7 +11,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileSystemException;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -217,10 +218,11 @@ public final class Unpacker {
         break;
       case TarHeader.HARDLINK:
         Path linkTarget = hardlinkTarget(h);
-        try {
+        NodeStat linked = tree.stat(linkTarget);
+        if (linked.isSymlink() && !linksSymlinks(linkTarget)) {
+          copySymlink(linkTarget, target, linked);
+        } else {
           Files.createLink(target, linkTarget);
-        } catch (FileSystemException e) {
-          copySymlink(linkTarget, target, e);
         }
         present.put(rel, Boolean.FALSE);
         break;
@@ -406,15 +408,20 @@ public final class Unpacker {
   }
 
   /**
-   * A file system that cannot hard-link a symlink (jimfs links regular files only) gets a copy of
-   * it instead: the same target, owner and time, so every reader sees what the link would show;
-   * only the link count differs. Anything else that cannot be linked fails as it did.
+   * Whether {@code Files.createLink} links a symlink itself there: Linux's link(2) does not follow
+   * a symlink (Docker relies on that), but other file systems follow it — jimfs would link what the
+   * symlink points at, which may be outside the layer.
    */
-  private void copySymlink(Path from, Path to, FileSystemException failure) throws IOException {
-    NodeStat st = tree.stat(from);
-    if (!st.isSymlink()) {
-      throw failure;
-    }
+  private static boolean linksSymlinks(Path p) {
+    return p.getFileSystem() == FileSystems.getDefault()
+        && System.getProperty("os.name").toLowerCase(Locale.ROOT).startsWith("linux");
+  }
+
+  /**
+   * Where a symlink cannot be hard-linked ({@link #linksSymlinks}), a copy of it: the same target,
+   * owner and time, so every reader sees what the link would show; only the link count differs.
+   */
+  private void copySymlink(Path from, Path to, NodeStat st) throws IOException {
     Files.createSymbolicLink(to, Files.readSymbolicLink(from));
     tree.setOwner(to, st.uid(), st.gid());
     tree.setMtime(to, st.mtime());

@@ -76,18 +76,7 @@ final class MountReferences {
    * Returns the count.
    */
   int acquire(String id, Action mount) throws IOException {
-    try (Held h = lock(id)) {
-      Holds holds = h.read();
-      if (holds.total() > 0 && !check.isMounted(id)) {
-        holds.clear();
-      }
-      if (holds.total() == 0 && !check.isMounted(id)) {
-        mount.run();
-      }
-      holds.add(self, 1);
-      h.write(holds);
-      return holds.total();
-    }
+    return take(id, self, mount);
   }
 
   /**
@@ -95,12 +84,19 @@ final class MountReferences {
    * count.
    */
   int addLeft(String id) throws IOException {
+    return take(id, LEFT, () -> {});
+  }
+
+  /** One more reference for {@code holder}, mounting first if the mount is not up. */
+  private int take(String id, String holder, Action mount) throws IOException {
     try (Held h = lock(id)) {
       Holds holds = h.read();
       if (!check.isMounted(id)) {
-        holds.clear();
+        holds
+            .clear(); // counts that outlived their mount (a reboot, an outside umount) hold nothing
+        mount.run();
       }
-      holds.add(LEFT, 1);
+      holds.add(holder, 1);
       h.write(holds);
       return holds.total();
     }
@@ -147,8 +143,8 @@ final class MountReferences {
    * Drops the references of processes that have died. When none is left, the mount no live process
    * holds is abandoned: with {@code apply} it is unmounted and its count removed.
    *
-   * @return the ids whose mounts are abandoned, up or not (a count no mount backs any more is
-   *     abandoned too), in order
+   * @return the ids whose mounts are up and abandoned, in order (a count whose mount is gone is
+   *     only dropped, with {@code apply})
    */
   List<String> reclaim(boolean apply, Unmounter unmount) throws IOException {
     List<String> abandoned = new ArrayList<>();
@@ -167,8 +163,13 @@ final class MountReferences {
       try (Held h = lock(id)) {
         Holds holds = h.read();
         boolean died = holds.dropDead();
-        boolean mounted = check.isMounted(id);
-        if (holds.total() > 0 && mounted) {
+        if (!check.isMounted(id)) {
+          if (apply) {
+            h.delete(); // a count outlived by its mount (a reboot, an outside umount): stale
+          }
+          continue;
+        }
+        if (holds.total() > 0) {
           if (died && apply) {
             h.write(holds);
           }
@@ -176,9 +177,7 @@ final class MountReferences {
         }
         abandoned.add(id);
         if (apply) {
-          if (mounted) {
-            unmount.unmount(id);
-          }
+          unmount.unmount(id);
           h.delete();
         }
       }

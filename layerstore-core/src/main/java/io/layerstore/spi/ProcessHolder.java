@@ -22,8 +22,12 @@ record ProcessHolder(long pid, long start) {
 
   /** This process. */
   static ProcessHolder current() throws IOException {
-    long pid = ProcessHandle.current().pid();
-    return new ProcessHolder(pid, startOf(pid).orElse(-1L));
+    return of(ProcessHandle.current().pid()).orElseThrow();
+  }
+
+  /** The process {@code pid} as it runs now, or empty if none does. */
+  static Optional<ProcessHolder> of(long pid) throws IOException {
+    return startOf(pid).map(start -> new ProcessHolder(pid, start));
   }
 
   /**

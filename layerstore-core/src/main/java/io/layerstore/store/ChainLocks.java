@@ -51,18 +51,7 @@ final class ChainLocks {
   StoreLocks.Held lock(String name) throws IOException {
     ReentrantLock m = mem.computeIfAbsent(name, k -> new ReentrantLock());
     m.lock();
-    if (m.getHoldCount() > 1) {
-      return m::unlock; // reentrant: the range is locked already
-    }
-    try {
-      return held(m, FileLocks.lockWaiting(channel(), offset(name), 1, false));
-    } catch (OverlappingFileLockException e) {
-      m.unlock();
-      throw secondInstance(name);
-    } catch (IOException | RuntimeException e) {
-      m.unlock();
-      throw e;
-    }
+    return onFile(name, m, (ch, at) -> FileLocks.lockWaiting(ch, at, 1, false));
   }
 
   /** Takes the lock of {@code name} if no thread or process holds it; null otherwise. */
@@ -71,11 +60,26 @@ final class ChainLocks {
     if (!m.tryLock()) {
       return null;
     }
+    return onFile(name, m, (ch, at) -> ch.tryLock(at, 1, false));
+  }
+
+  /** Locks the byte of one chain, waiting or not. */
+  private interface RangeLocker {
+    /** The lock, or null if another process holds the byte (trying only). */
+    FileLock lock(FileChannel ch, long at) throws IOException;
+  }
+
+  /**
+   * With {@code m} held by this thread: the chain's byte too, unless this thread holds it already
+   * (reentrant). Gives {@code m} back when the byte cannot be had.
+   */
+  private StoreLocks.Held onFile(String name, ReentrantLock m, RangeLocker locker)
+      throws IOException {
     if (m.getHoldCount() > 1) {
       return m::unlock;
     }
     try {
-      FileLock l = channel().tryLock(offset(name), 1, false);
+      FileLock l = locker.lock(channel(), offset(name));
       if (l == null) {
         m.unlock();
         return null;
