@@ -12,6 +12,7 @@ import io.layerstore.InvalidArchiveException;
 import io.layerstore.InvalidReferenceException;
 import io.layerstore.LayerStore;
 import io.layerstore.Mount;
+import io.layerstore.PruneOptions;
 import io.layerstore.RemoveOptions;
 import io.layerstore.StoreInfo;
 import io.layerstore.container.CreateOptions;
@@ -311,6 +312,35 @@ public abstract class LayerStoreContract extends ContractSubject {
     store.unmountAll(id);
     assertFalse(store.isMounted(id), "unmountAll drops every count");
     assertFalse(store.unmount(id));
+  }
+
+  // ---- a refused input leaves nothing behind ---------------------------------------------------
+
+  @Test
+  void aRefusedLoadLeavesNoLockFileAndPruneRemovesStaleOnes() throws IOException {
+    LayerStore store = sandbox.store();
+    ImageId id = store.load(archive("kept.tar", baseImage("kit/kept:1"))).get(0);
+    Path locks = sandbox.dataRoot().resolve("layerstore/locks");
+    List<String> before = names(locks);
+    ImageArchiveBuilder refused = baseImage("kit/refused:1");
+    refused.layer().file("etc/new", "new\n", 0644).hardlink("etc/h", "etc/nothere");
+    assertThrows(InvalidArchiveException.class, () -> store.load(archive("refused.tar", refused)));
+    assertEquals(before, names(locks), "no lock of a chain that was never stored");
+
+    // chain-<hex>.lock files of earlier versions: prune drops those of chains that are gone
+    String kept = store.image(id.toString()).chainIds().get(0).digest().hex();
+    String gone = "ab".repeat(32);
+    Files.createFile(locks.resolve("chain-" + kept + ".lock"));
+    Files.createFile(locks.resolve("chain-" + gone + ".lock"));
+    store.prune(PruneOptions.defaults());
+    assertTrue(Files.exists(locks.resolve("chain-" + kept + ".lock")));
+    assertFalse(Files.exists(locks.resolve("chain-" + gone + ".lock")));
+  }
+
+  private static List<String> names(Path dir) throws IOException {
+    try (var s = Files.list(dir)) {
+      return s.map(p -> p.getFileName().toString()).sorted().toList();
+    }
   }
 
   // ---- errors that name the real problem ------------------------------------------------------
