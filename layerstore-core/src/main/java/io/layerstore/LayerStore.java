@@ -20,10 +20,13 @@ import io.layerstore.store.LayerDb;
 import io.layerstore.store.LayerRecord;
 import io.layerstore.store.LayerStaging;
 import io.layerstore.store.MountPins;
+import io.layerstore.store.OciLayoutWriter;
 import io.layerstore.store.PinnedMount;
 import io.layerstore.store.Publisher;
 import io.layerstore.store.Recovery;
 import io.layerstore.store.ReferenceStore;
+import io.layerstore.store.SaveOutput;
+import io.layerstore.store.SaveRequest;
 import io.layerstore.store.StoreContext;
 import io.layerstore.store.StoreLayout;
 import io.layerstore.store.StoreLocks;
@@ -862,18 +865,54 @@ public final class LayerStore implements Closeable {
    */
   public void save(List<String> refsOrIds, Path out) throws IOException {
     store.ensureOpen();
-    Path tmp = out.resolveSibling(".tmp-" + out.getFileName() + "-" + files.randomHex(6));
-    try (OutputStream os = Files.newOutputStream(tmp)) {
-      save(refsOrIds, os);
-    } catch (IOException | RuntimeException e) {
-      Files.deleteIfExists(tmp);
-      throw e;
+    List<SaveRequest> requests = saveRequests(refsOrIds);
+    new SaveOutput(files)
+        .file(out, os -> new DockerArchiveWriter(layerDb, driver).write(requests, os));
+  }
+
+  /**
+   * Writes the named images as {@code options} say: a {@code docker save} archive, or an OCI image
+   * layout as a tar or a directory (with {@code oci-layout}, {@code index.json} and, as Docker ≥ 25
+   * writes, a {@code manifest.json} that Docker's {@code load} reads), its layers uncompressed or
+   * compressed. The same images saved twice give the same bytes. Like {@link #save(List, Path)}, it
+   * is all or nothing: a tar is written beside {@code out} and moved over it, a directory is made
+   * beside it and renamed to it.
+   *
+   * @param refsOrIds references or ids, resolved as {@link #resolve} does; images named by a
+   *     reference carry that tag in the archive
+   * @param out the archive file, replaced if it exists; for {@link SaveOptions.Format#OCI_DIR} the
+   *     directory, which must not exist or be empty
+   * @param options the format and the layers' compression
+   * @throws IllegalArgumentException if {@code refsOrIds} is empty, or the options compress the
+   *     layers of a {@code docker save} archive
+   * @throws NotFoundException if a name matches no image
+   * @throws io.layerstore.ConflictException if the directory to write exists and is not empty, or
+   *     is not a directory
+   * @throws IOException if a layer cannot be read or the archive cannot be written
+   */
+  public void save(List<String> refsOrIds, Path out, SaveOptions options) throws IOException {
+    store.ensureOpen();
+    if (options.format() == SaveOptions.Format.DOCKER) {
+      if (options.compression() != SaveOptions.Compression.NONE) {
+        throw new IllegalArgumentException(
+            "a docker save archive holds uncompressed layers; compressing them ("
+                + options.compression()
+                + ") needs the OCI format");
+      }
+      save(refsOrIds, out);
+      return;
     }
-    Files.move(
-        tmp,
-        out,
-        java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    List<SaveRequest> requests = saveRequests(refsOrIds);
+    OciLayoutWriter writer =
+        new OciLayoutWriter(
+            layerDb,
+            driver,
+            io.layerstore.archive.Compression.valueOf(options.compression().name()));
+    if (options.format() == SaveOptions.Format.OCI_DIR) {
+      new SaveOutput(files).directory(out, dir -> writer.writeDirectory(requests, dir));
+    } else {
+      new SaveOutput(files).file(out, (os, scratch) -> writer.writeTar(requests, scratch, os));
+    }
   }
 
   /**
@@ -889,11 +928,16 @@ public final class LayerStore implements Closeable {
    */
   public void save(List<String> refsOrIds, OutputStream out) throws IOException {
     store.ensureOpen();
+    new DockerArchiveWriter(layerDb, driver).write(saveRequests(refsOrIds), out);
+  }
+
+  /** Resolves the names to save: every one must name an image before anything is written. */
+  private List<SaveRequest> saveRequests(List<String> refsOrIds) throws IOException {
     if (refsOrIds.isEmpty()) {
       throw new IllegalArgumentException("nothing to save: name at least one image");
     }
     transactions.settle();
-    List<DockerArchiveWriter.Request> requests = new ArrayList<>();
+    List<SaveRequest> requests = new ArrayList<>();
     for (String r : refsOrIds) {
       ImageId id = resolve(r);
       String tag = null;
@@ -901,9 +945,9 @@ public final class LayerStore implements Closeable {
           && !id.digest().hex().startsWith(r.startsWith("sha256:") ? r.substring(7) : r)) {
         tag = Reference.parse(r).withDefaultTag().familiarString();
       }
-      requests.add(new DockerArchiveWriter.Request(id, config(id), tag));
+      requests.add(new SaveRequest(id, config(id), tag));
     }
-    new DockerArchiveWriter(layerDb, driver).write(requests, out);
+    return requests;
   }
 
   // ---- remove ---------------------------------------------------------------------------------

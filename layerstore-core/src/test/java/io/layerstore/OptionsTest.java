@@ -11,6 +11,9 @@ class OptionsTest {
     assertEquals(new RemoveOptions(false), RemoveOptions.defaults());
     assertEquals(new PruneOptions(false), PruneOptions.defaults());
     assertEquals(new CheckOptions(false, false), CheckOptions.defaults());
+    assertEquals(
+        new SaveOptions(SaveOptions.Format.DOCKER, SaveOptions.Compression.NONE),
+        SaveOptions.defaults());
   }
 
   @Test
@@ -20,5 +23,11 @@ class OptionsTest {
     assertEquals(new CheckOptions(true, false), CheckOptions.defaults().deep());
     assertEquals(new CheckOptions(false, true), CheckOptions.defaults().repair());
     assertEquals(new CheckOptions(true, true), CheckOptions.defaults().repair().deep());
+    // in either order: the combination is checked when saving
+    assertEquals(
+        new SaveOptions(SaveOptions.Format.OCI, SaveOptions.Compression.GZIP),
+        SaveOptions.defaults()
+            .compression(SaveOptions.Compression.GZIP)
+            .format(SaveOptions.Format.OCI));
   }
 }

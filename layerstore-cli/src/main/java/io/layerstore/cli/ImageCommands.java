@@ -16,6 +16,7 @@ import io.layerstore.LayerStoreException;
 import io.layerstore.LoadedImage;
 import io.layerstore.Mount;
 import io.layerstore.RemoveOptions;
+import io.layerstore.SaveOptions;
 import io.layerstore.spi.BranchIntrospection;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -27,6 +28,7 @@ import java.util.List;
 import java.util.Optional;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.TypeConversionException;
 
 /**
  * The image commands: load, images, inspect, save, rmi, tag, import; and mount, umount of an image
@@ -79,9 +81,32 @@ final class ImageCommands implements Cli.Group {
           Cli.command(
                   name,
                   "[OPTIONS] IMAGE [IMAGE...]",
-                  "Save images to a tar archive (docker save format)",
+                  "Save images to a tar archive (docker save format) or an OCI image layout",
                   this::save)
               .addOption(Cli.output())
+              .addOption(
+                  Cli.option(
+                          SaveOptions.Format.class,
+                          ImageCommands::saveFormat,
+                          "string",
+                          "Archive format: docker (default), oci (an OCI image layout as a tar,"
+                              + " which docker load also reads) or oci-dir (the layout as a"
+                              + " directory)",
+                          "--format")
+                      .toBuilder()
+                      .completionCandidates(List.of("docker", "oci", "oci-dir"))
+                      .build())
+              .addOption(
+                  Cli.option(
+                          SaveOptions.Compression.class,
+                          ImageCommands::saveCompression,
+                          "string",
+                          "Compress the layers of an OCI layout: gzip or zstd (default: none; Docker 20.10"
+                              + " cannot load zstd layers)",
+                          "--compress")
+                      .toBuilder()
+                      .completionCandidates(List.of("gzip", "zstd"))
+                      .build())
               .addPositional(Cli.args("0..*", "1..*", "IMAGE"));
       case "rmi" ->
           Cli.command(name, "[OPTIONS] IMAGE [IMAGE...]", "Remove images", this::rmi)
@@ -326,8 +351,42 @@ final class ImageCommands implements Cli.Group {
       throw new Main.UsageException(
           "\"layerstore save\" needs -o FILE (writing to stdout is not supported)");
     }
-    ctx.store().save(Cli.positionals(args), output);
+    SaveOptions options =
+        SaveOptions.defaults()
+            .format(Cli.value(args, "--format", SaveOptions.Format.DOCKER))
+            .compression(Cli.value(args, "--compress", SaveOptions.Compression.NONE));
+    if (options.format() == SaveOptions.Format.DOCKER
+        && options.compression() != SaveOptions.Compression.NONE) {
+      throw new Main.UsageException(
+          "\"layerstore save --compress\" needs --format oci or oci-dir: a docker save archive"
+              + " holds uncompressed layers");
+    }
+    ctx.store().save(Cli.positionals(args), output, options);
     return 0;
+  }
+
+  /** {@code --format}'s value: docker, oci or oci-dir. */
+  private static SaveOptions.Format saveFormat(String value) {
+    return switch (value) {
+      case "docker" -> SaveOptions.Format.DOCKER;
+      case "oci" -> SaveOptions.Format.OCI;
+      case "oci-dir" -> SaveOptions.Format.OCI_DIR;
+      default ->
+          throw new TypeConversionException(
+              "unknown format \"" + value + "\": use docker, oci or oci-dir");
+    };
+  }
+
+  /** {@code --compress}'s value: gzip or zstd (none, to say it explicitly). */
+  private static SaveOptions.Compression saveCompression(String value) {
+    return switch (value) {
+      case "none" -> SaveOptions.Compression.NONE;
+      case "gzip" -> SaveOptions.Compression.GZIP;
+      case "zstd" -> SaveOptions.Compression.ZSTD;
+      default ->
+          throw new TypeConversionException(
+              "unknown compression \"" + value + "\": use gzip or zstd");
+    };
   }
 
   int rmi(Main.Context ctx, ParseResult args) throws IOException {

@@ -479,7 +479,7 @@ public final class Fsck {
   }
 
   private void deep(Run run) throws IOException {
-    DockerArchiveWriter writer = new DockerArchiveWriter(layerDb, driver);
+    LayerRebuilder rebuilder = new LayerRebuilder(layerDb, driver);
     for (LayerRecord r : layerDb.list()) {
       if (!driver.exists(r.cacheId())
           || !Files.exists(
@@ -488,7 +488,7 @@ public final class Fsck {
         continue; // reported already
       }
       try {
-        writer.rebuildLayer(r, OutputStream.nullOutputStream());
+        rebuilder.rebuild(r, OutputStream.nullOutputStream());
       } catch (io.layerstore.LayerStoreException e) {
         run.found(
             Kind.LAYER_CONTENT_MISMATCH,

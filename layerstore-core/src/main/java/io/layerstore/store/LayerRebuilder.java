@@ -1,0 +1,125 @@
+package io.layerstore.store;
+
+import io.layerstore.Digest;
+import io.layerstore.DigestMismatchException;
+import io.layerstore.InvalidArchiveException;
+import io.layerstore.spi.GraphDriver;
+import io.layerstore.tarsplit.TarSplitAssembler;
+import io.layerstore.tarsplit.TarSplitReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+
+/**
+ * Rebuilds a stored layer's tar byte for byte: its tar-split record replayed with file contents
+ * from the layer's diff directory, checked against the diffID. Every writer of an archive (docker
+ * save, OCI layout) and {@code fsck --deep} go through here, so a layer leaves the store one way.
+ */
+final class LayerRebuilder {
+
+  private final LayerDb layerDb;
+  private final GraphDriver driver;
+
+  LayerRebuilder(LayerDb layerDb, GraphDriver driver) {
+    this.layerDb = layerDb;
+    this.driver = driver;
+  }
+
+  /** The reassembled size of a layer, from its tar-split record alone. */
+  long size(LayerRecord layer) throws IOException {
+    try (TarSplitReader ts =
+        TarSplitReader.open(layerDb.openTarSplit(layer.chainId()), tarSplitName(layer))) {
+      return TarSplitAssembler.assembledSize(ts);
+    }
+  }
+
+  /** The layer's tar as archive content: its size known up front, its bytes rebuilt on demand. */
+  ArchiveMember.Content content(LayerRecord layer) {
+    return new ArchiveMember.Content() {
+      @Override
+      public long size() throws IOException {
+        return LayerRebuilder.this.size(layer);
+      }
+
+      @Override
+      public void writeTo(OutputStream out) throws IOException {
+        rebuild(layer, out);
+      }
+    };
+  }
+
+  private String tarSplitName(LayerRecord layer) {
+    return layerDb.layerDir(layer.chainId()).resolve(LayerDb.TAR_SPLIT).toString();
+  }
+
+  /**
+   * Rebuilds a layer's tar from its tar-split record and its diff directory into {@code out},
+   * checking every file's CRC and the whole against the diffID. Fails with {@link
+   * DigestMismatchException} (or {@link InvalidArchiveException} for a missing or damaged file)
+   * when the layer changed since it was stored; {@code out} then holds part of the layer.
+   */
+  void rebuild(LayerRecord layer, OutputStream out) throws IOException {
+    Path diff = driver.diff(layer.cacheId()).dir();
+    MessageDigest sha = Digest.newSha256();
+    OutputStream sink =
+        new OutputStream() {
+          @Override
+          public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+          }
+
+          @Override
+          public void write(byte[] b, int off, int len) throws IOException {
+            sha.update(b, off, len);
+            out.write(b, off, len);
+          }
+        };
+    try (TarSplitReader ts =
+        TarSplitReader.open(layerDb.openTarSplit(layer.chainId()), tarSplitName(layer))) {
+      TarSplitAssembler.assemble(
+          ts, name -> openInLayer(diff, name, layer), sink, tarSplitName(layer));
+    }
+    Digest actual = Digest.fromBytes(sha.digest());
+    if (!actual.equals(layer.diffId().digest())) {
+      throw new DigestMismatchException(
+          layer.diffId(),
+          actual,
+          "layer "
+              + layer.chainId()
+              + " rebuilt from "
+              + diff
+              + " (the layer's files changed since it was stored)");
+    }
+  }
+
+  /** Opens a layer-relative name inside {@code diff} without following any symlink. */
+  private static InputStream openInLayer(Path diff, String name, LayerRecord layer)
+      throws IOException {
+    Path p = diff;
+    String[] parts = name.split("/");
+    for (int i = 0; i < parts.length; i++) {
+      String part = parts[i];
+      if (part.isEmpty() || part.equals(".")) {
+        continue;
+      }
+      if (part.equals("..")) {
+        throw new InvalidArchiveException(
+            layer.chainId().toString(), name, "tar-split names a path with \"..\"");
+      }
+      p = p.resolve(part);
+      if (i < parts.length - 1 && Files.isSymbolicLink(p)) {
+        throw new InvalidArchiveException(
+            layer.chainId().toString(), name, "tar-split names a path through a symlink");
+      }
+    }
+    if (!Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+      throw new InvalidArchiveException(
+          layer.chainId().toString(), name, "file missing from the layer's diff dir " + diff);
+    }
+    return Files.newInputStream(p, LinkOption.NOFOLLOW_LINKS);
+  }
+}
