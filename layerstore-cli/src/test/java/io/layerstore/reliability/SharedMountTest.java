@@ -174,16 +174,7 @@ class SharedMountTest {
 
   /** A JVM of its own running {@code main} with this test's class path. */
   private static ProcessBuilder java(Class<?> main, String... args) {
-    List<String> cmd =
-        new ArrayList<>(
-            List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1",
-                "-cp",
-                System.getProperty("java.class.path"),
-                main.getName()));
-    cmd.addAll(List.of(args));
-    return new ProcessBuilder(cmd);
+    return new ProcessBuilder(CliRun.java(main.getName(), args));
   }
 
   /** Whether {@code dir} is a mount point now, as the kernel's mount table says. */

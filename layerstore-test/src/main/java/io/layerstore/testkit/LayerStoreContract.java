@@ -149,6 +149,13 @@ public abstract class LayerStoreContract extends ContractSubject {
     return b;
   }
 
+  /** Loads the base image with a second layer holding {@code file}; returns its id. */
+  private ImageId loadWithFile(String tag, String file, String content) throws IOException {
+    ImageArchiveBuilder b = baseImage(tag);
+    b.layer().file(file, content, 0644);
+    return sandbox.store().load(archive(tag.replaceAll("[/:]", "-") + ".tar", b)).get(0);
+  }
+
   /** Images share their common base layers; removing one image keeps what the other still uses. */
   @Test
   void removingAnImageKeepsLayersAnotherImageUses() throws IOException {
@@ -173,9 +180,7 @@ public abstract class LayerStoreContract extends ContractSubject {
   @Test
   void removingAMountedImageIsRefused() throws IOException {
     LayerStore store = sandbox.store();
-    ImageArchiveBuilder b = baseImage("kit/mounted:1");
-    b.layer().file("etc/top", "top\n", 0644);
-    ImageId id = store.load(archive("mounted.tar", b)).get(0);
+    ImageId id = loadWithFile("kit/mounted:1", "etc/top", "top\n");
     try (Mount m = store.mount(id)) {
       assertThrows(
           ConflictException.class,
@@ -272,9 +277,7 @@ public abstract class LayerStoreContract extends ContractSubject {
   @Test
   void pathReachesTheImagesFileOnEveryKindOfMount() throws IOException {
     LayerStore store = sandbox.store();
-    ImageArchiveBuilder b = baseImage("kit/path:1");
-    b.layer().file("etc/os-release", "ID=layerstore-kit\n", 0644);
-    ImageId id = store.load(archive("path.tar", b)).get(0);
+    ImageId id = loadWithFile("kit/path:1", "etc/os-release", "ID=layerstore-kit\n");
     try (Mount m = store.mount(id)) {
       assertEquals("ID=layerstore-kit\n", Files.readString(m.path("/etc/os-release")));
       assertEquals("ID=layerstore-kit\n", Files.readString(m.path("etc/os-release")));
