@@ -96,6 +96,12 @@ public record CheckReport(
      */
     STAGING_LEFTOVER(Severity.ORPHAN),
     /**
+     * A kernel mount of a driver layer that no live process holds: every process that held it died
+     * without giving it back, and it was not left mounted on purpose; it would keep its layers from
+     * being removed forever. A repair unmounts it. Subject: the driver layer id.
+     */
+    ABANDONED_MOUNT(Severity.ORPHAN),
+    /**
      * A layerdb entry of an interrupted layer removal; a repair finishes the removal. Subject: its
      * path.
      */

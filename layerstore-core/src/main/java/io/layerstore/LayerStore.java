@@ -71,6 +71,9 @@ import org.slf4j.LoggerFactory;
  * <p>Containers (an init layer and a read-write layer on an image, as {@code docker create} makes
  * them; changes, commit, export) are reached through {@link #containers()}.
  *
+ * <p>Once {@link #close()}d, a store refuses every call (and so do its {@link #containers()}) with
+ * {@link IllegalStateException}.
+ *
  * <p>Thread safe. Several processes may share a root (file locks order their changes); open one
  * instance per root in a process. Every change is atomic: after a crash the store shows the old or
  * the new state, and leftovers of interrupted work are cleaned when the store is opened.
@@ -413,6 +416,7 @@ public final class LayerStore implements Closeable {
    * @return the root directory the store was opened at
    */
   public Path root() {
+    store.ensureOpen();
     return layout.root();
   }
 
@@ -422,6 +426,7 @@ public final class LayerStore implements Closeable {
    * @return its name, such as {@code overlay2}
    */
   public String driverName() {
+    store.ensureOpen();
     return driver.name();
   }
 
@@ -432,6 +437,7 @@ public final class LayerStore implements Closeable {
    * @return the open driver; closed with the store
    */
   public GraphDriver driver() {
+    store.ensureOpen();
     return driver;
   }
 
@@ -442,7 +448,26 @@ public final class LayerStore implements Closeable {
    * @return the mode the store runs in, never {@link PlatformMode#AUTO}
    */
   public PlatformMode platform() {
+    store.ensureOpen();
     return platform.isNative() ? PlatformMode.NATIVE : PlatformMode.EMULATED;
+  }
+
+  /**
+   * What {@code docker info} says about storage: the driver and its facts (for overlay2 computed as
+   * a dockerd on this machine computes them), the numbers of images and containers, the data-root.
+   *
+   * @return the facts, read now
+   * @throws IOException if the store or the driver's facts cannot be read
+   */
+  public StoreInfo info() throws IOException {
+    store.ensureOpen();
+    transactions.settle();
+    return new StoreInfo(
+        driver.name(),
+        driver.status(),
+        imageDb.list().size(),
+        containers.list().size(),
+        layout.root());
   }
 
   // ---- load / import --------------------------------------------------------------------------
@@ -460,6 +485,7 @@ public final class LayerStore implements Closeable {
    * @throws IOException if reading the archive or writing the store fails
    */
   public List<ImageId> load(Path archive) throws IOException {
+    store.ensureOpen();
     List<ImageId> out = new ArrayList<>();
     for (LoadedImage l : loadDetailed(archive)) {
       out.add(l.id());
@@ -478,6 +504,7 @@ public final class LayerStore implements Closeable {
    * @throws IOException if reading the archive or writing the store fails
    */
   public List<LoadedImage> loadDetailed(Path archive) throws IOException {
+    store.ensureOpen();
     return new DockerArchiveLoader(store).load(archive);
   }
 
@@ -489,12 +516,13 @@ public final class LayerStore implements Closeable {
    * @param tarball the layer; may be a pipe such as {@code /dev/stdin}
    * @param reference {@code name[:tag]} to tag it with, or null
    * @return the new image's id
-   * @throws IllegalArgumentException if {@code reference} is not a valid reference
+   * @throws InvalidReferenceException if {@code reference} is not a valid reference
    * @throws InvalidArchiveException if the tarball cannot be accepted (unsafe entry, too large)
    * @throws IOException if reading the tarball or writing the store fails
    */
   public ImageId importLayer(Path tarball, String reference) throws IOException {
-    Reference ref = reference == null ? null : parseReference(reference).withDefaultTag();
+    store.ensureOpen();
+    Reference ref = reference == null ? null : Reference.parse(reference).withDefaultTag();
     try (InputStream in = readable(tarball)) {
       return importLayer(in, tarball.toString(), "-", ref);
     }
@@ -558,6 +586,7 @@ public final class LayerStore implements Closeable {
    * @throws IOException if the image or reference store cannot be read
    */
   public List<ImageSummary> images() throws IOException {
+    store.ensureOpen();
     transactions.settle();
     Map<ImageId, List<String>> tags = tagTable();
     List<ImageSummary> out = new ArrayList<>();
@@ -620,12 +649,13 @@ public final class LayerStore implements Closeable {
    *
    * @param refOrId what the user typed
    * @return the image's id
-   * @throws IllegalArgumentException if {@code refOrId} is empty, or neither a reference nor hex
+   * @throws InvalidReferenceException if {@code refOrId} is empty, or neither a reference nor hex
    * @throws NotFoundException if nothing matches
    * @throws ConflictException if an id prefix matches several images
    * @throws IOException if the stores cannot be read
    */
   public ImageId resolve(String refOrId) throws IOException {
+    store.ensureOpen();
     return resolver.resolve(refOrId);
   }
 
@@ -638,6 +668,7 @@ public final class LayerStore implements Closeable {
    * @throws IOException if the image's config or layers cannot be read
    */
   public Image image(String refOrId) throws IOException {
+    store.ensureOpen();
     ImageId id = resolve(refOrId);
     ImageConfig c = config(id);
     List<ChainId> chain = ChainId.chain(c.diffIds());
@@ -668,15 +699,16 @@ public final class LayerStore implements Closeable {
    *
    * @param source a reference or id, resolved as {@link #resolve} does
    * @param target the new tag; {@code latest} is added when no tag is written
-   * @throws IllegalArgumentException if {@code target} is not a valid reference, or carries a
+   * @throws InvalidReferenceException if {@code target} is not a valid reference, or carries a
    *     digest
    * @throws NotFoundException if {@code source} names no image
    * @throws IOException if the reference store cannot be written
    */
   public void tag(String source, String target) throws IOException {
-    Reference ref = parseReference(target).withDefaultTag();
+    store.ensureOpen();
+    Reference ref = Reference.parse(target).withDefaultTag();
     if (ref.digest() != null) {
-      throw new IllegalArgumentException(
+      throw new InvalidReferenceException(
           "refusing to create a tag with a digest reference: " + target);
     }
     try (StoreLocks.Held store = transactions.lockStore()) {
@@ -687,10 +719,6 @@ public final class LayerStore implements Closeable {
               .tag(ref, id, refs.get(ref))
               .build());
     }
-  }
-
-  private static Reference parseReference(String text) {
-    return Reference.parse(text);
   }
 
   // ---- mount ----------------------------------------------------------------------------------
@@ -707,6 +735,7 @@ public final class LayerStore implements Closeable {
    * @throws IOException if the driver cannot mount it
    */
   public Mount mount(ImageId id) throws IOException {
+    store.ensureOpen();
     try (StoreLocks.Held store = transactions.lockStore()) {
       LayerRecord top =
           layerDb
@@ -715,7 +744,8 @@ public final class LayerStore implements Closeable {
                   () ->
                       new LayerStoreException(
                           "image " + id + " has no layers; there is no filesystem to mount"));
-      return PinnedMount.of(pins, top.cacheId(), () -> driver.get(top.cacheId(), false));
+      return PinnedMount.of(
+          pins, "image " + id, top.cacheId(), () -> driver.get(top.cacheId(), false));
     }
   }
 
@@ -728,6 +758,7 @@ public final class LayerStore implements Closeable {
    * @throws IOException if the driver cannot mount it
    */
   public Mount mount(String refOrId) throws IOException {
+    store.ensureOpen();
     return mount(resolve(refOrId));
   }
 
@@ -741,6 +772,7 @@ public final class LayerStore implements Closeable {
    * @throws IOException if the store or the mount table cannot be read
    */
   public boolean isMounted(ImageId id) throws IOException {
+    store.ensureOpen();
     transactions.settle();
     Optional<LayerRecord> top = layerDb.top(config(id).diffIds());
     if (top.isEmpty()) {
@@ -751,15 +783,33 @@ public final class LayerStore implements Closeable {
   }
 
   /**
-   * Drops every reference on the image's mount, whoever took it, and unmounts it: this is how a
-   * mount left with {@link Mount#leaveMounted()} ends. Handles still open on it should not be used
-   * afterwards. Does nothing for an image that is not mounted.
+   * Gives back one mount of the image left with {@link Mount#leaveMounted()} (by this process or
+   * another): left-behind mounts are counted, as containers/storage counts {@code podman image
+   * mount}s, so each {@code layerstore mount} needs its own {@code umount}, and the mount goes with
+   * the last reference anybody holds. Handles open on it elsewhere keep it up.
+   *
+   * @param id the image
+   * @return whether a left-behind mount was there to give back; {@code false} changes nothing
+   * @throws NotFoundException if the image is not in the store
+   * @throws IOException if the count cannot be changed or the driver cannot unmount it
+   */
+  public boolean unmount(ImageId id) throws IOException {
+    store.ensureOpen();
+    Optional<LayerRecord> top = layerDb.top(config(id).diffIds());
+    return top.isPresent() && driver.unmount(top.get().cacheId());
+  }
+
+  /**
+   * Drops every reference on the image's mount, whoever took it, left behind or held, and unmounts
+   * it ({@code umount --force}). Handles still open on it should not be used afterwards. Does
+   * nothing for an image that is not mounted.
    *
    * @param id the image
    * @throws NotFoundException if the image is not in the store
    * @throws IOException if the driver cannot unmount it
    */
-  public void unmount(ImageId id) throws IOException {
+  public void unmountAll(ImageId id) throws IOException {
+    store.ensureOpen();
     Optional<LayerRecord> top = layerDb.top(config(id).diffIds());
     if (top.isPresent()) {
       driver.unmountAll(top.get().cacheId());
@@ -773,6 +823,7 @@ public final class LayerStore implements Closeable {
    * @return whether {@link #mountBranches} can return anything
    */
   public boolean showsMountBranches() {
+    store.ensureOpen();
     return driver instanceof BranchIntrospection;
   }
 
@@ -787,6 +838,7 @@ public final class LayerStore implements Closeable {
    * @throws IOException if the mount's state cannot be read
    */
   public Optional<BranchIntrospection.MountBranches> mountBranches(ImageId id) throws IOException {
+    store.ensureOpen();
     if (!showsMountBranches()) {
       return Optional.empty();
     }
@@ -812,6 +864,7 @@ public final class LayerStore implements Closeable {
    * @throws IOException if a layer cannot be read or the archive cannot be written
    */
   public void save(List<String> refsOrIds, Path out) throws IOException {
+    store.ensureOpen();
     List<SaveRequest> requests = saveRequests(refsOrIds);
     new SaveOutput(files)
         .file(out, os -> new DockerArchiveWriter(layerDb, driver).write(requests, os));
@@ -838,6 +891,7 @@ public final class LayerStore implements Closeable {
    * @throws IOException if a layer cannot be read or the archive cannot be written
    */
   public void save(List<String> refsOrIds, Path out, SaveOptions options) throws IOException {
+    store.ensureOpen();
     if (options.format() == SaveOptions.Format.DOCKER) {
       if (options.compression() != SaveOptions.Compression.NONE) {
         throw new IllegalArgumentException(
@@ -873,6 +927,7 @@ public final class LayerStore implements Closeable {
    * @throws IOException if a layer cannot be read or the stream cannot be written
    */
   public void save(List<String> refsOrIds, OutputStream out) throws IOException {
+    store.ensureOpen();
     new DockerArchiveWriter(layerDb, driver).write(saveRequests(refsOrIds), out);
   }
 
@@ -934,6 +989,7 @@ public final class LayerStore implements Closeable {
    * @throws IOException if the store cannot be changed
    */
   public Removal remove(String refOrId, RemoveOptions options) throws IOException {
+    store.ensureOpen();
     boolean force = options.forced();
     try (StoreLocks.Held store = transactions.lockStore()) {
       ImageId id = resolve(refOrId);
@@ -943,7 +999,7 @@ public final class LayerStore implements Closeable {
       try {
         ref = Reference.parse(refOrId).withDefaultTag();
         byRef = id.equals(refs.get(ref));
-      } catch (IllegalArgumentException e) {
+      } catch (InvalidReferenceException e) {
         // an id
       }
       if (byRef && tags.size() > 1) {
@@ -1022,8 +1078,11 @@ public final class LayerStore implements Closeable {
    * @throws IOException if the store cannot be read or changed
    */
   public Pruned prune(PruneOptions options) throws IOException {
+    store.ensureOpen();
     try (StoreLocks.Held store = transactions.lockStore()) {
       TransactionRunner.Outcome o = transactions.run(gc.planPrune(options.untaggedParents()));
+      // lock files of chains that are gone (the per-chain files of earlier versions)
+      locks.removeStaleChainFiles(hex -> Digest.isValid(hex) && layerDb.exists(ChainId.parse(hex)));
       return new Pruned(o.deletedImages(), o.deletedLayers(), o.bytesFreed());
     }
   }
@@ -1041,6 +1100,7 @@ public final class LayerStore implements Closeable {
    * @throws IOException if the store cannot be read at all, or a repair fails
    */
   public CheckReport check(CheckOptions options) throws IOException {
+    store.ensureOpen();
     return new Fsck(store, containers::driverIds)
         .check(options.rehashLayers(), options.repairing());
   }
@@ -1052,6 +1112,7 @@ public final class LayerStore implements Closeable {
    * @throws IOException if the store cannot be read at all
    */
   public CheckReport check() throws IOException {
+    store.ensureOpen();
     return check(CheckOptions.defaults());
   }
 
@@ -1063,6 +1124,7 @@ public final class LayerStore implements Closeable {
    * @return the containers of this store; one instance per store, closed with it
    */
   public Containers containers() {
+    store.ensureOpen();
     return containers;
   }
 
@@ -1084,18 +1146,36 @@ public final class LayerStore implements Closeable {
 
   /**
    * Releases the pins this process holds on mounts (logging, not throwing, if that fails) and
-   * closes the driver. Mounts left with {@link Mount#leaveMounted()} stay; other open mounts should
-   * be closed first.
+   * closes the driver, which unmounts what this process still has mounted. Mounts left with {@link
+   * Mount#leaveMounted()} stay; other open mounts should be closed first: those still open are
+   * named in a warning, because their roots stop working (an in-process root's file system is
+   * closed, a kernel mount point shows the empty directory below it). Afterwards every method but
+   * this one throws {@link IllegalStateException}; closing again does nothing.
    *
    * @throws IOException if the driver cannot be closed
    */
   @Override
   public void close() throws IOException {
+    if (!store.markClosed()) {
+      return;
+    }
+    List<String> open = pins.openMounts();
+    if (!open.isEmpty()) {
+      LOG.warn(
+          "store {} closed with {} mount(s) still open, which end now and must not be used: {}",
+          layout.root(),
+          open.size(),
+          String.join(", ", open));
+    }
     try {
       pins.releaseAll();
     } catch (IOException e) {
       LOG.warn("could not release mount pins: {}", e.toString());
     }
-    driver.close();
+    try {
+      driver.close();
+    } finally {
+      locks.close();
+    }
   }
 }

@@ -12,11 +12,43 @@ public interface Mount extends AutoCloseable {
   /**
    * The root of the mounted filesystem.
    *
+   * <p>It may belong to another file system than the default one: an in-process mount's root is the
+   * root ({@code /}) of a union file system of its own, where {@link Path#toFile()} fails and an
+   * absolute path resolves against that file system, while a kernel mount's root is a directory of
+   * the host, where an absolute path resolves against the host's root. To reach a path of the image
+   * the same way on both, use {@link #path(String)}.
+   *
    * @return the directory to read (and, if {@link #isWritable()}, write) the tree through; it stays
    *     valid until the handle is closed, or until {@link LayerStore#unmount} after {@link
    *     #leaveMounted()}
    */
   Path root();
+
+  /**
+   * A path of the image inside this mount, the same on a kernel and an in-process mount: {@code
+   * mount.path("/etc/os-release")} is the image's {@code /etc/os-release}, never the host's.
+   *
+   * @param imagePath a path as the image sees it, absolute ({@code /etc/os-release}) or relative to
+   *     the image's root ({@code etc/os-release})
+   * @return that path under {@link #root()}, on {@link #root()}'s file system
+   * @throws IllegalArgumentException if {@code imagePath} has a {@code ..} element, which could
+   *     name something outside the image
+   */
+  default Path path(String imagePath) {
+    // Split by hand: Path.relativize and normalize would fold ".." away instead of refusing it,
+    // and resolving an absolute string would leave the mount for the root of its file system.
+    Path p = root();
+    for (String name : imagePath.split("/")) {
+      if (name.equals("..")) {
+        throw new IllegalArgumentException(
+            "image path " + imagePath + " has a .. element; name a path inside the image");
+      }
+      if (!name.isEmpty() && !name.equals(".")) {
+        p = p.resolve(name);
+      }
+    }
+    return p;
+  }
 
   /**
    * Whether {@link #root()} is a real kernel mount.

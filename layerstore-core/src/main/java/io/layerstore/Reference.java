@@ -56,14 +56,14 @@ public record Reference(String domain, String path, String tag, Digest digest) {
    *
    * @param text the reference as a user writes it
    * @return the normalized reference
-   * @throws IllegalArgumentException naming the text and what is wrong with it
+   * @throws InvalidReferenceException naming the text and what is wrong with it
    */
-  public static Reference parse(String text) {
+  public static Reference parse(String text) throws InvalidReferenceException {
     if (text == null || text.isEmpty()) {
-      throw new IllegalArgumentException("invalid reference format: empty");
+      throw new InvalidReferenceException("invalid reference format: empty");
     }
     if (HEX64.matcher(text).matches()) {
-      throw new IllegalArgumentException(
+      throw new InvalidReferenceException(
           "invalid reference format: \"" + text + "\": cannot specify 64-byte hexadecimal strings");
     }
     String rest = text;
@@ -73,7 +73,7 @@ public record Reference(String domain, String path, String tag, Digest digest) {
       try {
         digest = Digest.parse(rest.substring(at + 1));
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException(
+        throw new InvalidReferenceException(
             "invalid reference format: \"" + text + "\": bad digest", e);
       }
       rest = rest.substring(0, at);
@@ -84,7 +84,7 @@ public record Reference(String domain, String path, String tag, Digest digest) {
       tag = rest.substring(colon + 1);
       rest = rest.substring(0, colon);
       if (!TAG.matcher(tag).matches()) {
-        throw new IllegalArgumentException(
+        throw new InvalidReferenceException(
             "invalid reference format: \"" + text + "\": bad tag \"" + tag + "\"");
       }
     }
@@ -107,21 +107,21 @@ public record Reference(String domain, String path, String tag, Digest digest) {
       domain = DEFAULT_DOMAIN;
     }
     if (!DOMAIN.matcher(domain).matches()) {
-      throw new IllegalArgumentException(
+      throw new InvalidReferenceException(
           "invalid reference format: \"" + text + "\": bad registry \"" + domain + "\"");
     }
     if (!path.equals(path.toLowerCase(java.util.Locale.ROOT))) {
-      throw new IllegalArgumentException(
+      throw new InvalidReferenceException(
           "invalid reference format: \"" + text + "\": repository name must be lowercase");
     }
     if (!PATH.matcher(path).matches()) {
-      throw new IllegalArgumentException("invalid reference format: \"" + text + "\"");
+      throw new InvalidReferenceException("invalid reference format: \"" + text + "\"");
     }
     if (domain.equals(DEFAULT_DOMAIN) && path.indexOf('/') < 0) {
       path = "library/" + path;
     }
     if (domain.length() + 1 + path.length() > NAME_MAX) {
-      throw new IllegalArgumentException(
+      throw new InvalidReferenceException(
           "invalid reference format: \"" + text + "\": repository name too long");
     }
     return new Reference(domain, path, tag, digest);

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 class ReferenceTest {
 
   @Test
-  void normalizesOfficialImages() {
+  void normalizesOfficialImages() throws Exception {
     Reference r = Reference.parse("ubuntu");
     assertEquals("docker.io", r.domain());
     assertEquals("library/ubuntu", r.path());
@@ -20,7 +20,7 @@ class ReferenceTest {
   }
 
   @Test
-  void keepsRegistryAndPort() {
+  void keepsRegistryAndPort() throws Exception {
     Reference r = Reference.parse("127.0.0.1:5000/fx/dup:v1");
     assertEquals("127.0.0.1:5000", r.domain());
     assertEquals("fx/dup", r.path());
@@ -30,7 +30,7 @@ class ReferenceTest {
   }
 
   @Test
-  void localhostIsARegistry() {
+  void localhostIsARegistry() throws Exception {
     assertEquals("localhost", Reference.parse("localhost/app").domain());
     assertEquals("docker.io", Reference.parse("foo/bar").domain());
     assertEquals(
@@ -40,23 +40,23 @@ class ReferenceTest {
   }
 
   @Test
-  void digestReferences() {
+  void digestReferences() throws Exception {
     Reference r = Reference.parse("busybox@sha256:" + "a".repeat(64));
     assertNull(r.tag());
     assertEquals("busybox@sha256:" + "a".repeat(64), r.familiarString());
   }
 
   @Test
-  void rejectsBadReferences() {
+  void rejectsBadReferences() throws Exception {
     assertTrue(
-        assertThrows(IllegalArgumentException.class, () -> Reference.parse("Ubuntu"))
+        assertThrows(InvalidReferenceException.class, () -> Reference.parse("Ubuntu"))
             .getMessage()
             .contains("lowercase"));
-    assertThrows(IllegalArgumentException.class, () -> Reference.parse("a".repeat(64)));
-    assertThrows(IllegalArgumentException.class, () -> Reference.parse(""));
-    assertThrows(IllegalArgumentException.class, () -> Reference.parse("foo:bad tag"));
-    assertThrows(IllegalArgumentException.class, () -> Reference.parse("foo/../bar"));
-    assertThrows(IllegalArgumentException.class, () -> Reference.parse("foo@sha256:xyz"));
-    assertThrows(IllegalArgumentException.class, () -> Reference.parse("-foo"));
+    assertThrows(InvalidReferenceException.class, () -> Reference.parse("a".repeat(64)));
+    assertThrows(InvalidReferenceException.class, () -> Reference.parse(""));
+    assertThrows(InvalidReferenceException.class, () -> Reference.parse("foo:bad tag"));
+    assertThrows(InvalidReferenceException.class, () -> Reference.parse("foo/../bar"));
+    assertThrows(InvalidReferenceException.class, () -> Reference.parse("foo@sha256:xyz"));
+    assertThrows(InvalidReferenceException.class, () -> Reference.parse("-foo"));
   }
 }

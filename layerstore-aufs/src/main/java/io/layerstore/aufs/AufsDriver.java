@@ -318,7 +318,7 @@ final class AufsDriver extends DriverSupport<AufsLayout> implements BranchIntros
   public Map<String, String> status() throws IOException {
     Map<String, String> m = new LinkedHashMap<>();
     m.put("Root Dir", layout.home().toString());
-    m.put("Backing Filesystem", Files.getFileStore(layout.home()).type());
+    m.put("Backing Filesystem", backingFilesystem(layout.home()));
     int dirs = 0;
     for (Path p : children(layout.layersDir())) {
       if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)

@@ -106,8 +106,12 @@ class AufsCopyMountTest {
         again.leaveMounted();
         assertEquals(mnt, again.root(), "a second left mount reuses the copy");
       }
-      other.unmount(id);
+      assertTrue(other.unmount(id));
+      assertTrue(other.isMounted(id), "left twice, counted: the first unmount leaves the copy");
+      assertTrue(Files.isDirectory(mnt.resolve("etc")));
+      assertTrue(other.unmount(id));
       assertFalse(other.isMounted(id));
+      assertFalse(other.unmount(id), "no count left to give back");
     }
     assertFalse(store.isMounted(id));
     try (var s = Files.list(mnt)) {

@@ -110,10 +110,18 @@ final class ContainerCommands implements Cli.Group {
       case "umount" ->
           Cli.command(
                   name,
-                  "IMAGE|CONTAINER",
-                  "Unmount an image's or a container's root filesystem",
+                  "[OPTIONS] [IMAGE|CONTAINER]",
+                  "Give back one mount of an image (each mount needs its own umount) or unmount a container",
                   this::umount)
-              .addPositional(Cli.args("0", "1", "IMAGE|CONTAINER"));
+              .addOption(
+                  Cli.flag(
+                      "Unmount it whoever mounted it, dropping every mount count", "-f", "--force"))
+              .addOption(
+                  Cli.flag(
+                      "Unmount every mounted image and container, dropping every count",
+                      "-a",
+                      "--all"))
+              .addPositional(Cli.args("0", "0..1", "IMAGE|CONTAINER"));
       default -> throw new IllegalArgumentException("no command " + name);
     };
   }
@@ -265,10 +273,27 @@ final class ContainerCommands implements Cli.Group {
 
   /** {@code umount CONTAINER|IMAGE}. */
   int umount(Main.Context ctx, ParseResult args) throws IOException {
-    String name = Cli.<String>positionals(args).get(0);
+    List<String> names = Cli.positionals(args);
+    boolean all = Cli.has(args, "--all");
+    if (all != names.isEmpty()) {
+      throw new Main.UsageException(
+          all
+              ? "\"layerstore umount --all\" takes no IMAGE or CONTAINER"
+              : "\"layerstore umount\" requires an IMAGE or CONTAINER, or --all");
+    }
+    if (all) {
+      for (Container c : ctx.store().containers().list()) {
+        if (ctx.store().containers().isMounted(c)) {
+          ctx.store().containers().unmount(c.id().hex());
+          ctx.out.println(c.id().shortId());
+        }
+      }
+      return images.umountAll(ctx);
+    }
+    String name = names.get(0);
     Container c = container(ctx.store(), name);
     if (c == null) {
-      return images.umount(ctx, name);
+      return images.umount(ctx, name, Cli.has(args, "--force"));
     }
     Containers containers = ctx.store().containers();
     if (!containers.isMounted(c.id().hex())) {

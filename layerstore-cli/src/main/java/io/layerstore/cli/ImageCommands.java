@@ -308,16 +308,40 @@ final class ImageCommands implements Cli.Group {
     return 0;
   }
 
-  /** {@code umount IMAGE}, likewise. */
-  int umount(Main.Context ctx, String image) throws IOException {
+  /**
+   * {@code umount [--force] IMAGE}, likewise: gives back one mount left by {@code mount} (the
+   * kernel mount goes with the last), or with {@code --force} every mount of the image.
+   */
+  int umount(Main.Context ctx, String image, boolean force) throws IOException {
     LayerStore store = ctx.store();
     ImageId id = store.resolve(image);
     if (!store.isMounted(id)) {
       ctx.err.println("Error: image " + image + " is not mounted");
       return 1;
     }
-    store.unmount(id);
+    if (force) {
+      store.unmountAll(id);
+    } else if (!store.unmount(id)) {
+      ctx.err.println(
+          "Error: image "
+              + image
+              + " is mounted, but not by \"layerstore mount\": a running program holds it"
+              + " (--force unmounts it anyway)");
+      return 1;
+    }
     ctx.out.println(id.shortId());
+    return 0;
+  }
+
+  /** {@code umount --all}: every mounted image, whoever mounted it. */
+  int umountAll(Main.Context ctx) throws IOException {
+    LayerStore store = ctx.store();
+    for (ImageSummary image : store.images()) {
+      if (store.isMounted(image.id())) {
+        store.unmountAll(image.id());
+        ctx.out.println(image.id().shortId());
+      }
+    }
     return 0;
   }
 

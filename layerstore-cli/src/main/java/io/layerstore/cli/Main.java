@@ -4,6 +4,7 @@ import io.layerstore.LayerStore;
 import io.layerstore.LayerStoreException;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.FileSystemException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -165,7 +166,8 @@ public final class Main {
       err.println(e.getMessage());
       err.println(see(spec));
       return USAGE_ERROR;
-    } catch (LayerStoreException | IllegalArgumentException e) {
+    } catch (LayerStoreException | IllegalArgumentException | FileSystemException e) {
+      // a file system error's message names the file and what is wrong with it
       err.println("Error: " + e.getMessage());
       if (debug) {
         e.printStackTrace(err);
@@ -346,7 +348,8 @@ public final class Main {
     s.println(
         "  mount IMAGE|CONTAINER     Mount an image's (read-only) or a container's (read-write)");
     s.println("                            root filesystem and print its path");
-    s.println("  umount IMAGE|CONTAINER    Unmount it");
+    s.println(
+        "  umount IMAGE|CONTAINER    Give back one mount of it (-f: all of them; --all: everything)");
     s.println("  save -o FILE IMAGE...     Save images to a docker save archive");
     s.println("  rmi [-f] IMAGE...         Remove images");
     s.println("  tag SOURCE TARGET         Create a tag TARGET that refers to SOURCE");
@@ -361,6 +364,7 @@ public final class Main {
     s.println("  rm [-f] CONTAINER...      Remove containers");
     s.println(
         "  prune [-a]                Remove dangling (-a: untagged) images and layers nothing uses");
+    s.println("  info                      Show the storage facts docker info shows");
     s.println(
         "  fsck [--repair] [--deep]  Check the store (--deep: re-hash every layer); --repair fixes what is safe");
     s.println("  demo                      Show the library at work in a temporary store");

@@ -10,17 +10,26 @@ import java.util.List;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParseResult;
 
-/** Commands about the store as a whole: fsck, prune; and demo, which shows it at work. */
+/** Commands about the store as a whole: info, fsck, prune; and demo, which shows it at work. */
 final class StoreCommands implements Cli.Group {
 
   @Override
   public List<String> names() {
-    return List.of("fsck", "prune", "demo");
+    return List.of("info", "fsck", "prune", "demo");
   }
 
   @Override
   public CommandSpec spec(String name) {
     return switch (name) {
+      case "info" ->
+          Cli.command(
+              name,
+              "[OPTIONS]",
+              "Show what docker info shows about storage: driver, its facts, images, containers, root",
+              (ctx, args) -> {
+                ctx.out.print(ctx.store().info().format());
+                return 0;
+              });
       case "fsck" ->
           Cli.command(
                   name,

@@ -1,5 +1,6 @@
 package io.layerstore.cli;
 
+import io.layerstore.InvalidReferenceException;
 import io.layerstore.Reference;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -117,7 +118,7 @@ final class Types {
         try {
           Reference.parse(s);
           return s;
-        } catch (IllegalArgumentException e) {
+        } catch (InvalidReferenceException e) {
           throw new BadReference(e.getMessage());
         }
       };

@@ -269,7 +269,8 @@ class DockerInteropTest {
     assertArrayEquals(Files.readAllBytes(Fixtures.fxMultiArchive()), Files.readAllBytes(out));
   }
 
-  private static String run(String... args) {
+  /** Runs the command line in this JVM; fails unless it succeeds. Returns what it printed. */
+  static String run(String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int status =

@@ -11,6 +11,13 @@ import java.util.concurrent.TimeUnit;
 record CliRun(int status, String out) {
 
   static List<String> command(Path root, String... args) {
+    List<String> cmd = java("io.layerstore.cli.Main", "--root", root.toString());
+    cmd.addAll(List.of(args));
+    return cmd;
+  }
+
+  /** A JVM of its own running {@code mainClass} with this test's class path, started quickly. */
+  static List<String> java(String mainClass, String... args) {
     List<String> cmd =
         new ArrayList<>(
             List.of(
@@ -20,9 +27,7 @@ record CliRun(int status, String out) {
                 "-Xshare:auto",
                 "-cp",
                 System.getProperty("java.class.path"),
-                "io.layerstore.cli.Main",
-                "--root",
-                root.toString()));
+                mainClass));
     cmd.addAll(List.of(args));
     return cmd;
   }

@@ -286,13 +286,6 @@ final class HostileCorpus {
             "hardlink to the absolute path"));
     c.add(
         layer(
-            "hardlink-to-symlink",
-            e -> l().symlink("s", e.canaryAbs() + "/keep").hardlink("h", "s").end().bytes(),
-            unsafe,
-            "h",
-            "hardlink to the symlink s"));
-    c.add(
-        layer(
             "hardlink-missing-target",
             e -> l().hardlink("h", "nothere").end().bytes(),
             invalid,
@@ -349,20 +342,6 @@ final class HostileCorpus {
             unsafe,
             "a/../../.wh.x",
             "\"..\""));
-    c.add(
-        layer(
-            "opaque-marker-at-root",
-            e -> l().file(".wh..wh..opq", "").end().bytes(),
-            unsafe,
-            ".wh..wh..opq",
-            "opaque marker at the layer root"));
-    c.add(
-        layer(
-            "opaque-marker-at-dot-root",
-            e -> l().file("./.wh..wh..opq", "").end().bytes(),
-            unsafe,
-            "./.wh..wh..opq",
-            "opaque marker at the layer root"));
     c.add(
         layer(
             "whiteout-with-content",

@@ -77,10 +77,7 @@ public final class LayerStack {
     for (int i = 0; i < layers.size(); i++) {
       Tree t = layers.get(i);
       NodeStat st = t.stat(t.root());
-      parts.add(new Node(i, t, t.root(), st));
-      if (format.isOpaque(t, t.root())) {
-        break;
-      }
+      parts.add(new Node(i, t, t.root(), st)); // a layer root's opaqueness hides nothing
     }
     return parts.isEmpty() ? null : new Dir(parts);
   }

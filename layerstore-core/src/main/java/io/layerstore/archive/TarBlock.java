@@ -244,6 +244,14 @@ final class TarBlock {
     }
   }
 
+  /**
+   * Whether {@code stored} is one of the header's two checksums (unsigned, or signed as old tars).
+   */
+  static boolean checksumMatches(byte[] header, long stored) {
+    long[] sums = checksums(header);
+    return stored == sums[0] || stored == sums[1];
+  }
+
   /** A field for messages: printable ASCII kept, everything else as {@code \xNN}. */
   static String printable(byte[] b, int off, int len) {
     StringBuilder sb = new StringBuilder();

@@ -568,6 +568,9 @@ public final class TarReader implements Closeable {
     }
   }
 
+  /** How many bytes of an input that is no tar a message shows. */
+  private static final int EXCERPT = 16;
+
   private Block parseBlock(long at) throws IOException {
     byte[] b = blk;
     Block h = new Block();
@@ -577,7 +580,13 @@ public final class TarReader implements Closeable {
     long stored;
     try {
       stored = TarBlock.parseOctal(b, TarBlock.CHKSUM, TarBlock.CHKSUM_LEN);
+      if (at == 0 && !TarBlock.checksumMatches(b, stored) && looksNothingLikeTar(b)) {
+        throw notTar(b);
+      }
     } catch (NumberFormatException e) {
+      if (at == 0 && looksNothingLikeTar(b)) {
+        throw notTar(b);
+      }
       throw invalid(
           display,
           "bad header checksum at offset "
@@ -586,8 +595,8 @@ public final class TarReader implements Closeable {
               + TarBlock.printable(b, TarBlock.CHKSUM, TarBlock.CHKSUM_LEN)
               + "\" is not octal");
     }
-    long[] sums = TarBlock.checksums(b);
-    if (stored != sums[0] && stored != sums[1]) {
+    if (!TarBlock.checksumMatches(b, stored)) {
+      long[] sums = TarBlock.checksums(b);
       throw invalid(
           display,
           "bad header checksum at offset "
@@ -781,6 +790,22 @@ public final class TarReader implements Closeable {
 
   private InvalidArchiveException truncated(String entry, String what) {
     return new InvalidArchiveException(source, entry, "truncated: " + what);
+  }
+
+  /**
+   * The first header is no tar header (no checksum, no magic): the input is something else
+   * altogether (random bytes, a compression this reader does not know, a text file), which is said
+   * as such, with a short excerpt, rather than as a damaged entry whose "name" would be the first
+   * 100 bytes of whatever it is.
+   */
+  private static boolean looksNothingLikeTar(byte[] b) {
+    // no ustar or GNU magic and no valid checksum: a damaged tar keeps at least one of them
+    return TarBlock.format(b) == TarBlock.Format.V7;
+  }
+
+  private InvalidArchiveException notTar(byte[] b) {
+    return invalid(
+        null, "not a tar archive (it starts with \"" + TarBlock.printable(b, 0, EXCERPT) + "\")");
   }
 
   private InvalidArchiveException invalid(String entry, String reason) {

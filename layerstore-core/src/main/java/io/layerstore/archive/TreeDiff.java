@@ -82,7 +82,7 @@ public final class TreeDiff {
   public List<Entry> list() throws IOException {
     List<Entry> out = new ArrayList<>();
     Path root = upper.root();
-    walk("", root, lower.root(), !format.isOpaque(upper, root), out);
+    walk("", root, lower.root(), true, out); // a layer root's opaqueness hides nothing
     out.sort(Comparator.comparing(Entry::path, DiffWriter::compareBytes));
     return out;
   }

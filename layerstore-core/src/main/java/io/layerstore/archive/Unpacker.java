@@ -11,6 +11,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -19,6 +20,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -44,9 +46,10 @@ import org.slf4j.LoggerFactory;
  *       which is how "directory, then symlink, then write under it" attacks work) — the root entry
  *       {@code ./} and directories created implicitly as parents are not duplicates;
  *   <li>a hardlink whose target is absolute, has {@code ..}, is missing from this layer, or is a
- *       directory or symlink;
- *   <li>a whiteout of {@code .}, {@code ..}, the layer root, or of a name this layer holds, an
- *       opaque marker at the layer root, and a whiteout with content;
+ *       directory (a hardlink to a symlink links the symlink itself, as Docker's does);
+ *   <li>a whiteout of {@code .}, {@code ..}, the layer root, or of a name this layer holds, and a
+ *       whiteout with content (an opaque marker at the layer root is kept, as Docker keeps it, and
+ *       hides nothing: overlayfs ignores opaqueness at a layer's root);
  *   <li>a device node the {@link DevicePolicy} does not allow.
  * </ul>
  *
@@ -215,7 +218,12 @@ public final class Unpacker {
         break;
       case TarHeader.HARDLINK:
         Path linkTarget = hardlinkTarget(h);
-        Files.createLink(target, linkTarget);
+        NodeStat linked = tree.stat(linkTarget);
+        if (linked.isSymlink() && !linksSymlinks(linkTarget)) {
+          copySymlink(linkTarget, target, linked);
+        } else {
+          Files.createLink(target, linkTarget);
+        }
         present.put(rel, Boolean.FALSE);
         break;
       case TarHeader.CHAR_DEVICE:
@@ -258,8 +266,10 @@ public final class Unpacker {
     if (base.startsWith(WhiteoutFormat.WH_META_PREFIX)) {
       if (base.equals(WhiteoutFormat.OPAQUE_MARKER)) {
         if (parentRel.isEmpty()) {
-          throw new UnsafePathException(
-              source, h.name(), "opaque marker at the layer root would hide the whole image");
+          // Docker accepts it and marks the diff root opaque; overlayfs ignores opaqueness at a
+          // layer's root, so it hides nothing, and it must not lift the lower-symlink checks
+          format.applyOpaque(tree, root, h);
+          return;
         }
         Path dir = ensureParents(h.name(), parentRel);
         format.applyOpaque(tree, dir, h);
@@ -397,6 +407,26 @@ public final class Unpacker {
     }
   }
 
+  /**
+   * Whether {@code Files.createLink} links a symlink itself there: Linux's link(2) does not follow
+   * a symlink (Docker relies on that), but other file systems follow it — jimfs would link what the
+   * symlink points at, which may be outside the layer.
+   */
+  private static boolean linksSymlinks(Path p) {
+    return p.getFileSystem() == FileSystems.getDefault()
+        && System.getProperty("os.name").toLowerCase(Locale.ROOT).startsWith("linux");
+  }
+
+  /**
+   * Where a symlink cannot be hard-linked ({@link #linksSymlinks}), a copy of it: the same target,
+   * owner and time, so every reader sees what the link would show; only the link count differs.
+   */
+  private void copySymlink(Path from, Path to, NodeStat st) throws IOException {
+    Files.createSymbolicLink(to, Files.readSymbolicLink(from));
+    tree.setOwner(to, st.uid(), st.gid());
+    tree.setMtime(to, st.mtime());
+  }
+
   private Path hardlinkTarget(TarHeader h) throws IOException {
     String link = h.linkName();
     if (link.isEmpty()) {
@@ -417,12 +447,9 @@ public final class Unpacker {
     if (isDir) {
       throw new InvalidArchiveException(source, h.name(), "hardlink to the directory " + link);
     }
-    Path target = root.resolve(rel);
-    NodeStat st = tree.stat(target);
-    if (st.isSymlink()) {
-      throw new UnsafePathException(source, h.name(), "hardlink to the symlink " + link);
-    }
-    return target;
+    // a hardlink to a symlink of this layer links the symlink itself, never what it points at
+    // (link(2) does not follow), as Docker's untar does
+    return root.resolve(rel);
   }
 
   private void writeFile(TarHeader h, Path target, InputStream data) throws IOException {

@@ -8,6 +8,7 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -44,13 +45,14 @@ public final class ArchiveIndex implements AutoCloseable {
 
   public static ArchiveIndex open(Path file) throws IOException {
     // Checked before opening: opening a fifo (or a device) would block or read without end.
+    if (!Files.exists(file)) {
+      throw new NoSuchFileException(file.toString(), null, "no such file");
+    }
     if (!Files.isRegularFile(file)) {
       throw new InvalidArchiveException(
           file.toString(),
           null,
-          Files.exists(file)
-              ? "not a regular file; a docker save archive is read with seeks, so it must be a file"
-              : "no such file");
+          "not a regular file; a docker save archive is read with seeks, so it must be a file");
     }
     SeekableByteChannel ch = Files.newByteChannel(file);
     ArchiveIndex idx = new ArchiveIndex(file, ch);

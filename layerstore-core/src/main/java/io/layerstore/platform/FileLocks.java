@@ -141,9 +141,18 @@ public final class FileLocks {
    * chain locks are taken in one order, and before the store lock.)
    */
   public static FileLock lockWaiting(FileChannel ch, boolean shared) throws IOException {
+    return lockWaiting(ch, 0, Long.MAX_VALUE, shared);
+  }
+
+  /**
+   * Like {@link #lockWaiting(FileChannel, boolean)}, for the {@code size} bytes at {@code
+   * position}: several locks in one file.
+   */
+  public static FileLock lockWaiting(FileChannel ch, long position, long size, boolean shared)
+      throws IOException {
     for (int attempt = 0; ; attempt++) {
       try {
-        return ch.lock(0, Long.MAX_VALUE, shared);
+        return ch.lock(position, size, shared);
       } catch (IOException e) {
         String m = e.getMessage();
         if (m == null || !m.toLowerCase(Locale.ROOT).contains("deadlock")) {

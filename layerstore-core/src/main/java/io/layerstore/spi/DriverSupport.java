@@ -82,8 +82,9 @@ public abstract class DriverSupport<L extends DriverLayout> implements GraphDriv
    *     Mount#leaveMounted}) is left behind as a copy at its mount point (only on a native platform
    *     without kernel mounting), so other programs can read it as they would the kernel mount;
    *     otherwise that is refused
+   * @throws IOException if this process cannot be named for the mount counts it will hold
    */
-  protected final void mountWith(KernelMounter kernel, boolean copies) {
+  protected final void mountWith(KernelMounter kernel, boolean copies) throws IOException {
     if (mounts != null) {
       throw new IllegalStateException(name + ": mountWith was called already");
     }
@@ -211,6 +212,16 @@ public abstract class DriverSupport<L extends DriverLayout> implements GraphDriv
   @Override
   public final void unmountAll(String id) throws IOException {
     mounts().unmountAll(id);
+  }
+
+  @Override
+  public final boolean unmount(String id) throws IOException {
+    return mounts().unmountLeft(id);
+  }
+
+  @Override
+  public final List<String> abandonedMounts(boolean reclaim) throws IOException {
+    return mounts().abandoned(reclaim);
   }
 
   /** Docker's rule: non-directories with a size, symlinks by target length, each inode once. */
@@ -418,6 +429,28 @@ public abstract class DriverSupport<L extends DriverLayout> implements GraphDriv
       }
     }
     v.setPermissions(perms);
+  }
+
+  /**
+   * The file system {@code dir} is on, named as Docker's {@code Backing Filesystem} names it (from
+   * the statfs magic: every ext2/3/4 is {@code extfs}, overlay is {@code overlayfs}, cifs is {@code
+   * smb}); a file system Docker has no name for keeps the name the operating system gives it (jimfs
+   * included).
+   *
+   * @param dir a directory on the file system
+   * @return the name
+   * @throws IOException if the file system cannot be told
+   */
+  protected static String backingFilesystem(Path dir) throws IOException {
+    String type = Files.getFileStore(dir).type();
+    return switch (type) {
+      case "ext2", "ext3", "ext4" -> "extfs";
+      case "overlay" -> "overlayfs";
+      case "cifs", "smb3", "smbfs" -> "smb";
+      case "nfs", "nfs4" -> "nfs";
+      case "fuse.gpfs", "gpfs" -> "gpfs";
+      default -> type;
+    };
   }
 
   // ---- internals --------------------------------------------------------------------------------

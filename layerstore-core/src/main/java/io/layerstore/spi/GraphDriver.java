@@ -139,6 +139,29 @@ public interface GraphDriver extends Closeable {
   void unmountAll(String id) throws IOException;
 
   /**
+   * Gives back one reference on {@code id}'s mount that was left behind with {@link
+   * Mount#leaveMounted} (by any process), and unmounts it when that was the last reference anybody
+   * held: left-behind mounts are counted, so two tools that each mounted the layer each unmount it
+   * once. Used by {@code layerstore umount}.
+   *
+   * @param id the layer
+   * @return whether a left-behind reference was there to give back; {@code false} changes nothing
+   * @throws IOException if the count cannot be changed or the layer cannot be unmounted
+   */
+  boolean unmount(String id) throws IOException;
+
+  /**
+   * The kernel mounts that nobody holds any more: every process that held one died without giving
+   * it back (killed, or exited without closing), and none was left behind on purpose. Such a mount
+   * would otherwise stay forever and keep its layers from being removed.
+   *
+   * @param reclaim whether to unmount them and drop their counts
+   * @return the layer ids of those mounts, in order
+   * @throws IOException if the counts cannot be read, or a mount cannot be taken down
+   */
+  List<String> abandonedMounts(boolean reclaim) throws IOException;
+
+  /**
    * Bytes in {@code id}'s own diff, counted as Docker counts them for the {@code size} file: every
    * non-directory with a size (symlinks count their target length), hardlinked inodes once.
    *

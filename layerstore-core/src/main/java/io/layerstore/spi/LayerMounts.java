@@ -67,6 +67,9 @@ final class LayerMounts {
   private final Function<String, Path> mountPoint;
   private final MountReferences kernelRefs;
 
+  /** The references left on copies; null where there are no copies. */
+  private final MountReferences copyRefs;
+
   /** Guarded by {@code this}. */
   private final Map<String, Local> local = new HashMap<>();
 
@@ -86,12 +89,15 @@ final class LayerMounts {
       Path refsDir,
       KernelMounter kernel,
       Function<String, Path> mountPoint,
-      MountCopies copies) {
+      MountCopies copies)
+      throws IOException {
     this.driver = driver;
     this.kernel = kernel;
     this.mountPoint = mountPoint;
     this.kernelRefs = kernel == null ? null : new MountReferences(refsDir, kernel::isMounted);
     this.copies = copies;
+    this.copyRefs =
+        copies == null ? null : new MountReferences(copies.stateDir(), id -> copies.exists(id));
   }
 
   /** A reference on {@code id}'s kernel mount, mounting it if this is the first anywhere. */
@@ -192,8 +198,32 @@ final class LayerMounts {
       kernelRefs.releaseAll(id, () -> kernel.unmount(id));
     }
     if (copies != null) {
-      copies.remove(id);
+      copyRefs.releaseAll(id, () -> copies.remove(id));
     }
+  }
+
+  /**
+   * Gives back one reference on {@code id} left behind with {@link Mount#leaveMounted}, unmounting
+   * (or removing the copy) when it was the last reference of all.
+   *
+   * @return whether a reference was left behind to give back
+   */
+  boolean unmountLeft(String id) throws IOException {
+    if (kernel != null && kernelRefs.releaseLeft(id, () -> kernel.unmount(id)).isPresent()) {
+      return true;
+    }
+    return copies != null && copyRefs.releaseLeft(id, () -> copies.remove(id)).isPresent();
+  }
+
+  /**
+   * The kernel mounts that no live process holds and nobody left behind: their holders were killed
+   * before they gave them back. With {@code reclaim} they are unmounted.
+   */
+  List<String> abandoned(boolean reclaim) throws IOException {
+    if (kernel == null) {
+      return List.of(); // an in-process mount ends with its process
+    }
+    return kernelRefs.reclaim(reclaim, kernel::unmount);
   }
 
   /** Gives back every reference this process holds; handles still out become inert. */
@@ -316,13 +346,16 @@ final class LayerMounts {
                   + (copies == null ? "" : ", or a read-only one, which is left behind as a copy"));
         }
         Path at = copies.make(id);
+        copyRefs.addLeft(id);
         close();
         copy = at;
         return;
       }
-      // A kernel reference now belongs to the store (a later unmountAll gives it back); a layer's
+      // A kernel reference now belongs to the store (a later unmount gives it back); a layer's
       // own directory needs nothing kept.
-      unregister(this);
+      if (unregister(this) >= 0 && local.kind == Kind.KERNEL) {
+        kernelRefs.handOver(id);
+      }
     }
 
     @Override

@@ -69,6 +69,11 @@ final class MountCopies {
     this.style = style;
   }
 
+  /** Where the markers are; the copies' reference counts are kept there too. */
+  Path stateDir() {
+    return stateDir;
+  }
+
   /** Where the copy of {@code id} is (or would be). */
   Path root(String id) {
     return mountPoint.apply(id);

@@ -3,24 +3,55 @@ package io.layerstore.spi;
 import io.layerstore.platform.FileLocks;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
 
 /**
- * Reference counts of kernel mounts, shared by every thread and every process using one store.
+ * Reference counts of mounts that outlive a process, shared by every thread and every process using
+ * one store, as containers/storage's {@code mountcount} in {@code layers.json}.
  *
  * <p>A kernel mount outlives the process that made it (the CLI's {@code mount} command exits and
- * leaves it up), so the count lives in a file, {@code <dir>/<id>.count}, changed only under an
+ * leaves it up), so the counts live in a file, {@code <dir>/<id>.count}, changed only under an
  * exclusive lock on {@code <dir>/<id>.lock}, a {@link FileLocks} lock (threads of this process
- * serialize on an in-memory lock first, since file locks are per process). A count whose mount
- * point is no longer mounted (after a reboot or an outside umount) is treated as 0, the way
- * Docker's RefCounter starts from what the mount table says.
+ * serialize on an in-memory lock first, since file locks are per process). The file says who holds
+ * the references, one line each:
+ *
+ * <ul>
+ *   <li>{@code left <n>}: references left behind on purpose ({@link
+ *       io.layerstore.Mount#leaveMounted leaveMounted}, {@code layerstore mount}); each {@link
+ *       #releaseLeft} gives one back;
+ *   <li>{@code <pid>@<start> <n>}: references a live process holds through open handles ({@link
+ *       ProcessHolder}); they die with the process, so a process killed while it held a mount is
+ *       found out ({@link #reclaim}) and its references dropped instead of keeping the mount
+ *       forever.
+ * </ul>
+ *
+ * <p>The mount goes when the total reaches 0. A count whose mount is no longer up (after a reboot
+ * or an outside umount) is treated as 0, the way Docker's RefCounter starts from what the mount
+ * table says. A file holding just a number (the earlier format) counts as that many left
+ * references.
  */
 final class MountReferences {
+
+  private static final String LEFT = "left";
+  private static final String SUFFIX = ".count";
 
   /** What to do when the first reference is taken or the last one dropped. */
   public interface Action {
     void run() throws IOException;
+  }
+
+  /** Takes down the mount of an id. */
+  public interface Unmounter {
+    void unmount(String id) throws IOException;
   }
 
   /** Tells whether the mount for an id is really up. */
@@ -31,48 +62,71 @@ final class MountReferences {
   private final Path dir;
   private final MountCheck check;
   private final FileLocks locks;
+  private final String self;
 
-  MountReferences(Path dir, MountCheck check) {
+  MountReferences(Path dir, MountCheck check) throws IOException {
     this.dir = dir;
     this.check = check;
     this.locks = new FileLocks(dir, "the mount references in " + dir);
+    this.self = ProcessHolder.current().toString();
   }
 
   /**
-   * Takes a reference on {@code id}, running {@code mount} if it is the first. Returns the count.
+   * Takes a reference on {@code id} for this process, running {@code mount} if it is the first.
+   * Returns the count.
    */
   int acquire(String id, Action mount) throws IOException {
+    return take(id, self, mount);
+  }
+
+  /**
+   * Adds a reference left behind on {@code id}, which is up already (a copy just made). Returns the
+   * count.
+   */
+  int addLeft(String id) throws IOException {
+    return take(id, LEFT, () -> {});
+  }
+
+  /** One more reference for {@code holder}, mounting first if the mount is not up. */
+  private int take(String id, String holder, Action mount) throws IOException {
     try (Held h = lock(id)) {
-      int n = h.count();
-      if (n > 0 && !check.isMounted(id)) {
-        n = 0;
+      Holds holds = h.read();
+      if (!check.isMounted(id)) {
+        holds
+            .clear(); // counts that outlived their mount (a reboot, an outside umount) hold nothing
+        mount.run();
       }
-      if (n == 0) {
-        if (!check.isMounted(id)) {
-          mount.run();
-        }
-      }
-      h.write(n + 1);
-      return n + 1;
+      holds.add(holder, 1);
+      h.write(holds);
+      return holds.total();
+    }
+  }
+
+  /** Turns one of this process's references on {@code id} into one left behind. */
+  void handOver(String id) throws IOException {
+    try (Held h = lock(id)) {
+      Holds holds = h.read();
+      holds.add(self, -1);
+      holds.add(LEFT, 1);
+      h.write(holds);
     }
   }
 
   /**
-   * Drops a reference on {@code id}, running {@code unmount} when none is left. Returns the count.
+   * Drops one of this process's references on {@code id}, running {@code unmount} when none is
+   * left. Returns the count.
    */
   int release(String id, Action unmount) throws IOException {
-    try (Held h = lock(id)) {
-      int n = h.count() - 1;
-      if (n <= 0) {
-        if (check.isMounted(id)) {
-          unmount.run();
-        }
-        h.delete();
-        return 0;
-      }
-      h.write(n);
-      return n;
-    }
+    return drop(id, self, unmount).orElse(0);
+  }
+
+  /**
+   * Gives back one reference left behind on {@code id}, running {@code unmount} when none is left.
+   *
+   * @return the count left, or empty if no reference was left behind (nothing was changed)
+   */
+  Optional<Integer> releaseLeft(String id, Action unmount) throws IOException {
+    return drop(id, LEFT, unmount);
   }
 
   /** Drops every reference on {@code id}, whoever took them, and unmounts. */
@@ -85,8 +139,122 @@ final class MountReferences {
     }
   }
 
+  /**
+   * Drops the references of processes that have died. When none is left, the mount no live process
+   * holds is abandoned: with {@code apply} it is unmounted and its count removed.
+   *
+   * @return the ids whose mounts are up and abandoned, in order (a count whose mount is gone is
+   *     only dropped, with {@code apply})
+   */
+  List<String> reclaim(boolean apply, Unmounter unmount) throws IOException {
+    List<String> abandoned = new ArrayList<>();
+    if (!Files.isDirectory(dir)) {
+      return abandoned;
+    }
+    List<String> ids = new ArrayList<>();
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*" + SUFFIX)) {
+      for (Path p : ds) {
+        String name = p.getFileName().toString();
+        ids.add(name.substring(0, name.length() - SUFFIX.length()));
+      }
+    }
+    ids.sort(null);
+    for (String id : ids) {
+      try (Held h = lock(id)) {
+        Holds holds = h.read();
+        boolean died = holds.dropDead();
+        if (!check.isMounted(id)) {
+          if (apply) {
+            h.delete(); // a count outlived by its mount (a reboot, an outside umount): stale
+          }
+          continue;
+        }
+        if (holds.total() > 0) {
+          if (died && apply) {
+            h.write(holds);
+          }
+          continue;
+        }
+        abandoned.add(id);
+        if (apply) {
+          unmount.unmount(id);
+          h.delete();
+        }
+      }
+    }
+    return abandoned;
+  }
+
+  private Optional<Integer> drop(String id, String holder, Action unmount) throws IOException {
+    try (Held h = lock(id)) {
+      Holds holds = h.read();
+      if (holds.get(holder) <= 0) {
+        return Optional.empty();
+      }
+      holds.add(holder, -1);
+      holds.dropDead();
+      if (holds.total() <= 0) {
+        if (check.isMounted(id)) {
+          unmount.run();
+        }
+        h.delete();
+        return Optional.of(0);
+      }
+      h.write(holds);
+      return Optional.of(holds.total());
+    }
+  }
+
   private Held lock(String id) throws IOException {
     return new Held(id, locks.lock(id));
+  }
+
+  /** Who holds how many references on one id. */
+  private static final class Holds {
+    /** Holder (LEFT or a {@link ProcessHolder}) to count; sorted, so the file is stable. */
+    final Map<String, Integer> counts = new TreeMap<>();
+
+    int get(String holder) {
+      return counts.getOrDefault(holder, 0);
+    }
+
+    void add(String holder, int n) {
+      int c = get(holder) + n;
+      if (c > 0) {
+        counts.put(holder, c);
+      } else {
+        counts.remove(holder);
+      }
+    }
+
+    int total() {
+      int t = 0;
+      for (int c : counts.values()) {
+        t += c;
+      }
+      return t;
+    }
+
+    void clear() {
+      counts.clear();
+    }
+
+    /** Drops the holdings of processes no longer alive; whether there were any. */
+    boolean dropDead() throws IOException {
+      boolean any = false;
+      for (Iterator<String> it = counts.keySet().iterator(); it.hasNext(); ) {
+        String holder = it.next();
+        if (holder.equals(LEFT)) {
+          continue;
+        }
+        Optional<ProcessHolder> p = ProcessHolder.parse(holder);
+        if (p.isEmpty() || !p.get().isAlive()) {
+          it.remove();
+          any = true;
+        }
+      }
+      return any;
+    }
   }
 
   private final class Held implements AutoCloseable {
@@ -98,32 +266,48 @@ final class MountReferences {
       this.lock = lock;
     }
 
-    int count() throws IOException {
-      Path f = dir.resolve(id + ".count");
+    Holds read() throws IOException {
+      Holds holds = new Holds();
+      Path f = file();
       if (!Files.exists(f)) {
-        return 0;
+        return holds;
       }
-      String s = new String(Files.readAllBytes(f), StandardCharsets.US_ASCII).strip();
-      try {
-        return Math.max(0, Integer.parseInt(s));
-      } catch (NumberFormatException e) {
-        return 0;
+      for (String line : Files.readAllLines(f, StandardCharsets.US_ASCII)) {
+        String[] words = line.strip().split(" ");
+        try {
+          if (words.length == 1 && !words[0].isEmpty()) {
+            holds.add(LEFT, Integer.parseInt(words[0])); // the earlier format: one number
+          } else if (words.length == 2) {
+            holds.add(words[0], Integer.parseInt(words[1]));
+          }
+        } catch (NumberFormatException e) {
+          // a damaged line holds nothing; the mount check and reclaim deal with the rest
+        }
       }
+      return holds;
     }
 
-    void write(int n) throws IOException {
-      Path f = dir.resolve(id + ".count");
-      Path tmp = dir.resolve(id + ".count.tmp");
-      Files.write(tmp, Integer.toString(n).getBytes(StandardCharsets.US_ASCII));
-      Files.move(
-          tmp,
-          f,
-          java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    void write(Holds holds) throws IOException {
+      if (holds.total() <= 0) {
+        delete();
+        return;
+      }
+      StringBuilder text = new StringBuilder();
+      for (Map.Entry<String, Integer> e : holds.counts.entrySet()) {
+        text.append(e.getKey()).append(' ').append(e.getValue()).append('\n');
+      }
+      Path f = file();
+      Path tmp = dir.resolve(id + SUFFIX + ".tmp");
+      Files.writeString(tmp, text, StandardCharsets.US_ASCII);
+      Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     void delete() throws IOException {
-      Files.deleteIfExists(dir.resolve(id + ".count"));
+      Files.deleteIfExists(file());
+    }
+
+    private Path file() {
+      return dir.resolve(id + SUFFIX);
     }
 
     @Override

@@ -9,6 +9,7 @@ import io.layerstore.DiffId;
 import io.layerstore.DigestMismatchException;
 import io.layerstore.ImageId;
 import io.layerstore.InvalidArchiveException;
+import io.layerstore.InvalidReferenceException;
 import io.layerstore.LoadedImage;
 import io.layerstore.Reference;
 import io.layerstore.format.ArchiveIndex;
@@ -167,7 +168,7 @@ public final class DockerArchiveLoader {
     Reference ref;
     try {
       ref = Reference.parse(text);
-    } catch (IllegalArgumentException e) {
+    } catch (InvalidReferenceException e) {
       throw new InvalidArchiveException(src, MANIFEST, "invalid RepoTag: " + e.getMessage());
     }
     if (ref.tag() == null || ref.digest() != null) {

@@ -162,6 +162,14 @@ public final class Fsck {
             "staging directory of a dead process (driver layer " + cacheId + ")");
       }
     }
+    for (String id : driver.abandonedMounts(run.repair)) {
+      String detail = "mounted, but every process that held the mount has died";
+      if (run.repair) {
+        run.fixed(Kind.ABANDONED_MOUNT, id, detail + "; unmounted");
+      } else {
+        run.found(Kind.ABANDONED_MOUNT, id, detail);
+      }
+    }
     for (Path p : layerDb.removalLeftovers()) {
       if (run.repair) {
         LayerDb.deleteFlatDir(p);

@@ -3,6 +3,7 @@ package io.layerstore.store;
 import io.layerstore.ConflictException;
 import io.layerstore.Digest;
 import io.layerstore.ImageId;
+import io.layerstore.InvalidReferenceException;
 import io.layerstore.NotFoundException;
 import io.layerstore.Reference;
 import java.io.IOException;
@@ -27,7 +28,7 @@ public final class ImageResolver {
    */
   public ImageId resolve(String refOrId) throws IOException {
     if (refOrId == null || refOrId.isEmpty()) {
-      throw new IllegalArgumentException("image reference is empty");
+      throw new InvalidReferenceException("invalid reference format: empty");
     }
     transactions.settle();
     String s = refOrId;
@@ -44,7 +45,7 @@ public final class ImageResolver {
     Reference ref = null;
     try {
       ref = Reference.parse(refOrId).withDefaultTag();
-    } catch (IllegalArgumentException e) {
+    } catch (InvalidReferenceException e) {
       // not a reference; maybe a short id
     }
     if (ref != null) {
@@ -69,7 +70,7 @@ public final class ImageResolver {
       }
     }
     if (ref == null && !s.matches("[0-9a-f]{1,64}")) {
-      throw new IllegalArgumentException("invalid reference format: \"" + refOrId + "\"");
+      throw new InvalidReferenceException("invalid reference format: \"" + refOrId + "\"");
     }
     throw new NotFoundException("No such image: " + refOrId);
   }

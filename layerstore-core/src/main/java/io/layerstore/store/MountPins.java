@@ -1,5 +1,6 @@
 package io.layerstore.store;
 
+import io.layerstore.Mount;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -8,8 +9,12 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -29,6 +34,9 @@ public final class MountPins {
 
   private final Path dir;
   private final Map<String, Pin> pins = new HashMap<>();
+
+  /** The mounts this process has open, so that closing the store can name what it ends. */
+  private final Set<Mount> open = new LinkedHashSet<>();
 
   private static final class Pin {
     final FileChannel channel;
@@ -120,6 +128,29 @@ public final class MountPins {
     if (failure != null) {
       throw failure;
     }
+  }
+
+  /** Records {@code m} as open in this process until {@link #closed}. */
+  synchronized void opened(Mount m) {
+    open.add(m);
+  }
+
+  /** Forgets {@code m}: it was closed or left mounted. */
+  synchronized void closed(Mount m) {
+    open.remove(m);
+  }
+
+  /**
+   * The mounts this process has open now, each described as what is mounted and where.
+   *
+   * @return a new list, in the order they were opened
+   */
+  public synchronized List<String> openMounts() {
+    List<String> out = new ArrayList<>();
+    for (Mount m : open) {
+      out.add(m.toString());
+    }
+    return out;
   }
 
   /** Whether a live process (this one included) has the layer {@code id} mounted. */

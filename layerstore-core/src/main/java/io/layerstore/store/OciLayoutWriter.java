@@ -8,6 +8,7 @@ import io.layerstore.ChainId;
 import io.layerstore.DiffId;
 import io.layerstore.Digest;
 import io.layerstore.ImageId;
+import io.layerstore.InvalidReferenceException;
 import io.layerstore.Reference;
 import io.layerstore.archive.Compression;
 import io.layerstore.format.Descriptor;
@@ -321,7 +322,8 @@ public final class OciLayoutWriter {
    * by id, so that every saved image is reachable from the index.
    */
   private static List<Descriptor> indexEntries(
-      Descriptor manifest, SaveRequest.Image image, Optional<OciPlatform> platform) {
+      Descriptor manifest, SaveRequest.Image image, Optional<OciPlatform> platform)
+      throws InvalidReferenceException {
     List<Descriptor> out = new ArrayList<>();
     if (image.tags().isEmpty()) {
       out.add(

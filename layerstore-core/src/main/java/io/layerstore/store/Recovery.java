@@ -15,7 +15,8 @@ import org.slf4j.LoggerFactory;
  * What {@code LayerStore.open} does before anything else, under the store lock: finishes the
  * changes dead processes recorded, then removes what they left half made — staging directories
  * nobody claims (with the driver directories they name), layerdb entries cut short while being
- * removed, image metadata without an image, temp files of interrupted atomic writes.
+ * removed, image metadata without an image, temp files of interrupted atomic writes, and kernel
+ * mounts whose holders all died.
  *
  * <p>Safe while other processes use the store: a staging directory is removed only when no live
  * process claims it ({@link StoreLocks#isClaimed}), and everything else it touches is only ever
@@ -52,6 +53,7 @@ public final class Recovery {
   /** Recovers under the store lock. */
   public Report run() throws IOException {
     try (StoreLocks.Held store = locks.store()) {
+      locks.create();
       int finished = 0;
       try {
         finished = transactions.rollForward();
@@ -76,6 +78,9 @@ public final class Recovery {
       for (Path p : tempFiles()) {
         Files.deleteIfExists(p);
         removed.add("temp file " + p);
+      }
+      for (String id : driver.abandonedMounts(true)) {
+        removed.add("mount of " + id + " whose holders all died");
       }
       Report r = new Report(finished, removed);
       if (!r.isEmpty()) {

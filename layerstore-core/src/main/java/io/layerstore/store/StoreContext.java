@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The parts of one open store, made once when the store is opened and shared by everything that
@@ -49,6 +50,9 @@ public final class StoreContext {
   private final GarbageCollector gc;
   private final TransactionRunner transactions;
   private final Publisher publisher;
+
+  /** Set by {@link #close}; every public operation of the store checks it first. */
+  private final AtomicBoolean closed = new AtomicBoolean();
 
   private StoreContext(Path root, Options options, DriverProvider provider) throws IOException {
     this.layout = new StoreLayout(root, options.driver());
@@ -99,6 +103,27 @@ public final class StoreContext {
   public static StoreContext open(Path root, Options options, DriverProvider provider)
       throws IOException {
     return new StoreContext(root, options, provider);
+  }
+
+  /**
+   * Throws unless the store is open: a closed store's driver has given back its mounts and pins, so
+   * whatever a call did next would work on a store nothing guards any more.
+   *
+   * @throws IllegalStateException if {@link #close} was called
+   */
+  public void ensureOpen() {
+    if (closed.get()) {
+      throw new IllegalStateException("store " + layout.root() + " is closed");
+    }
+  }
+
+  /**
+   * Marks the store closed; later calls of {@link #ensureOpen} throw.
+   *
+   * @return whether this call closed it ({@code false} if it was closed already)
+   */
+  public boolean markClosed() {
+    return closed.compareAndSet(false, true);
   }
 
   public StoreLayout layout() {

@@ -6,9 +6,13 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * Locks shared by the threads of this process and by other processes using the same store: an
@@ -18,8 +22,9 @@ import java.nio.file.StandardOpenOption;
  * every POSIX lock the process has on it.
  *
  * <p>Names in use: {@code store} (every change of store metadata), {@code chain-<hex>} (a layer
- * being staged, or pinned as the parent of one), {@code claim-<write-set>} (a staging directory in
- * use, see {@link #claim}); {@link MountPins} keeps {@code mounted-<driver id>} beside them.
+ * being staged, or pinned as the parent of one; a byte of {@code chains.lock} each, see {@link
+ * ChainLocks}), {@code claim-<write-set>} (a staging directory in use, see {@link #claim}); {@link
+ * MountPins} keeps {@code mounted-<driver id>} beside them.
  *
  * <p>One {@code LayerStore} instance per root and process is expected; a second instance in the
  * same JVM would collide on file locks (the JVM owns file locks per process), which is reported as
@@ -31,16 +36,23 @@ public final class StoreLocks {
 
   private final Path dir;
   private final FileLocks locks;
+  private final ChainLocks chains;
 
   public StoreLocks(Path dir) {
     this.dir = dir;
     // <root>/layerstore/locks: messages name the store by its root
     Path parent = dir.getParent();
-    this.locks =
-        new FileLocks(
-            dir,
-            "store " + (parent != null && parent.getParent() != null ? parent.getParent() : dir));
+    String owner =
+        "store " + (parent != null && parent.getParent() != null ? parent.getParent() : dir);
+    this.locks = new FileLocks(dir, owner);
+    this.chains = new ChainLocks(dir.resolve(CHAINS_FILE), owner);
   }
+
+  /** The one file that holds every chain lock ({@link ChainLocks}). */
+  static final String CHAINS_FILE = "chains.lock";
+
+  /** The prefix of chain lock names, {@code chain-<hex>}. */
+  static final String CHAIN_PREFIX = "chain-";
 
   /** A held lock; closing releases it. */
   public interface Held extends AutoCloseable {
@@ -55,6 +67,9 @@ public final class StoreLocks {
 
   /** Takes the lock called {@code name} (letters, digits, dashes). */
   public Held lock(String name) throws IOException {
+    if (name.startsWith(CHAIN_PREFIX)) {
+      return chains.lock(name);
+    }
     return locks.lock(name)::close;
   }
 
@@ -64,6 +79,9 @@ public final class StoreLocks {
    * (removing a layer that a running load has pinned).
    */
   public Held tryLock(String name) throws IOException {
+    if (name.startsWith(CHAIN_PREFIX)) {
+      return chains.tryLock(name);
+    }
     FileLocks.Held h = locks.tryLock(name);
     return h == null ? null : h::close;
   }
@@ -120,6 +138,46 @@ public final class StoreLocks {
       fl.release();
       return false;
     }
+  }
+
+  /**
+   * Makes the lock files every store has ({@code store}, and the one file of the chain locks), so
+   * that an operation later adds none: a refused load leaves the store exactly as it was.
+   */
+  public void create() throws IOException {
+    try (Held h = store()) {
+      chains.create();
+    }
+  }
+
+  /**
+   * Deletes the per-chain lock files ({@code chain-<hex>.lock}) an earlier version of this library
+   * made, for chains the store no longer has; chain locks live in one file now ({@link
+   * ChainLocks}), so nothing locks these any more.
+   *
+   * @param exists whether the store has a chain, by its hex digest
+   * @return the files deleted
+   */
+  public List<Path> removeStaleChainFiles(Predicate<String> exists) throws IOException {
+    List<Path> out = new ArrayList<>();
+    if (!Files.isDirectory(dir)) {
+      return out;
+    }
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, CHAIN_PREFIX + "*.lock")) {
+      for (Path p : ds) {
+        String n = p.getFileName().toString();
+        String hex = n.substring(CHAIN_PREFIX.length(), n.length() - ".lock".length());
+        if (!exists.test(hex) && Files.deleteIfExists(p)) {
+          out.add(p);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Releases the chain locks' file (the store is closing). */
+  public void close() throws IOException {
+    chains.close();
   }
 
   /** Deletes the lock file of a claim whose owner is gone. */

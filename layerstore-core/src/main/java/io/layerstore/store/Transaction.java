@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.layerstore.ChainId;
 import io.layerstore.ImageId;
+import io.layerstore.InvalidReferenceException;
 import io.layerstore.Reference;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -242,8 +243,15 @@ public record Transaction(
 
   private static TagSet tagSet(JsonNode t) {
     JsonNode prev = t.get("previous");
+    Reference ref;
+    try {
+      ref = Reference.parse(text(t, "ref"));
+    } catch (InvalidReferenceException e) {
+      // a damaged entry, reported as every other malformed field of the journal is
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
     return new TagSet(
-        Reference.parse(text(t, "ref")),
+        ref,
         ImageId.parse(text(t, "id")),
         prev == null || prev.isNull() ? null : ImageId.parse(prev.asText()));
   }

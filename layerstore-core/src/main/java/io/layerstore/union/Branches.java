@@ -60,7 +60,7 @@ final class Branches {
     return format;
   }
 
-  /** The union root: every branch root down to the first opaque one. */
+  /** The union root: every branch root, opaque or not, as the kernel merges them. */
   Node root() throws IOException {
     List<Layer> layers = new ArrayList<>();
     for (int i = 0; i < trees.size(); i++) {
@@ -69,10 +69,9 @@ final class Branches {
       if (!stat.isDirectory()) {
         throw new NotDirectoryException(tree.root().toString());
       }
+      // no opaque check: overlayfs ignores opaqueness at a layer's root (Docker keeps an opaque
+      // marker at a layer's root, and the kernel mount still shows every layer below)
       layers.add(new Layer(i, tree.root(), stat));
-      if (format.isOpaque(tree, tree.root())) {
-        break;
-      }
     }
     return new Node(List.of(), layers);
   }

@@ -344,18 +344,54 @@ final class Overlay2Driver extends DriverSupport<Overlay2Layout> {
 
   // ---- facts ----------------------------------------------------------------------------------
 
+  /**
+   * Docker's overlay2 facts first, computed as dockerd computes them on this machine, then what is
+   * particular to this library: whether mounts are kernel mounts and whether file metadata is
+   * emulated.
+   */
   @Override
   public Map<String, String> status() throws IOException {
     Map<String, String> m = new LinkedHashMap<>();
-    m.put("Root Dir", layout.home().toString());
-    m.put(
-        "Backing Filesystem",
-        mountCalls().isPresent() ? Files.getFileStore(layout.home()).type() : "in-process");
+    m.put("Backing Filesystem", backingFilesystem(layout.home()));
+    // d_type is what overlay needs of the backing file system; the JDK cannot read it from a
+    // directory entry, and every file system an overlay2 store runs on (Docker refuses the others,
+    // such as xfs made with ftype=0) has it
     m.put("Supports d_type", "true");
-    m.put("Native Overlay Diff", "true");
+    m.put("Native Overlay Diff", Boolean.toString(nativeDiff()));
     m.put("Kernel Mounts", Boolean.toString(mountCalls().isPresent()));
     m.put("Emulated Metadata", Boolean.toString(!isNativePlatform()));
     return m;
+  }
+
+  /**
+   * Whether dockerd would use the native diff here, as its overlay2 {@code doesSupportNativeDiff}
+   * decides: not in a user namespace, and not where the kernel renames merged directories with
+   * redirects ({@code CONFIG_OVERLAY_FS_REDIRECT_DIR}, shown by the overlay module's {@code
+   * redirect_dir} parameter), since a diff read off the upper directory alone would then miss the
+   * renamed directory's content. (dockerd probes that with a test mount; the parameter is what
+   * decides the probe's outcome: without redirects the rename fails with EXDEV.) Without kernel
+   * mounts the diff is always read off the layer's own directory.
+   */
+  private boolean nativeDiff() throws IOException {
+    if (mountCalls().isEmpty()) {
+      return true;
+    }
+    Path uidMap = Path.of("/proc/self/uid_map");
+    if (Files.isReadable(uidMap)) {
+      String[] map = Files.readString(uidMap).trim().split("\\s+");
+      if (!(map.length == 3
+          && map[0].equals("0")
+          && map[1].equals("0")
+          && map[2].equals("4294967295"))) {
+        return false; // a user namespace
+      }
+    }
+    Path redirect = Path.of("/sys/module/overlay/parameters/redirect_dir");
+    if (Files.isReadable(redirect)) {
+      String v = Files.readString(redirect).trim();
+      return !(v.equals("Y") || v.equals("on") || v.equals("1"));
+    }
+    return true;
   }
 
   @Override

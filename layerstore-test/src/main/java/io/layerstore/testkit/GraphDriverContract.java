@@ -1156,10 +1156,14 @@ public abstract class GraphDriverContract extends ContractSubject {
   }
 
   @Test
-  void statusNamesTheHome() throws IOException {
+  void statusNamesTheBackingFilesystem() throws IOException {
+    // docker info's storage facts: every driver names its backing file system; a driver that
+    // shows its directory (aufs's Root Dir) shows its home
     Map<String, String> status = driver.status();
-    assertFalse(status.isEmpty());
-    assertEquals(driver.home().toString(), status.values().iterator().next());
+    assertTrue(status.containsKey("Backing Filesystem"), status.toString());
+    if (status.containsKey("Root Dir")) {
+      assertEquals(driver.home().toString(), status.get("Root Dir"));
+    }
     assertEquals(sandbox.dataRoot().resolve(driverName()), driver.home());
     assertEquals(driverName(), driver.name());
   }

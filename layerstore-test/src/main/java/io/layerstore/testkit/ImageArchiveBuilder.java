@@ -3,6 +3,7 @@ package io.layerstore.testkit;
 import io.layerstore.DiffId;
 import io.layerstore.Digest;
 import io.layerstore.ImageId;
+import io.layerstore.InvalidReferenceException;
 import io.layerstore.Reference;
 import io.layerstore.archive.TarHeader;
 import io.layerstore.archive.TarWriter;
@@ -59,7 +60,12 @@ public final class ImageArchiveBuilder {
    * @throws IllegalArgumentException if {@code reference} is not a valid reference
    */
   public ImageArchiveBuilder tag(String reference) {
-    Reference r = Reference.parse(reference).withDefaultTag();
+    Reference r;
+    try {
+      r = Reference.parse(reference).withDefaultTag();
+    } catch (InvalidReferenceException e) {
+      throw new IllegalArgumentException(e.getMessage(), e); // a builder call is test code
+    }
     tags.add(r.familiarString());
     return this;
   }

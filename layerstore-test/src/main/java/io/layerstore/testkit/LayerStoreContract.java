@@ -8,13 +8,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.layerstore.ConflictException;
 import io.layerstore.ImageId;
+import io.layerstore.InvalidArchiveException;
+import io.layerstore.InvalidReferenceException;
 import io.layerstore.LayerStore;
 import io.layerstore.Mount;
+import io.layerstore.PruneOptions;
 import io.layerstore.RemoveOptions;
+import io.layerstore.StoreInfo;
+import io.layerstore.container.CreateOptions;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -22,9 +29,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.function.Executable;
 
 /**
  * What every graph driver must do under a {@link LayerStore}: Docker's reference image loads,
@@ -140,6 +149,13 @@ public abstract class LayerStoreContract extends ContractSubject {
     return b;
   }
 
+  /** Loads the base image with a second layer holding {@code file}; returns its id. */
+  private ImageId loadWithFile(String tag, String file, String content) throws IOException {
+    ImageArchiveBuilder b = baseImage(tag);
+    b.layer().file(file, content, 0644);
+    return sandbox.store().load(archive(tag.replaceAll("[/:]", "-") + ".tar", b)).get(0);
+  }
+
   /** Images share their common base layers; removing one image keeps what the other still uses. */
   @Test
   void removingAnImageKeepsLayersAnotherImageUses() throws IOException {
@@ -164,9 +180,7 @@ public abstract class LayerStoreContract extends ContractSubject {
   @Test
   void removingAMountedImageIsRefused() throws IOException {
     LayerStore store = sandbox.store();
-    ImageArchiveBuilder b = baseImage("kit/mounted:1");
-    b.layer().file("etc/top", "top\n", 0644);
-    ImageId id = store.load(archive("mounted.tar", b)).get(0);
+    ImageId id = loadWithFile("kit/mounted:1", "etc/top", "top\n");
     try (Mount m = store.mount(id)) {
       assertThrows(
           ConflictException.class,
@@ -207,5 +221,180 @@ public abstract class LayerStoreContract extends ContractSubject {
     }
     assertEquals(
         List.of(driverName()), seen, "opened without a driver name, the store keeps its driver");
+  }
+
+  // ---- a store that cannot be misused quietly -------------------------------------------------
+
+  @Test
+  void aClosedStoreRefusesEveryCall() throws IOException {
+    LayerStore store = sandbox.store();
+    ImageId id = store.load(archive("closed.tar", baseImage("kit/closed:1"))).get(0);
+    Path again = archive("again.tar", baseImage("kit/again:1"));
+    store.close();
+    store.close(); // a second close does nothing
+    List<Executable> calls =
+        List.of(
+            () -> store.load(again),
+            store::images,
+            () -> store.resolve("kit/closed:1"),
+            () -> store.mount(id),
+            () -> store.isMounted(id),
+            () -> store.unmount(id),
+            () -> store.save(List.of("kit/closed:1"), new ByteArrayOutputStream()),
+            () -> store.remove("kit/closed:1", RemoveOptions.defaults()),
+            store::check,
+            store::info,
+            () -> store.containers().list());
+    for (Executable call : calls) {
+      IllegalStateException e = assertThrows(IllegalStateException.class, call);
+      assertTrue(e.getMessage().contains("is closed"), e.getMessage());
+    }
+    try (LayerStore reopened = sandbox.storeBuilder().open()) {
+      assertEquals(List.of(id), reopened.images().stream().map(i -> i.id()).toList());
+      assertFalse(reopened.isMounted(id), "nothing was mounted by the refused mount");
+    }
+  }
+
+  @Test
+  void closingAStoreWithOpenMountsNamesThem() throws IOException {
+    LayerStore store = sandbox.store();
+    ImageId id = store.load(archive("open.tar", baseImage("kit/open:1"))).get(0);
+    Mount m = store.mount(id);
+    PrintStream err = System.err;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+    try {
+      store.close();
+    } finally {
+      System.setErr(err);
+    }
+    String log = captured.toString(StandardCharsets.UTF_8);
+    assertTrue(log.contains("WARN"), log);
+    assertTrue(log.contains("image " + id), "the warning names the image: " + log);
+    assertTrue(log.contains(m.root().toString()), "and where it was mounted: " + log);
+  }
+
+  @Test
+  void pathReachesTheImagesFileOnEveryKindOfMount() throws IOException {
+    LayerStore store = sandbox.store();
+    ImageId id = loadWithFile("kit/path:1", "etc/os-release", "ID=layerstore-kit\n");
+    try (Mount m = store.mount(id)) {
+      assertEquals("ID=layerstore-kit\n", Files.readString(m.path("/etc/os-release")));
+      assertEquals("ID=layerstore-kit\n", Files.readString(m.path("etc/os-release")));
+      assertEquals(m.root(), m.path("/"));
+      assertThrows(IllegalArgumentException.class, () -> m.path("/etc/../../host"));
+    }
+  }
+
+  @Test
+  void leftMountsAreCountedAndEachUnmountGivesOneBack() throws IOException {
+    // only a kernel mount outlives its handle; the KERNEL subjects require it of the platform
+    Assumptions.assumeTrue(mountKind() == MountKind.KERNEL, "an in-process mount is not left");
+    LayerStore store = sandbox.store();
+    ImageId id = store.load(archive("count.tar", baseImage("kit/count:1"))).get(0);
+    store.mount(id).leaveMounted();
+    store.mount(id).leaveMounted();
+    assertTrue(store.unmount(id));
+    assertTrue(store.isMounted(id), "the second mount's count keeps it up");
+    assertTrue(store.unmount(id));
+    assertFalse(store.isMounted(id), "the last count unmounts");
+    assertFalse(store.unmount(id), "nothing left to give back");
+    assertTrue(sandbox.kernelMountsBelow().isEmpty(), sandbox.kernelMountsBelow().toString());
+
+    store.mount(id).leaveMounted();
+    try (Mount held = store.mount(id)) {
+      assertTrue(store.unmount(id));
+      assertTrue(store.isMounted(id), "an open handle still holds it");
+      assertFalse(store.unmount(id), "the handle's reference is not one left behind");
+      assertEquals("base\n", Files.readString(held.path("/etc/base")));
+    }
+    assertFalse(store.isMounted(id), "closing the last handle unmounts");
+
+    store.mount(id).leaveMounted();
+    store.mount(id).leaveMounted();
+    store.unmountAll(id);
+    assertFalse(store.isMounted(id), "unmountAll drops every count");
+    assertFalse(store.unmount(id));
+  }
+
+  // ---- a refused input leaves nothing behind ---------------------------------------------------
+
+  @Test
+  void aRefusedLoadLeavesNoLockFileAndPruneRemovesStaleOnes() throws IOException {
+    LayerStore store = sandbox.store();
+    ImageId id = store.load(archive("kept.tar", baseImage("kit/kept:1"))).get(0);
+    Path locks = sandbox.dataRoot().resolve("layerstore/locks");
+    List<String> before = names(locks);
+    ImageArchiveBuilder refused = baseImage("kit/refused:1");
+    refused.layer().file("etc/new", "new\n", 0644).hardlink("etc/h", "etc/nothere");
+    assertThrows(InvalidArchiveException.class, () -> store.load(archive("refused.tar", refused)));
+    assertEquals(before, names(locks), "no lock of a chain that was never stored");
+
+    // chain-<hex>.lock files of earlier versions: prune drops those of chains that are gone
+    String kept = store.image(id.toString()).chainIds().get(0).digest().hex();
+    String gone = "ab".repeat(32);
+    Files.createFile(locks.resolve("chain-" + kept + ".lock"));
+    Files.createFile(locks.resolve("chain-" + gone + ".lock"));
+    store.prune(PruneOptions.defaults());
+    assertTrue(Files.exists(locks.resolve("chain-" + kept + ".lock")));
+    assertFalse(Files.exists(locks.resolve("chain-" + gone + ".lock")));
+  }
+
+  private static List<String> names(Path dir) throws IOException {
+    try (var s = Files.list(dir)) {
+      return s.map(p -> p.getFileName().toString()).sorted().toList();
+    }
+  }
+
+  // ---- errors that name the real problem ------------------------------------------------------
+
+  @Test
+  void errorsNameTheRealProblem() throws IOException {
+    LayerStore store = sandbox.store();
+    Path missing = sandbox.scratch().resolve("missing.tar");
+    NoSuchFileException nsf = assertThrows(NoSuchFileException.class, () -> store.load(missing));
+    assertTrue(nsf.getMessage().contains(missing.toString()), nsf.getMessage());
+
+    ImageId id = store.load(archive("errors.tar", baseImage("kit/errors:1"))).get(0);
+    for (String bad : List.of("Upper/Case", "bad tag:x y", "a@sha256:zz", "")) {
+      assertThrows(InvalidReferenceException.class, () -> store.tag("kit/errors:1", bad), bad);
+    }
+    assertThrows(InvalidReferenceException.class, () -> store.resolve("-bad"));
+    assertThrows(
+        InvalidReferenceException.class,
+        () -> store.importLayer(archive("layer.tar", baseImage("kit/x:1")), "Not Valid"));
+    assertEquals(List.of(id), store.images().stream().map(i -> i.id()).toList());
+
+    Path random = sandbox.scratch().resolve("random.bin");
+    byte[] bytes = new byte[4096];
+    new java.util.Random(42).nextBytes(bytes);
+    Files.write(random, bytes);
+    InvalidArchiveException e =
+        assertThrows(InvalidArchiveException.class, () -> store.load(random));
+    assertTrue(e.getMessage().startsWith(random + ": not a tar archive"), e.getMessage());
+    assertTrue(e.getMessage().length() < random.toString().length() + 120, e.getMessage());
+  }
+
+  // ---- info -----------------------------------------------------------------------------------
+
+  @Test
+  void infoSaysWhatDockerInfoSaysAboutStorage() throws IOException {
+    LayerStore store = sandbox.store();
+    store.load(archive("info.tar", baseImage("kit/info:1")));
+    store.containers().create("kit/info:1", CreateOptions.defaults());
+    StoreInfo info = store.info();
+    assertEquals(driverName(), info.driver());
+    assertEquals(1, info.images());
+    assertEquals(1, info.containers());
+    assertEquals(store.root(), info.root());
+    List<String> keys =
+        driverName().equals("aufs")
+            ? List.of("Root Dir", "Backing Filesystem", "Dirs", "Dirperm1 Supported")
+            : List.of("Backing Filesystem", "Supports d_type", "Native Overlay Diff");
+    assertEquals(keys, List.copyOf(info.driverStatus().keySet()).subList(0, keys.size()));
+    String text = info.format();
+    assertTrue(text.startsWith("Containers: 1\nImages: 1\nStorage Driver: " + driverName()), text);
+    assertTrue(text.contains("\n " + keys.get(0) + ": "), text);
+    assertTrue(text.endsWith("Docker Root Dir: " + store.root() + "\n"), text);
   }
 }

@@ -106,6 +106,7 @@ public final class ContainerArea implements Containers {
 
   @Override
   public Container create(String image, CreateOptions options) throws IOException {
+    s.ensureOpen();
     Objects.requireNonNull(options, "options");
     GraphDriver driver = s.driver();
     try (StoreLocks.Held lock = s.locks().store()) {
@@ -190,6 +191,7 @@ public final class ContainerArea implements Containers {
 
   @Override
   public List<Container> list() throws IOException {
+    s.ensureOpen();
     List<Container> out = new ArrayList<>();
     for (ContainerLayout.Entry e : entries()) {
       if (e.state() == ContainerLayout.State.CREATED) {
@@ -202,6 +204,7 @@ public final class ContainerArea implements Containers {
 
   @Override
   public Container get(String nameOrId) throws IOException {
+    s.ensureOpen();
     return entry(nameOrId).container();
   }
 
@@ -284,21 +287,25 @@ public final class ContainerArea implements Containers {
 
   @Override
   public Mount mount(String nameOrId) throws IOException {
+    s.ensureOpen();
     try (StoreLocks.Held lock = s.locks().store()) {
       String mountId = get(nameOrId).mountId();
       // pinned as LayerStore.mount pins an image: an in-process union mount is in no mount table,
       // and without the pin another process would remove the container while it is written
-      return PinnedMount.of(s.pins(), mountId, () -> s.driver().get(mountId, true));
+      return PinnedMount.of(
+          s.pins(), "container " + nameOrId, mountId, () -> s.driver().get(mountId, true));
     }
   }
 
   @Override
   public boolean isMounted(String nameOrId) throws IOException {
+    s.ensureOpen();
     return isMounted(get(nameOrId));
   }
 
   @Override
   public boolean isMounted(Container c) throws IOException {
+    s.ensureOpen();
     return layerMounted(c.mountId());
   }
 
@@ -309,6 +316,7 @@ public final class ContainerArea implements Containers {
 
   @Override
   public void unmount(String nameOrId) throws IOException {
+    s.ensureOpen();
     s.driver().unmountAll(get(nameOrId).mountId());
   }
 
@@ -316,6 +324,7 @@ public final class ContainerArea implements Containers {
 
   @Override
   public List<FileChange> changes(String nameOrId) throws IOException {
+    s.ensureOpen();
     Container c = get(nameOrId);
     List<Tree> trees = trees(c.mountId());
     List<FileChange> out = new ArrayList<>();
@@ -335,12 +344,14 @@ public final class ContainerArea implements Containers {
 
   @Override
   public void export(String nameOrId, OutputStream out) throws IOException {
+    s.ensureOpen();
     Container c = get(nameOrId);
     new RootfsWriter(new LayerStack(trees(c.mountId()), s.whiteouts())).write(out);
   }
 
   @Override
   public void export(String nameOrId, Path file) throws IOException {
+    s.ensureOpen();
     Path tmp = file.resolveSibling(".tmp-" + file.getFileName() + "-" + s.files().randomHex(6));
     try (OutputStream os = Files.newOutputStream(tmp)) {
       export(nameOrId, os);
@@ -355,6 +366,7 @@ public final class ContainerArea implements Containers {
 
   @Override
   public ImageId commit(String nameOrId, CommitOptions options) throws IOException {
+    s.ensureOpen();
     Objects.requireNonNull(options, "options");
     ContainerLayout.Entry entry = entry(nameOrId);
     Container c = entry.container();
@@ -508,6 +520,7 @@ public final class ContainerArea implements Containers {
 
   @Override
   public Container remove(String nameOrId, RemoveOptions options) throws IOException {
+    s.ensureOpen();
     boolean force = options.forced();
     try (StoreLocks.Held lock = s.locks().store()) {
       ContainerLayout.Entry e = entry(nameOrId);
