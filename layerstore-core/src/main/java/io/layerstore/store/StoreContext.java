@@ -49,6 +49,8 @@ public final class StoreContext {
   private final GarbageCollector gc;
   private final TransactionRunner transactions;
   private final Publisher publisher;
+  private final DistributionMetadata distribution;
+  private final ImageBigData bigData;
 
   private StoreContext(Path root, Options options, DriverProvider provider) throws IOException {
     this.layout = new StoreLayout(root, options.driver());
@@ -90,6 +92,8 @@ public final class StoreContext {
             locks,
             gc);
     this.publisher = new Publisher(staging, transactions, refs);
+    this.distribution = new DistributionMetadata(layout, files, json);
+    this.bigData = new ImageBigData(layout, files, json, locks);
   }
 
   /**
@@ -171,5 +175,15 @@ public final class StoreContext {
 
   public Publisher publisher() {
     return publisher;
+  }
+
+  /** Docker's record of layers' compressed blobs ({@code image/<driver>/distribution/}). */
+  DistributionMetadata distribution() {
+    return distribution;
+  }
+
+  /** The manifest and index bytes images came with, and the indexes references stand for. */
+  public ImageBigData bigData() {
+    return bigData;
   }
 }
