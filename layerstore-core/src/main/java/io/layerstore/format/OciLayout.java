@@ -207,11 +207,38 @@ public final class OciLayout {
    * @throws IOException if it cannot be opened
    */
   public InputStream openBlob(Descriptor d, String where) throws IOException {
+    ArchiveIndex.Member m = checkBlob(d, where);
+    InputStream raw =
+        m != null
+            ? tar.open(m)
+            : Files.newInputStream(dir.resolve(blobName(d.digest())), LinkOption.NOFOLLOW_LINKS);
+    return new CheckedBlob(raw, d, source, where);
+  }
+
+  /**
+   * Checks, without reading it, that a blob is there as its descriptor says: a regular file,
+   * reached without a link, of the size declared. A loader checks every layer so before it takes
+   * any lock or makes any directory; the content is checked as it is read.
+   *
+   * @param d the descriptor pointing to it
+   * @param where which descriptor, for messages
+   * @return the blob's member in a tar layout, or null in a directory layout
+   * @throws InvalidArchiveException if the blob is missing, a link, not a regular file, or of
+   *     another size
+   * @throws IOException if it cannot be looked at
+   */
+  public ArchiveIndex.Member checkBlob(Descriptor d, String where) throws IOException {
     String name = blobName(d.digest());
-    InputStream raw;
+    ArchiveIndex.Member m = null;
     long actualSize;
     if (tar != null) {
-      ArchiveIndex.Member m = tar.find(name);
+      try {
+        m = tar.find(name);
+      } catch (InvalidArchiveException e) {
+        // A link that leads out of the archive, or around in circles.
+        throw new InvalidArchiveException(
+            source, where, "blob " + d.digest() + ": " + e.reason(), e);
+      }
       if (m == null) {
         throw new InvalidArchiveException(
             source, where, "blob " + d.digest() + " is not in the layout (" + name + ")");
@@ -226,21 +253,16 @@ public final class OciLayout {
       if (!m.header().isRegular()) {
         throw new InvalidArchiveException(source, where, name + " is not a regular file");
       }
-      raw = tar.open(m);
       actualSize = m.size();
     } else {
-      BasicFileAttributes a;
       try {
-        a = regularFile(dir.resolve(name), name);
+        actualSize = regularFile(dir.resolve(name), name).size();
       } catch (InvalidArchiveException e) {
         throw new InvalidArchiveException(
             source, where, "blob " + d.digest() + ": " + e.reason(), e);
       }
-      raw = Files.newInputStream(dir.resolve(name), LinkOption.NOFOLLOW_LINKS);
-      actualSize = a.size();
     }
     if (actualSize != d.size()) {
-      raw.close();
       throw new InvalidArchiveException(
           source,
           where,
@@ -251,6 +273,6 @@ public final class OciLayout {
               + " bytes, but the blob has "
               + actualSize);
     }
-    return new CheckedBlob(raw, d, source, where);
+    return m;
   }
 }

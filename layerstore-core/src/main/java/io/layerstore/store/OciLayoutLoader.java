@@ -232,14 +232,16 @@ public final class OciLayoutLoader {
     }
     for (int i = 0; i < m.layers().size(); i++) {
       Descriptor l = m.layers().get(i);
+      String layerWhere = where + " > layers[" + i + "] (" + l.digest() + ")";
       if (MediaTypes.layerCompression(l.mediaType()).isEmpty()) {
         throw new InvalidArchiveException(
             src,
-            where + " > layers[" + i + "] (" + l.digest() + ")",
+            layerWhere,
             "unknown media type \""
                 + InvalidArchiveException.printable(l.mediaType())
                 + "\"; expected a tar layer (plain, gzip or zstd)");
       }
+      layout.checkBlob(l, layerWhere); // there, no link, the size declared: before any lock
     }
     if (m.layers().size() != config.diffIds().size()) {
       throw new InvalidArchiveException(
