@@ -12,6 +12,7 @@ import io.layerstore.InvalidArchiveException;
 import io.layerstore.LayerStore;
 import io.layerstore.testkit.ImageArchiveBuilder;
 import io.layerstore.testkit.LayerTar;
+import io.layerstore.testkit.OciLayoutBuilder;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystem;
@@ -30,10 +31,10 @@ import org.junit.jupiter.api.Test;
  * exactly as it was, lock files included.
  */
 class OciHostileLayoutTest {
-  private static final String MANIFEST = "application/vnd.oci.image.manifest.v1+json";
-  private static final String INDEX = "application/vnd.oci.image.index.v1+json";
-  private static final String CONFIG = "application/vnd.oci.image.config.v1+json";
-  private static final String GZIP_LAYER = "application/vnd.oci.image.layer.v1.tar+gzip";
+  private static final String MANIFEST = OciLayoutBuilder.MANIFEST;
+  private static final String INDEX = OciLayoutBuilder.INDEX;
+  private static final String CONFIG = OciLayoutBuilder.CONFIG;
+  private static final String GZIP_LAYER = OciLayoutBuilder.GZIP_LAYER;
 
   private FileSystem fs;
   private Path root;

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.common.jimfs.Configuration;
 import com.google.common.jimfs.Jimfs;
 import io.layerstore.Digest;
@@ -18,6 +17,7 @@ import io.layerstore.LoadedImage;
 import io.layerstore.Mount;
 import io.layerstore.PlatformIndex;
 import io.layerstore.testkit.Fixtures;
+import io.layerstore.testkit.OciLayoutBuilder;
 import io.layerstore.testkit.RootfsManifest;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -151,39 +151,9 @@ class OciLoadTest {
 
   // ---- platforms ------------------------------------------------------------------------------
 
-  /**
-   * fx-multi as a two-platform index: an amd64 and an arm64 config (they differ in architecture
-   * only) over the same layers, the index named "fx/multi:both".
-   */
   static OciLayoutBuilder twoPlatforms() throws IOException {
-    OciLayoutBuilder b = OciLayoutBuilder.copyOf(Fixtures.fixtures().resolve("fx-multi.oci"));
-    JsonNode single = b.indexJson().get("manifests").get(0);
-    ObjectNode manifest = (ObjectNode) OciLayoutBuilder.JSON.readTree(b.blobOf(single));
-    ObjectNode config =
-        (ObjectNode) OciLayoutBuilder.JSON.readTree(b.blobOf(manifest.get("config")));
-    ObjectNode index = OciLayoutBuilder.JSON.createObjectNode();
-    index.put("schemaVersion", 2);
-    index.put("mediaType", "application/vnd.oci.image.index.v1+json");
-    for (String arch : new String[] {"amd64", "arm64"}) {
-      config.put("architecture", arch);
-      ObjectNode m = manifest.deepCopy();
-      m.set(
-          "config",
-          b.descriptor("application/vnd.oci.image.config.v1+json", OciLayoutBuilder.bytes(config)));
-      ObjectNode d =
-          b.descriptor("application/vnd.oci.image.manifest.v1+json", OciLayoutBuilder.bytes(m));
-      ObjectNode platform = d.putObject("platform");
-      platform.put("architecture", arch);
-      platform.put("os", "linux");
-      if (arch.equals("arm64")) {
-        platform.put("variant", "v8");
-      }
-      index.withArray("manifests").add(d);
-    }
-    ObjectNode top =
-        b.descriptor("application/vnd.oci.image.index.v1+json", OciLayoutBuilder.bytes(index));
-    top.putObject("annotations").put("org.opencontainers.image.ref.name", "fx/multi:both");
-    return b.index(top);
+    return OciLayoutBuilder.twoPlatforms(
+        Fixtures.fixtures().resolve("fx-multi.oci"), "fx/multi:both");
   }
 
   private static String arch(LayerStore store, ImageId id) throws IOException {
