@@ -12,7 +12,8 @@ import java.security.MessageDigest;
  * a diffID, without being read twice. More bytes than declared fail at once (a size that lies must
  * not make us read without end); at the end the count and the digest must match. A caller that
  * stops before the end (a gzip trailer read, padding after the tar) still gets the check: closing
- * reads what is left.
+ * reads what is left. (Skipped bytes are read and hashed too: {@link InputStream#skip} reads
+ * through {@link #read(byte[], int, int)}.)
  */
 final class CheckedBlob extends InputStream {
   private final InputStream in;
@@ -54,21 +55,6 @@ final class CheckedBlob extends InputStream {
     }
     sha256.update(b, off, n);
     return n;
-  }
-
-  /** Skipped bytes must be hashed too, so they are read. */
-  @Override
-  public long skip(long n) throws IOException {
-    byte[] buf = new byte[(int) Math.min(8192, Math.max(1, n))];
-    long done = 0;
-    while (done < n) {
-      int r = read(buf, 0, (int) Math.min(buf.length, n - done));
-      if (r < 0) {
-        break;
-      }
-      done += r;
-    }
-    return done;
   }
 
   private void check() throws InvalidArchiveException {

@@ -130,12 +130,7 @@ public final class OciLayoutLoader {
       return;
     }
     if (!MediaTypes.isIndex(d.mediaType())) {
-      throw new InvalidArchiveException(
-          src,
-          where,
-          "unknown media type \""
-              + InvalidArchiveException.printable(d.mediaType())
-              + "\"; expected an image manifest or index");
+      throw unknownType(src, where, d, "an image manifest or index");
     }
     for (Descriptor p : path) {
       if (p.digest().equals(d.digest())) {
@@ -217,12 +212,7 @@ public final class OciLayoutLoader {
     OciManifest m = OciManifest.parse(raw, d.mediaType(), src + ": manifest " + d.digest(), json);
     String configWhere = where + " > config (" + m.config().digest() + ")";
     if (!MediaTypes.isConfig(m.config().mediaType())) {
-      throw new InvalidArchiveException(
-          src,
-          configWhere,
-          "unknown media type \""
-              + InvalidArchiveException.printable(m.config().mediaType())
-              + "\"; expected an image config");
+      throw unknownType(src, configWhere, m.config(), "an image config");
     }
     byte[] configRaw = layout.readBlob(m.config(), configWhere, ImageConfig.MAX_BYTES);
     ImageConfig config = ImageConfig.parse(configRaw, src + ": " + configWhere, json);
@@ -234,12 +224,7 @@ public final class OciLayoutLoader {
       Descriptor l = m.layers().get(i);
       String layerWhere = where + " > layers[" + i + "] (" + l.digest() + ")";
       if (MediaTypes.layerCompression(l.mediaType()).isEmpty()) {
-        throw new InvalidArchiveException(
-            src,
-            layerWhere,
-            "unknown media type \""
-                + InvalidArchiveException.printable(l.mediaType())
-                + "\"; expected a tar layer (plain, gzip or zstd)");
+        throw unknownType(src, layerWhere, l, "a tar layer (plain, gzip or zstd)");
       }
       layout.checkBlob(l, layerWhere); // there, no link, the size declared: before any lock
     }
@@ -256,6 +241,17 @@ public final class OciLayoutLoader {
               + " diffIDs");
     }
     return new Found(d, raw, m, config, ref, path, where);
+  }
+
+  private static InvalidArchiveException unknownType(
+      String src, String where, Descriptor d, String expected) {
+    return new InvalidArchiveException(
+        src,
+        where,
+        "unknown media type \""
+            + InvalidArchiveException.printable(d.mediaType())
+            + "\"; expected "
+            + expected);
   }
 
   /**

@@ -5,23 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.google.common.jimfs.Configuration;
-import com.google.common.jimfs.Jimfs;
 import io.layerstore.Digest;
 import io.layerstore.InvalidArchiveException;
 import io.layerstore.LayerStore;
-import io.layerstore.testkit.ImageArchiveBuilder;
 import io.layerstore.testkit.LayerTar;
 import io.layerstore.testkit.OciLayoutBuilder;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystem;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -36,41 +29,25 @@ class OciHostileLayoutTest {
   private static final String CONFIG = OciLayoutBuilder.CONFIG;
   private static final String GZIP_LAYER = OciLayoutBuilder.GZIP_LAYER;
 
+  private KeptImageStore kept;
   private FileSystem fs;
-  private Path root;
   private LayerStore store;
 
   @BeforeEach
   void setUp() throws IOException {
-    fs = Jimfs.newFileSystem(Configuration.unix());
-    root = fs.getPath("/store");
-    store = LayerStore.open(root);
-    ImageArchiveBuilder b = new ImageArchiveBuilder().tag("keep:me");
-    b.layer().dir("etc", 0755).file("etc/keep", "keep\n", 0644);
-    Path a = fs.getPath("/keep.tar");
-    b.write(a);
-    store.load(a);
+    kept = KeptImageStore.open();
+    fs = kept.fs;
+    store = kept.store;
   }
 
   @AfterEach
   void tearDown() throws IOException {
-    store.close();
-    fs.close();
+    kept.close();
   }
 
-  /** Every path below the store's root, lock files included, with its size. */
+  /** Every path below the store's root, lock files included (chain locks left out on request). */
   private List<String> snapshot(boolean withoutChainLocks) throws IOException {
-    List<String> out = new ArrayList<>();
-    try (Stream<Path> s = Files.walk(root)) {
-      for (Path p : (Iterable<Path>) s::iterator) {
-        if (withoutChainLocks && p.getFileName().toString().startsWith("chain-")) {
-          continue;
-        }
-        out.add(p + " " + (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) ? Files.size(p) : -1));
-      }
-    }
-    out.sort(String::compareTo);
-    return out;
+    return kept.snapshot(p -> withoutChainLocks && p.getFileName().toString().startsWith("chain-"));
   }
 
   /** A good one-layer image: layout, and the descriptors a test may spoil. */
