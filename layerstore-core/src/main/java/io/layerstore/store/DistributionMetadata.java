@@ -42,14 +42,19 @@ final class DistributionMetadata {
   /** One place a layer's blob is known at, as Docker's {@code V2Metadata}. */
   record Entry(Digest digest, String sourceRepository, String hmac) {}
 
+  /** Orders the read-modify-write of {@code v2metadata-by-diffid} files across loads. */
+  private static final String LOCK = "distribution";
+
   private final Path root;
   private final AtomicFiles files;
   private final ObjectMapper json;
+  private final StoreLocks locks;
 
-  DistributionMetadata(StoreLayout layout, AtomicFiles files, ObjectMapper json) {
+  DistributionMetadata(StoreLayout layout, AtomicFiles files, ObjectMapper json, StoreLocks locks) {
     this.root = layout.imageRoot().resolve("distribution");
     this.files = files;
     this.json = json;
+    this.locks = locks;
   }
 
   private Path byDigest(Digest blob) {
@@ -65,9 +70,14 @@ final class DistributionMetadata {
   /**
    * Records that {@code entry.digest()} is the compressed blob of {@code diffId}, as Docker's
    * {@code Add}: an equal entry moves to the end, the list keeps the newest {@value #MAX_ENTRIES}.
-   * The caller serializes writers (the load holds the layer's chain lock).
    */
   void add(DiffId diffId, Entry entry) throws IOException {
+    try (StoreLocks.Held l = locks.lock(LOCK)) {
+      addLocked(diffId, entry);
+    }
+  }
+
+  private void addLocked(DiffId diffId, Entry entry) throws IOException {
     List<Entry> entries = new ArrayList<>();
     for (Entry e : entries(diffId)) {
       if (!e.equals(entry)) {

@@ -92,7 +92,7 @@ public final class StoreContext {
             locks,
             gc);
     this.publisher = new Publisher(staging, transactions, refs);
-    this.distribution = new DistributionMetadata(layout, files, json);
+    this.distribution = new DistributionMetadata(layout, files, json, locks);
     this.bigData = new ImageBigData(layout, files, json, locks);
   }
 
