@@ -86,15 +86,13 @@ public final class OciLayoutLoader {
     List<Found> found = new ArrayList<>();
     Map<Digest, Met> indexes = new LinkedHashMap<>();
     Map<Reference, Descriptor> referencedIndexes = new LinkedHashMap<>();
+    Set<Descriptor> chosen = chosenPlatformManifests(top);
     for (int i = 0; i < top.manifests().size(); i++) {
       Descriptor d = top.manifests().get(i);
       String where = "index.json manifests[" + i + "] (" + d.digest() + ")";
       Reference ref = reference(d, src, where);
-      if (MediaTypes.isManifest(d.mediaType())
-          && d.platform().isPresent()
-          && !selection.allPlatforms()
-          && selection.platform().acceptable().stream().noneMatch(d.platform().get()::matches)) {
-        continue; // index.json may list platform manifests itself; take the wanted one
+      if (isPlatformManifest(d) && !selection.allPlatforms() && !chosen.contains(d)) {
+        continue; // another platform of an image that index.json lists platform by platform
       }
       int before = found.size();
       resolve(layout, d, where, ref, List.of(), 1, indexes, found);
@@ -108,6 +106,29 @@ public final class OciLayoutLoader {
           src, "index.json", "no image for platform " + selection.platform() + " in the layout");
     }
     return publish(layout, found, indexes, referencedIndexes);
+  }
+
+  private static boolean isPlatformManifest(Descriptor d) {
+    return MediaTypes.isManifest(d.mediaType()) && d.platform().isPresent();
+  }
+
+  /**
+   * Some tools list an image's platforms in {@code index.json} itself, one manifest entry each,
+   * under one reference name: of each such group, the entry an index would give ({@link
+   * OciIndex#select}, containerd's ranking), so that an amd64 host takes amd64 and not also 386.
+   */
+  private Set<Descriptor> chosenPlatformManifests(OciIndex top) {
+    Map<Optional<String>, List<Descriptor>> groups = new LinkedHashMap<>();
+    for (Descriptor d : top.manifests()) {
+      if (isPlatformManifest(d)) {
+        groups.computeIfAbsent(d.referenceName(), k -> new ArrayList<>()).add(d);
+      }
+    }
+    Set<Descriptor> out = new HashSet<>();
+    for (List<Descriptor> group : groups.values()) {
+      new OciIndex(top.mediaType(), group).select(selection.platform()).ifPresent(out::add);
+    }
+    return out;
   }
 
   /**

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.common.jimfs.Configuration;
 import com.google.common.jimfs.Jimfs;
 import io.layerstore.Digest;
@@ -176,6 +177,31 @@ class OciLoadTest {
       assertEquals("arm64", arch(store, arm.get(0)));
       assertEquals(arm.get(0), store.resolve("fx/multi:both"), "the last load's tag wins");
       assertFalse(store.platformIndex("fx/multi:both").isPresent(), "one platform: no index kept");
+    }
+  }
+
+  @Test
+  void platformsListedInIndexJsonItselfGiveOneImage() throws IOException {
+    OciLayoutBuilder b = twoPlatforms();
+    JsonNode nested =
+        OciLayoutBuilder.JSON.readTree(b.blobOf(b.indexJson().get("manifests").get(0)));
+    List<ObjectNode> flat = new ArrayList<>();
+    for (JsonNode m : nested.get("manifests")) {
+      ObjectNode e = m.deepCopy();
+      e.putObject("annotations").put("org.opencontainers.image.ref.name", "fx/multi:flat");
+      flat.add(e);
+    }
+    b.index(flat.toArray(ObjectNode[]::new));
+    Path base = base("jimfs");
+    Path input = base.resolve("flat");
+    b.writeDir(input);
+    try (LayerStore store = LayerStore.open(base.resolve("store"))) {
+      List<ImageId> host = store.load(input);
+      assertEquals(1, host.size());
+      assertEquals(arch(store, host.get(0)), arch(store, store.resolve("fx/multi:flat")));
+      List<ImageId> arm = store.load(input, LoadOptions.defaults().platform("linux/arm64/v8"));
+      assertEquals(1, arm.size());
+      assertEquals("arm64", arch(store, arm.get(0)));
     }
   }
 
