@@ -8,6 +8,7 @@ module io.layerstore.testkit {
   requires transitive io.layerstore.core;
   requires transitive org.junit.jupiter.api;
   requires com.google.common.jimfs;
+  requires com.fasterxml.jackson.databind;
 
   exports io.layerstore.testkit;
 }

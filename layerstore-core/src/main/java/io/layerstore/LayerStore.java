@@ -4,22 +4,27 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.layerstore.archive.UnpackOptions;
 import io.layerstore.container.Containers;
 import io.layerstore.container.internal.ContainerArea;
+import io.layerstore.format.Descriptor;
 import io.layerstore.format.ImageConfig;
+import io.layerstore.format.OciIndex;
+import io.layerstore.format.OciPlatform;
 import io.layerstore.platform.Platform;
 import io.layerstore.spi.BranchIntrospection;
 import io.layerstore.spi.DriverProvider;
 import io.layerstore.spi.GraphDriver;
 import io.layerstore.store.AtomicFiles;
-import io.layerstore.store.DockerArchiveLoader;
 import io.layerstore.store.DockerArchiveWriter;
 import io.layerstore.store.Fsck;
 import io.layerstore.store.GarbageCollector;
+import io.layerstore.store.ImageBigData;
 import io.layerstore.store.ImageDb;
+import io.layerstore.store.ImageLoader;
 import io.layerstore.store.ImageResolver;
 import io.layerstore.store.LayerDb;
 import io.layerstore.store.LayerRecord;
 import io.layerstore.store.LayerStaging;
 import io.layerstore.store.MountPins;
+import io.layerstore.store.OciLayoutLoader;
 import io.layerstore.store.OciLayoutWriter;
 import io.layerstore.store.PinnedMount;
 import io.layerstore.store.Publisher;
@@ -473,21 +478,38 @@ public final class LayerStore implements Closeable {
   // ---- load / import --------------------------------------------------------------------------
 
   /**
-   * Loads a {@code docker save} archive. All or nothing: on any error (a layer that does not hash
-   * to its diffID, a bad manifest, an unsafe entry) nothing is added. Layers the store already has
-   * are not read again.
+   * Loads a {@code docker save} archive or an OCI image layout (a directory, or a tar of one),
+   * telling them apart by their content; from a multi-platform index it takes the host's platform
+   * ({@link #load(Path, LoadOptions)} picks others). All or nothing: on any error (a layer that
+   * does not hash to its diffID or blob digest, a bad manifest, an unsafe entry) nothing is added.
+   * Layers the store already has are not read again.
    *
    * @param archive the archive: an uncompressed tar in a regular file (it is read with seeks, so
-   *     not a pipe)
+   *     not a pipe), or an OCI layout directory
    * @return the loaded image ids, in manifest order
    * @throws InvalidArchiveException if the archive, a manifest, config or layer cannot be accepted
    * @throws DigestMismatchException if a layer or config does not hash to its digest
    * @throws IOException if reading the archive or writing the store fails
    */
   public List<ImageId> load(Path archive) throws IOException {
+    return load(archive, LoadOptions.defaults());
+  }
+
+  /**
+   * Like {@link #load(Path)}, taking from a multi-platform index the images {@code options} pick.
+   *
+   * @param archive a {@code docker save} archive, or an OCI layout (directory or tar)
+   * @param options which platform(s) to take from an index
+   * @return the loaded image ids, in the order of the manifest or of the layout's index
+   * @throws InvalidArchiveException if the input, a manifest, index, config or layer cannot be
+   *     accepted, or an index has no image for the platform asked for
+   * @throws DigestMismatchException if a layer does not hash to its config's diffID
+   * @throws IOException if reading the input or writing the store fails
+   */
+  public List<ImageId> load(Path archive, LoadOptions options) throws IOException {
     store.ensureOpen();
     List<ImageId> out = new ArrayList<>();
-    for (LoadedImage l : loadDetailed(archive)) {
+    for (LoadedImage l : loadDetailed(archive, options)) {
       out.add(l.id());
     }
     return out;
@@ -504,8 +526,57 @@ public final class LayerStore implements Closeable {
    * @throws IOException if reading the archive or writing the store fails
    */
   public List<LoadedImage> loadDetailed(Path archive) throws IOException {
+    return loadDetailed(archive, LoadOptions.defaults());
+  }
+
+  /**
+   * Like {@link #load(Path, LoadOptions)} but also says which tags each image got.
+   *
+   * @param archive a {@code docker save} archive, or an OCI layout (directory or tar)
+   * @param options which platform(s) to take from an index
+   * @return one entry per loaded image
+   * @throws InvalidArchiveException if the input cannot be accepted
+   * @throws DigestMismatchException if a layer does not hash to its config's diffID
+   * @throws IOException if reading the input or writing the store fails
+   */
+  public List<LoadedImage> loadDetailed(Path archive, LoadOptions options) throws IOException {
     store.ensureOpen();
-    return new DockerArchiveLoader(store).load(archive);
+    OciPlatform platform = options.platform().map(OciPlatform::parse).orElse(OciPlatform.host());
+    return new ImageLoader(store, new OciLayoutLoader.Selection(platform, options.isAllPlatforms()))
+        .load(archive);
+  }
+
+  /**
+   * The multi-platform index {@code reference} stands for: kept when a load took every platform of
+   * it ({@link LoadOptions#allPlatforms()}), for as long as the reference still tags an image of
+   * that index.
+   *
+   * @param reference {@code name[:tag]}
+   * @return the index's digest, media type and platforms; empty if the reference has none
+   * @throws InvalidReferenceException if {@code reference} is not a valid reference
+   * @throws IOException if the store cannot be read
+   */
+  public Optional<PlatformIndex> platformIndex(String reference) throws IOException {
+    store.ensureOpen();
+    Reference ref = Reference.parse(reference).withDefaultTag();
+    Optional<Descriptor> kept = store.bigData().index(ref.familiarString());
+    ImageId tagged = refs.get(ref);
+    if (kept.isEmpty() || tagged == null) {
+      return Optional.empty();
+    }
+    Optional<ImageBigData.ImageWire> wire = store.bigData().image(tagged);
+    if (wire.isEmpty() || !wire.get().indexes().contains(kept.get())) {
+      return Optional.empty(); // the tag has moved to another image since
+    }
+    Optional<byte[]> raw = store.bigData().blob(kept.get().digest());
+    if (raw.isEmpty()) {
+      return Optional.empty();
+    }
+    OciIndex index =
+        OciIndex.parse(raw.get(), kept.get().mediaType(), "index " + kept.get().digest(), json);
+    return Optional.of(
+        new PlatformIndex(
+            kept.get().digest(), index.mediaType(), OciLayoutLoader.platforms(index)));
   }
 
   /**

@@ -13,8 +13,10 @@ import io.layerstore.ImageId;
 import io.layerstore.ImageSummary;
 import io.layerstore.LayerStore;
 import io.layerstore.LayerStoreException;
+import io.layerstore.LoadOptions;
 import io.layerstore.LoadedImage;
 import io.layerstore.Mount;
+import io.layerstore.PlatformIndex;
 import io.layerstore.RemoveOptions;
 import io.layerstore.SaveOptions;
 import io.layerstore.spi.BranchIntrospection;
@@ -51,16 +53,28 @@ final class ImageCommands implements Cli.Group {
           Cli.command(
                   name,
                   "[OPTIONS]",
-                  "Load an image from a tar archive (docker save format)",
+                  "Load images from a docker save archive or an OCI image layout (tar or directory)",
                   this::load)
               .addOption(
                   Cli.option(
                       Path.class,
                       Types.PATH,
                       "path",
-                      "Read from tar archive file",
+                      "Read from a tar archive file, or an OCI layout directory",
                       "-i",
                       "--input"))
+              .addOption(
+                  Cli.option(
+                      Types.Platform.class,
+                      Types.PLATFORM_TYPE,
+                      "os/arch[/variant]",
+                      "Load this platform from a multi-platform image (default: the host's)",
+                      "--platform"))
+              .addOption(
+                  Cli.flag(
+                      "Load every platform of a multi-platform image; the tag goes to the"
+                          + " host's (or --platform's)",
+                      "--all-platforms"))
               .addOption(Cli.flag("Suppress the load output", "-q", "--quiet"));
       case "images" ->
           Cli.command(name, "[OPTIONS] [REPOSITORY[:TAG]]", "List images", this::images)
@@ -140,7 +154,15 @@ final class ImageCommands implements Cli.Group {
       throw new Main.UsageException(
           "\"layerstore load\" needs -i FILE (reading from stdin is not supported)");
     }
-    List<LoadedImage> loaded = ctx.store().loadDetailed(input);
+    LoadOptions options = LoadOptions.defaults();
+    Types.Platform platform = Cli.value(args, "--platform", null);
+    if (platform != null) {
+      options = options.platform(platform.toString());
+    }
+    if (Cli.has(args, "--all-platforms")) {
+      options = options.allPlatforms();
+    }
+    List<LoadedImage> loaded = ctx.store().loadDetailed(input, options);
     for (LoadedImage l : loaded) {
       if (l.tags().isEmpty()) {
         ctx.out.println("Loaded image ID: " + l.id());
@@ -234,6 +256,20 @@ final class ImageCommands implements Cli.Group {
     ArrayNode layers = rootfs.putArray("Layers");
     for (DiffId d : img.diffIds()) {
       layers.add(d.toString());
+    }
+    for (String tag : img.repoTags()) {
+      Optional<PlatformIndex> index = store.platformIndex(tag);
+      if (index.isPresent()) {
+        // Not in docker's output: the multi-platform index this tag stands for (a load with
+        // --all-platforms kept it).
+        ObjectNode i = o.putObject("Index");
+        i.put("Reference", tag);
+        i.put("Digest", index.get().digest().toString());
+        i.put("MediaType", index.get().mediaType());
+        ArrayNode ps = i.putArray("Platforms");
+        index.get().platforms().forEach(ps::add);
+        break;
+      }
     }
     ObjectNode meta = o.putObject("Metadata");
     meta.put(

@@ -59,7 +59,11 @@ public final class DockerArchiveLoader {
   /** Most images one archive may hold. */
   static final int MAX_IMAGES = 10_000;
 
-  private record Item(
+  /**
+   * One image to load: its config (from {@code configName}, or made for a legacy v1 directory, then
+   * null), its layers by the names {@link LayerBlobs} knows them by, its tags and parent.
+   */
+  record Item(
       String configName,
       ImageConfig config,
       List<String> layers,
@@ -77,9 +81,14 @@ public final class DockerArchiveLoader {
   /** The images of the archive, in manifest order, with the tags each got. */
   public List<LoadedImage> load(Path archive) throws IOException {
     try (ArchiveIndex index = ArchiveIndex.open(archive)) {
-      List<Item> items = index.contains(MANIFEST) ? readManifest(index) : readLegacy(index);
-      return loadItems(index, items);
+      return load(index);
     }
+  }
+
+  /** The images of an archive already indexed (the caller closes it). */
+  public List<LoadedImage> load(ArchiveIndex index) throws IOException {
+    List<Item> items = index.contains(MANIFEST) ? readManifest(index) : readLegacy(index);
+    return loadItems(LayerBlobs.of(index), items);
   }
 
   // ---- manifest ---------------------------------------------------------------------------------
@@ -376,7 +385,7 @@ public final class DockerArchiveLoader {
    * already there is pinned, so a concurrent remove leaves it alone while new layers are staged on
    * it.
    */
-  private List<LoadedImage> loadItems(ArchiveIndex index, List<Item> items) throws IOException {
+  List<LoadedImage> loadItems(LayerBlobs index, List<Item> items) throws IOException {
     LayerStaging staging = store.staging();
     List<LayerStaging.Staged> staged = new ArrayList<>();
     Map<ChainId, LayerStaging.Parent> known = new HashMap<>();
@@ -437,20 +446,13 @@ public final class DockerArchiveLoader {
             staged.add(s);
             jobs.add(
                 new Job(
-                    s,
-                    index.require(name),
-                    index.source() + ": " + name,
-                    name,
-                    i,
-                    expected,
-                    budget));
+                    s, index.size(name), index.source() + ": " + name, name, i, expected, budget));
             next = new LayerStaging.Parent(chain, s.cacheId());
           }
           if (next == null) {
             String name = item.layers().get(i);
-            ArchiveIndex.Member m = index.require(name);
             LayerStaging.Staged s;
-            try (InputStream in = index.open(m)) {
+            try (InputStream in = index.open(name)) {
               s = staging.stage(in, index.source() + ": " + name, parent, expected, budget);
             } catch (DigestMismatchException e) {
               throw new DigestMismatchException(
@@ -555,7 +557,7 @@ public final class DockerArchiveLoader {
   /** One prepared layer waiting for its content. */
   private record Job(
       LayerStaging.Staged staged,
-      ArchiveIndex.Member member,
+      long size,
       String source,
       String name,
       int index,
@@ -568,7 +570,7 @@ public final class DockerArchiveLoader {
    * while their lower layers were still being written. The first failure in chain order is thrown,
    * the others added to it as suppressed.
    */
-  private void extractAll(ArchiveIndex index, LayerStaging staging, List<Job> jobs)
+  private void extractAll(LayerBlobs index, LayerStaging staging, List<Job> jobs)
       throws IOException {
     if (jobs.isEmpty()) {
       return;
@@ -595,7 +597,7 @@ public final class DockerArchiveLoader {
       for (int k = 0; k < jobs.size(); k++) {
         order.add(k);
       }
-      order.sort((a, b) -> Long.compare(jobs.get(b).member().size(), jobs.get(a).member().size()));
+      order.sort((a, b) -> Long.compare(jobs.get(b).size(), jobs.get(a).size()));
       Map<Integer, Future<?>> byJob = new HashMap<>();
       for (int k : order) {
         Job j = jobs.get(k);
@@ -607,7 +609,7 @@ public final class DockerArchiveLoader {
                   if (failed.get()) {
                     return null; // another layer already failed; the load is over
                   }
-                  try (InputStream in = index.open(j.member())) {
+                  try (InputStream in = index.open(j.name())) {
                     staging.extract(j.staged(), in, j.source(), j.expected(), j.budget(), d);
                   } catch (DigestMismatchException e) {
                     failed.set(true);

@@ -8,6 +8,7 @@ import io.layerstore.UnsafePathException;
 import io.layerstore.archive.Compression;
 import io.layerstore.archive.LayerReader;
 import io.layerstore.archive.LowerLayers;
+import io.layerstore.archive.ReadAhead;
 import io.layerstore.archive.TarHeader;
 import io.layerstore.archive.UnpackOptions;
 import io.layerstore.archive.Unpacker;
@@ -275,7 +276,10 @@ public final class LayerStaging {
       throws IOException {
     LayerReader.Result result;
     long size;
-    try (InputStream plain = new Budgeted(Compression.decompress(tarball, source), budget, source);
+    // Inflating runs a few chunks ahead on its own thread, overlapping this thread's file writes.
+    try (InputStream plain =
+            new Budgeted(
+                new ReadAhead(Compression.decompress(tarball, source), source), budget, source);
         OutputStream tarSplit = staged.set.tarSplitOutput();
         LowerView lowers = new LowerView(driver, trees, staged.parentCacheId)) {
       LayerReader reader = new LayerReader(plain, source, tarSplit, maxLayerBytes, null);

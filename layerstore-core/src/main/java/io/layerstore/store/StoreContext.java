@@ -50,6 +50,8 @@ public final class StoreContext {
   private final GarbageCollector gc;
   private final TransactionRunner transactions;
   private final Publisher publisher;
+  private final DistributionMetadata distribution;
+  private final ImageBigData bigData;
 
   /** Set by {@link #close}; every public operation of the store checks it first. */
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -94,6 +96,8 @@ public final class StoreContext {
             locks,
             gc);
     this.publisher = new Publisher(staging, transactions, refs);
+    this.distribution = new DistributionMetadata(layout, files, json, locks);
+    this.bigData = new ImageBigData(layout, files, json, locks);
   }
 
   /**
@@ -196,5 +200,15 @@ public final class StoreContext {
 
   public Publisher publisher() {
     return publisher;
+  }
+
+  /** Docker's record of layers' compressed blobs ({@code image/<driver>/distribution/}). */
+  DistributionMetadata distribution() {
+    return distribution;
+  }
+
+  /** The manifest and index bytes images came with, and the indexes references stand for. */
+  public ImageBigData bigData() {
+    return bigData;
   }
 }

@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.common.jimfs.Configuration;
-import com.google.common.jimfs.Jimfs;
 import io.layerstore.DigestMismatchException;
 import io.layerstore.ImageId;
 import io.layerstore.InvalidArchiveException;
@@ -25,10 +23,8 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystem;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiFunction;
 import java.util.stream.Stream;
@@ -39,42 +35,25 @@ import org.junit.jupiter.api.Test;
 /** Loading docker-save archives: what is refused, and that a refusal leaves the store as it was. */
 class LoadTest {
 
+  private KeptImageStore kept;
   private FileSystem fs;
-  private Path root;
   private LayerStore store;
 
   @BeforeEach
   void setUp() throws IOException {
-    fs = Jimfs.newFileSystem(Configuration.unix());
-    root = fs.getPath("/store");
-    store = LayerStore.open(root);
-    // some state to keep: one image already there
-    ImageArchiveBuilder b = new ImageArchiveBuilder().tag("keep:me");
-    b.layer().dir("etc", 0755).file("etc/keep", "keep\n", 0644);
-    Path a = fs.getPath("/keep.tar");
-    b.write(a);
-    store.load(a);
+    kept = KeptImageStore.open(); // some state to keep: one image already there
+    fs = kept.fs;
+    store = kept.store;
   }
 
   @AfterEach
   void tearDown() throws IOException {
-    store.close();
-    fs.close();
+    kept.close();
   }
 
   /** Every path below the root with its size, except lock files (which exist by design). */
   private List<String> snapshot() throws IOException {
-    List<String> out = new ArrayList<>();
-    try (Stream<Path> s = Files.walk(root)) {
-      for (Path p : (Iterable<Path>) s::iterator) {
-        if (p.toString().contains("/layerstore/locks/")) {
-          continue;
-        }
-        out.add(p + " " + (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) ? Files.size(p) : -1));
-      }
-    }
-    out.sort(String::compareTo);
-    return out;
+    return kept.snapshot(p -> p.toString().contains("/layerstore/locks/"));
   }
 
   /**
@@ -240,7 +219,7 @@ class LoadTest {
   }
 
   private long layerDirs() throws IOException {
-    try (Stream<Path> s = Files.list(root.resolve("overlay2"))) {
+    try (Stream<Path> s = Files.list(kept.root.resolve("overlay2"))) {
       return s.filter(p -> !p.getFileName().toString().equals("l")).count();
     }
   }

@@ -1,0 +1,42 @@
+package io.layerstore.store;
+
+import io.layerstore.format.ArchiveIndex;
+import java.io.IOException;
+import java.io.InputStream;
+
+/**
+ * Where the layers of a load come from, by the name the image's manifest gives them: members of a
+ * {@code docker save} archive, or blobs of an OCI layout (whose streams check the blob's digest as
+ * they are read). The staging of layers is the same for both.
+ */
+interface LayerBlobs {
+
+  /** The archive or layout, for messages. */
+  String source();
+
+  /** The layer's stored (compressed) length, to stage the largest first; fails if it is missing. */
+  long size(String name) throws IOException;
+
+  /** The layer's stored bytes; each call is an independent stream. */
+  InputStream open(String name) throws IOException;
+
+  /** The layers of a {@code docker save} archive: its members, symlinks followed. */
+  static LayerBlobs of(ArchiveIndex index) {
+    return new LayerBlobs() {
+      @Override
+      public String source() {
+        return index.source();
+      }
+
+      @Override
+      public long size(String name) throws IOException {
+        return index.require(name).size();
+      }
+
+      @Override
+      public InputStream open(String name) throws IOException {
+        return index.open(index.require(name));
+      }
+    };
+  }
+}
