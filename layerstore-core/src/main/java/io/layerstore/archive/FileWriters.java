@@ -19,6 +19,12 @@ import java.util.concurrent.atomic.AtomicReference;
  * thread, in tar order; a writer only makes the file it was handed, in a directory that already
  * exists, and sets its metadata.
  *
+ * <p>Each directory's files go to one writer (chosen by the directory): the kernel holds a
+ * directory's lock while it makes an inode in it, so two threads creating in the same directory
+ * only take turns, and pay for the hand-over. Tar order keeps a directory's files together, and the
+ * window of {@link #MAX_IN_FLIGHT} files spans many directories of a tree of small files, so the
+ * writers work in different directories side by side.
+ *
  * <p>At most {@link #MAX_IN_FLIGHT} files wait at a time, so memory stays bounded. The first
  * failure of a writer is thrown by the next {@link #submit} or {@link #await}; after {@link #close}
  * nothing writes any more, so the caller may discard the directory.
@@ -32,7 +38,7 @@ final class FileWriters implements AutoCloseable {
 
   static final int MAX_IN_FLIGHT = 512;
 
-  private final ExecutorService pool;
+  private final ExecutorService[] pools;
   private final Semaphore slots = new Semaphore(MAX_IN_FLIGHT);
   private final AtomicReference<Throwable> failure = new AtomicReference<>();
   private volatile boolean closed;
@@ -41,22 +47,27 @@ final class FileWriters implements AutoCloseable {
     if (threads < 1) {
       throw new IllegalArgumentException("threads must be at least 1: " + threads);
     }
-    this.pool =
-        Executors.newFixedThreadPool(
-            threads,
-            r -> {
-              Thread t = new Thread(r, "layerstore-unpack");
-              t.setDaemon(true);
-              return t;
-            });
+    this.pools = new ExecutorService[threads];
+    for (int i = 0; i < threads; i++) {
+      pools[i] =
+          Executors.newSingleThreadExecutor(
+              r -> {
+                Thread t = new Thread(r, "layerstore-unpack");
+                t.setDaemon(true);
+                return t;
+              });
+    }
   }
 
-  /** Queues {@code task}; waits while {@link #MAX_IN_FLIGHT} are pending. */
-  void submit(Task task) throws IOException {
+  /**
+   * Queues {@code task}, which makes a node in the directory {@code dir} (any key that is equal for
+   * the same directory); waits while {@link #MAX_IN_FLIGHT} are pending.
+   */
+  void submit(Object dir, Task task) throws IOException {
     rethrow();
     acquire(1);
     try {
-      pool.execute(
+      pools[Math.floorMod(dir.hashCode(), pools.length)].execute(
           () -> {
             try {
               if (!closed && failure.get() == null) {
@@ -88,15 +99,19 @@ final class FileWriters implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
-    pool.shutdown();
+    for (ExecutorService pool : pools) {
+      pool.shutdown();
+    }
     boolean interrupted = false;
-    while (true) {
-      try {
-        if (pool.awaitTermination(1, TimeUnit.MINUTES)) {
-          break;
+    for (ExecutorService pool : pools) {
+      while (true) {
+        try {
+          if (pool.awaitTermination(1, TimeUnit.MINUTES)) {
+            break;
+          }
+        } catch (InterruptedException e) {
+          interrupted = true; // a writer still running must not outlive a discard: keep waiting
         }
-      } catch (InterruptedException e) {
-        interrupted = true; // a writer still running must not outlive a discard: keep waiting
       }
     }
     if (interrupted) {

@@ -222,6 +222,7 @@ public final class Unpacker implements AutoCloseable {
         if (writers != null && h.size() <= PARALLEL_MAX_FILE) {
           byte[] content = readContent(h, data);
           writers.submit(
+              parent,
               () -> {
                 try (OutputStream out = tree.newFile(target)) {
                   out.write(content);

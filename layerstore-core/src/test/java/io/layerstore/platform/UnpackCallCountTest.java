@@ -48,8 +48,28 @@ class UnpackCallCountTest {
       this.inner = inner;
     }
 
-    private void count(String method) {
+    /** One call through the tree. */
+    interface Call<T> {
+      T run() throws IOException;
+    }
+
+    /** One call that returns nothing. */
+    interface VoidCall {
+      void run() throws IOException;
+    }
+
+    private <T> T counted(String method, Call<T> call) throws IOException {
       calls.computeIfAbsent(method, k -> new LongAdder()).increment();
+      return call.run();
+    }
+
+    private void countedVoid(String method, VoidCall call) throws IOException {
+      counted(
+          method,
+          () -> {
+            call.run();
+            return null;
+          });
     }
 
     /** Calls per method, in name order. */
@@ -75,111 +95,93 @@ class UnpackCallCountTest {
 
     @Override
     public NodeStat stat(Path path) throws IOException {
-      count("stat");
-      return inner.stat(path);
+      return counted("stat", () -> inner.stat(path));
     }
 
     @Override
     public NodeStat statIfExists(Path path) throws IOException {
-      count("statIfExists");
-      return inner.statIfExists(path);
+      return counted("statIfExists", () -> inner.statIfExists(path));
     }
 
     @Override
     public OutputStream newFile(Path path) throws IOException {
-      count("newFile");
-      return inner.newFile(path);
+      return counted("newFile", () -> inner.newFile(path));
     }
 
     @Override
     public void createDirectory(Path path) throws IOException {
-      count("createDirectory");
-      inner.createDirectory(path);
+      countedVoid("createDirectory", () -> inner.createDirectory(path));
     }
 
     @Override
     public void createSymlink(Path path, String target) throws IOException {
-      count("createSymlink");
-      inner.createSymlink(path, target);
+      countedVoid("createSymlink", () -> inner.createSymlink(path, target));
     }
 
     @Override
     public void createLink(Path path, Path existing) throws IOException {
-      count("createLink");
-      inner.createLink(path, existing);
+      countedVoid("createLink", () -> inner.createLink(path, existing));
     }
 
     @Override
     public void makeNode(Path path, NodeKind kind, int mode, int major, int minor)
         throws IOException {
-      count("makeNode");
-      inner.makeNode(path, kind, mode, major, minor);
+      countedVoid("makeNode", () -> inner.makeNode(path, kind, mode, major, minor));
     }
 
     @Override
     public void setOwner(Path path, long uid, long gid) throws IOException {
-      count("setOwner");
-      inner.setOwner(path, uid, gid);
+      countedVoid("setOwner", () -> inner.setOwner(path, uid, gid));
     }
 
     @Override
     public void setMode(Path path, int mode) throws IOException {
-      count("setMode");
-      inner.setMode(path, mode);
+      countedVoid("setMode", () -> inner.setMode(path, mode));
     }
 
     @Override
     public void setMtime(Path path, FileTime mtime) throws IOException {
-      count("setMtime");
-      inner.setMtime(path, mtime);
+      countedVoid("setMtime", () -> inner.setMtime(path, mtime));
     }
 
     @Override
     public Map<String, byte[]> xattrs(Path path) throws IOException {
-      count("xattrs");
-      return inner.xattrs(path);
+      return counted("xattrs", () -> inner.xattrs(path));
     }
 
     @Override
     public byte[] getXattr(Path path, String name) throws IOException {
-      count("getXattr");
-      return inner.getXattr(path, name);
+      return counted("getXattr", () -> inner.getXattr(path, name));
     }
 
     @Override
     public void setXattr(Path path, String name, byte[] value) throws IOException {
-      count("setXattr");
-      inner.setXattr(path, name, value);
+      countedVoid("setXattr", () -> inner.setXattr(path, name, value));
     }
 
     @Override
     public void removeXattr(Path path, String name) throws IOException {
-      count("removeXattr");
-      inner.removeXattr(path, name);
+      countedVoid("removeXattr", () -> inner.removeXattr(path, name));
     }
 
     @Override
     public void delete(Path path) throws IOException {
-      count("delete");
-      inner.delete(path);
+      countedVoid("delete", () -> inner.delete(path));
     }
 
     @Override
     public void move(Path from, Path to) throws IOException {
-      count("move");
-      inner.move(from, to);
+      countedVoid("move", () -> inner.move(from, to));
     }
 
     @Override
     public void flush() throws IOException {
-      count("flush");
-      inner.flush();
+      countedVoid("flush", () -> inner.flush());
     }
 
     @Override
     public Creation creation(Path dir) throws IOException {
-      count("creation");
-      return inner.creation(dir);
+      return counted("creation", () -> inner.creation(dir));
     }
   }
 
