@@ -14,7 +14,6 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -64,9 +63,15 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Nothing is cleaned up on failure: the caller discards the whole layer directory.
  */
-public final class Unpacker {
+public final class Unpacker implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Unpacker.class);
   private static final int COPY_BUFFER = 128 * 1024;
+
+  /**
+   * Regular files up to this size go to the {@link FileWriters} (their content copied out of the
+   * stream); bigger ones are written by the unpacker's own thread, streaming, meanwhile.
+   */
+  static final int PARALLEL_MAX_FILE = 64 * 1024;
 
   private final Tree tree;
   private final Path root;
@@ -100,6 +105,9 @@ public final class Unpacker {
   private long entries;
   private long size;
 
+  /** Writes small files on other threads; null: everything on the caller's thread. */
+  private FileWriters writers;
+
   /** An unpacker for a base layer (nothing below it). */
   public Unpacker(Tree tree, WhiteoutFormat format, String source, UnpackOptions options) {
     this(tree, format, source, options, LowerLayers.NONE);
@@ -120,6 +128,22 @@ public final class Unpacker {
     this.source = source;
     this.options = options;
     this.lowers = lowers;
+  }
+
+  /**
+   * Has small regular files written by {@code threads} threads of this unpacker's own, while the
+   * caller's thread reads and checks the next members (decisions stay in tar order on the caller's
+   * thread). The caller must then {@link #close()} the unpacker, also after a failure, before it
+   * discards the directory.
+   *
+   * @return this
+   */
+  public Unpacker writeFilesInParallel(int threads) {
+    if (writers != null) {
+      throw new IllegalStateException("parallel writers already set");
+    }
+    writers = new FileWriters(threads);
+    return this;
   }
 
   /** Applies one member; {@code data} is its content (regular files only). */
@@ -186,18 +210,34 @@ public final class Unpacker {
     switch (h.typeflag()) {
       case TarHeader.DIRECTORY:
         if (existing == null) {
-          Files.createDirectory(target);
+          tree.createDirectory(target);
         }
         present.put(rel, Boolean.TRUE);
-        applyMetadata(h, target, true);
+        applyMetadata(h, target, true, creation());
+        if ((h.permissions() & 02000) != 0 || h.xattrs().containsKey("system.posix_acl_default")) {
+          creation = null; // what is made below it from now on inherits from it
+        }
         dirTimes.add(new Object[] {target, h.mtime()});
         break;
       case TarHeader.REGULAR:
       case TarHeader.REGULAR_OLD:
       case TarHeader.CONTIGUOUS:
-        writeFile(h, target, data);
+        Tree.Creation c = creation();
+        if (writers != null && h.size() <= PARALLEL_MAX_FILE) {
+          byte[] content = readContent(h, data);
+          writers.submit(
+              parent,
+              () -> {
+                try (OutputStream out = tree.newFile(target)) {
+                  out.write(content);
+                }
+                applyMetadata(h, target, false, c);
+              });
+        } else {
+          writeFile(h, target, data);
+          applyMetadata(h, target, false, c);
+        }
         present.put(rel, Boolean.FALSE);
-        applyMetadata(h, target, false);
         break;
       case TarHeader.SYMLINK:
         if (h.linkName().isEmpty()) {
@@ -206,7 +246,7 @@ public final class Unpacker {
         if (h.linkName().indexOf('\0') >= 0) {
           throw new InvalidArchiveException(source, h.name(), "symlink target holds a NUL byte");
         }
-        Files.createSymbolicLink(target, root.getFileSystem().getPath(h.linkName()));
+        tree.createSymlink(target, h.linkName());
         present.put(rel, Boolean.FALSE);
         size += h.linkName().getBytes(StandardCharsets.UTF_8).length;
         Tree.Creation made = creation();
@@ -217,12 +257,15 @@ public final class Unpacker {
         tree.setMtime(target, FileTime.from(h.mtime()));
         break;
       case TarHeader.HARDLINK:
+        if (writers != null) {
+          writers.await(); // the target may still be queued
+        }
         Path linkTarget = hardlinkTarget(h);
         NodeStat linked = tree.stat(linkTarget);
         if (linked.isSymlink() && !linksSymlinks(linkTarget)) {
           copySymlink(linkTarget, target, linked);
         } else {
-          Files.createLink(target, linkTarget);
+          tree.createLink(target, linkTarget);
         }
         present.put(rel, Boolean.FALSE);
         break;
@@ -380,7 +423,7 @@ public final class Unpacker {
         throw new UnsafePathException(
             source, entry, "path goes through the symlink " + parentRel + " of a lower layer");
       }
-      Files.createDirectory(dir);
+      tree.createDirectory(dir);
       tree.setMode(dir, 0755);
       implicitDirs.add(parentRel);
     } else if (st.isSymlink()) {
@@ -408,8 +451,8 @@ public final class Unpacker {
   }
 
   /**
-   * Whether {@code Files.createLink} links a symlink itself there: Linux's link(2) does not follow
-   * a symlink (Docker relies on that), but other file systems follow it — jimfs would link what the
+   * Whether {@link Tree#createLink} links a symlink itself there: Linux's link(2) does not follow a
+   * symlink (Docker relies on that), but other file systems follow it — jimfs would link what the
    * symlink points at, which may be outside the layer.
    */
   private static boolean linksSymlinks(Path p) {
@@ -422,7 +465,7 @@ public final class Unpacker {
    * owner and time, so every reader sees what the link would show; only the link count differs.
    */
   private void copySymlink(Path from, Path to, NodeStat st) throws IOException {
-    Files.createSymbolicLink(to, Files.readSymbolicLink(from));
+    tree.createSymlink(to, Files.readSymbolicLink(from).toString());
     tree.setOwner(to, st.uid(), st.gid());
     tree.setMtime(to, st.mtime());
   }
@@ -452,11 +495,21 @@ public final class Unpacker {
     return root.resolve(rel);
   }
 
+  /** The whole content of a small file, read on this thread (which hashes it on the way). */
+  private byte[] readContent(TarHeader h, InputStream data) throws IOException {
+    byte[] content = data == null ? new byte[0] : data.readNBytes((int) h.size());
+    if (content.length != h.size()) {
+      throw new InvalidArchiveException(
+          source, h.name(), "content is " + content.length + " bytes, header says " + h.size());
+    }
+    size += content.length;
+    return content;
+  }
+
   private void writeFile(TarHeader h, Path target, InputStream data) throws IOException {
     long expected = h.size();
     long written = 0;
-    try (OutputStream out =
-        Files.newOutputStream(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+    try (OutputStream out = tree.newFile(target)) {
       if (data != null) {
         int r;
         while ((r = data.read(buffer)) > 0) {
@@ -472,8 +525,13 @@ public final class Unpacker {
     size += written;
   }
 
-  private void applyMetadata(TarHeader h, Path target, boolean directory) throws IOException {
-    Tree.Creation c = target.equals(root) ? null : creation();
+  /**
+   * Owner, mode, xattrs and (not for directories) mtime, as the header says. {@code c} is what the
+   * node got when it was made ({@link #creation()} at that moment), or null if unknown. Uses no
+   * state of the unpacker, so writer threads may call it.
+   */
+  private void applyMetadata(TarHeader h, Path target, boolean directory, Tree.Creation c)
+      throws IOException {
     // Owner before mode: chown clears setuid/setgid. Each is skipped when creation already gave
     // the node what the header asks for (most members of most layers: root-owned, 0644 or 0755).
     boolean chown = c == null || h.uid() != c.uid() || h.gid() != c.gid();
@@ -482,10 +540,6 @@ public final class Unpacker {
     }
     if (chown || h.permissions() != (directory ? c.dirMode() : c.fileMode())) {
       tree.setMode(target, h.permissions());
-    }
-    if (directory
-        && ((h.permissions() & 02000) != 0 || h.xattrs().containsKey("system.posix_acl_default"))) {
-      creation = null; // what is made below it from now on inherits from it
     }
     applyXattrs(h, target);
     if (!directory) {
@@ -547,12 +601,26 @@ public final class Unpacker {
    * counts it (regular file bytes once per inode, symlink target lengths).
    */
   public long finish() throws IOException {
+    if (writers != null) {
+      writers.await(); // a file written later would change its directory's time
+    }
     for (Object[] d : dirTimes) {
       tree.setMtime((Path) d[0], FileTime.from((java.time.Instant) d[1]));
     }
     dirTimes.clear();
     tree.flush();
     return size;
+  }
+
+  /**
+   * Stops the parallel writers, if any, and waits until none writes any more; nothing else to do
+   * otherwise. Call after {@link #finish()} or after a failure.
+   */
+  @Override
+  public void close() {
+    if (writers != null) {
+      writers.close();
+    }
   }
 
   /** Number of members applied so far. */

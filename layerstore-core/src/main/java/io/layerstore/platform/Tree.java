@@ -1,7 +1,10 @@
 package io.layerstore.platform;
 
 import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.util.Map;
 
@@ -25,10 +28,13 @@ import java.util.Map;
  *       values on both implementations.
  * </ul>
  *
- * <p>Content (regular file bytes), directories, symlinks and hardlinks are created with plain NIO
- * by the caller. <b>Deleting and renaming nodes must go through {@link #delete} and {@link
- * #move}</b> so records follow their nodes. No method follows a symlink at the node it is given;
- * every path must lie inside {@link #root()} (callers check this before calling).
+ * <p>Regular files, directories, symlinks and hardlinks are made through {@link #newFile}, {@link
+ * #createDirectory}, {@link #createSymlink} and {@link #createLink}, which both implementations
+ * leave to plain NIO: routing them through the tree lets a caller that makes many nodes (the
+ * unpacker) be observed call by call, e.g. to count its file system calls per file. <b>Deleting and
+ * renaming nodes must go through {@link #delete} and {@link #move}</b> so records follow their
+ * nodes. No method follows a symlink at the node it is given; every path must lie inside {@link
+ * #root()} (callers check this before calling).
  *
  * <p>Records are buffered in memory; {@link #flush()} writes them durably (atomic replace).
  * Implementations are safe for use by several threads.
@@ -46,6 +52,30 @@ public interface Tree {
 
   /** Like {@link #stat} but returns {@code null} when nothing exists at {@code path}. */
   NodeStat statIfExists(Path path) throws IOException;
+
+  /**
+   * Makes a new, empty regular file at {@code path} and opens it for writing; fails with {@link
+   * java.nio.file.FileAlreadyExistsException} if anything (a symlink included) is there, so nothing
+   * is ever written through a planted link. One {@code open(O_CREAT|O_EXCL)} on Linux.
+   */
+  default OutputStream newFile(Path path) throws IOException {
+    return Files.newOutputStream(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+  }
+
+  /** mkdir: a directory with the process's default mode; fails if anything is at {@code path}. */
+  default void createDirectory(Path path) throws IOException {
+    Files.createDirectory(path);
+  }
+
+  /** A symlink at {@code path} holding {@code target} verbatim (never resolved). */
+  default void createSymlink(Path path, String target) throws IOException {
+    Files.createSymbolicLink(path, path.getFileSystem().getPath(target));
+  }
+
+  /** A hardlink at {@code path} to the existing node {@code existing}. */
+  default void createLink(Path path, Path existing) throws IOException {
+    Files.createLink(path, existing);
+  }
 
   /**
    * Creates a char device, block device or fifo (or a socket node) at {@code path}, which must not

@@ -287,19 +287,24 @@ public final class LayerStaging {
           staged.parentCacheId == null
               ? LowerLayers.NONE
               : deferredLowers != null ? deferredLowers : lowers;
-      Unpacker unpacker =
+      // Small files are written by the unpacker's own threads while this one reads, hashes and
+      // records the next members: the kernel's cost per inode is most of a load's time, and the
+      // layers of an image are seldom as many as the cores (one big layer is the usual case).
+      try (Unpacker unpacker =
           new Unpacker(
-              trees.diff(driver, staged.cacheId),
-              LayerTrees.whiteouts(driver),
-              source,
-              unpackOptions,
-              lowerLayers);
-      TarHeader h;
-      while ((h = reader.next()) != null) {
-        unpacker.apply(h, reader.content());
+                  trees.diff(driver, staged.cacheId),
+                  LayerTrees.whiteouts(driver),
+                  source,
+                  unpackOptions,
+                  lowerLayers)
+              .writeFilesInParallel(Runtime.getRuntime().availableProcessors())) {
+        TarHeader h;
+        while ((h = reader.next()) != null) {
+          unpacker.apply(h, reader.content());
+        }
+        result = reader.finish();
+        size = unpacker.finish();
       }
-      result = reader.finish();
-      size = unpacker.finish();
     }
     DiffId diffId = result.diffId();
     if (expected != null && !expected.equals(diffId)) {
