@@ -13,10 +13,19 @@ import picocli.CommandLine.ParameterException;
  * archives, {@code --rounds N}, {@code --pause DURATION} (whole seconds here), {@code --work DIR}
  * and, where Docker is compared, {@code --no-docker}.
  *
+ * @param smallFiles the file count of bench-load's many-small-files image, 0 for none
+ * @param files {@code --files} as given, 0 when not given
  * @param usage the command's usage line, for errors
  */
 record BenchOptions(
-    List<Path> archives, int rounds, int pause, boolean docker, Path work, String usage) {
+    List<Path> archives,
+    int rounds,
+    int pause,
+    boolean docker,
+    Path work,
+    int smallFiles,
+    int files,
+    String usage) {
 
   /**
    * Parses the arguments of a {@code bench-*} command with its picocli spec ({@link
@@ -50,6 +59,11 @@ record BenchOptions(
       throw new Main.UsageException(usage);
     }
     return archives.get(0);
+  }
+
+  /** {@code --files}, or {@code otherwise} when not given. */
+  int files(int otherwise) {
+    return files == 0 ? otherwise : files;
   }
 
   /**
