@@ -36,8 +36,25 @@ record BenchOptions(
    * @param usage the command's usage line, for errors
    */
   static BenchOptions parse(List<String> args, int rounds, boolean dockerFlag, String usage) {
-    CommandSpec spec =
-        BenchCommands.spec("bench", null, usage, "A benchmark", "1..*", rounds, dockerFlag);
+    return parse(
+        BenchCommands.spec("bench", null, usage, "A benchmark", "1..*", rounds, dockerFlag),
+        args,
+        rounds,
+        dockerFlag,
+        usage);
+  }
+
+  /**
+   * Parses the arguments of the command {@code name} ({@code bench-load}, ...) with the very spec
+   * {@link BenchCommands} gives it, with its own options ({@code --small-files}, {@code --files}).
+   */
+  static BenchOptions parse(String name, List<String> args, int rounds, boolean dockerFlag) {
+    CommandSpec spec = new BenchCommands().spec(name);
+    return parse(spec, args, rounds, dockerFlag, Cli.usageLine(spec));
+  }
+
+  private static BenchOptions parse(
+      CommandSpec spec, List<String> args, int rounds, boolean dockerFlag, String usage) {
     CommandLine cl = new CommandLine(spec);
     Main.configure(cl);
     try {
