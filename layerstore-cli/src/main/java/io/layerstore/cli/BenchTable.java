@@ -149,4 +149,26 @@ final class BenchTable {
     }
     return String.join(", ", parts);
   }
+
+  /** The median wall time per operation of the row called {@code name}; NaN if none ran. */
+  static double medianOf(List<Row> rows, String name) {
+    return rows.stream()
+        .filter(r -> r.name().equals(name) && r.failure() == null && !r.samples().isEmpty())
+        .mapToDouble(r -> median(r, Sample::wall))
+        .findFirst()
+        .orElse(Double.NaN);
+  }
+
+  /**
+   * The closing line about a goal the project set: "goal: WHAT: 230.0 ms, at most 250.0 ms: met"
+   * (or "not met", or "not measured" when either figure is missing).
+   */
+  static String goal(String what, double value, double limit) {
+    String verdict =
+        Double.isNaN(value) || Double.isNaN(limit)
+            ? "not measured"
+            : value <= limit ? "met" : "not met";
+    return String.format(
+        Locale.ROOT, "goal: %s: %s, at most %s: %s", what, time(value), time(limit), verdict);
+  }
 }

@@ -59,16 +59,7 @@ final class CommitBenchmark {
   }
 
   /** The contenders for one image: its store (loaded once) and Docker's copy. */
-  private static final class PerImage {
-    private final BenchSession s;
-    private final Path archive;
-    private final Path root;
-
-    PerImage(BenchSession s, Path archive, Path root) {
-      this.s = s;
-      this.archive = archive;
-      this.root = root;
-    }
+  private record PerImage(BenchSession s, Path archive, Path root) {
 
     void bench(Path one, Path many, int files) throws IOException, InterruptedException {
       try (LayerStore store = s.store(root)) {
@@ -108,17 +99,23 @@ final class CommitBenchmark {
       Containers containers = store.containers();
       String id = image.toString();
       List<Contender> rows = new ArrayList<>();
+      RemoveOptions force = RemoveOptions.defaults().force();
       rows.add(
           new Contender(
               "layerstore create (launcher)",
               CLI,
               false,
-              fresh -> {
-                String[] made = new String[1];
-                return Trial.of(
-                    () -> made[0] = lastLine(Shell.output(s.ours(root, "create", id))),
-                    () -> containers.remove(made[0], RemoveOptions.defaults().force()));
-              }));
+              making(
+                  () -> lastLine(Shell.output(s.ours(root, "create", id))),
+                  c -> containers.remove(c, force))));
+      rows.add(
+          new Contender(
+              "Containers.create (in-process)",
+              API,
+              false,
+              making(
+                  () -> containers.create(id, CreateOptions.defaults()).id().hex(),
+                  c -> containers.remove(c, force))));
       if (dockerImage != null) {
         EngineApi api = s.docker.engine();
         rows.add(
@@ -126,40 +123,15 @@ final class CommitBenchmark {
                 "docker create (CLI)",
                 CLI,
                 true,
-                fresh -> {
-                  String[] made = new String[1];
-                  return Trial.of(
-                      () ->
-                          made[0] =
-                              lastLine(
-                                  Shell.output(s.docker.cli("create", dockerImage, "/bin/sh"))),
-                      () -> api.removeContainer(made[0]));
-                }));
-      }
-      rows.add(
-          new Contender(
-              "Containers.create (in-process)",
-              API,
-              false,
-              fresh -> {
-                String[] made = new String[1];
-                return Trial.of(
-                    () -> made[0] = containers.create(id, CreateOptions.defaults()).id().hex(),
-                    () -> containers.remove(made[0], RemoveOptions.defaults().force()));
-              }));
-      if (dockerImage != null) {
-        EngineApi api = s.docker.engine();
+                making(
+                    () -> lastLine(Shell.output(s.docker.cli("create", dockerImage, "/bin/sh"))),
+                    api::removeContainer)));
         rows.add(
             new Contender(
                 "POST /containers/create (Engine API)",
                 API,
                 true,
-                fresh -> {
-                  String[] made = new String[1];
-                  return Trial.of(
-                      () -> made[0] = api.createContainer(dockerImage),
-                      () -> api.removeContainer(made[0]));
-                }));
+                making(() -> api.createContainer(dockerImage), api::removeContainer)));
       }
       rows.add(
           new Contender(
@@ -187,22 +159,15 @@ final class CommitBenchmark {
       RemoveOptions force = RemoveOptions.defaults().force();
       Prep ours =
           fresh -> {
-            Made m = new Made();
-            m.container = containers.create(image.toString(), CreateOptions.defaults()).id().hex();
-            try (Mount mount = containers.mount(m.container)) {
+            String c = containers.create(image.toString(), CreateOptions.defaults()).id().hex();
+            try (Mount mount = containers.mount(c)) {
               Shell.check(List.of("tar", "-xf", change.toString(), "-C", mount.root().toString()));
             }
-            if (remove) {
-              m.image = containers.commit(m.container, CommitOptions.defaults()).toString();
-            }
-            m.cleanup =
-                () -> {
-                  containers.remove(m.container, force);
-                  if (m.image != null) {
-                    store.remove(m.image, force);
-                  }
-                };
-            return m;
+            return made(
+                c,
+                remove ? containers.commit(c, CommitOptions.defaults()).toString() : null,
+                id -> containers.remove(id, force),
+                id -> store.remove(id, force));
           };
       rows.add(
           new Contender(
@@ -211,14 +176,9 @@ final class CommitBenchmark {
               false,
               step(
                   ours,
-                  m -> {
-                    if (remove) {
-                      Shell.check(s.ours(root, "rmi", m.image));
-                      m.image = null;
-                    } else {
-                      m.image = lastLine(Shell.output(s.ours(root, "commit", m.container)));
-                    }
-                  })));
+                  remove,
+                  c -> lastLine(Shell.output(s.ours(root, "commit", c))),
+                  i -> Shell.check(s.ours(root, "rmi", i)))));
       rows.add(
           new Contender(
               remove ? "LayerStore.remove (in-process)" : "Containers.commit (in-process)",
@@ -226,32 +186,20 @@ final class CommitBenchmark {
               false,
               step(
                   ours,
-                  m -> {
-                    if (remove) {
-                      store.remove(m.image, RemoveOptions.defaults());
-                      m.image = null;
-                    } else {
-                      m.image = containers.commit(m.container, CommitOptions.defaults()).toString();
-                    }
-                  })));
+                  remove,
+                  c -> containers.commit(c, CommitOptions.defaults()).toString(),
+                  i -> store.remove(i, RemoveOptions.defaults()))));
       if (dockerImage != null) {
         EngineApi api = s.docker.engine();
         Prep docker =
             fresh -> {
-              Made m = new Made();
-              m.container = api.createContainer(dockerImage);
-              api.putArchive(m.container, change);
-              if (remove) {
-                m.image = api.commit(m.container, null, null);
-              }
-              m.cleanup =
-                  () -> {
-                    api.removeContainer(m.container);
-                    if (m.image != null) {
-                      api.removeImage(m.image, true);
-                    }
-                  };
-              return m;
+              String c = api.createContainer(dockerImage);
+              api.putArchive(c, change);
+              return made(
+                  c,
+                  remove ? api.commit(c, null, null) : null,
+                  api::removeContainer,
+                  id -> api.removeImage(id, true));
             };
         rows.add(
             new Contender(
@@ -260,14 +208,9 @@ final class CommitBenchmark {
                 true,
                 step(
                     docker,
-                    m -> {
-                      if (remove) {
-                        Shell.check(s.docker.cli("rmi", m.image));
-                        m.image = null;
-                      } else {
-                        m.image = lastLine(Shell.output(s.docker.cli("commit", m.container)));
-                      }
-                    })));
+                    remove,
+                    c -> lastLine(Shell.output(s.docker.cli("commit", c))),
+                    i -> Shell.check(s.docker.cli("rmi", i)))));
         rows.add(
             new Contender(
                 remove ? "DELETE /images/{id} (Engine API)" : "POST /commit (Engine API)",
@@ -275,14 +218,9 @@ final class CommitBenchmark {
                 true,
                 step(
                     docker,
-                    m -> {
-                      if (remove) {
-                        api.removeImage(m.image, false);
-                        m.image = null;
-                      } else {
-                        m.image = api.commit(m.container, null, null);
-                      }
-                    })));
+                    remove,
+                    c -> api.commit(c, null, null),
+                    i -> api.removeImage(i, false))));
       }
       rows.add(
           new Contender(
@@ -311,20 +249,64 @@ final class CommitBenchmark {
     BenchHarness.Action cleanup;
   }
 
+  /** What a preparation made, and its cleanup: the container, then the image if one is left. */
+  private static Made made(String container, String image, Unmake dropContainer, Unmake dropImage) {
+    Made m = new Made();
+    m.container = container;
+    m.image = image;
+    m.cleanup =
+        () -> {
+          dropContainer.run(m.container);
+          if (m.image != null) {
+            dropImage.run(m.image);
+          }
+        };
+    return m;
+  }
+
   /** One side's untimed preparation. */
   private interface Prep {
     Made prepare(Path fresh) throws Exception;
   }
 
-  /** The timed part, on what the preparation made. */
-  private interface Act {
-    void run(Made m) throws Exception;
+  /** A timed commit of a container; the new image's id. */
+  private interface Commit {
+    String run(String container) throws Exception;
   }
 
-  private static Step step(Prep prep, Act act) {
+  /** What a timed step makes: a container's or image's id. */
+  private interface Make {
+    String run() throws Exception;
+  }
+
+  /** Removes what a timed step made. */
+  private interface Unmake {
+    void run(String id) throws Exception;
+  }
+
+  /** A step whose timed part makes something, removed after timing. */
+  private static Step making(Make make, Unmake unmake) {
+    return fresh -> {
+      String[] made = new String[1];
+      return Trial.of(() -> made[0] = make.run(), () -> unmake.run(made[0]));
+    };
+  }
+
+  /**
+   * The step that prepares with {@code prep}, then times {@code commit} of its container or, with
+   * {@code remove}, {@code rmi} of the image its preparation committed.
+   */
+  private static Step step(Prep prep, boolean remove, Commit commit, Unmake rmi) {
     return fresh -> {
       Made m = prep.prepare(fresh);
-      return Trial.of(() -> act.run(m), () -> m.cleanup.run());
+      BenchHarness.Action timed =
+          remove
+              ? () -> {
+                rmi.run(m.image);
+                m.image = null;
+              }
+              : () -> m.image = commit.run(m.container);
+      return Trial.of(timed, () -> m.cleanup.run());
     };
   }
 

@@ -159,5 +159,12 @@ final class LoadBenchmark {
             results,
             members,
             "member"));
+    if (image.oci) {
+      s.ctx.out.println(
+          BenchTable.goal(
+              "layerstore load of an OCI layout within 0.5x umoci raw unpack (CLI)",
+              BenchTable.medianOf(results, rows.get(0).name()),
+              0.5 * BenchTable.medianOf(results, "umoci raw unpack (CLI)")));
+    }
   }
 }

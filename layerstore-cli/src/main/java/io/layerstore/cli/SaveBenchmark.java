@@ -66,12 +66,15 @@ final class SaveBenchmark {
               FLOOR,
               false,
               fresh -> Trial.of(() -> Shell.check(List.of("cp", archive.toString(), out(fresh))))));
+      List<BenchTable.Row> results = s.harness.run("save", rows);
       s.print(
           BenchTable.format(
-              "save " + archive.getFileName() + ", " + o.rounds() + " rounds",
-              s.harness.run("save", rows),
-              0,
-              ""));
+              "save " + archive.getFileName() + ", " + o.rounds() + " rounds", results, 0, ""));
+      ctx.out.println(
+          BenchTable.goal(
+              "layerstore save within 0.5x docker save (CLI)",
+              BenchTable.medianOf(results, "layerstore save (launcher)"),
+              0.5 * BenchTable.medianOf(results, "docker save (CLI)")));
       return 0;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -69,9 +69,13 @@ final class StartBenchmark {
               FLOOR,
               false,
               fresh -> Trial.of(() -> Shell.check(List.of(java, "-Xshare:auto", "-version")))));
-      s.print(
-          BenchTable.format(
-              "start-up, " + o.rounds() + " rounds", s.harness.run("start", rows), 0, ""));
+      List<BenchTable.Row> results = s.harness.run("start", rows);
+      s.print(BenchTable.format("start-up, " + o.rounds() + " rounds", results, 0, ""));
+      ctx.out.println(
+          BenchTable.goal(
+              "layerstore images through the launcher",
+              BenchTable.medianOf(results, "layerstore images (launcher)"),
+              0.250));
       return 0;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -68,4 +68,21 @@ class BenchTableTest {
     assertEquals("12.50 s", BenchTable.time(12.5));
     assertEquals("n/a", BenchTable.time(Double.NaN));
   }
+
+  @Test
+  void goalsSayMetNotMetOrNotMeasured() {
+    List<Row> rows =
+        List.of(
+            row("ours", Pair.CLI, false, 0.2, 0.3, 0.1),
+            new Row("umoci", Pair.CLI, true, List.of(), "failed"));
+    assertEquals(0.2, BenchTable.medianOf(rows, "ours"), 1e-12);
+    assertTrue(Double.isNaN(BenchTable.medianOf(rows, "umoci")));
+    assertEquals(
+        "goal: start: 200.0 ms, at most 250.0 ms: met",
+        BenchTable.goal("start", BenchTable.medianOf(rows, "ours"), 0.25));
+    assertTrue(BenchTable.goal("x", 0.3, 0.25).endsWith(": not met"));
+    assertTrue(
+        BenchTable.goal("x", 0.2, 0.5 * BenchTable.medianOf(rows, "umoci"))
+            .endsWith(", at most n/a: not measured"));
+  }
 }
