@@ -63,7 +63,7 @@ final class LoadBenchmark {
         image.layers.size(),
         image.bytes() / 1e6,
         members);
-    // docker load takes a tar; an OCI layout given as a directory is packed once, untimed.
+    // docker load takes a tar; an image given as a directory is packed once, untimed.
     Path dockerInput = source;
     if (Files.isDirectory(source)) {
       dockerInput = Files.createDirectories(work).resolve("layout.tar");
