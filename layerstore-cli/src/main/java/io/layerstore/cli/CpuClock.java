@@ -9,8 +9,9 @@ import java.util.List;
  * CPU time from {@code /proc}, so that every contender is charged the same way: the bench JVM's own
  * threads (in-process work), the child processes it has waited for (a CLI, tar, umoci; the kernel
  * adds a reaped child's time, and its reaped children's, to the parent's {@code cutime}/{@code
- * cstime}), and, when given, a daemon the work is sent to (dockerd). Clock ticks are 1/100 s
- * (USER_HZ on Linux), so a single short operation reads as 0 or 10 ms; medians of longer runs are
+ * cstime}), and, when given, a daemon the work is sent to (dockerd, with the children it reaped,
+ * such as the {@code docker-untar} process that unpacks a layer). Clock ticks are 1/100 s (USER_HZ
+ * on Linux), so a single short operation reads as 0 or 10 ms; medians of longer runs are
  * meaningful.
  */
 final class CpuClock {
@@ -39,9 +40,10 @@ final class CpuClock {
     double system = (self[1] + self[3]) * TICK;
     for (Path p : others) {
       if (Files.exists(p)) {
+        // with the children it has reaped: dockerd unpacks layers in a child (docker-untar)
         long[] f = fields(p);
-        user += f[0] * TICK;
-        system += f[1] * TICK;
+        user += (f[0] + f[2]) * TICK;
+        system += (f[1] + f[3]) * TICK;
       }
     }
     return new Reading(user, system);
