@@ -4,36 +4,85 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ParseResult;
 
-/** The benchmarks: bench-load, bench-commit, bench-durability; their options in one place. */
+/**
+ * The benchmarks: bench-load, bench-commit, bench-save, bench-mount, bench-start and
+ * bench-durability; their options in one place.
+ */
 final class BenchCommands implements Cli.Group {
 
   @Override
   public List<String> names() {
-    return List.of("bench-load", "bench-commit", "bench-durability");
+    return List.of(
+        "bench-load",
+        "bench-commit",
+        "bench-save",
+        "bench-mount",
+        "bench-start",
+        "bench-durability");
   }
 
   @Override
   public CommandSpec spec(String name) {
     return switch (name) {
-      case "bench-load" ->
+      case "bench-load" -> {
+        CommandSpec spec =
+            spec(
+                name,
+                (ctx, args) -> new LoadBenchmark().run(ctx, options(args, 3, true, usage(args))),
+                "[OPTIONS] [FILE...]",
+                "Time loading images in both pairs (CLI, API) beside the floor",
+                "0..*",
+                3,
+                true);
+        spec.addOption(
+            Cli.flag(
+                "Also make and load the many-small-files image (needs dockerd)", "--small-files"));
+        spec.addOption(files("Files of the --small-files image", SmallFilesImage.DEFAULT_FILES));
+        yield spec;
+      }
+      case "bench-commit" -> {
+        CommandSpec spec =
+            spec(
+                name,
+                (ctx, args) -> new CommitBenchmark().run(ctx, options(args, 5, true, usage(args))),
+                "[OPTIONS] FILE [FILE...]",
+                "Time create, commit and rmi in both pairs (CLI, API) beside the floor",
+                "1..*",
+                5,
+                true);
+        spec.addOption(
+            files("Files the many-files container writes", CommitBenchmark.DEFAULT_FILES));
+        yield spec;
+      }
+      case "bench-save" ->
           spec(
               name,
-              (ctx, args) -> new LoadBenchmark().run(ctx, options(args, 3, true, usage(args))),
+              (ctx, args) -> new SaveBenchmark().run(ctx, options(args, 3, true, usage(args))),
               "[OPTIONS] FILE",
-              "Time loading an archive beside docker load and tar+sha256sum",
+              "Time save in both pairs (CLI, API) beside the floor",
               "1",
               3,
               true);
-      case "bench-commit" ->
+      case "bench-mount" ->
           spec(
               name,
-              (ctx, args) -> new CommitBenchmark().run(ctx, options(args, 5, true, usage(args))),
-              "[OPTIONS] FILE [FILE...]",
-              "Time creating and committing a container beside docker",
-              "1..*",
+              (ctx, args) -> new MountBenchmark().run(ctx, options(args, 5, false, usage(args))),
+              "[OPTIONS]",
+              "Time mount and umount of a 125-layer image beside mount(2)",
+              "0",
               5,
+              false);
+      case "bench-start" ->
+          spec(
+              name,
+              (ctx, args) -> new StartBenchmark().run(ctx, options(args, 11, true, usage(args))),
+              "[OPTIONS]",
+              "Time the start-up of layerstore images beside docker images",
+              "0",
+              11,
               true);
       case "bench-durability" ->
           spec(
@@ -47,6 +96,11 @@ final class BenchCommands implements Cli.Group {
               false);
       default -> throw new IllegalArgumentException("no command " + name);
     };
+  }
+
+  private static OptionSpec files(String what, int otherwise) {
+    return Cli.option(
+        Integer.class, Types.atLeast(1), "int", what + " (default " + otherwise + ")", "--files");
   }
 
   private static String usage(ParseResult args) {
@@ -90,8 +144,10 @@ final class BenchCommands implements Cli.Group {
     if (dockerFlag) {
       spec.addOption(Cli.flag("Leave Docker out", "--no-docker"));
     }
-    spec.addPositional(
-        Cli.args(arity.equals("1") ? "0" : "0..*", arity, Path.class, Types.PATH, "FILE"));
+    if (!arity.equals("0")) {
+      spec.addPositional(
+          Cli.args(arity.equals("1") ? "0" : "0..*", arity, Path.class, Types.PATH, "FILE"));
+    }
     return spec;
   }
 
@@ -106,6 +162,10 @@ final class BenchCommands implements Cli.Group {
         (int) Math.min(Integer.MAX_VALUE, seconds),
         dockerFlag && !Cli.has(args, "--no-docker"),
         Cli.value(args, "--work", null),
+        Cli.has(args, "--small-files")
+            ? Cli.value(args, "--files", SmallFilesImage.DEFAULT_FILES)
+            : 0,
+        Cli.value(args, "--files", 0),
         usage);
   }
 }

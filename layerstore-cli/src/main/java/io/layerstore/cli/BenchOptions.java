@@ -13,10 +13,19 @@ import picocli.CommandLine.ParameterException;
  * archives, {@code --rounds N}, {@code --pause DURATION} (whole seconds here), {@code --work DIR}
  * and, where Docker is compared, {@code --no-docker}.
  *
+ * @param smallFiles the file count of bench-load's many-small-files image, 0 for none
+ * @param files {@code --files} as given, 0 when not given
  * @param usage the command's usage line, for errors
  */
 record BenchOptions(
-    List<Path> archives, int rounds, int pause, boolean docker, Path work, String usage) {
+    List<Path> archives,
+    int rounds,
+    int pause,
+    boolean docker,
+    Path work,
+    int smallFiles,
+    int files,
+    String usage) {
 
   /**
    * Parses the arguments of a {@code bench-*} command with its picocli spec ({@link
@@ -27,8 +36,25 @@ record BenchOptions(
    * @param usage the command's usage line, for errors
    */
   static BenchOptions parse(List<String> args, int rounds, boolean dockerFlag, String usage) {
-    CommandSpec spec =
-        BenchCommands.spec("bench", null, usage, "A benchmark", "1..*", rounds, dockerFlag);
+    return parse(
+        BenchCommands.spec("bench", null, usage, "A benchmark", "1..*", rounds, dockerFlag),
+        args,
+        rounds,
+        dockerFlag,
+        usage);
+  }
+
+  /**
+   * Parses the arguments of the command {@code name} ({@code bench-load}, ...) with the very spec
+   * {@link BenchCommands} gives it, with its own options ({@code --small-files}, {@code --files}).
+   */
+  static BenchOptions parse(String name, List<String> args, int rounds, boolean dockerFlag) {
+    CommandSpec spec = new BenchCommands().spec(name);
+    return parse(spec, args, rounds, dockerFlag, Cli.usageLine(spec));
+  }
+
+  private static BenchOptions parse(
+      CommandSpec spec, List<String> args, int rounds, boolean dockerFlag, String usage) {
     CommandLine cl = new CommandLine(spec);
     Main.configure(cl);
     try {
@@ -50,6 +76,11 @@ record BenchOptions(
       throw new Main.UsageException(usage);
     }
     return archives.get(0);
+  }
+
+  /** {@code --files}, or {@code otherwise} when not given. */
+  int files(int otherwise) {
+    return files == 0 ? otherwise : files;
   }
 
   /**

@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 
@@ -112,9 +111,7 @@ final class DurabilityBenchmark {
   }
 
   private static double mid(List<Double> xs) {
-    List<Double> s = new ArrayList<>(xs);
-    Collections.sort(s);
-    return s.isEmpty() ? 0 : s.get(s.size() / 2);
+    return BenchTable.median(xs.stream().mapToDouble(Double::doubleValue).toArray());
   }
 
   private static void sleep(int seconds) {

@@ -1,8 +1,13 @@
 package io.layerstore.cli;
 
+import static io.layerstore.cli.BenchTable.Pair.API;
+import static io.layerstore.cli.BenchTable.Pair.CLI;
+import static io.layerstore.cli.BenchTable.Pair.FLOOR;
+
 import io.layerstore.LayerStore;
+import io.layerstore.cli.BenchHarness.Contender;
+import io.layerstore.cli.BenchHarness.Trial;
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -10,160 +15,156 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * {@code layerstore bench-load FILE}: loads a docker save archive with layerstore, with a private
- * {@code dockerd} ({@code docker load}), and measures the floor — {@code sha256sum} plus {@code tar
- * -x} of each layer — printing the three side by side.
- *
- * <p>Hygiene for this machine's journal-less ext4: every timed run goes into a fresh directory,
- * trees are deleted only after timing, and each timed round waits {@code --pause} seconds (default
- * 40) after the previous deletion so that block freeing does not slow the next round down.
+ * {@code layerstore bench-load [FILE...] [--small-files [--files N]]}: loading each image (a docker
+ * save archive, or an OCI layout as a directory or tar) in both pairs — our launcher against the
+ * docker CLI, our API in-process against the Engine API's {@code POST /images/load} — beside the
+ * floor ({@link Floor}) and, for OCI layouts, {@code umoci raw unpack}. With {@code --small-files}
+ * it also makes and loads the many-small-files image ({@link SmallFilesImage}), where the table
+ * gives the time per file and user against system time.
  */
 final class LoadBenchmark {
+
   int run(Main.Context ctx, BenchOptions o) throws IOException {
-    Path archive = o.archive(o.usage());
-    Path base = o.base("layerstore-bench");
-    try {
-      return bench(
-          ctx, archive, base, o.rounds(), o.pause(), o.docker() && PrivateDocker.available());
+    if (o.archives().isEmpty() && o.smallFiles() == 0) {
+      throw new Main.UsageException("give an image FILE, --small-files or both\n" + o.usage());
+    }
+    try (BenchSession s = BenchSession.open(ctx, o, "load")) {
+      List<Path> inputs = new ArrayList<>(o.archives());
+      if (o.smallFiles() > 0) {
+        if (s.docker == null) {
+          throw new IOException("--small-files needs dockerd, which makes the archive");
+        }
+        Path archive = s.base.resolve("small-files-" + o.smallFiles() + ".tar");
+        ctx.out.printf(Locale.ROOT, "making %s with dockerd (untimed)%n", archive.getFileName());
+        SmallFilesImage.make(
+            s.docker, o.smallFiles(), Files.createDirectories(s.base.resolve("make")), archive);
+        inputs.add(archive);
+      }
+      int k = 0;
+      for (Path input : inputs) {
+        bench(s, input, s.base.resolve("input-" + k++));
+      }
+      return 0;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted", e);
-    } finally {
-      Shell.run(List.of("rm", "-rf", base.toString()));
     }
   }
 
-  private int bench(
-      Main.Context ctx, Path archive, Path base, int rounds, int pause, boolean docker)
+  private void bench(BenchSession s, Path source, Path work)
       throws IOException, InterruptedException {
-    // Untimed preparation: the layer tars the floor works on.
-    Path prep = base.resolve("prep");
-    Files.createDirectories(prep);
-    Shell.check(List.of("tar", "-xf", archive.toString(), "-C", prep.toString()));
-    List<Path> layers = new ArrayList<>();
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(prep)) {
-      for (Path d : ds) {
-        Path l = d.resolve("layer.tar");
-        if (Files.isRegularFile(l) && !Files.isSymbolicLink(l)) {
-          layers.add(l);
-        }
-      }
-    }
-    long bytes = 0;
-    for (Path l : layers) {
-      bytes += Files.size(l);
-    }
-    ctx.out.printf(
+    ImageInput image = ImageInput.open(source, work.resolve("prep"));
+    long members = image.members();
+    s.ctx.out.printf(
         Locale.ROOT,
-        "archive %s: %d layers, %.1f MB of layer tars%n",
-        archive.getFileName(),
-        layers.size(),
-        bytes / 1e6);
-    PrivateDocker daemon = null;
-    if (docker) {
-      daemon = PrivateDocker.start(base.resolve("docker"));
-    }
-    List<double[]> results = new ArrayList<>();
-    try {
-      for (int r = 0; r < rounds; r++) {
-        double[] t = new double[3];
-        // layerstore, in-process (what an embedding program pays)
-        waitQuiet(ctx, pause, r == 0 ? 0 : pause);
-        Path root = base.resolve("ls-" + r);
-        long t0 = System.nanoTime();
-        try (LayerStore store =
-            LayerStore.builder(root)
-                .driver(ctx.driver == null ? LayerStore.DEFAULT_DRIVER : ctx.driver)
-                .open()) {
-          store.load(archive);
-        }
-        t[0] = (System.nanoTime() - t0) / 1e9;
-        // floor: sha256sum + tar -x of each layer, one after the other
-        waitQuiet(ctx, pause, pause);
-        Path floor = base.resolve("floor-" + r);
-        Files.createDirectories(floor);
-        t0 = System.nanoTime();
-        int k = 0;
-        for (Path l : layers) {
-          Path dest = floor.resolve("l" + k++);
-          Files.createDirectories(dest);
-          Shell.check(List.of("sha256sum", l.toString()));
-          Shell.check(
-              List.of(
-                  "tar",
-                  "-xf",
-                  l.toString(),
-                  "-C",
-                  dest.toString(),
-                  "--numeric-owner",
-                  "--xattrs",
-                  "--xattrs-include=*"));
-        }
-        t[1] = (System.nanoTime() - t0) / 1e9;
-        // docker load into the private daemon
-        t[2] = Double.NaN;
-        if (daemon != null) {
-          waitQuiet(ctx, pause, pause);
-          t0 = System.nanoTime();
-          PrivateDocker.Result res = daemon.docker("load", "-q", "-i", archive.toString());
-          t[2] = (System.nanoTime() - t0) / 1e9;
-          if (res.exitCode() != 0) {
-            throw new IOException("docker load failed: " + res.out());
-          }
-        }
-        results.add(t);
-        ctx.out.printf(
-            Locale.ROOT,
-            "round %d: layerstore %.2f s, floor %.2f s, docker load %s%n",
-            r + 1,
-            t[0],
-            t[1],
-            Double.isNaN(t[2]) ? "n/a" : String.format(Locale.ROOT, "%.2f s", t[2]));
-        // clean up after timing
-        Shell.run(List.of("rm", "-rf", root.toString(), floor.toString()));
-        if (daemon != null) {
-          daemon.docker("system", "prune", "-a", "-f");
-        }
+        "%n%s: %s, %d layers, %.1f MB of layer blobs, %d tar members%n",
+        source.getFileName(),
+        image.oci ? "OCI layout" : "docker save archive",
+        image.layers.size(),
+        image.bytes() / 1e6,
+        members);
+    // docker load takes a tar; an image given as a directory is packed once, untimed.
+    Path dockerInput = source;
+    if (Files.isDirectory(source)) {
+      dockerInput = Files.createDirectories(work).resolve("layout.tar");
+      // Members named as in the layout (no "./" prefix, which docker load does not take).
+      List<String> tar =
+          new ArrayList<>(List.of("tar", "-C", source.toString(), "-cf", dockerInput.toString()));
+      try (var names = Files.list(source)) {
+        names.map(p -> p.getFileName().toString()).sorted().forEach(tar::add);
       }
-    } finally {
-      if (daemon != null) {
-        daemon.close();
-      }
+      Shell.check(tar);
     }
-    double[] best = {Double.MAX_VALUE, Double.MAX_VALUE, Double.MAX_VALUE};
-    for (double[] t : results) {
-      for (int i = 0; i < 3; i++) {
-        if (!Double.isNaN(t[i])) {
-          best[i] = Math.min(best[i], t[i]);
-        }
-      }
+    List<Contender> rows = new ArrayList<>();
+    rows.add(
+        new Contender(
+            "layerstore load (launcher)",
+            CLI,
+            false,
+            image.oci,
+            fresh ->
+                Trial.of(
+                    () ->
+                        Shell.check(
+                            s.ours(fresh.resolve("store"), "load", "-i", source.toString())))));
+    if (s.docker != null) {
+      Path in = dockerInput;
+      rows.add(
+          new Contender(
+              "docker load (CLI)",
+              CLI,
+              true,
+              image.oci,
+              fresh ->
+                  Trial.of(
+                      () -> Shell.check(s.docker.cli("load", "-q", "-i", in.toString())),
+                      s.docker.engine()::pruneImages)));
     }
-    ctx.out.println();
-    ctx.out.printf(
-        Locale.ROOT, "%-26s %10s %10s %12s%n", "best of " + rounds, "seconds", "MB/s", "vs docker");
-    String[] names = {"layerstore load (in-JVM)", "floor: sha256sum + tar -x", "docker load"};
-    for (int i = 0; i < 3; i++) {
-      if (best[i] == Double.MAX_VALUE) {
-        ctx.out.printf(Locale.ROOT, "%-26s %10s%n", names[i], "n/a");
-        continue;
-      }
-      String ratio =
-          best[2] == Double.MAX_VALUE ? "" : String.format(Locale.ROOT, "%.2fx", best[i] / best[2]);
-      ctx.out.printf(
-          Locale.ROOT,
-          "%-26s %10.2f %10.1f %12s%n",
-          names[i],
-          best[i],
-          bytes / 1e6 / best[i],
-          ratio);
+    if (image.oci && image.ociRef != null && Shell.found("umoci")) {
+      rows.add(
+          new Contender(
+              "umoci raw unpack (CLI)",
+              CLI,
+              true,
+              fresh ->
+                  Trial.of(
+                      () ->
+                          Shell.check(
+                              List.of(
+                                  "umoci",
+                                  "raw",
+                                  "unpack",
+                                  "--image",
+                                  image.dir + ":" + image.ociRef,
+                                  fresh.resolve("rootfs").toString())))));
     }
-    return 0;
-  }
-
-  private static void waitQuiet(Main.Context ctx, int pause, int seconds)
-      throws InterruptedException {
-    if (seconds > 0) {
-      Thread.sleep(seconds * 1000L);
+    rows.add(
+        new Contender(
+            "LayerStore.load (in-process)",
+            API,
+            false,
+            image.oci,
+            fresh ->
+                Trial.of(
+                    () -> {
+                      try (LayerStore store = s.store(fresh.resolve("store"))) {
+                        store.load(source);
+                      }
+                    })));
+    if (s.docker != null) {
+      Path in = dockerInput;
+      rows.add(
+          new Contender(
+              "POST /images/load (Engine API)",
+              API,
+              true,
+              image.oci,
+              fresh -> Trial.of(() -> s.docker.engine().load(in), s.docker.engine()::pruneImages)));
+    }
+    rows.add(
+        new Contender(
+            "floor: "
+                + (image.layers.stream().anyMatch(l -> !l.compression().isEmpty())
+                    ? "decompress | "
+                    : "")
+                + "tee sha256sum | tar -x, parallel",
+            FLOOR,
+            false,
+            fresh -> Trial.of(() -> Floor.unpack(image.largestFirst(), fresh))));
+    List<BenchTable.Row> results = s.harness.run("load " + source.getFileName(), rows);
+    s.print(
+        BenchTable.format(
+            String.format(
+                Locale.ROOT, "load %s, %d rounds", source.getFileName(), s.options.rounds()),
+            results,
+            members,
+            "member"));
+    if (image.oci) {
+      s.ctx.out.println(
+          BenchTable.goal(
+              "layerstore load of an OCI layout within 0.5x umoci raw unpack (CLI)",
+              BenchTable.medianOf(results, rows.get(0).name()),
+              0.5 * BenchTable.medianOf(results, "umoci raw unpack (CLI)")));
     }
   }
 }

@@ -369,8 +369,12 @@ public final class Main {
         "  fsck [--repair] [--deep]  Check the store (--deep: re-hash every layer); --repair fixes what is safe");
     s.println("  demo                      Show the library at work in a temporary store");
     s.println(
-        "  bench-load FILE           Time loading an archive beside docker load and tar+sha256sum");
-    s.println("  bench-commit FILE...      Time creating and committing a container beside docker");
+        "  bench-load [FILE...]      Time load in both pairs (CLI, API) beside docker and the floor");
+    s.println(
+        "  bench-commit FILE...      Time create, commit and rmi beside docker and the floor");
+    s.println("  bench-save FILE           Time save beside docker save and the floor");
+    s.println("  bench-mount               Time mount of a 125-layer image beside mount(2)");
+    s.println("  bench-start               Time the start-up of layerstore images beside docker's");
     s.println("  bench-durability FILE     Time load, tag and rmi with and without fsync");
     s.println("  completion bash|zsh       Print the shell completion script");
     s.println();

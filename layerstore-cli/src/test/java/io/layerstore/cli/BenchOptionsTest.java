@@ -60,4 +60,43 @@ class BenchOptionsTest {
         () -> BenchOptions.parse(List.of("a.tar", "b.tar"), 3, true, USAGE).archive(USAGE),
         "one archive only");
   }
+
+  @Test
+  void eachCommandHasItsOwnOptions() {
+    BenchOptions load = BenchOptions.parse("bench-load", List.of("--small-files"), 3, true);
+    assertTrue(load.archives().isEmpty(), "bench-load may make its image alone");
+    assertEquals(SmallFilesImage.DEFAULT_FILES, load.smallFiles());
+    BenchOptions fewer =
+        BenchOptions.parse(
+            "bench-load", List.of("a.tar", "--small-files", "--files", "500"), 3, true);
+    assertEquals(500, fewer.smallFiles());
+    assertEquals(1, fewer.archives().size());
+    assertEquals(0, BenchOptions.parse("bench-load", List.of("a.tar"), 3, true).smallFiles());
+
+    BenchOptions commit = BenchOptions.parse("bench-commit", List.of("a.tar"), 5, true);
+    assertEquals(CommitBenchmark.DEFAULT_FILES, commit.files(CommitBenchmark.DEFAULT_FILES));
+    assertEquals(
+        77,
+        BenchOptions.parse("bench-commit", List.of("a.tar", "--files", "77"), 5, true).files(1));
+
+    BenchOptions mount = BenchOptions.parse("bench-mount", List.of("--rounds", "2"), 5, false);
+    assertEquals(2, mount.rounds());
+    assertTrue(mount.archives().isEmpty());
+    assertTrue(
+        assertThrows(
+                Main.UsageException.class,
+                () -> BenchOptions.parse("bench-mount", List.of("a.tar"), 5, false))
+            .getMessage()
+            .contains("accepts no arguments"));
+    assertTrue(
+        assertThrows(
+                Main.UsageException.class,
+                () -> BenchOptions.parse("bench-load", List.of("--files", "0"), 3, true))
+            .getMessage()
+            .startsWith("invalid value \"0\" for --files"));
+    assertThrows(
+        Main.UsageException.class,
+        () -> BenchOptions.parse("bench-save", List.of("--small-files", "a.tar"), 3, true),
+        "bench-save has no --small-files");
+  }
 }

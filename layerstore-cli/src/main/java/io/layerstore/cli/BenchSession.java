@@ -1,0 +1,119 @@
+package io.layerstore.cli;
+
+import io.layerstore.LayerStore;
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What one {@code bench-*} command shares among its contenders: the work directory (deleted at the
+ * end), the private {@code dockerd} when Docker is compared, the launcher of our command line, and
+ * the {@link BenchHarness} that times them all the same way.
+ */
+final class BenchSession implements AutoCloseable {
+  final Main.Context ctx;
+  final BenchOptions options;
+  final Path base;
+  final PrivateDocker docker;
+  final BenchHarness harness;
+
+  private BenchSession(Main.Context ctx, BenchOptions options, Path base, PrivateDocker docker)
+      throws IOException {
+    this.ctx = ctx;
+    this.options = options;
+    this.base = base;
+    this.docker = docker;
+    List<Long> daemons = docker == null ? List.of() : docker.pids();
+    this.harness =
+        new BenchHarness(ctx.out, base, options.rounds(), options.pause(), new CpuClock(daemons));
+  }
+
+  /**
+   * Makes the work directory and starts the private daemon unless {@code --no-docker} (or no {@code
+   * dockerd} on this machine, which is said).
+   */
+  static BenchSession open(Main.Context ctx, BenchOptions o, String name)
+      throws IOException, InterruptedException {
+    Path base = o.base("layerstore-bench-" + name);
+    PrivateDocker docker = null;
+    try {
+      if (o.docker()) {
+        if (PrivateDocker.available()) {
+          docker = PrivateDocker.start(base.resolve("docker"));
+        } else {
+          ctx.out.println("no dockerd on this machine: the docker rows are left out");
+        }
+      }
+      return new BenchSession(ctx, o, base, docker);
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      if (docker != null) {
+        docker.close();
+      }
+      Shell.run(List.of("rm", "-rf", base.toString()));
+      throw e;
+    }
+  }
+
+  /** A store at {@code root} with the driver the command line chose. */
+  LayerStore store(Path root) throws IOException {
+    return LayerStore.builder(root)
+        .driver(ctx.driver == null ? LayerStore.DEFAULT_DRIVER : ctx.driver)
+        .open();
+  }
+
+  /**
+   * Our command line as a user runs it: the launcher {@code layerstore} (beside {@code
+   * layerstore.jar}, with its class-data-sharing archive) on store {@code root}.
+   */
+  List<String> ours(Path root, String... args) throws IOException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(launcher().toString());
+    cmd.add("--root");
+    cmd.add(root.toString());
+    if (ctx.driver != null) {
+      cmd.add("--driver");
+      cmd.add(ctx.driver);
+    }
+    cmd.addAll(List.of(args));
+    return cmd;
+  }
+
+  /** The launcher the build writes beside the jar this class was loaded from. */
+  static Path launcher() throws IOException {
+    Path jar;
+    try {
+      jar = Path.of(BenchSession.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    } catch (URISyntaxException | RuntimeException e) {
+      throw new IOException("cannot tell where layerstore.jar is: " + e, e);
+    }
+    Path launcher = jar.resolveSibling("layerstore");
+    if (!Files.isExecutable(launcher)) {
+      throw new IOException(
+          "the launcher "
+              + launcher
+              + " is missing: run the benchmark from the jar that mvn package built"
+              + " (layerstore-cli/target/layerstore.jar)");
+    }
+    return launcher;
+  }
+
+  /** Prints a result table, with a blank line before it. */
+  void print(List<String> table) {
+    ctx.out.println();
+    table.forEach(ctx.out::println);
+  }
+
+  @Override
+  public void close() throws IOException {
+    try {
+      if (docker != null) {
+        docker.close();
+      }
+    } finally {
+      Shell.run(List.of("rm", "-rf", base.toString()));
+    }
+  }
+}
