@@ -2,7 +2,6 @@ package io.layerstore.overlay2;
 
 import io.layerstore.spi.DriverLayout;
 import java.nio.file.Path;
-import java.util.regex.Pattern;
 
 /**
  * Owner of the overlay2 driver home, {@code <data-root>/overlay2/}, in Docker's layout:
@@ -36,15 +35,24 @@ record Overlay2Layout(Path home) implements DriverLayout {
   /** Docker refuses a lower chain longer than this. */
   static final int MAX_DEPTH = 128;
 
-  private static final Pattern LINK_ID = Pattern.compile("[A-Z2-7]{26}");
-
   /** Whether {@code id} is usable as a directory name here (no separators, not {@code l}). */
   static boolean isValidId(String id) {
     return DriverLayout.isPlainId(id) && !id.equals(LINK_DIR);
   }
 
   static boolean isValidLinkId(String link) {
-    return link != null && LINK_ID.matcher(link).matches();
+    // 26 characters of base32 ([A-Z2-7]), checked in a loop rather than by a regular expression:
+    // a mount checks the link of every lower layer (up to 125).
+    if (link == null || link.length() != 26) {
+      return false;
+    }
+    for (int i = 0; i < 26; i++) {
+      char c = link.charAt(i);
+      if ((c < 'A' || c > 'Z') && (c < '2' || c > '7')) {
+        return false;
+      }
+    }
+    return true;
   }
 
   Path linkDir() {
