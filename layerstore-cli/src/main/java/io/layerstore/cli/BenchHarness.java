@@ -17,8 +17,9 @@ import java.util.Map;
  * deleted). Odd rounds run the contenders in reverse order, so every side goes first as often as
  * its peer.
  *
- * <p>The pause comes after preparation and the previous cleanup: on this project's journal-less
- * ext4, creating files within about 35 s of deleting a large tree is up to ten times slower, and
+ * <p>The pause comes after preparation and the previous cleanup, and before it the disk is settled
+ * ({@link DiskSettler}: sync, the kernel's caches dropped, the inputs read back): on this project's
+ * journal-less ext4, creating files soon after deleting a large tree is up to ten times slower, and
  * preparation may itself delete or write trees.
  */
 final class BenchHarness {
@@ -65,6 +66,7 @@ final class BenchHarness {
   private final int rounds;
   private final int pause;
   private final CpuClock clock;
+  private final DiskSettler disk;
 
   /**
    * @param base where the fresh directories are made (and deleted)
@@ -76,6 +78,16 @@ final class BenchHarness {
     this.rounds = rounds;
     this.pause = pause;
     this.clock = clock;
+    this.disk = new DiskSettler(out);
+  }
+
+  /**
+   * Reads {@code path} (a file, or the files below a directory) back into the page cache before
+   * every run, after the caches are dropped: an input every contender reads, or a store a save
+   * reads from.
+   */
+  void keepWarm(Path path) {
+    disk.keepWarm(path);
   }
 
   /** The order of round {@code round} (from 0): as given on even rounds, reversed on odd ones. */
@@ -130,6 +142,7 @@ final class BenchHarness {
   private BenchTable.Sample once(Contender c, Path fresh) throws IOException, InterruptedException {
     try {
       Trial trial = c.step().prepare(fresh);
+      disk.settle();
       if (pause > 0) {
         Thread.sleep(pause * 1000L);
       }

@@ -29,6 +29,14 @@ final class BenchSession implements AutoCloseable {
     List<Long> daemons = docker == null ? List.of() : docker.pids();
     this.harness =
         new BenchHarness(ctx.out, base, options.rounds(), options.pause(), new CpuClock(daemons));
+    try {
+      // our command line's jar and class-data archive, read by every CLI run
+      Path launcher = launcher();
+      harness.keepWarm(launcher.resolveSibling("layerstore.jar"));
+      harness.keepWarm(launcher.resolveSibling("layerstore.jsa"));
+    } catch (IOException e) {
+      // no launcher (run from the IDE): the CLI rows fail on their own and say why
+    }
   }
 
   /**
