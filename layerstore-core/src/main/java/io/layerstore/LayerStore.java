@@ -542,7 +542,10 @@ public final class LayerStore implements Closeable {
   public List<LoadedImage> loadDetailed(Path archive, LoadOptions options) throws IOException {
     store.ensureOpen();
     OciPlatform platform = options.platform().map(OciPlatform::parse).orElse(OciPlatform.host());
-    return new ImageLoader(store, new OciLayoutLoader.Selection(platform, options.isAllPlatforms()))
+    return new ImageLoader(
+            store,
+            new OciLayoutLoader.Selection(
+                platform, options.isAllPlatforms(), options.platform().isPresent()))
         .load(archive);
   }
 

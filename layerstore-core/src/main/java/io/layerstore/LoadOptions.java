@@ -43,7 +43,9 @@ public final class LoadOptions {
   }
 
   /**
-   * Takes {@code platform} instead of the host's.
+   * Takes {@code platform} instead of the host's: from a multi-platform index, the image for it; an
+   * OCI layout's single image must then be for it, or the load is refused (as {@code docker load
+   * --platform} refuses it).
    *
    * @param platform {@code os/architecture[/variant]}, such as {@code linux/arm64} or {@code
    *     linux/arm/v7}

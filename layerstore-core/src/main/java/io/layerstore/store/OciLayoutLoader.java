@@ -49,11 +49,16 @@ public final class OciLayoutLoader {
   /** How deep indexes may nest below {@code index.json}. */
   static final int MAX_DEPTH = 8;
 
-  /** Which images to take from a multi-platform index. */
-  public record Selection(OciPlatform platform, boolean allPlatforms) {
+  /**
+   * Which images to take from a multi-platform index; {@code asked} when the caller named the
+   * platform ({@code --platform}), which a single-platform image must then be for, as Docker's
+   * {@code load --platform} requires. Without it a single image of any platform loads, as {@code
+   * docker load} takes one.
+   */
+  public record Selection(OciPlatform platform, boolean allPlatforms, boolean asked) {
     /** The host's platform only. */
     public static Selection host() {
-      return new Selection(OciPlatform.host(), false);
+      return new Selection(OciPlatform.host(), false, false);
     }
   }
 
@@ -105,6 +110,19 @@ public final class OciLayoutLoader {
     if (found.isEmpty()) {
       throw new InvalidArchiveException(
           src, "index.json", "no image for platform " + selection.platform() + " in the layout");
+    }
+    if (selection.asked() && !selection.allPlatforms()) {
+      for (Found f : found) {
+        if (selection.platform().acceptable().stream().noneMatch(p -> runsOn(f, p))) {
+          throw new InvalidArchiveException(
+              src,
+              f.where(),
+              "the image is for "
+                  + platformOf(f)
+                  + ", not for the platform asked for, "
+                  + selection.platform());
+        }
+      }
     }
     return publish(layout, found, indexes, referencedIndexes);
   }
@@ -374,15 +392,18 @@ public final class OciLayoutLoader {
 
   /** Whether the image is for {@code platform} (its index entry or, failing that, its config). */
   private static boolean runsOn(Found f, OciPlatform platform) {
-    OciPlatform p =
-        f.manifest()
-            .platform()
-            .orElse(
-                new OciPlatform(
-                    f.config().os() == null ? "linux" : f.config().os(),
-                    f.config().architecture() == null ? "" : f.config().architecture(),
-                    ""));
-    return platform.matches(p);
+    return platform.matches(platformOf(f));
+  }
+
+  /** The image's platform: its index entry's, or failing that, its config's. */
+  private static OciPlatform platformOf(Found f) {
+    return f.manifest()
+        .platform()
+        .orElse(
+            new OciPlatform(
+                f.config().os() == null ? "linux" : f.config().os(),
+                f.config().architecture() == null ? "" : f.config().architecture(),
+                ""));
   }
 
   /**

@@ -3,6 +3,7 @@ package io.layerstore.overlay2;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -12,6 +13,7 @@ import com.google.common.jimfs.Jimfs;
 import io.layerstore.Digest;
 import io.layerstore.Image;
 import io.layerstore.ImageId;
+import io.layerstore.InvalidArchiveException;
 import io.layerstore.LayerStore;
 import io.layerstore.LoadOptions;
 import io.layerstore.LoadedImage;
@@ -177,6 +179,25 @@ class OciLoadTest {
       assertEquals("arm64", arch(store, arm.get(0)));
       assertEquals(arm.get(0), store.resolve("fx/multi:both"), "the last load's tag wins");
       assertFalse(store.platformIndex("fx/multi:both").isPresent(), "one platform: no index kept");
+    }
+  }
+
+  @Test
+  void aSingleImageMustBeForThePlatformAskedFor() throws IOException {
+    Path base = base("jimfs");
+    Path input = layout(base, "fx-multi.oci", false);
+    try (LayerStore store = LayerStore.open(base.resolve("store"))) {
+      // fx-multi is linux/amd64; asked for arm64 it is refused, as docker load --platform does
+      InvalidArchiveException e =
+          assertThrows(
+              InvalidArchiveException.class,
+              () -> store.load(input, LoadOptions.defaults().platform("linux/arm64")));
+      assertTrue(e.getMessage().contains("linux/amd64"), e.getMessage());
+      assertTrue(e.getMessage().contains("asked for, linux/arm64"), e.getMessage());
+      assertTrue(store.images().isEmpty(), "a refused load adds nothing");
+      // asked for its own platform, or not asked at all, it loads
+      assertEquals(1, store.load(input, LoadOptions.defaults().platform("linux/amd64")).size());
+      assertEquals(1, store.load(input).size());
     }
   }
 
