@@ -9,6 +9,11 @@ module io.layerstore.core {
   requires com.github.luben.zstd_jni;
   requires com.google.common;
   requires com.sun.jna;
+  requires java.net.http;
+  requires org.bouncycastle.pg;
+  requires org.bouncycastle.pkix;
+  requires org.bouncycastle.provider;
+  requires org.bouncycastle.util;
   requires org.apache.commons.compress;
   requires org.slf4j;
 

@@ -36,10 +36,13 @@ class ArchitectureTest {
           "archive",
           "union",
           "format",
+          "registry", // the distribution protocol's client: transport, auth, manifests, blobs
+          "trust", // signatures and policy: OpenPGP simple signing, sigstore, policy.json
           "spi",
           "store",
           "container", // the container API: Containers and its value types
           "container.internal", // the container area's implementation, which the facade opens
+          "build", // ImageBuilder: images built from files, reproducibly
           "facade"); // io.layerstore.LayerStore and its nested types
 
   private static JavaClasses main;
