@@ -2,6 +2,8 @@ package io.layerstore;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.layerstore.archive.UnpackOptions;
+import io.layerstore.build.ImageBuilder;
+import io.layerstore.build.internal.BuildArea;
 import io.layerstore.container.Containers;
 import io.layerstore.container.internal.ContainerArea;
 import io.layerstore.format.Descriptor;
@@ -106,6 +108,7 @@ public final class LayerStore implements Closeable {
   private final Publisher publisher;
   private final ImageResolver resolver;
   private final ContainerArea containers;
+  private final BuildArea builds;
 
   /** Takes a store that {@link #open(Path, StoreContext.Options, DriverProvider)} has recovered. */
   private LayerStore(StoreContext store, ContainerArea containers) {
@@ -126,6 +129,7 @@ public final class LayerStore implements Closeable {
     this.publisher = store.publisher();
     this.resolver = new ImageResolver(store);
     this.containers = containers;
+    this.builds = new BuildArea(store);
   }
 
   /**
@@ -1191,6 +1195,30 @@ public final class LayerStore implements Closeable {
   }
 
   // ---- containers -----------------------------------------------------------------------------
+
+  /**
+   * Starts building an image from files on {@code baseRefOrId}, as Jib does: reproducible layers
+   * cached by their inputs, no container (see {@link io.layerstore.build}).
+   *
+   * @param baseRefOrId the base image, resolved as {@link #resolve} does
+   * @return a builder; nothing is stored until its {@code tag} or {@code build}
+   * @throws NotFoundException if nothing matches
+   * @throws IOException if the stores cannot be read
+   */
+  public ImageBuilder build(String baseRefOrId) throws IOException {
+    store.ensureOpen();
+    return builds.start(resolve(baseRefOrId));
+  }
+
+  /**
+   * Starts building an image from files on nothing ({@code FROM scratch}).
+   *
+   * @return a builder; nothing is stored until its {@code tag} or {@code build}
+   */
+  public ImageBuilder build() {
+    store.ensureOpen();
+    return builds.start(null);
+  }
 
   /**
    * The store's containers: create, mount, changes, commit, export, remove.
