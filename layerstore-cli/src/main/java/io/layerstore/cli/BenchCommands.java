@@ -8,8 +8,8 @@ import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ParseResult;
 
 /**
- * The benchmarks: bench-load, bench-commit, bench-save, bench-mount, bench-start and
- * bench-durability; their options in one place.
+ * The benchmarks: bench-load, bench-commit, bench-save, bench-mount, bench-start, bench-durability
+ * and bench-build; their options in one place.
  */
 final class BenchCommands implements Cli.Group {
 
@@ -21,7 +21,8 @@ final class BenchCommands implements Cli.Group {
         "bench-save",
         "bench-mount",
         "bench-start",
-        "bench-durability");
+        "bench-durability",
+        "bench-build");
   }
 
   @Override
@@ -91,6 +92,15 @@ final class BenchCommands implements Cli.Group {
                   new DurabilityBenchmark().run(ctx, options(args, 3, false, usage(args))),
               "[OPTIONS] FILE",
               "Time load, tag and rmi with and without fsync",
+              "1",
+              3,
+              false);
+      case "bench-build" ->
+          spec(
+              name,
+              (ctx, args) -> new BuildBenchmark().run(ctx, options(args, 3, false, usage(args))),
+              "[OPTIONS] DIR",
+              "Time a first build and a rebuild of an image from DIR beside the floor",
               "1",
               3,
               false);

@@ -81,10 +81,12 @@ final class BuildSession implements ImageBuilder {
   private ImageId run(Reference ref) throws IOException {
     s.ensureOpen();
     // every source is read and checked before the store is touched: a bad input leaves nothing
+    long t0 = System.nanoTime();
     List<LayerPlan> plans = new ArrayList<>();
     for (LayerSpec spec : layers) {
       plans.add(LayerPlan.of(spec, "layer " + (plans.size() + 1) + " of the build"));
     }
+    long t1 = System.nanoTime();
     List<LayerStaging.Staged> staged = new ArrayList<>();
     List<StoreLocks.Held> held = new ArrayList<>();
     try {
@@ -120,9 +122,21 @@ final class BuildSession implements ImageBuilder {
               built.stream().map(Built::diffId).toList(),
               layers.stream().map(l -> l.name().orElse(null)).toList());
       ImageId id = ImageId.ofConfig(config);
+      long t2 = System.nanoTime();
       Transaction.Builder tx = Transaction.builder("build").image(config);
       if (ref != null) {
         tx.lastUpdated(id, Instant.now());
+      }
+      if (staged.isEmpty()
+          && s.imageDb().exists(id)
+          && (ref == null || id.equals(s.refs().get(ref)))) {
+        // a rebuild that changed nothing: the store holds this image, tagged so, already
+        LOG.debug(
+            "{} is built and tagged already; reading the sources {} ms, layers {} ms",
+            id.shortId(),
+            (t1 - t0) / 1_000_000,
+            (t2 - t1) / 1_000_000);
+        return id;
       }
       // one change: the new layers, the image and its tag appear together or not at all
       s.publisher()
@@ -146,10 +160,14 @@ final class BuildSession implements ImageBuilder {
         cache.remember(b.key(), new BuildCache.Entry(b.diffId(), b.chainId()));
       }
       LOG.debug(
-          "built {}: {} layer(s), {} reused",
+          "built {}: {} layer(s), {} reused; reading the sources {} ms, layers {} ms, publishing {}"
+              + " ms",
           id.shortId(),
           built.size(),
-          built.stream().filter(Built::reused).count());
+          built.stream().filter(Built::reused).count(),
+          (t1 - t0) / 1_000_000,
+          (t2 - t1) / 1_000_000,
+          (System.nanoTime() - t2) / 1_000_000);
       return id;
     } catch (IOException | RuntimeException | Error e) {
       s.staging().discardAll(staged, e);

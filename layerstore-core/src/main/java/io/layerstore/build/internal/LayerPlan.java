@@ -6,17 +6,14 @@ import io.layerstore.build.LayerSpec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileSystemLoopException;
-import java.nio.file.FileVisitOption;
-import java.nio.file.FileVisitResult;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeMap;
@@ -153,59 +150,44 @@ final class LayerPlan {
     if (!target.isEmpty()) {
       put(directory(target, root, top));
     }
+    Set<Object> ancestors = new HashSet<>();
+    ancestors.add(top.identity());
+    addChildren(root, target, ancestors);
+  }
+
+  /**
+   * Adds what is below {@code dir}, one {@code stat} per entry (the walk is most of a rebuild's
+   * time). Followed symlinks may lead back to a directory being walked: {@code ancestors} holds the
+   * identities of the directories on the way down, and meeting one again is a loop.
+   */
+  private void addChildren(Path dir, String name, Set<Object> ancestors) throws IOException {
+    List<Path> children = new ArrayList<>();
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+      ds.forEach(children::add);
+    }
     boolean follow = spec.followSymlinks();
-    Set<FileVisitOption> opts =
-        follow ? EnumSet.of(FileVisitOption.FOLLOW_LINKS) : EnumSet.noneOf(FileVisitOption.class);
-    Files.walkFileTree(
-        root,
-        opts,
-        Integer.MAX_VALUE,
-        new SimpleFileVisitor<>() {
-          @Override
-          public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs)
-              throws IOException {
-            if (!dir.equals(root)) {
-              put(directory(name(dir), dir, SourceStat.read(dir, follow, "build source")));
-            }
-            return FileVisitResult.CONTINUE;
+    for (Path child : children) {
+      String childName = (name.isEmpty() ? "" : name + "/") + child.getFileName().toString();
+      SourceStat st = SourceStat.read(child, follow, "build source");
+      switch (st.kind()) {
+        case DIRECTORY -> {
+          if (!ancestors.add(st.identity())) {
+            throw new InvalidArchiveException(
+                child.toString(),
+                null,
+                "build source has a symlink loop: it leads back to a directory above it");
           }
-
-          @Override
-          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
-              throws IOException {
-            SourceStat st = SourceStat.read(file, follow, "build source");
-            if (st.kind() == SourceStat.Kind.SYMLINK) {
-              put(
-                  symlink(
-                      name(file),
-                      Files.readSymbolicLink(file).toString(),
-                      mtime(st),
-                      "symlink " + st));
-            } else {
-              put(file(name(file), file, st));
-            }
-            return FileVisitResult.CONTINUE;
-          }
-
-          @Override
-          public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
-            if (e instanceof FileSystemLoopException) {
-              throw new InvalidArchiveException(
-                  file.toString(),
-                  null,
-                  "build source has a symlink loop (it leads back to an ancestor)");
-            }
-            // a link whose loop the walker could not see as such (a -> b -> a): stat says why
-            SourceStat.read(file, follow, "build source");
-            throw e;
-          }
-
-          private String name(Path p) {
-            String rel =
-                root.relativize(p).toString().replace(p.getFileSystem().getSeparator(), "/");
-            return target.isEmpty() ? rel : target + "/" + rel;
-          }
-        });
+          put(directory(childName, child, st));
+          addChildren(child, childName, ancestors);
+          ancestors.remove(st.identity());
+        }
+        case SYMLINK ->
+            put(
+                symlink(
+                    childName, Files.readSymbolicLink(child).toString(), mtime(st), st.facts()));
+        case FILE -> put(file(childName, child, st));
+      }
+    }
   }
 
   private Member file(String name, Path source, SourceStat st) {
@@ -220,7 +202,7 @@ final class LayerPlan {
         source,
         null,
         null,
-        source + " " + st);
+        source + " " + st.facts());
   }
 
   private Member directory(String name, Path source, SourceStat st) {
@@ -241,7 +223,7 @@ final class LayerPlan {
         null,
         null,
         null,
-        source + " " + st);
+        source + " " + st.facts());
   }
 
   private Member symlink(String name, String link, Instant mtime, String facts) {
