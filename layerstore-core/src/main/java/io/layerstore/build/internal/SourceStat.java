@@ -1,7 +1,6 @@
 package io.layerstore.build.internal;
 
 import io.layerstore.InvalidArchiveException;
-import io.layerstore.LayerStoreException;
 import io.layerstore.NotFoundException;
 import java.io.IOException;
 import java.nio.file.FileSystemException;
@@ -9,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
@@ -19,7 +19,8 @@ import java.util.Set;
  * What the build needs to know of one source path: its kind, permission bits, owner, size,
  * modification time and identity (to see a directory loop), read with one {@code stat} from the
  * {@code unix} attribute view where the file system has one (the default one on Linux), else from
- * the POSIX view (jimfs), where the owner and the set-id bits are not known and count as 0.
+ * the POSIX view, where the owner and the set-id bits are not known and count as 0, else from the
+ * basic view (modes as a umask of 022 gives them).
  *
  * @param mode permission bits, {@code 07777}
  * @param mtimeNanos modification time, nanoseconds since the epoch
@@ -55,7 +56,13 @@ record SourceStat(
       if (p.getFileSystem().supportedFileAttributeViews().contains("unix")) {
         return ofUnix(p, Files.readAttributes(p, UNIX, opts), what);
       }
-      return ofPosix(p, Files.readAttributes(p, PosixFileAttributes.class, opts), what);
+      if (p.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+        PosixFileAttributes a = Files.readAttributes(p, PosixFileAttributes.class, opts);
+        return ofBasic(p, a, bits(a.permissions()), what);
+      }
+      // no modes at all: what a umask of 022 would give
+      BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, opts);
+      return ofBasic(p, a, a.isDirectory() ? 0755 : 0644, what);
     } catch (NoSuchFileException e) {
       throw new NotFoundException(
           what
@@ -70,9 +77,6 @@ record SourceStat(
             p.toString(), null, what + " is a symlink loop: " + e.getReason());
       }
       throw e;
-    } catch (UnsupportedOperationException e) {
-      throw new LayerStoreException(
-          what + " " + p + " is on a file system without POSIX attributes", e);
     }
   }
 
@@ -96,7 +100,7 @@ record SourceStat(
         a.get("dev") + ":" + a.get("ino"));
   }
 
-  private static SourceStat ofPosix(Path p, PosixFileAttributes a, String what)
+  private static SourceStat ofBasic(Path p, BasicFileAttributes a, int mode, String what)
       throws InvalidArchiveException {
     Kind kind;
     if (a.isSymbolicLink()) {
@@ -111,7 +115,7 @@ record SourceStat(
     Object key = a.fileKey();
     return new SourceStat(
         kind,
-        bits(a.permissions()),
+        mode,
         0,
         0,
         a.size(),
