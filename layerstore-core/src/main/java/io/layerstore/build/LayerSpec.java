@@ -55,6 +55,10 @@ public final class LayerSpec {
     /**
      * Checks the entry.
      *
+     * @param kind what the entry is
+     * @param target where it goes in the image, a clean relative path
+     * @param source the file or directory it is read from; null for bytes and symlinks
+     * @param content the bytes, or the link target's UTF-8; null for files and directories
      * @throws NullPointerException if kind or target is null, or what the kind needs is missing
      */
     public Entry {
