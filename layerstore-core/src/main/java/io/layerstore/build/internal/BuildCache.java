@@ -5,11 +5,15 @@ import io.layerstore.DiffId;
 import io.layerstore.Digest;
 import io.layerstore.store.AtomicFiles;
 import io.layerstore.store.StoreLayout;
+import java.io.BufferedOutputStream;
+import java.io.FilterOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,8 +23,10 @@ import org.slf4j.LoggerFactory;
  * neither tarred nor hashed again (Jib's selectors). Owns {@code layerstore/build-cache/}:
  *
  * <pre>
- * layerstore/build-cache/            0700
- *   layers/&lt;hex of the cache key&gt;   one entry per key, replaced atomically
+ * layerstore/build-cache/              0700
+ *   layers/&lt;hex of the cache key&gt;     one entry per key, replaced atomically
+ *   blobs/sha256/&lt;hex&gt;                the gzip blob of a built layer, as a push sends it
+ *   blobs/by-diffid/&lt;hex of diffID&gt;   "sha256:&lt;blob hex&gt; &lt;size&gt;": the blob of that layer
  * </pre>
  *
  * <p>An entry is text: its first line is the sha256 of the rest, which holds the key, the layer's
@@ -34,12 +40,126 @@ final class BuildCache {
   /** What a cache key made. */
   record Entry(DiffId diffId, ChainId chainId) {}
 
+  /** A compressed blob of a layer kept here: what a push uploads without compressing again. */
+  record Blob(Digest digest, long size, Path file) {}
+
+  /**
+   * A blob being written: hashed and counted on its way to a temporary file, then kept under its
+   * digest ({@link #keep}) or dropped ({@link #drop}).
+   */
+  static final class BlobSink extends FilterOutputStream {
+    private final Path tmp;
+    private final MessageDigest sha = Digest.newSha256();
+    private long count;
+
+    private BlobSink(Path tmp) throws IOException {
+      super(new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16));
+      this.tmp = tmp;
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      out.write(b);
+      sha.update((byte) b);
+      count++;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      out.write(b, off, len);
+      sha.update(b, off, len);
+      count += len;
+    }
+  }
+
   private final Path dir;
   private final AtomicFiles files;
 
   BuildCache(StoreLayout layout, AtomicFiles files) {
     this.dir = layout.stateDir().resolve("build-cache");
     this.files = files;
+  }
+
+  private Path blobsDir() {
+    return dir.resolve("blobs");
+  }
+
+  private Path blobFile(Digest blob) {
+    return blobsDir().resolve("sha256").resolve(blob.hex());
+  }
+
+  private Path blobRecord(DiffId diffId) {
+    return blobsDir().resolve("by-diffid").resolve(diffId.digest().hex());
+  }
+
+  /** A new blob, written into the cache's own area (made if missing). */
+  BlobSink newBlob() throws IOException {
+    ensureDirs(dir, blobsDir(), blobsDir().resolve("sha256"), blobsDir().resolve("by-diffid"));
+    return new BlobSink(blobsDir().resolve(".tmp-" + files.randomHex(8)));
+  }
+
+  /**
+   * Keeps a closed blob as the compressed form of {@code diffId}. The blob was made from the very
+   * bytes the staging hashed into {@code diffId}, so it decompresses to that layer.
+   */
+  Blob keep(BlobSink sink, DiffId diffId) throws IOException {
+    Digest digest = Digest.fromBytes(sink.sha.digest());
+    Path file = blobFile(digest);
+    files.move(sink.tmp, file);
+    files.write(
+        blobRecord(diffId),
+        (digest + " " + sink.count + "\n").getBytes(StandardCharsets.UTF_8),
+        0600);
+    return new Blob(digest, sink.count, file);
+  }
+
+  /** Deletes a blob that is not to be kept (its layer failed, or the store had it already). */
+  void drop(BlobSink sink) {
+    try {
+      sink.close();
+      Files.deleteIfExists(sink.tmp);
+    } catch (IOException e) {
+      LOG.warn("could not delete the unfinished blob {}: {}", sink.tmp, e.toString());
+    }
+  }
+
+  /**
+   * The kept gzip blob of the layer {@code diffId}, checked: its record must name a file of the
+   * recorded size whose bytes hash to the recorded digest (read once, far cheaper than compressing
+   * again). Anything else is ignored (and logged): the caller compresses the layer itself.
+   */
+  Optional<Blob> blob(DiffId diffId) {
+    Path record = blobRecord(diffId);
+    try {
+      String[] f = Files.readString(record, StandardCharsets.UTF_8).strip().split(" ");
+      Digest digest = Digest.parse(f[0]);
+      long size = Long.parseLong(f[1]);
+      Path file = blobFile(digest);
+      MessageDigest sha = Digest.newSha256();
+      long n = 0;
+      byte[] buf = new byte[1 << 16];
+      try (InputStream in = Files.newInputStream(file)) {
+        for (int k; (k = in.read(buf)) > 0; n += k) {
+          sha.update(buf, 0, k);
+        }
+      }
+      if (n != size || !Digest.fromBytes(sha.digest()).equals(digest)) {
+        LOG.warn("kept blob {} of layer {} is damaged; not used", file, diffId);
+        return Optional.empty();
+      }
+      return Optional.of(new Blob(digest, size, file));
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("kept blob of layer {} cannot be used: {}", diffId, e.toString());
+      return Optional.empty();
+    }
+  }
+
+  private static void ensureDirs(Path... dirs) throws IOException {
+    for (Path d : dirs) {
+      AtomicFiles.ensureDirectory(d, StoreLayout.STATE_DIR_MODE);
+    }
   }
 
   private Path entryFile(Digest key) {
@@ -92,8 +212,7 @@ final class BuildCache {
     String body = "key " + key + "\ndiffid " + entry.diffId() + "\nchain " + entry.chainId() + "\n";
     byte[] bytes = (Digest.of(body) + "\n" + body).getBytes(StandardCharsets.UTF_8);
     try {
-      AtomicFiles.ensureDirectory(dir, StoreLayout.STATE_DIR_MODE);
-      AtomicFiles.ensureDirectory(dir.resolve("layers"), StoreLayout.STATE_DIR_MODE);
+      ensureDirs(dir, dir.resolve("layers"));
       files.write(entryFile(key), bytes, 0600);
     } catch (IOException e) {
       LOG.warn("could not record build cache entry {}: {}", key, e.toString());

@@ -205,7 +205,7 @@ final class BuildSession implements ImageBuilder {
       }
       lock.close(); // the layer was removed since (or the base differs): build it again
     }
-    LayerStaging.Staged layer = LayerTar.stage(s.staging(), plan, parent);
+    LayerStaging.Staged layer = LayerTar.stage(s.staging(), plan, parent, null);
     try {
       held.add(s.locks().lock(GarbageCollector.chainLock(layer.chainId())));
     } catch (IOException | RuntimeException e) {

@@ -4,6 +4,7 @@ import io.layerstore.LayerStoreException;
 import io.layerstore.archive.TarHeader;
 import io.layerstore.archive.TarWriter;
 import io.layerstore.store.LayerStaging;
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -86,11 +87,43 @@ final class LayerTar {
   }
 
   /**
-   * Stages the plan's tar as a new layer on {@code parent}. A failure of the writer (a source that
-   * changed or could not be read) wins over what it made the reader see (a truncated tar), and
-   * leaves nothing staged.
+   * Writes to the pipe and to the side output: the tar goes out once, read from the sources once.
    */
-  static LayerStaging.Staged stage(LayerStaging staging, LayerPlan plan, LayerStaging.Parent parent)
+  private static final class Tee extends FilterOutputStream {
+    private final OutputStream side;
+
+    Tee(OutputStream out, OutputStream side) {
+      super(out);
+      this.side = side;
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      out.write(b);
+      side.write(b);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      out.write(b, off, len);
+      side.write(b, off, len);
+    }
+
+    @Override
+    public void flush() throws IOException {
+      out.flush();
+      side.flush();
+    }
+  }
+
+  /**
+   * Stages the plan's tar as a new layer on {@code parent}; the same bytes also go to {@code side}
+   * (null for none), which is closed once the whole tar is written. A failure of the writer (a
+   * source that changed or could not be read) wins over what it made the reader see (a truncated
+   * tar), and leaves nothing staged.
+   */
+  static LayerStaging.Staged stage(
+      LayerStaging staging, LayerPlan plan, LayerStaging.Parent parent, OutputStream side)
       throws IOException {
     PipedInputStream in = new PipedInputStream(1 << 20);
     PipedOutputStream out = new PipedOutputStream(in);
@@ -98,7 +131,10 @@ final class LayerTar {
         new FutureTask<>(
             () -> {
               try (OutputStream o = out) {
-                write(plan, o);
+                write(plan, side == null ? o : new Tee(o, side));
+                if (side != null) {
+                  side.close(); // ends its stream (a compressor's trailer) once the tar is whole
+                }
               }
               return null;
             });
