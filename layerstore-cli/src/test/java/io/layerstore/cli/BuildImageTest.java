@@ -92,7 +92,7 @@ class BuildImageTest {
   }
 
   @Test
-  void theSameInputsGiveTheSameImageInTwoStoresWhateverTheSourcesMtimesAndOwners()
+  void theSameInputsGiveTheSameImageInTwoStoresOfTwoDriversWhateverTheSourcesMtimesAndOwners()
       throws Exception {
     Path src = sources();
     ImageId first;
@@ -110,7 +110,12 @@ class BuildImageTest {
         }
       }
     }
-    try (LayerStore b = open("b")) {
+    // another store, another driver: the image is the inputs' alone
+    try (LayerStore b =
+        LayerStore.builder(tmp.resolve("b"))
+            .platform(PlatformMode.EMULATED)
+            .driver("aufs")
+            .open()) {
       assertEquals(first, build(b, src, "app:1"));
       Image image = b.image("app:1");
       JsonNode config = JSON.readTree(image.config());
