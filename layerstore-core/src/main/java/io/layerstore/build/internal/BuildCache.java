@@ -10,10 +10,13 @@ import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -92,9 +95,22 @@ final class BuildCache {
     return blobsDir().resolve("by-diffid").resolve(diffId.digest().hex());
   }
 
-  /** A new blob, written into the cache's own area (made if missing). */
+  /**
+   * A new blob, written into the cache's own area (made if missing). Unfinished blobs older than a
+   * day, which a killed build left, are deleted first: no build runs that long, and a younger one
+   * may be another process's, still being written.
+   */
   BlobSink newBlob() throws IOException {
     ensureDirs(dir, blobsDir(), blobsDir().resolve("sha256"), blobsDir().resolve("by-diffid"));
+    Instant stale = Instant.now().minus(Duration.ofDays(1));
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(blobsDir(), ".tmp-*")) {
+      for (Path p : ds) {
+        if (Files.getLastModifiedTime(p).toInstant().isBefore(stale)) {
+          LOG.info("deleting an unfinished blob a build left: {}", p);
+          Files.deleteIfExists(p);
+        }
+      }
+    }
     return new BlobSink(blobsDir().resolve(".tmp-" + files.randomHex(8)));
   }
 
