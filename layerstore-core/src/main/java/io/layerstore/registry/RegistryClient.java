@@ -120,6 +120,13 @@ public final class RegistryClient implements AutoCloseable {
         LOG.debug("{}: no HTTPS ({}), trying plain HTTP", registry, httpsFailed.toString());
         try {
           e = ping(registry, URI.create("http://" + host));
+        } catch (RegistryException plainRefused) {
+          // An HTTP answer to plain HTTP that is not a registry's (Go's TLS server says 400
+          // "Client sent an HTTP request to an HTTPS server"): the server speaks TLS, and why
+          // TLS failed (an untrusted certificate, a client certificate wanted) is the error.
+          httpsFailed.addSuppressed(plainRefused);
+          throw new RegistryException(
+              "registry " + registry + ": TLS failed: " + httpsFailed.getMessage(), httpsFailed);
         } catch (IOException plainFailed) {
           plainFailed.addSuppressed(httpsFailed);
           throw plainFailed;
