@@ -159,17 +159,27 @@ final class RemoteRepository implements RepositorySession {
       return follow ? transport.follow(request, what) : transport.send(request);
     } catch (RegistryException e) {
       throw e;
-    } catch (IOException e) {
-      // Keep the JDK's exception type (retries look at it) but say which request broke.
-      IOException named =
-          e instanceof java.net.http.HttpTimeoutException
-              ? new java.net.http.HttpTimeoutException(what + ": " + e.getMessage())
-              : new IOException(what + ": " + e, e);
-      if (named.getCause() == null) {
-        named.initCause(e);
+    } catch (java.net.http.HttpTimeoutException e) {
+      throw timeout(what, e);
+    } catch (java.io.InterruptedIOException e) {
+      if (!(e instanceof java.net.SocketTimeoutException)) {
+        throw e; // the caller's interrupt: kept as it is, so nothing retries it
       }
-      throw named;
+      throw new IOException(what + ": " + e, e);
+    } catch (javax.net.ssl.SSLHandshakeException | javax.net.ssl.SSLPeerUnverifiedException e) {
+      // Final: an untrusted certificate does not become trusted by asking again.
+      throw new RegistryException(what + ": TLS handshake failed: " + e.getMessage(), e);
+    } catch (IOException e) {
+      // A broken connection, named; retries take any plain IOException as passing.
+      throw new IOException(what + ": " + e, e);
     }
+  }
+
+  private static java.net.http.HttpTimeoutException timeout(String what, IOException e) {
+    java.net.http.HttpTimeoutException named =
+        new java.net.http.HttpTimeoutException(what + ": " + e.getMessage());
+    named.initCause(e);
+    return named;
   }
 
   HttpRequest.Builder request(URI uri, Optional<String> auth) {
@@ -551,6 +561,10 @@ final class RemoteRepository implements RepositorySession {
 
   Tuning tuning() {
     return tuning;
+  }
+
+  java.time.Duration readTimeout() {
+    return transport.options().readTimeout();
   }
 
   URI uploadsUri() {
