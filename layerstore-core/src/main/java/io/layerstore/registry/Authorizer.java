@@ -70,16 +70,17 @@ final class Authorizer {
     return new ConcurrentHashMap<>();
   }
 
+  /** {@code source}, asked once: a helper program runs at most once per session. */
   private static CredentialSource memoize(CredentialSource source) {
-    Object[] cell = new Object[1];
-    return () -> {
-      synchronized (cell) {
-        if (cell[0] == null) {
-          cell[0] = source.get();
+    return new CredentialSource() {
+      private Optional<AuthConfig> value;
+
+      @Override
+      public synchronized Optional<AuthConfig> get() throws IOException {
+        if (value == null) {
+          value = source.get();
         }
-        @SuppressWarnings("unchecked")
-        Optional<AuthConfig> c = (Optional<AuthConfig>) cell[0];
-        return c;
+        return value;
       }
     };
   }
@@ -129,7 +130,8 @@ final class Authorizer {
           "registry " + endpoint.name() + " asked for a Bearer token without naming its realm");
     }
     Optional<AuthConfig> auth = credentials.get();
-    String user = auth.map(a -> a.username() == null ? "<token>" : a.username()).orElse("");
+    String user =
+        auth.map(a -> a.username() == null ? AuthConfig.TOKEN_USERNAME : a.username()).orElse("");
     String key = realm + "\n" + c.param("service") + "\n" + new TreeSet<>(scopes) + "\n" + user;
     Token t = tokens.get(key);
     if (t != null && System.nanoTime() < t.expiresAtNanos) {

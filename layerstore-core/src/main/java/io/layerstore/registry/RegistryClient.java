@@ -11,7 +11,6 @@ import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -251,10 +250,6 @@ public final class RegistryClient implements AutoCloseable {
       return Reference.DEFAULT_DOMAIN;
     }
     return h;
-  }
-
-  Optional<Endpoint> knownEndpoint(String registry) {
-    return Optional.ofNullable(endpoints.get(registry));
   }
 
   @Override
