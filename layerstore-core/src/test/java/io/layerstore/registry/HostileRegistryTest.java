@@ -468,6 +468,52 @@ class HostileRegistryTest {
         fake.requests().toString());
   }
 
+  @Test
+  void anIdentityTokenIsExchangedByTheRefreshGrant() throws Exception {
+    String challenge = "Bearer realm=\"http://" + fake.hostPort() + "/token\",service=\"fake\"";
+    fake.on(
+        "/v2/",
+        ex -> {
+          ex.getResponseHeaders().set("WWW-Authenticate", challenge);
+          respond(ex, 401, "application/json", "{}");
+        });
+    List<String> forms = new java.util.concurrent.CopyOnWriteArrayList<>();
+    fake.on(
+        "/token",
+        ex -> {
+          forms.add(
+              ex.getRequestMethod()
+                  + " "
+                  + new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+          respond(
+              ex,
+              200,
+              "application/json",
+              "{\"access_token\":\"from-refresh\",\"expires_in\":300}");
+        });
+    byte[] m = manifest("idt");
+    fake.on(
+        manifestPath("t"),
+        ex -> {
+          boolean ok =
+              "Bearer from-refresh".equals(ex.getRequestHeaders().getFirst("Authorization"));
+          respond(ex, ok ? 200 : 401, OCI, ok ? m : new byte[0]);
+        });
+    Files.createDirectories(tmp.resolve("docker"));
+    Files.writeString(
+        tmp.resolve("docker/config.json"),
+        "{\"auths\":{\"" + fake.hostPort() + "\":{\"identitytoken\":\"rt-123\"}}}");
+    RepositorySession s = session(client());
+    assertArrayEquals(m, s.manifest("t").raw());
+    assertArrayEquals(m, s.manifest("t").raw());
+    assertEquals(
+        List.of(
+            "POST grant_type=refresh_token&client_id=layerstore&refresh_token=rt-123&service=fake"
+                + "&scope=repository%3Awire%2Fx%3Apull"),
+        forms,
+        "one token, kept for the second request");
+  }
+
   // ---- mirrors ------------------------------------------------------------------------------
 
   @Test
