@@ -123,7 +123,11 @@ final class Authorizer {
     return basic.isPresent() && !basic.equals(sent);
   }
 
-  private String token(Challenge c, List<String> scopes) throws IOException {
+  /**
+   * The token for {@code scopes}, from the cache or the realm. Synchronized so that the blobs of a
+   * pull starting together ask the token server once, not once each.
+   */
+  private synchronized String token(Challenge c, List<String> scopes) throws IOException {
     String realm = c.param("realm");
     if (realm == null || realm.isEmpty()) {
       throw new RegistryException(
@@ -193,7 +197,9 @@ final class Authorizer {
       auth.filter(AuthConfig::hasPassword).ifPresent(a -> b.header("Authorization", a.basic()));
       request = b.build();
     }
-    HttpResponse<InputStream> r = transport.send(request);
+    HttpResponse<InputStream> r =
+        transport.send(
+            request, "registry " + endpoint.name() + ": token server " + realmUri.getHost());
     byte[] body;
     try (InputStream in = r.body()) {
       body = in.readNBytes(1 << 20);
@@ -260,7 +266,8 @@ final class Authorizer {
             .timeout(transport.options().readTimeout())
             .GET();
     header.ifPresent(h -> b.header("Authorization", h));
-    HttpResponse<InputStream> r = transport.send(b.build());
+    HttpResponse<InputStream> r =
+        transport.send(b.build(), "registry " + endpoint.name() + ": login check of /v2/");
     byte[] body;
     try (InputStream in = r.body()) {
       body = in.readNBytes(64 << 10);

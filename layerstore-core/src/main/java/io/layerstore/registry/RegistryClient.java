@@ -158,7 +158,8 @@ public final class RegistryClient implements AutoCloseable {
             () -> {
               HttpResponse<InputStream> r =
                   transport.send(
-                      HttpRequest.newBuilder(v2).timeout(options.readTimeout()).GET().build());
+                      HttpRequest.newBuilder(v2).timeout(options.readTimeout()).GET().build(),
+                      what);
               byte[] body = Answers.errorBody(r);
               if (r.statusCode() == 200) {
                 return new Endpoint(name, base, List.of());

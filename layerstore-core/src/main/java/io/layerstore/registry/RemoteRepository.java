@@ -155,31 +155,7 @@ final class RemoteRepository implements RepositorySession {
 
   private HttpResponse<InputStream> send(HttpRequest request, boolean follow, String what)
       throws IOException {
-    try {
-      return follow ? transport.follow(request, what) : transport.send(request);
-    } catch (RegistryException e) {
-      throw e;
-    } catch (java.net.http.HttpTimeoutException e) {
-      throw timeout(what, e);
-    } catch (java.io.InterruptedIOException e) {
-      if (!(e instanceof java.net.SocketTimeoutException)) {
-        throw e; // the caller's interrupt: kept as it is, so nothing retries it
-      }
-      throw new IOException(what + ": " + e, e);
-    } catch (javax.net.ssl.SSLHandshakeException | javax.net.ssl.SSLPeerUnverifiedException e) {
-      // Final: an untrusted certificate does not become trusted by asking again.
-      throw new RegistryException(what + ": TLS handshake failed: " + e.getMessage(), e);
-    } catch (IOException e) {
-      // A broken connection, named; retries take any plain IOException as passing.
-      throw new IOException(what + ": " + e, e);
-    }
-  }
-
-  private static java.net.http.HttpTimeoutException timeout(String what, IOException e) {
-    java.net.http.HttpTimeoutException named =
-        new java.net.http.HttpTimeoutException(what + ": " + e.getMessage());
-    named.initCause(e);
-    return named;
+    return follow ? transport.follow(request, what) : transport.send(request, what);
   }
 
   HttpRequest.Builder request(URI uri, Optional<String> auth) {

@@ -60,10 +60,13 @@ final class Retry {
     }
     // A certificate the client does not trust stays untrusted; a TLS connection that breaks
     // mid-body (javax.net.ssl.SSLException: Connection reset) is just a broken connection.
-    if (e instanceof LayerStoreException
-        || e instanceof SSLHandshakeException
-        || e instanceof SSLPeerUnverifiedException) {
+    if (e instanceof LayerStoreException) {
       return false;
+    }
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SSLHandshakeException || t instanceof SSLPeerUnverifiedException) {
+        return false;
+      }
     }
     // An interrupt is the caller's wish to stop; a socket timeout is the server's failure.
     return !(e instanceof InterruptedIOException) || e instanceof SocketTimeoutException;
