@@ -408,7 +408,7 @@ final class RemoteRepository implements RepositorySession {
     if (status == 206 && offset > 0) {
       Matcher m = CONTENT_RANGE.matcher(r.headers().firstValue("Content-Range").orElse(""));
       if (m.matches() && Long.parseLong(m.group(1)) == offset) {
-        return r.body();
+        return checkedLength(r, d.size() - offset, d, what);
       }
       // A range we did not ask for: start over rather than guess where it fits.
       Answers.errorBody(r);
@@ -421,7 +421,32 @@ final class RemoteRepository implements RepositorySession {
     if (status != 200) {
       throw unexpected(what, r);
     }
-    return offset == 0 ? r.body() : skip(r.body(), offset, what);
+    InputStream body = checkedLength(r, d.size(), d, what);
+    return offset == 0 ? body : skip(body, offset, what);
+  }
+
+  /**
+   * The body, once its announced length is the one expected: a registry announcing another size
+   * than the descriptor's is refused before a byte is read.
+   */
+  private static InputStream checkedLength(
+      HttpResponse<InputStream> r, long expected, Descriptor d, String what) throws IOException {
+    long announced = r.headers().firstValueAsLong("Content-Length").orElse(-1);
+    if (announced >= 0 && announced != expected) {
+      r.body().close();
+      throw new DigestMismatchException(
+          d.digest(),
+          announced + " bytes",
+          what
+              + ": the registry announces "
+              + announced
+              + " bytes where "
+              + expected
+              + " were expected (descriptor size "
+              + d.size()
+              + ")");
+    }
+    return r.body();
   }
 
   private static InputStream skip(InputStream in, long n, String what) throws IOException {

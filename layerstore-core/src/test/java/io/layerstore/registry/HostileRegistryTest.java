@@ -257,8 +257,26 @@ class HostileRegistryTest {
     assertNames(e, fake.hostPort(), d.digest());
     assertEquals(Digest.of(served).toString(), e.actual());
 
-    // Longer than its descriptor: refused as soon as it passes the size.
+    // Announced longer than its descriptor: refused before a byte is read.
     Descriptor shortDesc = Descriptor.of(MediaTypes.OCI_LAYER_GZIP, Digest.of(real), 1000);
+    e =
+        assertThrows(
+            DigestMismatchException.class,
+            () -> {
+              try (InputStream in = session(client()).blob(shortDesc)) {
+                in.readAllBytes();
+              }
+            });
+    assertTrue(e.getMessage().contains("announces 30000 bytes"), e.getMessage());
+    assertNames(e, fake.hostPort(), d.digest());
+
+    // Longer than its descriptor without saying so (no length): refused once it passes the size.
+    fake.on(
+        blobPath(d.digest()),
+        ex -> {
+          ex.sendResponseHeaders(200, 0);
+          ex.getResponseBody().write(served);
+        });
     e =
         assertThrows(
             DigestMismatchException.class,
