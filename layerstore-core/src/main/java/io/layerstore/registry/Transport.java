@@ -72,7 +72,42 @@ final class Transport implements AutoCloseable {
 
   /** Whether {@code hostPort} may be spoken to in plain HTTP: loopback, or declared insecure. */
   boolean mayUsePlainHttp(String hostPort) {
-    return isLoopback(hostOf(hostPort)) || options.insecureRegistries().contains(hostPort);
+    String host = hostOf(hostPort);
+    if (isLoopback(host) || options.insecureRegistries().contains(hostPort)) {
+      return true;
+    }
+    for (String entry : options.insecureRegistries()) {
+      if (entry.contains("/") && inRange(host, entry)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether {@code host}, an IP literal, is in {@code cidr}; a name never is (no DNS). */
+  static boolean inRange(String host, String cidr) {
+    String h = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
+    if (!h.matches("[0-9a-fA-F:.]+") || !(h.contains(".") || h.contains(":"))) {
+      return false;
+    }
+    try {
+      byte[] address = InetAddress.getByName(h).getAddress();
+      int slash = cidr.indexOf('/');
+      byte[] network = InetAddress.getByName(cidr.substring(0, slash)).getAddress();
+      int bits = Integer.parseInt(cidr.substring(slash + 1));
+      if (address.length != network.length || bits > address.length * 8) {
+        return false;
+      }
+      for (int i = 0; i < bits; i++) {
+        int mask = 0x80 >> (i % 8);
+        if ((address[i / 8] & mask) != (network[i / 8] & mask)) {
+          return false;
+        }
+      }
+      return true;
+    } catch (IOException | NumberFormatException e) {
+      return false;
+    }
   }
 
   static String hostOf(String hostPort) {

@@ -576,7 +576,9 @@ class HostileRegistryTest {
   @Test
   void plainHttpOnlyForLoopbackAndDeclaredInsecureRegistries() throws Exception {
     RegistryOptions o =
-        RegistryOptions.builder().insecureRegistries(java.util.Set.of("reg.lan:5000")).build();
+        RegistryOptions.builder()
+            .insecureRegistries(java.util.Set.of("reg.lan:5000", "10.1.0.0/16", "fd00::/8"))
+            .build();
     try (Transport t = new Transport(o)) {
       assertTrue(t.mayUsePlainHttp("127.0.0.1:5000"));
       assertTrue(t.mayUsePlainHttp("localhost"));
@@ -584,6 +586,10 @@ class HostileRegistryTest {
       assertTrue(t.mayUsePlainHttp("reg.lan:5000"));
       assertTrue(!t.mayUsePlainHttp("reg.lan:5001"));
       assertTrue(!t.mayUsePlainHttp("example.com"));
+      assertTrue(t.mayUsePlainHttp("10.1.200.3:5000"));
+      assertTrue(!t.mayUsePlainHttp("10.2.0.1:5000"));
+      assertTrue(t.mayUsePlainHttp("[fd12::1]:5000"));
+      assertTrue(!t.mayUsePlainHttp("[fe80::1]:5000"));
       RegistryException e =
           assertThrows(
               RegistryException.class,
