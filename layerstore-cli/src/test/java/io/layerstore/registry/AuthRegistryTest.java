@@ -89,6 +89,7 @@ class AuthRegistryTest {
       assertEquals(401, anon.status());
       assertTrue(anon.getMessage().contains(r.hostPort()), anon.getMessage());
       assertTrue(anon.getMessage().contains("wire/a"), anon.getMessage());
+      assertTrue(anon.getMessage().contains("no credentials stored"), anon.getMessage());
 
       RegistryException wrong =
           assertThrows(RegistryException.class, () -> client.login(r.hostPort(), "alice", "nope"));

@@ -85,6 +85,11 @@ final class Authorizer {
     };
   }
 
+  /** Whether credentials are stored for the endpoint (read now if they were not yet). */
+  boolean hasCredentials() throws IOException {
+    return credentials.get().isPresent();
+  }
+
   /** The header for a request needing {@code scopes}, or empty when none is asked for. */
   Optional<String> header(List<String> scopes) throws IOException {
     Challenge c = challenge;
