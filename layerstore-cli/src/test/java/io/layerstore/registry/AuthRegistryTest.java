@@ -100,6 +100,9 @@ class AuthRegistryTest {
       Path file = tmp.resolve("docker/config.json");
       assertEquals(
           PosixFilePermissions.fromString("rw-------"), Files.getPosixFilePermissions(file));
+      assertEquals(
+          PosixFilePermissions.fromString("rwx------"),
+          Files.getPosixFilePermissions(file.getParent()));
       String auth = config().path("auths").path(r.hostPort()).path("auth").asText();
       assertEquals(
           "alice:s3cret", new String(Base64.getDecoder().decode(auth), StandardCharsets.UTF_8));
