@@ -436,6 +436,7 @@ public final class DockerArchiveLoader {
             Optional<LayerRecord> existing = layer(chain);
             if (existing.isPresent()) {
               next = new LayerStaging.Parent(chain, existing.get().cacheId());
+              index.present(item.layers().get(i));
             }
           }
           if (next == null && !legacy) {
@@ -575,7 +576,7 @@ public final class DockerArchiveLoader {
     if (jobs.isEmpty()) {
       return;
     }
-    int threads = Math.max(1, Math.min(jobs.size(), Runtime.getRuntime().availableProcessors()));
+    int threads = Math.max(1, Math.min(jobs.size(), index.parallelism()));
     long t0 = System.nanoTime();
     List<LayerStaging.DeferredLowers> deferred = new ArrayList<>();
     for (Job j : jobs) {
@@ -611,6 +612,7 @@ public final class DockerArchiveLoader {
                   }
                   try (InputStream in = index.open(j.name())) {
                     staging.extract(j.staged(), in, j.source(), j.expected(), j.budget(), d);
+                    index.staged(j.name());
                   } catch (DigestMismatchException e) {
                     failed.set(true);
                     throw new DigestMismatchException(
