@@ -612,7 +612,6 @@ public final class DockerArchiveLoader {
                   }
                   try (InputStream in = index.open(j.name())) {
                     staging.extract(j.staged(), in, j.source(), j.expected(), j.budget(), d);
-                    index.staged(j.name());
                   } catch (DigestMismatchException e) {
                     failed.set(true);
                     throw new DigestMismatchException(
@@ -628,6 +627,7 @@ public final class DockerArchiveLoader {
                     failed.set(true);
                     throw e;
                   }
+                  index.staged(j.name()); // after close, which checks the blob's last bytes
                   return null;
                 }));
       }
