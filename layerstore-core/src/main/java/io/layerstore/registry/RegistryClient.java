@@ -1,0 +1,245 @@
+package io.layerstore.registry;
+
+import io.layerstore.Reference;
+import io.layerstore.RegistryException;
+import io.layerstore.RegistryOptions;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.SSLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Speaks to registries for one store: opens {@link RepositorySession}s, logs in and out as {@code
+ * docker login} does. Thread-safe; one per {@code LayerStore}. It keeps, for its lifetime, each
+ * registry's endpoint as first pinged (its scheme and authentication challenge), one HTTP client
+ * per host, and the tokens it was given.
+ */
+public final class RegistryClient implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(RegistryClient.class);
+
+  /** Where Docker Hub's API is: {@code docker.io} is only its name. */
+  static final String DOCKER_HUB_HOST = "registry-1.docker.io";
+
+  private final RegistryOptions options;
+  private final Transport transport;
+  private final Retry retry;
+  private final DockerConfig config;
+  private final Map<String, Endpoint> endpoints = new ConcurrentHashMap<>();
+  private final Map<String, Authorizer.Token> tokens = Authorizer.newTokenCache();
+
+  private RegistryClient(RegistryOptions options) {
+    this.options = options;
+    this.transport = new Transport(options);
+    this.retry = new Retry(options.maxAttempts());
+    this.config = new DockerConfig(options.dockerConfigDir(), options.credentialHelperPath());
+  }
+
+  /**
+   * Creates a client.
+   *
+   * @param options how to reach registries
+   * @return the client; close it when the store closes
+   */
+  public static RegistryClient create(RegistryOptions options) {
+    return new RegistryClient(options);
+  }
+
+  /**
+   * Opens a session on the repository of {@code ref}: pings the registry (once per client) to learn
+   * its scheme and authentication, and looks up the stored credentials when it asks for them. Pulls
+   * from {@code docker.io} go to the configured mirrors first.
+   *
+   * @param ref the reference; its tag and digest are not used
+   * @param push whether the session pushes (asks for the {@code pull,push} scope)
+   * @return the session
+   * @throws IOException if the registry cannot be reached or does not answer as a registry
+   */
+  public RepositorySession session(Reference ref, boolean push) throws IOException {
+    String registry = ref.domain();
+    List<RemoteRepository.Target> targets = new ArrayList<>();
+    if (!push && registry.equals(Reference.DEFAULT_DOMAIN)) {
+      for (URI mirror : options.mirrors()) {
+        try {
+          Endpoint e = endpoint(mirrorName(mirror), mirror);
+          // A mirror gets its own credentials, never Docker Hub's.
+          targets.add(target(e, e.name()));
+        } catch (IOException e) {
+          LOG.warn("mirror {} is not usable, skipping it: {}", mirror, e.getMessage());
+        }
+      }
+    }
+    targets.add(target(endpoint(registry, null), registry));
+    return new RemoteRepository(transport, retry, registry, ref.path(), targets, push);
+  }
+
+  private static String mirrorName(URI mirror) {
+    return Transport.authority(mirror);
+  }
+
+  private RemoteRepository.Target target(Endpoint e, String credentialsOf) {
+    return new RemoteRepository.Target(
+        e, new Authorizer(transport, e, () -> config.find(credentialsOf), tokens));
+  }
+
+  /**
+   * The endpoint of {@code registry} (or of the mirror at {@code mirror}), pinged once: HTTPS
+   * first, then plain HTTP where that is allowed and HTTPS did not answer, as docker tries them.
+   */
+  private Endpoint endpoint(String registry, URI mirror) throws IOException {
+    String key = mirror == null ? registry : mirror.toString();
+    Endpoint known = endpoints.get(key);
+    if (known != null) {
+      return known;
+    }
+    Endpoint e;
+    if (mirror != null) {
+      String base = mirror.toString().replaceAll("/+$", "");
+      e = ping(registry, URI.create(base));
+    } else {
+      String host = registry.equals(Reference.DEFAULT_DOMAIN) ? DOCKER_HUB_HOST : registry;
+      try {
+        e = ping(registry, URI.create("https://" + host));
+      } catch (IOException httpsFailed) {
+        if (!transport.mayUsePlainHttp(host)
+            || httpsFailed instanceof RegistryException
+            || !(httpsFailed instanceof SSLException
+                || httpsFailed.getCause() instanceof SSLException
+                || httpsFailed instanceof java.net.ConnectException)) {
+          throw httpsFailed;
+        }
+        LOG.debug("{}: no HTTPS ({}), trying plain HTTP", registry, httpsFailed.toString());
+        try {
+          e = ping(registry, URI.create("http://" + host));
+        } catch (IOException plainFailed) {
+          plainFailed.addSuppressed(httpsFailed);
+          throw plainFailed;
+        }
+      }
+    }
+    endpoints.putIfAbsent(key, e);
+    return endpoints.get(key);
+  }
+
+  private Endpoint ping(String name, URI base) throws IOException {
+    URI v2 = URI.create(base + "/v2/");
+    String what = "registry " + name + ": ping " + v2;
+    return retry.run(
+        what,
+        () -> {
+          HttpResponse<InputStream> r =
+              transport.send(
+                  HttpRequest.newBuilder(v2).timeout(options.readTimeout()).GET().build());
+          byte[] body = Answers.errorBody(r);
+          if (r.statusCode() == 200) {
+            return new Endpoint(name, base, List.of());
+          }
+          if (r.statusCode() == 401) {
+            return new Endpoint(
+                name, base, Challenge.parseAll(r.headers().allValues("WWW-Authenticate")));
+          }
+          throw new RegistryException(
+              what
+                  + ": HTTP "
+                  + r.statusCode()
+                  + Answers.detail(body)
+                  + " (not a registry v2 API?)",
+              r.statusCode(),
+              null);
+        });
+  }
+
+  /**
+   * Logs in as {@code docker login} does: checks the credentials against the registry's {@code
+   * /v2/} (Basic, or a token from its realm), then stores them where docker keeps them (the
+   * credential helper of {@code credHelpers} or {@code credsStore}, else a base64 {@code auth} in
+   * {@code config.json}, mode 0600). Docker Hub's entry is {@code https://index.docker.io/v1/}.
+   *
+   * @param host the registry ({@code host[:port]}; {@code docker.io} or nothing like it for Docker
+   *     Hub; a scheme and path are ignored as docker ignores them)
+   * @param user the user name
+   * @param password the password or access token
+   * @throws RegistryException if the registry refused the credentials (status 401)
+   * @throws IOException if the registry cannot be reached or the credentials not stored
+   */
+  public void login(String host, String user, String password) throws IOException {
+    String registry = registryName(host);
+    if (user == null || user.isEmpty() || password == null || password.isEmpty()) {
+      throw new RegistryException("login to " + registry + ": user name and password are required");
+    }
+    // A fresh ping: a login must not be answered by an endpoint learnt before it.
+    endpoints.remove(registry);
+    Endpoint e = endpoint(registry, null);
+    AuthConfig auth = new AuthConfig(user, password, null);
+    if (!e.challenges().isEmpty()) {
+      Authorizer.checkLogin(
+          transport,
+          e,
+          auth,
+          detail ->
+              new RegistryException(
+                  "login to "
+                      + registry
+                      + " failed: unauthorized: incorrect username or password ("
+                      + detail
+                      + ")",
+                  401,
+                  null));
+    }
+    config.store(registry, auth);
+    tokens.clear();
+  }
+
+  /**
+   * Logs out as {@code docker logout} does: erases the registry's credentials from its helper or
+   * {@code config.json}.
+   *
+   * @param host the registry, written as for {@link #login}
+   * @return false if nothing was stored for it
+   * @throws IOException if {@code config.json} or the helper fails
+   */
+  public boolean logout(String host) throws IOException {
+    tokens.clear();
+    return config.erase(registryName(host));
+  }
+
+  /** {@code host[:port]} of what a user typed: {@code https://index.docker.io/v1/} is docker.io. */
+  static String registryName(String host) throws RegistryException {
+    if (host == null || host.isBlank()) {
+      return Reference.DEFAULT_DOMAIN;
+    }
+    String h = host.trim();
+    h = h.replaceFirst("^[a-zA-Z]+://", "");
+    int slash = h.indexOf('/');
+    if (slash >= 0) {
+      h = h.substring(0, slash);
+    }
+    if (h.isEmpty() || !h.matches("[A-Za-z0-9.\\-\\[\\]:]+")) {
+      throw new RegistryException("\"" + host + "\" is not a registry host[:port]");
+    }
+    if (h.equals("index.docker.io") || h.equals(DOCKER_HUB_HOST)) {
+      return Reference.DEFAULT_DOMAIN;
+    }
+    return h;
+  }
+
+  Optional<Endpoint> knownEndpoint(String registry) {
+    return Optional.ofNullable(endpoints.get(registry));
+  }
+
+  @Override
+  public void close() {
+    transport.close();
+    endpoints.clear();
+    tokens.clear();
+  }
+}
