@@ -129,6 +129,10 @@ final class RegistryCommands implements Cli.Group {
     boolean quiet = Cli.has(args, "--quiet");
     Reference ref = Reference.parse(name).withDefaultTag();
     PushOptions options = PushOptions.defaults();
+    if (existing(ctx.store(), ref.familiarString()).isEmpty()) {
+      throw new NotFoundException(
+          "An image does not exist locally with the tag: " + ref.domain() + "/" + ref.path());
+    }
     if (!quiet) {
       ctx.out.println("The push refers to repository [" + ref.domain() + "/" + ref.path() + "]");
       options = options.listener(new TransferProgress(ctx.out, terminal(ctx)));

@@ -118,34 +118,34 @@ public final class Puller {
   }
 
   /** Adds the progress events to a source's layers. */
-  private record ListenedSource(ImageSource source, TransferListener listener)
+  private record ListenedSource(ImageSource inner, TransferListener listener)
       implements ImageSource {
 
     @Override
     public String source() {
-      return source.source();
+      return inner.source();
     }
 
     @Override
     public byte[] read(Descriptor d, String where, int limit) throws IOException {
-      return source.read(d, where, limit);
+      return inner.read(d, where, limit);
     }
 
     /** Called for every layer of the images chosen, before any is staged: all wait their turn. */
     @Override
     public void checkLayer(Descriptor d, String where) throws IOException {
-      source.checkLayer(d, where);
+      inner.checkLayer(d, where);
       tell(TransferEvent.of(TransferEvent.Kind.WAITING, d.digest(), d.size()));
     }
 
     @Override
     public InputStream openLayer(Descriptor d, String where) throws IOException {
-      return ProgressStream.download(source.openLayer(d, where), d.digest(), d.size(), this::tell);
+      return ProgressStream.download(inner.openLayer(d, where), d.digest(), d.size(), this::tell);
     }
 
     @Override
     public int parallelism() {
-      return source.parallelism();
+      return inner.parallelism();
     }
 
     @Override
