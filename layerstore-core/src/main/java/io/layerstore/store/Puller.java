@@ -112,8 +112,9 @@ public final class Puller {
       return session.blob(d);
     }
 
+    /** With progress events, and layer streams that read to the end (so the digest is checked). */
     ImageSource listenedBy(TransferListener listener) {
-      return listener == TransferListener.NONE ? this : new ListenedSource(this, listener);
+      return new ListenedSource(this, listener);
     }
   }
 

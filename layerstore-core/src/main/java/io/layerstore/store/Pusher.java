@@ -29,6 +29,8 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -64,6 +66,9 @@ public final class Pusher {
   private final PushOptions.LayerCompression compression;
   private final TransferListener listener;
   private final LayerRebuilder rebuilder;
+
+  /** The repositories layers of this push were mounted from. */
+  private final Set<String> mountedFrom = ConcurrentHashMap.newKeySet();
 
   public Pusher(
       StoreContext store, PushOptions.LayerCompression compression, TransferListener listener) {
@@ -114,7 +119,7 @@ public final class Pusher {
             oci ? MediaTypes.OCI_CONFIG : MediaTypes.DOCKER_CONFIG,
             config.id().digest(),
             config.raw().length);
-    if (!session.hasBlob(configBlob.digest())) {
+    if (!session.hasBlob(configBlob.digest()) && !mountConfig(session, configBlob.digest())) {
       byte[] raw = config.raw();
       session.putBlob(configBlob.digest(), raw.length, () -> new ByteArrayInputStream(raw));
     }
@@ -143,6 +148,19 @@ public final class Pusher {
       store.bigData().putImage(config.id(), new ImageBigData.ImageWire(manifest, List.of()));
     }
     return acknowledged;
+  }
+
+  /**
+   * Mounts the config from a repository a layer was just mounted from: the image came from there,
+   * so its config most likely is there too (the store records where layers are, not configs).
+   */
+  private boolean mountConfig(RepositorySession session, Digest config) throws IOException {
+    for (String from : mountedFrom) {
+      if (session.mountBlob(config, from)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -247,6 +265,7 @@ public final class Pusher {
       }
       Optional<String> from = mountSource(session.registry(), here, layer.diffId(), known.digest());
       if (from.isPresent() && session.mountBlob(known.digest(), from.get())) {
+        mountedFrom.add(from.get());
         tell(new TransferEvent(TransferEvent.Kind.MOUNTED, id, 0, known.size(), from.get()));
         return known;
       }
