@@ -40,9 +40,11 @@ class PlainRegistryTest {
   static void start() throws Exception {
     PlatformRequirements.requireExecutable(RegistryServer.PROGRAM, "docker-registry");
     registry = RegistryServer.plain(tmp);
+    // Small upload sizes, so that a blob of a few hundred KiB goes up in several PATCH chunks.
     client =
         RegistryClient.create(
-            RegistryOptions.builder().dockerConfigDir(tmp.resolve("docker-config")).build());
+            RegistryOptions.builder().dockerConfigDir(tmp.resolve("docker-config")).build(),
+            new Tuning(Tuning.DEFAULT.dockerHubHost(), 64 << 10, 100 << 10));
   }
 
   @AfterAll
@@ -104,8 +106,8 @@ class PlainRegistryTest {
         "{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{}}"
             .getBytes(StandardCharsets.UTF_8);
     byte[] small = random(100_000, 1);
-    // Over the monolithic limit: goes up in PATCH chunks and a closing PUT.
-    byte[] large = random((int) RemoteRepository.MONOLITHIC_MAX + 123_457, 2);
+    // Over the monolithic limit: goes up in four PATCH chunks and a closing PUT.
+    byte[] large = random(345_679, 2);
     assertFalse(push.hasBlob(Digest.of(small)));
     Descriptor c = push(push, config, MediaTypes.OCI_CONFIG);
     Descriptor l1 = push(push, small, MediaTypes.OCI_LAYER_GZIP);

@@ -26,6 +26,9 @@ final class BlobUpload {
   private final long size;
   private final BlobContent content;
 
+  /** The content being sent; its own error, if any, is the upload's error. */
+  private SizedStream sized;
+
   BlobUpload(RemoteRepository repo, String what, Digest digest, long size, BlobContent content) {
     this.repo = repo;
     this.what = what;
@@ -49,12 +52,13 @@ final class BlobUpload {
     Answers.errorBody(opened);
     URI location = RemoteRepository.location(what, opened, start);
     long minChunk = opened.headers().firstValueAsLong("OCI-Chunk-Min-Length").orElse(0);
-    try (InputStream in = new SizedStream(content.open(), size, what)) {
-      if (size <= RemoteRepository.MONOLITHIC_MAX) {
+    try (SizedStream in = new SizedStream(content.open(), size, what)) {
+      sized = in;
+      if (size <= repo.tuning().monolithicMax()) {
         finish(location, in, size);
         return;
       }
-      long chunk = Math.max(RemoteRepository.CHUNK, minChunk);
+      long chunk = Math.max(repo.tuning().chunk(), minChunk);
       long sent = 0;
       while (sent < size) {
         long n = Math.min(chunk, size - sent);
@@ -68,8 +72,7 @@ final class BlobUpload {
   private URI patch(URI location, InputStream in, long offset, long n) throws IOException {
     String range = offset + "-" + (offset + n - 1);
     HttpResponse<InputStream> r =
-        repo.exchangeWithOrigin(
-            what,
+        send(
             auth ->
                 repo.request(location, auth)
                     .header("Content-Type", "application/octet-stream")
@@ -99,8 +102,7 @@ final class BlobUpload {
     String q = "digest=" + RemoteRepository.enc(digest.toString());
     URI put = URI.create(location + (location.getRawQuery() == null ? "?" : "&") + q);
     HttpResponse<InputStream> r =
-        repo.exchangeWithOrigin(
-            what,
+        send(
             auth -> {
               HttpRequest.Builder b = repo.request(put, auth);
               if (in == null) {
@@ -120,9 +122,24 @@ final class BlobUpload {
   }
 
   /**
+   * Sends a request whose body comes from the content. The JDK reads the body on its own threads
+   * and wraps what our stream throws; the content's own error (too short) is thrown as itself,
+   * since it is the cause and retrying cannot help.
+   */
+  private HttpResponse<InputStream> send(RemoteRepository.RequestMaker maker) throws IOException {
+    try {
+      return repo.exchangeWithOrigin(what, maker);
+    } catch (IOException e) {
+      if (sized != null && sized.failure != null) {
+        throw sized.failure;
+      }
+      throw e;
+    }
+  }
+
+  /**
    * The next {@code n} bytes of {@code in} as a body, without closing {@code in}. The JDK reads the
-   * publisher's stream on its own threads; errors of our own stream (a short or long content) come
-   * back wrapped, so the first is kept to be thrown as itself.
+   * publisher's stream on its own threads, once per request.
    */
   private HttpRequest.BodyPublisher body(InputStream in, long n) {
     AtomicReference<InputStream> window = new AtomicReference<>();
@@ -172,6 +189,7 @@ final class BlobUpload {
     private final long size;
     private final String what;
     private long count;
+    private RegistryException failure;
 
     SizedStream(InputStream in, long size, String what) {
       super(in);
@@ -190,8 +208,10 @@ final class BlobUpload {
     public int read(byte[] b, int off, int len) throws IOException {
       int n = super.read(b, off, len);
       if (n < 0 && count < size) {
-        throw new RegistryException(
-            what + ": the content to upload ended after " + count + " of " + size + " bytes");
+        failure =
+            new RegistryException(
+                what + ": the content to upload ended after " + count + " of " + size + " bytes");
+        throw failure;
       }
       if (n > 0) {
         count += n;

@@ -27,18 +27,17 @@ public final class RegistryClient implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(RegistryClient.class);
 
-  /** Where Docker Hub's API is: {@code docker.io} is only its name. */
-  static final String DOCKER_HUB_HOST = "registry-1.docker.io";
-
   private final RegistryOptions options;
+  private final Tuning tuning;
   private final Transport transport;
   private final Retry retry;
   private final DockerConfig config;
   private final Map<String, Endpoint> endpoints = new ConcurrentHashMap<>();
   private final Map<String, Authorizer.Token> tokens = Authorizer.newTokenCache();
 
-  private RegistryClient(RegistryOptions options) {
+  private RegistryClient(RegistryOptions options, Tuning tuning) {
     this.options = options;
+    this.tuning = tuning;
     this.transport = new Transport(options);
     this.retry = new Retry(options.maxAttempts());
     this.config = new DockerConfig(options.dockerConfigDir(), options.credentialHelperPath());
@@ -51,7 +50,12 @@ public final class RegistryClient implements AutoCloseable {
    * @return the client; close it when the store closes
    */
   public static RegistryClient create(RegistryOptions options) {
-    return new RegistryClient(options);
+    return new RegistryClient(options, Tuning.DEFAULT);
+  }
+
+  /** A client with other {@link Tuning} (tests: a local Docker Hub, small chunks). */
+  static RegistryClient create(RegistryOptions options, Tuning tuning) {
+    return new RegistryClient(options, tuning);
   }
 
   /**
@@ -79,7 +83,7 @@ public final class RegistryClient implements AutoCloseable {
       }
     }
     targets.add(target(endpoint(registry, null), registry));
-    return new RemoteRepository(transport, retry, registry, ref.path(), targets, push);
+    return new RemoteRepository(transport, retry, tuning, registry, ref.path(), targets, push);
   }
 
   private static String mirrorName(URI mirror) {
@@ -106,7 +110,7 @@ public final class RegistryClient implements AutoCloseable {
       String base = mirror.toString().replaceAll("/+$", "");
       e = ping(registry, URI.create(base));
     } else {
-      String host = registry.equals(Reference.DEFAULT_DOMAIN) ? DOCKER_HUB_HOST : registry;
+      String host = registry.equals(Reference.DEFAULT_DOMAIN) ? tuning.dockerHubHost() : registry;
       try {
         e = ping(registry, URI.create("https://" + host));
       } catch (IOException httpsFailed) {
@@ -120,6 +124,13 @@ public final class RegistryClient implements AutoCloseable {
         LOG.debug("{}: no HTTPS ({}), trying plain HTTP", registry, httpsFailed.toString());
         try {
           e = ping(registry, URI.create("http://" + host));
+        } catch (RegistryException plainRefused) {
+          // An HTTP answer to plain HTTP that is not a registry's (Go's TLS server says 400
+          // "Client sent an HTTP request to an HTTPS server"): the server speaks TLS, and why
+          // TLS failed (an untrusted certificate, a client certificate wanted) is the error.
+          httpsFailed.addSuppressed(plainRefused);
+          throw new RegistryException(
+              "registry " + registry + ": TLS failed: " + httpsFailed.getMessage(), httpsFailed);
         } catch (IOException plainFailed) {
           plainFailed.addSuppressed(httpsFailed);
           throw plainFailed;
@@ -226,7 +237,7 @@ public final class RegistryClient implements AutoCloseable {
     if (h.isEmpty() || !h.matches("[A-Za-z0-9.\\-\\[\\]:]+")) {
       throw new RegistryException("\"" + host + "\" is not a registry host[:port]");
     }
-    if (h.equals("index.docker.io") || h.equals(DOCKER_HUB_HOST)) {
+    if (h.equals("index.docker.io") || h.equals(Tuning.DEFAULT.dockerHubHost())) {
       return Reference.DEFAULT_DOMAIN;
     }
     return h;

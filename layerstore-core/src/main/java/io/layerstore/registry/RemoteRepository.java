@@ -54,17 +54,12 @@ final class RemoteRepository implements RepositorySession {
   private static final Pattern TAG = Pattern.compile("[\\w][\\w.-]{0,127}");
   private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
 
-  /** Blobs up to this size go up in one PUT; larger ones in chunks, then a PUT. */
-  static final long MONOLITHIC_MAX = 8L << 20;
-
-  /** The chunk size unless the registry asks for larger ones ({@code OCI-Chunk-Min-Length}). */
-  static final long CHUNK = 64L << 20;
-
   /** An endpoint and the authorizer of this session's requests to it. */
   record Target(Endpoint endpoint, Authorizer auth) {}
 
   private final Transport transport;
   private final Retry retry;
+  private final Tuning tuning;
   private final String registry;
   private final String repository;
   private final List<Target> pullTargets;
@@ -75,12 +70,14 @@ final class RemoteRepository implements RepositorySession {
   RemoteRepository(
       Transport transport,
       Retry retry,
+      Tuning tuning,
       String registry,
       String repository,
       List<Target> pullTargets,
       boolean push) {
     this.transport = transport;
     this.retry = retry;
+    this.tuning = tuning;
     this.registry = registry;
     this.repository = repository;
     this.pullTargets = List.copyOf(pullTargets);
@@ -550,6 +547,10 @@ final class RemoteRepository implements RepositorySession {
 
   HttpResponse<InputStream> exchangeWithOrigin(String what, RequestMaker maker) throws IOException {
     return exchange(origin, scopes, false, what, maker);
+  }
+
+  Tuning tuning() {
+    return tuning;
   }
 
   URI uploadsUri() {

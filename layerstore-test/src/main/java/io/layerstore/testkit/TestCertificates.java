@@ -28,6 +28,7 @@ import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
@@ -60,12 +61,18 @@ public final class TestCertificates {
     }
 
     /**
-     * The private key in PEM, as openssl writes it (SEC1 for EC, PKCS#1 for RSA).
+     * The private key in PEM (PKCS#8).
      *
      * @return the PEM text
      */
     public String keyPem() {
-      return pem(key);
+      // PKCS#8, which keeps an EC key's curve: BouncyCastle's default SEC1 form of a JDK key
+      // lacks it, and Go's TLS then cannot parse the key.
+      try {
+        return pem(new JcaPKCS8Generator(key, null).generate());
+      } catch (org.bouncycastle.util.io.pem.PemGenerationException e) {
+        throw new IllegalStateException("cannot encode a test key", e);
+      }
     }
 
     /**
