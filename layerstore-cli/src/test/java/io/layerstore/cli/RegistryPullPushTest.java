@@ -19,12 +19,11 @@ import io.layerstore.RegistryOptions;
 import io.layerstore.TransferEvent;
 import io.layerstore.testkit.Fixtures;
 import io.layerstore.testkit.ImageArchiveBuilder;
+import io.layerstore.testkit.OciLayoutBuilder;
 import io.layerstore.testkit.PlatformRequirements;
 import io.layerstore.testkit.RegistryServer;
 import io.layerstore.testkit.RootfsManifest;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -287,18 +286,56 @@ class RegistryPullPushTest {
     }
   }
 
+  @Test
+  void platformsOfAnIndexAreChosenAsALoadChoosesThem() throws Exception {
+    Path skopeo = PlatformRequirements.requireExecutable("skopeo", "skopeo");
+    Path layout = tmp.resolve("two-platforms");
+    OciLayoutBuilder.twoPlatforms(Fixtures.fixtures().resolve("fx-multi.oci"), "fx/multi:both")
+        .writeDir(layout);
+    String target = ref("multi/both:1");
+    Process p =
+        new ProcessBuilder(
+                skopeo.toString(),
+                "copy",
+                "-q",
+                "--all",
+                "--dest-tls-verify=false",
+                "oci:" + layout + ":fx/multi:both",
+                "docker://" + target)
+            .redirectErrorStream(true)
+            .start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, p.waitFor(), out);
+    String host = System.getProperty("os.arch").equals("aarch64") ? "arm64" : "amd64";
+    try (LayerStore s = open(tmp.resolve("platform-host"))) {
+      Digest index = s.pull(target, PullOptions.defaults());
+      assertEquals(host, s.image(target).architecture());
+      assertTrue(s.platformIndex(target).isEmpty(), "one platform kept: no index recorded");
+      // by digest: the same image, under name@digest
+      String byDigest = ref("multi/both@" + index);
+      assertEquals(index, s.pull(byDigest, PullOptions.defaults()));
+      assertEquals(s.resolve(target), s.resolve(byDigest));
+    }
+    try (LayerStore s = open(tmp.resolve("platform-arm"))) {
+      s.pull(target, PullOptions.defaults().platform("linux/arm64"));
+      assertEquals("arm64", s.image(target).architecture());
+      assertThrows(
+          InvalidArchiveException.class,
+          () -> s.pull(target, PullOptions.defaults().platform("linux/s390x")));
+    }
+    try (LayerStore s = open(tmp.resolve("platform-all"))) {
+      Digest index = s.pull(target, PullOptions.defaults().allPlatforms());
+      assertEquals(2, s.images().size());
+      assertEquals(host, s.image(target).architecture());
+      assertEquals(index, s.platformIndex(target).orElseThrow().digest());
+      assertTrue(s.check().isClean());
+    }
+  }
+
   private static String cli(Path root, String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
     List<String> all = new ArrayList<>(List.of("--root", root.toString()));
     all.addAll(List.of(args));
-    int status =
-        new Main(
-                new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8))
-            .run(all.toArray(String[]::new));
-    assertEquals(0, status, String.join(" ", args) + ": " + err.toString(StandardCharsets.UTF_8));
-    return out.toString(StandardCharsets.UTF_8);
+    return DockerInteropTest.run(all.toArray(String[]::new));
   }
 
   @Test

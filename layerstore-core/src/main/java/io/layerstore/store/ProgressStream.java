@@ -2,10 +2,13 @@ package io.layerstore.store;
 
 import io.layerstore.Digest;
 import io.layerstore.TransferEvent;
+import io.layerstore.TransferListener;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Counts the bytes of one blob as they pass and reports them ({@link
@@ -19,6 +22,7 @@ import java.util.function.Consumer;
  * whose bytes were never all checked.
  */
 final class ProgressStream extends FilterInputStream {
+  private static final Logger LOG = LoggerFactory.getLogger(ProgressStream.class);
 
   /** Report at most this often. */
   static final long STEP = 256 * 1024;
@@ -43,6 +47,20 @@ final class ProgressStream extends FilterInputStream {
     this.total = total;
     this.kind = kind;
     this.sink = sink;
+  }
+
+  /**
+   * {@code listener} as a sink that never fails the transfer: what the user sees must not stop what
+   * the user asked for, so a listener's exception is logged and forgotten.
+   */
+  static Consumer<TransferEvent> safely(TransferListener listener) {
+    return e -> {
+      try {
+        listener.onEvent(e);
+      } catch (RuntimeException ex) {
+        LOG.warn("progress listener failed on {}: {}", e, ex.toString());
+      }
+    };
   }
 
   /** A download of {@code total} bytes of {@code blob}. */

@@ -160,11 +160,7 @@ public final class Puller {
     }
 
     private void tell(TransferEvent e) {
-      try {
-        listener.onEvent(e);
-      } catch (RuntimeException ex) {
-        LOG.warn("progress listener failed on {}: {}", e, ex.toString());
-      }
+      ProgressStream.safely(listener).accept(e);
     }
   }
 }

@@ -18,13 +18,13 @@ import io.layerstore.format.OciManifest;
 import io.layerstore.registry.RepositorySession;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayInputStream;
-import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,6 +35,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,7 +65,7 @@ public final class Pusher {
 
   private final StoreContext store;
   private final PushOptions.LayerCompression compression;
-  private final TransferListener listener;
+  private final Consumer<TransferEvent> tell;
   private final LayerRebuilder rebuilder;
 
   /** The repositories layers of this push were mounted from. */
@@ -74,7 +75,7 @@ public final class Pusher {
       StoreContext store, PushOptions.LayerCompression compression, TransferListener listener) {
     this.store = store;
     this.compression = compression;
-    this.listener = listener;
+    this.tell = ProgressStream.safely(listener);
     this.rebuilder = new LayerRebuilder(store.layerDb(), store.driver());
   }
 
@@ -275,15 +276,15 @@ public final class Pusher {
     Path spool = Files.createTempFile(tmp, "push-", ".blob");
     try {
       MessageDigest sha = Digest.newSha256();
-      long size;
-      try (CountingDigest counted =
-              new CountingDigest(
-                  new BufferedOutputStream(Files.newOutputStream(spool), 1 << 16), sha);
-          OutputStream compressed = compressor(counted, compressors, threads)) {
+      try (OutputStream compressed =
+          compressor(
+              new DigestOutputStream(
+                  new BufferedOutputStream(Files.newOutputStream(spool), 1 << 16), sha),
+              compressors,
+              threads)) {
         rebuilder.rebuild(layer, compressed);
-        compressed.close();
-        size = counted.count;
       }
+      long size = Files.size(spool);
       Descriptor blob = Descriptor.of(layerType(), Digest.fromBytes(sha.digest()), size);
       if (session.hasBlob(blob.digest())) {
         // Deterministic compression: someone pushed this very layer before.
@@ -368,11 +369,7 @@ public final class Pusher {
   }
 
   private void tell(TransferEvent e) {
-    try {
-      listener.onEvent(e);
-    } catch (RuntimeException ex) {
-      LOG.warn("progress listener failed on {}: {}", e, ex.toString());
-    }
+    tell.accept(e);
   }
 
   private static java.util.concurrent.ThreadFactory daemon(String name) {
@@ -381,28 +378,5 @@ public final class Pusher {
       t.setDaemon(true);
       return t;
     };
-  }
-
-  /** Hashes and counts the compressed bytes on their way to the spool file. */
-  private static final class CountingDigest extends FilterOutputStream {
-    private final MessageDigest sha;
-    long count;
-
-    CountingDigest(OutputStream out, MessageDigest sha) {
-      super(out);
-      this.sha = sha;
-    }
-
-    @Override
-    public void write(int b) throws IOException {
-      write(new byte[] {(byte) b}, 0, 1);
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      sha.update(b, off, len);
-      count += len;
-      out.write(b, off, len);
-    }
   }
 }
