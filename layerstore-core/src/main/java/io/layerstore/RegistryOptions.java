@@ -33,6 +33,10 @@ public final class RegistryOptions {
   private static final List<String> PROXY_VARIABLES =
       List.of("HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY", "ALL_PROXY");
 
+  /** An address range of {@code insecure-registries}, as docker's daemon.json allows. */
+  private static final java.util.regex.Pattern CIDR =
+      java.util.regex.Pattern.compile("[0-9a-fA-F:.]+/[0-9]{1,3}");
+
   private final Path dockerConfigDir;
   private final List<Path> certsDirs;
   private final Set<String> insecureRegistries;
@@ -151,10 +155,11 @@ public final class RegistryOptions {
   }
 
   /**
-   * Registries ({@code host[:port]}) that may be spoken to in plain HTTP. Loopback registries
-   * always may.
+   * Registries that may be spoken to in plain HTTP: {@code host[:port]} names, or address ranges
+   * ({@code 10.0.0.0/8}) matching registries named by IP address, as docker's {@code
+   * insecure-registries}. Loopback registries always may.
    *
-   * @return the registries
+   * @return the registries and ranges
    */
   public Set<String> insecureRegistries() {
     return insecureRegistries;
@@ -348,16 +353,19 @@ public final class RegistryOptions {
     /**
      * Sets the registries that may be spoken to in plain HTTP.
      *
-     * @param registries {@code host[:port]} names
+     * @param registries {@code host[:port]} names, or address ranges such as {@code 10.0.0.0/8}
      * @return this builder
      * @throws NullPointerException if {@code registries} or one of them is null
      * @throws IllegalArgumentException if a name is blank or holds a scheme or a path
      */
     public Builder insecureRegistries(Set<String> registries) {
       for (String r : registries) {
-        if (r.isBlank() || r.contains("/")) {
+        if (r.isBlank() || (r.contains("/") && !CIDR.matcher(r).matches())) {
           throw new IllegalArgumentException(
-              "insecure registry \"" + r + "\" must be host[:port], without scheme or path");
+              "insecure registry \""
+                  + r
+                  + "\" must be host[:port] without scheme or path, or an address range such as"
+                  + " 10.0.0.0/8");
         }
       }
       this.insecureRegistries = new LinkedHashSet<>(registries);

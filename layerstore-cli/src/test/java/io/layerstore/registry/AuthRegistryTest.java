@@ -89,6 +89,7 @@ class AuthRegistryTest {
       assertEquals(401, anon.status());
       assertTrue(anon.getMessage().contains(r.hostPort()), anon.getMessage());
       assertTrue(anon.getMessage().contains("wire/a"), anon.getMessage());
+      assertTrue(anon.getMessage().contains("no credentials stored"), anon.getMessage());
 
       RegistryException wrong =
           assertThrows(RegistryException.class, () -> client.login(r.hostPort(), "alice", "nope"));
@@ -150,6 +151,37 @@ class AuthRegistryTest {
                           && q.contains("repository:wire/t2:pull,push")
                           && q.contains("repository:wire/t:pull")),
           tokens.requests().toString());
+
+      // Parallel downloads through one session share one token.
+      try (RegistryClient fresh = RegistryClient.create(options().build())) {
+        RepositorySession pull = fresh.session(ref(r, "wire/t"), false);
+        byte[] expected = random(20_000, "wire/t".hashCode());
+        Descriptor d = Descriptor.of(MediaTypes.OCI_LAYER_GZIP, layer, expected.length);
+        long before =
+            tokens.requests().stream().filter("bob repository:wire/t:pull"::equals).count();
+        java.util.concurrent.ExecutorService pool =
+            java.util.concurrent.Executors.newFixedThreadPool(6);
+        try {
+          List<java.util.concurrent.Future<byte[]>> got = new java.util.ArrayList<>();
+          for (int i = 0; i < 6; i++) {
+            got.add(
+                pool.submit(
+                    () -> {
+                      try (InputStream in = pull.blob(d)) {
+                        return in.readAllBytes();
+                      }
+                    }));
+          }
+          for (java.util.concurrent.Future<byte[]> f : got) {
+            assertArrayEquals(expected, f.get());
+          }
+        } finally {
+          pool.shutdownNow();
+        }
+        long after =
+            tokens.requests().stream().filter("bob repository:wire/t:pull"::equals).count();
+        assertEquals(1, after - before, tokens.requests().toString());
+      }
 
       // Logged out, a pull still works with an anonymous token.
       client.logout(r.hostPort());

@@ -70,18 +70,24 @@ final class Authorizer {
     return new ConcurrentHashMap<>();
   }
 
+  /** {@code source}, asked once: a helper program runs at most once per session. */
   private static CredentialSource memoize(CredentialSource source) {
-    Object[] cell = new Object[1];
-    return () -> {
-      synchronized (cell) {
-        if (cell[0] == null) {
-          cell[0] = source.get();
+    return new CredentialSource() {
+      private Optional<AuthConfig> value;
+
+      @Override
+      public synchronized Optional<AuthConfig> get() throws IOException {
+        if (value == null) {
+          value = source.get();
         }
-        @SuppressWarnings("unchecked")
-        Optional<AuthConfig> c = (Optional<AuthConfig>) cell[0];
-        return c;
+        return value;
       }
     };
+  }
+
+  /** Whether credentials are stored for the endpoint (read now if they were not yet). */
+  boolean hasCredentials() throws IOException {
+    return credentials.get().isPresent();
   }
 
   /** The header for a request needing {@code scopes}, or empty when none is asked for. */
@@ -122,14 +128,19 @@ final class Authorizer {
     return basic.isPresent() && !basic.equals(sent);
   }
 
-  private String token(Challenge c, List<String> scopes) throws IOException {
+  /**
+   * The token for {@code scopes}, from the cache or the realm. Synchronized so that the blobs of a
+   * pull starting together ask the token server once, not once each.
+   */
+  private synchronized String token(Challenge c, List<String> scopes) throws IOException {
     String realm = c.param("realm");
     if (realm == null || realm.isEmpty()) {
       throw new RegistryException(
           "registry " + endpoint.name() + " asked for a Bearer token without naming its realm");
     }
     Optional<AuthConfig> auth = credentials.get();
-    String user = auth.map(a -> a.username() == null ? "<token>" : a.username()).orElse("");
+    String user =
+        auth.map(a -> a.username() == null ? AuthConfig.TOKEN_USERNAME : a.username()).orElse("");
     String key = realm + "\n" + c.param("service") + "\n" + new TreeSet<>(scopes) + "\n" + user;
     Token t = tokens.get(key);
     if (t != null && System.nanoTime() < t.expiresAtNanos) {
@@ -191,7 +202,9 @@ final class Authorizer {
       auth.filter(AuthConfig::hasPassword).ifPresent(a -> b.header("Authorization", a.basic()));
       request = b.build();
     }
-    HttpResponse<InputStream> r = transport.send(request);
+    HttpResponse<InputStream> r =
+        transport.send(
+            request, "registry " + endpoint.name() + ": token server " + realmUri.getHost());
     byte[] body;
     try (InputStream in = r.body()) {
       body = in.readNBytes(1 << 20);
@@ -258,7 +271,8 @@ final class Authorizer {
             .timeout(transport.options().readTimeout())
             .GET();
     header.ifPresent(h -> b.header("Authorization", h));
-    HttpResponse<InputStream> r = transport.send(b.build());
+    HttpResponse<InputStream> r =
+        transport.send(b.build(), "registry " + endpoint.name() + ": login check of /v2/");
     byte[] body;
     try (InputStream in = r.body()) {
       body = in.readNBytes(64 << 10);

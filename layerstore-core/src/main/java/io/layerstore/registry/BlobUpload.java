@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -19,6 +20,13 @@ import java.util.concurrent.atomic.AtomicReference;
  * against the size given, and the registry checks the digest.
  */
 final class BlobUpload {
+
+  /**
+   * The slowest upload rate waited for. The JDK's request timeout runs until the answer's headers,
+   * which come after the whole body, so a request carrying {@code n} bytes gets the read timeout
+   * plus {@code n} at this rate: a dead registry is still noticed, a slow link still finishes.
+   */
+  private static final long MIN_BYTES_PER_SECOND = 64 << 10;
 
   private final RemoteRepository repo;
   private final String what;
@@ -75,6 +83,7 @@ final class BlobUpload {
         send(
             auth ->
                 repo.request(location, auth)
+                    .timeout(timeout(n))
                     .header("Content-Type", "application/octet-stream")
                     .header("Content-Range", range)
                     .method("PATCH", body(in, n))
@@ -108,7 +117,10 @@ final class BlobUpload {
               if (in == null) {
                 return b.PUT(HttpRequest.BodyPublishers.noBody()).build();
               }
-              return b.header("Content-Type", "application/octet-stream").PUT(body(in, n)).build();
+              return b.timeout(timeout(n))
+                  .header("Content-Type", "application/octet-stream")
+                  .PUT(body(in, n))
+                  .build();
             });
     if (r.statusCode() != 201 && r.statusCode() != 204) {
       throw repo.unexpectedAnswer(what + ": completing the upload", r);
@@ -119,6 +131,10 @@ final class BlobUpload {
       throw new RegistryException(
           what + ": the registry stored the blob as " + ack.get() + ", not " + digest);
     }
+  }
+
+  private Duration timeout(long n) {
+    return repo.readTimeout().plusMillis(n * 1000 / MIN_BYTES_PER_SECOND);
   }
 
   /**

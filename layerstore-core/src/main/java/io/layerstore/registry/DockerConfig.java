@@ -202,19 +202,20 @@ final class DockerConfig {
 
   private void write(ObjectNode root) throws IOException {
     Files.createDirectories(dir);
-    Path tmp = dir.resolve("config.json.tmp-" + ProcessHandle.current().pid());
     byte[] data = json.writerWithDefaultPrettyPrinter().writeValueAsBytes(root);
+    Path tmp;
     try {
-      Files.deleteIfExists(tmp);
-      try {
-        // Credentials: readable by the owner alone from the first byte, as docker writes the file.
-        Files.createFile(
-            tmp,
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-      } catch (UnsupportedOperationException notPosix) {
-        // a file system without POSIX modes (jimfs configured so): nothing to restrict
-        Files.createFile(tmp);
-      }
+      // Credentials: readable by the owner alone from the first byte, as docker writes the file.
+      tmp =
+          Files.createTempFile(
+              dir,
+              "config.json",
+              ".tmp",
+              PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    } catch (UnsupportedOperationException notPosix) {
+      tmp = Files.createTempFile(dir, "config.json", ".tmp"); // no modes to restrict
+    }
+    try {
       Files.write(tmp, data);
       try {
         Files.move(

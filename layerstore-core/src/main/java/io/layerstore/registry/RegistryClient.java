@@ -11,9 +11,7 @@ import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -108,65 +106,77 @@ public final class RegistryClient implements AutoCloseable {
     Endpoint e;
     if (mirror != null) {
       String base = mirror.toString().replaceAll("/+$", "");
-      e = ping(registry, URI.create(base));
+      e = ping(registry, URI.create(base), options.maxAttempts());
     } else {
       String host = registry.equals(Reference.DEFAULT_DOMAIN) ? tuning.dockerHubHost() : registry;
-      try {
-        e = ping(registry, URI.create("https://" + host));
-      } catch (IOException httpsFailed) {
-        if (!transport.mayUsePlainHttp(host)
-            || httpsFailed instanceof RegistryException
-            || !(httpsFailed instanceof SSLException
-                || httpsFailed.getCause() instanceof SSLException
-                || httpsFailed instanceof java.net.ConnectException)) {
-          throw httpsFailed;
-        }
-        LOG.debug("{}: no HTTPS ({}), trying plain HTTP", registry, httpsFailed.toString());
-        try {
-          e = ping(registry, URI.create("http://" + host));
-        } catch (RegistryException plainRefused) {
-          // An HTTP answer to plain HTTP that is not a registry's (Go's TLS server says 400
-          // "Client sent an HTTP request to an HTTPS server"): the server speaks TLS, and why
-          // TLS failed (an untrusted certificate, a client certificate wanted) is the error.
-          httpsFailed.addSuppressed(plainRefused);
-          throw new RegistryException(
-              "registry " + registry + ": TLS failed: " + httpsFailed.getMessage(), httpsFailed);
-        } catch (IOException plainFailed) {
-          plainFailed.addSuppressed(httpsFailed);
-          throw plainFailed;
-        }
+      URI https = URI.create("https://" + host);
+      if (!transport.mayUsePlainHttp(host)) {
+        e = ping(registry, https, options.maxAttempts());
+      } else {
+        e = pingHttpsThenPlain(registry, host, https);
       }
     }
     endpoints.putIfAbsent(key, e);
     return endpoints.get(key);
   }
 
-  private Endpoint ping(String name, URI base) throws IOException {
+  /**
+   * Docker's way with a registry that may speak plain HTTP: one HTTPS attempt (retrying it would
+   * only delay the fallback), then plain HTTP with the usual retries.
+   */
+  private Endpoint pingHttpsThenPlain(String registry, String host, URI https) throws IOException {
+    IOException httpsFailed;
+    try {
+      return ping(registry, https, 1);
+    } catch (RegistryException answered) {
+      throw answered; // it speaks HTTPS and said no
+    } catch (IOException e) {
+      httpsFailed = e;
+    }
+    LOG.debug("{}: no HTTPS ({}), trying plain HTTP", registry, httpsFailed.toString());
+    try {
+      return ping(registry, URI.create("http://" + host), options.maxAttempts());
+    } catch (RegistryException plainRefused) {
+      // An HTTP answer to plain HTTP that is not a registry's (Go's TLS server says 400 "Client
+      // sent an HTTP request to an HTTPS server"): the server speaks TLS, and why TLS failed (an
+      // untrusted certificate, a client certificate wanted) is the error.
+      httpsFailed.addSuppressed(plainRefused);
+      throw new RegistryException(
+          "registry " + registry + ": TLS failed: " + httpsFailed.getMessage(), httpsFailed);
+    } catch (IOException plainFailed) {
+      plainFailed.addSuppressed(httpsFailed);
+      throw plainFailed;
+    }
+  }
+
+  private Endpoint ping(String name, URI base, int attempts) throws IOException {
     URI v2 = URI.create(base + "/v2/");
     String what = "registry " + name + ": ping " + v2;
-    return retry.run(
-        what,
-        () -> {
-          HttpResponse<InputStream> r =
-              transport.send(
-                  HttpRequest.newBuilder(v2).timeout(options.readTimeout()).GET().build());
-          byte[] body = Answers.errorBody(r);
-          if (r.statusCode() == 200) {
-            return new Endpoint(name, base, List.of());
-          }
-          if (r.statusCode() == 401) {
-            return new Endpoint(
-                name, base, Challenge.parseAll(r.headers().allValues("WWW-Authenticate")));
-          }
-          throw new RegistryException(
-              what
-                  + ": HTTP "
-                  + r.statusCode()
-                  + Answers.detail(body)
-                  + " (not a registry v2 API?)",
-              r.statusCode(),
-              null);
-        });
+    return new Retry(attempts)
+        .run(
+            what,
+            () -> {
+              HttpResponse<InputStream> r =
+                  transport.send(
+                      HttpRequest.newBuilder(v2).timeout(options.readTimeout()).GET().build(),
+                      what);
+              byte[] body = Answers.errorBody(r);
+              if (r.statusCode() == 200) {
+                return new Endpoint(name, base, List.of());
+              }
+              if (r.statusCode() == 401) {
+                return new Endpoint(
+                    name, base, Challenge.parseAll(r.headers().allValues("WWW-Authenticate")));
+              }
+              throw new RegistryException(
+                  what
+                      + ": HTTP "
+                      + r.statusCode()
+                      + Answers.detail(body)
+                      + " (not a registry v2 API?)",
+                  r.statusCode(),
+                  null);
+            });
   }
 
   /**
@@ -241,10 +251,6 @@ public final class RegistryClient implements AutoCloseable {
       return Reference.DEFAULT_DOMAIN;
     }
     return h;
-  }
-
-  Optional<Endpoint> knownEndpoint(String registry) {
-    return Optional.ofNullable(endpoints.get(registry));
   }
 
   @Override

@@ -1,13 +1,10 @@
 package io.layerstore.registry;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.layerstore.Digest;
 import io.layerstore.DigestMismatchException;
 import io.layerstore.NotFoundException;
 import io.layerstore.RegistryException;
 import io.layerstore.format.Descriptor;
-import io.layerstore.format.MediaTypes;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -18,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -34,23 +30,6 @@ final class RemoteRepository implements RepositorySession {
 
   private static final Logger LOG = LoggerFactory.getLogger(RemoteRepository.class);
 
-  /** What a manifest request accepts, as docker and containerd ask. */
-  static final List<String> MANIFEST_TYPES =
-      List.of(
-          MediaTypes.OCI_MANIFEST,
-          MediaTypes.OCI_INDEX,
-          MediaTypes.DOCKER_MANIFEST,
-          MediaTypes.DOCKER_MANIFEST_LIST);
-
-  private static final Set<String> SCHEMA1_TYPES =
-      Set.of(
-          "application/vnd.docker.distribution.manifest.v1+json",
-          "application/vnd.docker.distribution.manifest.v1+prettyjws");
-
-  /** Media types that say nothing about a manifest; its own {@code mediaType} field decides. */
-  private static final Set<String> GENERIC_TYPES =
-      Set.of("application/json", "application/octet-stream", "text/plain");
-
   private static final Pattern TAG = Pattern.compile("[\\w][\\w.-]{0,127}");
   private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
 
@@ -65,7 +44,6 @@ final class RemoteRepository implements RepositorySession {
   private final List<Target> pullTargets;
   private final Target origin;
   private final List<String> scopes;
-  private final ObjectMapper json = new ObjectMapper();
 
   RemoteRepository(
       Transport transport,
@@ -131,23 +109,23 @@ final class RemoteRepository implements RepositorySession {
     }
     byte[] body = Answers.errorBody(r);
     if (!t.auth().rejected(auth, r.headers().allValues("WWW-Authenticate"))) {
-      throw unauthorized(what, auth, body);
+      throw unauthorized(t, what, body);
     }
     Optional<String> again = t.auth().header(needed);
     r = send(maker.make(again), follow, what);
     if (r.statusCode() == 401) {
-      throw unauthorized(what, again, Answers.errorBody(r));
+      throw unauthorized(t, what, Answers.errorBody(r));
     }
     return r;
   }
 
-  private RegistryException unauthorized(String what, Optional<String> auth, byte[] body) {
+  private RegistryException unauthorized(Target t, String what, byte[] body) throws IOException {
     return new RegistryException(
         what
             + ": unauthorized"
-            + (auth.isPresent()
-                ? " with the credentials given"
-                : " (no credentials stored; log in)")
+            + (t.auth().hasCredentials()
+                ? " with the credentials stored for " + t.endpoint().name()
+                : " (no credentials stored for " + t.endpoint().name() + "; log in)")
             + Answers.detail(body),
         401,
         null);
@@ -155,21 +133,7 @@ final class RemoteRepository implements RepositorySession {
 
   private HttpResponse<InputStream> send(HttpRequest request, boolean follow, String what)
       throws IOException {
-    try {
-      return follow ? transport.follow(request, what) : transport.send(request);
-    } catch (RegistryException e) {
-      throw e;
-    } catch (IOException e) {
-      // Keep the JDK's exception type (retries look at it) but say which request broke.
-      IOException named =
-          e instanceof java.net.http.HttpTimeoutException
-              ? new java.net.http.HttpTimeoutException(what + ": " + e.getMessage())
-              : new IOException(what + ": " + e, e);
-      if (named.getCause() == null) {
-        named.initCause(e);
-      }
-      throw named;
-    }
+    return follow ? transport.follow(request, what) : transport.send(request, what);
   }
 
   HttpRequest.Builder request(URI uri, Optional<String> auth) {
@@ -239,7 +203,6 @@ final class RemoteRepository implements RepositorySession {
 
   private FetchedManifest fetchManifest(Target t, Object ref) throws IOException {
     String what = where(t, ref);
-    long max = transport.options().maxManifestBytes();
     HttpResponse<InputStream> r =
         exchange(
             t,
@@ -248,7 +211,7 @@ final class RemoteRepository implements RepositorySession {
             what,
             auth ->
                 request(t.endpoint().resolve(path("manifests", ref.toString())), auth)
-                    .header("Accept", String.join(", ", MANIFEST_TYPES))
+                    .header("Accept", String.join(", ", ManifestAnswer.TYPES))
                     .GET()
                     .build());
     if (r.statusCode() == 404) {
@@ -258,82 +221,7 @@ final class RemoteRepository implements RepositorySession {
     if (r.statusCode() != 200) {
       throw unexpected(what, r);
     }
-    byte[] raw;
-    try (InputStream in = r.body()) {
-      long declared = r.headers().firstValueAsLong("Content-Length").orElse(-1);
-      if (declared > max) {
-        throw tooLarge(what, declared + " bytes", max);
-      }
-      Optional<String> type = Answers.mediaType(r);
-      if (type.isPresent() && (type.get().startsWith("text/html") || type.get().contains("xml"))) {
-        throw new RegistryException(
-            what + ": the registry answered with " + type.get() + " (a web page?), not a manifest");
-      }
-      raw = in.readNBytes((int) max + 1);
-      if (raw.length > max) {
-        throw tooLarge(what, "more than " + max + " bytes", max);
-      }
-    }
-    Digest actual = Digest.of(raw);
-    if (ref instanceof Digest wanted && !wanted.equals(actual)) {
-      throw new DigestMismatchException(wanted, actual, what + ": manifest does not hash to it");
-    }
-    Optional<String> claimed = r.headers().firstValue("Docker-Content-Digest");
-    if (claimed.isPresent()
-        && claimed.get().startsWith(Digest.ALGORITHM + ":")
-        && !claimed.get().equals(actual.toString())) {
-      throw new DigestMismatchException(
-          claimed.get(),
-          actual,
-          what + ": manifest does not hash to the registry's Docker-Content-Digest");
-    }
-    return new FetchedManifest(actual, mediaType(what, r, raw), raw);
-  }
-
-  private static RegistryException tooLarge(String what, String size, long max) {
-    return new RegistryException(
-        what
-            + ": manifest is "
-            + size
-            + ", over the limit of "
-            + max
-            + " bytes (maxManifestBytes)");
-  }
-
-  /** The manifest's media type: the header's, or its own {@code mediaType} for a generic header. */
-  private String mediaType(String what, HttpResponse<?> r, byte[] raw) throws RegistryException {
-    JsonNode doc;
-    try {
-      doc = json.readTree(raw);
-    } catch (IOException e) {
-      throw new RegistryException(
-          what + ": the registry's answer is not JSON, so not a manifest", e);
-    }
-    if (doc == null || !doc.isObject()) {
-      throw new RegistryException(what + ": the registry's answer is not a JSON object");
-    }
-    String header = Answers.mediaType(r).orElse("");
-    String field = doc.path("mediaType").asText("");
-    if (SCHEMA1_TYPES.contains(header)
-        || SCHEMA1_TYPES.contains(field)
-        || doc.path("schemaVersion").asInt(2) == 1) {
-      throw new RegistryException(
-          what + ": unsupported manifest schema 1 (push the image again with a current docker)");
-    }
-    String type = header.isEmpty() || GENERIC_TYPES.contains(header) ? field : header;
-    if (!MANIFEST_TYPES.contains(type)) {
-      throw new RegistryException(
-          what
-              + ": unsupported manifest media type \""
-              + (type.isEmpty() ? header : type)
-              + "\"; expected one of "
-              + MANIFEST_TYPES);
-    }
-    if (!field.isEmpty() && !field.equals(type)) {
-      throw new RegistryException(
-          what + ": served as " + type + " but the document says it is " + field);
-    }
-    return type;
+    return ManifestAnswer.check(r, ref, what, transport.options().maxManifestBytes());
   }
 
   @Override
@@ -345,7 +233,8 @@ final class RemoteRepository implements RepositorySession {
       throw new DigestMismatchException(d, ours, what + ": manifest to push does not hash to it");
     }
     if (raw.length > transport.options().maxManifestBytes()) {
-      throw tooLarge(what, raw.length + " bytes", transport.options().maxManifestBytes());
+      throw ManifestAnswer.tooLarge(
+          what, raw.length + " bytes", transport.options().maxManifestBytes());
     }
     return retry.run(
         what,
@@ -422,7 +311,7 @@ final class RemoteRepository implements RepositorySession {
     if (status == 206 && offset > 0) {
       Matcher m = CONTENT_RANGE.matcher(r.headers().firstValue("Content-Range").orElse(""));
       if (m.matches() && Long.parseLong(m.group(1)) == offset) {
-        return r.body();
+        return checkedLength(r, d.size() - offset, d, what);
       }
       // A range we did not ask for: start over rather than guess where it fits.
       Answers.errorBody(r);
@@ -435,7 +324,32 @@ final class RemoteRepository implements RepositorySession {
     if (status != 200) {
       throw unexpected(what, r);
     }
-    return offset == 0 ? r.body() : skip(r.body(), offset, what);
+    InputStream body = checkedLength(r, d.size(), d, what);
+    return offset == 0 ? body : skip(body, offset, what);
+  }
+
+  /**
+   * The body, once its announced length is the one expected: a registry announcing another size
+   * than the descriptor's is refused before a byte is read.
+   */
+  private static InputStream checkedLength(
+      HttpResponse<InputStream> r, long expected, Descriptor d, String what) throws IOException {
+    long announced = r.headers().firstValueAsLong("Content-Length").orElse(-1);
+    if (announced >= 0 && announced != expected) {
+      r.body().close();
+      throw new DigestMismatchException(
+          d.digest(),
+          announced + " bytes",
+          what
+              + ": the registry announces "
+              + announced
+              + " bytes where "
+              + expected
+              + " were expected (descriptor size "
+              + d.size()
+              + ")");
+    }
+    return r.body();
   }
 
   private static InputStream skip(InputStream in, long n, String what) throws IOException {
@@ -551,6 +465,10 @@ final class RemoteRepository implements RepositorySession {
 
   Tuning tuning() {
     return tuning;
+  }
+
+  java.time.Duration readTimeout() {
+    return transport.options().readTimeout();
   }
 
   URI uploadsUri() {

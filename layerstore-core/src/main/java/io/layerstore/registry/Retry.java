@@ -4,9 +4,10 @@ import io.layerstore.LayerStoreException;
 import io.layerstore.RegistryException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.net.http.HttpTimeoutException;
+import java.net.SocketTimeoutException;
 import java.util.concurrent.ThreadLocalRandom;
-import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLPeerUnverifiedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,8 +15,7 @@ import org.slf4j.LoggerFactory;
  * Tries a request again after failures that may pass: a 5xx or 429 answer, a broken or timed-out
  * connection. Waits grow exponentially with jitter (100 ms, 200 ms, ... at most 5 s), and the
  * number of attempts is bounded by {@code maxAttempts}, so a dead registry ends a pull in seconds.
- * A clear refusal (4xx, a bad digest, a TLS certificate the client does not trust) is final at
- * once.
+ * A clear refusal (4xx, a bad digest, a TLS handshake that failed) is final at once.
  */
 final class Retry {
 
@@ -58,11 +58,18 @@ final class Retry {
     if (e instanceof RegistryException r) {
       return r.status() >= 500 || r.status() == 429;
     }
-    if (e instanceof LayerStoreException || e instanceof SSLException) {
+    // A certificate the client does not trust stays untrusted; a TLS connection that breaks
+    // mid-body (javax.net.ssl.SSLException: Connection reset) is just a broken connection.
+    if (e instanceof LayerStoreException) {
       return false;
     }
-    // An interrupt is the caller's wish to stop; a timeout is the server's failure.
-    return !(e instanceof InterruptedIOException) || e instanceof HttpTimeoutException;
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SSLHandshakeException || t instanceof SSLPeerUnverifiedException) {
+        return false;
+      }
+    }
+    // An interrupt is the caller's wish to stop; a socket timeout is the server's failure.
+    return !(e instanceof InterruptedIOException) || e instanceof SocketTimeoutException;
   }
 
   /** Waits before attempt {@code failed + 1}. */

@@ -7,15 +7,19 @@ import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodySubscribers;
+import java.net.http.HttpTimeoutException;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLPeerUnverifiedException;
 
 /**
  * Sends requests: one JDK {@link HttpClient} per registry host (each with its own TLS context from
@@ -68,7 +72,42 @@ final class Transport implements AutoCloseable {
 
   /** Whether {@code hostPort} may be spoken to in plain HTTP: loopback, or declared insecure. */
   boolean mayUsePlainHttp(String hostPort) {
-    return isLoopback(hostOf(hostPort)) || options.insecureRegistries().contains(hostPort);
+    String host = hostOf(hostPort);
+    if (isLoopback(host) || options.insecureRegistries().contains(hostPort)) {
+      return true;
+    }
+    for (String entry : options.insecureRegistries()) {
+      if (entry.contains("/") && inRange(host, entry)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether {@code host}, an IP literal, is in {@code cidr}; a name never is (no DNS). */
+  static boolean inRange(String host, String cidr) {
+    String h = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
+    if (!h.matches("[0-9a-fA-F:.]+") || !(h.contains(".") || h.contains(":"))) {
+      return false;
+    }
+    try {
+      byte[] address = InetAddress.getByName(h).getAddress();
+      int slash = cidr.indexOf('/');
+      byte[] network = InetAddress.getByName(cidr.substring(0, slash)).getAddress();
+      int bits = Integer.parseInt(cidr.substring(slash + 1));
+      if (address.length != network.length || bits > address.length * 8) {
+        return false;
+      }
+      for (int i = 0; i < bits; i++) {
+        int mask = 0x80 >> (i % 8);
+        if ((address[i / 8] & mask) != (network[i / 8] & mask)) {
+          return false;
+        }
+      }
+      return true;
+    } catch (IOException | NumberFormatException e) {
+      return false;
+    }
   }
 
   static String hostOf(String hostPort) {
@@ -134,13 +173,49 @@ final class Transport implements AutoCloseable {
   }
 
   /**
-   * {@link #send} following redirects of a {@code GET} or {@code HEAD}. {@code Authorization} goes
-   * along only while the host stays the same.
+   * {@link #send(HttpRequest)}, its failures named with {@code what} (the registry, repository and
+   * digest) and their kinds kept: a timeout stays an {@code HttpTimeoutException}, an interrupt is
+   * rethrown as it is, a TLS handshake failure keeps its cause (so {@link Retry} does not retry it)
+   * and says where the CA goes.
+   */
+  HttpResponse<InputStream> send(HttpRequest request, String what) throws IOException {
+    try {
+      return send(request);
+    } catch (RegistryException e) {
+      throw e;
+    } catch (HttpTimeoutException e) {
+      HttpTimeoutException named = new HttpTimeoutException(what + ": " + e.getMessage());
+      named.initCause(e);
+      throw named;
+    } catch (InterruptedIOException e) {
+      if (!(e instanceof SocketTimeoutException)) {
+        throw e; // the caller's interrupt
+      }
+      throw new IOException(what + ": " + e, e);
+    } catch (SSLHandshakeException | SSLPeerUnverifiedException e) {
+      throw new IOException(
+          what
+              + ": TLS handshake with "
+              + authority(request.uri())
+              + " failed (if its certificate is signed by a private CA, put the CA in"
+              + " certs.d/"
+              + authority(request.uri())
+              + "/ca.crt): "
+              + e.getMessage(),
+          e);
+    } catch (IOException e) {
+      throw new IOException(what + ": " + e, e);
+    }
+  }
+
+  /**
+   * {@link #send(HttpRequest, String)} following redirects of a {@code GET} or {@code HEAD}. {@code
+   * Authorization} goes along only while the host stays the same.
    */
   HttpResponse<InputStream> follow(HttpRequest request, String where) throws IOException {
     HttpRequest current = request;
     for (int hops = 0; ; hops++) {
-      HttpResponse<InputStream> r = send(current);
+      HttpResponse<InputStream> r = send(current, where);
       Optional<String> location = r.headers().firstValue("Location");
       if (!isRedirect(r.statusCode()) || location.isEmpty()) {
         return r;

@@ -257,8 +257,26 @@ class HostileRegistryTest {
     assertNames(e, fake.hostPort(), d.digest());
     assertEquals(Digest.of(served).toString(), e.actual());
 
-    // Longer than its descriptor: refused as soon as it passes the size.
+    // Announced longer than its descriptor: refused before a byte is read.
     Descriptor shortDesc = Descriptor.of(MediaTypes.OCI_LAYER_GZIP, Digest.of(real), 1000);
+    e =
+        assertThrows(
+            DigestMismatchException.class,
+            () -> {
+              try (InputStream in = session(client()).blob(shortDesc)) {
+                in.readAllBytes();
+              }
+            });
+    assertTrue(e.getMessage().contains("announces 30000 bytes"), e.getMessage());
+    assertNames(e, fake.hostPort(), d.digest());
+
+    // Longer than its descriptor without saying so (no length): refused once it passes the size.
+    fake.on(
+        blobPath(d.digest()),
+        ex -> {
+          ex.sendResponseHeaders(200, 0);
+          ex.getResponseBody().write(served);
+        });
     e =
         assertThrows(
             DigestMismatchException.class,
@@ -468,6 +486,52 @@ class HostileRegistryTest {
         fake.requests().toString());
   }
 
+  @Test
+  void anIdentityTokenIsExchangedByTheRefreshGrant() throws Exception {
+    String challenge = "Bearer realm=\"http://" + fake.hostPort() + "/token\",service=\"fake\"";
+    fake.on(
+        "/v2/",
+        ex -> {
+          ex.getResponseHeaders().set("WWW-Authenticate", challenge);
+          respond(ex, 401, "application/json", "{}");
+        });
+    List<String> forms = new java.util.concurrent.CopyOnWriteArrayList<>();
+    fake.on(
+        "/token",
+        ex -> {
+          forms.add(
+              ex.getRequestMethod()
+                  + " "
+                  + new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+          respond(
+              ex,
+              200,
+              "application/json",
+              "{\"access_token\":\"from-refresh\",\"expires_in\":300}");
+        });
+    byte[] m = manifest("idt");
+    fake.on(
+        manifestPath("t"),
+        ex -> {
+          boolean ok =
+              "Bearer from-refresh".equals(ex.getRequestHeaders().getFirst("Authorization"));
+          respond(ex, ok ? 200 : 401, OCI, ok ? m : new byte[0]);
+        });
+    Files.createDirectories(tmp.resolve("docker"));
+    Files.writeString(
+        tmp.resolve("docker/config.json"),
+        "{\"auths\":{\"" + fake.hostPort() + "\":{\"identitytoken\":\"rt-123\"}}}");
+    RepositorySession s = session(client());
+    assertArrayEquals(m, s.manifest("t").raw());
+    assertArrayEquals(m, s.manifest("t").raw());
+    assertEquals(
+        List.of(
+            "POST grant_type=refresh_token&client_id=layerstore&refresh_token=rt-123&service=fake"
+                + "&scope=repository%3Awire%2Fx%3Apull"),
+        forms,
+        "one token, kept for the second request");
+  }
+
   // ---- mirrors ------------------------------------------------------------------------------
 
   @Test
@@ -512,7 +576,9 @@ class HostileRegistryTest {
   @Test
   void plainHttpOnlyForLoopbackAndDeclaredInsecureRegistries() throws Exception {
     RegistryOptions o =
-        RegistryOptions.builder().insecureRegistries(java.util.Set.of("reg.lan:5000")).build();
+        RegistryOptions.builder()
+            .insecureRegistries(java.util.Set.of("reg.lan:5000", "10.1.0.0/16", "fd00::/8"))
+            .build();
     try (Transport t = new Transport(o)) {
       assertTrue(t.mayUsePlainHttp("127.0.0.1:5000"));
       assertTrue(t.mayUsePlainHttp("localhost"));
@@ -520,6 +586,10 @@ class HostileRegistryTest {
       assertTrue(t.mayUsePlainHttp("reg.lan:5000"));
       assertTrue(!t.mayUsePlainHttp("reg.lan:5001"));
       assertTrue(!t.mayUsePlainHttp("example.com"));
+      assertTrue(t.mayUsePlainHttp("10.1.200.3:5000"));
+      assertTrue(!t.mayUsePlainHttp("10.2.0.1:5000"));
+      assertTrue(t.mayUsePlainHttp("[fd12::1]:5000"));
+      assertTrue(!t.mayUsePlainHttp("[fe80::1]:5000"));
       RegistryException e =
           assertThrows(
               RegistryException.class,

@@ -10,12 +10,12 @@ import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
+import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
-import java.util.concurrent.atomic.AtomicLong;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
@@ -40,8 +40,6 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * so clock skew between the JVM and a server never matters.
  */
 public final class TestCertificates {
-
-  private static final AtomicLong SERIAL = new AtomicLong(System.currentTimeMillis());
 
   /**
    * A key and its certificate.
@@ -192,7 +190,8 @@ public final class TestCertificates {
       X509v3CertificateBuilder b =
           new JcaX509v3CertificateBuilder(
               issuer,
-              BigInteger.valueOf(SERIAL.incrementAndGet()),
+              // Random serials: certificates made in one run never share issuer and serial.
+              new BigInteger(63, new SecureRandom()),
               Date.from(now.minus(Duration.ofHours(1))),
               Date.from(now.plus(Duration.ofDays(1))),
               subject,
