@@ -8,8 +8,8 @@ import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ParseResult;
 
 /**
- * The benchmarks: bench-load, bench-commit, bench-save, bench-mount, bench-start, bench-durability
- * and bench-build; their options in one place.
+ * The benchmarks: bench-load, bench-commit, bench-save, bench-mount, bench-start, bench-durability,
+ * bench-pull, bench-push and bench-build; their options in one place.
  */
 final class BenchCommands implements Cli.Group {
 
@@ -22,6 +22,8 @@ final class BenchCommands implements Cli.Group {
         "bench-mount",
         "bench-start",
         "bench-durability",
+        "bench-pull",
+        "bench-push",
         "bench-build");
   }
 
@@ -95,6 +97,24 @@ final class BenchCommands implements Cli.Group {
               "1",
               3,
               false);
+      case "bench-pull" ->
+          spec(
+              name,
+              (ctx, args) -> new PullBenchmark().run(ctx, options(args, 3, true, usage(args))),
+              "[OPTIONS] FILE",
+              "Time pull from a loopback registry beside docker pull",
+              "1",
+              3,
+              true);
+      case "bench-push" ->
+          spec(
+              name,
+              (ctx, args) -> new PushBenchmark().run(ctx, options(args, 3, true, usage(args))),
+              "[OPTIONS] FILE",
+              "Time push to a loopback registry beside docker push and skopeo copy",
+              "1",
+              3,
+              true);
       case "bench-build" ->
           spec(
               name,
