@@ -635,7 +635,8 @@ public final class LayerStore implements Closeable {
           "cannot push a digest reference: " + ref + " (push a tag: name:tag)");
     }
     ImageId id = resolve(r.familiarString());
-    return new Pusher(store, options.compression(), options.listener()).push(r, config(id));
+    return new Pusher(store, options.compression(), options.listener(), builds.keptBlobs())
+        .push(r, config(id));
   }
 
   /**

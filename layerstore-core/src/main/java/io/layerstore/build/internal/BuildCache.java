@@ -4,6 +4,7 @@ import io.layerstore.ChainId;
 import io.layerstore.DiffId;
 import io.layerstore.Digest;
 import io.layerstore.store.AtomicFiles;
+import io.layerstore.store.Pusher;
 import io.layerstore.store.StoreLayout;
 import java.io.BufferedOutputStream;
 import java.io.FilterOutputStream;
@@ -42,9 +43,6 @@ final class BuildCache {
 
   /** What a cache key made. */
   record Entry(DiffId diffId, ChainId chainId) {}
-
-  /** A compressed blob of a layer kept here: what a push uploads without compressing again. */
-  record Blob(Digest digest, long size, Path file) {}
 
   /**
    * A blob being written: hashed and counted on its way to a temporary file, then kept under its
@@ -115,18 +113,24 @@ final class BuildCache {
   }
 
   /**
-   * Keeps a closed blob as the compressed form of {@code diffId}. The blob was made from the very
-   * bytes the staging hashed into {@code diffId}, so it decompresses to that layer.
+   * Keeps a finished blob as the compressed form of {@code diffId}; a failure is logged (a push
+   * then compresses the layer itself). The blob was made from the very bytes the staging hashed
+   * into {@code diffId}, so it decompresses to that layer.
    */
-  Blob keep(BlobSink sink, DiffId diffId) throws IOException {
-    Digest digest = Digest.fromBytes(sink.sha.digest());
-    Path file = blobFile(digest);
-    files.move(sink.tmp, file);
-    files.write(
-        blobRecord(diffId),
-        (digest + " " + sink.count + "\n").getBytes(StandardCharsets.UTF_8),
-        0600);
-    return new Blob(digest, sink.count, file);
+  void keep(BlobSink sink, DiffId diffId) {
+    try {
+      sink.close();
+      Digest digest = Digest.fromBytes(sink.sha.digest());
+      files.move(sink.tmp, blobFile(digest));
+      files.write(
+          blobRecord(diffId),
+          (digest + " " + sink.count + "\n").getBytes(StandardCharsets.UTF_8),
+          0600);
+    } catch (IOException e) {
+      // the cache is a shortcut: a push compresses the layer itself
+      LOG.warn("could not keep the compressed blob of layer {}: {}", diffId, e.toString());
+      drop(sink);
+    }
   }
 
   /** Deletes a blob that is not to be kept (its layer failed, or the store had it already). */
@@ -144,7 +148,7 @@ final class BuildCache {
    * recorded size whose bytes hash to the recorded digest (read once, far cheaper than compressing
    * again). Anything else is ignored (and logged): the caller compresses the layer itself.
    */
-  Optional<Blob> blob(DiffId diffId) {
+  Optional<Pusher.KeptBlob> blob(DiffId diffId) {
     Path record = blobRecord(diffId);
     try {
       String[] f = Files.readString(record, StandardCharsets.UTF_8).strip().split(" ");
@@ -163,7 +167,7 @@ final class BuildCache {
         LOG.warn("kept blob {} of layer {} is damaged; not used", file, diffId);
         return Optional.empty();
       }
-      return Optional.of(new Blob(digest, size, file));
+      return Optional.of(new Pusher.KeptBlob(digest, size, file));
     } catch (NoSuchFileException e) {
       return Optional.empty();
     } catch (IOException | RuntimeException e) {

@@ -7,6 +7,7 @@ import io.layerstore.ImageId;
 import io.layerstore.InvalidReferenceException;
 import io.layerstore.NotFoundException;
 import io.layerstore.Reference;
+import io.layerstore.archive.ParallelGzip;
 import io.layerstore.build.ImageBuilder;
 import io.layerstore.build.ImageSettings;
 import io.layerstore.build.LayerSpec;
@@ -24,22 +25,30 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One build: plans every layer (which reads and checks every source) before it touches the store,
  * then takes each layer from the cache when its inputs are unchanged and its chain is stored, or
- * tars and stages it, and publishes the new layers, the config and the tag as one change.
+ * tars and stages it (and compresses it in the same pass, keeping the blob for a push), and
+ * publishes the new layers, the config and the tag as one change.
  */
 final class BuildSession implements ImageBuilder {
   private static final Logger LOG = LoggerFactory.getLogger(BuildSession.class);
+  private static final int CORES = Runtime.getRuntime().availableProcessors();
 
   private final StoreContext s;
   private final BuildCache cache;
   private final ImageId base;
   private final List<LayerSpec> layers = new ArrayList<>();
   private ImageSettings settings = ImageSettings.defaults();
+
+  /** Compresses the new layers' blocks during one {@link #run}; made when a layer is staged. */
+  private ExecutorService compressors;
 
   BuildSession(StoreContext s, BuildCache cache, ImageId base) {
     this.s = s;
@@ -173,6 +182,10 @@ final class BuildSession implements ImageBuilder {
       s.staging().discardAll(staged, e);
       throw e;
     } finally {
+      if (compressors != null) {
+        compressors.shutdownNow();
+        compressors = null;
+      }
       for (StoreLocks.Held h : held) {
         try {
           h.close();
@@ -181,6 +194,21 @@ final class BuildSession implements ImageBuilder {
         }
       }
     }
+  }
+
+  private ExecutorService compressors() {
+    if (compressors == null) {
+      AtomicInteger n = new AtomicInteger();
+      compressors =
+          Executors.newFixedThreadPool(
+              CORES,
+              r -> {
+                Thread t = new Thread(r, "layerstore-build-gzip-" + n.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+              });
+    }
+    return compressors;
   }
 
   /**
@@ -205,7 +233,18 @@ final class BuildSession implements ImageBuilder {
       }
       lock.close(); // the layer was removed since (or the base differs): build it again
     }
-    LayerStaging.Staged layer = LayerTar.stage(s.staging(), plan, parent, null);
+    // the tar is compressed as it is staged, on the cores the staging leaves: a push then uploads
+    // the kept blob instead of rebuilding and compressing the layer
+    BuildCache.BlobSink blob = cache.newBlob();
+    LayerStaging.Staged layer;
+    try {
+      layer =
+          LayerTar.stage(s.staging(), plan, parent, new ParallelGzip(blob, compressors(), CORES));
+    } catch (IOException | RuntimeException | Error e) {
+      cache.drop(blob);
+      throw e;
+    }
+    cache.keep(blob, layer.diffId());
     try {
       held.add(s.locks().lock(GarbageCollector.chainLock(layer.chainId())));
     } catch (IOException | RuntimeException e) {
