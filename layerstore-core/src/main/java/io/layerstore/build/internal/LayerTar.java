@@ -87,32 +87,39 @@ final class LayerTar {
   }
 
   /**
-   * Writes to the pipe and to the side output: the tar goes out once, read from the sources once.
+   * Writes to the pipe, waking its reader at once, and to the side output (if any): the tar goes
+   * out once, read from the sources once. The JDK's pipe wakes a waiting reader only when its
+   * buffer is full, when it is flushed, or after a one-second poll: without the flush, a reader
+   * that drained the pipe idles until the writer (slowed by the compressor) fills it again.
    */
   private static final class Tee extends FilterOutputStream {
     private final OutputStream side;
 
-    Tee(OutputStream out, OutputStream side) {
-      super(out);
+    Tee(OutputStream pipe, OutputStream side) {
+      super(pipe);
       this.side = side;
     }
 
     @Override
     public void write(int b) throws IOException {
-      out.write(b);
-      side.write(b);
+      write(new byte[] {(byte) b}, 0, 1);
     }
 
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
       out.write(b, off, len);
-      side.write(b, off, len);
+      out.flush();
+      if (side != null) {
+        side.write(b, off, len);
+      }
     }
 
     @Override
     public void flush() throws IOException {
       out.flush();
-      side.flush();
+      if (side != null) {
+        side.flush();
+      }
     }
   }
 
@@ -131,7 +138,7 @@ final class LayerTar {
         new FutureTask<>(
             () -> {
               try (OutputStream o = out) {
-                write(plan, side == null ? o : new Tee(o, side));
+                write(plan, new Tee(o, side));
                 if (side != null) {
                   side.close(); // ends its stream (a compressor's trailer) once the tar is whole
                 }
