@@ -12,6 +12,9 @@ import java.io.IOException;
  * checks every input first (a bad input fails with an exception naming it and leaves the store as
  * it was), then stores the new layers, the config and the tag as one change.
  *
+ * <p>Each new layer is also compressed (gzip, deterministically) while it is stored, and the blob
+ * kept, so that a later {@code LayerStore.push} uploads it without compressing the layer again.
+ *
  * <p>Not thread safe: one builder per build. A builder may be used again after a build, e.g. to add
  * another layer and build once more.
  */
