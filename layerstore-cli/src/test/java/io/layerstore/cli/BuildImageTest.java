@@ -215,6 +215,20 @@ class BuildImageTest {
       store.remove("app:1", io.layerstore.RemoveOptions.defaults());
       store.remove("app:2", io.layerstore.RemoveOptions.defaults());
       assertEquals(rebuilt, build(store, src, "app:3"));
+
+      // damaged entries of layers the store has: tarred again, found stored, and recorded anew
+      for (Path e : entries) {
+        Files.writeString(e, "garbage");
+      }
+      assertEquals(rebuilt, build(store, src, "app:3"));
+      for (Path e : entries) {
+        String text = Files.readString(e);
+        int nl = text.indexOf('\n');
+        assertEquals(
+            text.substring(0, nl),
+            io.layerstore.Digest.of(text.substring(nl + 1)).toString(),
+            "a sound entry again: " + text);
+      }
       assertTrue(store.check().problems().isEmpty(), store.check().problems().toString());
     }
   }

@@ -83,9 +83,12 @@ final class BuildSession implements ImageBuilder {
     return run(null);
   }
 
-  /** A layer of this build as it ends up: reused from the store or newly staged. */
+  /**
+   * A layer of this build as it ends up: reused from the store (found through the cache, {@code
+   * cached}, or tarred again and found stored) or newly staged.
+   */
   private record Built(
-      LayerPlan plan, Digest key, DiffId diffId, ChainId chainId, boolean reused) {}
+      Digest key, DiffId diffId, ChainId chainId, boolean reused, boolean cached) {}
 
   private ImageId run(Reference ref) throws IOException {
     s.ensureOpen();
@@ -139,6 +142,7 @@ final class BuildSession implements ImageBuilder {
       if (staged.isEmpty()
           && s.imageDb().exists(id)
           && (ref == null || id.equals(s.refs().get(ref)))) {
+        remember(built);
         // a rebuild that changed nothing: the store holds this image, tagged so, already
         LOG.debug(
             "{} is built and tagged already; reading the sources {} ms, layers {} ms",
@@ -165,9 +169,7 @@ final class BuildSession implements ImageBuilder {
                 }
               });
       staged.clear();
-      for (Built b : built) {
-        cache.remember(b.key(), new BuildCache.Entry(b.diffId(), b.chainId()));
-      }
+      remember(built);
       LOG.debug(
           "built {}: {} layer(s), {} reused; reading the sources {} ms, layers {} ms, publishing {}"
               + " ms",
@@ -192,6 +194,15 @@ final class BuildSession implements ImageBuilder {
         } catch (Exception e) {
           LOG.warn("could not release a layer lock: {}", e.toString());
         }
+      }
+    }
+  }
+
+  /** Records the layers the cache did not give: the next build with the same inputs skips them. */
+  private void remember(List<Built> built) {
+    for (Built b : built) {
+      if (!b.cached()) {
+        cache.remember(b.key(), new BuildCache.Entry(b.diffId(), b.chainId()));
       }
     }
   }
@@ -229,7 +240,7 @@ final class BuildSession implements ImageBuilder {
       StoreLocks.Held lock = s.locks().lock(GarbageCollector.chainLock(chain));
       if (s.layerDb().exists(chain)) {
         held.add(lock);
-        return new Built(plan, key, hit.get().diffId(), chain, true);
+        return new Built(key, hit.get().diffId(), chain, true, true);
       }
       lock.close(); // the layer was removed since (or the base differs): build it again
     }
@@ -253,9 +264,9 @@ final class BuildSession implements ImageBuilder {
     }
     if (s.layerDb().exists(layer.chainId())) {
       s.staging().discard(layer); // same content as a stored layer: use that one
-      return new Built(plan, key, layer.diffId(), layer.chainId(), true);
+      return new Built(key, layer.diffId(), layer.chainId(), true, false);
     }
     staged.add(layer);
-    return new Built(plan, key, layer.diffId(), layer.chainId(), false);
+    return new Built(key, layer.diffId(), layer.chainId(), false, false);
   }
 }
