@@ -1,8 +1,8 @@
 /**
- * layerstore's core: the store API ({@code io.layerstore}, {@code io.layerstore.container}) and the
- * SPI a graph driver is written against ({@code io.layerstore.spi}). Everything else (archives, the
- * union file system, the on-disk formats, the platform) is not exported: drivers reach what they
- * need of it through the SPI.
+ * layerstore's core: the store API ({@code io.layerstore}, {@code io.layerstore.container}, {@code
+ * io.layerstore.build}) and the SPI a graph driver is written against ({@code io.layerstore.spi}).
+ * Everything else (archives, the union file system, the on-disk formats, the platform) is not
+ * exported: drivers reach what they need of it through the SPI.
  */
 module io.layerstore.core {
   requires com.fasterxml.jackson.databind;
