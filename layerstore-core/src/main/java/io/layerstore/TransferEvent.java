@@ -6,8 +6,8 @@ import java.util.Objects;
  * One step of one layer's transfer, as {@link TransferListener} hears it.
  *
  * @param kind what happened
- * @param blob for a pull, the layer's compressed blob; for a push, the layer's diffID (docker
- *     names the lines so; the first 12 hex digits are the id on the progress line)
+ * @param blob for a pull, the layer's compressed blob; for a push, the layer's diffID (docker names
+ *     the lines so; the first 12 hex digits are the id on the progress line)
  * @param current bytes moved so far, for {@link Kind#DOWNLOADING} and {@link Kind#PUSHING}; else 0
  * @param total the blob's size when known, else -1
  * @param detail for {@link Kind#MOUNTED}, the repository the blob was mounted from; else empty
