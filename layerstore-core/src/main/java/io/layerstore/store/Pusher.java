@@ -275,6 +275,7 @@ public final class Pusher {
     AtomicFiles.ensureDirectory(tmp, 0700);
     Path spool = Files.createTempFile(tmp, "push-", ".blob");
     try {
+      long t0 = System.nanoTime();
       MessageDigest sha = Digest.newSha256();
       try (OutputStream compressed =
           compressor(
@@ -291,11 +292,19 @@ public final class Pusher {
         tell(TransferEvent.of(TransferEvent.Kind.LAYER_EXISTS, id, size));
         return blob;
       }
+      long t1 = System.nanoTime();
       session.putBlob(
           blob.digest(),
           size,
           () -> ProgressStream.upload(Files.newInputStream(spool), id, size, this::tell));
       tell(TransferEvent.of(TransferEvent.Kind.PUSHED, id, size));
+      LOG.debug(
+          "{}: layer {} compressed to {} bytes in {} ms, uploaded in {} ms",
+          here,
+          layer.chainId(),
+          size,
+          (t1 - t0) / 1_000_000,
+          (System.nanoTime() - t1) / 1_000_000);
       return blob;
     } finally {
       Files.deleteIfExists(spool);
