@@ -12,7 +12,6 @@ import io.layerstore.Reference;
 import io.layerstore.SignBy;
 import io.layerstore.SignatureRefusedException;
 import io.layerstore.SignatureRefusedException.Reason;
-import io.layerstore.TrustPolicy;
 import io.layerstore.Verification;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -57,10 +56,7 @@ class OpenPgpSigningTest {
     publicA = gpg.exportPublic(fprA, dir.resolve("a.gpg"), false);
     publicAArmored = gpg.exportPublic(fprA, dir.resolve("a.asc"), true);
     publicB = gpg.exportPublic(fprB, dir.resolve("b.gpg"), false);
-    Path fixtures = Path.of(System.getProperty("layerstore.fixtures"));
-    manifest =
-        fixtures.resolve(
-            "fx-multi.oci/blobs/sha256/fb56bc87628108b8988d099913919f789d713b1156aa5bc61869306f70a11122");
+    manifest = DirImage.fixtureManifest();
     manifestBytes = Files.readAllBytes(manifest);
     digest = Digest.of(manifestBytes);
   }
@@ -108,33 +104,15 @@ class OpenPgpSigningTest {
 
   @Test
   void skopeoCopyAcceptsOurSignatureUnderSignedByPolicyAndRefusesAnotherKey() throws IOException {
-    Path src = dir.resolve("copy-src");
-    Path fixtures = Path.of(System.getProperty("layerstore.fixtures"));
-    Tools.run(
-            "skopeo",
-            "--insecure-policy",
-            "copy",
-            "-q",
-            "oci:" + fixtures.resolve("fx-multi.oci") + ":multi",
-            "dir:" + src)
-        .ok();
-    byte[] dirManifest = Files.readAllBytes(src.resolve("manifest.json"));
-    Files.write(src.resolve("signature-1"), ourSignature(IDENTITY, Digest.of(dirManifest)));
+    Path src = DirImage.copyFixture(dir.resolve("copy-src"));
+    Files.write(src.resolve("signature-1"), ourSignature(IDENTITY, DirImage.manifestDigest(src)));
     for (Path key : List.of(publicA, publicB)) {
       Path policy =
-          write(
-              "skopeo-policy.json",
-              ("{\"default\":[{\"type\":\"reject\"}],\"transports\":{\"dir\":{\"\":[{\"type\":"
-                      + "\"signedBy\",\"keyType\":\"GPGKeys\",\"keyPath\":\""
-                      + key
-                      + "\",\"signedIdentity\":{\"type\":\"exactReference\",\"dockerReference\":\""
-                      + IDENTITY
-                      + "\"}}]}}}")
-                  .getBytes(StandardCharsets.UTF_8));
-      Path dst = dir.resolve("copy-dst-" + key.getFileName());
-      Tools.Result r =
-          Tools.run(
-              "skopeo", "copy", "-q", "--policy", policy.toString(), "dir:" + src, "dir:" + dst);
+          DirImage.policy(
+              dir.resolve("skopeo-policy.json"),
+              "\"type\":\"signedBy\",\"keyType\":\"GPGKeys\",\"keyPath\":\"" + key + "\"",
+              IDENTITY);
+      Tools.Result r = DirImage.copy(policy, src, dir.resolve("copy-dst-" + key.getFileName()));
       if (key == publicA) {
         r.ok();
       } else {
@@ -430,21 +408,15 @@ class OpenPgpSigningTest {
 
   private static Verification check(Lookaside lookaside, Path key, String identity, byte[] manifest)
       throws IOException {
-    Path policy =
-        write(
-            "policy.json",
-            ("{\"default\":[{\"type\":\"reject\"}],\"transports\":{\"docker\":{"
-                    + "\"localhost:5000/fx\":[{\"type\":\"signedBy\",\"keyType\":\"GPGKeys\","
-                    + "\"keyPath\":\""
-                    + key
-                    + "\"}]}}}")
-                .getBytes(StandardCharsets.UTF_8));
-    Path registries = Files.createDirectories(dir.resolve("registries.d"));
-    Files.writeString(
-        registries.resolve("fx.yaml"),
-        "docker:\n  localhost:5000/fx:\n    lookaside: " + lookaside.base() + "\n");
-    return TrustChecker.load(TrustPolicy.fromFiles(policy, registries))
-        .check(Reference.parse(identity), manifest, d -> List.of());
+    return PolicyFiles.check(
+        PolicyFiles.write(
+            dir.resolve("policy"),
+            "localhost:5000/fx",
+            "{\"type\":\"signedBy\",\"keyType\":\"GPGKeys\",\"keyPath\":\"" + key + "\"}",
+            "docker:\n  localhost:5000/fx:\n    lookaside: " + lookaside.base() + "\n"),
+        identity,
+        manifest,
+        d -> List.of());
   }
 
   private static void assertRefused(
