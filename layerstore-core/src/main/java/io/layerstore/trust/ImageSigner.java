@@ -4,8 +4,6 @@ import io.layerstore.Digest;
 import io.layerstore.LayerStoreException;
 import io.layerstore.Reference;
 import io.layerstore.SignBy;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.security.PrivateKey;
 import java.util.Arrays;
 
@@ -35,18 +33,7 @@ public final class ImageSigner {
    */
   public static ImageSigner load(SignBy by) throws LayerStoreException {
     String what = "signing key " + by.keyFile();
-    byte[] data;
-    try {
-      if (Files.size(by.keyFile()) > Limits.MAX_CONFIG_BYTES) {
-        throw new LayerStoreException(what + " is too large to be a key");
-      }
-      data = Files.readAllBytes(by.keyFile());
-    } catch (IOException e) {
-      if (e instanceof LayerStoreException l) {
-        throw l;
-      }
-      throw new LayerStoreException("cannot read " + what + ": " + e, e);
-    }
+    byte[] data = TrustFiles.read(by.keyFile(), "signing key");
     char[] pass = by.passphrase();
     try {
       return switch (by.kind()) {

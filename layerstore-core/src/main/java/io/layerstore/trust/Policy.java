@@ -1,15 +1,9 @@
 package io.layerstore.trust;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.layerstore.LayerStoreException;
 import io.layerstore.Reference;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -31,12 +25,6 @@ final class Policy {
   /** The transport of registry images. */
   static final String DOCKER = "docker";
 
-  private static final ObjectMapper STRICT =
-      JsonMapper.builder()
-          .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-          .build();
-
   /** The requirements that apply to an image, and the scope they came from. */
   record Applicable(String scope, List<Requirement> requirements) {}
 
@@ -55,30 +43,14 @@ final class Policy {
   }
 
   static Policy load(Path file) throws LayerStoreException {
-    byte[] data;
-    try {
-      if (Files.size(file) > Limits.MAX_CONFIG_BYTES) {
-        throw new LayerStoreException("policy " + file + " is larger than any policy should be");
-      }
-      data = Files.readAllBytes(file);
-    } catch (NoSuchFileException e) {
-      throw new LayerStoreException(
-          "no policy at " + file + " (containers-policy.json(5); podman and skopeo read the same)",
-          e);
-    } catch (IOException e) {
-      if (e instanceof LayerStoreException l) {
-        throw l;
-      }
-      throw new LayerStoreException("cannot read policy " + file + ": " + e, e);
-    }
-    return parse(data, file);
+    return parse(TrustFiles.read(file, "policy"), file);
   }
 
   static Policy parse(byte[] data, Path file) throws LayerStoreException {
     String where = "policy " + file;
     JsonNode root;
     try {
-      root = STRICT.readTree(data);
+      root = TrustFiles.STRICT_JSON.readTree(data);
     } catch (IOException e) {
       throw new LayerStoreException(where + " is not valid JSON: " + e.getMessage(), e);
     }

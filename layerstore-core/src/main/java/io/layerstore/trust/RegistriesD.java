@@ -69,7 +69,10 @@ final class RegistriesD {
     Map<String, Namespace> docker = new HashMap<>();
     Map<String, Path> dockerFrom = new HashMap<>();
     for (Path file : files) {
-      Map<String, Object> root = RegistriesYaml.parse(read(file), file.toString());
+      Map<String, Object> root =
+          RegistriesYaml.parse(
+              new String(TrustFiles.read(file, "registries.d file"), StandardCharsets.UTF_8),
+              file.toString());
       Object dd = root.get("default-docker");
       if (dd != null) {
         if (defaultFrom != null) {
@@ -123,20 +126,6 @@ final class RegistriesD {
       }
     }
     return defaultDocker != null && Boolean.TRUE.equals(defaultDocker.useSigstoreAttachments());
-  }
-
-  private static String read(Path file) throws LayerStoreException {
-    try {
-      if (Files.size(file) > Limits.MAX_CONFIG_BYTES) {
-        throw new LayerStoreException(file + " is too large for a registries.d file");
-      }
-      return new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      if (e instanceof LayerStoreException l) {
-        throw l;
-      }
-      throw new LayerStoreException("cannot read " + file + ": " + e, e);
-    }
   }
 
   private static Namespace namespace(Object value, String what) throws LayerStoreException {

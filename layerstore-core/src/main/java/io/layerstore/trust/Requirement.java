@@ -130,20 +130,7 @@ sealed interface Requirement {
   /** A key named by {@code keyPath}/{@code keyPaths} (read at check time) or {@code keyData}. */
   record KeySource(java.nio.file.Path path, byte[] data) {
     byte[] read() throws LayerStoreException {
-      if (data != null) {
-        return data;
-      }
-      try {
-        if (java.nio.file.Files.size(path) > Limits.MAX_CONFIG_BYTES) {
-          throw new LayerStoreException("keyPath " + path + " is too large to be a key");
-        }
-        return java.nio.file.Files.readAllBytes(path);
-      } catch (IOException e) {
-        if (e instanceof LayerStoreException l) {
-          throw l;
-        }
-        throw new LayerStoreException("cannot read keyPath " + path + ": " + e, e);
-      }
+      return data != null ? data : TrustFiles.read(path, "keyPath");
     }
 
     String describe() {

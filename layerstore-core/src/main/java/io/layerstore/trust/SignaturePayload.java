@@ -1,10 +1,6 @@
 package io.layerstore.trust;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.layerstore.Digest;
 import io.layerstore.SignatureRefusedException.Reason;
 import io.layerstore.gocompat.GoJson;
@@ -35,12 +31,6 @@ record SignaturePayload(
 
   /** {@code critical.type} of a sigstore (cosign) signature. */
   static final String SIGSTORE = "cosign container image signature";
-
-  private static final ObjectMapper STRICT =
-      JsonMapper.builder()
-          .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-          .build();
 
   /** The creator we write, as containers/image writes "containers/image VERSION". */
   static String creatorOfThisLibrary() {
@@ -95,7 +85,7 @@ record SignaturePayload(
   static SignaturePayload parse(byte[] json, String expectedType) throws Refusal {
     JsonNode root;
     try {
-      root = STRICT.readTree(json);
+      root = TrustFiles.STRICT_JSON.readTree(json);
     } catch (IOException e) {
       throw invalid("the signed payload is not valid JSON: " + firstLine(e.getMessage()));
     }
