@@ -24,6 +24,11 @@ final class GpgHome {
         home, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
   }
 
+  /** Stops the gpg-agent this home started, which would otherwise outlive the test. */
+  void close() throws IOException {
+    Tools.run(env(), null, "gpgconf", "--kill", "all");
+  }
+
   Map<String, String> env() {
     return Map.of("GNUPGHOME", home.toString());
   }

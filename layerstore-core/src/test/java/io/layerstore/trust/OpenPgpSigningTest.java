@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,6 +45,13 @@ class OpenPgpSigningTest {
   private static Path manifest;
   private static byte[] manifestBytes;
   private static Digest digest;
+
+  @AfterAll
+  static void stopAgent() throws IOException {
+    if (gpg != null) {
+      gpg.close();
+    }
+  }
 
   @BeforeAll
   static void keys() throws IOException {
@@ -341,8 +349,8 @@ class OpenPgpSigningTest {
 
   @Test
   void expiredAndRevokedKeysAreRefused() throws IOException {
-    GpgHome old = new GpgHome(dir.resolve("gnupg-expired"));
-    old.gpg(
+    // In the class's home: each new GNUPGHOME costs a gpg-agent start.
+    gpg.gpg(
             "--faked-system-time",
             "20200101T000000!",
             "--quick-gen-key",
@@ -351,28 +359,27 @@ class OpenPgpSigningTest {
             "sign",
             "1d")
         .ok();
-    String fpr = old.fingerprint("Expired <x@example.com>");
-    Path secret = old.exportSecret(fpr, dir.resolve("expired.secret.asc"));
-    Path pub = old.exportPublic(fpr, dir.resolve("expired.gpg"), false);
+    String fpr = gpg.fingerprint("Expired <x@example.com>");
+    Path secret = gpg.exportSecret(fpr, dir.resolve("expired.secret.asc"));
+    Path pub = gpg.exportPublic(fpr, dir.resolve("expired.gpg"), false);
     byte[] sig =
         ImageSigner.load(SignBy.openPgp(secret, GpgHome.PASSPHRASE.toCharArray()))
             .simpleSignature(Reference.parse(IDENTITY), digest);
     assertRefused(
         Reason.EXPIRED, "expired on 2020-01-02", lookaside("expired", sig), pub, manifestBytes);
 
-    GpgHome home = new GpgHome(dir.resolve("gnupg-revoked"));
-    String revokedFpr = home.newKey("Revoked <r@example.com>", "ed25519");
-    Path revokedSecret = home.exportSecret(revokedFpr, dir.resolve("revoked.secret.asc"));
+    String revokedFpr = gpg.newKey("Revoked <r@example.com>", "ed25519");
+    Path revokedSecret = gpg.exportSecret(revokedFpr, dir.resolve("revoked.secret.asc"));
     // gpg writes a revocation certificate with every key, its armor line "escaped" by a colon.
-    Path cert = home.home.resolve("openpgp-revocs.d").resolve(revokedFpr + ".rev");
+    Path cert = gpg.home.resolve("openpgp-revocs.d").resolve(revokedFpr + ".rev");
     Path unescaped =
         write(
             "revoke.asc",
             Files.readString(cert)
                 .replace(":-----BEGIN", "-----BEGIN")
                 .getBytes(StandardCharsets.UTF_8));
-    home.gpg("--import", unescaped.toString()).ok();
-    Path revokedPub = home.exportPublic(revokedFpr, dir.resolve("revoked.gpg"), false);
+    gpg.gpg("--import", unescaped.toString()).ok();
+    Path revokedPub = gpg.exportPublic(revokedFpr, dir.resolve("revoked.gpg"), false);
     byte[] revokedSig =
         ImageSigner.load(SignBy.openPgp(revokedSecret, GpgHome.PASSPHRASE.toCharArray()))
             .simpleSignature(Reference.parse(IDENTITY), digest);
