@@ -9,6 +9,11 @@ module io.layerstore.testkit {
   requires transitive org.junit.jupiter.api;
   requires com.google.common.jimfs;
   requires com.fasterxml.jackson.databind;
+  // RegistryServer's certificates and TokenServer's signing key; TokenServer's HTTP server.
+  requires org.bouncycastle.pkix;
+  requires org.bouncycastle.provider;
+  requires org.bouncycastle.util;
+  requires jdk.httpserver;
 
   exports io.layerstore.testkit;
 }

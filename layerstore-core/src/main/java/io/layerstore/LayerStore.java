@@ -28,6 +28,8 @@ import io.layerstore.store.OciLayoutLoader;
 import io.layerstore.store.OciLayoutWriter;
 import io.layerstore.store.PinnedMount;
 import io.layerstore.store.Publisher;
+import io.layerstore.store.Puller;
+import io.layerstore.store.Pusher;
 import io.layerstore.store.Recovery;
 import io.layerstore.store.ReferenceStore;
 import io.layerstore.store.SaveOutput;
@@ -183,6 +185,7 @@ public final class LayerStore implements Closeable {
     private long maxLayerBytes = 64L << 30;
     private long maxImageBytes = 128L << 30;
     private final Map<String, String> driverOptions = new HashMap<>();
+    private RegistryOptions registry = null;
 
     private Builder(Path root) {
       this.root = root;
@@ -296,6 +299,20 @@ public final class LayerStore implements Closeable {
     }
 
     /**
+     * How the store reaches registries for {@link #pull pull} and {@link #push push}: credentials,
+     * certificates, mirrors, insecure registries, concurrency, timeouts. Default: {@link
+     * RegistryOptions#defaults()}, from the environment as docker reads it.
+     *
+     * @param options the registry options
+     * @return this builder
+     * @throws NullPointerException if {@code options} is null
+     */
+    public Builder registry(RegistryOptions options) {
+      this.registry = Objects.requireNonNull(options, "options");
+      return this;
+    }
+
+    /**
      * Opens (creating if needed) the store: picks the driver among those {@link
      * java.util.ServiceLoader} finds, refuses a store that holds layers of another driver
      * (including one not on the class path), and finishes or rolls back whatever an interrupted
@@ -374,7 +391,8 @@ public final class LayerStore implements Closeable {
               unpack,
               maxLayerBytes,
               maxImageBytes,
-              Map.copyOf(driverOptions)),
+              Map.copyOf(driverOptions),
+              registry),
           provider);
     }
 
@@ -547,6 +565,100 @@ public final class LayerStore implements Closeable {
             new OciLayoutLoader.Selection(
                 platform, options.isAllPlatforms(), options.platform().isPresent()))
         .load(archive);
+  }
+
+  // ---- pull and push -------------------------------------------------------------------------
+
+  /**
+   * Pulls an image from its registry, as {@code docker pull} does: the manifest by tag ({@code
+   * latest} when none is written) or by digest; from a multi-platform index the image for the
+   * platform {@code options} pick (the host's by default), or all of them; then the config and
+   * every layer the store lacks, each streamed once (download, verify, inflate, unpack) with up to
+   * {@link RegistryOptions#maxConcurrentDownloads()} at once. Layers the store has are not
+   * downloaded. The image is tagged {@code ref} (a digest reference is kept as {@code
+   * name@digest}).
+   *
+   * <p>All or nothing: on any error, or if the process dies, there is no new image and no half
+   * layer; layers completed before the failure may stay unreferenced, for {@link #prune} to remove,
+   * and a later pull reuses them.
+   *
+   * @param ref {@code [registry/]name[:tag|@digest]}, such as {@code debian:bookworm}
+   * @param options platform choice and progress listener
+   * @return the digest of the manifest (or index) {@code ref} named, docker's {@code Digest:}
+   * @throws InvalidReferenceException if {@code ref} is not a valid reference
+   * @throws NotFoundException if the registry has no such manifest
+   * @throws RegistryException if the registry refuses or answers badly (naming the registry,
+   *     repository and digest)
+   * @throws InvalidArchiveException if a manifest, index or config cannot be accepted (schema 1,
+   *     unknown media types, no image for the platform)
+   * @throws DigestMismatchException if a blob or layer does not hash to its digest or diffID
+   * @throws IOException if the registry cannot be reached or the store cannot be written
+   */
+  public Digest pull(String ref, PullOptions options) throws IOException {
+    store.ensureOpen();
+    Reference r = Reference.parse(ref);
+    LoadOptions p = options.platforms();
+    OciPlatform platform = p.platform().map(OciPlatform::parse).orElse(OciPlatform.host());
+    return new Puller(
+            store,
+            new OciLayoutLoader.Selection(platform, p.isAllPlatforms(), p.platform().isPresent()),
+            options.listener())
+        .pull(r);
+  }
+
+  /**
+   * Pushes the image {@code ref} names to the registry and repository it names, as {@code docker
+   * push} does. Each layer, up to {@link RegistryOptions#maxConcurrentUploads()} at once: skipped
+   * if the repository has its blob, mounted from another repository of the same registry where the
+   * store recorded it, else rebuilt from the store, compressed (in parallel, deterministically) and
+   * uploaded in one pass. When every layer's blob is the one the image was pulled or loaded with,
+   * the manifest is pushed as it came, so its digest is unchanged; else a new one is made (Docker
+   * schema 2 for gzip, OCI for zstd) and kept for the next push.
+   *
+   * @param ref {@code [registry/]name[:tag]}, a tag of an image of this store
+   * @param options layer compression and progress listener
+   * @return the digest of the manifest pushed
+   * @throws InvalidReferenceException if {@code ref} is not a valid reference, or names a digest
+   * @throws NotFoundException if no image has that tag
+   * @throws RegistryException if the registry refuses (naming the registry and repository)
+   * @throws IOException if a layer cannot be read or the registry cannot be reached
+   */
+  public Digest push(String ref, PushOptions options) throws IOException {
+    store.ensureOpen();
+    Reference r = Reference.parse(ref).withDefaultTag();
+    if (r.digest() != null) {
+      throw new InvalidReferenceException(
+          "cannot push a digest reference: " + ref + " (push a tag: name:tag)");
+    }
+    ImageId id = resolve(r.familiarString());
+    return new Pusher(store, options.compression(), options.listener()).push(r, config(id));
+  }
+
+  /**
+   * Checks credentials against a registry and stores them as {@code docker login} does, in {@code
+   * config.json} (or the credential helper it names), so docker and this store share them.
+   *
+   * @param host the registry, {@code host[:port]}; {@code docker.io} for Docker Hub
+   * @param user the user name
+   * @param password the password or token
+   * @throws RegistryException if the registry refuses the credentials
+   * @throws IOException if the registry cannot be reached or the credentials cannot be stored
+   */
+  public void login(String host, String user, String password) throws IOException {
+    store.ensureOpen();
+    store.registry().login(host, user, password);
+  }
+
+  /**
+   * Forgets the stored credentials of a registry, as {@code docker logout} does.
+   *
+   * @param host the registry, {@code host[:port]}
+   * @return false if there were none
+   * @throws IOException if the credential store cannot be written
+   */
+  public boolean logout(String host) throws IOException {
+    store.ensureOpen();
+    return store.registry().logout(host);
   }
 
   /**

@@ -8,8 +8,8 @@ import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ParseResult;
 
 /**
- * The benchmarks: bench-load, bench-commit, bench-save, bench-mount, bench-start and
- * bench-durability; their options in one place.
+ * The benchmarks: bench-load, bench-commit, bench-save, bench-mount, bench-start, bench-durability,
+ * bench-pull and bench-push; their options in one place.
  */
 final class BenchCommands implements Cli.Group {
 
@@ -21,7 +21,9 @@ final class BenchCommands implements Cli.Group {
         "bench-save",
         "bench-mount",
         "bench-start",
-        "bench-durability");
+        "bench-durability",
+        "bench-pull",
+        "bench-push");
   }
 
   @Override
@@ -94,6 +96,24 @@ final class BenchCommands implements Cli.Group {
               "1",
               3,
               false);
+      case "bench-pull" ->
+          spec(
+              name,
+              (ctx, args) -> new PullBenchmark().run(ctx, options(args, 3, true, usage(args))),
+              "[OPTIONS] FILE",
+              "Time pull from a loopback registry beside docker pull",
+              "1",
+              3,
+              true);
+      case "bench-push" ->
+          spec(
+              name,
+              (ctx, args) -> new PushBenchmark().run(ctx, options(args, 3, true, usage(args))),
+              "[OPTIONS] FILE",
+              "Time push to a loopback registry beside docker push and skopeo copy",
+              "1",
+              3,
+              true);
       default -> throw new IllegalArgumentException("no command " + name);
     };
   }

@@ -76,6 +76,7 @@ public final class Main {
         images,
         new ContainerCommands(images),
         new StoreCommands(),
+        new RegistryCommands(),
         new BenchCommands(),
         new Completion());
   }
@@ -356,6 +357,11 @@ public final class Main {
     s.println(
         "  import FILE [REPO[:TAG]]  Create an image from a layer tarball (plain, gzip or zstd)");
     s.println(
+        "  pull [-q] NAME[:TAG]      Download an image from a registry (--platform P, --all-platforms)");
+    s.println("  push [-q] NAME[:TAG]      Upload an image to a registry");
+    s.println("  login [-u USER] [SERVER]  Log in to a registry (--password-stdin)");
+    s.println("  logout [SERVER]           Log out from a registry");
+    s.println(
         "  create [--name N] IMAGE   Create a container (init layer + read-write layer) from an image");
     s.println("  ps                        List containers");
     s.println("  diff CONTAINER            List what a container changed (A/C/D)");
@@ -376,6 +382,8 @@ public final class Main {
     s.println("  bench-mount               Time mount of a 125-layer image beside mount(2)");
     s.println("  bench-start               Time the start-up of layerstore images beside docker's");
     s.println("  bench-durability FILE     Time load, tag and rmi with and without fsync");
+    s.println("  bench-pull FILE           Time pull from a loopback registry beside docker pull");
+    s.println("  bench-push FILE           Time push beside docker push and skopeo copy");
     s.println("  completion bash|zsh       Print the shell completion script");
     s.println();
     s.println(

@@ -436,6 +436,7 @@ public final class DockerArchiveLoader {
             Optional<LayerRecord> existing = layer(chain);
             if (existing.isPresent()) {
               next = new LayerStaging.Parent(chain, existing.get().cacheId());
+              index.present(item.layers().get(i));
             }
           }
           if (next == null && !legacy) {
@@ -575,7 +576,7 @@ public final class DockerArchiveLoader {
     if (jobs.isEmpty()) {
       return;
     }
-    int threads = Math.max(1, Math.min(jobs.size(), Runtime.getRuntime().availableProcessors()));
+    int threads = Math.max(1, Math.min(jobs.size(), index.parallelism()));
     long t0 = System.nanoTime();
     List<LayerStaging.DeferredLowers> deferred = new ArrayList<>();
     for (Job j : jobs) {
@@ -626,6 +627,7 @@ public final class DockerArchiveLoader {
                     failed.set(true);
                     throw e;
                   }
+                  index.staged(j.name()); // after close, which checks the blob's last bytes
                   return null;
                 }));
       }

@@ -20,6 +20,17 @@ interface LayerBlobs {
   /** The layer's stored bytes; each call is an independent stream. */
   InputStream open(String name) throws IOException;
 
+  /** How many layers may be read and staged at once (a pull's maxConcurrentDownloads). */
+  default int parallelism() {
+    return Runtime.getRuntime().availableProcessors();
+  }
+
+  /** Told, for a pull's progress, that the store has the layer already: it is not read. */
+  default void present(String name) {}
+
+  /** Told, for a pull's progress, that the layer was read, checked and unpacked. */
+  default void staged(String name) {}
+
   /** The layers of a {@code docker save} archive: its members, symlinks followed. */
   static LayerBlobs of(ArchiveIndex index) {
     return new LayerBlobs() {

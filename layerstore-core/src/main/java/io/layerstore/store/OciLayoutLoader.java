@@ -87,8 +87,8 @@ public final class OciLayoutLoader {
 
   /** Loads every image {@code layout} holds (as {@link #selection} picks them). */
   public List<LoadedImage> load(OciLayout layout) throws IOException {
-    String src = layout.source();
-    OciIndex top = OciIndex.parse(layout.indexJson(), null, src + ": index.json", json);
+    ImageSource src = source(layout);
+    OciIndex top = OciIndex.parse(layout.indexJson(), null, src.source() + ": index.json", json);
     List<Found> found = new ArrayList<>();
     Map<Digest, Met> indexes = new LinkedHashMap<>();
     Map<Reference, Descriptor> referencedIndexes = new LinkedHashMap<>();
@@ -96,26 +96,50 @@ public final class OciLayoutLoader {
     for (int i = 0; i < top.manifests().size(); i++) {
       Descriptor d = top.manifests().get(i);
       String where = "index.json manifests[" + i + "] (" + d.digest() + ")";
-      Reference ref = reference(d, src, where);
+      Reference ref = reference(d, src.source(), where);
       if (isPlatformManifest(d) && !selection.allPlatforms() && !chosen.contains(d)) {
         continue; // another platform of an image that index.json lists platform by platform
       }
       int before = found.size();
-      resolve(layout, d, where, ref, List.of(), 1, indexes, found);
+      resolve(src, d, where, ref, List.of(), 1, indexes, found);
       if (MediaTypes.isIndex(d.mediaType()) && selection.allPlatforms() && ref != null) {
         referencedIndexes.put(ref, d);
       }
-      LOG.debug("{}: {} gave {} image(s)", src, where, found.size() - before);
+      LOG.debug("{}: {} gave {} image(s)", src.source(), where, found.size() - before);
     }
     if (found.isEmpty()) {
       throw new InvalidArchiveException(
-          src, "index.json", "no image for platform " + selection.platform() + " in the layout");
+          src.source(),
+          "index.json",
+          "no image for platform " + selection.platform() + " in the layout");
     }
+    return publish(src, checkAsked(src, found), indexes, referencedIndexes);
+  }
+
+  /**
+   * Loads what {@code top} describes, tagged {@code ref}: a pull. A manifest is one image; from an
+   * index, the images {@link #selection} picks (the reference then stands for the index when every
+   * platform is kept).
+   */
+  List<LoadedImage> load(ImageSource src, Descriptor top, Reference ref) throws IOException {
+    List<Found> found = new ArrayList<>();
+    Map<Digest, Met> indexes = new LinkedHashMap<>();
+    Map<Reference, Descriptor> referencedIndexes = new LinkedHashMap<>();
+    resolve(src, top, top.digest().toString(), ref, List.of(), 1, indexes, found);
+    if (MediaTypes.isIndex(top.mediaType()) && selection.allPlatforms()) {
+      referencedIndexes.put(ref, top);
+    }
+    return publish(src, checkAsked(src, found), indexes, referencedIndexes);
+  }
+
+  /** With a platform asked for, every image found must be for it (docker's --platform rule). */
+  private List<Found> checkAsked(ImageSource src, List<Found> found)
+      throws InvalidArchiveException {
     if (selection.asked() && !selection.allPlatforms()) {
       for (Found f : found) {
         if (selection.platform().acceptable().stream().noneMatch(p -> runsOn(f, p))) {
           throw new InvalidArchiveException(
-              src,
+              src.source(),
               f.where(),
               "the image is for "
                   + platformOf(f)
@@ -124,7 +148,32 @@ public final class OciLayoutLoader {
         }
       }
     }
-    return publish(layout, found, indexes, referencedIndexes);
+    return found;
+  }
+
+  /** A layout as a source of blobs, each checked against its descriptor as it is read. */
+  private static ImageSource source(OciLayout layout) {
+    return new ImageSource() {
+      @Override
+      public String source() {
+        return layout.source();
+      }
+
+      @Override
+      public byte[] read(Descriptor d, String where, int limit) throws IOException {
+        return layout.readBlob(d, where, limit);
+      }
+
+      @Override
+      public void checkLayer(Descriptor d, String where) throws IOException {
+        layout.checkBlob(d, where); // there, no link, the size declared: before any lock
+      }
+
+      @Override
+      public InputStream openLayer(Descriptor d, String where) throws IOException {
+        return layout.openBlob(d, where);
+      }
+    };
   }
 
   private static boolean isPlatformManifest(Descriptor d) {
@@ -155,7 +204,7 @@ public final class OciLayoutLoader {
    * wanted platform (or all of them) followed in turn, at most {@value #MAX_DEPTH} deep.
    */
   private void resolve(
-      OciLayout layout,
+      ImageSource images,
       Descriptor d,
       String where,
       Reference ref,
@@ -164,9 +213,9 @@ public final class OciLayoutLoader {
       Map<Digest, Met> indexes,
       List<Found> found)
       throws IOException {
-    String src = layout.source();
+    String src = images.source();
     if (MediaTypes.isManifest(d.mediaType())) {
-      found.add(image(layout, d, where, ref, path));
+      found.add(image(images, d, where, ref, path));
       return;
     }
     if (!MediaTypes.isIndex(d.mediaType())) {
@@ -182,7 +231,7 @@ public final class OciLayoutLoader {
       throw new InvalidArchiveException(
           src, where, "indexes nest deeper than " + MAX_DEPTH + " levels at " + d.digest());
     }
-    byte[] raw = layout.readBlob(d, where, OciManifest.MAX_BYTES);
+    byte[] raw = images.read(d, where, OciManifest.MAX_BYTES);
     OciIndex index = OciIndex.parse(raw, d.mediaType(), src + ": index " + d.digest(), json);
     indexes.putIfAbsent(d.digest(), new Met(d, raw, index));
     List<Descriptor> below = new ArrayList<>(path);
@@ -213,7 +262,7 @@ public final class OciLayoutLoader {
     for (Descriptor e : take) {
       int k = index.manifests().indexOf(e);
       resolve(
-          layout,
+          images,
           e,
           where + " > manifests[" + k + "] (" + e.digest() + ")",
           ref,
@@ -245,16 +294,16 @@ public final class OciLayoutLoader {
 
   /** Reads and checks one image: manifest, config, layer descriptors. */
   private Found image(
-      OciLayout layout, Descriptor d, String where, Reference ref, List<Descriptor> path)
+      ImageSource images, Descriptor d, String where, Reference ref, List<Descriptor> path)
       throws IOException {
-    String src = layout.source();
-    byte[] raw = layout.readBlob(d, where, OciManifest.MAX_BYTES);
+    String src = images.source();
+    byte[] raw = images.read(d, where, OciManifest.MAX_BYTES);
     OciManifest m = OciManifest.parse(raw, d.mediaType(), src + ": manifest " + d.digest(), json);
     String configWhere = where + " > config (" + m.config().digest() + ")";
     if (!MediaTypes.isConfig(m.config().mediaType())) {
       throw unknownType(src, configWhere, m.config(), "an image config");
     }
-    byte[] configRaw = layout.readBlob(m.config(), configWhere, ImageConfig.MAX_BYTES);
+    byte[] configRaw = images.read(m.config(), configWhere, ImageConfig.MAX_BYTES);
     ImageConfig config = ImageConfig.parse(configRaw, src + ": " + configWhere, json);
     String os = config.os();
     if (os != null && !os.isEmpty() && !os.equals("linux")) {
@@ -266,7 +315,7 @@ public final class OciLayoutLoader {
       if (MediaTypes.layerCompression(l.mediaType()).isEmpty()) {
         throw unknownType(src, layerWhere, l, "a tar layer (plain, gzip or zstd)");
       }
-      layout.checkBlob(l, layerWhere); // there, no link, the size declared: before any lock
+      images.checkLayer(l, layerWhere);
     }
     if (m.layers().size() != config.diffIds().size()) {
       throw new InvalidArchiveException(
@@ -334,12 +383,12 @@ public final class OciLayoutLoader {
   // ---- staging, publishing, the wire metadata ------------------------------------------------
 
   private List<LoadedImage> publish(
-      OciLayout layout,
+      ImageSource images,
       List<Found> found,
       Map<Digest, Met> indexes,
       Map<Reference, Descriptor> referencedIndexes)
       throws IOException {
-    String src = layout.source();
+    String src = images.source();
     OciPlatform tagged = selection.platform();
     // Each layer blob by the name staging asks for it; the first descriptor that names it wins
     // (another one of a different size fails the blob's own check when read).
@@ -382,7 +431,22 @@ public final class OciLayoutLoader {
           @Override
           public InputStream open(String name) throws IOException {
             read.add(name);
-            return layout.openBlob(blobs.get(name), wheres.get(name));
+            return images.openLayer(blobs.get(name), wheres.get(name));
+          }
+
+          @Override
+          public int parallelism() {
+            return images.parallelism();
+          }
+
+          @Override
+          public void present(String name) {
+            images.layerPresent(blobs.get(name));
+          }
+
+          @Override
+          public void staged(String name) {
+            images.layerStaged(blobs.get(name));
           }
         };
     List<LoadedImage> loaded = new DockerArchiveLoader(store).loadItems(source, items);

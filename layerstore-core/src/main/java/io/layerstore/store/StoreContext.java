@@ -1,10 +1,12 @@
 package io.layerstore.store;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.layerstore.RegistryOptions;
 import io.layerstore.archive.UnpackOptions;
 import io.layerstore.archive.WhiteoutFormat;
 import io.layerstore.platform.Platform;
 import io.layerstore.platform.Tree;
+import io.layerstore.registry.RegistryClient;
 import io.layerstore.spi.DriverContext;
 import io.layerstore.spi.DriverProvider;
 import io.layerstore.spi.GraphDriver;
@@ -33,7 +35,8 @@ public final class StoreContext {
       UnpackOptions unpack,
       long maxLayerBytes,
       long maxImageBytes,
-      Map<String, String> driverOptions) {}
+      Map<String, String> driverOptions,
+      RegistryOptions registry) {}
 
   private final StoreLayout layout;
   private final Platform platform;
@@ -52,6 +55,10 @@ public final class StoreContext {
   private final Publisher publisher;
   private final DistributionMetadata distribution;
   private final ImageBigData bigData;
+  private final RegistryOptions registryOptions;
+
+  /** Made on the first pull or push: a store that never talks to a registry opens none. */
+  private RegistryClient registry;
 
   /** Set by {@link #close}; every public operation of the store checks it first. */
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -98,6 +105,8 @@ public final class StoreContext {
     this.publisher = new Publisher(staging, transactions, refs);
     this.distribution = new DistributionMetadata(layout, files, json, locks);
     this.bigData = new ImageBigData(layout, files, json, locks);
+    this.registryOptions =
+        options.registry() != null ? options.registry() : RegistryOptions.defaults();
   }
 
   /**
@@ -127,7 +136,30 @@ public final class StoreContext {
    * @return whether this call closed it ({@code false} if it was closed already)
    */
   public boolean markClosed() {
-    return closed.compareAndSet(false, true);
+    boolean now = closed.compareAndSet(false, true);
+    if (now) {
+      synchronized (this) {
+        if (registry != null) {
+          registry.close();
+          registry = null;
+        }
+      }
+    }
+    return now;
+  }
+
+  /** How this store reaches registries. */
+  public RegistryOptions registryOptions() {
+    return registryOptions;
+  }
+
+  /** The store's one registry client (thread-safe; its connections and tokens are shared). */
+  public synchronized RegistryClient registry() {
+    ensureOpen();
+    if (registry == null) {
+      registry = RegistryClient.create(registryOptions);
+    }
+    return registry;
   }
 
   public StoreLayout layout() {

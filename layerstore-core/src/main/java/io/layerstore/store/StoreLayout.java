@@ -92,6 +92,14 @@ public final class StoreLayout {
     return stateDir().resolve("containers");
   }
 
+  /**
+   * {@code layerstore/tmp/}: scratch files of running operations (a push's compressed layer until
+   * it is uploaded), each deleted by the operation that made it.
+   */
+  public Path tmpDir() {
+    return stateDir().resolve("tmp");
+  }
+
   /** {@code layerstore/locks/} */
   public Path locksDir() {
     return stateDir().resolve("locks");

@@ -1,0 +1,197 @@
+package io.layerstore.cli;
+
+import io.layerstore.Digest;
+import io.layerstore.ImageId;
+import io.layerstore.LayerStore;
+import io.layerstore.NotFoundException;
+import io.layerstore.PullOptions;
+import io.layerstore.PushOptions;
+import io.layerstore.Reference;
+import java.io.BufferedReader;
+import java.io.Console;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParseResult;
+
+/**
+ * The registry commands: pull, push, login, logout, with docker's syntax and output: a progress
+ * line per layer ({@link TransferProgress}), then docker's summary lines.
+ */
+final class RegistryCommands implements Cli.Group {
+
+  @Override
+  public List<String> names() {
+    return List.of("pull", "push", "login", "logout");
+  }
+
+  @Override
+  public CommandSpec spec(String name) {
+    return switch (name) {
+      case "pull" ->
+          Cli.command(
+                  name,
+                  "[OPTIONS] NAME[:TAG|@DIGEST]",
+                  "Download an image from a registry",
+                  this::pull)
+              .addOption(
+                  Cli.option(
+                      Types.Platform.class,
+                      Types.PLATFORM_TYPE,
+                      "string",
+                      "Set platform if server is multi-platform capable",
+                      "--platform"))
+              .addOption(
+                  Cli.flag("Pull every platform of a multi-platform image", "--all-platforms"))
+              .addOption(Cli.flag("Suppress verbose output", "-q", "--quiet"))
+              .addPositional(Cli.args("0", "1", String.class, Types.REFERENCE, "NAME"));
+      case "push" ->
+          Cli.command(name, "[OPTIONS] NAME[:TAG]", "Upload an image to a registry", this::push)
+              .addOption(Cli.flag("Suppress verbose output", "-q", "--quiet"))
+              .addPositional(Cli.args("0", "1", String.class, Types.REFERENCE, "NAME"));
+      case "login" ->
+          Cli.command(name, "[OPTIONS] [SERVER]", "Log in to a registry", this::login)
+              .addOption(Cli.option("string", "Username", "-u", "--username"))
+              .addOption(Cli.option("string", "Password", "-p", "--password"))
+              .addOption(Cli.flag("Take the password from stdin", "--password-stdin"))
+              .addPositional(Cli.args("0", "0..1", "SERVER"));
+      case "logout" ->
+          Cli.command(name, "[SERVER]", "Log out from a registry", this::logout)
+              .addPositional(Cli.args("0", "0..1", "SERVER"));
+      default -> throw new IllegalArgumentException("no command " + name);
+    };
+  }
+
+  /** Whether progress may be redrawn in place: stdout (and stdin) is a terminal. */
+  private static boolean terminal(Main.Context ctx) {
+    return ctx.out == System.out && System.console() != null;
+  }
+
+  int pull(Main.Context ctx, ParseResult args) throws IOException {
+    String name = Cli.<String>positionals(args).get(0);
+    boolean quiet = Cli.has(args, "--quiet");
+    Reference ref = Reference.parse(name);
+    Reference full = ref.digest() == null ? ref.withDefaultTag() : ref;
+    PullOptions options = PullOptions.defaults();
+    Types.Platform platform = Cli.value(args, "--platform", null);
+    if (platform != null) {
+      options = options.platform(platform.toString());
+    }
+    if (Cli.has(args, "--all-platforms")) {
+      options = options.allPlatforms();
+    }
+    LayerStore store = ctx.store();
+    Optional<ImageId> before = existing(store, full.familiarString());
+    TransferProgress progress = new TransferProgress(ctx.out, terminal(ctx));
+    if (!quiet) {
+      if (ref.tag() == null && ref.digest() == null) {
+        ctx.out.println("Using default tag: " + Reference.DEFAULT_TAG);
+      }
+      ctx.out.println(
+          (full.digest() != null ? full.digest().toString() : full.tag())
+              + ": Pulling from "
+              + full.path());
+      options = options.listener(progress);
+    }
+    Digest digest = store.pull(name, options);
+    if (!quiet) {
+      ctx.out.println("Digest: " + digest);
+      Optional<ImageId> after = existing(store, full.familiarString());
+      boolean upToDate = before.isPresent() && before.equals(after) && progress.transferred() == 0;
+      ctx.out.println(
+          "Status: "
+              + (upToDate ? "Image is up to date for " : "Downloaded newer image for ")
+              + full.familiarString());
+    }
+    // The canonical name last, as docker prints it (what a script captures with -q).
+    ctx.out.println(
+        full.domain()
+            + "/"
+            + full.path()
+            + (full.tag() != null ? ":" + full.tag() : "")
+            + (full.digest() != null ? "@" + full.digest() : ""));
+    return 0;
+  }
+
+  private static Optional<ImageId> existing(LayerStore store, String ref) throws IOException {
+    try {
+      return Optional.of(store.resolve(ref));
+    } catch (NotFoundException e) {
+      return Optional.empty();
+    }
+  }
+
+  int push(Main.Context ctx, ParseResult args) throws IOException {
+    String name = Cli.<String>positionals(args).get(0);
+    boolean quiet = Cli.has(args, "--quiet");
+    Reference ref = Reference.parse(name).withDefaultTag();
+    PushOptions options = PushOptions.defaults();
+    if (existing(ctx.store(), ref.familiarString()).isEmpty()) {
+      throw new NotFoundException(
+          "An image does not exist locally with the tag: " + ref.domain() + "/" + ref.path());
+    }
+    if (!quiet) {
+      ctx.out.println("The push refers to repository [" + ref.domain() + "/" + ref.path() + "]");
+      options = options.listener(new TransferProgress(ctx.out, terminal(ctx)));
+    }
+    Digest digest = ctx.store().push(name, options);
+    ctx.out.println(quiet ? ref.familiarString() : ref.tag() + ": digest: " + digest);
+    return 0;
+  }
+
+  int login(Main.Context ctx, ParseResult args) throws IOException {
+    List<String> pos = Cli.positionals(args);
+    String host = pos.isEmpty() ? Reference.DEFAULT_DOMAIN : pos.get(0);
+    String user = Cli.value(args, "--username", null);
+    String password = Cli.value(args, "--password", null);
+    boolean fromStdin = Cli.has(args, "--password-stdin");
+    if (password != null && fromStdin) {
+      throw new Main.UsageException("--password and --password-stdin are mutually exclusive");
+    }
+    if (fromStdin && user == null) {
+      throw new Main.UsageException("Must provide --username with --password-stdin");
+    }
+    if (password != null) {
+      ctx.err.println("WARNING! Using --password via the CLI is insecure. Use --password-stdin.");
+    }
+    Console console = System.console();
+    if (user == null) {
+      if (console == null) {
+        throw new Main.UsageException("Cannot perform an interactive login from a non TTY device");
+      }
+      user = console.readLine("Username: ");
+    }
+    if (fromStdin) {
+      BufferedReader in =
+          new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+      String line = in.readLine();
+      password = line == null ? "" : line.strip();
+    } else if (password == null) {
+      if (console == null) {
+        throw new Main.UsageException("Cannot perform an interactive login from a non TTY device");
+      }
+      char[] typed = console.readPassword("Password: "); // no echo
+      password = typed == null ? "" : new String(typed);
+    }
+    if (user == null || user.isEmpty() || password.isEmpty()) {
+      throw new Main.UsageException("Error: Username and password required");
+    }
+    ctx.store().login(host, user, password);
+    ctx.out.println("Login Succeeded");
+    return 0;
+  }
+
+  int logout(Main.Context ctx, ParseResult args) throws IOException {
+    List<String> pos = Cli.positionals(args);
+    String host = pos.isEmpty() ? Reference.DEFAULT_DOMAIN : pos.get(0);
+    if (ctx.store().logout(host)) {
+      ctx.out.println("Removing login credentials for " + host);
+    } else {
+      ctx.out.println("Not logged in to " + host);
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,167 @@
+package io.layerstore.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.layerstore.LayerStore;
+import io.layerstore.Mount;
+import io.layerstore.testkit.Fixtures;
+import io.layerstore.testkit.PlatformRequirements;
+import io.layerstore.testkit.RegistryServer;
+import io.layerstore.testkit.RootfsManifest;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The issue's acceptance with Docker as the other client, through a registry that wants a login
+ * (htpasswd Basic auth): what {@code docker push} sent, {@code layerstore login} then {@code pull}
+ * gets with Docker's own root file system; what {@code layerstore push} sent, {@code docker pull}
+ * gets and {@code docker run} runs. The command line runs in JVMs of its own with {@code
+ * DOCKER_CONFIG} set, as a user runs it; docker with {@code --config}, so neither touches the
+ * machine's logins.
+ */
+class RegistryAcceptanceTest {
+
+  private static final String USER = "alice";
+  private static final String PASSWORD = "s3cret-pw";
+
+  @TempDir static Path tmp;
+  static PrivateDocker docker;
+  static RegistryServer registry;
+
+  @BeforeAll
+  static void start() throws Exception {
+    PlatformRequirements.requireKernelOverlay();
+    PlatformRequirements.require(
+        PrivateDocker.available(), "a dockerd binary (Debian package docker.io)");
+    PlatformRequirements.requireExecutable(RegistryServer.PROGRAM, "docker-registry");
+    PlatformRequirements.requireExecutable("htpasswd", "apache2-utils");
+    registry = RegistryServer.builder(tmp).htpasswd(USER, PASSWORD).start();
+    // dockerd takes plain HTTP from 127.0.0.0/8 without being told (its default insecure range).
+    docker = PrivateDocker.start(tmp.resolve("d"));
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (docker != null) {
+      docker.close();
+    }
+    if (registry != null) {
+      registry.close();
+    }
+  }
+
+  /** Runs {@code command} with {@code stdin}; its output, which must follow exit status 0. */
+  static String run(List<String> command, Map<String, String> env, String stdin) throws Exception {
+    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+    pb.environment().putAll(env);
+    Process p = pb.start();
+    try (OutputStream in = p.getOutputStream()) {
+      in.write(stdin.getBytes(StandardCharsets.UTF_8));
+    }
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(300, TimeUnit.SECONDS), String.join(" ", command) + " did not end");
+    assertEquals(0, p.exitValue(), String.join(" ", command) + ":\n" + out);
+    return out;
+  }
+
+  /** The command line in a JVM of its own, with the logins of {@code config}. */
+  static String layerstore(Path root, Path config, String stdin, String... args) throws Exception {
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                "io.layerstore.cli.Main",
+                "--root",
+                root.toString()));
+    cmd.addAll(List.of(args));
+    return run(cmd, Map.of("DOCKER_CONFIG", config.toString()), stdin);
+  }
+
+  /** The docker CLI on the private daemon, with the logins of {@code config}. */
+  static String docker(Path config, String stdin, String... args) throws Exception {
+    List<String> all = new ArrayList<>(List.of("--config", config.toString()));
+    all.addAll(List.of(args));
+    return run(docker.cli(all.toArray(String[]::new)), Map.of(), stdin);
+  }
+
+  @Test
+  void whatDockerPushedPullsWithDockersRootfsAfterALogin() throws Exception {
+    Path dockerConfig = tmp.resolve("docker-config-1");
+    String ref = registry.hostPort() + "/acceptance/fx-multi:1";
+    docker(
+        dockerConfig,
+        PASSWORD + "\n",
+        "login",
+        "-u",
+        USER,
+        "--password-stdin",
+        registry.hostPort());
+    String image = docker.load(Fixtures.fxMultiArchive());
+    docker(dockerConfig, "", "tag", image, ref);
+    docker(dockerConfig, "", "push", ref);
+
+    Path ours = tmp.resolve("ours-config");
+    Path root = tmp.resolve("pulled");
+    String login =
+        layerstore(
+            root,
+            ours,
+            PASSWORD + "\n",
+            "login",
+            "-u",
+            USER,
+            "--password-stdin",
+            registry.hostPort());
+    assertTrue(login.contains("Login Succeeded"), login);
+    String pull = layerstore(root, ours, "", "pull", ref);
+    assertTrue(pull.contains("Status: Downloaded newer image for " + ref), pull);
+    try (LayerStore s = LayerStore.open(root);
+        Mount m = s.mount(ref)) {
+      assertEquals(Fixtures.FX_MULTI_ID, s.resolve(ref).toString());
+      assertEquals(
+          RootfsManifest.read(Fixtures.fxMultiManifest(), true), RootfsManifest.of(m.root(), true));
+      assertTrue(s.check().isClean());
+    }
+    // docker's login is ours too: the same config.json serves both
+    String shared = layerstore(tmp.resolve("pulled-2"), dockerConfig, "", "pull", "-q", ref);
+    assertEquals(ref + "\n", shared);
+    assertTrue(
+        layerstore(root, ours, "", "logout", registry.hostPort()).contains("Removing login"));
+  }
+
+  @Test
+  void whatLayerstorePushedDockerPullsAndRuns() throws Exception {
+    Path config = tmp.resolve("shared-config");
+    Path root = tmp.resolve("pushing");
+    String ref = registry.hostPort() + "/acceptance/pushed:1";
+    layerstore(root, config, "", "load", "-i", Fixtures.fxMultiArchive().toString());
+    layerstore(root, config, "", "tag", Fixtures.FX_MULTI_ID, ref);
+    layerstore(
+        root,
+        config,
+        PASSWORD + "\n",
+        "login",
+        "-u",
+        USER,
+        "--password-stdin",
+        registry.hostPort());
+    String push = layerstore(root, config, "", "push", ref);
+    assertTrue(push.lines().anyMatch(l -> l.startsWith("1: digest: sha256:")), push);
+    docker(config, "", "pull", ref); // with the login layerstore stored
+    String out =
+        docker(config, "", "run", "--rm", "--network", "none", ref, "cat", "/etc/conf.d/b.conf");
+    assertEquals("changed", out.strip());
+  }
+}
