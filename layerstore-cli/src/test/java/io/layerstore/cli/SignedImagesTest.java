@@ -351,6 +351,34 @@ class SignedImagesTest {
   }
 
   @Test
+  void tamperedOrHostileLookasideSignaturesRefuseThePullAndStoreNothing() throws IOException {
+    String target = ref("signed/tamper:1");
+    Digest pushed = pushFxMulti(target, SignBy.openPgp(secretA, PASSPHRASE.toCharArray()));
+    Path sig = lookaside.resolve("signed/tamper@sha256=" + pushed.hex()).resolve("signature-1");
+    byte[] good = Files.readAllBytes(sig);
+    try {
+      byte[] flipped = good.clone();
+      flipped[flipped.length / 2] ^= 0x01;
+      Files.write(sig, flipped);
+      assertEquals(
+          SignatureRefusedException.Reason.INVALID_SIGNATURE,
+          assertRefusedAndNothingStored(target, byA).reason());
+
+      Files.write(sig, java.util.Arrays.copyOf(good, good.length - 20));
+      assertEquals(
+          SignatureRefusedException.Reason.INVALID_SIGNATURE,
+          assertRefusedAndNothingStored(target, byA).reason());
+
+      byte[] huge = java.util.Arrays.copyOf(good, 5 << 20);
+      Files.write(sig, huge);
+      SignatureRefusedException e = assertRefusedAndNothingStored(target, byA);
+      assertTrue(e.getMessage().contains("more than"), e.getMessage());
+    } finally {
+      Files.write(sig, good);
+    }
+  }
+
+  @Test
   void cliSignsOnPushChecksOnPullAndVerifies() throws IOException {
     Path root = tmp.resolve("cli");
     String target = ref("cli/signed:1");
