@@ -620,15 +620,21 @@ public final class LayerStore implements Closeable {
    * store recorded it, else rebuilt from the store, compressed (in parallel, deterministically) and
    * uploaded in one pass. When every layer's blob is the one the image was pulled or loaded with,
    * the manifest is pushed as it came, so its digest is unchanged; else a new one is made (Docker
-   * schema 2 for gzip, OCI for zstd) and kept for the next push.
+   * schema 2 for gzip, OCI for zstd) and kept for the next push. With {@link
+   * PushOptions#signBy(SignBy)}, the manifest the registry acknowledged is then signed under {@code
+   * ref} (see {@code docs/signing.md}); the key is unlocked first, so a bad key or passphrase fails
+   * before anything is uploaded.
    *
    * @param ref {@code [registry/]name[:tag]}, a tag of an image of this store
-   * @param options layer compression and progress listener
+   * @param options layer compression, progress listener and signing key
    * @return the digest of the manifest pushed
    * @throws InvalidReferenceException if {@code ref} is not a valid reference, or names a digest
    * @throws NotFoundException if no image has that tag
    * @throws RegistryException if the registry refuses (naming the registry and repository)
-   * @throws IOException if a layer cannot be read or the registry cannot be reached
+   * @throws LayerStoreException if the signing key cannot be read or unlocked, or registries.d is
+   *     malformed
+   * @throws IOException if a layer cannot be read, the registry cannot be reached, or the signature
+   *     cannot be stored
    */
   public Digest push(String ref, PushOptions options) throws IOException {
     store.ensureOpen();

@@ -20,7 +20,6 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Supplier;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ParseResult;
@@ -31,19 +30,20 @@ import picocli.CommandLine.ParseResult;
  */
 final class RegistryCommands implements Cli.Group {
 
-  // Options are specs bound to one command each, so every command gets fresh ones.
-  private static final Supplier<OptionSpec> POLICY =
-      () ->
-          Cli.option(
-              "FILE",
-              "Trust policy (containers-policy.json); default: the user's, as podman reads it",
-              "--policy");
-  private static final Supplier<OptionSpec> REGISTRIES_D =
-      () ->
-          Cli.option(
-              "DIR",
-              "Signature storage configuration (containers-registries.d); default: the user's",
-              "--registries.d");
+  /** An option spec belongs to one command, so each command is given a new one. */
+  private static OptionSpec policyOption() {
+    return Cli.option(
+        "FILE",
+        "Trust policy (containers-policy.json); default: the user's, as podman reads it",
+        "--policy");
+  }
+
+  private static OptionSpec registriesDOption() {
+    return Cli.option(
+        "DIR",
+        "Signature storage configuration (containers-registries.d); default: the user's",
+        "--registries.d");
+  }
 
   @Override
   public List<String> names() {
@@ -69,8 +69,8 @@ final class RegistryCommands implements Cli.Group {
               .addOption(
                   Cli.flag("Pull every platform of a multi-platform image", "--all-platforms"))
               .addOption(Cli.flag("Suppress verbose output", "-q", "--quiet"))
-              .addOption(POLICY.get())
-              .addOption(REGISTRIES_D.get())
+              .addOption(policyOption())
+              .addOption(registriesDOption())
               .addPositional(Cli.args("0", "1", String.class, Types.REFERENCE, "NAME"));
       case "push" ->
           Cli.command(name, "[OPTIONS] NAME[:TAG]", "Upload an image to a registry", this::push)
@@ -90,7 +90,7 @@ final class RegistryCommands implements Cli.Group {
                       "FILE",
                       "Read the signing key's passphrase from FILE",
                       "--sign-passphrase-file"))
-              .addOption(REGISTRIES_D.get())
+              .addOption(registriesDOption())
               .addPositional(Cli.args("0", "1", String.class, Types.REFERENCE, "NAME"));
       case "verify" ->
           Cli.command(
@@ -98,8 +98,8 @@ final class RegistryCommands implements Cli.Group {
                   "[OPTIONS] IMAGE",
                   "Check a stored image's signatures against a trust policy",
                   this::verify)
-              .addOption(POLICY.get())
-              .addOption(REGISTRIES_D.get())
+              .addOption(policyOption())
+              .addOption(registriesDOption())
               .addPositional(Cli.args("0", "1", String.class, Types.REFERENCE, "IMAGE"));
       case "login" ->
           Cli.command(name, "[OPTIONS] [SERVER]", "Log in to a registry", this::login)

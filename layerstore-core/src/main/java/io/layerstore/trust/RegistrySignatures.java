@@ -87,33 +87,31 @@ public final class RegistrySignatures {
       Digest manifest,
       RepositorySession session)
       throws IOException {
-    switch (signer.kind()) {
-      case OPENPGP:
-        {
-          String where =
+    String where =
+        switch (signer.kind()) {
+          case OPENPGP ->
               storage
                   .writeSimpleSignature(ref, manifest, signer.simpleSignature(ref, manifest))
                   .toString();
-          LOG.debug("{}: simple signature of {} written to {}", ref, manifest, where);
-          return where;
-        }
-      case SIGSTORE:
-      default:
-        {
-          List<SigstoreSignature> all = new ArrayList<>(read(session, manifest));
-          all.add(signer.sigstoreSignature(ref, manifest));
-          SigstoreAttachment.Image image = SigstoreAttachment.build(all);
-          putBlob(session, image.config());
-          for (byte[] layer : image.layers()) {
-            putBlob(session, layer);
-          }
-          String tag = SigstoreSignature.attachmentTag(manifest);
-          session.putManifest(tag, MediaTypes.OCI_MANIFEST, image.manifest());
-          String where = session.registry() + "/" + session.repository() + ":" + tag;
-          LOG.debug("{}: sigstore signature of {} attached as {}", ref, manifest, where);
-          return where;
-        }
+          case SIGSTORE -> attach(signer.sigstoreSignature(ref, manifest), manifest, session);
+        };
+    LOG.debug("{}: {} signature of {} stored at {}", ref, signer.kind(), manifest, where);
+    return where;
+  }
+
+  /** Adds a signature to the manifest's attachment image, after those already there. */
+  private static String attach(SigstoreSignature sig, Digest manifest, RepositorySession session)
+      throws IOException {
+    List<SigstoreSignature> all = new ArrayList<>(read(session, manifest));
+    all.add(sig);
+    SigstoreAttachment.Image image = SigstoreAttachment.build(all);
+    putBlob(session, image.config());
+    for (byte[] layer : image.layers()) {
+      putBlob(session, layer);
     }
+    String tag = SigstoreSignature.attachmentTag(manifest);
+    session.putManifest(tag, MediaTypes.OCI_MANIFEST, image.manifest());
+    return session.registry() + "/" + session.repository() + ":" + tag;
   }
 
   private static void putBlob(RepositorySession session, byte[] blob) throws IOException {
