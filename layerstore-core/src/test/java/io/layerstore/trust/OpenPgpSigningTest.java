@@ -132,22 +132,7 @@ class OpenPgpSigningTest {
 
   @Test
   void weAcceptSkopeosSignatureAndRefuseItUnderAnotherKey() throws IOException {
-    Path pass = write("pass", GpgHome.PASSPHRASE.getBytes(StandardCharsets.UTF_8));
-    Path sig = dir.resolve("skopeo.sig");
-    Tools.run(
-            gpg.env(),
-            null,
-            "skopeo",
-            "standalone-sign",
-            "--passphrase-file",
-            pass.toString(),
-            manifest.toString(),
-            IDENTITY,
-            fprA,
-            "--output",
-            sig.toString())
-        .ok();
-    byte[] signature = Files.readAllBytes(sig);
+    byte[] signature = skopeoSign(IDENTITY);
     Lookaside lookaside = lookaside("skopeo", signature);
 
     Verification v = check(lookaside, publicAArmored, IDENTITY, manifestBytes);
@@ -169,27 +154,11 @@ class OpenPgpSigningTest {
 
   @Test
   void ourPayloadIsByteForByteWhatContainersImageWrites() throws Exception {
-    Path pass = write("pass2", GpgHome.PASSPHRASE.getBytes(StandardCharsets.UTF_8));
-    Path sig = dir.resolve("skopeo2.sig");
-    // A reference whose text Go escapes (none: but a tag with '.' and '-' and a port).
-    Tools.run(
-            gpg.env(),
-            null,
-            "skopeo",
-            "standalone-sign",
-            "--passphrase-file",
-            pass.toString(),
-            manifest.toString(),
-            "localhost:5000/a-b/c.d:v1.0-x",
-            fprA,
-            "--output",
-            sig.toString())
-        .ok();
+    // A name with a port, dashes and dots: Go's encoding of it must be ours.
+    byte[] signature = skopeoSign("localhost:5000/a-b/c.d:v1.0-x");
     byte[] payload =
         PgpVerifier.verify(
-                Files.readAllBytes(sig),
-                PgpKeyring.parse(Files.readAllBytes(publicA), "a"),
-                new java.util.Date())
+                signature, PgpKeyring.parse(Files.readAllBytes(publicA), "a"), new java.util.Date())
             .payload();
     SignaturePayload parsed = parsePayload(payload);
     assertArrayEquals(payload, parsed.toJson(), new String(payload, StandardCharsets.UTF_8));
@@ -402,6 +371,26 @@ class OpenPgpSigningTest {
   }
 
   // --- helpers ---
+
+  /** skopeo's signature of the fixture manifest under {@code identity}, by key A. */
+  private static byte[] skopeoSign(String identity) throws IOException {
+    Path pass = write("pass", GpgHome.PASSPHRASE.getBytes(StandardCharsets.UTF_8));
+    Path sig = Files.createTempFile(dir, "skopeo", ".sig");
+    Tools.run(
+            gpg.env(),
+            null,
+            "skopeo",
+            "standalone-sign",
+            "--passphrase-file",
+            pass.toString(),
+            manifest.toString(),
+            identity,
+            fprA,
+            "--output",
+            sig.toString())
+        .ok();
+    return Files.readAllBytes(sig);
+  }
 
   /** A file:// lookaside holding one signature for the manifest, at the path skopeo uses. */
   private static Lookaside lookaside(String name, byte[] signature) throws IOException {
