@@ -84,30 +84,24 @@ class OpenPgpSigningTest {
   @Test
   void skopeoVerifiesOurSignatureAndRefusesItForAnotherKey() throws IOException {
     Path sig = write("ours.sig", ourSignature(IDENTITY, digest));
-    Tools.Result ok =
-        Tools.run(
-                gpg.env(),
-                null,
-                "skopeo",
-                "standalone-verify",
-                manifest.toString(),
-                IDENTITY,
-                fprA,
-                sig.toString())
-            .ok();
+    Tools.Result ok = standaloneVerify(fprA, sig).ok();
     assertTrue(ok.out().contains(digest.toString()), ok.out());
-    Tools.Result other =
-        Tools.run(
-            gpg.env(),
-            null,
-            "skopeo",
-            "standalone-verify",
-            manifest.toString(),
-            IDENTITY,
-            fprB,
-            sig.toString());
+    Tools.Result other = standaloneVerify(fprB, sig);
     assertNotEquals(0, other.exit(), other.out());
     assertTrue(other.err().contains("not accepted") || other.err().contains(fprA), other.err());
+  }
+
+  private static Tools.Result standaloneVerify(String fingerprint, Path signature)
+      throws IOException {
+    return Tools.run(
+        gpg.env(),
+        null,
+        "skopeo",
+        "standalone-verify",
+        manifest.toString(),
+        IDENTITY,
+        fingerprint,
+        signature.toString());
   }
 
   @Test
