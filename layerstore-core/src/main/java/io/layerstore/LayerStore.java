@@ -632,7 +632,8 @@ public final class LayerStore implements Closeable {
    * @throws NotFoundException if no image has that tag
    * @throws RegistryException if the registry refuses (naming the registry and repository)
    * @throws LayerStoreException if the signing key cannot be read or unlocked, or registries.d is
-   *     malformed
+   *     malformed or, for a sigstore key, does not turn {@code use-sigstore-attachments} on for the
+   *     repository
    * @throws IOException if a layer cannot be read, the registry cannot be reached, or the signature
    *     cannot be stored
    */
@@ -650,6 +651,7 @@ public final class LayerStore implements Closeable {
     if (options.signBy().isPresent()) {
       signer = ImageSigner.load(options.signBy().get());
       storage = SignatureStorage.load(options.registriesD());
+      storage.checkWritable(signer.kind(), r);
     }
     Digest pushed =
         new Pusher(store, options.compression(), options.listener()).push(r, config(id));

@@ -9,6 +9,7 @@ import io.layerstore.CheckReport;
 import io.layerstore.Digest;
 import io.layerstore.ImageId;
 import io.layerstore.LayerStore;
+import io.layerstore.LayerStoreException;
 import io.layerstore.PullOptions;
 import io.layerstore.PushOptions;
 import io.layerstore.RegistryOptions;
@@ -348,6 +349,27 @@ class SignedImagesTest {
     }
     SignatureRefusedException e = assertRefusedAndNothingStored(target, byOtherSigstoreKey);
     assertEquals(SignatureRefusedException.Reason.WRONG_KEY, e.reason(), e.getMessage());
+
+    // Where registries.d does not turn attachments on, nothing is pushed at all.
+    Path off = Files.createDirectories(tmp.resolve("registries-off.d"));
+    String unsigned = ref("signed/not-attached:1");
+    try (LayerStore s = open(Files.createTempDirectory(tmp, "push-off"))) {
+      ImageId id = s.load(Fixtures.fxMultiArchive()).get(0);
+      s.tag(id.toString(), unsigned);
+      LayerStoreException refused =
+          assertThrows(
+              LayerStoreException.class,
+              () ->
+                  s.push(
+                      unsigned,
+                      PushOptions.defaults()
+                          .signBy(SignBy.sigstore(sigstoreKey, null))
+                          .registriesD(off)));
+      assertTrue(refused.getMessage().contains("use-sigstore-attachments"), refused.getMessage());
+    }
+    Result absent =
+        run(Map.of(), "skopeo", "inspect", "--raw", "--tls-verify=false", "docker://" + unsigned);
+    assertNotEquals(0, absent.exit(), "the image was pushed although signing was refused");
   }
 
   @Test

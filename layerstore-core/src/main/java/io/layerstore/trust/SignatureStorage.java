@@ -3,6 +3,7 @@ package io.layerstore.trust;
 import io.layerstore.Digest;
 import io.layerstore.LayerStoreException;
 import io.layerstore.Reference;
+import io.layerstore.SignBy;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -22,12 +23,14 @@ import java.util.List;
 public final class SignatureStorage {
 
   private final RegistriesD config;
+  private final Path dir;
   private final Path home;
   private final boolean root;
   private HttpClient http;
 
-  private SignatureStorage(RegistriesD config, Path home, boolean root) {
+  private SignatureStorage(RegistriesD config, Path dir, Path home, boolean root) {
     this.config = config;
+    this.dir = dir;
     this.home = home;
     this.root = root;
   }
@@ -42,7 +45,8 @@ public final class SignatureStorage {
   public static SignatureStorage load(Path registriesD) throws LayerStoreException {
     String h = System.getenv("HOME");
     Path home = Path.of(h != null && !h.isEmpty() ? h : System.getProperty("user.home"));
-    return new SignatureStorage(RegistriesD.load(registriesD), home, effectiveUidIsRoot());
+    return new SignatureStorage(
+        RegistriesD.load(registriesD), registriesD, home, effectiveUidIsRoot());
   }
 
   /**
@@ -81,6 +85,27 @@ public final class SignatureStorage {
   public URI writeSimpleSignature(Reference ref, Digest manifestDigest, byte[] signature)
       throws IOException {
     return lookaside(ref, true).write(ref, manifestDigest, signature);
+  }
+
+  /**
+   * Refuses, before anything is pushed, a signature that could not be stored or would never be
+   * read: as containers/image, sigstore signatures are attached only where registries.d sets {@code
+   * use-sigstore-attachments: true} (where pulls read them).
+   *
+   * @param kind the signature the push will make
+   * @param ref the image pushed
+   * @throws LayerStoreException naming the repository and the setting
+   */
+  public void checkWritable(SignBy.Kind kind, Reference ref) throws LayerStoreException {
+    if (kind == SignBy.Kind.SIGSTORE && !useSigstoreAttachments(ref)) {
+      throw new LayerStoreException(
+          "cannot sign "
+              + DockerNames.full(ref)
+              + " with a sigstore key: registries.d ("
+              + dir
+              + ") does not set use-sigstore-attachments: true for it, so its signatures would"
+              + " be neither written nor read there (as for containers/image)");
+    }
   }
 
   Lookaside lookaside(Reference ref, boolean write) throws LayerStoreException {
