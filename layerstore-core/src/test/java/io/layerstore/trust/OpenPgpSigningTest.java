@@ -185,10 +185,7 @@ class OpenPgpSigningTest {
   @Test
   void tamperedSignaturePayloadOrManifestIsRefusedWithTheReason() throws IOException {
     // gpg without compression, so the payload's bytes are in the clear and one can be changed.
-    Path payload =
-        write(
-            "payload.json",
-            SignaturePayload.ours(SignaturePayload.SIMPLE_SIGNING, IDENTITY, digest).toJson());
+    Path payload = payloadFile();
     Path clear = dir.resolve("clear.sig");
     gpg.gpg(
             "-z",
@@ -258,10 +255,7 @@ class OpenPgpSigningTest {
         publicA,
         manifestBytes);
 
-    Path payload =
-        write(
-            "detached-payload.json",
-            SignaturePayload.ours(SignaturePayload.SIMPLE_SIGNING, IDENTITY, digest).toJson());
+    Path payload = payloadFile();
     Path detached = dir.resolve("detached.sig");
     gpg.gpg(
             "--local-user",
@@ -365,6 +359,13 @@ class OpenPgpSigningTest {
   }
 
   // --- helpers ---
+
+  /** Our payload for the fixture manifest, as a file for gpg to sign in other ways. */
+  private static Path payloadFile() throws IOException {
+    return write(
+        "payload.json",
+        SignaturePayload.ours(SignaturePayload.SIMPLE_SIGNING, IDENTITY, digest).toJson());
+  }
 
   /** skopeo's signature of the fixture manifest under {@code identity}, by key A. */
   private static byte[] skopeoSign(String identity) throws IOException {
