@@ -1,5 +1,6 @@
 package io.layerstore.trust;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -10,6 +11,7 @@ import io.layerstore.Digest;
 import io.layerstore.LayerStoreException;
 import io.layerstore.Reference;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -133,5 +135,55 @@ class RegistriesDTest {
     LayerStoreException http =
         assertThrows(LayerStoreException.class, () -> l.write(ref, d, new byte[] {1}));
     assertTrue(http.getMessage().contains("only file://"), http.getMessage());
+  }
+
+  /**
+   * The layout's promise: a static web server over a directory written through {@code file://}
+   * serves the same signatures over http (python's http.server stands in for the web server).
+   */
+  @Test
+  void aStaticWebServerOverAFileLookasideServesTheSameSignatures() throws Exception {
+    Tools.require("python3");
+    Digest d = Digest.of("manifest");
+    Reference ref = Reference.parse("localhost:5000/a/b:1");
+    Path served = dir.resolve("served");
+    Lookaside files = new Lookaside(served.toUri());
+    files.write(ref, d, new byte[] {1, 2, 3});
+    files.write(ref, d, new byte[] {4});
+    Process server =
+        new ProcessBuilder(
+                "python3",
+                "-u",
+                "-m",
+                "http.server",
+                "--bind",
+                "127.0.0.1",
+                "--directory",
+                served.toString(),
+                "0")
+            .redirectErrorStream(true)
+            .start();
+    try {
+      java.io.BufferedReader out =
+          new java.io.BufferedReader(
+              new java.io.InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
+      // "Serving HTTP on 127.0.0.1 port 41234 (http://127.0.0.1:41234/) ..."
+      java.util.regex.Matcher m =
+          java.util.regex.Pattern.compile("port (\\d+)").matcher(out.readLine());
+      assertTrue(m.find());
+      URI base = URI.create("http://127.0.0.1:" + m.group(1));
+      List<byte[]> read =
+          new Lookaside(base).read(ref, d, java.net.http.HttpClient.newHttpClient());
+      assertEquals(2, read.size());
+      assertArrayEquals(new byte[] {1, 2, 3}, read.get(0));
+      assertArrayEquals(new byte[] {4}, read.get(1));
+      List<byte[]> none =
+          new Lookaside(base)
+              .read(ref, Digest.of("other"), java.net.http.HttpClient.newHttpClient());
+      assertEquals(0, none.size());
+    } finally {
+      server.destroy();
+      server.waitFor();
+    }
   }
 }
