@@ -100,6 +100,9 @@ class AuthRegistryTest {
       Path file = tmp.resolve("docker/config.json");
       assertEquals(
           PosixFilePermissions.fromString("rw-------"), Files.getPosixFilePermissions(file));
+      assertEquals(
+          PosixFilePermissions.fromString("rwx------"),
+          Files.getPosixFilePermissions(file.getParent()));
       String auth = config().path("auths").path(r.hostPort()).path("auth").asText();
       assertEquals(
           "alice:s3cret", new String(Base64.getDecoder().decode(auth), StandardCharsets.UTF_8));
@@ -204,6 +207,7 @@ class AuthRegistryTest {
             assertThrows(IOException.class, () -> untrusting.session(ref(r, "wire/tls"), true));
         assertTrue(String.valueOf(e.getMessage()).contains(r.hostPort()), e.toString());
         assertTrue(e.getMessage().contains("TLS failed"), e.toString());
+        assertTrue(e.getMessage().contains("wire/tls"), e.toString());
       }
       try (RegistryClient client =
           RegistryClient.create(options().certsDirs(List.of(r.certsDir())).build())) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.layerstore.RegistryException;
+import io.layerstore.gocompat.GoJson;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -179,6 +180,61 @@ final class DockerConfig {
         : Optional.of(CredentialHelper.find(store, helperPath, json));
   }
 
+  /**
+   * Go's {@code json.Indent(dst, src, "", "\t")} of compact JSON: the layout docker's {@code
+   * json.MarshalIndent} gives {@code config.json}, so a file written here reads like one docker
+   * wrote ({@code GoJson} gives Go's escapes).
+   */
+  static String indent(String compact) {
+    StringBuilder out = new StringBuilder(compact.length() * 2);
+    int depth = 0;
+    boolean inString = false;
+    for (int i = 0; i < compact.length(); i++) {
+      char c = compact.charAt(i);
+      if (inString) {
+        out.append(c);
+        if (c == '\\') {
+          out.append(compact.charAt(++i));
+        } else if (c == '"') {
+          inString = false;
+        }
+        continue;
+      }
+      switch (c) {
+        case '"' -> {
+          inString = true;
+          out.append(c);
+        }
+        case '{', '[' -> {
+          out.append(c);
+          char next = compact.charAt(i + 1);
+          if (next == '}' || next == ']') {
+            out.append(next); // Go keeps an empty object or array on one line
+            i++;
+          } else {
+            newline(out, ++depth);
+          }
+        }
+        case '}', ']' -> {
+          newline(out, --depth);
+          out.append(c);
+        }
+        case ',' -> {
+          out.append(c);
+          newline(out, depth);
+        }
+        case ':' -> out.append(": ");
+        default -> out.append(c);
+      }
+    }
+    return out.toString();
+  }
+
+  private static void newline(StringBuilder out, int depth) {
+    out.append('\n');
+    out.append("\t".repeat(depth));
+  }
+
   private ObjectNode read() throws IOException {
     byte[] data;
     try {
@@ -201,8 +257,17 @@ final class DockerConfig {
   }
 
   private void write(ObjectNode root) throws IOException {
-    Files.createDirectories(dir);
-    byte[] data = json.writerWithDefaultPrettyPrinter().writeValueAsBytes(root);
+    if (!Files.isDirectory(dir)) {
+      try {
+        // As docker makes it: the directory of credentials is the owner's alone.
+        Files.createDirectories(
+            dir,
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      } catch (UnsupportedOperationException notPosix) {
+        Files.createDirectories(dir);
+      }
+    }
+    byte[] data = indent(GoJson.write(root)).getBytes(StandardCharsets.UTF_8);
     Path tmp;
     try {
       // Credentials: readable by the owner alone from the first byte, as docker writes the file.

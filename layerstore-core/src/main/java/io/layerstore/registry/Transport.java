@@ -191,7 +191,7 @@ final class Transport implements AutoCloseable {
       if (!(e instanceof SocketTimeoutException)) {
         throw e; // the caller's interrupt
       }
-      throw new IOException(what + ": " + e, e);
+      throw new IOException(what + ": " + request.method() + " " + request.uri() + ": " + e, e);
     } catch (SSLHandshakeException | SSLPeerUnverifiedException e) {
       throw new IOException(
           what
@@ -204,7 +204,8 @@ final class Transport implements AutoCloseable {
               + e.getMessage(),
           e);
     } catch (IOException e) {
-      throw new IOException(what + ": " + e, e);
+      // The JDK's connection errors often have no message: the address says what failed.
+      throw new IOException(what + ": " + request.method() + " " + request.uri() + ": " + e, e);
     }
   }
 

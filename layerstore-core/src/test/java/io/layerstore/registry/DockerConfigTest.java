@@ -54,12 +54,20 @@ class DockerConfigTest {
         config("{\"psFormat\":\"table\",\"auths\":{\"other\":{\"auth\":\"" + b64("a:b") + "\"}}}");
     c.store("docker.io", new AuthConfig("me", "secret", null));
     c.store("reg.lan:5000", new AuthConfig("you", "pw", null));
-    String text = Files.readString(dir.resolve("config.json"));
-    assertTrue(text.contains("\"psFormat\" : \"table\""), text);
-    assertTrue(
-        text.contains(
-            "\"https://index.docker.io/v1/\" : {\n      \"auth\" : \"" + b64("me:secret") + "\""),
-        text);
+    // Laid out as docker's json.MarshalIndent(config, "", "\t") lays it out.
+    assertEquals(
+        "{\n\t\"psFormat\": \"table\",\n\t\"auths\": {\n"
+            + "\t\t\"other\": {\n\t\t\t\"auth\": \""
+            + b64("a:b")
+            + "\"\n\t\t},\n"
+            + "\t\t\"https://index.docker.io/v1/\": {\n\t\t\t\"auth\": \""
+            + b64("me:secret")
+            + "\"\n\t\t},\n"
+            + "\t\t\"reg.lan:5000\": {\n\t\t\t\"auth\": \""
+            + b64("you:pw")
+            + "\"\n\t\t}\n"
+            + "\t}\n}",
+        Files.readString(dir.resolve("config.json")));
     assertEquals(
         PosixFilePermissions.fromString("rw-------"),
         Files.getPosixFilePermissions(dir.resolve("config.json")));
@@ -72,6 +80,13 @@ class DockerConfigTest {
     try (var files = Files.list(dir)) {
       assertEquals(List.of("config.json"), files.map(p -> p.getFileName().toString()).toList());
     }
+  }
+
+  @Test
+  void indentsAsGoDoes() {
+    assertEquals(
+        "{\n\t\"a\": [\n\t\t1,\n\t\t\"x,{\\\"y\\\":[]}\"\n\t],\n\t\"b\": {},\n\t\"c\": []\n}",
+        DockerConfig.indent("{\"a\":[1,\"x,{\\\"y\\\":[]}\"],\"b\":{},\"c\":[]}"));
   }
 
   @Test

@@ -569,6 +569,36 @@ class HostileRegistryTest {
     c.session(new Reference("docker.io", "library/x", "t", null), true).hasBlob(Digest.of("b"));
     assertEquals(0, empty.count("HEAD"));
     assertEquals(1, fake.count("HEAD /v2/library/x/blobs/"));
+
+    // Docker Hub unreachable: a pull goes through the mirror alone.
+    try (java.net.ServerSocket closed = new java.net.ServerSocket(0)) {
+      int deadPort = closed.getLocalPort();
+      closed.close();
+      RegistryClient offline =
+          RegistryClient.create(
+              RegistryOptions.builder()
+                  .dockerConfigDir(tmp.resolve("docker"))
+                  .maxAttempts(1)
+                  .mirrors(List.of(URI.create("http://" + empty.hostPort())))
+                  .build(),
+              new Tuning("127.0.0.1:" + deadPort, 10_000, 50_000));
+      closing.add(offline);
+      assertArrayEquals(
+          m,
+          offline
+              .session(new Reference("docker.io", "library/x", "t", null), false)
+              .manifest("t")
+              .raw());
+      // Not even through the mirror, then the origin's failure is what is reported.
+      IOException e =
+          assertThrows(
+              IOException.class,
+              () ->
+                  offline
+                      .session(new Reference("docker.io", "library/x", "t", null), false)
+                      .manifest("absent"));
+      assertTrue(e.getMessage().contains("127.0.0.1:" + deadPort), e.getMessage());
+    }
   }
 
   // ---- transport ----------------------------------------------------------------------------

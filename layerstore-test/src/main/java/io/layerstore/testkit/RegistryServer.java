@@ -217,10 +217,15 @@ public final class RegistryServer implements AutoCloseable {
      *
      * @return the running registry
      * @throws IOException if it cannot be started or does not start listening within 30 s
+     * @throws IllegalStateException if client certificates are asked for without TLS, or both
+     *     htpasswd and token auth
      */
     public RegistryServer start() throws IOException {
       if (clientCa != null && ca == null) {
         throw new IllegalStateException("client certificates need TLS");
+      }
+      if (user != null && tokens != null) {
+        throw new IllegalStateException("a registry takes htpasswd or token auth, not both");
       }
       Path dir = Files.createTempDirectory(parent, "registry-");
       try {
