@@ -18,6 +18,7 @@ module io.layerstore.core {
   requires org.slf4j;
 
   exports io.layerstore;
+  exports io.layerstore.build;
   exports io.layerstore.container;
   exports io.layerstore.spi;
 

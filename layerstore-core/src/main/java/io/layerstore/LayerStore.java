@@ -2,6 +2,8 @@ package io.layerstore;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.layerstore.archive.UnpackOptions;
+import io.layerstore.build.ImageBuilder;
+import io.layerstore.build.internal.BuildArea;
 import io.layerstore.container.Containers;
 import io.layerstore.container.internal.ContainerArea;
 import io.layerstore.format.Descriptor;
@@ -112,6 +114,7 @@ public final class LayerStore implements Closeable {
   private final Publisher publisher;
   private final ImageResolver resolver;
   private final ContainerArea containers;
+  private final BuildArea builds;
 
   /** Takes a store that {@link #open(Path, StoreContext.Options, DriverProvider)} has recovered. */
   private LayerStore(StoreContext store, ContainerArea containers) {
@@ -132,6 +135,7 @@ public final class LayerStore implements Closeable {
     this.publisher = store.publisher();
     this.resolver = new ImageResolver(store);
     this.containers = containers;
+    this.builds = new BuildArea(store);
   }
 
   /**
@@ -654,7 +658,8 @@ public final class LayerStore implements Closeable {
       storage.checkWritable(signer.kind(), r);
     }
     Digest pushed =
-        new Pusher(store, options.compression(), options.listener()).push(r, config(id));
+        new Pusher(store, options.compression(), options.listener(), builds.keptBlobs())
+            .push(r, config(id));
     if (signer != null) {
       RegistrySignatures.sign(signer, storage, r, pushed, store.registry().session(r, true));
     }
@@ -1384,6 +1389,30 @@ public final class LayerStore implements Closeable {
   }
 
   // ---- containers -----------------------------------------------------------------------------
+
+  /**
+   * Starts building an image from files on {@code baseRefOrId}, as Jib does: reproducible layers
+   * cached by their inputs, no container (see {@link io.layerstore.build}).
+   *
+   * @param baseRefOrId the base image, resolved as {@link #resolve} does
+   * @return a builder; nothing is stored until its {@code tag} or {@code build}
+   * @throws NotFoundException if nothing matches
+   * @throws IOException if the stores cannot be read
+   */
+  public ImageBuilder build(String baseRefOrId) throws IOException {
+    store.ensureOpen();
+    return builds.start(resolve(baseRefOrId));
+  }
+
+  /**
+   * Starts building an image from files on nothing ({@code FROM scratch}).
+   *
+   * @return a builder; nothing is stored until its {@code tag} or {@code build}
+   */
+  public ImageBuilder build() {
+    store.ensureOpen();
+    return builds.start(null);
+  }
 
   /**
    * The store's containers: create, mount, changes, commit, export, remove.

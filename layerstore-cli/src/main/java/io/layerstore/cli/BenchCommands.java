@@ -9,7 +9,7 @@ import picocli.CommandLine.ParseResult;
 
 /**
  * The benchmarks: bench-load, bench-commit, bench-save, bench-mount, bench-start, bench-durability,
- * bench-pull and bench-push; their options in one place.
+ * bench-pull, bench-push and bench-build; their options in one place.
  */
 final class BenchCommands implements Cli.Group {
 
@@ -23,7 +23,8 @@ final class BenchCommands implements Cli.Group {
         "bench-start",
         "bench-durability",
         "bench-pull",
-        "bench-push");
+        "bench-push",
+        "bench-build");
   }
 
   @Override
@@ -114,6 +115,15 @@ final class BenchCommands implements Cli.Group {
               "1",
               3,
               true);
+      case "bench-build" ->
+          spec(
+              name,
+              (ctx, args) -> new BuildBenchmark().run(ctx, options(args, 3, false, usage(args))),
+              "[OPTIONS] DIR",
+              "Time a first build and a rebuild of an image from DIR beside the floor",
+              "1",
+              3,
+              false);
       default -> throw new IllegalArgumentException("no command " + name);
     };
   }

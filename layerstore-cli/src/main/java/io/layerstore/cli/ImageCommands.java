@@ -181,7 +181,11 @@ final class ImageCommands implements Cli.Group {
     List<String[]> rows = new ArrayList<>();
     rows.add(new String[] {"REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"});
     Instant now = Instant.now();
+    List<String> filter = Cli.positionals(args);
     for (ImageSummary s : ctx.store().images()) {
+      if (!filter.isEmpty() && s.repoTags().stream().noneMatch(t -> named(t, filter.get(0)))) {
+        continue; // docker images REPOSITORY[:TAG] lists only what that names
+      }
       String id = noTrunc ? s.id().toString() : s.id().shortId();
       if (quiet) {
         ctx.out.println(id);
@@ -202,6 +206,14 @@ final class ImageCommands implements Cli.Group {
       ctx.out.print(Human.table(rows));
     }
     return 0;
+  }
+
+  /** Whether the tag {@code repoTag} ({@code name:tag}) is what {@code REPOSITORY[:TAG]} names. */
+  private static boolean named(String repoTag, String filter) {
+    boolean hasTag = filter.lastIndexOf(':') > filter.lastIndexOf('/');
+    return hasTag
+        ? repoTag.equals(filter)
+        : repoTag.substring(0, repoTag.lastIndexOf(':')).equals(filter);
   }
 
   int inspect(Main.Context ctx, ParseResult args) throws IOException {

@@ -75,6 +75,7 @@ public final class Main {
     return List.of(
         images,
         new ContainerCommands(images),
+        new BuildCommand(),
         new StoreCommands(),
         new RegistryCommands(),
         new BenchCommands(),

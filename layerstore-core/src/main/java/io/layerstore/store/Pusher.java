@@ -71,12 +71,38 @@ public final class Pusher {
   /** The repositories layers of this push were mounted from. */
   private final Set<String> mountedFrom = ConcurrentHashMap.newKeySet();
 
+  /** A layer's gzip blob kept on this machine (an image build's), uploaded as it is. */
+  public record KeptBlob(Digest digest, long size, Path file) {}
+
+  /** Where kept gzip blobs are looked up by diffID; the blob must be checked already. */
+  public interface KeptBlobs {
+    /** Knows no blob. */
+    KeptBlobs NONE = diffId -> Optional.empty();
+
+    Optional<KeptBlob> gzipOf(DiffId diffId);
+  }
+
+  private final KeptBlobs kept;
+
   public Pusher(
       StoreContext store, PushOptions.LayerCompression compression, TransferListener listener) {
+    this(store, compression, listener, KeptBlobs.NONE);
+  }
+
+  /**
+   * A pusher that uploads the gzip blobs {@code kept} has for a layer instead of compressing the
+   * layer again (a build keeps the blob it made while it stored the layer).
+   */
+  public Pusher(
+      StoreContext store,
+      PushOptions.LayerCompression compression,
+      TransferListener listener,
+      KeptBlobs kept) {
     this.store = store;
     this.compression = compression;
     this.tell = ProgressStream.safely(listener);
     this.rebuilder = new LayerRebuilder(store.layerDb(), store.driver());
+    this.kept = kept;
   }
 
   /** The wire form kept for the image, and which of its layer blobs are known to be its layers. */
@@ -271,6 +297,14 @@ public final class Pusher {
         return known;
       }
     }
+    Optional<KeptBlob> local =
+        compression == PushOptions.LayerCompression.GZIP
+            ? kept.gzipOf(layer.diffId())
+            : Optional.empty();
+    if (local.isPresent()) {
+      KeptBlob b = local.get();
+      return upload(session, id, Descriptor.of(layerType(), b.digest(), b.size()), b.file());
+    }
     Path tmp = store.layout().tmpDir();
     AtomicFiles.ensureDirectory(tmp, 0700);
     Path spool = Files.createTempFile(tmp, "push-", ".blob");
@@ -286,29 +320,34 @@ public final class Pusher {
         rebuilder.rebuild(layer, compressed);
       }
       long size = Files.size(spool);
-      Descriptor blob = Descriptor.of(layerType(), Digest.fromBytes(sha.digest()), size);
-      if (session.hasBlob(blob.digest())) {
-        // Deterministic compression: someone pushed this very layer before.
-        tell(TransferEvent.of(TransferEvent.Kind.LAYER_EXISTS, id, size));
-        return blob;
-      }
-      long t1 = System.nanoTime();
-      session.putBlob(
-          blob.digest(),
-          size,
-          () -> ProgressStream.upload(Files.newInputStream(spool), id, size, this::tell));
-      tell(TransferEvent.of(TransferEvent.Kind.PUSHED, id, size));
       LOG.debug(
-          "{}: layer {} compressed to {} bytes in {} ms, uploaded in {} ms",
+          "{}: layer {} compressed to {} bytes in {} ms",
           here,
           layer.chainId(),
           size,
-          (t1 - t0) / 1_000_000,
-          (System.nanoTime() - t1) / 1_000_000);
-      return blob;
+          (System.nanoTime() - t0) / 1_000_000);
+      return upload(
+          session, id, Descriptor.of(layerType(), Digest.fromBytes(sha.digest()), size), spool);
     } finally {
       Files.deleteIfExists(spool);
     }
+  }
+
+  /** Uploads the compressed layer in {@code file}, unless the repository has its blob already. */
+  private Descriptor upload(RepositorySession session, Digest id, Descriptor blob, Path file)
+      throws IOException {
+    long size = blob.size();
+    if (session.hasBlob(blob.digest())) {
+      // Deterministic compression: someone pushed this very layer before.
+      tell(TransferEvent.of(TransferEvent.Kind.LAYER_EXISTS, id, size));
+      return blob;
+    }
+    session.putBlob(
+        blob.digest(),
+        size,
+        () -> ProgressStream.upload(Files.newInputStream(file), id, size, this::tell));
+    tell(TransferEvent.of(TransferEvent.Kind.PUSHED, id, size));
+    return blob;
   }
 
   /**
