@@ -41,6 +41,10 @@ import io.layerstore.store.StoreLayout;
 import io.layerstore.store.StoreLocks;
 import io.layerstore.store.Transaction;
 import io.layerstore.store.TransactionRunner;
+import io.layerstore.trust.ImageSigner;
+import io.layerstore.trust.RegistrySignatures;
+import io.layerstore.trust.SignatureStorage;
+import io.layerstore.trust.TrustChecker;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -596,6 +600,8 @@ public final class LayerStore implements Closeable {
    * @throws InvalidArchiveException if a manifest, index or config cannot be accepted (schema 1,
    *     unknown media types, no image for the platform)
    * @throws DigestMismatchException if a blob or layer does not hash to its digest or diffID
+   * @throws SignatureRefusedException if the options' trust policy refuses the image (nothing is
+   *     stored)
    * @throws IOException if the registry cannot be reached or the store cannot be written
    */
   public Digest pull(String ref, PullOptions options) throws IOException {
@@ -606,7 +612,8 @@ public final class LayerStore implements Closeable {
     return new Puller(
             store,
             new OciLayoutLoader.Selection(platform, p.isAllPlatforms(), p.platform().isPresent()),
-            options.listener())
+            options.listener(),
+            options.policy().orElse(null))
         .pull(r);
   }
 
@@ -617,15 +624,22 @@ public final class LayerStore implements Closeable {
    * store recorded it, else rebuilt from the store, compressed (in parallel, deterministically) and
    * uploaded in one pass. When every layer's blob is the one the image was pulled or loaded with,
    * the manifest is pushed as it came, so its digest is unchanged; else a new one is made (Docker
-   * schema 2 for gzip, OCI for zstd) and kept for the next push.
+   * schema 2 for gzip, OCI for zstd) and kept for the next push. With {@link
+   * PushOptions#signBy(SignBy)}, the manifest the registry acknowledged is then signed under {@code
+   * ref} (see {@code docs/signing.md}); the key is unlocked first, so a bad key or passphrase fails
+   * before anything is uploaded.
    *
    * @param ref {@code [registry/]name[:tag]}, a tag of an image of this store
-   * @param options layer compression and progress listener
+   * @param options layer compression, progress listener and signing key
    * @return the digest of the manifest pushed
    * @throws InvalidReferenceException if {@code ref} is not a valid reference, or names a digest
    * @throws NotFoundException if no image has that tag
    * @throws RegistryException if the registry refuses (naming the registry and repository)
-   * @throws IOException if a layer cannot be read or the registry cannot be reached
+   * @throws LayerStoreException if the signing key cannot be read or unlocked, or registries.d is
+   *     malformed or, for a sigstore key, does not turn {@code use-sigstore-attachments} on for the
+   *     repository
+   * @throws IOException if a layer cannot be read, the registry cannot be reached, or the signature
+   *     cannot be stored
    */
   public Digest push(String ref, PushOptions options) throws IOException {
     store.ensureOpen();
@@ -635,8 +649,75 @@ public final class LayerStore implements Closeable {
           "cannot push a digest reference: " + ref + " (push a tag: name:tag)");
     }
     ImageId id = resolve(r.familiarString());
-    return new Pusher(store, options.compression(), options.listener(), builds.keptBlobs())
-        .push(r, config(id));
+    // The key is unlocked before anything is uploaded: a wrong passphrase costs no upload.
+    ImageSigner signer = null;
+    SignatureStorage storage = null;
+    if (options.signBy().isPresent()) {
+      signer = ImageSigner.load(options.signBy().get());
+      storage = SignatureStorage.load(options.registriesD());
+      storage.checkWritable(signer.kind(), r);
+    }
+    Digest pushed =
+        new Pusher(store, options.compression(), options.listener(), builds.keptBlobs())
+            .push(r, config(id));
+    if (signer != null) {
+      RegistrySignatures.sign(signer, storage, r, pushed, store.registry().session(r, true));
+    }
+    return pushed;
+  }
+
+  /**
+   * Checks a stored image against a trust policy again, as a pull with {@link
+   * PullOptions#policy(TrustPolicy)} checked it: the signatures (read anew from the lookaside or
+   * the registry, as registries.d says) must be for the manifest bytes the store kept when the
+   * image was pulled, under the name {@code image} gives.
+   *
+   * @param image the stored image, {@code name[:tag]} or {@code name@digest} (a reference, since
+   *     signatures name a repository)
+   * @param policy the policy and registries.d
+   * @return what the policy accepted
+   * @throws InvalidReferenceException if {@code image} is not a reference (an id names no
+   *     repository)
+   * @throws NotFoundException if the store has no such image, or kept no manifest for it (it was
+   *     not pulled, pushed or loaded from an OCI layout)
+   * @throws SignatureRefusedException if the policy refuses it
+   * @throws IOException if the policy, keys or signatures cannot be read
+   */
+  public Verification verify(String image, TrustPolicy policy) throws IOException {
+    store.ensureOpen();
+    Reference r = Reference.parse(image);
+    Reference named = r.digest() == null ? r.withDefaultTag() : r;
+    ImageId id = resolve(image);
+    ImageBigData.ImageWire wire =
+        store
+            .bigData()
+            .image(id)
+            .orElseThrow(
+                () ->
+                    new NotFoundException(
+                        "image "
+                            + image
+                            + " has no manifest kept (it was not pulled, pushed or loaded from an"
+                            + " OCI layout): there is nothing a signature could be checked against"));
+    // Signatures are of the outermost manifest the image came with: the index, when there was one.
+    Descriptor top = wire.indexes().isEmpty() ? wire.manifest() : wire.indexes().get(0);
+    byte[] raw =
+        store
+            .bigData()
+            .blob(top.digest())
+            .orElseThrow(
+                () ->
+                    new NotFoundException(
+                        "the kept manifest " + top.digest() + " of " + image + " is gone"));
+    if (r.digest() != null && !r.digest().equals(top.digest())) {
+      throw new NotFoundException(
+          "image " + image + " came with manifest " + top.digest() + ", not " + r.digest());
+    }
+    return TrustChecker.load(policy)
+        .check(
+            named,
+            raw,
+            RegistrySignatures.attachments(() -> store.registry().session(named, false)));
   }
 
   /**

@@ -13,16 +13,19 @@ import java.util.Optional;
  * }</pre>
  *
  * Platforms are chosen from an index as an OCI layout's are by {@link LoadOptions}: containerd's
- * ranking, the host's platform by default.
+ * ranking, the host's platform by default. With a {@link #policy(TrustPolicy) policy}, the
+ * manifest's signatures are checked before anything is stored.
  */
 public final class PullOptions {
 
   private final LoadOptions platforms;
   private final TransferListener listener;
+  private final TrustPolicy policy;
 
-  private PullOptions(LoadOptions platforms, TransferListener listener) {
+  private PullOptions(LoadOptions platforms, TransferListener listener, TrustPolicy policy) {
     this.platforms = platforms;
     this.listener = listener;
+    this.policy = policy;
   }
 
   /**
@@ -31,7 +34,7 @@ public final class PullOptions {
    * @return the default options
    */
   public static PullOptions defaults() {
-    return new PullOptions(LoadOptions.defaults(), TransferListener.NONE);
+    return new PullOptions(LoadOptions.defaults(), TransferListener.NONE, null);
   }
 
   /**
@@ -43,7 +46,7 @@ public final class PullOptions {
    * @throws IllegalArgumentException if the platform is not of that form
    */
   public PullOptions platform(String platform) {
-    return new PullOptions(platforms.platform(platform), listener);
+    return new PullOptions(platforms.platform(platform), listener, policy);
   }
 
   /**
@@ -53,7 +56,7 @@ public final class PullOptions {
    * @return new options
    */
   public PullOptions allPlatforms() {
-    return new PullOptions(platforms.allPlatforms(), listener);
+    return new PullOptions(platforms.allPlatforms(), listener, policy);
   }
 
   /**
@@ -64,7 +67,30 @@ public final class PullOptions {
    * @throws NullPointerException if {@code listener} is null
    */
   public PullOptions listener(TransferListener listener) {
-    return new PullOptions(platforms, Objects.requireNonNull(listener, "listener"));
+    return new PullOptions(platforms, Objects.requireNonNull(listener, "listener"), policy);
+  }
+
+  /**
+   * Checks the image against a trust policy, as podman and skopeo do: after the manifest (or index)
+   * the reference names is fetched, and before any layer is, the policy's requirements for the
+   * image must be met by signatures of exactly those manifest bytes. A refusal ({@link
+   * SignatureRefusedException}) stores nothing.
+   *
+   * @param policy the policy and registries.d to check against
+   * @return new options
+   * @throws NullPointerException if {@code policy} is null
+   */
+  public PullOptions policy(TrustPolicy policy) {
+    return new PullOptions(platforms, listener, Objects.requireNonNull(policy, "policy"));
+  }
+
+  /**
+   * The trust policy checked.
+   *
+   * @return the policy, or empty when signatures are not checked (the default)
+   */
+  public Optional<TrustPolicy> policy() {
+    return Optional.ofNullable(policy);
   }
 
   /**
@@ -110,6 +136,7 @@ public final class PullOptions {
    */
   @Override
   public String toString() {
-    return "PullOptions[" + platforms.toString().replaceFirst("^LoadOptions\\[", "");
+    String base = "PullOptions[" + platforms.toString().replaceFirst("^LoadOptions\\[", "");
+    return policy == null ? base : base.substring(0, base.length() - 1) + ", " + policy + "]";
   }
 }

@@ -1,6 +1,8 @@
 package io.layerstore;
 
+import java.nio.file.Path;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * How {@link LayerStore#push(String, PushOptions)} pushes: the compression of layers it must
@@ -9,7 +11,10 @@ import java.util.Objects;
  *
  * <pre>{@code
  * store.push("registry.example:5000/app:1", PushOptions.defaults().listener(l));
+ * store.push("registry.example:5000/app:1", PushOptions.defaults().signBy(SignBy.openPgp(key, pw)));
  * }</pre>
+ *
+ * With {@link #signBy(SignBy)}, the pushed manifest is signed once the registry has it.
  */
 public final class PushOptions {
 
@@ -29,10 +34,15 @@ public final class PushOptions {
 
   private final LayerCompression compression;
   private final TransferListener listener;
+  private final SignBy signBy;
+  private final Path registriesD;
 
-  private PushOptions(LayerCompression compression, TransferListener listener) {
+  private PushOptions(
+      LayerCompression compression, TransferListener listener, SignBy signBy, Path registriesD) {
     this.compression = compression;
     this.listener = listener;
+    this.signBy = signBy;
+    this.registriesD = registriesD;
   }
 
   /**
@@ -41,7 +51,7 @@ public final class PushOptions {
    * @return the default options
    */
   public static PushOptions defaults() {
-    return new PushOptions(LayerCompression.GZIP, TransferListener.NONE);
+    return new PushOptions(LayerCompression.GZIP, TransferListener.NONE, null, null);
   }
 
   /**
@@ -52,7 +62,8 @@ public final class PushOptions {
    * @throws NullPointerException if {@code compression} is null
    */
   public PushOptions compression(LayerCompression compression) {
-    return new PushOptions(Objects.requireNonNull(compression, "compression"), listener);
+    return new PushOptions(
+        Objects.requireNonNull(compression, "compression"), listener, signBy, registriesD);
   }
 
   /**
@@ -63,7 +74,54 @@ public final class PushOptions {
    * @throws NullPointerException if {@code listener} is null
    */
   public PushOptions listener(TransferListener listener) {
-    return new PushOptions(compression, Objects.requireNonNull(listener, "listener"));
+    return new PushOptions(
+        compression, Objects.requireNonNull(listener, "listener"), signBy, registriesD);
+  }
+
+  /**
+   * Signs the pushed manifest, under the name pushed, as {@code skopeo copy --sign-by} (OpenPGP:
+   * the signature goes to the lookaside registries.d names, its staging one if set) or {@code
+   * cosign sign --key} (sigstore: attached to the repository as {@code sha256-<hex>.sig}, after the
+   * signatures already there) do.
+   *
+   * @param signBy the key and the kind of signature
+   * @return new options
+   * @throws NullPointerException if {@code signBy} is null
+   */
+  public PushOptions signBy(SignBy signBy) {
+    return new PushOptions(
+        compression, listener, Objects.requireNonNull(signBy, "signBy"), registriesD);
+  }
+
+  /**
+   * The registries.d directory that says where OpenPGP signatures are written, instead of the
+   * user's ({@link TrustPolicy#defaults()}).
+   *
+   * @param registriesD the directory
+   * @return new options
+   * @throws NullPointerException if {@code registriesD} is null
+   */
+  public PushOptions registriesD(Path registriesD) {
+    return new PushOptions(
+        compression, listener, signBy, Objects.requireNonNull(registriesD, "registriesD"));
+  }
+
+  /**
+   * The signing key.
+   *
+   * @return the key, or empty when the push does not sign (the default)
+   */
+  public Optional<SignBy> signBy() {
+    return Optional.ofNullable(signBy);
+  }
+
+  /**
+   * The registries.d directory for signature storage.
+   *
+   * @return the one given, else the user's as {@link TrustPolicy#defaults()} finds it
+   */
+  public Path registriesD() {
+    return registriesD != null ? registriesD : TrustPolicy.defaults().registriesDir();
   }
 
   /**
@@ -91,6 +149,6 @@ public final class PushOptions {
    */
   @Override
   public String toString() {
-    return "PushOptions[" + compression + "]";
+    return "PushOptions[" + compression + (signBy == null ? "" : ", " + signBy) + "]";
   }
 }

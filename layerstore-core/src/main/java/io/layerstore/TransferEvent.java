@@ -6,8 +6,8 @@ import java.util.Objects;
  * One step of one layer's transfer, as {@link TransferListener} hears it.
  *
  * @param kind what happened
- * @param blob the layer's compressed blob (its first 12 hex digits are docker's layer id on the
- *     progress line)
+ * @param blob for a pull, the layer's compressed blob; for a push, the layer's diffID (docker names
+ *     the lines so; the first 12 hex digits are the id on the progress line)
  * @param current bytes moved so far, for {@link Kind#DOWNLOADING} and {@link Kind#PUSHING}; else 0
  * @param total the blob's size when known, else -1
  * @param detail for {@link Kind#MOUNTED}, the repository the blob was mounted from; else empty
@@ -59,7 +59,7 @@ public record TransferEvent(Kind kind, Digest blob, long current, long total, St
    * Checks the parts.
    *
    * @param kind what happened
-   * @param blob the layer's blob
+   * @param blob the layer's blob (pull) or diffID (push)
    * @param current bytes so far
    * @param total the size or -1
    * @param detail extra words, or empty

@@ -7,14 +7,21 @@ import io.layerstore.NotFoundException;
 import io.layerstore.PullOptions;
 import io.layerstore.PushOptions;
 import io.layerstore.Reference;
+import io.layerstore.SignBy;
+import io.layerstore.TrustPolicy;
+import io.layerstore.Verification;
 import java.io.BufferedReader;
 import java.io.Console;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ParseResult;
 
 /**
@@ -23,9 +30,24 @@ import picocli.CommandLine.ParseResult;
  */
 final class RegistryCommands implements Cli.Group {
 
+  /** An option spec belongs to one command, so each command is given a new one. */
+  private static OptionSpec policyOption() {
+    return Cli.option(
+        "FILE",
+        "Trust policy (containers-policy.json); default: the user's, as podman reads it",
+        "--policy");
+  }
+
+  private static OptionSpec registriesDOption() {
+    return Cli.option(
+        "DIR",
+        "Signature storage configuration (containers-registries.d); default: the user's",
+        "--registries.d");
+  }
+
   @Override
   public List<String> names() {
-    return List.of("pull", "push", "login", "logout");
+    return List.of("pull", "push", "login", "logout", "verify");
   }
 
   @Override
@@ -47,11 +69,38 @@ final class RegistryCommands implements Cli.Group {
               .addOption(
                   Cli.flag("Pull every platform of a multi-platform image", "--all-platforms"))
               .addOption(Cli.flag("Suppress verbose output", "-q", "--quiet"))
+              .addOption(policyOption())
+              .addOption(registriesDOption())
               .addPositional(Cli.args("0", "1", String.class, Types.REFERENCE, "NAME"));
       case "push" ->
           Cli.command(name, "[OPTIONS] NAME[:TAG]", "Upload an image to a registry", this::push)
               .addOption(Cli.flag("Suppress verbose output", "-q", "--quiet"))
+              .addOption(
+                  Cli.option(
+                      "SECRET.asc",
+                      "Sign with this OpenPGP secret key (gpg --armor --export-secret-keys)",
+                      "--sign-by-key"))
+              .addOption(
+                  Cli.option(
+                      "KEY.pem",
+                      "Sign with this sigstore private key (PEM, or cosign's encrypted key)",
+                      "--sign-by-sigstore-key"))
+              .addOption(
+                  Cli.option(
+                      "FILE",
+                      "Read the signing key's passphrase from FILE",
+                      "--sign-passphrase-file"))
+              .addOption(registriesDOption())
               .addPositional(Cli.args("0", "1", String.class, Types.REFERENCE, "NAME"));
+      case "verify" ->
+          Cli.command(
+                  name,
+                  "[OPTIONS] IMAGE",
+                  "Check a stored image's signatures against a trust policy",
+                  this::verify)
+              .addOption(policyOption())
+              .addOption(registriesDOption())
+              .addPositional(Cli.args("0", "1", String.class, Types.REFERENCE, "IMAGE"));
       case "login" ->
           Cli.command(name, "[OPTIONS] [SERVER]", "Log in to a registry", this::login)
               .addOption(Cli.option("string", "Username", "-u", "--username"))
@@ -82,6 +131,9 @@ final class RegistryCommands implements Cli.Group {
     }
     if (Cli.has(args, "--all-platforms")) {
       options = options.allPlatforms();
+    }
+    if (Cli.has(args, "--policy") || Cli.has(args, "--registries.d")) {
+      options = options.policy(trustPolicy(args));
     }
     LayerStore store = ctx.store();
     Optional<ImageId> before = existing(store, full.familiarString());
@@ -128,7 +180,7 @@ final class RegistryCommands implements Cli.Group {
     String name = Cli.<String>positionals(args).get(0);
     boolean quiet = Cli.has(args, "--quiet");
     Reference ref = Reference.parse(name).withDefaultTag();
-    PushOptions options = PushOptions.defaults();
+    PushOptions options = signing(args, PushOptions.defaults());
     if (existing(ctx.store(), ref.familiarString()).isEmpty()) {
       throw new NotFoundException(
           "An image does not exist locally with the tag: " + ref.domain() + "/" + ref.path());
@@ -139,6 +191,70 @@ final class RegistryCommands implements Cli.Group {
     }
     Digest digest = ctx.store().push(name, options);
     ctx.out.println(quiet ? ref.familiarString() : ref.tag() + ": digest: " + digest);
+    if (!quiet && options.signBy().isPresent()) {
+      ctx.out.println(
+          "Signed " + ref.familiarString() + " (" + options.signBy().get().kind() + ")");
+    }
+    return 0;
+  }
+
+  /** The signing options of push: one key, its passphrase from a file, where signatures go. */
+  private static PushOptions signing(ParseResult args, PushOptions options) throws IOException {
+    String pgp = Cli.value(args, "--sign-by-key", null);
+    String sigstore = Cli.value(args, "--sign-by-sigstore-key", null);
+    if (pgp != null && sigstore != null) {
+      throw new Main.UsageException(
+          "--sign-by-key and --sign-by-sigstore-key are mutually exclusive");
+    }
+    String passFile = Cli.value(args, "--sign-passphrase-file", null);
+    if (pgp == null && sigstore == null) {
+      if (passFile != null) {
+        throw new Main.UsageException("--sign-passphrase-file needs a key to sign with");
+      }
+      return options;
+    }
+    // As skopeo reads --sign-passphrase-file: the first line, without its line ending.
+    char[] passphrase =
+        passFile == null
+            ? new char[0]
+            : Files.readString(Path.of(passFile), StandardCharsets.UTF_8)
+                .lines()
+                .findFirst()
+                .orElse("")
+                .toCharArray();
+    SignBy by =
+        pgp != null
+            ? SignBy.openPgp(Path.of(pgp), passphrase)
+            : SignBy.sigstore(Path.of(sigstore), passphrase);
+    Arrays.fill(passphrase, '\0');
+    String dir = Cli.value(args, "--registries.d", null);
+    options = options.signBy(by);
+    return dir == null ? options : options.registriesD(Path.of(dir));
+  }
+
+  /** --policy and --registries.d, each defaulting to the user's file as podman finds it. */
+  private static TrustPolicy trustPolicy(ParseResult args) {
+    TrustPolicy defaults = TrustPolicy.defaults();
+    String policy = Cli.value(args, "--policy", null);
+    String dir = Cli.value(args, "--registries.d", null);
+    return TrustPolicy.fromFiles(
+        policy != null ? Path.of(policy) : defaults.policyFile(),
+        dir != null ? Path.of(dir) : defaults.registriesDir());
+  }
+
+  int verify(Main.Context ctx, ParseResult args) throws IOException {
+    String image = Cli.<String>positionals(args).get(0);
+    Verification v = ctx.store().verify(image, trustPolicy(args));
+    ctx.out.println(
+        "Verified " + v.identity() + " (" + v.manifestDigest() + ") under " + v.scope());
+    for (Verification.Acceptance a : v.accepted()) {
+      ctx.out.println(
+          "  "
+              + a.requirement()
+              + (a.signer() == null
+                  ? ""
+                  : ": signed by " + a.signer() + " as " + a.signedIdentity()));
+    }
     return 0;
   }
 

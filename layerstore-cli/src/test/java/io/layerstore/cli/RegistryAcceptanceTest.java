@@ -96,6 +96,21 @@ class RegistryAcceptanceTest {
     return run(docker.cli(all.toArray(String[]::new)), Map.of(), stdin);
   }
 
+  /** {@code layerstore login -u USER --password-stdin}, which must succeed. */
+  static void login(Path root, Path config) throws Exception {
+    String out =
+        layerstore(
+            root,
+            config,
+            PASSWORD + "\n",
+            "login",
+            "-u",
+            USER,
+            "--password-stdin",
+            registry.hostPort());
+    assertTrue(out.contains("Login Succeeded"), out);
+  }
+
   @Test
   void whatDockerPushedPullsWithDockersRootfsAfterALogin() throws Exception {
     Path dockerConfig = tmp.resolve("docker-config-1");
@@ -114,17 +129,7 @@ class RegistryAcceptanceTest {
 
     Path ours = tmp.resolve("ours-config");
     Path root = tmp.resolve("pulled");
-    String login =
-        layerstore(
-            root,
-            ours,
-            PASSWORD + "\n",
-            "login",
-            "-u",
-            USER,
-            "--password-stdin",
-            registry.hostPort());
-    assertTrue(login.contains("Login Succeeded"), login);
+    login(root, ours);
     String pull = layerstore(root, ours, "", "pull", ref);
     assertTrue(pull.contains("Status: Downloaded newer image for " + ref), pull);
     try (LayerStore s = LayerStore.open(root);
@@ -148,15 +153,7 @@ class RegistryAcceptanceTest {
     String ref = registry.hostPort() + "/acceptance/pushed:1";
     layerstore(root, config, "", "load", "-i", Fixtures.fxMultiArchive().toString());
     layerstore(root, config, "", "tag", Fixtures.FX_MULTI_ID, ref);
-    layerstore(
-        root,
-        config,
-        PASSWORD + "\n",
-        "login",
-        "-u",
-        USER,
-        "--password-stdin",
-        registry.hostPort());
+    login(root, config);
     String push = layerstore(root, config, "", "push", ref);
     assertTrue(push.lines().anyMatch(l -> l.startsWith("1: digest: sha256:")), push);
     docker(config, "", "pull", ref); // with the login layerstore stored

@@ -180,6 +180,32 @@ class RegistryPullPushTest {
     assertTrue(RegistryLog.uploads(registry.log(), "det/two") >= 5, "det-b compressed them itself");
   }
 
+  @Test
+  void zstdLayersGoAsAnOciManifestAndPullBack() throws Exception {
+    String target = ref("zstd/fx:1");
+    Digest pushed;
+    try (LayerStore s = open(tmp.resolve("zstd-a"))) {
+      ImageId id = s.load(Fixtures.fxMultiArchive()).get(0);
+      s.tag(id.toString(), target);
+      pushed =
+          s.push(target, PushOptions.defaults().compression(PushOptions.LayerCompression.ZSTD));
+    }
+    Path manifest =
+        registry
+            .storage()
+            .resolve("docker/registry/v2/blobs/sha256/" + pushed.hex().substring(0, 2))
+            .resolve(pushed.hex())
+            .resolve("data");
+    String json = Files.readString(manifest);
+    assertTrue(json.contains("\"application/vnd.oci.image.manifest.v1+json\""), json);
+    assertEquals(
+        5, json.split("application/vnd.oci.image.layer.v1.tar\\+zstd", -1).length - 1, json);
+    try (LayerStore b = open(tmp.resolve("zstd-b"))) {
+      assertEquals(pushed, b.pull(target, PullOptions.defaults()));
+      assertFxMultiRootfs(b, target);
+    }
+  }
+
   /** An image of {@code layers} layers; the first two are the same in every image. */
   static Path archive(String name, String tag, int layers) throws IOException {
     ImageArchiveBuilder a = new ImageArchiveBuilder().tag(tag);

@@ -207,6 +207,7 @@ class AuthRegistryTest {
             assertThrows(IOException.class, () -> untrusting.session(ref(r, "wire/tls"), true));
         assertTrue(String.valueOf(e.getMessage()).contains(r.hostPort()), e.toString());
         assertTrue(e.getMessage().contains("TLS failed"), e.toString());
+        assertTrue(e.getMessage().contains("wire/tls"), e.toString());
       }
       try (RegistryClient client =
           RegistryClient.create(options().certsDirs(List.of(r.certsDir())).build())) {

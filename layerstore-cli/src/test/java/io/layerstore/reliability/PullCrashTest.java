@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A pull is all or nothing, whatever kills it: the command line pulls in a JVM of its own and is
- * killed with SIGKILL at random moments (aimed at a whole uninterrupted run's length); after each
+ * killed with SIGKILL at random moments (half of them once layers are being staged); after each
  * kill the store, opened (so recovered), shows no image, and fsck finds nothing wrong; the next
  * pull completes. And two JVMs pulling images that share layers into one store download each shared
  * layer once (counted from the registry's access log).
@@ -159,8 +159,7 @@ class PullCrashTest {
     for (int round = 0; kills < KILLS && round < 8 * KILLS; round++) {
       Path log = tmp.resolve("pull-" + round + ".log");
       Process p = pull(root, log, ref);
-      long delay = (long) (random.nextDouble() * whole);
-      if (p.waitFor(delay, TimeUnit.MILLISECONDS)) {
+      if (awaitKill(p, root, whole)) {
         assertSucceeded(p, log);
         finished++;
       } else {
@@ -201,6 +200,24 @@ class PullCrashTest {
       assertTrue(s.check().isClean());
       assertEquals(1, s.images().size());
     }
+  }
+
+  /**
+   * Waits for the moment to kill {@code p}: half the time once layers are being staged (then a
+   * random part of half a run), else at a uniform moment of a whole run, which also finds start-up,
+   * the manifest and config requests, the publish and the exit. Returns whether the pull ended
+   * first.
+   */
+  private boolean awaitKill(Process p, Path root, long whole) throws Exception {
+    if (random.nextBoolean()) {
+      while (!hasEntries(root.resolve("image/overlay2/layerdb/tmp"), "write-set-*")) {
+        if (p.waitFor(1, TimeUnit.MILLISECONDS)) {
+          return true;
+        }
+      }
+      return p.waitFor((long) (random.nextDouble() * whole / 2), TimeUnit.MILLISECONDS);
+    }
+    return p.waitFor((long) (random.nextDouble() * whole), TimeUnit.MILLISECONDS);
   }
 
   @Test

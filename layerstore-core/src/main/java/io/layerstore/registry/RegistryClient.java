@@ -85,7 +85,7 @@ public final class RegistryClient implements AutoCloseable {
       origin = endpoint(registry, null);
     } catch (IOException e) {
       if (targets.isEmpty()) {
-        throw e;
+        throw forRepository(e, ref.path());
       }
       // With a working mirror a pull needs no Docker Hub (docker pulls offline through a mirror
       // too). The origin stays a target, unpinged: should a blob be missing from the mirrors, a
@@ -95,6 +95,18 @@ public final class RegistryClient implements AutoCloseable {
     }
     targets.add(target(origin, registry));
     return new RemoteRepository(transport, retry, tuning, registry, ref.path(), targets, push);
+  }
+
+  /** {@code e} saying which repository the failed ping was for (the ping is per registry). */
+  private static IOException forRepository(IOException e, String repository) {
+    String message = e.getMessage() + " (opening repository " + repository + ")";
+    if (e instanceof RegistryException r) {
+      return new RegistryException(message, r.status(), e);
+    }
+    if (e instanceof java.io.InterruptedIOException) {
+      return e;
+    }
+    return new IOException(message, e);
   }
 
   private static String mirrorName(URI mirror) {

@@ -5,10 +5,13 @@ import io.layerstore.InvalidArchiveException;
 import io.layerstore.Reference;
 import io.layerstore.TransferEvent;
 import io.layerstore.TransferListener;
+import io.layerstore.TrustPolicy;
 import io.layerstore.format.Descriptor;
 import io.layerstore.format.MediaTypes;
 import io.layerstore.registry.FetchedManifest;
 import io.layerstore.registry.RepositorySession;
+import io.layerstore.trust.RegistrySignatures;
+import io.layerstore.trust.TrustChecker;
 import java.io.IOException;
 import java.io.InputStream;
 import org.slf4j.Logger;
@@ -34,12 +37,23 @@ public final class Puller {
   private final StoreContext store;
   private final OciLayoutLoader.Selection selection;
   private final TransferListener listener;
+  private final TrustPolicy policy;
 
+  /**
+   * A puller.
+   *
+   * @param policy the trust policy the manifest must pass before anything below it is fetched, or
+   *     null to check none
+   */
   public Puller(
-      StoreContext store, OciLayoutLoader.Selection selection, TransferListener listener) {
+      StoreContext store,
+      OciLayoutLoader.Selection selection,
+      TransferListener listener,
+      TrustPolicy policy) {
     this.store = store;
     this.selection = selection;
     this.listener = listener;
+    this.policy = policy;
   }
 
   /**
@@ -57,6 +71,11 @@ public final class Puller {
           source(session),
           null,
           "the registry answered manifest " + top.digest() + " for " + named.digest());
+    }
+    if (policy != null) {
+      // Before any config or layer is fetched: a refused image leaves nothing in the store.
+      TrustChecker.load(policy)
+          .check(named, top.raw(), RegistrySignatures.attachments(() -> session));
     }
     Descriptor d = Descriptor.of(top.mediaType(), top.digest(), top.raw().length);
     LOG.debug("{}: {} is {} {}", source(session), named, top.mediaType(), top.digest());

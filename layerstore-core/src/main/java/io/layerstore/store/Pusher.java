@@ -309,6 +309,7 @@ public final class Pusher {
     AtomicFiles.ensureDirectory(tmp, 0700);
     Path spool = Files.createTempFile(tmp, "push-", ".blob");
     try {
+      long t0 = System.nanoTime();
       MessageDigest sha = Digest.newSha256();
       try (OutputStream compressed =
           compressor(
@@ -319,6 +320,12 @@ public final class Pusher {
         rebuilder.rebuild(layer, compressed);
       }
       long size = Files.size(spool);
+      LOG.debug(
+          "{}: layer {} compressed to {} bytes in {} ms",
+          here,
+          layer.chainId(),
+          size,
+          (System.nanoTime() - t0) / 1_000_000);
       return upload(
           session, id, Descriptor.of(layerType(), Digest.fromBytes(sha.digest()), size), spool);
     } finally {
