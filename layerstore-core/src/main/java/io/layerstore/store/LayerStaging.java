@@ -230,6 +230,28 @@ public final class LayerStaging {
     }
   }
 
+  /** Writes a layer's tar, for {@link #stage(TarProducer, String, Parent)}. */
+  @FunctionalInterface
+  public interface TarProducer {
+    /**
+     * Writes the whole tar to {@code out}; the caller closes {@code out}.
+     *
+     * @throws IOException if a source cannot be read (that failure is the one the stage reports)
+     */
+    void writeTo(OutputStream out) throws IOException;
+  }
+
+  /**
+   * Stages a layer whose tar {@code producer} writes (a commit's diff, a build's entries), in one
+   * pass: the producer runs on a thread of its own while this thread reads the tar as it reads a
+   * loaded one. A failure of the producer's own wins over the truncated tar it leaves the reader;
+   * nothing stays staged after either.
+   */
+  public Staged stage(TarProducer producer, String source, Parent parent) throws IOException {
+    return TarPipe.run(
+        producer, tar -> stage(tar, source, parent, null), this::discardAfter, source);
+  }
+
   /** Discards {@code staged} after {@code failure}; a failure to discard is added to it. */
   private void discardAfter(Staged staged, Throwable failure) {
     try {

@@ -7,15 +7,8 @@ import io.layerstore.store.LayerStaging;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InterruptedIOException;
 import java.io.OutputStream;
-import java.io.PipedInputStream;
-import java.io.PipedOutputStream;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
-import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.FutureTask;
 
 /**
  * Writes a {@link LayerPlan} as a tar, the way every run on every machine writes it: members in the
@@ -87,10 +80,8 @@ final class LayerTar {
   }
 
   /**
-   * Writes to the pipe, waking its reader at once, and to the side output (if any): the tar goes
-   * out once, read from the sources once. The JDK's pipe wakes a waiting reader only when its
-   * buffer is full, when it is flushed, or after a one-second poll: without the flush, a reader
-   * that drained the pipe idles until the writer (slowed by the compressor) fills it again.
+   * Writes to the staging's pipe and to the side output (if any): the tar goes out once, read from
+   * the sources once.
    */
   private static final class Tee extends FilterOutputStream {
     private final OutputStream side;
@@ -108,7 +99,6 @@ final class LayerTar {
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
       out.write(b, off, len);
-      out.flush();
       if (side != null) {
         side.write(b, off, len);
       }
@@ -132,60 +122,14 @@ final class LayerTar {
   static LayerStaging.Staged stage(
       LayerStaging staging, LayerPlan plan, LayerStaging.Parent parent, OutputStream side)
       throws IOException {
-    PipedInputStream in = new PipedInputStream(1 << 20);
-    PipedOutputStream out = new PipedOutputStream(in);
-    FutureTask<Void> writer =
-        new FutureTask<>(
-            () -> {
-              try (OutputStream o = out) {
-                write(plan, new Tee(o, side));
-                if (side != null) {
-                  side.close(); // ends its stream (a compressor's trailer) once the tar is whole
-                }
-              }
-              return null;
-            });
-    Thread t = new Thread(writer, "layerstore-build-" + plan.label().replace(' ', '-'));
-    t.setDaemon(true);
-    t.start();
-    LayerStaging.Staged staged = null;
-    IOException readFailure = null;
-    try (InputStream i = in) {
-      staged = staging.stage(i, plan.label(), parent, null);
-    } catch (IOException e) {
-      readFailure = e; // closing the pipe has stopped the writer, whose failure says more
-    }
-    try {
-      writer.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      t.interrupt();
-      readFailure = new InterruptedIOException("interrupted while building " + plan.label());
-    } catch (ExecutionException e) {
-      IOException w =
-          e.getCause() instanceof IOException io
-              ? io
-              : new LayerStoreException("writing " + plan.label() + " failed", e.getCause());
-      if (readFailure == null || ownFailure(w)) {
-        if (readFailure != null) {
-          w.addSuppressed(readFailure);
-        }
-        readFailure = w;
-      } else {
-        readFailure.addSuppressed(w); // the pipe's "closed", after the reader failed first
-      }
-    }
-    if (readFailure != null) {
-      if (staged != null) {
-        staging.discardAll(List.of(staged), readFailure);
-      }
-      throw readFailure;
-    }
-    return staged;
-  }
-
-  /** A failure of the writer's own (a source), not the broken pipe a failed reader leaves it. */
-  private static boolean ownFailure(IOException e) {
-    return e instanceof LayerStoreException || e instanceof FileSystemException;
+    return staging.stage(
+        out -> {
+          write(plan, new Tee(out, side));
+          if (side != null) {
+            side.close(); // ends its stream (a compressor's trailer) once the tar is whole
+          }
+        },
+        plan.label(),
+        parent);
   }
 }

@@ -34,11 +34,7 @@ import io.layerstore.store.StoreContext;
 import io.layerstore.store.StoreLocks;
 import io.layerstore.store.Transaction;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InterruptedIOException;
 import java.io.OutputStream;
-import java.io.PipedInputStream;
-import java.io.PipedOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -51,7 +47,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -450,70 +445,15 @@ public final class ContainerArea implements Containers {
    */
   private LayerStaging.Staged stageDiff(Container c, LayerRecord top) throws IOException {
     Tree rw = s.tree(c.mountId());
-    PipedInputStream in = new PipedInputStream(1 << 20);
-    PipedOutputStream out = new PipedOutputStream(in);
-    AtomicReference<Throwable> failure = new AtomicReference<>();
-    Thread writer =
-        new Thread(
-            () -> {
-              try (OutputStream o = out) {
-                new DiffWriter(rw, s.whiteouts()).write(o);
-              } catch (Throwable t) {
-                failure.set(t);
-              }
-            },
-            "layerstore-commit-" + c.id().shortId());
-    writer.setDaemon(true);
-    writer.start();
-    LayerStaging.Staged staged = null;
-    Exception readFailure = null;
-    try (InputStream i = in) {
-      LayerStaging.Parent parent =
-          top == null
-              ? LayerStaging.Parent.NONE
-              : new LayerStaging.Parent(top.chainId(), top.cacheId());
-      staged = s.staging().stage(i, "container " + c.id().shortId(), parent, null);
-    } catch (IOException | RuntimeException e) {
-      readFailure = e; // closing the pipe has stopped the writer; it is joined below
-    }
-    join(writer);
-    Throwable w = failure.get();
-    if (w != null) {
-      if (staged != null) {
-        s.staging().discardAll(List.of(staged), w);
-      }
-      if (readFailure != null) {
-        w.addSuppressed(readFailure);
-      }
-      if (w instanceof IOException) {
-        throw (IOException) w;
-      }
-      if (w instanceof RuntimeException) {
-        throw (RuntimeException) w;
-      }
-      if (w instanceof Error) {
-        throw (Error) w;
-      }
-      throw new LayerStoreException(
-          "writing the layer of container " + c.id().shortId() + " failed", w);
-    }
-    if (readFailure instanceof IOException) {
-      throw (IOException) readFailure;
-    }
-    if (readFailure != null) {
-      throw (RuntimeException) readFailure;
-    }
-    return staged;
-  }
-
-  private static void join(Thread t) throws InterruptedIOException {
-    try {
-      t.join();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      t.interrupt();
-      throw new InterruptedIOException("interrupted while committing");
-    }
+    LayerStaging.Parent parent =
+        top == null
+            ? LayerStaging.Parent.NONE
+            : new LayerStaging.Parent(top.chainId(), top.cacheId());
+    return s.staging()
+        .stage(
+            out -> new DiffWriter(rw, s.whiteouts()).write(out),
+            "container " + c.id().shortId(),
+            parent);
   }
 
   // ---- remove ---------------------------------------------------------------------------------
