@@ -106,7 +106,9 @@ public final class RegistryClient implements AutoCloseable {
     if (e instanceof java.io.InterruptedIOException) {
       return e;
     }
-    return new IOException(message, e);
+    // After the retries: a registry that cannot be reached is the user's error to read, not a stack
+    // trace's (the CLI prints a LayerStoreException's message alone).
+    return new RegistryException(message, 0, e);
   }
 
   private static String mirrorName(URI mirror) {

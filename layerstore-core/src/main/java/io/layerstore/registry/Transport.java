@@ -191,7 +191,8 @@ final class Transport implements AutoCloseable {
       if (!(e instanceof SocketTimeoutException)) {
         throw e; // the caller's interrupt
       }
-      throw new IOException(what + ": " + request.method() + " " + request.uri() + ": " + e, e);
+      throw new IOException(
+          what + ": " + request.method() + " " + request.uri() + ": " + describe(e), e);
     } catch (SSLHandshakeException | SSLPeerUnverifiedException e) {
       throw new IOException(
           what
@@ -204,9 +205,27 @@ final class Transport implements AutoCloseable {
               + e.getMessage(),
           e);
     } catch (IOException e) {
-      // The JDK's connection errors often have no message: the address says what failed.
-      throw new IOException(what + ": " + request.method() + " " + request.uri() + ": " + e, e);
+      throw new IOException(
+          what + ": " + request.method() + " " + request.uri() + ": " + describe(e), e);
     }
+  }
+
+  /**
+   * What went wrong, in words: the JDK's connection errors often have no message at all (a refused
+   * connection is a bare {@code java.net.ConnectException}), so the kind is said for them.
+   */
+  static String describe(IOException e) {
+    String m = e.getMessage();
+    if (e instanceof java.net.ConnectException) {
+      return m == null || m.isEmpty() ? "connection refused" : m;
+    }
+    if (e instanceof java.net.UnknownHostException) {
+      return "no such host" + (m == null ? "" : " " + m);
+    }
+    if (m == null || m.isEmpty()) {
+      return e.getClass().getSimpleName();
+    }
+    return e instanceof java.net.SocketException ? m : e.getClass().getSimpleName() + ": " + m;
   }
 
   /**
