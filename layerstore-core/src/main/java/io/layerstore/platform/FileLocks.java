@@ -7,9 +7,12 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.EnumSet;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.ReentrantLock;
@@ -57,9 +60,7 @@ public final class FileLocks {
     e.mem.lock();
     try {
       if (e.mem.getHoldCount() == 1) {
-        Files.createDirectories(dir);
-        FileChannel ch =
-            FileChannel.open(file(name), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileChannel ch = open(name);
         try {
           e.lock = lockWaiting(ch, false);
           e.channel = ch;
@@ -94,9 +95,7 @@ public final class FileLocks {
     }
     try {
       if (e.mem.getHoldCount() == 1) {
-        Files.createDirectories(dir);
-        FileChannel ch =
-            FileChannel.open(file(name), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileChannel ch = open(name);
         FileLock fl;
         try {
           fl = ch.tryLock();
@@ -119,6 +118,35 @@ public final class FileLocks {
       throw x;
     }
     return () -> release(e);
+  }
+
+  /**
+   * Opens (creating) the lock file of {@code name}. The directory is made only when the open says
+   * it is missing: it exists on every lock but the first, and checking first would cost two more
+   * system calls on every lock (the mount path takes several).
+   */
+  private FileChannel open(String name) throws IOException {
+    return openCreating(file(name), StandardOpenOption.WRITE);
+  }
+
+  /**
+   * Opens {@code file} with {@code CREATE} and {@code options}, making its parent directories if
+   * they are missing; for lock files, which are opened far more often than their directory is made.
+   *
+   * @param file the file
+   * @param options how to open it, besides {@code CREATE}
+   * @return the open channel
+   * @throws IOException if it cannot be opened
+   */
+  public static FileChannel openCreating(Path file, StandardOpenOption... options)
+      throws IOException {
+    Set<StandardOpenOption> opts = EnumSet.of(StandardOpenOption.CREATE, options);
+    try {
+      return FileChannel.open(file, opts);
+    } catch (NoSuchFileException e) {
+      Files.createDirectories(file.getParent());
+      return FileChannel.open(file, opts);
+    }
   }
 
   /** Whether a thread of this process holds {@code name} now. */

@@ -1,11 +1,11 @@
 package io.layerstore.store;
 
 import io.layerstore.Mount;
+import io.layerstore.platform.FileLocks;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -57,13 +57,8 @@ public final class MountPins {
   public synchronized StoreLocks.Held pin(String id) throws IOException {
     Pin p = pins.get(id);
     if (p == null) {
-      Files.createDirectories(dir);
       FileChannel ch =
-          FileChannel.open(
-              file(id),
-              StandardOpenOption.CREATE,
-              StandardOpenOption.READ,
-              StandardOpenOption.WRITE);
+          FileLocks.openCreating(file(id), StandardOpenOption.READ, StandardOpenOption.WRITE);
       try {
         p = new Pin(ch, StoreLocks.lockWaiting(ch, true));
       } catch (IOException | RuntimeException e) {
