@@ -68,7 +68,8 @@ final class MountReferences {
   MountReferences(Path dir, MountCheck check) throws IOException {
     this.dir = dir;
     this.check = check;
-    this.locks = new FileLocks(dir, "the mount references in " + dir);
+    // the lock files here are never deleted (only the counts are), so they may stay open
+    this.locks = new FileLocks(dir, "the mount references in " + dir, id -> true);
     this.self = ProcessHolder.current().toString();
   }
 
@@ -204,6 +205,11 @@ final class MountReferences {
       h.write(holds);
       return Optional.of(holds.total());
     }
+  }
+
+  /** Closes the lock files kept open (this process no longer uses the store). */
+  void close() {
+    locks.closeKept();
   }
 
   private Held lock(String id) throws IOException {
