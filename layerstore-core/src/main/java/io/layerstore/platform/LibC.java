@@ -47,6 +47,8 @@ interface LibC extends Library {
 
   int umount2(byte[] target, int flags) throws LastErrorException;
 
+  int statx(int dirfd, byte[] path, int flags, int mask, byte[] statxbuf) throws LastErrorException;
+
   /** {@code CLONE_FS}: give the calling thread its own cwd, root and umask. */
   int CLONE_FS = 0x00000200;
 

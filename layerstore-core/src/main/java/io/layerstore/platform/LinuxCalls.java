@@ -3,6 +3,8 @@ package io.layerstore.platform;
 import com.sun.jna.LastErrorException;
 import com.sun.jna.NativeLong;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
@@ -15,6 +17,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * libc calls with Java types in and {@link IOException}s out. Every failure names the path and the
@@ -207,6 +210,37 @@ final class LinuxCalls {
     } catch (LastErrorException e) {
       throw error("umount2", target, e);
     }
+  }
+
+  /** struct statx's size, and where its stx_attributes and stx_attributes_mask (both u64) are. */
+  private static final int STATX_SIZE = 256;
+
+  private static final int STX_ATTRIBUTES = 8;
+  private static final int STX_ATTRIBUTES_MASK = 56;
+
+  /** stx_attributes bit: the path is the root of a mount (Linux 5.8 and later). */
+  private static final long STATX_ATTR_MOUNT_ROOT = 0x2000;
+
+  /**
+   * Whether {@code path} (followed if a symlink, as {@link Path#toRealPath} follows it) is the root
+   * of a mount, from one statx(2) that asks for no fields: the kernel fills stx_attributes anyway.
+   *
+   * @return whether it is a mount root; empty if the kernel does not say (before Linux 5.8, where
+   *     stx_attributes_mask lacks the bit)
+   * @throws NoSuchFileException if nothing is at {@code path}
+   */
+  static Optional<Boolean> isMountRoot(Path path) throws IOException {
+    byte[] buf = new byte[STATX_SIZE];
+    try {
+      LibC.INSTANCE.statx(AT_FDCWD, cPath(path), 0, 0, buf);
+    } catch (LastErrorException e) {
+      throw error("statx", path, e);
+    }
+    ByteBuffer b = ByteBuffer.wrap(buf).order(ByteOrder.nativeOrder());
+    if ((b.getLong(STX_ATTRIBUTES_MASK) & STATX_ATTR_MOUNT_ROOT) == 0) {
+      return Optional.empty();
+    }
+    return Optional.of((b.getLong(STX_ATTRIBUTES) & STATX_ATTR_MOUNT_ROOT) != 0);
   }
 
   /** chdir(2) for the calling thread (whose fs context must be unshared; see unshareFs). */

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -129,7 +130,15 @@ final class LinuxKernelMounts implements KernelMounts {
 
   @Override
   public boolean isMountPoint(Path target) throws IOException {
-    return mountType(target) != null;
+    // One statx(2) instead of toRealPath (a readlink per path component) and a read of the whole
+    // mount table: this is asked on every first mount and last unmount of a layer.
+    Optional<Boolean> root;
+    try {
+      root = LinuxCalls.isMountRoot(target.toAbsolutePath());
+    } catch (NoSuchFileException e) {
+      return false;
+    }
+    return root.isPresent() ? root.get() : mountType(target) != null;
   }
 
   @Override

@@ -242,6 +242,12 @@ final class LayerMounts {
         failure = collect(failure, e);
       }
     }
+    if (kernelRefs != null) {
+      kernelRefs.close();
+    }
+    if (copyRefs != null) {
+      copyRefs.close();
+    }
     if (failure != null) {
       throw failure;
     }

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
@@ -67,7 +68,8 @@ final class MountReferences {
   MountReferences(Path dir, MountCheck check) throws IOException {
     this.dir = dir;
     this.check = check;
-    this.locks = new FileLocks(dir, "the mount references in " + dir);
+    // the lock files here are never deleted (only the counts are), so they may stay open
+    this.locks = new FileLocks(dir, "the mount references in " + dir, id -> true);
     this.self = ProcessHolder.current().toString();
   }
 
@@ -205,6 +207,11 @@ final class MountReferences {
     }
   }
 
+  /** Closes the lock files kept open (this process no longer uses the store). */
+  void close() {
+    locks.closeKept();
+  }
+
   private Held lock(String id) throws IOException {
     return new Held(id, locks.lock(id));
   }
@@ -268,11 +275,14 @@ final class MountReferences {
 
     Holds read() throws IOException {
       Holds holds = new Holds();
-      Path f = file();
-      if (!Files.exists(f)) {
+      String text;
+      try {
+        // no exists() first: the open says it, and it is one system call fewer on every mount
+        text = new String(Files.readAllBytes(file()), StandardCharsets.US_ASCII);
+      } catch (NoSuchFileException e) {
         return holds;
       }
-      for (String line : Files.readAllLines(f, StandardCharsets.US_ASCII)) {
+      for (String line : text.split("\n")) {
         String[] words = line.strip().split(" ");
         try {
           if (words.length == 1 && !words[0].isEmpty()) {

@@ -1,11 +1,11 @@
 package io.layerstore.store;
 
 import io.layerstore.Mount;
+import io.layerstore.platform.FileLocks;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -28,12 +28,19 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>A lock file is opened only while this process holds no pin on it, since closing any descriptor
  * of a file drops the process's locks on it; the files are never deleted (another process may hold
- * a lock on one).
+ * a lock on one), so up to {@value #MAX_IDLE} of them stay open between pins, and a warm mount
+ * needs no open and close of its pin's file.
  */
 public final class MountPins {
 
+  /** At most this many lock files stay open while unpinned. */
+  static final int MAX_IDLE = 64;
+
   private final Path dir;
   private final Map<String, Pin> pins = new HashMap<>();
+
+  /** Lock files of layers not pinned now, kept open (no lock on them) for the next pin. */
+  private final Map<String, FileChannel> idle = new HashMap<>();
 
   /** The mounts this process has open, so that closing the store can name what it ends. */
   private final Set<Mount> open = new LinkedHashSet<>();
@@ -57,13 +64,10 @@ public final class MountPins {
   public synchronized StoreLocks.Held pin(String id) throws IOException {
     Pin p = pins.get(id);
     if (p == null) {
-      Files.createDirectories(dir);
-      FileChannel ch =
-          FileChannel.open(
-              file(id),
-              StandardOpenOption.CREATE,
-              StandardOpenOption.READ,
-              StandardOpenOption.WRITE);
+      FileChannel ch = idle.remove(id);
+      if (ch == null) {
+        ch = FileLocks.openCreating(file(id), StandardOpenOption.READ, StandardOpenOption.WRITE);
+      }
       try {
         p = new Pin(ch, StoreLocks.lockWaiting(ch, true));
       } catch (IOException | RuntimeException e) {
@@ -90,7 +94,11 @@ public final class MountPins {
     try {
       p.lock.release();
     } finally {
-      p.channel.close();
+      if (idle.size() < MAX_IDLE) {
+        idle.put(id, p.channel);
+      } else {
+        p.channel.close();
+      }
     }
   }
 
@@ -115,6 +123,14 @@ public final class MountPins {
   /** Drops every pin (the store is closing; its driver unmounts what it mounted). */
   public synchronized void releaseAll() throws IOException {
     IOException failure = null;
+    for (FileChannel ch : idle.values()) {
+      try {
+        ch.close();
+      } catch (IOException e) {
+        failure = e;
+      }
+    }
+    idle.clear();
     for (Pin p : pins.values()) {
       try {
         p.lock.release();
@@ -158,6 +174,10 @@ public final class MountPins {
     if (pins.containsKey(id)) {
       return true;
     }
+    FileChannel kept = idle.get(id);
+    if (kept != null) {
+      return isLockedElsewhere(kept);
+    }
     FileChannel ch;
     try {
       ch = FileChannel.open(file(id), StandardOpenOption.READ, StandardOpenOption.WRITE);
@@ -165,18 +185,23 @@ public final class MountPins {
       return false;
     }
     try (ch) {
-      FileLock l;
-      try {
-        l = ch.tryLock();
-      } catch (OverlappingFileLockException e) {
-        return true;
-      }
-      if (l == null) {
-        return true;
-      }
-      l.release();
-      return false;
+      return isLockedElsewhere(ch);
     }
+  }
+
+  /** Whether another process holds a lock on the file of {@code ch}: an exclusive try fails. */
+  private static boolean isLockedElsewhere(FileChannel ch) throws IOException {
+    FileLock l;
+    try {
+      l = ch.tryLock();
+    } catch (OverlappingFileLockException e) {
+      return true;
+    }
+    if (l == null) {
+      return true;
+    }
+    l.release();
+    return false;
   }
 
   private Path file(String id) {

@@ -44,9 +44,13 @@ public final class StoreLocks {
     Path parent = dir.getParent();
     String owner =
         "store " + (parent != null && parent.getParent() != null ? parent.getParent() : dir);
-    this.locks = new FileLocks(dir, owner);
+    // store.lock is never deleted, and every change and every mount takes it: keep it open
+    this.locks = new FileLocks(dir, owner, STORE::equals);
     this.chains = new ChainLocks(dir.resolve(CHAINS_FILE), owner);
   }
+
+  /** The lock that orders every change of store metadata ({@link #store}). */
+  private static final String STORE = "store";
 
   /** The one file that holds every chain lock ({@link ChainLocks}). */
   static final String CHAINS_FILE = "chains.lock";
@@ -62,7 +66,7 @@ public final class StoreLocks {
 
   /** The lock that orders every change of store metadata (layer publish/remove, images, tags). */
   public Held store() throws IOException {
-    return lock("store");
+    return lock(STORE);
   }
 
   /** Takes the lock called {@code name} (letters, digits, dashes). */
@@ -177,6 +181,7 @@ public final class StoreLocks {
 
   /** Releases the chain locks' file (the store is closing). */
   public void close() throws IOException {
+    locks.closeKept();
     chains.close();
   }
 

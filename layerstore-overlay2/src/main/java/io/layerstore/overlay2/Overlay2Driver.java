@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -160,6 +161,7 @@ final class Overlay2Driver extends DriverSupport<Overlay2Layout> {
 
   private void deleteLayerDir(String id) throws IOException {
     forgetTree(id);
+    forgetMountOptions(id);
     Path dir = layout.layer(id);
     if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
       return;
@@ -244,7 +246,7 @@ final class Overlay2Driver extends DriverSupport<Overlay2Layout> {
   private final class Mounter implements KernelMounter {
     @Override
     public void mount(String id, boolean writable) throws IOException {
-      kernelMount(id, writable, lowerLinks(id));
+      kernelMount(id, writable);
     }
 
     @Override
@@ -264,11 +266,21 @@ final class Overlay2Driver extends DriverSupport<Overlay2Layout> {
     }
   }
 
-  private void kernelMount(String id, boolean writable, List<String> lowers) throws IOException {
+  /**
+   * Mounts {@code id} at its {@code merged/}, made first as Docker's Get makes it (and its Put
+   * removes it). The options come from {@link #mountOptions}, read from disk once per layer and
+   * mode.
+   */
+  private void kernelMount(String id, boolean writable) throws IOException {
     MountCalls km = mountCalls().orElseThrow();
     Path merged = layout.merged(id);
-    ensureDir(merged, Overlay2Layout.MERGED_MODE);
-    if (!writable && lowers.isEmpty()) {
+    makeMerged(merged);
+    MountOptions o = mountOptions.get(new OptionsKey(id, writable));
+    if (o == null) {
+      o = mountOptions(id, writable, lowerLinks(id), km.pageSize());
+      mountOptions.put(new OptionsKey(id, writable), o);
+    }
+    if (o.data == null) {
       // A single read-only layer: overlay needs two lowers without an upper, so bind it read-only.
       km.mount(layout.diff(id).toString(), merged, "none", MountCalls.MS_BIND, null);
       try {
@@ -282,7 +294,54 @@ final class Overlay2Driver extends DriverSupport<Overlay2Layout> {
         km.unmount(merged, MountCalls.MNT_DETACH);
         throw e;
       }
+    } else if (o.relative) {
+      km.mountFrom(layout.home(), "overlay", merged, "overlay", o.flags, o.data);
+    } else {
+      km.mount("overlay", merged, "overlay", o.flags, o.data);
+    }
+  }
+
+  /**
+   * Makes {@code merged/}; it is missing whenever the layer is not mounted, so the mkdir comes
+   * first and the check only when it is there already (left by a crash, or mounted by another
+   * process since).
+   */
+  private static void makeMerged(Path merged) throws IOException {
+    try {
+      Files.createDirectory(merged);
+    } catch (FileAlreadyExistsException e) {
+      ensureDir(merged, Overlay2Layout.MERGED_MODE);
       return;
+    }
+    setMode(merged, Overlay2Layout.MERGED_MODE);
+  }
+
+  /** A layer and a mode, the key of {@link #mountOptions}. */
+  private record OptionsKey(String id, boolean writable) {}
+
+  /**
+   * The overlay options of one mount: {@code data} (null for a read-only base layer, which is bound
+   * instead), relative to {@code home} if {@code relative}; flags for mount(2).
+   */
+  private record MountOptions(String data, boolean relative, long flags) {}
+
+  /**
+   * The mount options of each layer and mode mounted so far. A layer's {@code link} and {@code
+   * lower} never change once it is created, so they are read once rather than on every mount (11
+   * system calls of a warm mount); {@link #forgetMountOptions} drops a removed layer's, since a
+   * layer made later under the same id has a new link.
+   */
+  private final Map<OptionsKey, MountOptions> mountOptions = new ConcurrentHashMap<>();
+
+  private void forgetMountOptions(String id) {
+    mountOptions.remove(new OptionsKey(id, false));
+    mountOptions.remove(new OptionsKey(id, true));
+  }
+
+  private MountOptions mountOptions(String id, boolean writable, List<String> lowers, int pageSize)
+      throws IOException {
+    if (!writable && lowers.isEmpty()) {
+      return new MountOptions(null, false, MountCalls.MS_RDONLY);
     }
     List<String> lowerEntries = new ArrayList<>();
     if (!writable) {
@@ -311,10 +370,10 @@ final class Overlay2Driver extends DriverSupport<Overlay2Layout> {
           .append(Overlay2Layout.relativeWork(id));
     }
     long flags = writable ? 0 : MountCalls.MS_RDONLY;
-    if (abs.length() < km.pageSize()) {
-      km.mount("overlay", merged, "overlay", flags, abs.toString());
-    } else if (rel.length() < km.pageSize()) {
-      km.mountFrom(layout.home(), "overlay", merged, "overlay", flags, rel.toString());
+    if (abs.length() < pageSize) {
+      return new MountOptions(abs.toString(), false, flags);
+    } else if (rel.length() < pageSize) {
+      return new MountOptions(rel.toString(), true, flags);
     } else {
       throw new LayerStoreException(
           "overlay2: mount options for "
