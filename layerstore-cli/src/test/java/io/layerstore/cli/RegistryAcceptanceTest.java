@@ -5,10 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.layerstore.LayerStore;
 import io.layerstore.Mount;
+import io.layerstore.PullOptions;
+import io.layerstore.RegistryOptions;
 import io.layerstore.testkit.Fixtures;
 import io.layerstore.testkit.PlatformRequirements;
 import io.layerstore.testkit.RegistryServer;
 import io.layerstore.testkit.RootfsManifest;
+import io.layerstore.testkit.TestCertificates;
+import io.layerstore.testkit.TokenServer;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -144,6 +148,57 @@ class RegistryAcceptanceTest {
     assertEquals(ref + "\n", shared);
     assertTrue(
         layerstore(root, ours, "", "logout", registry.hostPort()).contains("Removing login"));
+  }
+
+  /**
+   * The first test's round trip through the two other setups the issue names: token auth (the
+   * registry's {@code auth: token}, with the test kit's token server issuing the JWTs), and TLS
+   * (with Basic auth; our side trusts the registry's CA through a {@code certs.d} directory, docker
+   * through its default of taking loopback registries without verifying).
+   */
+  @Test
+  void theSameWorksWithTokenAuthAndWithTls() throws Exception {
+    try (TokenServer tokens = TokenServer.start(Map.of(USER, PASSWORD), false);
+        RegistryServer withTokens = RegistryServer.builder(tmp).token(tokens).start()) {
+      dockerPushesAndWePullDockersRootfs(withTokens, null, "token");
+      assertTrue(
+          tokens.requests().stream().anyMatch(r -> r.contains("repository:acceptance/fx-multi")),
+          tokens.requests().toString());
+    }
+    TestCertificates.Issued ca = TestCertificates.authority("acceptance test CA");
+    try (RegistryServer withTls =
+        RegistryServer.builder(tmp).tls(ca).htpasswd(USER, PASSWORD).start()) {
+      assertTrue(withTls.url().toString().startsWith("https://"), withTls.url().toString());
+      dockerPushesAndWePullDockersRootfs(withTls, withTls.certsDir(), "tls");
+    }
+  }
+
+  private static void dockerPushesAndWePullDockersRootfs(
+      RegistryServer r, Path certsDir, String name) throws Exception {
+    Path dockerConfig = tmp.resolve("docker-config-" + name);
+    String ref = r.hostPort() + "/acceptance/fx-multi:" + name;
+    docker(dockerConfig, PASSWORD + "\n", "login", "-u", USER, "--password-stdin", r.hostPort());
+    String image = docker.load(Fixtures.fxMultiArchive());
+    docker(dockerConfig, "", "tag", image, ref);
+    docker(dockerConfig, "", "push", ref);
+
+    RegistryOptions.Builder options =
+        RegistryOptions.defaults().toBuilder().dockerConfigDir(tmp.resolve("ours-config-" + name));
+    if (certsDir != null) {
+      options.certsDirs(List.of(certsDir));
+    }
+    try (LayerStore s =
+        LayerStore.builder(tmp.resolve("pulled-" + name)).registry(options.build()).open()) {
+      s.login(r.hostPort(), USER, PASSWORD);
+      s.pull(ref, PullOptions.defaults());
+      try (Mount m = s.mount(ref)) {
+        assertEquals(Fixtures.FX_MULTI_ID, s.resolve(ref).toString());
+        assertEquals(
+            RootfsManifest.read(Fixtures.fxMultiManifest(), true),
+            RootfsManifest.of(m.root(), true));
+      }
+      assertTrue(s.check().isClean());
+    }
   }
 
   @Test
