@@ -1,7 +1,12 @@
 package io.layerstore;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.File;
+import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -100,6 +105,25 @@ public final class RegistryOptions {
         .credentialHelperPath(helperPath)
         .proxyEnvironment(proxies)
         .build();
+  }
+
+  /**
+   * {@link #defaults()}, then what docker's {@code /etc/docker/daemon.json} says about registries,
+   * if that file exists ({@link Builder#daemonConfig(Path)}): the options a docker user on this
+   * machine already set, so a pull goes through the same mirrors and treats the same registries as
+   * insecure as {@code docker pull} does.
+   *
+   * @return the options
+   * @throws RegistryException if daemon.json is not valid JSON or a field of it has the wrong form
+   * @throws IOException if daemon.json cannot be read
+   */
+  public static RegistryOptions fromEnvironment() throws IOException {
+    Builder b = defaults().toBuilder();
+    Path daemon = Path.of("/etc/docker/daemon.json");
+    if (Files.isRegularFile(daemon)) {
+      b.daemonConfig(daemon);
+    }
+    return b.build();
   }
 
   /**
@@ -370,6 +394,77 @@ public final class RegistryOptions {
       }
       this.insecureRegistries = new LinkedHashSet<>(registries);
       return this;
+    }
+
+    /**
+     * Takes the registry settings of a docker {@code daemon.json}: {@code registry-mirrors}, {@code
+     * insecure-registries}, {@code max-concurrent-downloads} and {@code max-concurrent-uploads}, as
+     * dockerd reads them; its other settings are the daemon's own and are ignored.
+     *
+     * @param daemonJson the file
+     * @return this builder
+     * @throws RegistryException if the file is not a JSON object or one of those fields has the
+     *     wrong form (the message names the file and the field)
+     * @throws IOException if the file cannot be read
+     */
+    public Builder daemonConfig(Path daemonJson) throws IOException {
+      JsonNode root;
+      try {
+        root = new ObjectMapper().readTree(Files.readAllBytes(daemonJson));
+      } catch (JsonProcessingException e) {
+        throw new RegistryException(
+            daemonJson + " is not valid JSON: " + e.getOriginalMessage(), e);
+      }
+      if (root == null || !root.isObject()) {
+        throw new RegistryException(daemonJson + " is not a JSON object");
+      }
+      try {
+        JsonNode m = root.get("registry-mirrors");
+        if (m != null) {
+          List<URI> list = new ArrayList<>();
+          for (String u : strings(m, daemonJson, "registry-mirrors")) {
+            list.add(URI.create(u.endsWith("/") ? u.substring(0, u.length() - 1) : u));
+          }
+          mirrors(list);
+        }
+        JsonNode i = root.get("insecure-registries");
+        if (i != null) {
+          insecureRegistries(new LinkedHashSet<>(strings(i, daemonJson, "insecure-registries")));
+        }
+        JsonNode d = root.get("max-concurrent-downloads");
+        if (d != null) {
+          maxConcurrentDownloads(number(d, daemonJson, "max-concurrent-downloads"));
+        }
+        JsonNode u = root.get("max-concurrent-uploads");
+        if (u != null) {
+          maxConcurrentUploads(number(u, daemonJson, "max-concurrent-uploads"));
+        }
+      } catch (IllegalArgumentException e) {
+        throw new RegistryException(daemonJson + ": " + e.getMessage(), e);
+      }
+      return this;
+    }
+
+    private static List<String> strings(JsonNode n, Path file, String field)
+        throws RegistryException {
+      if (!n.isArray()) {
+        throw new RegistryException(file + ": \"" + field + "\" must be an array of strings");
+      }
+      List<String> out = new ArrayList<>();
+      for (JsonNode e : n) {
+        if (!e.isTextual()) {
+          throw new RegistryException(file + ": \"" + field + "\" must be an array of strings");
+        }
+        out.add(e.asText());
+      }
+      return out;
+    }
+
+    private static int number(JsonNode n, Path file, String field) throws RegistryException {
+      if (!n.isInt()) {
+        throw new RegistryException(file + ": \"" + field + "\" must be a whole number");
+      }
+      return n.asInt();
     }
 
     /**

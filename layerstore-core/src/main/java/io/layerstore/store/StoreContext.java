@@ -55,7 +55,9 @@ public final class StoreContext {
   private final Publisher publisher;
   private final DistributionMetadata distribution;
   private final ImageBigData bigData;
-  private final RegistryOptions registryOptions;
+
+  /** The caller's registry options; null until the first pull or push reads the environment's. */
+  private RegistryOptions registryOptions;
 
   /** Made on the first pull or push: a store that never talks to a registry opens none. */
   private RegistryClient registry;
@@ -105,8 +107,9 @@ public final class StoreContext {
     this.publisher = new Publisher(staging, transactions, refs);
     this.distribution = new DistributionMetadata(layout, files, json, locks);
     this.bigData = new ImageBigData(layout, files, json, locks);
-    this.registryOptions =
-        options.registry() != null ? options.registry() : RegistryOptions.defaults();
+    // Without options of the caller's, the environment's are read on the first pull or push
+    // (daemon.json included), so a store that never talks to a registry never reads them.
+    this.registryOptions = options.registry();
   }
 
   /**
@@ -149,15 +152,18 @@ public final class StoreContext {
   }
 
   /** How this store reaches registries. */
-  public RegistryOptions registryOptions() {
+  public synchronized RegistryOptions registryOptions() throws IOException {
+    if (registryOptions == null) {
+      registryOptions = RegistryOptions.fromEnvironment();
+    }
     return registryOptions;
   }
 
   /** The store's one registry client (thread-safe; its connections and tokens are shared). */
-  public synchronized RegistryClient registry() {
+  public synchronized RegistryClient registry() throws IOException {
     ensureOpen();
     if (registry == null) {
-      registry = RegistryClient.create(registryOptions);
+      registry = RegistryClient.create(registryOptions());
     }
     return registry;
   }

@@ -5,14 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.layerstore.RegistryException;
 import io.layerstore.RegistryOptions;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class RegistryOptionsTest {
 
@@ -82,5 +85,40 @@ class RegistryOptionsTest {
             .getMessage()
             .contains("PATH"));
     assertThrows(IllegalArgumentException.class, () -> b.maxManifestBytes(10));
+  }
+
+  @Test
+  void daemonJsonGivesMirrorsInsecureRegistriesAndConcurrency(@TempDir Path tmp) throws Exception {
+    Path daemon = tmp.resolve("daemon.json");
+    Files.writeString(
+        daemon,
+        "{\"registry-mirrors\": [\"https://mirror.example/\"],"
+            + " \"insecure-registries\": [\"reg.lan:5000\", \"10.0.0.0/8\"],"
+            + " \"max-concurrent-downloads\": 6, \"max-concurrent-uploads\": 2,"
+            + " \"storage-driver\": \"overlay2\"}");
+    RegistryOptions o = RegistryOptions.builder().daemonConfig(daemon).build();
+    assertEquals(List.of(URI.create("https://mirror.example")), o.mirrors());
+    assertEquals(Set.of("reg.lan:5000", "10.0.0.0/8"), o.insecureRegistries());
+    assertEquals(6, o.maxConcurrentDownloads());
+    assertEquals(2, o.maxConcurrentUploads());
+  }
+
+  @Test
+  void aBadDaemonJsonIsRefusedNamingTheFileAndField(@TempDir Path tmp) throws Exception {
+    Path daemon = tmp.resolve("daemon.json");
+    Files.writeString(daemon, "{\"registry-mirrors\": \"https://m\"");
+    RegistryException notJson =
+        assertThrows(RegistryException.class, () -> RegistryOptions.builder().daemonConfig(daemon));
+    assertTrue(notJson.getMessage().contains(daemon.toString()), notJson.getMessage());
+    Files.writeString(daemon, "{\"registry-mirrors\": \"https://m\"}");
+    RegistryException notArray =
+        assertThrows(RegistryException.class, () -> RegistryOptions.builder().daemonConfig(daemon));
+    assertTrue(notArray.getMessage().contains("registry-mirrors"), notArray.getMessage());
+    Files.writeString(daemon, "{\"insecure-registries\": [\"http://x/y\"]}");
+    RegistryException badName =
+        assertThrows(RegistryException.class, () -> RegistryOptions.builder().daemonConfig(daemon));
+    assertTrue(badName.getMessage().contains("http://x/y"), badName.getMessage());
+    Files.writeString(daemon, "{\"max-concurrent-downloads\": 0}");
+    assertThrows(RegistryException.class, () -> RegistryOptions.builder().daemonConfig(daemon));
   }
 }
