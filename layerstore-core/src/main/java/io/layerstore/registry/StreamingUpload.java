@@ -73,7 +73,7 @@ final class StreamingUpload {
       return out.finish();
     } catch (IOException | RuntimeException e) {
       // The registry forgets an abandoned session by itself; cancelling frees it at once.
-      repo.cancelUpload(what, out.location);
+      repo.cancelUpload(what, out.settle());
       if (registryFailure != null) {
         throw registryFailure;
       }
@@ -175,6 +175,19 @@ final class StreamingUpload {
             ? io
             : new IOException(what + ": uploading a chunk failed", e.getCause());
       }
+    }
+
+    /**
+     * The session's newest location, once the chunk being sent (if any) got its answer, whatever it
+     * was: where a failed upload is cancelled.
+     */
+    URI settle() {
+      try {
+        awaitInFlight();
+      } catch (IOException e) {
+        // the upload failed already; its session is cancelled where it last was
+      }
+      return location;
     }
 
     /** Sends the last bytes and closes the session; the blob's descriptor. */
