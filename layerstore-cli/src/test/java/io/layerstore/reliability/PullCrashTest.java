@@ -191,10 +191,8 @@ class PullCrashTest {
           assertEquals(
               r.remaining(), r.remaining(CheckReport.Severity.UNUSED), "after kill " + kills);
           assertEquals(layers(root), r.remaining().size(), r.remaining()::toString);
-          if (!r.remaining().isEmpty() && ++keptByKills % 2 == 0) {
-            // Every other time, prune removes them (the other times the next pull reuses them).
-            s.prune(PruneOptions.defaults());
-            assertTrue(s.check().isClean(), "after prune");
+          if (!r.remaining().isEmpty()) {
+            keptByKills++;
           }
         }
         assertTrue(s.images().isEmpty(), "no image after kill " + kills);
@@ -206,8 +204,17 @@ class PullCrashTest {
         kills, staging, keptByKills, finished, reused, whole);
     assertTrue(kills >= KILLS, "only " + kills + " kills landed before the pull ended");
     assertTrue(staging >= KILLS / 3, "only " + staging + " kills came while layers were staged");
-    // The next pull completes, and downloads once what the kills did not leave.
-    int kept = layers(root);
+    // Prune removes the layers a kill left, and fsck is then clean.
+    killOnceALayerIsComplete(root, ref);
+    try (LayerStore s = LayerStore.builder(root).durable(false).open()) {
+      s.prune(PruneOptions.defaults());
+      CheckReport pruned = s.check();
+      assertTrue(pruned.isClean(), () -> "after prune: " + pruned.problems());
+    }
+    assertEquals(0, layers(root), "layers left after prune");
+    // The next pull after such a kill completes, and downloads once what the kill did not leave.
+    int kept = killOnceALayerIsComplete(root, ref);
+    keptByKills++;
     Map<String, Integer> before = blobGets();
     Path log = tmp.resolve("last.log");
     Process last = pull(root, log, ref);
@@ -220,6 +227,39 @@ class PullCrashTest {
       assertEquals(1, s.images().size());
       assertEquals(4, layers(root));
     }
+  }
+
+  /**
+   * Kills a pull as soon as it published a layer and before the image, as many times as it takes (a
+   * pull that ends first is undone); the number of layers left.
+   */
+  private int killOnceALayerIsComplete(Path root, String ref) throws Exception {
+    for (int attempt = 0; attempt < 20; attempt++) {
+      Path log = tmp.resolve("early-" + attempt + ".log");
+      Process p = pull(root, log, ref);
+      while (layers(root) == 0 && !p.waitFor(1, TimeUnit.MILLISECONDS)) {
+        // polling the layerdb: the first layer published ends the wait
+      }
+      if (p.isAlive()) {
+        p.destroyForcibly();
+        p.waitFor();
+      } else {
+        assertSucceeded(p, log);
+      }
+      try (LayerStore s = LayerStore.builder(root).durable(false).open()) {
+        if (s.images().isEmpty()) {
+          CheckReport r = s.check();
+          assertEquals(r.remaining(), r.remaining(CheckReport.Severity.UNUSED));
+          if (layers(root) > 0) {
+            return layers(root);
+          }
+          continue; // the layer's change was cut short and rolled back: again
+        }
+        s.remove(ref, RemoveOptions.defaults()); // too late: the image was there; again
+        s.prune(PruneOptions.defaults());
+      }
+    }
+    throw new AssertionError("no kill landed between a layer's publish and the image's");
   }
 
   /**
