@@ -134,10 +134,11 @@ public final class PushOptions {
    * pushed as they are).
    *
    * <p>The default, 1 ({@link #DEFAULT_GZIP_LEVEL}), is go-containerregistry's choice (crane, ko):
-   * deflate is nearly all of a push's CPU, and level 6 (docker's and Jib's) takes about three times
-   * the CPU of level 1 for blobs only a few percent smaller, a loss unless the link to the registry
-   * is slow. A level is a fixed choice, never a machine's: the same layer at the same level gives
-   * the same blob everywhere, so a registry dedupes it.
+   * deflate is nearly all of a push's CPU, and level 6 (docker's and Jib's) takes about four times
+   * the CPU of level 1 for blobs about 8 % smaller (measured on a 280 MB layer of text and
+   * translations), a loss unless the link to the registry is slow. A level is a fixed choice, never
+   * a machine's: the same layer at the same level gives the same blob everywhere, so a registry
+   * dedupes it.
    *
    * @param level 1 (fastest) to 9 (smallest); 6 is what {@code docker push} uses
    * @return new options
