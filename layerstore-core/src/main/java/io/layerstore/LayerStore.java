@@ -657,9 +657,7 @@ public final class LayerStore implements Closeable {
       storage = SignatureStorage.load(options.registriesD());
       storage.checkWritable(signer.kind(), r);
     }
-    Digest pushed =
-        new Pusher(store, options.compression(), options.listener(), builds.keptBlobs())
-            .push(r, config(id));
+    Digest pushed = new Pusher(store, options, builds.keptBlobs()).push(r, config(id));
     if (signer != null) {
       RegistrySignatures.sign(signer, storage, r, pushed, store.registry().session(r, true));
     }

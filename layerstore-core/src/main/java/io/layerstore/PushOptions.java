@@ -21,8 +21,9 @@ public final class PushOptions {
   /** How a layer is compressed for the registry. */
   public enum LayerCompression {
     /**
-     * gzip, level 6, compressed in parallel and deterministically: a Docker schema 2 manifest with
-     * {@code application/vnd.docker.image.rootfs.diff.tar.gzip} layers, as {@code docker push}.
+     * gzip, at level 1 unless {@link #gzipLevel(int)} says otherwise, compressed in parallel and
+     * deterministically: a Docker schema 2 manifest with {@code
+     * application/vnd.docker.image.rootfs.diff.tar.gzip} layers, as {@code docker push}.
      */
     GZIP,
     /**
@@ -32,17 +33,30 @@ public final class PushOptions {
     ZSTD
   }
 
+  /**
+   * The gzip level of every layer blob this library compresses unless told otherwise, on every
+   * machine (pushes and the blobs an image build keeps alike): 1, gzip's fastest, as
+   * go-containerregistry's; see {@link #gzipLevel(int)} for why.
+   */
+  public static final int DEFAULT_GZIP_LEVEL = 1;
+
   private final LayerCompression compression;
   private final TransferListener listener;
   private final SignBy signBy;
   private final Path registriesD;
+  private final int gzipLevel;
 
   private PushOptions(
-      LayerCompression compression, TransferListener listener, SignBy signBy, Path registriesD) {
+      LayerCompression compression,
+      TransferListener listener,
+      SignBy signBy,
+      Path registriesD,
+      int gzipLevel) {
     this.compression = compression;
     this.listener = listener;
     this.signBy = signBy;
     this.registriesD = registriesD;
+    this.gzipLevel = gzipLevel;
   }
 
   /**
@@ -51,7 +65,8 @@ public final class PushOptions {
    * @return the default options
    */
   public static PushOptions defaults() {
-    return new PushOptions(LayerCompression.GZIP, TransferListener.NONE, null, null);
+    return new PushOptions(
+        LayerCompression.GZIP, TransferListener.NONE, null, null, DEFAULT_GZIP_LEVEL);
   }
 
   /**
@@ -63,7 +78,11 @@ public final class PushOptions {
    */
   public PushOptions compression(LayerCompression compression) {
     return new PushOptions(
-        Objects.requireNonNull(compression, "compression"), listener, signBy, registriesD);
+        Objects.requireNonNull(compression, "compression"),
+        listener,
+        signBy,
+        registriesD,
+        gzipLevel);
   }
 
   /**
@@ -75,7 +94,7 @@ public final class PushOptions {
    */
   public PushOptions listener(TransferListener listener) {
     return new PushOptions(
-        compression, Objects.requireNonNull(listener, "listener"), signBy, registriesD);
+        compression, Objects.requireNonNull(listener, "listener"), signBy, registriesD, gzipLevel);
   }
 
   /**
@@ -90,7 +109,7 @@ public final class PushOptions {
    */
   public PushOptions signBy(SignBy signBy) {
     return new PushOptions(
-        compression, listener, Objects.requireNonNull(signBy, "signBy"), registriesD);
+        compression, listener, Objects.requireNonNull(signBy, "signBy"), registriesD, gzipLevel);
   }
 
   /**
@@ -103,7 +122,42 @@ public final class PushOptions {
    */
   public PushOptions registriesD(Path registriesD) {
     return new PushOptions(
-        compression, listener, signBy, Objects.requireNonNull(registriesD, "registriesD"));
+        compression,
+        listener,
+        signBy,
+        Objects.requireNonNull(registriesD, "registriesD"),
+        gzipLevel);
+  }
+
+  /**
+   * The gzip level of layers this push compresses itself (blobs recorded at pull, load or build are
+   * pushed as they are).
+   *
+   * <p>The default, 1 ({@link #DEFAULT_GZIP_LEVEL}), is go-containerregistry's choice (crane, ko):
+   * deflate is nearly all of a push's CPU, and level 6 (docker's and Jib's) takes about four times
+   * the CPU of level 1 for blobs about 8 % smaller (measured on a 280 MB layer of text and
+   * translations), a loss unless the link to the registry is slow. A level is a fixed choice, never
+   * a machine's: the same layer at the same level gives the same blob everywhere, so a registry
+   * dedupes it.
+   *
+   * @param level 1 (fastest) to 9 (smallest); 6 is what {@code docker push} uses
+   * @return new options
+   * @throws IllegalArgumentException if {@code level} is not between 1 and 9
+   */
+  public PushOptions gzipLevel(int level) {
+    if (level < 1 || level > 9) {
+      throw new IllegalArgumentException("gzip level " + level + " is not between 1 and 9");
+    }
+    return new PushOptions(compression, listener, signBy, registriesD, level);
+  }
+
+  /**
+   * The gzip level of newly compressed gzip layers.
+   *
+   * @return 1 to 9; {@link #DEFAULT_GZIP_LEVEL} by default
+   */
+  public int gzipLevel() {
+    return gzipLevel;
   }
 
   /**
@@ -145,10 +199,14 @@ public final class PushOptions {
   /**
    * The options, for logs.
    *
-   * @return such as {@code PushOptions[GZIP]}
+   * @return such as {@code PushOptions[GZIP level 1]}
    */
   @Override
   public String toString() {
-    return "PushOptions[" + compression + (signBy == null ? "" : ", " + signBy) + "]";
+    return "PushOptions["
+        + compression
+        + (compression == LayerCompression.GZIP ? " level " + gzipLevel : "")
+        + (signBy == null ? "" : ", " + signBy)
+        + "]";
   }
 }

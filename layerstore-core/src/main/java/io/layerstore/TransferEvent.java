@@ -37,7 +37,12 @@ public record TransferEvent(Kind kind, Digest blob, long current, long total, St
     /** Push: mounted from another repository of the registry ({@code Mounted from REPO}). */
     MOUNTED("Mounted from"),
     /** Push: uploaded ({@code Pushed}). */
-    PUSHED("Pushed");
+    PUSHED("Pushed"),
+    /**
+     * Push, last: the registry stored the manifest; {@code blob} is its digest and {@code total}
+     * its length (docker's closing {@code TAG: digest: D size: N}). Not a layer's step.
+     */
+    MANIFEST_PUSHED("Manifest pushed");
 
     private final String docker;
 

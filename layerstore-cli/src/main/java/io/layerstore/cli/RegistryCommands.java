@@ -77,6 +77,12 @@ final class RegistryCommands implements Cli.Group {
               .addOption(Cli.flag("Suppress verbose output", "-q", "--quiet"))
               .addOption(
                   Cli.option(
+                      "N",
+                      "gzip level of layers compressed for the push, 1 (fastest, the default, as"
+                          + " crane) to 9; docker uses 6",
+                      "--compression-level"))
+              .addOption(
+                  Cli.option(
                       "SECRET.asc",
                       "Sign with this OpenPGP secret key (gpg --armor --export-secret-keys)",
                       "--sign-by-key"))
@@ -181,16 +187,30 @@ final class RegistryCommands implements Cli.Group {
     boolean quiet = Cli.has(args, "--quiet");
     Reference ref = Reference.parse(name).withDefaultTag();
     PushOptions options = signing(args, PushOptions.defaults());
+    String level = Cli.value(args, "--compression-level", null);
+    if (level != null) {
+      try {
+        options = options.gzipLevel(Integer.parseInt(level));
+      } catch (IllegalArgumentException e) {
+        throw new Main.UsageException(
+            "invalid --compression-level \"" + level + "\": use a gzip level from 1 to 9");
+      }
+    }
     if (existing(ctx.store(), ref.familiarString()).isEmpty()) {
       throw new NotFoundException(
           "An image does not exist locally with the tag: " + ref.domain() + "/" + ref.path());
     }
+    TransferProgress progress = null;
     if (!quiet) {
       ctx.out.println("The push refers to repository [" + ref.domain() + "/" + ref.path() + "]");
-      options = options.listener(new TransferProgress(ctx.out, terminal(ctx)));
+      progress = new TransferProgress(ctx.out, terminal(ctx));
+      options = options.listener(progress);
     }
     Digest digest = ctx.store().push(name, options);
-    ctx.out.println(quiet ? ref.familiarString() : ref.tag() + ": digest: " + digest);
+    ctx.out.println(
+        quiet
+            ? ref.familiarString()
+            : ref.tag() + ": digest: " + digest + " size: " + progress.manifestSize());
     if (!quiet && options.signBy().isPresent()) {
       ctx.out.println(
           "Signed " + ref.familiarString() + " (" + options.signBy().get().kind() + ")");

@@ -25,6 +25,7 @@ final class TransferProgress implements TransferListener {
   private final Map<String, String> lines = new HashMap<>();
   private final Map<String, TransferEvent.Kind> states = new HashMap<>();
   private int downloaded;
+  private long manifestSize = -1;
 
   TransferProgress(PrintStream out, boolean terminal) {
     this.out = out;
@@ -33,6 +34,11 @@ final class TransferProgress implements TransferListener {
 
   @Override
   public synchronized void onEvent(TransferEvent e) {
+    if (e.kind() == TransferEvent.Kind.MANIFEST_PUSHED) {
+      // Not a layer: told in the push's last line.
+      manifestSize = e.total();
+      return;
+    }
     String id = e.shortId();
     if (e.kind() == TransferEvent.Kind.DONE || e.kind() == TransferEvent.Kind.PUSHED) {
       downloaded++;
@@ -57,6 +63,11 @@ final class TransferProgress implements TransferListener {
       out.print("\033[" + up + "A\r\033[2K" + line + "\r\033[" + up + "B");
     }
     out.flush();
+  }
+
+  /** The length of the manifest a push stored, or -1 before the registry has it. */
+  synchronized long manifestSize() {
+    return manifestSize;
   }
 
   /** How many layers were downloaded (pull) or uploaded (push). */

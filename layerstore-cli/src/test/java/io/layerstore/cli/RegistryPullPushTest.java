@@ -181,6 +181,49 @@ class RegistryPullPushTest {
   }
 
   @Test
+  void aChosenGzipLevelGivesOtherBlobsMarkedAsGoMarksThemThatPullBack() throws Exception {
+    Digest fast = pushFxMulti(tmp.resolve("level-a"), ref("level/fast:1"));
+    String six = ref("level/six:1");
+    Digest slow;
+    try (LayerStore s = open(tmp.resolve("level-b"))) {
+      ImageId id = s.load(Fixtures.fxMultiArchive()).get(0);
+      s.tag(id.toString(), six);
+      slow = s.push(six, PushOptions.defaults().gzipLevel(6));
+    }
+    assertNotEquals(fast, slow, "level 6 makes other blobs, so another manifest");
+    // gzip's XFL byte: 4 for level 1 (the default), 0 for level 6, as Go's compress/gzip writes.
+    assertEquals(List.of(4), xflOfLayers(fast));
+    assertEquals(List.of(0), xflOfLayers(slow));
+    try (LayerStore c = open(tmp.resolve("level-c"))) {
+      c.pull(six, PullOptions.defaults());
+      assertFxMultiRootfs(c, six);
+    }
+  }
+
+  /** The distinct XFL bytes of the layer blobs of a manifest, read from the registry's storage. */
+  private static List<Integer> xflOfLayers(Digest manifest) throws IOException {
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("\"digest\": \"sha256:([0-9a-f]{64})\"")
+            .matcher(Files.readString(stored(manifest.hex())));
+    m.find(); // the config
+    java.util.TreeSet<Integer> xfl = new java.util.TreeSet<>();
+    while (m.find()) {
+      try (java.io.InputStream in = Files.newInputStream(stored(m.group(1)))) {
+        xfl.add(in.readNBytes(10)[8] & 0xff);
+      }
+    }
+    return List.copyOf(xfl);
+  }
+
+  private static Path stored(String hex) {
+    return registry
+        .storage()
+        .resolve("docker/registry/v2/blobs/sha256/" + hex.substring(0, 2))
+        .resolve(hex)
+        .resolve("data");
+  }
+
+  @Test
   void zstdLayersGoAsAnOciManifestAndPullBack() throws Exception {
     String target = ref("zstd/fx:1");
     Digest pushed;
@@ -390,7 +433,16 @@ class RegistryPullPushTest {
         5,
         push.stream().filter(l -> l.matches("[0-9a-f]{12}: Mounted from cli/fx")).count(),
         push::toString);
-    assertEquals("2: digest: " + pushed, push.get(push.size() - 1));
+    // docker's last line: the manifest's length as the registry stored it
+    long size =
+        Files.size(
+            registry
+                .storage()
+                .resolve("docker/registry/v2/blobs/sha256")
+                .resolve(pushed.hex().substring(0, 2))
+                .resolve(pushed.hex())
+                .resolve("data"));
+    assertEquals("2: digest: " + pushed + " size: " + size, push.get(push.size() - 1));
     assertEquals(copy + "\n", cli(root, "push", "-q", copy));
     assertNotEquals("", cli(root, "images"));
   }

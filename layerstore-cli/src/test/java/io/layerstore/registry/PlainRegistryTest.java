@@ -134,6 +134,29 @@ class PlainRegistryTest {
   }
 
   @Test
+  void aBlobWrittenAsItUploadsIsStoredUnderTheDigestFoundAtItsEnd() throws Exception {
+    RepositorySession s = client.session(ref("wire/streamed"), true);
+    for (int size : new int[] {0, 1000, 345_679}) {
+      byte[] data = random(size, 10 + size);
+      assertFalse(s.hasBlob(Digest.of(data)));
+      // 345,679 bytes in 100 KiB chunks: three PATCHes and the rest with the closing PUT.
+      Descriptor d =
+          s.putBlob(
+              MediaTypes.DOCKER_LAYER_GZIP,
+              out -> {
+                for (int off = 0; off < data.length; off += 9_999) {
+                  out.write(data, off, Math.min(9_999, data.length - off));
+                }
+              });
+      assertEquals(Descriptor.of(MediaTypes.DOCKER_LAYER_GZIP, Digest.of(data), size), d);
+      assertTrue(s.hasBlob(d.digest()));
+      try (InputStream in = client.session(ref("wire/streamed"), false).blob(d)) {
+        assertArrayEquals(data, in.readAllBytes());
+      }
+    }
+  }
+
+  @Test
   void mountsABlobFromAnotherRepository() throws Exception {
     RepositorySession a = client.session(ref("wire/mount-a"), true);
     byte[] data = random(5000, 3);

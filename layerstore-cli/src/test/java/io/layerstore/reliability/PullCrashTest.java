@@ -35,8 +35,9 @@ import org.junit.jupiter.api.io.TempDir;
  * A pull is all or nothing, whatever kills it: the command line pulls in a JVM of its own and is
  * killed with SIGKILL at random moments (half of them once layers are being staged); after each
  * kill the store, opened (so recovered), shows no image, and fsck finds nothing wrong; the next
- * pull completes. And two JVMs pulling images that share layers into one store download each shared
- * layer once (counted from the registry's access log).
+ * pull completes and downloads only what is missing: the layers a killed pull completed stay
+ * (unreferenced) and are not downloaded again. And two JVMs pulling images that share layers into
+ * one store download each shared layer once (counted from the registry's access log).
  *
  * <p>Kills per run: {@code -Dlayerstore.crash.kills} (15 in the normal build; the acceptance run
  * uses 30 or more).
@@ -156,12 +157,17 @@ class PullCrashTest {
     int kills = 0;
     int staging = 0;
     int finished = 0;
+    int keptByKills = 0; // kills after which completed layers stayed
+    int reused = 0; // pulls that did not download again the layers a killed pull left
     for (int round = 0; kills < KILLS && round < 8 * KILLS; round++) {
       Path log = tmp.resolve("pull-" + round + ".log");
+      int kept = layers(root);
+      Map<String, Integer> before = blobGets();
       Process p = pull(root, log, ref);
       if (awaitKill(p, root, whole)) {
         assertSucceeded(p, log);
         finished++;
+        reused += assertDownloadsOnlyWhatIsMissing(kept, since(before, blobGets()));
       } else {
         if (hasEntries(root.resolve("image/overlay2/layerdb/tmp"), "write-set-*")) {
           staging++; // layers were being staged when the kill came
@@ -172,33 +178,108 @@ class PullCrashTest {
       }
       try (LayerStore s = LayerStore.builder(root).durable(false).open()) {
         CheckReport r = s.check(); // open recovered the store; check finds what it missed
-        assertTrue(r.isClean(), "after kill " + kills + ": " + r.problems());
         if (!s.images().isEmpty()) {
+          assertTrue(r.isClean(), "after kill " + kills + ": " + r.problems());
           // the kill came after the publish (or the pull ended): the whole image is there
           assertEquals(1, s.images().size());
           assertEquals(4, s.image(ref).chainIds().size());
           s.remove(ref, RemoveOptions.defaults());
           s.prune(PruneOptions.defaults());
+        } else {
+          // Consistent: nothing wrong, nothing orphaned; the completed layers a kill left are
+          // reported as unused, each of them, and nothing else is.
+          assertEquals(
+              r.remaining(), r.remaining(CheckReport.Severity.UNUSED), "after kill " + kills);
+          assertEquals(layers(root), r.remaining().size(), r.remaining()::toString);
+          if (!r.remaining().isEmpty()) {
+            keptByKills++;
+          }
         }
         assertTrue(s.images().isEmpty(), "no image after kill " + kills);
       }
     }
     System.err.printf(
-        "pull kill -9: %d kills (%d while staging layers), %d pulls ended first, whole run %d ms%n",
-        kills, staging, finished, whole);
+        "pull kill -9: %d kills (%d while staging layers, %d left completed layers), %d pulls ended"
+            + " first (%d reused layers a kill left), whole run %d ms%n",
+        kills, staging, keptByKills, finished, reused, whole);
     assertTrue(kills >= KILLS, "only " + kills + " kills landed before the pull ended");
     assertTrue(staging >= KILLS / 3, "only " + staging + " kills came while layers were staged");
-    // The next pull completes, and downloads each layer and the config once.
+    // Prune removes the layers a kill left, and fsck is then clean.
+    killOnceALayerIsComplete(root, ref);
+    try (LayerStore s = LayerStore.builder(root).durable(false).open()) {
+      s.prune(PruneOptions.defaults());
+      CheckReport pruned = s.check();
+      assertTrue(pruned.isClean(), () -> "after prune: " + pruned.problems());
+    }
+    assertEquals(0, layers(root), "layers left after prune");
+    // The next pull after such a kill completes, and downloads once what the kill did not leave.
+    int kept = killOnceALayerIsComplete(root, ref);
+    keptByKills++;
     Map<String, Integer> before = blobGets();
     Path log = tmp.resolve("last.log");
     Process last = pull(root, log, ref);
     assertSucceeded(last, log);
-    Map<String, Integer> gets = since(before, blobGets());
-    assertEquals(5, gets.size(), gets::toString);
-    assertTrue(gets.values().stream().allMatch(n -> n == 1), gets::toString);
+    reused += assertDownloadsOnlyWhatIsMissing(kept, since(before, blobGets()));
+    assertTrue(keptByKills > 0, "no kill left a completed layer");
+    assertTrue(reused > 0, "no pull reused the layers a killed pull completed");
     try (LayerStore s = LayerStore.builder(root).durable(false).open()) {
       assertTrue(s.check().isClean());
       assertEquals(1, s.images().size());
+      assertEquals(4, layers(root));
+    }
+  }
+
+  /**
+   * Kills a pull as soon as it published a layer and before the image, as many times as it takes (a
+   * pull that ends first is undone); the number of layers left.
+   */
+  private int killOnceALayerIsComplete(Path root, String ref) throws Exception {
+    for (int attempt = 0; attempt < 20; attempt++) {
+      Path log = tmp.resolve("early-" + attempt + ".log");
+      Process p = pull(root, log, ref);
+      while (layers(root) == 0 && !p.waitFor(1, TimeUnit.MILLISECONDS)) {
+        // polling the layerdb: the first layer published ends the wait
+      }
+      if (p.isAlive()) {
+        p.destroyForcibly();
+        p.waitFor();
+      } else {
+        assertSucceeded(p, log);
+      }
+      try (LayerStore s = LayerStore.builder(root).durable(false).open()) {
+        if (s.images().isEmpty()) {
+          CheckReport r = s.check();
+          assertEquals(r.remaining(), r.remaining(CheckReport.Severity.UNUSED));
+          if (layers(root) > 0) {
+            return layers(root);
+          }
+          continue; // the layer's change was cut short and rolled back: again
+        }
+        s.remove(ref, RemoveOptions.defaults()); // too late: the image was there; again
+        s.prune(PruneOptions.defaults());
+      }
+    }
+    throw new AssertionError("no kill landed between a layer's publish and the image's");
+  }
+
+  /**
+   * Checks that a pull into a store holding {@code kept} of the image's 4 layers downloaded the
+   * other layers and the config, each once; 1 if it reused kept layers, else 0.
+   */
+  private static int assertDownloadsOnlyWhatIsMissing(int kept, Map<String, Integer> gets) {
+    assertEquals(5 - kept, gets.size(), () -> kept + " layers were kept; downloaded " + gets);
+    assertTrue(gets.values().stream().allMatch(n -> n == 1), gets::toString);
+    return kept > 0 ? 1 : 0;
+  }
+
+  /** How many layers the store's layerdb holds, referenced or not. */
+  private static int layers(Path root) throws IOException {
+    Path dir = root.resolve("image/overlay2/layerdb/sha256");
+    if (!Files.isDirectory(dir)) {
+      return 0;
+    }
+    try (Stream<Path> s = Files.list(dir)) {
+      return (int) s.filter(Files::isDirectory).count();
     }
   }
 

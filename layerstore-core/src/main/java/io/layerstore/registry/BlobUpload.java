@@ -6,9 +6,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -20,13 +17,6 @@ import java.util.concurrent.atomic.AtomicReference;
  * against the size given, and the registry checks the digest.
  */
 final class BlobUpload {
-
-  /**
-   * The slowest upload rate waited for. The JDK's request timeout runs until the answer's headers,
-   * which come after the whole body, so a request carrying {@code n} bytes gets the read timeout
-   * plus {@code n} at this rate: a dead registry is still noticed, a slow link still finishes.
-   */
-  private static final long MIN_BYTES_PER_SECOND = 64 << 10;
 
   private final RemoteRepository repo;
   private final String what;
@@ -49,107 +39,24 @@ final class BlobUpload {
     if (size < 0) {
       throw new RegistryException(what + ": negative blob size " + size);
     }
-    URI start = repo.uploadsUri();
-    HttpResponse<InputStream> opened =
-        repo.exchangeWithOrigin(
-            what,
-            auth -> repo.request(start, auth).POST(HttpRequest.BodyPublishers.noBody()).build());
-    if (opened.statusCode() != 202) {
-      throw repo.unexpectedAnswer(what + ": opening an upload", opened);
-    }
-    Answers.errorBody(opened);
-    URI location = RemoteRepository.location(what, opened, start);
-    long minChunk = opened.headers().firstValueAsLong("OCI-Chunk-Min-Length").orElse(0);
+    UploadRequests requests =
+        new UploadRequests(repo, what, () -> sized == null ? null : sized.failure);
+    UploadRequests.Opened opened = requests.open();
+    URI location = opened.location();
     try (SizedStream in = new SizedStream(content.open(), size, what)) {
       sized = in;
       if (size <= repo.tuning().monolithicMax()) {
-        finish(location, in, size);
+        requests.finish(location, digest, body(in, size), size);
         return;
       }
-      long chunk = Math.max(repo.tuning().chunk(), minChunk);
+      long chunk = Math.max(repo.tuning().chunk(), opened.minChunk());
       long sent = 0;
       while (sent < size) {
         long n = Math.min(chunk, size - sent);
-        location = patch(location, in, sent, n);
+        location = requests.patch(location, body(in, n), sent, n);
         sent += n;
       }
-      finish(location, null, 0);
-    }
-  }
-
-  private URI patch(URI location, InputStream in, long offset, long n) throws IOException {
-    String range = offset + "-" + (offset + n - 1);
-    HttpResponse<InputStream> r =
-        send(
-            auth ->
-                repo.request(location, auth)
-                    .timeout(timeout(n))
-                    .header("Content-Type", "application/octet-stream")
-                    .header("Content-Range", range)
-                    .method("PATCH", body(in, n))
-                    .build());
-    if (r.statusCode() != 202) {
-      throw repo.unexpectedAnswer(what + ": uploading bytes " + range, r);
-    }
-    Answers.errorBody(r);
-    Optional<String> ack = r.headers().firstValue("Range");
-    String expected = "0-" + (offset + n - 1);
-    if (ack.isPresent() && !ack.get().equals(expected) && !ack.get().equals("bytes=" + expected)) {
-      throw new RegistryException(
-          what
-              + ": after bytes "
-              + range
-              + " the registry holds "
-              + ack.get()
-              + ", not "
-              + expected);
-    }
-    return RemoteRepository.location(what, r, location);
-  }
-
-  private void finish(URI location, InputStream in, long n) throws IOException {
-    String q = "digest=" + RemoteRepository.enc(digest.toString());
-    URI put = URI.create(location + (location.getRawQuery() == null ? "?" : "&") + q);
-    HttpResponse<InputStream> r =
-        send(
-            auth -> {
-              HttpRequest.Builder b = repo.request(put, auth);
-              if (in == null) {
-                return b.PUT(HttpRequest.BodyPublishers.noBody()).build();
-              }
-              return b.timeout(timeout(n))
-                  .header("Content-Type", "application/octet-stream")
-                  .PUT(body(in, n))
-                  .build();
-            });
-    if (r.statusCode() != 201 && r.statusCode() != 204) {
-      throw repo.unexpectedAnswer(what + ": completing the upload", r);
-    }
-    Answers.errorBody(r);
-    Optional<String> ack = r.headers().firstValue("Docker-Content-Digest");
-    if (ack.isPresent() && !ack.get().equals(digest.toString())) {
-      throw new RegistryException(
-          what + ": the registry stored the blob as " + ack.get() + ", not " + digest);
-    }
-  }
-
-  private Duration timeout(long n) {
-    return repo.readTimeout().plusMillis(n * 1000 / MIN_BYTES_PER_SECOND);
-  }
-
-  /**
-   * Sends a request whose body comes from the content. The JDK reads the body on its own threads
-   * and wraps what our stream throws; the content's own error (too short) is thrown as itself,
-   * since it is the cause and retrying cannot help.
-   */
-  private HttpResponse<InputStream> send(RemoteRepository.RequestMaker maker) throws IOException {
-    try {
-      return repo.exchangeWithOrigin(what, maker);
-    } catch (IOException e) {
-      if (sized != null && sized.failure != null) {
-        throw sized.failure;
-      }
-      throw e;
+      requests.finish(location, digest, null, 0);
     }
   }
 

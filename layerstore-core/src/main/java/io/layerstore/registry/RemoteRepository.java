@@ -435,7 +435,7 @@ final class RemoteRepository implements RepositorySession {
         });
   }
 
-  private void cancelUpload(String what, URI location) {
+  void cancelUpload(String what, URI location) {
     try {
       HttpResponse<InputStream> r =
           exchange(origin, scopes, false, what, auth -> request(location, auth).DELETE().build());
@@ -455,6 +455,21 @@ final class RemoteRepository implements RepositorySession {
           new BlobUpload(this, what, d, size, content).run();
           return null;
         });
+  }
+
+  @Override
+  public Descriptor putBlob(String mediaType, BlobWriter writer) throws IOException {
+    String what = where(origin) + " (a " + mediaType + " blob)";
+    // Only the registry's transient failures are retried, each by a new session and a new run of
+    // the writer; the writer's own failure is final.
+    StreamingUpload[] attempt = new StreamingUpload[1];
+    return retry.run(
+        what,
+        () -> {
+          attempt[0] = new StreamingUpload(this, what, mediaType, writer);
+          return attempt[0].run();
+        },
+        e -> attempt[0].registryFailed());
   }
 
   // ---- what BlobUpload needs of the session ------------------------------------------------

@@ -90,6 +90,21 @@ public interface RepositorySession {
   void putBlob(Digest d, long size, BlobContent content) throws IOException;
 
   /**
+   * Uploads a blob as {@code writer} writes it, when its digest is known only at the end (a layer
+   * compressed on the fly): {@code POST}, a {@code PATCH} per chunk (no smaller than the registry's
+   * {@code OCI-Chunk-Min-Length}) sent while the writer fills the next one, and {@code PUT
+   * ?digest=} with the last bytes. Nothing is spooled to disk. A failed request starts the upload
+   * over and runs {@code writer} again; a failure of the writer itself is not retried.
+   *
+   * @param mediaType the media type of the descriptor returned
+   * @param writer writes the blob's bytes, the same ones on every call
+   * @return the blob's descriptor: the digest and length of what was written
+   * @throws io.layerstore.RegistryException if the registry refused the blob
+   * @throws IOException if the writer failed or the registry could not be reached
+   */
+  Descriptor putBlob(String mediaType, BlobWriter writer) throws IOException;
+
+  /**
    * Stores a manifest or index under a tag or its digest.
    *
    * @param tagOrDigest the tag, or the manifest's digest

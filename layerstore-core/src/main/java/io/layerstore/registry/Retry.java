@@ -40,11 +40,17 @@ final class Retry {
   }
 
   <T> T run(String what, Attempt<T> attempt) throws IOException {
+    return run(what, attempt, e -> true);
+  }
+
+  /** As {@link #run(String, Attempt)}, retrying only failures {@code mayRetry} accepts too. */
+  <T> T run(String what, Attempt<T> attempt, java.util.function.Predicate<IOException> mayRetry)
+      throws IOException {
     for (int n = 1; ; n++) {
       try {
         return attempt.run();
       } catch (IOException e) {
-        if (n >= maxAttempts || !isTransient(e)) {
+        if (n >= maxAttempts || !isTransient(e) || !mayRetry.test(e)) {
           throw e;
         }
         LOG.warn("{}: attempt {} of {} failed, retrying: {}", what, n, maxAttempts, e.toString());

@@ -384,10 +384,17 @@ public final class DockerArchiveLoader {
    * layer being staged is staged once, whoever else loads it waits and then reuses it; a layer
    * already there is pinned, so a concurrent remove leaves it alone while new layers are staged on
    * it.
+   *
+   * <p>A source that {@linkplain LayerBlobs#keepsCompletedLayers() keeps completed layers} (a pull)
+   * has each new layer published, alone, as soon as it and every new layer before it are complete;
+   * the image and tags follow at the end. A failure then leaves those layers, unreferenced, unless
+   * it shows the content is bad ({@link #contentIsBad}): those are removed again.
    */
   List<LoadedImage> loadItems(LayerBlobs index, List<Item> items) throws IOException {
     LayerStaging staging = store.staging();
     List<LayerStaging.Staged> staged = new ArrayList<>();
+    List<LayerStaging.Staged> publishedEarly = new ArrayList<>();
+    Throwable failure = null;
     Map<ChainId, LayerStaging.Parent> known = new HashMap<>();
     List<StoreLocks.Held> chainLocks = new ArrayList<>();
     Set<ChainId> locked = new HashSet<>();
@@ -492,7 +499,18 @@ public final class DockerArchiveLoader {
         resolved.put(item.layers(), diffIds);
         finalConfigs.add(config);
       }
-      extractAll(index, staging, jobs);
+      extractAll(
+          index,
+          staging,
+          jobs,
+          !index.keepsCompletedLayers()
+              ? null
+              : j -> {
+                // From here on the change owns it (published, or finished after a crash).
+                staged.remove(j.staged());
+                publishLayer(j.staged());
+                publishedEarly.add(j.staged());
+              });
       List<LoadedImage> out = new ArrayList<>();
       Map<ImageId, ImageId> parents = new LinkedHashMap<>();
       List<Map.Entry<Reference, ImageId>> tags = new ArrayList<>();
@@ -522,12 +540,53 @@ public final class DockerArchiveLoader {
       publish(publishing, finalConfigs, parents, tags);
       return out;
     } catch (IOException | RuntimeException | Error e) {
+      failure = e;
       staging.discardAll(staged, e);
       throw e;
     } finally {
       for (StoreLocks.Held l : chainLocks) {
         l.close();
       }
+      if (failure != null && !publishedEarly.isEmpty() && contentIsBad(failure)) {
+        removeEarly(publishedEarly, failure);
+      }
+    }
+  }
+
+  /** Publishes one completed layer, no image referencing it yet. */
+  private void publishLayer(LayerStaging.Staged s) throws IOException {
+    store.publisher().publish(Transaction.builder("pull-layer"), List.of(s), List.of());
+  }
+
+  /**
+   * Whether {@code failure} says the source's content is bad (a layer that does not hash to its
+   * digest or diffID, an invalid archive), so that what came from it must not stay; a network
+   * failure or an interrupt says nothing of the content.
+   */
+  static boolean contentIsBad(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof DigestMismatchException || t instanceof InvalidArchiveException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Removes the layers published early (children first) that nothing uses, now that the chain locks
+   * are released: a layer another load has meanwhile locked, or an image uses, is kept, as prune
+   * would keep it. A failure here is added to {@code failure}; the layers then stay for prune.
+   */
+  private void removeEarly(List<LayerStaging.Staged> early, Throwable failure) {
+    Transaction.Builder b = Transaction.builder("pull-failed");
+    for (int i = early.size() - 1; i >= 0; i--) {
+      b.release(early.get(i).chainId(), early.get(i).cacheId());
+    }
+    try (StoreLocks.Held l = store.transactions().lockStore()) {
+      List<ChainId> deleted = store.transactions().run(b.build()).deletedLayers();
+      LOG.debug("{} layer(s) of a failed pull removed: {}", deleted.size(), deleted);
+    } catch (IOException | RuntimeException e) {
+      failure.addSuppressed(e);
     }
   }
 
@@ -565,13 +624,23 @@ public final class DockerArchiveLoader {
       DiffId expected,
       LayerStaging.ImageBudget budget) {}
 
+  /** Told, in chain order, of each job complete and checked, as are all the jobs before it. */
+  private interface Completed {
+    void accept(Job job) throws IOException;
+  }
+
   /**
    * Fills every prepared layer, several at a time (each layer is one independent stream: its own
    * decompression, hashing, tar-split and files), then checks what the unpackers could not look at
    * while their lower layers were still being written. The first failure in chain order is thrown,
    * the others added to it as suppressed.
+   *
+   * <p>With {@code completed}, each job is checked and handed to it as soon as it and every job
+   * before it (its lower layers among them) have finished, while later ones still run; a failure
+   * then stops the handing over, so no layer is handed over whose lower layers failed.
    */
-  private void extractAll(LayerBlobs index, LayerStaging staging, List<Job> jobs)
+  private void extractAll(
+      LayerBlobs index, LayerStaging staging, List<Job> jobs, Completed completed)
       throws IOException {
     if (jobs.isEmpty()) {
       return;
@@ -592,6 +661,7 @@ public final class DockerArchiveLoader {
             });
     List<Future<?>> futures = new ArrayList<>();
     AtomicBoolean failed = new AtomicBoolean();
+    int checked = 0; // jobs whose deferred checks were made already
     try {
       // Largest first, so a big layer does not start last and run alone.
       List<Integer> order = new ArrayList<>();
@@ -635,9 +705,21 @@ public final class DockerArchiveLoader {
         futures.add(byJob.get(k));
       }
       Throwable first = null;
-      for (Future<?> f : futures) {
+      for (int k = 0; k < futures.size(); k++) {
         try {
-          f.get();
+          futures.get(k).get();
+          if (completed != null && first == null) {
+            staging.checkDeferredLowers(jobs.get(k).staged(), deferred.get(k));
+            checked = k + 1;
+            completed.accept(jobs.get(k));
+          }
+        } catch (IOException | RuntimeException | Error e) {
+          failed.set(true);
+          if (first == null) {
+            first = e;
+          } else {
+            first.addSuppressed(e);
+          }
         } catch (ExecutionException e) {
           if (first == null) {
             first = e.getCause();
@@ -664,7 +746,7 @@ public final class DockerArchiveLoader {
       pool.shutdown();
     }
     long t1 = System.nanoTime();
-    for (int k = 0; k < jobs.size(); k++) {
+    for (int k = checked; k < jobs.size(); k++) {
       staging.checkDeferredLowers(jobs.get(k).staged(), deferred.get(k));
     }
     LOG.debug(

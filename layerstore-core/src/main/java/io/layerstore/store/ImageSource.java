@@ -36,6 +36,16 @@ interface ImageSource {
     return Runtime.getRuntime().availableProcessors();
   }
 
+  /**
+   * Whether each layer is published as soon as it and the layers below it are complete, so that a
+   * failure or a kill keeps them (unreferenced, held by their chain locks until the image is
+   * published) and the next attempt does not fetch them again: a pull's layers, whose bytes are
+   * costly to get again. A load's are at hand, and a refused load leaves the store as it was.
+   */
+  default boolean keepsCompletedLayers() {
+    return false;
+  }
+
   /** Told that the store has layer {@code d} already: it will not be read. */
   default void layerPresent(Descriptor d) {}
 

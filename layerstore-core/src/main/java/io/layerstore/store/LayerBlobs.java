@@ -25,6 +25,17 @@ interface LayerBlobs {
     return Runtime.getRuntime().availableProcessors();
   }
 
+  /**
+   * Whether each layer is published as soon as it and the layers below it are complete, so that a
+   * failure or a kill keeps them (unreferenced, held by their chain locks until the image is
+   * published) and the next attempt does not fetch them again: a pull's layers ({@link
+   * ImageSource#keepsCompletedLayers()}), whose bytes are costly to get again. A load's are at
+   * hand, and a refused load leaves the store as it was.
+   */
+  default boolean keepsCompletedLayers() {
+    return false;
+  }
+
   /** Told, for a pull's progress, that the store has the layer already: it is not read. */
   default void present(String name) {}
 

@@ -440,6 +440,11 @@ public final class OciLayoutLoader {
           }
 
           @Override
+          public boolean keepsCompletedLayers() {
+            return images.keepsCompletedLayers();
+          }
+
+          @Override
           public void present(String name) {
             images.layerPresent(blobs.get(name));
           }

@@ -4,8 +4,10 @@ import io.layerstore.Digest;
 import io.layerstore.TransferEvent;
 import io.layerstore.TransferListener;
 import java.io.FilterInputStream;
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -73,6 +75,33 @@ final class ProgressStream extends FilterInputStream {
   static ProgressStream upload(
       InputStream in, Digest blob, long total, Consumer<TransferEvent> sink) {
     return new ProgressStream(in, blob, total, TransferEvent.Kind.PUSHING, sink);
+  }
+
+  /**
+   * {@code out} counting the bytes of the layer (uncompressed, as docker counts a push) written
+   * through it towards {@code total}, as {@link TransferEvent.Kind#PUSHING} of {@code blob}.
+   */
+  static OutputStream pushing(
+      OutputStream out, Digest blob, long total, Consumer<TransferEvent> sink) {
+    return new FilterOutputStream(out) {
+      private long count;
+      private long reported;
+
+      @Override
+      public void write(int b) throws IOException {
+        write(new byte[] {(byte) b}, 0, 1);
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) throws IOException {
+        out.write(b, off, len);
+        count += len;
+        if (count - reported >= STEP) {
+          reported = count;
+          sink.accept(new TransferEvent(TransferEvent.Kind.PUSHING, blob, count, total, ""));
+        }
+      }
+    };
   }
 
   @Override

@@ -27,9 +27,13 @@ import org.slf4j.LoggerFactory;
  * layer is opened, so a concurrent pull (in this process or another) of an image sharing them waits
  * for the first one's layers and then reuses them.
  *
- * <p>All or nothing, as a load: the image appears, tagged, only once every layer is staged and
- * checked; a failure or a kill leaves no image and no half layer (layers staged but not published
- * are discarded, or rolled back by recovery).
+ * <p>All or nothing for the image: it appears, tagged, only once every layer is staged and checked;
+ * a failure or a kill leaves no image and no half layer (layers staged but not published are
+ * discarded, or rolled back by recovery). Unlike a load, each layer is published (unreferenced) as
+ * soon as it and the layers below it are complete and checked, so a network failure or a kill keeps
+ * the completed layers and the next pull downloads only what is missing; they stay for {@code
+ * prune} if no pull comes. A failure that shows the registry's content is bad (a digest that lies,
+ * an invalid layer) removes the layers this pull published, so a bad registry leaves nothing.
  */
 public final class Puller {
   private static final Logger LOG = LoggerFactory.getLogger(Puller.class);
@@ -131,6 +135,12 @@ public final class Puller {
       return session.blob(d);
     }
 
+    /** A layer downloaded costs a download again: kept across a failure or a kill. */
+    @Override
+    public boolean keepsCompletedLayers() {
+      return true;
+    }
+
     /** With progress events, and layer streams that read to the end (so the digest is checked). */
     ImageSource listenedBy(TransferListener listener) {
       return new ListenedSource(this, listener);
@@ -166,6 +176,11 @@ public final class Puller {
     @Override
     public int parallelism() {
       return inner.parallelism();
+    }
+
+    @Override
+    public boolean keepsCompletedLayers() {
+      return inner.keepsCompletedLayers();
     }
 
     @Override

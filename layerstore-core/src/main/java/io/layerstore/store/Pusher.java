@@ -8,7 +8,6 @@ import io.layerstore.NotFoundException;
 import io.layerstore.PushOptions;
 import io.layerstore.Reference;
 import io.layerstore.TransferEvent;
-import io.layerstore.TransferListener;
 import io.layerstore.archive.Compression;
 import io.layerstore.archive.ParallelGzip;
 import io.layerstore.format.Descriptor;
@@ -16,7 +15,6 @@ import io.layerstore.format.ImageConfig;
 import io.layerstore.format.MediaTypes;
 import io.layerstore.format.OciManifest;
 import io.layerstore.registry.RepositorySession;
-import java.io.BufferedOutputStream;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -24,8 +22,6 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestOutputStream;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -54,9 +50,12 @@ import org.slf4j.LoggerFactory;
  * gives the same blob. What is pushed is recorded afterwards (distribution metadata, and a new
  * manifest as the image's wire form) for the next push.
  *
- * <p>The registry needs a blob's digest before it finishes an upload, so a compressed layer is
- * spooled to a scratch file in the store's tmp area while it is hashed, uploaded from there, and
- * deleted.
+ * <p>A layer compressed here is uploaded as it is compressed ({@link
+ * RepositorySession#putBlob(String, io.layerstore.registry.BlobWriter)}): the digest, which the
+ * registry needs only to close the upload, is computed on the way, so compression and upload
+ * overlap and nothing is spooled to disk. The layer's tar is rebuilt on the pushing thread while
+ * the compressor's pool deflates the blocks it has been handed, so rebuilding and compressing run
+ * in parallel too.
  */
 public final class Pusher {
   private static final Logger LOG = LoggerFactory.getLogger(Pusher.class);
@@ -65,6 +64,7 @@ public final class Pusher {
 
   private final StoreContext store;
   private final PushOptions.LayerCompression compression;
+  private final int gzipLevel;
   private final Consumer<TransferEvent> tell;
   private final LayerRebuilder rebuilder;
 
@@ -84,23 +84,16 @@ public final class Pusher {
 
   private final KeptBlobs kept;
 
-  public Pusher(
-      StoreContext store, PushOptions.LayerCompression compression, TransferListener listener) {
-    this(store, compression, listener, KeptBlobs.NONE);
-  }
-
   /**
-   * A pusher that uploads the gzip blobs {@code kept} has for a layer instead of compressing the
-   * layer again (a build keeps the blob it made while it stored the layer).
+   * A pusher that compresses as {@code options} say, and uploads the gzip blobs {@code kept} has
+   * for a layer instead of compressing the layer again (a build keeps the blob it made while it
+   * stored the layer).
    */
-  public Pusher(
-      StoreContext store,
-      PushOptions.LayerCompression compression,
-      TransferListener listener,
-      KeptBlobs kept) {
+  public Pusher(StoreContext store, PushOptions options, KeptBlobs kept) {
     this.store = store;
-    this.compression = compression;
-    this.tell = ProgressStream.safely(listener);
+    this.compression = options.compression();
+    this.gzipLevel = options.gzipLevel();
+    this.tell = ProgressStream.safely(options.listener());
     this.rebuilder = new LayerRebuilder(store.layerDb(), store.driver());
     this.kept = kept;
   }
@@ -163,6 +156,7 @@ public final class Pusher {
     }
     Digest acknowledged = session.putManifest(ref.tag(), manifest.mediaType(), raw);
     LOG.debug("{}:{} is {} ({} layers)", here, ref.tag(), acknowledged, pushed.size());
+    tell(TransferEvent.of(TransferEvent.Kind.MANIFEST_PUSHED, acknowledged, raw.length));
 
     DistributionMetadata dist = store.distribution();
     for (int i = 0; i < layers.size(); i++) {
@@ -305,32 +299,27 @@ public final class Pusher {
       KeptBlob b = local.get();
       return upload(session, id, Descriptor.of(layerType(), b.digest(), b.size()), b.file());
     }
-    Path tmp = store.layout().tmpDir();
-    AtomicFiles.ensureDirectory(tmp, 0700);
-    Path spool = Files.createTempFile(tmp, "push-", ".blob");
-    try {
-      long t0 = System.nanoTime();
-      MessageDigest sha = Digest.newSha256();
-      try (OutputStream compressed =
-          compressor(
-              new DigestOutputStream(
-                  new BufferedOutputStream(Files.newOutputStream(spool), 1 << 16), sha),
-              compressors,
-              threads)) {
-        rebuilder.rebuild(layer, compressed);
-      }
-      long size = Files.size(spool);
-      LOG.debug(
-          "{}: layer {} compressed to {} bytes in {} ms",
-          here,
-          layer.chainId(),
-          size,
-          (System.nanoTime() - t0) / 1_000_000);
-      return upload(
-          session, id, Descriptor.of(layerType(), Digest.fromBytes(sha.digest()), size), spool);
-    } finally {
-      Files.deleteIfExists(spool);
-    }
+    // One pass: the layer is rebuilt, compressed and uploaded at once, its blob's digest known
+    // only at the end; a failed attempt rebuilds and compresses it again (the same bytes).
+    long t0 = System.nanoTime();
+    Descriptor blob =
+        session.putBlob(
+            layerType(),
+            out -> {
+              try (OutputStream compressed = compressor(out, compressors, threads)) {
+                rebuilder.rebuild(
+                    layer, ProgressStream.pushing(compressed, id, layer.size(), tell));
+              }
+            });
+    LOG.debug(
+        "{}: layer {} compressed and uploaded as {} ({} bytes) in {} ms",
+        here,
+        layer.chainId(),
+        blob.digest(),
+        blob.size(),
+        (System.nanoTime() - t0) / 1_000_000);
+    tell(TransferEvent.of(TransferEvent.Kind.PUSHED, id, blob.size()));
+    return blob;
   }
 
   /** Uploads the compressed layer in {@code file}, unless the repository has its blob already. */
@@ -371,7 +360,7 @@ public final class Pusher {
       throws IOException {
     return compression == PushOptions.LayerCompression.ZSTD
         ? new ZstdOutputStreamNoFinalizer(out, ZSTD_LEVEL)
-        : new ParallelGzip(out, pool, threads);
+        : new ParallelGzip(out, pool, threads, gzipLevel);
   }
 
   private String layerType() {

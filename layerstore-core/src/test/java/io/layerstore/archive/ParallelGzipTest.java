@@ -2,6 +2,7 @@ package io.layerstore.archive;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
@@ -98,8 +99,9 @@ class ParallelGzipTest {
   void headerIsGosAndTrailerCountsTheInput() throws IOException {
     byte[] data = sample(300_000, 7);
     byte[] gz = gzip(data, 4, 10_000);
+    // Go's header at BestSpeed, the default level: XFL 4.
     assertArrayEquals(
-        new byte[] {0x1f, (byte) 0x8b, 8, 0, 0, 0, 0, 0, 0, (byte) 0xff},
+        new byte[] {0x1f, (byte) 0x8b, 8, 0, 0, 0, 0, 0, 4, (byte) 0xff},
         java.util.Arrays.copyOf(gz, 10));
     int n = gz.length;
     long isize =
@@ -108,9 +110,9 @@ class ParallelGzipTest {
             | (gz[n - 2] & 0xffL) << 16
             | (gz[n - 1] & 0xffL) << 24;
     assertEquals(data.length, isize);
-    // The preset dictionaries keep the ratio near one stream's: within 2 % of plain level 6.
+    // The preset dictionaries keep the ratio near one stream's: within 2 % of plain deflate.
     ByteArrayOutputStream plain = new ByteArrayOutputStream();
-    java.util.zip.Deflater d = new java.util.zip.Deflater(6, true);
+    java.util.zip.Deflater d = new java.util.zip.Deflater(ParallelGzip.DEFAULT_LEVEL, true);
     try (java.util.zip.DeflaterOutputStream o = new java.util.zip.DeflaterOutputStream(plain, d)) {
       o.write(data);
     }
@@ -118,6 +120,33 @@ class ParallelGzipTest {
     assertTrue(
         gz.length < plain.size() * 1.02 + 18,
         "parallel " + gz.length + " bytes vs one stream " + plain.size());
+  }
+
+  @Test
+  void otherLevelsAreDeterministicSmallerAndMarkedAsGoMarksThem() throws IOException {
+    byte[] data = sample(600_000, 11);
+    byte[] fast = gzip(data, 2, 7_000);
+    byte[] six = gzipAt(data, 6, 1);
+    byte[] nine = gzipAt(data, 9, 3);
+    assertArrayEquals(six, gzipAt(data, 6, 4), "level 6 must not depend on the thread count");
+    assertArrayEquals(data, gunzip(six));
+    assertArrayEquals(data, gunzip(nine));
+    assertTrue(six.length < fast.length, six.length + " bytes at 6 vs " + fast.length + " at 1");
+    assertEquals(0, six[8], "XFL at level 6");
+    assertEquals(2, nine[8], "XFL at level 9");
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> new ParallelGzip(new ByteArrayOutputStream(), pool, 1, 10));
+    assertTrue(e.getMessage().contains("10"), e.getMessage());
+  }
+
+  private static byte[] gzipAt(byte[] data, int level, int threads) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (ParallelGzip gz = new ParallelGzip(out, pool, threads, level)) {
+      gz.write(data);
+    }
+    return out.toByteArray();
   }
 
   @Test

@@ -705,6 +705,98 @@ class HostileRegistryTest {
     assertTrue(e.getMessage().contains("ended after"), e.getMessage());
   }
 
+  @Test
+  void aBlobWrittenAsItUploadsGoesUpInChunksAndIsWrittenAgainOnARetry() throws Exception {
+    byte[] data = random(400_000);
+    Digest d = Digest.of(data);
+    java.io.ByteArrayOutputStream received = new java.io.ByteArrayOutputStream();
+    List<String> requests = new java.util.concurrent.CopyOnWriteArrayList<>();
+    AtomicInteger puts = new AtomicInteger();
+    fake.on(
+        "/v2/" + REPO + "/blobs/uploads/",
+        ex -> {
+          synchronized (received) {
+            received.reset();
+          }
+          ex.getResponseHeaders().set("Location", "/upload/2?_state=a");
+          ex.getResponseHeaders().set("OCI-Chunk-Min-Length", "150000");
+          respond(ex, 202, null, new byte[0]);
+        });
+    fake.on(
+        "/upload/2",
+        ex -> {
+          byte[] body = ex.getRequestBody().readAllBytes();
+          String range = ex.getRequestHeaders().getFirst("Content-Range");
+          requests.add(
+              ex.getRequestMethod() + " " + (range == null ? "" : range) + "/" + body.length);
+          synchronized (received) {
+            received.write(body);
+            ex.getResponseHeaders().set("Range", "0-" + (received.size() - 1));
+          }
+          if (ex.getRequestMethod().equals("PATCH")) {
+            ex.getResponseHeaders().set("Location", "/upload/2?_state=b");
+            respond(ex, 202, null, new byte[0]);
+            return;
+          }
+          if (ex.getRequestMethod().equals("DELETE")) {
+            respond(ex, 204, null, new byte[0]);
+            return;
+          }
+          // The first closing PUT fails: the writer runs again into a new upload.
+          if (puts.incrementAndGet() == 1) {
+            respond(ex, 500, "text/plain", "oops");
+            return;
+          }
+          boolean ok =
+              ex.getRequestURI().getQuery().equals("_state=b&digest=" + d)
+                  && Digest.of(received.toByteArray()).equals(d);
+          respond(ex, ok ? 201 : 400, "text/plain", ok ? "" : "bad " + ex.getRequestURI());
+        });
+    AtomicInteger runs = new AtomicInteger();
+    RepositorySession s =
+        client().session(new Reference(fake.hostPort(), REPO, "latest", null), true);
+    io.layerstore.format.Descriptor blob =
+        s.putBlob(
+            MediaTypes.OCI_LAYER_GZIP,
+            out -> {
+              runs.incrementAndGet();
+              // Odd write sizes: chunk bounds must not depend on them.
+              for (int off = 0; off < data.length; off += 7_001) {
+                out.write(data, off, Math.min(7_001, data.length - off));
+              }
+              out.close();
+            });
+    assertEquals(d, blob.digest());
+    assertEquals(data.length, blob.size());
+    assertEquals(MediaTypes.OCI_LAYER_GZIP, blob.mediaType());
+    assertEquals(2, runs.get());
+    List<String> once =
+        List.of("PATCH 0-149999/150000", "PATCH 150000-299999/150000", "PUT /100000");
+    // The failed attempt's session is cancelled before the next one starts.
+    List<String> twice = new ArrayList<>(once);
+    twice.add("DELETE /0");
+    twice.addAll(once);
+    assertEquals(twice, requests);
+
+    // The writer's own failure is final: not written again, and the session is cancelled.
+    requests.clear();
+    runs.set(0);
+    IOException broken =
+        assertThrows(
+            IOException.class,
+            () ->
+                s.putBlob(
+                    MediaTypes.OCI_LAYER_GZIP,
+                    out -> {
+                      runs.incrementAndGet();
+                      out.write(data, 0, 200_000);
+                      throw new IOException("the layer's disk broke");
+                    }));
+    assertEquals("the layer's disk broke", broken.getMessage());
+    assertEquals(1, runs.get());
+    assertEquals(List.of("PATCH 0-149999/150000", "DELETE /0"), requests);
+  }
+
   private static void sleep(long ms) {
     try {
       Thread.sleep(ms);

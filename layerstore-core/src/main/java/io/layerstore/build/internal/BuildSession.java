@@ -250,7 +250,11 @@ final class BuildSession implements ImageBuilder {
     LayerStaging.Staged layer;
     try {
       layer =
-          LayerTar.stage(s.staging(), plan, parent, new ParallelGzip(blob, compressors(), CORES));
+          LayerTar.stage(
+              s.staging(),
+              plan,
+              parent,
+              new ParallelGzip(blob, compressors(), CORES, ParallelGzip.DEFAULT_LEVEL));
     } catch (IOException | RuntimeException | Error e) {
       cache.drop(blob);
       throw e;
