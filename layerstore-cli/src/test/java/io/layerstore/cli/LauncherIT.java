@@ -73,4 +73,43 @@ class LauncherIT {
     assertEquals(125, r.status(), r.err());
     assertTrue(r.err().contains("--no-such-flag"), r.err());
   }
+
+  /**
+   * The archive is the static one the build trains: picocli, compiled for Java 5 (which JDK 17's
+   * dynamic archives leave out), comes from it, and so does nearly every class a listing loads, so
+   * a start-up reads and verifies almost nothing from the jar. A regression to a dynamic archive,
+   * or a training that misses a command's classes, shows here as classes loaded from the jar.
+   */
+  @Test
+  void theArchiveHoldsPicocliAndNearlyEveryClassOfAListing() throws Exception {
+    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+    Path log = tmp.resolve("classes.log");
+    Process p =
+        new ProcessBuilder(
+                java.toString(),
+                "-XX:SharedArchiveFile=" + TARGET.resolve("layerstore.jsa"),
+                "-Xshare:on",
+                "-Xlog:class+load=info:file=" + log,
+                "-jar",
+                TARGET.resolve("layerstore.jar").toAbsolutePath().toRealPath().toString(),
+                "--root",
+                tmp.resolve("store").toString(),
+                "images")
+            .redirectErrorStream(true)
+            .redirectOutput(tmp.resolve("out").toFile())
+            .start();
+    assertTrue(p.waitFor(120, TimeUnit.SECONDS), "java ends");
+    assertEquals(0, p.exitValue(), Files.readString(tmp.resolve("out")));
+    List<String> loaded = Files.readAllLines(log);
+    assertTrue(
+        loaded.stream()
+            .anyMatch(l -> l.contains(" picocli.CommandLine source: shared objects file")),
+        "picocli.CommandLine comes from the archive");
+    List<String> fromJar = loaded.stream().filter(l -> l.contains("layerstore.jar")).toList();
+    assertTrue(
+        fromJar.size() <= 20,
+        fromJar.size()
+            + " classes loaded from the jar, not the archive:\n"
+            + String.join("\n", fromJar));
+  }
 }
