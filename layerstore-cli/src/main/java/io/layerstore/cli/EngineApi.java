@@ -47,10 +47,7 @@ final class EngineApi {
             .header("Content-Type", "application/x-tar")
             .POST(HttpRequest.BodyPublishers.ofFile(archive));
     // A failed load is still status 200: the error is a message in the streamed JSON.
-    String body = expect(rq, 200, "load " + archive.getFileName());
-    if (body.contains("\"errorDetail\"")) {
-      throw new IOException("POST /images/load of " + archive.getFileName() + ": " + body.strip());
-    }
+    streamed(rq, "load " + archive.getFileName());
   }
 
   /** POST /images/create?fromSrc=-: a one-layer image from a plain tar (docker import). */
@@ -60,10 +57,7 @@ final class EngineApi {
                 uri("/images/create?fromSrc=-&repo=" + encode(repo) + "&tag=" + encode(tag)))
             .header("Content-Type", "application/x-tar")
             .POST(HttpRequest.BodyPublishers.ofFile(tar));
-    String body = expect(rq, 200, "import " + tar.getFileName());
-    if (body.contains("\"errorDetail\"")) {
-      throw new IOException("POST /images/create of " + tar.getFileName() + ": " + body.strip());
-    }
+    streamed(rq, "import " + tar.getFileName());
   }
 
   /** GET /images/get?names=...: the docker save archive of {@code names}, into {@code out}. */
@@ -75,6 +69,48 @@ final class EngineApi {
             HttpResponse.BodyHandlers.ofFile(out));
     if (r.statusCode() != 200) {
       throw new IOException("GET /images/get?" + query + ": status " + r.statusCode());
+    }
+  }
+
+  /**
+   * POST /images/create?fromImage=: pulls {@code ref} (a {@code host/repo:tag}) as {@code docker
+   * pull} does, the progress streamed as JSON until the pull ends.
+   */
+  void pull(String ref) throws IOException {
+    int colon = ref.lastIndexOf(':');
+    String query =
+        "fromImage=" + encode(ref.substring(0, colon)) + "&tag=" + encode(ref.substring(colon + 1));
+    streamed(
+        HttpRequest.newBuilder(uri("/images/create?" + query))
+            .POST(HttpRequest.BodyPublishers.noBody()),
+        "pull " + ref);
+  }
+
+  /**
+   * POST /images/{name}/push?tag=: pushes {@code ref} as {@code docker push} does. The daemon wants
+   * an X-Registry-Auth header even for a registry without auth: an empty auth config.
+   */
+  void push(String ref) throws IOException {
+    int colon = ref.lastIndexOf(':');
+    String emptyAuth =
+        java.util.Base64.getUrlEncoder().encodeToString("{}".getBytes(StandardCharsets.UTF_8));
+    streamed(
+        HttpRequest.newBuilder(
+                uri(
+                    "/images/"
+                        + ref.substring(0, colon)
+                        + "/push?tag="
+                        + encode(ref.substring(colon + 1))))
+            .header("X-Registry-Auth", emptyAuth)
+            .POST(HttpRequest.BodyPublishers.noBody()),
+        "push " + ref);
+  }
+
+  /** A call whose failure, like a load's, is a 200 with an error message in the streamed JSON. */
+  private void streamed(HttpRequest.Builder rq, String what) throws IOException {
+    String body = expect(rq, 200, what);
+    if (body.contains("\"errorDetail\"")) {
+      throw new IOException("Engine API " + what + ": " + body.strip());
     }
   }
 
