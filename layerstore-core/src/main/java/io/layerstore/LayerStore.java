@@ -1341,7 +1341,8 @@ public final class LayerStore implements Closeable {
    * Removes dangling images (no tag, not the parent of another image, no container on them; with
    * {@link PruneOptions#all()}, also untagged parents) and every layer that no remaining image or
    * container uses — including layers left unreferenced by Docker or by an interrupted load. Layers
-   * that are mounted, or pinned by a running load, stay.
+   * that are mounted, or pinned by a running load, stay. What builds kept for layers the store no
+   * longer has (cache entries, compressed blobs) goes too.
    *
    * @param options whether to remove untagged parents too
    * @return what was removed; empty lists when there was nothing to prune
@@ -1353,6 +1354,8 @@ public final class LayerStore implements Closeable {
       TransactionRunner.Outcome o = transactions.run(gc.planPrune(options.untaggedParents()));
       // lock files of chains that are gone (the per-chain files of earlier versions)
       locks.removeStaleChainFiles(hex -> Digest.isValid(hex) && layerDb.exists(ChainId.parse(hex)));
+      // what builds kept of layers that are gone: their gzip blobs would otherwise stay forever
+      builds.prune();
       return new Pruned(o.deletedImages(), o.deletedLayers(), o.bytesFreed());
     }
   }

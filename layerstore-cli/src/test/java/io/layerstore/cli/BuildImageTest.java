@@ -233,6 +233,44 @@ class BuildImageTest {
     }
   }
 
+  private long count(Path dir) throws IOException {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.filter(p -> !p.getFileName().toString().startsWith(".")).count();
+    }
+  }
+
+  @Test
+  void pruneDeletesWhatBuildsKeptForLayersThatAreGoneAndNothingElse() throws Exception {
+    Path src = sources();
+    Path other = Files.writeString(tmp.resolve("other.txt"), "another image\n");
+    try (LayerStore store = open("s")) {
+      build(store, src, "app:1");
+      store
+          .build()
+          .addLayer(LayerSpec.builder().addFile(other, "/other.txt").build())
+          .tag("other:1");
+      Path cache = tmp.resolve("s/layerstore/build-cache");
+      assertEquals(3, count(cache.resolve("layers")), "an entry per layer");
+      assertEquals(3, count(cache.resolve("blobs/by-diffid")), "a kept blob per layer");
+      assertEquals(3, count(cache.resolve("blobs/sha256")));
+
+      store.prune(io.layerstore.PruneOptions.defaults());
+      assertEquals(3, count(cache.resolve("blobs/sha256")), "every layer is in use: all kept");
+
+      store.remove("app:1", io.layerstore.RemoveOptions.defaults());
+      store.prune(io.layerstore.PruneOptions.defaults());
+      assertEquals(1, count(cache.resolve("layers")), "only the other image's entry is left");
+      assertEquals(1, count(cache.resolve("blobs/by-diffid")));
+      assertEquals(1, count(cache.resolve("blobs/sha256")));
+      assertTrue(store.check().isClean(), store.check().problems().toString());
+
+      // the other image's kept blob is still what a push would send; app builds again from scratch
+      ImageId again = build(store, src, "app:1");
+      assertEquals(3, count(cache.resolve("blobs/sha256")));
+      assertTrue(savedText(store, again.toString(), 0).contains("mode: test"));
+    }
+  }
+
   @Test
   void badInputsAreRefusedByNameAndLeaveTheStoreAsItWas() throws Exception {
     Path src = sources();

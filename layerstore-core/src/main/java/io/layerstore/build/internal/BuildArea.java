@@ -1,9 +1,14 @@
 package io.layerstore.build.internal;
 
+import io.layerstore.DiffId;
 import io.layerstore.ImageId;
 import io.layerstore.build.ImageBuilder;
+import io.layerstore.store.LayerRecord;
 import io.layerstore.store.Pusher;
 import io.layerstore.store.StoreContext;
+import java.io.IOException;
+import java.util.HashSet;
+import java.util.Set;
 
 /**
  * Where builds start: the facade makes one per open store ({@code new BuildArea(store)}) and asks
@@ -37,5 +42,20 @@ public final class BuildArea {
    */
   public Pusher.KeptBlobs keptBlobs() {
     return cache::blob;
+  }
+
+  /**
+   * Deletes what builds kept for layers the store no longer has (their cache entries and gzip
+   * blobs); the store's prune calls it after removing layers.
+   *
+   * @return the bytes of the blobs deleted
+   * @throws IOException if the cache cannot be listed or changed
+   */
+  public long prune() throws IOException {
+    Set<DiffId> live = new HashSet<>();
+    for (LayerRecord r : store.layerDb().list()) {
+      live.add(r.diffId());
+    }
+    return cache.prune(store.layerDb()::exists, live);
   }
 }

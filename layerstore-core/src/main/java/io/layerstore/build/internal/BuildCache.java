@@ -18,7 +18,12 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -237,5 +242,66 @@ final class BuildCache {
     } catch (IOException e) {
       LOG.warn("could not record build cache entry {}: {}", key, e.toString());
     }
+  }
+
+  /**
+   * Forgets what the store no longer has, as the store's prune removes layers: entries whose chain
+   * is gone (or that are damaged), blob records of layers no chain has any more, and the blobs no
+   * record names. Safe beside a build in another process: losing a blob or an entry only costs a
+   * compression or a rebuild, never a wrong image, since both are checked where they are used.
+   *
+   * @param chainExists whether the store has a chain
+   * @param liveDiffIds the diffIDs of the store's layers
+   * @return the bytes of the blobs deleted
+   */
+  long prune(Predicate<ChainId> chainExists, Set<DiffId> liveDiffIds) throws IOException {
+    for (Path e : list(dir.resolve("layers"))) {
+      Optional<Entry> entry =
+          Digest.isValid(e.getFileName().toString())
+              ? lookup(Digest.parse(e.getFileName().toString()))
+              : Optional.empty();
+      if (entry.isEmpty() || !chainExists.test(entry.get().chainId())) {
+        Files.deleteIfExists(e);
+      }
+    }
+    Set<String> named = new HashSet<>();
+    for (Path r : list(blobsDir().resolve("by-diffid"))) {
+      String hex = r.getFileName().toString();
+      if (Digest.isValid(hex) && liveDiffIds.contains(DiffId.parse("sha256:" + hex))) {
+        try {
+          named.add(
+              Digest.parse(Files.readString(r, StandardCharsets.UTF_8).strip().split(" ")[0])
+                  .hex());
+          continue;
+        } catch (IOException | RuntimeException damaged) {
+          // a record that can't be read names nothing: deleted below
+        }
+      }
+      Files.deleteIfExists(r);
+    }
+    long freed = 0;
+    for (Path b : list(blobsDir().resolve("sha256"))) {
+      if (!named.contains(b.getFileName().toString())) {
+        long size = Files.size(b);
+        if (Files.deleteIfExists(b)) {
+          freed += size;
+        }
+      }
+    }
+    if (freed > 0) {
+      LOG.info("build cache: {} bytes of blobs of removed layers deleted", freed);
+    }
+    return freed;
+  }
+
+  /** The entries of {@code d}, none if it does not exist (no build ever wrote there). */
+  private static List<Path> list(Path d) throws IOException {
+    List<Path> out = new ArrayList<>();
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(d)) {
+      ds.forEach(out::add);
+    } catch (NoSuchFileException e) {
+      return out;
+    }
+    return out;
   }
 }
