@@ -105,6 +105,10 @@ class FsckTest {
       Files.writeString(
           image.resolve("imagedb/metadata/sha256/" + "12".repeat(32) + "/lastUpdated"), "x");
       Files.writeString(image.resolve(".tmp-repositories.json0123"), "{");
+      // the scratch blob of a killed push of an earlier version
+      Path pushScratch = env.root.resolve("layerstore/tmp/push-0123abcd.blob");
+      Files.createDirectories(pushScratch.getParent());
+      Files.writeString(pushScratch, "compressed");
       // a driver layer nothing records, a tag to an image that is gone, an unused layer
       String orphan = "34".repeat(32);
       s.driver().create(orphan, null);
@@ -147,6 +151,11 @@ class FsckTest {
       assertTrue(
           found.remaining().stream()
               .anyMatch(
+                  p -> p.kind() == Kind.TEMP_FILE && p.subject().equals(pushScratch.toString())),
+          found.problems()::toString);
+      assertTrue(
+          found.remaining().stream()
+              .anyMatch(
                   p ->
                       p.kind() == Kind.LAYER_UNUSED && p.subject().equals(unusedLayer.toString())));
 
@@ -159,6 +168,7 @@ class FsckTest {
       assertFalse(s.driver().exists(staged));
       assertFalse(s.driver().exists(orphan));
       assertFalse(Files.exists(removing));
+      assertFalse(Files.exists(pushScratch));
       assertFalse(Files.readString(image.resolve("repositories.json")).contains("gone:1"));
       assertFalse(Files.exists(image.resolve("layerdb/sha256/" + unusedLayer.digest().hex())));
       assertEquals(

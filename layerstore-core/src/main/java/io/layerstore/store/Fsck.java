@@ -194,6 +194,7 @@ public final class Fsck {
     temps.addAll(imageDb.metadataTempLeftovers());
     temps.addAll(refs.tempLeftovers());
     temps.addAll(transactions.journal().leftovers());
+    temps.addAll(layout.pushScratchLeftovers());
     for (Path p : temps) {
       if (run.repair) {
         Files.deleteIfExists(p);

@@ -1,6 +1,13 @@
 package io.layerstore.store;
 
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The top of a data-root: where the per-driver image metadata lives, where each driver keeps its
@@ -93,11 +100,23 @@ public final class StoreLayout {
   }
 
   /**
-   * {@code layerstore/tmp/}: scratch files of running operations (a push's compressed layer until
-   * it is uploaded), each deleted by the operation that made it.
+   * {@code layerstore/tmp/}: where pushes of earlier versions spooled a compressed layer ({@code
+   * push-*.blob}) until it was uploaded. Nothing writes there now (a push uploads as it
+   * compresses); a killed push of an earlier version may have left files, which fsck reports.
    */
-  public Path tmpDir() {
+  private Path tmpDir() {
     return stateDir().resolve("tmp");
+  }
+
+  /** The {@code push-*.blob} files earlier versions' killed pushes left in {@code tmp/}. */
+  List<Path> pushScratchLeftovers() throws IOException {
+    List<Path> out = new ArrayList<>();
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(tmpDir(), "push-*.blob")) {
+      ds.forEach(out::add);
+    } catch (NoSuchFileException | NotDirectoryException e) {
+      // never made: no push of an earlier version ran here
+    }
+    return out;
   }
 
   /** {@code layerstore/locks/} */
