@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.zip.Deflater;
 import java.util.zip.GZIPOutputStream;
 
 /**
@@ -56,8 +57,22 @@ public final class TarSplitWriter implements Closeable {
     this.target = target;
     this.source = source;
     this.seen = refuseDuplicates ? new HashSet<>() : null;
-    this.gzip = new GZIPOutputStream(target, 1 << 16);
+    this.gzip = fastGzip(target);
     this.out = new BufferedOutputStream(gzip, 1 << 16);
+  }
+
+  /**
+   * Gzip at level 1: the record is written once per layer on every load and pull and read back only
+   * by a save or a push, and level 1 deflates this JSON in about half of level 6's CPU time
+   * (measured: 8.4 MB of a Debian image's records, 40 against 70 ms) for a file a quarter larger.
+   * Docker reads either; only the uncompressed text has to be Docker's.
+   */
+  private static GZIPOutputStream fastGzip(OutputStream target) throws IOException {
+    return new GZIPOutputStream(target, 1 << 16) {
+      {
+        def.setLevel(Deflater.BEST_SPEED);
+      }
+    };
   }
 
   /** Adds a segment of raw tar bytes (may be empty: tar-split ends every file with one). */
