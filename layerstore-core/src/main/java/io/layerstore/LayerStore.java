@@ -1007,16 +1007,30 @@ public final class LayerStore implements Closeable {
   public Mount mount(ImageId id) throws IOException {
     store.ensureOpen();
     try (StoreLocks.Held store = transactions.lockStore()) {
-      LayerRecord top =
-          layerDb
-              .top(config(id).diffIds())
-              .orElseThrow(
-                  () ->
-                      new LayerStoreException(
-                          "image " + id + " has no layers; there is no filesystem to mount"));
-      return PinnedMount.of(
-          pins, "image " + id, top.cacheId(), () -> driver.get(top.cacheId(), false));
+      return mountLocked(id);
     }
+  }
+
+  /** {@link #mount(ImageId)} with the store lock held. */
+  private Mount mountLocked(ImageId id) throws IOException {
+    String top =
+        topLayer(id)
+            .orElseThrow(
+                () ->
+                    new LayerStoreException(
+                        "image " + id + " has no layers; there is no filesystem to mount"));
+    return PinnedMount.of(pins, "image " + id, top, () -> driver.get(top, false));
+  }
+
+  /**
+   * The driver id of the image's top layer, or empty for an image without layers: what mounting,
+   * unmounting and asking about a mount of the image need. The top chainID is kept per image
+   * ({@link ImageDb#topChain}); the layer's driver id is read each time, since a layer removed and
+   * loaded again has a new one.
+   */
+  private Optional<String> topLayer(ImageId id) throws IOException {
+    Optional<ChainId> top = imageDb.topChain(id, json);
+    return top.isEmpty() ? Optional.empty() : Optional.of(layerDb.cacheId(top.get()));
   }
 
   /**
@@ -1029,7 +1043,10 @@ public final class LayerStore implements Closeable {
    */
   public Mount mount(String refOrId) throws IOException {
     store.ensureOpen();
-    return mount(resolve(refOrId));
+    // resolved under the lock the mount takes anyway: one lock and one look at the journal
+    try (StoreLocks.Held store = transactions.lockStore()) {
+      return mountLocked(resolver.resolve(refOrId));
+    }
   }
 
   /**
@@ -1044,12 +1061,8 @@ public final class LayerStore implements Closeable {
   public boolean isMounted(ImageId id) throws IOException {
     store.ensureOpen();
     transactions.settle();
-    Optional<LayerRecord> top = layerDb.top(config(id).diffIds());
-    if (top.isEmpty()) {
-      return false;
-    }
-    String cacheId = top.get().cacheId();
-    return driver.isMounted(cacheId) || pins.isPinned(cacheId);
+    Optional<String> top = topLayer(id);
+    return top.isPresent() && (driver.isMounted(top.get()) || pins.isPinned(top.get()));
   }
 
   /**
@@ -1065,8 +1078,8 @@ public final class LayerStore implements Closeable {
    */
   public boolean unmount(ImageId id) throws IOException {
     store.ensureOpen();
-    Optional<LayerRecord> top = layerDb.top(config(id).diffIds());
-    return top.isPresent() && driver.unmount(top.get().cacheId());
+    Optional<String> top = topLayer(id);
+    return top.isPresent() && driver.unmount(top.get());
   }
 
   /**
@@ -1080,9 +1093,9 @@ public final class LayerStore implements Closeable {
    */
   public void unmountAll(ImageId id) throws IOException {
     store.ensureOpen();
-    Optional<LayerRecord> top = layerDb.top(config(id).diffIds());
+    Optional<String> top = topLayer(id);
     if (top.isPresent()) {
-      driver.unmountAll(top.get().cacheId());
+      driver.unmountAll(top.get());
     }
   }
 
@@ -1112,11 +1125,11 @@ public final class LayerStore implements Closeable {
     if (!showsMountBranches()) {
       return Optional.empty();
     }
-    Optional<LayerRecord> top = layerDb.top(config(id).diffIds());
+    Optional<String> top = topLayer(id);
     if (top.isEmpty()) {
       return Optional.empty();
     }
-    return ((BranchIntrospection) driver).branches(top.get().cacheId());
+    return ((BranchIntrospection) driver).branches(top.get());
   }
 
   // ---- save -----------------------------------------------------------------------------------

@@ -181,6 +181,17 @@ public final class FileLocks {
     return e != null && e.mem.isLocked();
   }
 
+  /**
+   * Whether the calling thread holds {@code name} now.
+   *
+   * @param name the lock
+   * @return whether this thread took it and has not let it go
+   */
+  public boolean isHeldByCurrentThread(String name) {
+    Entry e = entries.get(name);
+    return e != null && e.mem.isHeldByCurrentThread();
+  }
+
   /** Forgets {@code name}'s in-memory lock (after its lock file was deleted for good). */
   public void forget(String name) {
     Entry e = entries.remove(name);

@@ -47,8 +47,6 @@ interface LibC extends Library {
 
   int umount2(byte[] target, int flags) throws LastErrorException;
 
-  int statx(int dirfd, byte[] path, int flags, int mask, byte[] statxbuf) throws LastErrorException;
-
   /** {@code CLONE_FS}: give the calling thread its own cwd, root and umask. */
   int CLONE_FS = 0x00000200;
 
@@ -62,4 +60,17 @@ interface LibC extends Library {
 
   /** Writes every dirty page of the file system holding {@code fd} (Linux 2.6.39+). */
   int syncfs(int fd) throws LastErrorException;
+
+  /**
+   * Calls whose failure is an everyday answer, not an error (statx of a mount point that is not
+   * there, asked on every first mount): declared without {@code throws LastErrorException}, a
+   * failure costs no exception (JNA's, which fills a stack trace and parses its own message, then
+   * ours); the caller reads errno with {@link Native#getLastError}.
+   */
+  interface Quiet extends Library {
+
+    Quiet INSTANCE = Native.load("c", Quiet.class);
+
+    int statx(int dirfd, byte[] path, int flags, int mask, byte[] statxbuf);
+  }
 }

@@ -1,6 +1,7 @@
 package io.layerstore.platform;
 
 import com.sun.jna.LastErrorException;
+import com.sun.jna.Native;
 import com.sun.jna.NativeLong;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -30,6 +31,7 @@ final class LinuxCalls {
   static final long UTIME_OMIT = (1L << 30) - 2;
 
   static final int ENOENT = 2;
+  static final int ENOTDIR = 20;
   static final int EACCES = 13;
   static final int EEXIST = 17;
   static final int ERANGE = 34;
@@ -225,16 +227,17 @@ final class LinuxCalls {
    * Whether {@code path} (followed if a symlink, as {@link Path#toRealPath} follows it) is the root
    * of a mount, from one statx(2) that asks for no fields: the kernel fills stx_attributes anyway.
    *
-   * @return whether it is a mount root; empty if the kernel does not say (before Linux 5.8, where
-   *     stx_attributes_mask lacks the bit)
-   * @throws NoSuchFileException if nothing is at {@code path}
+   * @return whether it is a mount root ({@code false} if nothing is at {@code path}); empty if the
+   *     kernel does not say (before Linux 5.8, where stx_attributes_mask lacks the bit)
    */
   static Optional<Boolean> isMountRoot(Path path) throws IOException {
     byte[] buf = new byte[STATX_SIZE];
-    try {
-      LibC.INSTANCE.statx(AT_FDCWD, cPath(path), 0, 0, buf);
-    } catch (LastErrorException e) {
-      throw error("statx", path, e);
+    if (LibC.Quiet.INSTANCE.statx(AT_FDCWD, cPath(path), 0, 0, buf) != 0) {
+      int errno = Native.getLastError();
+      if (errno == ENOENT || errno == ENOTDIR) {
+        return Optional.of(false); // nothing there (a mount point not made yet) is no mount
+      }
+      throw error("statx", path, errno);
     }
     ByteBuffer b = ByteBuffer.wrap(buf).order(ByteOrder.nativeOrder());
     if ((b.getLong(STX_ATTRIBUTES_MASK) & STATX_ATTR_MOUNT_ROOT) == 0) {
@@ -300,7 +303,10 @@ final class LinuxCalls {
   }
 
   static IOException error(String op, Path path, LastErrorException e) {
-    int errno = e.getErrorCode();
+    return error(op, path, e.getErrorCode());
+  }
+
+  static IOException error(String op, Path path, int errno) {
     String reason = op + ": " + strerror(errno);
     String file = path.toString();
     switch (errno) {

@@ -132,12 +132,7 @@ final class LinuxKernelMounts implements KernelMounts {
   public boolean isMountPoint(Path target) throws IOException {
     // One statx(2) instead of toRealPath (a readlink per path component) and a read of the whole
     // mount table: this is asked on every first mount and last unmount of a layer.
-    Optional<Boolean> root;
-    try {
-      root = LinuxCalls.isMountRoot(target.toAbsolutePath());
-    } catch (NoSuchFileException e) {
-      return false;
-    }
+    Optional<Boolean> root = LinuxCalls.isMountRoot(target.toAbsolutePath());
     return root.isPresent() ? root.get() : mountType(target) != null;
   }
 

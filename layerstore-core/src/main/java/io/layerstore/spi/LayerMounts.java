@@ -94,10 +94,12 @@ final class LayerMounts {
     this.driver = driver;
     this.kernel = kernel;
     this.mountPoint = mountPoint;
-    this.kernelRefs = kernel == null ? null : new MountReferences(refsDir, kernel::isMounted);
+    this.kernelRefs = kernel == null ? null : new MountReferences(refsDir, kernel::isMounted, true);
     this.copies = copies;
     this.copyRefs =
-        copies == null ? null : new MountReferences(copies.stateDir(), id -> copies.exists(id));
+        copies == null
+            ? null
+            : new MountReferences(copies.stateDir(), id -> copies.exists(id), false);
   }
 
   /** A reference on {@code id}'s kernel mount, mounting it if this is the first anywhere. */

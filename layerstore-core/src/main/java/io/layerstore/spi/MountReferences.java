@@ -2,12 +2,15 @@ package io.layerstore.spi;
 
 import io.layerstore.platform.FileLocks;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -35,10 +38,12 @@ import java.util.TreeMap;
  *       forever.
  * </ul>
  *
- * <p>The mount goes when the total reaches 0. A count whose mount is no longer up (after a reboot
- * or an outside umount) is treated as 0, the way Docker's RefCounter starts from what the mount
- * table says. A file holding just a number (the earlier format) counts as that many left
- * references.
+ * <p>Empty lines hold nothing, and neither does an empty file or none: the last release of a kernel
+ * mount blanks the file rather than removing it ({@link Held#write}), and {@link #reclaim} removes
+ * it once the mount is gone. The mount goes when the total reaches 0. A count whose mount is no
+ * longer up (after a reboot or an outside umount) is treated as 0, the way Docker's RefCounter
+ * starts from what the mount table says. A file holding just a number (the earlier format) counts
+ * as that many left references.
  */
 final class MountReferences {
 
@@ -62,12 +67,25 @@ final class MountReferences {
 
   private final Path dir;
   private final MountCheck check;
+  private final boolean inPlace;
+
+  /** Counts written in place stay below this, one page (see {@link Held#write}). */
+  private static final int IN_PLACE_MAX = 4096;
+
   private final FileLocks locks;
   private final String self;
 
-  MountReferences(Path dir, MountCheck check) throws IOException {
+  /**
+   * @param dir where the counts and their locks are
+   * @param check whether an id's mount is up
+   * @param inPlace whether counts are written over their file in place, and it stays when they
+   *     reach 0 ({@link Held#write}): for kernel mounts, which a reboot ends and whose files {@link
+   *     #reclaim} removes on every open
+   */
+  MountReferences(Path dir, MountCheck check, boolean inPlace) throws IOException {
     this.dir = dir;
     this.check = check;
+    this.inPlace = inPlace;
     // the lock files here are never deleted (only the counts are), so they may stay open
     this.locks = new FileLocks(dir, "the mount references in " + dir, id -> true);
     this.self = ProcessHolder.current().toString();
@@ -199,7 +217,7 @@ final class MountReferences {
         if (check.isMounted(id)) {
           unmount.run();
         }
-        h.delete();
+        h.write(holds); // blanks or removes the file
         return Optional.of(0);
       }
       h.write(holds);
@@ -268,6 +286,11 @@ final class MountReferences {
     private final String id;
     private final FileLocks.Held lock;
 
+    /** How long the count file was when {@link #read} looked, and whether it held references. */
+    private int length;
+
+    private boolean hadHolds;
+
     Held(String id, FileLocks.Held lock) {
       this.id = id;
       this.lock = lock;
@@ -275,14 +298,15 @@ final class MountReferences {
 
     Holds read() throws IOException {
       Holds holds = new Holds();
-      String text;
+      byte[] bytes;
       try {
         // no exists() first: the open says it, and it is one system call fewer on every mount
-        text = new String(Files.readAllBytes(file()), StandardCharsets.US_ASCII);
+        bytes = Files.readAllBytes(file());
       } catch (NoSuchFileException e) {
         return holds;
       }
-      for (String line : text.split("\n")) {
+      length = bytes.length;
+      for (String line : new String(bytes, StandardCharsets.US_ASCII).split("\n")) {
         String[] words = line.strip().split(" ");
         try {
           if (words.length == 1 && !words[0].isEmpty()) {
@@ -294,22 +318,49 @@ final class MountReferences {
           // a damaged line holds nothing; the mount check and reclaim deal with the rest
         }
       }
+      hadHolds = !holds.counts.isEmpty();
       return holds;
     }
 
+    /**
+     * Writes {@code holds}. Counts of kernel mounts ({@code inPlace}) are written over the file in
+     * one pwrite(2), padded with empty lines (which hold nothing) to the length it had: never
+     * truncated, never removed when the last reference goes. A truncate or a new file and its
+     * removal are most of a warm mount's system time beside the mount itself (ext4 writes a file
+     * truncated to zero out on close, and makes and frees an inode for each new file). One write of
+     * less than a page is whole or not there when its process is killed, so references are never
+     * half written; and a reboot, which could lose an unsynced write, takes the mounts with it.
+     * {@link #reclaim} removes a file whose mount is gone. Other counts go through a temporary file
+     * and a rename, and the file goes with the last reference.
+     */
     void write(Holds holds) throws IOException {
-      if (holds.total() <= 0) {
-        delete();
-        return;
-      }
       StringBuilder text = new StringBuilder();
       for (Map.Entry<String, Integer> e : holds.counts.entrySet()) {
         text.append(e.getKey()).append(' ').append(e.getValue()).append('\n');
       }
-      Path f = file();
+      if (inPlace && Math.max(text.length(), length) < IN_PLACE_MAX) {
+        if (!hadHolds && text.length() == 0) {
+          return; // holds nothing, and the file says so already
+        }
+        while (text.length() < length) {
+          text.append('\n');
+        }
+        ByteBuffer b = ByteBuffer.wrap(text.toString().getBytes(StandardCharsets.US_ASCII));
+        try (FileChannel ch =
+            FileChannel.open(file(), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+          while (b.hasRemaining()) {
+            ch.write(b, b.position());
+          }
+        }
+        return;
+      }
+      if (holds.total() <= 0) {
+        delete();
+        return;
+      }
       Path tmp = dir.resolve(id + SUFFIX + ".tmp");
       Files.writeString(tmp, text, StandardCharsets.US_ASCII);
-      Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      Files.move(tmp, file(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     void delete() throws IOException {

@@ -1,6 +1,7 @@
 package io.layerstore.store;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.layerstore.ChainId;
 import io.layerstore.Digest;
 import io.layerstore.ImageId;
 import io.layerstore.format.ImageConfig;
@@ -15,7 +16,10 @@ import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -32,7 +36,9 @@ import org.slf4j.LoggerFactory;
  *     lastUpdated  RFC 3339 with nanoseconds, trailing zeros dropped (0600, no NL)
  * </pre>
  *
- * <p>Content is re-hashed on every read, as Docker does, so a corrupted file is never served.
+ * <p>Content is re-hashed on every read, as Docker does, so a corrupted file is never served. The
+ * one fact kept in memory instead, an image's top chainID ({@link #topChain}), was derived from
+ * bytes verified when they were read.
  */
 public final class ImageDb {
   private static final Logger LOG = LoggerFactory.getLogger(ImageDb.class);
@@ -41,8 +47,21 @@ public final class ImageDb {
   static final String PARENT = "parent";
   static final String LAST_UPDATED = "lastUpdated";
 
+  /** At most this many images' top chainIDs are kept ({@link #topChain}), the least used go. */
+  static final int MAX_TOPS = 1024;
+
   private final Path root;
   private final AtomicFiles files;
+
+  /** Image id to the chainID of its top layer; see {@link #topChain}. */
+  private final Map<ImageId, Optional<ChainId>> tops =
+      Collections.synchronizedMap(
+          new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<ImageId, Optional<ChainId>> eldest) {
+              return size() > MAX_TOPS;
+            }
+          });
 
   public ImageDb(Path root, AtomicFiles files) {
     this.root = root;
@@ -81,7 +100,7 @@ public final class ImageDb {
     try {
       data = Files.readAllBytes(contentFile(id));
     } catch (java.nio.file.NoSuchFileException e) {
-      throw new io.layerstore.NotFoundException("image " + id + " is not in the store");
+      throw notFound(id);
     }
     ImageId actual = ImageId.ofConfig(data);
     if (!actual.equals(id)) {
@@ -96,6 +115,30 @@ public final class ImageDb {
    */
   public ImageConfig config(ImageId id, ObjectMapper json) throws IOException {
     return ImageConfig.parse(content(id), contentFile(id).toString(), json);
+  }
+
+  /**
+   * The chainID of the image's topmost layer ({@link ChainId#top} of its config's diffIDs), or
+   * empty for an image without layers; what a mount of the image needs of its config. An id names
+   * its config's bytes, so the answer for an id never changes: it is kept once the config has been
+   * read and verified, and later asks only check that the image is still there (one stat instead of
+   * a read, a hash and a parse of the config, and a hash per layer: most of a warm mount's own
+   * work).
+   *
+   * @throws io.layerstore.NotFoundException if the image is not in the store
+   */
+  public Optional<ChainId> topChain(ImageId id, ObjectMapper json) throws IOException {
+    Optional<ChainId> top = tops.get(id);
+    if (top != null) {
+      if (!exists(id)) {
+        tops.remove(id);
+        throw notFound(id);
+      }
+      return top;
+    }
+    top = ChainId.top(config(id, json).diffIds());
+    tops.put(id, top);
+    return top;
   }
 
   /** Every image id with a content file (not verified; {@link #content} verifies). */
@@ -124,8 +167,13 @@ public final class ImageDb {
     return id;
   }
 
+  private static io.layerstore.NotFoundException notFound(ImageId id) {
+    return new io.layerstore.NotFoundException("image " + id + " is not in the store");
+  }
+
   /** Deletes an image's content and metadata. */
   public void delete(ImageId id) throws IOException {
+    tops.remove(id);
     Files.deleteIfExists(contentFile(id));
     Path meta = metadataDir(id);
     if (Files.isDirectory(meta, LinkOption.NOFOLLOW_LINKS)) {

@@ -122,14 +122,38 @@ public final class LayerDb {
             () -> new io.layerstore.NotFoundException("layer " + chainId + " is not in the store"));
   }
 
+  /**
+   * The driver id ({@code cache-id}) of a registered layer, all a mount needs of its record: one
+   * file read where {@link #require} reads four (a warm mount's largest share of system calls).
+   *
+   * @throws io.layerstore.NotFoundException if the layer is not registered
+   * @throws LayerStoreException if its record has no valid cache id
+   */
+  public String cacheId(ChainId chainId) throws IOException {
+    Path dir = layerDir(chainId);
+    try {
+      return readCacheId(dir);
+    } catch (NoSuchFileException e) {
+      if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+        throw new io.layerstore.NotFoundException("layer " + chainId + " is not in the store");
+      }
+      throw new LayerStoreException(dir + ": corrupt layer metadata: missing " + e.getFile(), e);
+    }
+  }
+
+  private static String readCacheId(Path dir) throws IOException {
+    String cacheId = readTrimmed(dir.resolve(CACHE_ID));
+    if (!CACHE_ID_TEXT.matcher(cacheId).matches()) {
+      throw new LayerStoreException(
+          dir.resolve(CACHE_ID) + ": invalid cache id \"" + cacheId + "\"");
+    }
+    return cacheId;
+  }
+
   private LayerRecord read(ChainId chainId, Path dir) throws IOException {
     try {
       DiffId diff = DiffId.parse(readTrimmed(dir.resolve(DIFF)));
-      String cacheId = readTrimmed(dir.resolve(CACHE_ID));
-      if (!CACHE_ID_TEXT.matcher(cacheId).matches()) {
-        throw new LayerStoreException(
-            dir.resolve(CACHE_ID) + ": invalid cache id \"" + cacheId + "\"");
-      }
+      String cacheId = readCacheId(dir);
       // Docker parses size without trimming; so do we, and we reject what Docker would reject.
       String sizeText =
           new String(Files.readAllBytes(dir.resolve(SIZE)), StandardCharsets.US_ASCII);

@@ -69,6 +69,11 @@ public final class StoreLocks {
     return lock(STORE);
   }
 
+  /** Whether the calling thread holds the store lock ({@link #store}) now. */
+  public boolean holdsStore() {
+    return locks.isHeldByCurrentThread(STORE);
+  }
+
   /** Takes the lock called {@code name} (letters, digits, dashes). */
   public Held lock(String name) throws IOException {
     if (name.startsWith(CHAIN_PREFIX)) {

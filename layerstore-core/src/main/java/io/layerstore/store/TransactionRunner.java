@@ -63,9 +63,14 @@ public final class TransactionRunner {
   /**
    * For readers: if a change is being applied (or was left by a dead process), waits for the store
    * lock and finishes it, so nothing half done is ever seen. Costs one directory listing when the
-   * journal is empty.
+   * journal is empty, and nothing in a thread that holds the store lock: taking it finished every
+   * change left ({@link #lockStore}), and no other process can leave one while it is held (a mount
+   * of a reference resolves under the lock, and would list the journal twice otherwise).
    */
   public void settle() throws IOException {
+    if (locks.holdsStore()) {
+      return;
+    }
     if (journal.hasPending()) {
       try (StoreLocks.Held held = locks.store()) {
         rollForward();

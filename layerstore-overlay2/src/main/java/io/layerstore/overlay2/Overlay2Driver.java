@@ -13,10 +13,14 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -304,17 +308,23 @@ final class Overlay2Driver extends DriverSupport<Overlay2Layout> {
   /**
    * Makes {@code merged/}; it is missing whenever the layer is not mounted, so the mkdir comes
    * first and the check only when it is there already (left by a crash, or mounted by another
-   * process since).
+   * process since). The mode goes with the mkdir, as Docker's {@code MkdirAndChown(merged, 0700)}
+   * passes it to mkdir(2). Docker then stats it and chmods if the umask took bits; we do neither
+   * (three system calls on every first mount): a umask can only take bits from {@code 0700}, which
+   * changes nothing anyone sees, since root, who mounts, passes any mode, and the mount covers the
+   * directory until it is removed.
    */
   private static void makeMerged(Path merged) throws IOException {
     try {
-      Files.createDirectory(merged);
+      Files.createDirectory(merged, MERGED_MODE);
     } catch (FileAlreadyExistsException e) {
       ensureDir(merged, Overlay2Layout.MERGED_MODE);
-      return;
     }
-    setMode(merged, Overlay2Layout.MERGED_MODE);
   }
+
+  /** {@link Overlay2Layout#MERGED_MODE} as the attribute of a mkdir. */
+  private static final FileAttribute<Set<PosixFilePermission>> MERGED_MODE =
+      PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
 
   /** A layer and a mode, the key of {@link #mountOptions}. */
   private record OptionsKey(String id, boolean writable) {}
