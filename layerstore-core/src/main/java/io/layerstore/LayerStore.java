@@ -1485,7 +1485,11 @@ public final class LayerStore implements Closeable {
     try {
       driver.close();
     } finally {
-      locks.close();
+      try {
+        locks.close();
+      } finally {
+        store.closePlatform(); // its mount thread would otherwise outlive the store
+      }
     }
   }
 }

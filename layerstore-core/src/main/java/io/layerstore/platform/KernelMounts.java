@@ -39,4 +39,7 @@ public interface KernelMounts {
 
   /** The system page size, the limit on mount data. */
   int pageSize();
+
+  /** Ends the thread {@link #mountFrom} runs on, if one was started. */
+  default void close() {}
 }

@@ -122,6 +122,14 @@ final class LinuxKernelMounts implements KernelMounts {
   }
 
   @Override
+  public synchronized void close() {
+    if (relativeMounter != null) {
+      relativeMounter.shutdownNow();
+      relativeMounter = null;
+    }
+  }
+
+  @Override
   public void unmount(Path target, int flags) throws IOException {
     Objects.requireNonNull(target, "target");
     LinuxCalls.umount2(target.toAbsolutePath(), flags);

@@ -30,6 +30,11 @@ final class NativePlatform implements Platform {
   }
 
   @Override
+  public void close() {
+    mounts.close();
+  }
+
+  @Override
   public Optional<KernelMounts> kernelMounts() {
     return Optional.of(mounts);
   }

@@ -42,6 +42,12 @@ public interface Platform {
   Optional<KernelMounts> kernelMounts();
 
   /**
+   * Frees what the platform holds (the thread kernel mounts with relative paths run on); called by
+   * the store that made the platform when it closes. Nothing else may be asked of it afterwards.
+   */
+  default void close() {}
+
+  /**
    * Deletes {@code dir} and everything below it without following any symlink inside it and without
    * leaving it, coping with read-only directories. Absent is fine.
    */

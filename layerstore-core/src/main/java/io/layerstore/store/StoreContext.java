@@ -40,6 +40,12 @@ public final class StoreContext {
 
   private final StoreLayout layout;
   private final Platform platform;
+
+  /**
+   * Whether this store chose its platform, and so closes it (a platform handed in is the caller's).
+   */
+  private final boolean ownsPlatform;
+
   private final LayerTrees trees;
   private final GraphDriver driver;
   private final AtomicFiles files;
@@ -67,7 +73,8 @@ public final class StoreContext {
 
   private StoreContext(Path root, Options options, DriverProvider provider) throws IOException {
     this.layout = new StoreLayout(root, options.driver());
-    this.platform = options.platform() != null ? options.platform() : Platform.forRoot(root);
+    this.ownsPlatform = options.platform() == null;
+    this.platform = ownsPlatform ? Platform.forRoot(root) : options.platform();
     this.trees = new LayerTrees(platform, layout.stateDir());
     this.files = new AtomicFiles(new SecureRandom(), options.durable());
     this.locks = new StoreLocks(layout.locksDir());
@@ -149,6 +156,13 @@ public final class StoreContext {
       }
     }
     return now;
+  }
+
+  /** Closes the platform if this store chose it; the last step of closing the store. */
+  public void closePlatform() {
+    if (ownsPlatform) {
+      platform.close();
+    }
   }
 
   /** How this store reaches registries. */
