@@ -112,4 +112,38 @@ class LauncherIT {
             + " classes loaded from the jar, not the archive:\n"
             + String.join("\n", fromJar));
   }
+
+  /**
+   * JNA's first use runs {@code ldconfig -p} in a child process unless {@code
+   * jna.platform.library.path} is set, which the launcher does: a listing starts no program but the
+   * launcher's own (the shell's {@code dirname} and {@code java}).
+   */
+  @Test
+  void aListingRunsNoLdconfig() throws Exception {
+    Path strace = io.layerstore.testkit.PlatformRequirements.requireExecutable("strace", "strace");
+    Path trace = tmp.resolve("execve.txt");
+    Process p =
+        new ProcessBuilder(
+                strace.toString(),
+                "-f",
+                "-qq",
+                "-e",
+                "trace=execve",
+                "-o",
+                trace.toString(),
+                "/bin/sh",
+                launcher.toString(),
+                "--root",
+                tmp.resolve("store").toString(),
+                "images")
+            .redirectErrorStream(true)
+            .redirectOutput(tmp.resolve("out").toFile())
+            .start();
+    p.getOutputStream().close();
+    assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the launcher ends");
+    assertEquals(0, p.exitValue(), Files.readString(tmp.resolve("out")));
+    String execs = Files.readString(trace);
+    assertTrue(execs.contains("java"), "the trace saw the JVM start:\n" + execs);
+    assertTrue(!execs.contains("ldconfig"), "JNA ran ldconfig:\n" + execs);
+  }
 }
