@@ -11,6 +11,14 @@ src=$2
 target=$(cd -P -- "$3" && pwd) || exit 1
 
 cp "$src/layerstore" "$target/layerstore" && chmod 755 "$target/layerstore" || exit 1
+# The JIT's directives, which the launcher passes when the file is beside it. A JVM that can't
+# parse them does not start, so the build checks them here, where a mistake fails the build.
+cp "$src/layerstore-jit.json" "$target/layerstore-jit.json" || exit 1
+"$java" -XX:+UnlockDiagnosticVMOptions "-XX:CompilerDirectivesFile=$target/layerstore-jit.json" \
+  -version >/dev/null 2>&1 || {
+  echo "[ERROR] $target/layerstore-jit.json: the JVM refuses these compiler directives" >&2
+  exit 1
+}
 
 jsa=$target/layerstore.jsa
 train=$target/cds-train

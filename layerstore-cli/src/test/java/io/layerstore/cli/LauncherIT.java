@@ -3,12 +3,14 @@ package io.layerstore.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.layerstore.testkit.ImageArchiveBuilder;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -39,17 +41,28 @@ class LauncherIT {
 
   private record Run(int status, String out, String err) {}
 
+  /** Runs the launcher with {@code args}. */
   private Run run(String... args) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(List.of("/bin/sh", launcher.toString()));
     command.addAll(List.of(args));
+    return exec(Map.of(), command);
+  }
+
+  /**
+   * Runs {@code command} to its end, with {@code env} added to its environment and JAVA_HOME set to
+   * the JVM running the tests, the one the build made the archive with.
+   */
+  private Run exec(Map<String, String> env, List<String> command)
+      throws IOException, InterruptedException {
     Path out = tmp.resolve("out");
     Path err = tmp.resolve("err");
     ProcessBuilder pb =
         new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
-    // The JVM running the tests, the one the build made the archive with.
     pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+    pb.environment().putAll(env);
     Process p = pb.start();
-    assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the launcher ends");
+    p.getOutputStream().close();
+    assertTrue(p.waitFor(120, TimeUnit.SECONDS), command.get(0) + " ends");
     return new Run(
         p.exitValue(),
         Files.readString(out, StandardCharsets.UTF_8),
@@ -61,9 +74,9 @@ class LauncherIT {
     Run r = run("--root", tmp.resolve("store").toString(), "images");
     assertEquals(0, r.status(), r.err());
     assertEquals(
-        List.of("REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"),
-        List.of(r.out().lines().findFirst().orElse("").strip().split(" {2,}")),
-        r.out());
+        List.of(List.of("REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE")),
+        r.out().lines().map(l -> List.of(l.strip().split(" {2,}"))).toList(),
+        "the header alone, nothing from the JVM: " + r.out());
     assertEquals("", r.err(), "no JVM or CDS message on stderr");
   }
 
@@ -84,8 +97,10 @@ class LauncherIT {
   void theArchiveHoldsPicocliAndNearlyEveryClassOfAListing() throws Exception {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
     Path log = tmp.resolve("classes.log");
-    Process p =
-        new ProcessBuilder(
+    Run r =
+        exec(
+            Map.of(),
+            List.of(
                 java.toString(),
                 "-XX:SharedArchiveFile=" + TARGET.resolve("layerstore.jsa"),
                 "-Xshare:on",
@@ -94,12 +109,8 @@ class LauncherIT {
                 TARGET.resolve("layerstore.jar").toAbsolutePath().toRealPath().toString(),
                 "--root",
                 tmp.resolve("store").toString(),
-                "images")
-            .redirectErrorStream(true)
-            .redirectOutput(tmp.resolve("out").toFile())
-            .start();
-    assertTrue(p.waitFor(120, TimeUnit.SECONDS), "java ends");
-    assertEquals(0, p.exitValue(), Files.readString(tmp.resolve("out")));
+                "images"));
+    assertEquals(0, r.status(), r.err());
     List<String> loaded = Files.readAllLines(log);
     assertTrue(
         loaded.stream()
@@ -122,8 +133,10 @@ class LauncherIT {
   void aListingRunsNoLdconfig() throws Exception {
     Path strace = io.layerstore.testkit.PlatformRequirements.requireExecutable("strace", "strace");
     Path trace = tmp.resolve("execve.txt");
-    Process p =
-        new ProcessBuilder(
+    Run r =
+        exec(
+            Map.of(),
+            List.of(
                 strace.toString(),
                 "-f",
                 "-qq",
@@ -135,15 +148,64 @@ class LauncherIT {
                 launcher.toString(),
                 "--root",
                 tmp.resolve("store").toString(),
-                "images")
-            .redirectErrorStream(true)
-            .redirectOutput(tmp.resolve("out").toFile())
-            .start();
-    p.getOutputStream().close();
-    assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the launcher ends");
-    assertEquals(0, p.exitValue(), Files.readString(tmp.resolve("out")));
+                "images"));
+    assertEquals(0, r.status(), r.err());
     String execs = Files.readString(trace);
     assertTrue(execs.contains("java"), "the trace saw the JVM start:\n" + execs);
     assertTrue(!execs.contains("ldconfig"), "JNA ran ldconfig:\n" + execs);
+  }
+
+  /**
+   * The launcher's compiler directives ({@code layerstore-jit.json}) reach the JVM: in a load, C2
+   * compiles the SHA-256 code (so its CPU instructions are used) and nothing outside the byte loops
+   * the directives name; without them C2 would compile hundreds of the load's own methods.
+   */
+  @Test
+  void c2CompilesOnlyTheLoopsOverEveryByte() throws Exception {
+    assertTrue(Files.isRegularFile(TARGET.resolve("layerstore-jit.json")), "the build copies it");
+    byte[] big = new byte[48 << 20];
+    new java.util.Random(3).nextBytes(big);
+    ImageArchiveBuilder b = new ImageArchiveBuilder().tag("jit:1");
+    b.layer().dir("data", 0755).file("data/big", big, 0644).file("data/small", "s\n", 0644);
+    Path archive = tmp.resolve("jit.tar");
+    b.write(archive);
+    Run r =
+        exec(
+            // _JAVA_OPTIONS come after the command line's options, so they override its
+            // -XX:-DisplayVMOutput
+            Map.of("_JAVA_OPTIONS", "-XX:+DisplayVMOutput -XX:+PrintCompilation"),
+            List.of(
+                "/bin/sh",
+                launcher.toString(),
+                "--root",
+                tmp.resolve("store").toString(),
+                "load",
+                "-i",
+                archive.toString()));
+    assertEquals(0, r.status(), r.err());
+    assertTrue(r.out().contains("Loaded image: jit:1"), r.out());
+    // PrintCompilation: "<ms> <id> <flags> <tier> <class>::<method> ...", tier 4 being C2
+    java.util.regex.Pattern line =
+        java.util.regex.Pattern.compile("^\\s*\\d+\\s+\\d+\\s+[%sbn! ]*?([0-4])\\s+(\\S+)::");
+    List<String> c2 =
+        r.out()
+            .lines()
+            .map(line::matcher)
+            .filter(m -> m.find() && m.group(1).equals("4"))
+            .map(m -> m.group(2))
+            .distinct()
+            .toList();
+    assertTrue(
+        c2.stream().anyMatch(c -> c.startsWith("sun.security.provider.")),
+        "C2 compiled SHA-256: " + c2);
+    List<String> others =
+        c2.stream()
+            .filter(
+                c ->
+                    !c.startsWith("sun.security.provider.")
+                        && !c.equals("io.layerstore.tarsplit.Crc64")
+                        && !c.startsWith("java.util.Base64"))
+            .toList();
+    assertEquals(List.of(), others, "C2 compiled only what the directives name");
   }
 }

@@ -82,18 +82,45 @@ class TarSplitAssemblerTest {
     assertTrue(shorter.reason().contains("shorter than the 7 bytes"), shorter.getMessage());
   }
 
+  /**
+   * Checking sizes only (for a caller that checks the digest of the whole): changed content of the
+   * recorded size comes through as it is on disk, and a size that differs is still refused.
+   */
+  @Test
+  void sizeOnlyAssemblyPassesChangedContentButNotAChangedSize() throws IOException {
+    byte[] changed = "COPIED\n".getBytes(StandardCharsets.UTF_8);
+    Files.write(root.resolve("opt/app/copied.txt"), changed);
+    byte[] record = record("opt/app/copied.txt", CONTENT.length, Crc64.of(CONTENT));
+    byte[] out = assemble(record, TarSplitAssembler.FileCheck.SIZE);
+    assertArrayEquals(changed, java.util.Arrays.copyOfRange(out, 512, 512 + changed.length));
+    assertThrows(
+        DigestMismatchException.class, () -> assemble(record, TarSplitAssembler.FileCheck.CRC64));
+
+    Files.write(root.resolve("opt/app/copied.txt"), "copy".getBytes(StandardCharsets.UTF_8));
+    InvalidArchiveException shorter =
+        assertThrows(
+            InvalidArchiveException.class,
+            () -> assemble(record, TarSplitAssembler.FileCheck.SIZE));
+    assertTrue(shorter.reason().contains("shorter than the 7 bytes"), shorter.getMessage());
+  }
+
   @Test
   void namesCannotLeaveTheLayerDirectory() {
     assertThrows(UnsafePathException.class, () -> assemble(record("../../etc/shadow", 3, 0)));
   }
 
   private byte[] assemble(byte[] record) throws IOException {
+    return assemble(record, TarSplitAssembler.FileCheck.CRC64);
+  }
+
+  private byte[] assemble(byte[] record, TarSplitAssembler.FileCheck check) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     TarSplitAssembler.assemble(
         TarSplitReader.open(new ByteArrayInputStream(record), "layer"),
         FileGetter.directory(root),
         out,
-        "layer");
+        "layer",
+        check);
     return out.toByteArray();
   }
 
