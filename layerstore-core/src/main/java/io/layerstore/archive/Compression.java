@@ -64,6 +64,19 @@ public enum Compression {
    * @throws InvalidArchiveException for xz, which is not supported
    */
   public static InputStream decompress(InputStream in, String source) throws IOException {
+    return open(in, source).stream();
+  }
+
+  /**
+   * A decompressed stream and the compression it was found to have.
+   *
+   * @param stream what {@code in} decompresses to
+   * @param compression what {@code in} was compressed with
+   */
+  public record Opened(InputStream stream, Compression compression) {}
+
+  /** Like {@link #decompress}, saying which compression it found. */
+  public static Opened open(InputStream in, String source) throws IOException {
     BufferedInputStream buffered = new BufferedInputStream(in, BUFFER);
     buffered.mark(MAGIC_LEN);
     byte[] head = buffered.readNBytes(MAGIC_LEN);
@@ -72,15 +85,18 @@ public enum Compression {
     LOG.debug("{}: compression {}", source, c);
     switch (c) {
       case NONE:
-        return buffered;
+        return new Opened(buffered, c);
       case GZIP:
-        return c.named(source, () -> new GZIPInputStream(new EagerAvailable(buffered), BUFFER));
+        return new Opened(
+            c.named(source, () -> new GZIPInputStream(new EagerAvailable(buffered), BUFFER)), c);
       case ZSTD:
-        return c.named(
-            source,
-            () -> new BufferedInputStream(new ZstdInputStreamNoFinalizer(buffered), BUFFER));
+        return new Opened(
+            c.named(
+                source,
+                () -> new BufferedInputStream(new ZstdInputStreamNoFinalizer(buffered), BUFFER)),
+            c);
       case BZIP2:
-        return c.named(source, () -> new BZip2CompressorInputStream(buffered, true));
+        return new Opened(c.named(source, () -> new BZip2CompressorInputStream(buffered, true)), c);
       case XZ:
       default:
         buffered.close();

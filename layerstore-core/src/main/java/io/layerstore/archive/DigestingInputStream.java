@@ -17,7 +17,7 @@ final class DigestingInputStream extends InputStream {
   private final String source;
   private final long limit;
   private final String limitReason;
-  private final MessageDigest sha256 = Digest.newSha256();
+  private final MessageDigest sha256;
   private final byte[] one = new byte[1];
   private long count;
 
@@ -26,6 +26,13 @@ final class DigestingInputStream extends InputStream {
    *     per-layer wording
    */
   DigestingInputStream(InputStream in, String source, long limit, String limitReason) {
+    this(in, source, limit, limitReason, true);
+  }
+
+  /** With {@code hash} false, only counts and limits ({@link #digest()} is then not available). */
+  DigestingInputStream(
+      InputStream in, String source, long limit, String limitReason, boolean hash) {
+    this.sha256 = hash ? Digest.newSha256() : null;
     this.in = in;
     this.source = source;
     this.limit = limit;
@@ -50,7 +57,9 @@ final class DigestingInputStream extends InputStream {
       if (count > limit) {
         throw new InvalidArchiveException(source, null, limitReason);
       }
-      sha256.update(b, off, n);
+      if (sha256 != null) {
+        sha256.update(b, off, n);
+      }
     }
     return n;
   }
@@ -86,6 +95,9 @@ final class DigestingInputStream extends InputStream {
 
   /** The digest of everything read; call once, at the end. */
   Digest digest() {
+    if (sha256 == null) {
+      throw new IllegalStateException("this stream only counts");
+    }
     return Digest.fromBytes(sha256.digest());
   }
 }

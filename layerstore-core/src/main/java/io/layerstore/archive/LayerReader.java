@@ -56,6 +56,7 @@ public final class LayerReader implements Closeable {
       DiffId diffId, long tarSize, long contentSize, int entries, long trailingSize) {}
 
   private final DigestingInputStream input;
+  private final ReadAhead hashedAhead;
   private final TarReader tar;
   private final TarSplitWriter tarSplit;
   private final Set<String> seen = new HashSet<>();
@@ -93,7 +94,31 @@ public final class LayerReader implements Closeable {
       long maxBytes,
       String limitReason)
       throws IOException {
-    this.input = new DigestingInputStream(uncompressed, source, maxBytes, limitReason);
+    this(uncompressed, source, tarSplit, maxBytes, limitReason, null);
+  }
+
+  /**
+   * Like the other constructors, for an input that {@code hashedAhead} already hashes as it reads
+   * it on its own thread: {@code uncompressed} must give exactly the bytes {@code hashedAhead}
+   * reads (it may count them on the way), and the diffID is then its digest, so this thread does
+   * not hash at all.
+   *
+   * @param hashedAhead a hashing read-ahead under {@code uncompressed}, or null to hash here
+   */
+  public LayerReader(
+      InputStream uncompressed,
+      String source,
+      OutputStream tarSplit,
+      long maxBytes,
+      String limitReason,
+      ReadAhead hashedAhead)
+      throws IOException {
+    if (hashedAhead != null && !hashedAhead.hashes()) {
+      throw new IllegalArgumentException("the read-ahead does not hash");
+    }
+    this.hashedAhead = hashedAhead;
+    this.input =
+        new DigestingInputStream(uncompressed, source, maxBytes, limitReason, hashedAhead == null);
     this.tar = new TarReader(input, source, new Recorder());
     this.tarSplit = tarSplit == null ? null : new TarSplitWriter(tarSplit, source, false);
     this.source = source;
@@ -182,7 +207,8 @@ public final class LayerReader implements Closeable {
       tarSplit.segment(new byte[0], 0, 0);
       tarSplit.finish();
     }
-    result = new Result(new DiffId(input.digest()), input.count(), contentSize, entries, trailing);
+    DiffId diffId = new DiffId(hashedAhead != null ? hashedAhead.digest() : input.digest());
+    result = new Result(diffId, input.count(), contentSize, entries, trailing);
     LOG.debug(
         "{}: {} bytes, {} members, {} trailing bytes, {}",
         source,

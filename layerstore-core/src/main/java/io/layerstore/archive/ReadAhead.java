@@ -1,9 +1,11 @@
 package io.layerstore.archive;
 
+import io.layerstore.Digest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
+import java.security.MessageDigest;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -30,6 +32,15 @@ public final class ReadAhead extends InputStream {
   private final BlockingQueue<Object> queue = new ArrayBlockingQueue<>(DEPTH);
 
   private final Thread reader;
+
+  /** Hashes every chunk on the reader thread; null if this stream does not hash. */
+  private final MessageDigest sha256;
+
+  private Digest digest;
+
+  /** The end was reached without a failure: the whole source was read. */
+  private boolean complete;
+
   private volatile boolean closed;
   private byte[] chunk;
   private int pos;
@@ -44,6 +55,17 @@ public final class ReadAhead extends InputStream {
    * @param name what is read, for the thread's name
    */
   public ReadAhead(InputStream in, String name) {
+    this(in, name, false);
+  }
+
+  /**
+   * Like {@link #ReadAhead(InputStream, String)}; with {@code hash}, the reader thread also
+   * computes the SHA-256 of everything it reads, which {@link #digest()} gives once the consumer
+   * has read to the end. A consumer that must hash what it reads anyway (a layer's diffID) then has
+   * it done on the other thread.
+   */
+  public ReadAhead(InputStream in, String name, boolean hash) {
+    sha256 = hash ? Digest.newSha256() : null;
     reader = new Thread(() -> run(in), "layerstore-read-ahead " + name);
     reader.setDaemon(true);
     reader.start();
@@ -56,6 +78,9 @@ public final class ReadAhead extends InputStream {
         byte[] b = new byte[CHUNK];
         int n = in.readNBytes(b, 0, CHUNK);
         if (n > 0) {
+          if (sha256 != null) {
+            sha256.update(b, 0, n);
+          }
           put(n == CHUNK ? b : java.util.Arrays.copyOf(b, n));
         }
         if (n < CHUNK) {
@@ -103,6 +128,7 @@ public final class ReadAhead extends InputStream {
       }
       if (o == END) {
         ended = true;
+        complete = true;
       } else if (o instanceof byte[] b) {
         chunk = b;
         pos = 0;
@@ -153,6 +179,30 @@ public final class ReadAhead extends InputStream {
   @Override
   public int available() {
     return len - pos;
+  }
+
+  /** Whether this stream hashes what it reads ({@link #digest()}). */
+  public boolean hashes() {
+    return sha256 != null;
+  }
+
+  /**
+   * The SHA-256 of the whole source.
+   *
+   * @throws IllegalStateException if this stream does not hash, or its end was not read yet
+   */
+  public Digest digest() {
+    if (sha256 == null || !complete) {
+      throw new IllegalStateException(
+          sha256 == null
+              ? "this read-ahead does not hash"
+              : "the digest is known once the stream was read to its end");
+    }
+    if (digest == null) {
+      // the reader thread's last update happened before it queued the end, which this thread took
+      digest = Digest.fromBytes(sha256.digest());
+    }
+    return digest;
   }
 
   /** Stops the reader thread and waits for it (it closes the source). */

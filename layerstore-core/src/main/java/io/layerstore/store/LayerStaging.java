@@ -299,12 +299,17 @@ public final class LayerStaging {
     LayerReader.Result result;
     long size;
     // Inflating runs a few chunks ahead on its own thread, overlapping this thread's file writes.
-    try (InputStream plain =
-            new Budgeted(
-                new ReadAhead(Compression.decompress(tarball, source), source), budget, source);
+    // A layer that is not compressed (docker save's) leaves that thread nothing but reading, so it
+    // computes the diffID too, off this thread, which parses, records tar-split and makes files.
+    Compression.Opened tar = Compression.open(tarball, source);
+    try (ReadAhead ahead =
+            new ReadAhead(tar.stream(), source, tar.compression() == Compression.NONE);
+        InputStream plain = new Budgeted(ahead, budget, source);
         OutputStream tarSplit = staged.set.tarSplitOutput();
         LowerView lowers = new LowerView(driver, trees, staged.parentCacheId)) {
-      LayerReader reader = new LayerReader(plain, source, tarSplit, maxLayerBytes, null);
+      LayerReader reader =
+          new LayerReader(
+              plain, source, tarSplit, maxLayerBytes, null, ahead.hashes() ? ahead : null);
       LowerLayers lowerLayers =
           staged.parentCacheId == null
               ? LowerLayers.NONE

@@ -155,6 +155,47 @@ class LayerReaderTest {
     assertArrayEquals(Crc64.toBytes(Crc64.of(HELLO)), a.payload());
   }
 
+  /**
+   * Given a hashing read-ahead under its input, the reader takes the diffID from it: the same
+   * result, record and trailing bytes as hashing itself.
+   */
+  @Test
+  void aHashedReadAheadGivesTheSameResultAsHashingHere() throws IOException {
+    byte[] tar =
+        new RawTar()
+            .file("a", HELLO)
+            .file("b", MalformedTarTest.randomBytes(700_000))
+            .end()
+            .bytes();
+    byte[] withTrailer = java.util.Arrays.copyOf(tar, tar.length + 5000);
+    ByteArrayOutputStream here = new ByteArrayOutputStream();
+    LayerReader.Result hashedHere;
+    try (LayerReader r =
+        new LayerReader(new ByteArrayInputStream(withTrailer), "t", here, LayerReader.UNLIMITED)) {
+      hashedHere = r.finish();
+    }
+    ByteArrayOutputStream ahead = new ByteArrayOutputStream();
+    LayerReader.Result hashedAhead;
+    try (ReadAhead in = new ReadAhead(new ByteArrayInputStream(withTrailer), "t", true);
+        LayerReader r = new LayerReader(in, "t", ahead, LayerReader.UNLIMITED, null, in)) {
+      for (TarHeader h = r.next(); h != null; h = r.next()) {
+        r.content().read();
+      }
+      hashedAhead = r.finish();
+    }
+    assertEquals(hashedHere, hashedAhead);
+    assertEquals(
+        new io.layerstore.DiffId(
+            io.layerstore.Digest.fromBytes(io.layerstore.Digest.newSha256().digest(withTrailer))),
+        hashedAhead.diffId());
+    assertArrayEquals(here.toByteArray(), ahead.toByteArray());
+    try (ReadAhead notHashing = new ReadAhead(new ByteArrayInputStream(tar), "t")) {
+      assertThrows(
+          IllegalArgumentException.class,
+          () -> new LayerReader(notHashing, "t", null, LayerReader.UNLIMITED, null, notHashing));
+    }
+  }
+
   @Test
   void contentCannotBeReadAfterMovingOn() throws IOException {
     byte[] tar = new RawTar().file("a", HELLO).file("b", HELLO).end().bytes();

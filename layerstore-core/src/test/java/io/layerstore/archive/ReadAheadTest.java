@@ -36,6 +36,34 @@ class ReadAheadTest {
     }
   }
 
+  /**
+   * A hashing read-ahead's digest is the SHA-256 of the whole source, known only once the consumer
+   * has read to the end; one that does not hash has none.
+   */
+  @Test
+  void aHashingReadAheadDigestsTheWholeSourceOnceItsEndIsRead() throws IOException {
+    for (int n : new int[] {0, 1, ReadAhead.CHUNK, 3 * ReadAhead.CHUNK + 7}) {
+      byte[] data = random(n);
+      try (ReadAhead in = new ReadAhead(new ByteArrayInputStream(data), "t", true)) {
+        assertTrue(in.hashes());
+        if (n > 0) {
+          in.read();
+          assertThrows(IllegalStateException.class, in::digest, "not at the end yet");
+        }
+        in.readAllBytes();
+        assertEquals(
+            io.layerstore.Digest.fromBytes(io.layerstore.Digest.newSha256().digest(data)),
+            in.digest(),
+            "length " + n);
+        assertEquals(in.digest(), in.digest());
+      }
+    }
+    try (ReadAhead in = new ReadAhead(new ByteArrayInputStream(random(10)), "t")) {
+      in.readAllBytes();
+      assertThrows(IllegalStateException.class, in::digest, "this one does not hash");
+    }
+  }
+
   @Test
   void aFailureOfTheSourceReachesTheConsumer() {
     InvalidArchiveException boom = new InvalidArchiveException("src", null, "corrupt");
