@@ -41,6 +41,13 @@ class LauncherIT {
 
   private record Run(int status, String out, String err) {}
 
+  /** {@code command} followed by the arguments of a listing of a new store. */
+  private List<String> aListing(String... command) {
+    List<String> all = new ArrayList<>(List.of(command));
+    all.addAll(List.of("--root", tmp.resolve("store").toString(), "images"));
+    return all;
+  }
+
   /** Runs the launcher with {@code args}. */
   private Run run(String... args) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(List.of("/bin/sh", launcher.toString()));
@@ -100,16 +107,13 @@ class LauncherIT {
     Run r =
         exec(
             Map.of(),
-            List.of(
+            aListing(
                 java.toString(),
                 "-XX:SharedArchiveFile=" + TARGET.resolve("layerstore.jsa"),
                 "-Xshare:on",
                 "-Xlog:class+load=info:file=" + log,
                 "-jar",
-                TARGET.resolve("layerstore.jar").toAbsolutePath().toRealPath().toString(),
-                "--root",
-                tmp.resolve("store").toString(),
-                "images"));
+                TARGET.resolve("layerstore.jar").toAbsolutePath().toRealPath().toString()));
     assertEquals(0, r.status(), r.err());
     List<String> loaded = Files.readAllLines(log);
     assertTrue(
@@ -136,7 +140,7 @@ class LauncherIT {
     Run r =
         exec(
             Map.of(),
-            List.of(
+            aListing(
                 strace.toString(),
                 "-f",
                 "-qq",
@@ -145,10 +149,7 @@ class LauncherIT {
                 "-o",
                 trace.toString(),
                 "/bin/sh",
-                launcher.toString(),
-                "--root",
-                tmp.resolve("store").toString(),
-                "images"));
+                launcher.toString()));
     assertEquals(0, r.status(), r.err());
     String execs = Files.readString(trace);
     assertTrue(execs.contains("java"), "the trace saw the JVM start:\n" + execs);
