@@ -28,8 +28,11 @@ public final class ReadAhead extends InputStream {
 
   private static final Object END = new Object();
 
-  /** A chunk read, or {@link #END}, or the {@link Throwable} that stopped the reader. */
+  /** A {@link Chunk} read, or {@link #END}, or the {@link Throwable} that stopped the reader. */
   private final BlockingQueue<Object> queue = new ArrayBlockingQueue<>(DEPTH);
+
+  /** The queued chunks, the one the reader fills and the one the consumer reads. */
+  private final ChunkPool buffers = new ChunkPool(DEPTH + 2, CHUNK);
 
   private final Thread reader;
 
@@ -74,14 +77,15 @@ public final class ReadAhead extends InputStream {
   private void run(InputStream in) {
     boolean inClosed = false;
     try {
-      while (!closed) {
-        byte[] b = new byte[CHUNK];
+      for (byte[] b = buffer(); b != null; b = buffer()) {
         int n = in.readNBytes(b, 0, CHUNK);
         if (n > 0) {
           if (sha256 != null) {
             sha256.update(b, 0, n);
           }
-          put(n == CHUNK ? b : java.util.Arrays.copyOf(b, n));
+          put(new Chunk(b, n));
+        } else {
+          buffers.give(b);
         }
         if (n < CHUNK) {
           inClosed = true;
@@ -103,6 +107,17 @@ public final class ReadAhead extends InputStream {
     }
   }
 
+  /** A free buffer for the reader, or null once the consumer has closed. */
+  private byte[] buffer() throws InterruptedException {
+    while (!closed) {
+      byte[] b = buffers.take(50, TimeUnit.MILLISECONDS);
+      if (b != null) {
+        return b;
+      }
+    }
+    return null;
+  }
+
   /** Hands {@code o} over, giving up once the consumer has closed. */
   private void put(Object o) {
     try {
@@ -119,6 +134,10 @@ public final class ReadAhead extends InputStream {
   /** The next chunk, if the current one is used up; false at the end. */
   private boolean fill() throws IOException {
     while (!ended && pos == len) {
+      if (chunk != null) {
+        buffers.give(chunk);
+        chunk = null;
+      }
       Object o;
       try {
         o = queue.take();
@@ -129,10 +148,10 @@ public final class ReadAhead extends InputStream {
       if (o == END) {
         ended = true;
         complete = true;
-      } else if (o instanceof byte[] b) {
-        chunk = b;
+      } else if (o instanceof Chunk c) {
+        chunk = c.bytes();
         pos = 0;
-        len = b.length;
+        len = c.length();
       } else {
         ended = true;
         throw rethrow((Throwable) o);
@@ -156,6 +175,9 @@ public final class ReadAhead extends InputStream {
     }
     return new IOException(t);
   }
+
+  /** {@code length} bytes read into a buffer of {@link #buffers}. */
+  private record Chunk(byte[] bytes, int length) {}
 
   @Override
   public int read() throws IOException {

@@ -267,8 +267,8 @@ public final class OciLayoutWriter {
   private Blob layerBlob(LayerRecord rec, Path scratch) throws IOException {
     String type = MediaTypes.ociLayer(compression);
     if (compression == Compression.NONE) {
-      return new Blob(
-          Descriptor.of(type, rec.diffId().digest(), rebuilder.size(rec)), rebuilder.content(rec));
+      ArchiveMember.Content content = rebuilder.content(rec);
+      return new Blob(Descriptor.of(type, rec.diffId().digest(), content.size()), content);
     }
     Path file = scratch.resolve(".layer-" + rec.diffId().digest().hex());
     MessageDigest sha = Digest.newSha256();

@@ -39,28 +39,28 @@ public final class TarSplitAssembler {
    * file's CRC differs and {@link InvalidArchiveException} when a file's size differs or the record
    * is damaged. Closing it closes {@code entries}.
    */
-  public static InputStream open(TarSplitReader entries, FileGetter files, String source) {
+  public static InputStream open(TarSplitEntries entries, FileGetter files, String source) {
     return open(entries, files, source, FileCheck.CRC64);
   }
 
   /**
-   * Like {@link #open(TarSplitReader, FileGetter, String)}, checking files as {@code check} says.
+   * Like {@link #open(TarSplitEntries, FileGetter, String)}, checking files as {@code check} says.
    */
   public static InputStream open(
-      TarSplitReader entries, FileGetter files, String source, FileCheck check) {
+      TarSplitEntries entries, FileGetter files, String source, FileCheck check) {
     return new AssembledStream(entries, files, source, check == FileCheck.CRC64);
   }
 
   /** Writes the reassembled tar to {@code out}; returns the number of bytes written. */
   public static long assemble(
-      TarSplitReader entries, FileGetter files, OutputStream out, String source)
+      TarSplitEntries entries, FileGetter files, OutputStream out, String source)
       throws IOException {
     return assemble(entries, files, out, source, FileCheck.CRC64);
   }
 
   /** Writes the reassembled tar to {@code out}, checking files as {@code check} says. */
   public static long assemble(
-      TarSplitReader entries, FileGetter files, OutputStream out, String source, FileCheck check)
+      TarSplitEntries entries, FileGetter files, OutputStream out, String source, FileCheck check)
       throws IOException {
     // Not transferTo: its 8 KiB buffer would read a big file in 8 KiB system calls.
     byte[] buffer = new byte[COPY_BUFFER];
@@ -75,7 +75,7 @@ public final class TarSplitAssembler {
   }
 
   /** Size of the tar a record reassembles to, from the record alone. */
-  public static long assembledSize(TarSplitReader entries) throws IOException {
+  public static long assembledSize(TarSplitEntries entries) throws IOException {
     long total = 0;
     for (TarSplitEntry e = entries.next(); e != null; e = entries.next()) {
       total += e.isSegment() ? e.payload().length : e.size();
@@ -85,7 +85,7 @@ public final class TarSplitAssembler {
 
   /** Walks the entries lazily; holds at most one segment and one open file. */
   private static final class AssembledStream extends InputStream {
-    private final TarSplitReader entries;
+    private final TarSplitEntries entries;
     private final FileGetter files;
     private final String source;
     private byte[] segment;
@@ -97,7 +97,7 @@ public final class TarSplitAssembler {
     private final byte[] one = new byte[1];
     private boolean done;
 
-    AssembledStream(TarSplitReader entries, FileGetter files, String source, boolean crcs) {
+    AssembledStream(TarSplitEntries entries, FileGetter files, String source, boolean crcs) {
       this.entries = entries;
       this.files = files;
       this.source = source;

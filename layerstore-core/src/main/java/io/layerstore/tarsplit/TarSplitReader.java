@@ -9,7 +9,6 @@ import io.layerstore.InvalidArchiveException;
 import io.layerstore.gocompat.TarPaths;
 import java.io.BufferedInputStream;
 import java.io.CharConversionException;
-import java.io.Closeable;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,7 +27,7 @@ import java.util.zip.ZipException;
  * 8-byte checksum on every file entry with content, and no two file entries with the same cleaned
  * name (as tar-split refuses them too). Unknown JSON fields are ignored.
  */
-public final class TarSplitReader implements Closeable {
+public final class TarSplitReader implements TarSplitEntries {
 
   private static final JsonFactory JSON =
       JsonFactory.builder()
@@ -69,7 +68,7 @@ public final class TarSplitReader implements Closeable {
     return new TarSplitReader(new BufferedInputStream(json, 1 << 16), source);
   }
 
-  /** The next entry, or null after the last one. */
+  @Override
   public TarSplitEntry next() throws IOException {
     if (done) {
       return null;

@@ -1,4 +1,4 @@
-package io.layerstore.store;
+package io.layerstore.archive;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
