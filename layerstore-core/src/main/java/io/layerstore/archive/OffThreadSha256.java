@@ -7,7 +7,6 @@ import java.io.OutputStream;
 import java.security.MessageDigest;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.TimeUnit;
 
 /**
  * An output stream that passes every byte on to {@code out} on the caller's thread and computes
@@ -17,23 +16,24 @@ import java.util.concurrent.TimeUnit;
  * <p>Bytes are copied for the hashing thread into a few recycled buffers of {@value #CHUNK} bytes,
  * and a buffer goes over only once it is full: a layer of small files is written in many small
  * pieces (a header, a few hundred bytes of content), and one hand-over per piece would cost more
- * than hashing it. There are {@value #BUFFERS} buffers; a writer that outruns the hashing waits for
- * one to come back. {@link #digest()} ends the stream and waits for the hash; {@link #close()}
- * (also after a failure) stops the thread without closing {@code out}, which the caller owns.
+ * than hashing it. At most {@value #DEPTH} full buffers wait; a writer that outruns the hashing
+ * waits. {@link #digest()} ends the stream and waits for the hash; {@link #close()} (also after a
+ * failure) stops the thread without closing {@code out}, which the caller owns.
  */
 public final class OffThreadSha256 extends OutputStream {
   static final int CHUNK = 128 * 1024;
-  static final int BUFFERS = 10;
+  static final int DEPTH = 8;
 
   /** The end of the stream: what is left in the last buffer. */
   private record Tail(byte[] bytes, int length) {}
 
   private final OutputStream out;
 
-  /** Full buffers, then a {@link Tail}; never more than there are buffers. */
-  private final BlockingQueue<Object> queue = new ArrayBlockingQueue<>(BUFFERS + 1);
+  /** Full buffers, then a {@link Tail}. */
+  private final BlockingQueue<Object> queue = new ArrayBlockingQueue<>(DEPTH);
 
-  private final ChunkPool buffers = new ChunkPool(BUFFERS, CHUNK);
+  /** Those queued, the one hashed and the one filled. */
+  private final ChunkPool buffers = new ChunkPool(DEPTH + 2, CHUNK);
 
   private final MessageDigest sha = Digest.newSha256();
   private final Thread hasher;
@@ -84,7 +84,7 @@ public final class OffThreadSha256 extends OutputStream {
     out.write(b, off, len);
     while (len > 0) {
       if (filling == null) {
-        filling = buffer();
+        filling = buffers.take();
         filled = 0;
       }
       int n = Math.min(len, CHUNK - filled);
@@ -96,20 +96,6 @@ public final class OffThreadSha256 extends OutputStream {
         enqueue(filling);
         filling = null;
       }
-    }
-  }
-
-  /** A free buffer, waiting for the hashing thread to give one back if all are queued. */
-  private byte[] buffer() throws IOException {
-    try {
-      byte[] b = null;
-      while (b == null) {
-        b = buffers.take(1, TimeUnit.SECONDS);
-      }
-      return b;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("interrupted while hashing");
     }
   }
 

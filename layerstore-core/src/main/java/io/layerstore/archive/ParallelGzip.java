@@ -76,8 +76,17 @@ public final class ParallelGzip extends OutputStream {
    */
   private final Queue<Deflater> idle = new ConcurrentLinkedQueue<>();
 
+  /** Input blocks: those in flight and the one being filled ({@link ChunkPool} says why). */
+  private final ChunkPool blocks;
+
+  /** Compressed blocks: one per block in flight, each room for a block that does not compress. */
+  private final ChunkPool outputs;
+
+  /** The last {@code WINDOW} bytes of each block in flight, its successor's dictionary. */
+  private final ChunkPool dictionaries;
+
   private final CRC32 crc = new CRC32();
-  private byte[] block = new byte[BLOCK];
+  private byte[] block;
   private int filled;
   private byte[] dictionary; // the previous block's last WINDOW bytes, null for the first
   private long total;
@@ -114,6 +123,10 @@ public final class ParallelGzip extends OutputStream {
     this.executor = executor;
     this.level = level;
     this.maxInFlight = 2 * Math.max(1, threads);
+    this.blocks = new ChunkPool(maxInFlight + 1, BLOCK);
+    this.outputs = new ChunkPool(maxInFlight, OUTPUT);
+    this.dictionaries = new ChunkPool(maxInFlight + 1, WINDOW);
+    this.block = blocks.take();
     out.write(header(level));
   }
 
@@ -154,16 +167,27 @@ public final class ParallelGzip extends OutputStream {
     int length = filled;
     byte[] dict = dictionary;
     // Only full blocks have a successor, and a full block is longer than the window.
-    dictionary = last ? null : Arrays.copyOfRange(data, length - WINDOW, length);
+    if (last) {
+      dictionary = null;
+    } else {
+      dictionary = dictionaries.take();
+      System.arraycopy(data, length - WINDOW, dictionary, 0, WINDOW);
+    }
     FutureTask<Compressed> task = new FutureTask<>(() -> deflate(data, length, dict, last));
     inFlight.add(task);
     executor.execute(task);
-    block = new byte[BLOCK];
+    block = blocks.take();
     filled = 0;
     while (inFlight.size() >= maxInFlight) {
       drainOne();
     }
   }
+
+  /**
+   * Room for a compressed block that did not compress (stored blocks cost 5 bytes per 64 KB) and
+   * the flush marker.
+   */
+  private static final int OUTPUT = BLOCK + BLOCK / 8192 + 64;
 
   /** A compressed block: the first {@code length} bytes of {@code bytes}. */
   private record Compressed(byte[] bytes, int length) {}
@@ -176,14 +200,14 @@ public final class ParallelGzip extends OutputStream {
     try {
       if (dict != null) {
         d.setDictionary(dict);
+        dictionaries.give(dict);
       }
       d.setInput(data, 0, length);
       if (last) {
         d.finish();
       }
-      // Room for incompressible input (stored blocks cost 5 bytes per 64 KB) and the flush marker;
-      // grown if ever too small, so no intermediate buffer and no copy at the end.
-      byte[] out = new byte[length + length / 8192 + 64];
+      // Grown if ever too small, so no intermediate buffer and no copy at the end.
+      byte[] out = outputs.take();
       int n = 0;
       int flush = last ? Deflater.NO_FLUSH : Deflater.SYNC_FLUSH;
       while (true) {
@@ -197,6 +221,7 @@ public final class ParallelGzip extends OutputStream {
       d.reset();
       idle.add(d);
       d = null;
+      blocks.give(data);
       return new Compressed(out, n);
     } finally {
       if (d != null) {
@@ -210,6 +235,7 @@ public final class ParallelGzip extends OutputStream {
     try {
       Compressed c = head.get();
       out.write(c.bytes(), 0, c.length());
+      outputs.give(c.bytes());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       cancelAll();

@@ -77,7 +77,8 @@ public final class ReadAhead extends InputStream {
   private void run(InputStream in) {
     boolean inClosed = false;
     try {
-      for (byte[] b = buffer(); b != null; b = buffer()) {
+      while (!closed) {
+        byte[] b = buffers.take();
         int n = in.readNBytes(b, 0, CHUNK);
         if (n > 0) {
           if (sha256 != null) {
@@ -105,17 +106,6 @@ public final class ReadAhead extends InputStream {
         }
       }
     }
-  }
-
-  /** A free buffer for the reader, or null once the consumer has closed. */
-  private byte[] buffer() throws InterruptedException {
-    while (!closed) {
-      byte[] b = buffers.take(50, TimeUnit.MILLISECONDS);
-      if (b != null) {
-        return b;
-      }
-    }
-    return null;
   }
 
   /** Hands {@code o} over, giving up once the consumer has closed. */
