@@ -84,7 +84,7 @@ final class LayerRebuilder {
    */
   private record ReadRecord(long size, List<TarSplitEntry> entries, long heldBytes) {}
 
-  private synchronized ReadRecord read(LayerRecord layer, boolean keep) throws IOException {
+  private ReadRecord read(LayerRecord layer, boolean keep) throws IOException {
     List<TarSplitEntry> kept = keep ? new ArrayList<>() : null;
     long keptBytes = 0;
     long size = 0;
@@ -95,7 +95,7 @@ final class LayerRebuilder {
         if (kept != null) {
           // the arrays and strings an entry holds, and about as much again for the objects
           keptBytes += 64 + (e.payload() == null ? 0 : e.payload().length) + 2L * e.name().length();
-          if (held + keptBytes > HELD_ENTRY_BYTES) {
+          if (keptBytes > HELD_ENTRY_BYTES) {
             kept = null;
           } else {
             kept.add(e);
@@ -103,10 +103,13 @@ final class LayerRebuilder {
         }
       }
     }
-    if (kept == null) {
-      return new ReadRecord(size, null, 0);
+    // Layers are read on several threads at once (an OCI layout's): only the count is shared.
+    synchronized (this) {
+      if (kept == null || held + keptBytes > HELD_ENTRY_BYTES) {
+        return new ReadRecord(size, null, 0);
+      }
+      held += keptBytes;
     }
-    held += keptBytes;
     return new ReadRecord(size, kept, keptBytes);
   }
 
