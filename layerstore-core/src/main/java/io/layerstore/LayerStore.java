@@ -36,6 +36,7 @@ import io.layerstore.store.Recovery;
 import io.layerstore.store.ReferenceStore;
 import io.layerstore.store.SaveOutput;
 import io.layerstore.store.SaveRequest;
+import io.layerstore.store.Scratch;
 import io.layerstore.store.StoreContext;
 import io.layerstore.store.StoreLayout;
 import io.layerstore.store.StoreLocks;
@@ -510,8 +511,9 @@ public final class LayerStore implements Closeable {
    * does not hash to its diffID or blob digest, a bad manifest, an unsafe entry) nothing is added.
    * Layers the store already has are not read again.
    *
-   * @param archive the archive: an uncompressed tar in a regular file (it is read with seeks, so
-   *     not a pipe), or an OCI layout directory
+   * @param archive the archive: a tar in a regular file (read with seeks, so not a pipe: {@link
+   *     #loadDetailed(InputStream, String, LoadOptions)} reads streams), or an OCI layout
+   *     directory; a compressed tar (gzip, zstd, bzip2) is decompressed into a scratch file first
    * @return the loaded image ids, in manifest order
    * @throws InvalidArchiveException if the archive, a manifest, config or layer cannot be accepted
    * @throws DigestMismatchException if a layer or config does not hash to its digest
@@ -544,8 +546,8 @@ public final class LayerStore implements Closeable {
   /**
    * Like {@link #load} but also says which tags each image got.
    *
-   * @param archive the archive: an uncompressed tar in a regular file (it is read with seeks, so
-   *     not a pipe)
+   * @param archive the archive: a tar in a regular file, plain or compressed, as {@link
+   *     #load(Path)} takes it
    * @return one entry per loaded image, in manifest order
    * @throws InvalidArchiveException if the archive, a manifest, config or layer cannot be accepted
    * @throws DigestMismatchException if a layer or config does not hash to its digest
@@ -573,6 +575,32 @@ public final class LayerStore implements Closeable {
             new OciLayoutLoader.Selection(
                 platform, options.isAllPlatforms(), options.platform().isPresent()))
         .load(archive);
+  }
+
+  /**
+   * Loads the archive a stream holds, as {@code docker load} reads stdin: a {@code docker save}
+   * archive or an OCI layout tar, plain or compressed (gzip, zstd, bzip2). The stream is read to
+   * its end into a scratch file of the store (an archive is read with seeks), which is deleted
+   * afterwards, also when this fails; a killed process's scratch is removed when the store next
+   * opens. The stream is not closed. All or nothing, as {@link #load(Path)}.
+   *
+   * @param in the archive's bytes
+   * @param source what to call the stream in errors, e.g. {@code "stdin"}
+   * @param options which platform(s) to take from an index
+   * @return one entry per loaded image
+   * @throws InvalidArchiveException if the input cannot be accepted
+   * @throws DigestMismatchException if a layer does not hash to its config's diffID
+   * @throws IOException if reading the stream or writing the store fails
+   */
+  public List<LoadedImage> loadDetailed(InputStream in, String source, LoadOptions options)
+      throws IOException {
+    store.ensureOpen();
+    OciPlatform platform = options.platform().map(OciPlatform::parse).orElse(OciPlatform.host());
+    return new ImageLoader(
+            store,
+            new OciLayoutLoader.Selection(
+                platform, options.isAllPlatforms(), options.platform().isPresent()))
+        .load(in, source);
   }
 
   // ---- pull and push -------------------------------------------------------------------------
@@ -1212,6 +1240,48 @@ public final class LayerStore implements Closeable {
   public void save(List<String> refsOrIds, OutputStream out) throws IOException {
     store.ensureOpen();
     new DockerArchiveWriter(layerDb, driver).write(saveRequests(refsOrIds), out);
+  }
+
+  /**
+   * Writes the named images to a stream as {@code options} say: a {@code docker save} archive, or
+   * an OCI image layout as a tar (whose compressed layers, if any, wait in a scratch directory of
+   * the store until the tar's index is written). The stream is not closed; on failure it holds part
+   * of an archive.
+   *
+   * @throws IllegalArgumentException if {@code refsOrIds} is empty, the format is {@link
+   *     SaveOptions.Format#OCI_DIR} (a directory is no stream), or the options compress the layers
+   *     of a {@code docker save} archive
+   * @throws NotFoundException if a name matches no image
+   * @throws IOException if a layer cannot be read or the stream cannot be written
+   */
+  public void save(List<String> refsOrIds, OutputStream out, SaveOptions options)
+      throws IOException {
+    store.ensureOpen();
+    switch (options.format()) {
+      case DOCKER -> {
+        if (options.compression() != SaveOptions.Compression.NONE) {
+          throw new IllegalArgumentException(
+              "a docker save archive holds uncompressed layers; compressing them ("
+                  + options.compression()
+                  + ") needs the OCI format");
+        }
+        save(refsOrIds, out);
+      }
+      case OCI_DIR ->
+          throw new IllegalArgumentException(
+              "an OCI layout directory cannot be written to a stream: save it to a path");
+      case OCI -> {
+        List<SaveRequest> requests = saveRequests(refsOrIds);
+        OciLayoutWriter writer =
+            new OciLayoutWriter(
+                layerDb,
+                driver,
+                io.layerstore.archive.Compression.valueOf(options.compression().name()));
+        try (Scratch scratch = Scratch.directory(store)) {
+          writer.writeTar(requests, scratch.path(), out);
+        }
+      }
+    }
   }
 
   /** Resolves the names to save: every one must name an image before anything is written. */

@@ -93,7 +93,8 @@ final class Cli {
 
   /** {@code -o, --output path}: the file a command writes (save, export). */
   static OptionSpec output() {
-    return option(Path.class, Types.PATH, "path", "Write to a file", "-o", "--output");
+    return option(
+        Path.class, Types.PATH, "path", "Write to a file, instead of stdout", "-o", "--output");
   }
 
   /** A string option with one value. */

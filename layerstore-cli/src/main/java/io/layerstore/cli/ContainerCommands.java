@@ -228,11 +228,12 @@ final class ContainerCommands implements Cli.Group {
 
   int export(Main.Context ctx, ParseResult args) throws IOException {
     Path output = Cli.value(args, "--output", null);
-    if (output == null) {
-      throw new Main.UsageException(
-          "\"layerstore export\" needs -o FILE (writing to stdout is not supported)");
+    String container = Cli.<String>positionals(args).get(0);
+    if (output != null) {
+      ctx.store().containers().export(container, output);
+    } else {
+      StdStreams.writeArchive(ctx, os -> ctx.store().containers().export(container, os));
     }
-    ctx.store().containers().export(Cli.<String>positionals(args).get(0), output);
     return 0;
   }
 

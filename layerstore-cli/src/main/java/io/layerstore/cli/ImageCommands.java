@@ -60,7 +60,8 @@ final class ImageCommands implements Cli.Group {
                       Path.class,
                       Types.PATH,
                       "path",
-                      "Read from a tar archive file, or an OCI layout directory",
+                      "Read from a tar archive file (plain or compressed) or an OCI layout directory, instead"
+                          + " of stdin",
                       "-i",
                       "--input"))
               .addOption(
@@ -150,10 +151,6 @@ final class ImageCommands implements Cli.Group {
 
   int load(Main.Context ctx, ParseResult args) throws IOException {
     Path input = Cli.value(args, "--input", null);
-    if (input == null) {
-      throw new Main.UsageException(
-          "\"layerstore load\" needs -i FILE (reading from stdin is not supported)");
-    }
     LoadOptions options = LoadOptions.defaults();
     Types.Platform platform = Cli.value(args, "--platform", null);
     if (platform != null) {
@@ -162,7 +159,22 @@ final class ImageCommands implements Cli.Group {
     if (Cli.has(args, "--all-platforms")) {
       options = options.allPlatforms();
     }
-    List<LoadedImage> loaded = ctx.store().loadDetailed(input, options);
+    List<LoadedImage> loaded;
+    if (input != null) {
+      loaded = ctx.store().loadDetailed(input, options);
+    } else if (ctx.readsStdin() && StdStreams.isTerminal(StdStreams.STDIN)) {
+      throw new Main.UsageException(
+          "\"layerstore load\" reads an archive from stdin, but stdin is a terminal: redirect"
+              + " one (layerstore load < image.tar) or use -i FILE");
+    } else {
+      // "< image.tar": read in place, as -i does; a pipe is copied into the store first
+      Optional<Path> file =
+          ctx.readsStdin() ? StdStreams.regularFile(StdStreams.STDIN) : Optional.empty();
+      loaded =
+          file.isPresent()
+              ? ctx.store().loadDetailed(file.get(), options)
+              : ctx.store().loadDetailed(ctx.in, "stdin", options);
+    }
     for (LoadedImage l : loaded) {
       if (l.tags().isEmpty()) {
         ctx.out.println("Loaded image ID: " + l.id());
@@ -395,10 +407,6 @@ final class ImageCommands implements Cli.Group {
 
   int save(Main.Context ctx, ParseResult args) throws IOException {
     Path output = Cli.value(args, "--output", null);
-    if (output == null) {
-      throw new Main.UsageException(
-          "\"layerstore save\" needs -o FILE (writing to stdout is not supported)");
-    }
     SaveOptions options =
         SaveOptions.defaults()
             .format(Cli.value(args, "--format", SaveOptions.Format.DOCKER))
@@ -409,7 +417,15 @@ final class ImageCommands implements Cli.Group {
           "\"layerstore save --compress\" needs --format oci or oci-dir: a docker save archive"
               + " holds uncompressed layers");
     }
-    ctx.store().save(Cli.positionals(args), output, options);
+    if (output != null) {
+      ctx.store().save(Cli.positionals(args), output, options);
+      return 0;
+    }
+    if (options.format() == SaveOptions.Format.OCI_DIR) {
+      throw new Main.UsageException(
+          "\"layerstore save --format oci-dir\" needs -o DIR: a directory cannot go to stdout");
+    }
+    StdStreams.writeArchive(ctx, os -> ctx.store().save(Cli.positionals(args), os, options));
     return 0;
   }
 

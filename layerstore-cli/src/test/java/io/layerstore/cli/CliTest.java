@@ -178,4 +178,15 @@ class CliTest {
     assertTrue(r.out().contains("/etc/motd is gone (whiteout)"), r.out());
     assertTrue(r.out().contains("/usr/share/doc holds only [new.txt] (opaque directory)"), r.out());
   }
+
+  /**
+   * The classes the start-up prepares on a thread of its own are named right (a typo would only
+   * make every command slower).
+   */
+  @Test
+  void theClassesPreparedAtStartUpExist() throws ClassNotFoundException {
+    for (String name : Main.PREPARED) {
+      assertEquals(name, Class.forName(name, false, Main.class.getClassLoader()).getName());
+    }
+  }
 }

@@ -87,6 +87,83 @@ class LauncherIT {
     assertEquals("", r.err(), "no JVM or CDS message on stderr");
   }
 
+  /**
+   * docker's pipes, through real processes: {@code save IMAGE | load} between two stores, {@code
+   * load < FILE}, and {@code save IMAGE > FILE} byte for byte what {@code -o FILE} writes; a {@code
+   * save} into a closed pipe fails instead of reporting success.
+   */
+  @Test
+  void savesToStdoutAndLoadsFromStdinThroughPipes() throws Exception {
+    Path fixture = io.layerstore.testkit.Fixtures.fxMultiArchive();
+    String l = "/bin/sh " + launcher;
+    String a = tmp.resolve("a").toString();
+    String b = tmp.resolve("b").toString();
+    String c = tmp.resolve("c").toString();
+    Run piped =
+        exec(
+            Map.of(),
+            List.of(
+                "/bin/sh",
+                "-c",
+                l
+                    + " --root "
+                    + a
+                    + " load < "
+                    + fixture
+                    + " && "
+                    + l
+                    + " --root "
+                    + a
+                    + " save fx:multi | "
+                    + l
+                    + " --root "
+                    + b
+                    + " load && "
+                    + l
+                    + " --root "
+                    + b
+                    + " save fx:multi > "
+                    + tmp.resolve("s.tar")
+                    + " && "
+                    + l
+                    + " --root "
+                    + c
+                    + " load -i "
+                    + tmp.resolve("s.tar")
+                    + " && "
+                    + l
+                    + " --root "
+                    + c
+                    + " save -o "
+                    + tmp.resolve("o.tar")
+                    + " fx:multi"));
+    assertEquals(0, piped.status(), piped.err());
+    assertEquals(
+        List.of("Loaded image: fx:multi", "Loaded image: fx:multi", "Loaded image: fx:multi"),
+        piped.out().lines().toList());
+    byte[] want = Files.readAllBytes(fixture);
+    org.junit.jupiter.api.Assertions.assertArrayEquals(
+        want, Files.readAllBytes(tmp.resolve("s.tar")), "save > FILE is the loaded bytes");
+    org.junit.jupiter.api.Assertions.assertArrayEquals(
+        want, Files.readAllBytes(tmp.resolve("o.tar")), "and so is save -o FILE");
+    // a reader that goes away: the writer gets EPIPE (sh ignores SIGPIPE for it here: the JVM
+    // does), and says so
+    Run closed =
+        exec(
+            Map.of(),
+            List.of(
+                "/bin/bash",
+                "-c",
+                "set -o pipefail; "
+                    + l
+                    + " --root "
+                    + a
+                    + " save fx:multi | head -c 10"
+                    + " >/dev/null"));
+    assertTrue(closed.status() != 0, "a save into a closed pipe fails: " + closed);
+    assertTrue(closed.err().contains("Error"), closed.err());
+  }
+
   @Test
   void passesTheUsageErrorStatusThrough() throws Exception {
     Run r = run("--root", tmp.resolve("store").toString(), "--no-such-flag", "images");

@@ -37,13 +37,21 @@ public final class ArchiveIndex implements AutoCloseable {
   private final SeekableByteChannel channel;
   private final Map<String, Member> members = new LinkedHashMap<>();
 
-  private ArchiveIndex(Path file, SeekableByteChannel channel) {
+  private ArchiveIndex(Path file, String source, SeekableByteChannel channel) {
     this.file = file;
-    this.source = file.toString();
+    this.source = source;
     this.channel = channel;
   }
 
   public static ArchiveIndex open(Path file) throws IOException {
+    return open(file, file.toString());
+  }
+
+  /**
+   * Indexes the tar {@code file}; errors name {@code source}, what the user gave (a file holding a
+   * stream's copy is named after the stream).
+   */
+  public static ArchiveIndex open(Path file, String source) throws IOException {
     // Checked before opening: opening a fifo (or a device) would block or read without end.
     if (!Files.exists(file)) {
       throw new NoSuchFileException(file.toString(), null, "no such file");
@@ -55,7 +63,7 @@ public final class ArchiveIndex implements AutoCloseable {
           "not a regular file; a docker save archive is read with seeks, so it must be a file");
     }
     SeekableByteChannel ch = Files.newByteChannel(file);
-    ArchiveIndex idx = new ArchiveIndex(file, ch);
+    ArchiveIndex idx = new ArchiveIndex(file, source, ch);
     try {
       idx.scan();
       return idx;

@@ -203,6 +203,14 @@ public final class Fsck {
         run.found(Kind.TEMP_FILE, p.toString(), "temp file of an interrupted write");
       }
     }
+    for (Path p : Scratch.leftovers(layout, locks)) {
+      if (run.repair) {
+        Scratch.removeLeftover(p, locks);
+        run.fixed(Kind.TEMP_FILE, p.toString(), "scratch of a process that died");
+      } else {
+        run.found(Kind.TEMP_FILE, p.toString(), "scratch of a process that died");
+      }
+    }
   }
 
   /** Every layerdb entry: readable, its chain ID right, its parent there, its driver dir there. */

@@ -30,6 +30,7 @@ public final class Recovery {
   private final ReferenceStore refs;
   private final GraphDriver driver;
   private final StoreLocks locks;
+  private final StoreLayout layout;
   private final TransactionRunner transactions;
   private final GarbageCollector gc;
 
@@ -38,6 +39,7 @@ public final class Recovery {
     this.imageDb = store.imageDb();
     this.refs = store.refs();
     this.driver = store.driver();
+    this.layout = store.layout();
     this.locks = store.locks();
     this.transactions = store.transactions();
     this.gc = store.gc();
@@ -78,6 +80,10 @@ public final class Recovery {
       for (Path p : tempFiles()) {
         Files.deleteIfExists(p);
         removed.add("temp file " + p);
+      }
+      for (Path p : Scratch.leftovers(layout, locks)) {
+        Scratch.removeLeftover(p, locks);
+        removed.add("scratch of a dead process " + p.getFileName());
       }
       for (String id : driver.abandonedMounts(true)) {
         removed.add("mount of " + id + " whose holders all died");

@@ -81,6 +81,8 @@ public final class StoreContext {
     AtomicFiles.ensureDirectory(layout.imageTop(), StoreLayout.IMAGE_DIR_MODE);
     AtomicFiles.ensureDirectory(layout.imageRoot(), StoreLayout.IMAGE_DIR_MODE);
     AtomicFiles.ensureDirectory(layout.stateDir(), StoreLayout.STATE_DIR_MODE);
+    // made here, not by the first scratch: an operation that fails leaves the store as it was
+    AtomicFiles.ensureDirectory(layout.scratchDir(), 0700);
     this.layerDb = new LayerDb(layout.layerDb(), files);
     this.imageDb = new ImageDb(layout.imageDb(), files);
     this.refs = new ReferenceStore(layout.repositoriesJson(), files, json);

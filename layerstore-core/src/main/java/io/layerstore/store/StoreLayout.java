@@ -100,12 +100,18 @@ public final class StoreLayout {
   }
 
   /**
-   * {@code layerstore/tmp/}: where pushes of earlier versions spooled a compressed layer ({@code
-   * push-*.blob}) until it was uploaded. Nothing writes there now (a push uploads as it
-   * compresses); a killed push of an earlier version may have left files, which fsck reports.
+   * {@code layerstore/tmp/}: scratch files and directories of running operations ({@link Scratch}),
+   * and the {@code push-*.blob} files where pushes of earlier versions spooled a compressed layer
+   * (a push now uploads as it compresses; a killed push of an earlier version may have left some,
+   * which fsck reports).
    */
   private Path tmpDir() {
     return stateDir().resolve("tmp");
+  }
+
+  /** Where {@link Scratch} entries live: {@code layerstore/tmp/}. */
+  Path scratchDir() {
+    return tmpDir();
   }
 
   /** The {@code push-*.blob} files earlier versions' killed pushes left in {@code tmp/}. */
