@@ -107,6 +107,11 @@ public final class Main {
     root.addOption(Cli.flag("Print stack traces of errors", "-D", "--debug"));
     root.addOption(
         OptionSpec.builder("-h", "--help").usageHelp(true).description("Print usage").build());
+    root.addOption(
+        OptionSpec.builder("-v", "--version")
+            .versionHelp(true)
+            .description("Print version information and quit")
+            .build());
     root.parser().stopAtPositional(true);
     return root;
   }
@@ -173,6 +178,10 @@ public final class Main {
       usage(out);
       return 0;
     }
+    if (parsed.isVersionHelpRequested()) {
+      out.println(version());
+      return 0;
+    }
     List<String> rest = Cli.positionals(parsed);
     if (rest.isEmpty()) {
       usage(err);
@@ -226,6 +235,15 @@ public final class Main {
     } finally {
       ctx.close();
     }
+  }
+
+  /**
+   * {@code layerstore version 0.1.0}, as {@code docker --version} words it: the version the build
+   * wrote into the jar's manifest ({@code development build} when run from classes).
+   */
+  static String version() {
+    String v = Main.class.getPackage().getImplementationVersion();
+    return NAME + " version " + (v == null ? "(development build)" : v);
   }
 
   /** {@code See 'layerstore images --help'.} */
@@ -379,12 +397,13 @@ public final class Main {
   }
 
   static void usage(PrintStream s) {
-    s.println("Usage: layerstore [--root DIR] [--driver NAME] [--debug] COMMAND");
+    s.println("Usage: layerstore [--root DIR] [--driver NAME] [--debug] [--version] COMMAND");
     s.println();
     s.println("A Docker-compatible image store without a daemon.");
     s.println();
     s.println("Commands:");
-    s.println("  load -i FILE              Load images from a docker save archive");
+    s.println(
+        "  load [-i FILE]            Load images from a docker save archive or OCI layout (or stdin)");
     s.println("  images                    List images");
     s.println("  inspect IMAGE...          Show details of images as JSON");
     s.println(
@@ -394,7 +413,8 @@ public final class Main {
     s.println("                            root filesystem and print its path");
     s.println(
         "  umount IMAGE|CONTAINER    Give back one mount of it (-f: all of them; --all: everything)");
-    s.println("  save -o FILE IMAGE...     Save images to a docker save archive");
+    s.println(
+        "  save [-o FILE] IMAGE...   Save images to a docker save archive (or stdout; --format oci)");
     s.println("  rmi [-f] IMAGE...         Remove images");
     s.println("  tag SOURCE TARGET         Create a tag TARGET that refers to SOURCE");
     s.println(
@@ -409,7 +429,8 @@ public final class Main {
     s.println("  ps                        List containers");
     s.println("  diff CONTAINER            List what a container changed (A/C/D)");
     s.println("  commit CONTAINER [REPO[:TAG]]  Make an image from a container's changes");
-    s.println("  export -o FILE CONTAINER  Write a container's file system as a tar");
+    s.println(
+        "  export [-o FILE] CONTAINER  Write a container's file system as a tar (or to stdout)");
     s.println("  rm [-f] CONTAINER...      Remove containers");
     s.println(
         "  prune [-a]                Remove dangling (-a: untagged) images and layers nothing uses");

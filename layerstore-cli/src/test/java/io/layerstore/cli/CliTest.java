@@ -189,4 +189,13 @@ class CliTest {
       assertEquals(name, Class.forName(name, false, Main.class.getClassLoader()).getName());
     }
   }
+
+  @Test
+  void printsItsVersionAsDockerDoes() {
+    for (String flag : List.of("--version", "-v")) {
+      Result r = ok(flag);
+      assertTrue(r.out().startsWith("layerstore version "), r.out());
+      assertEquals(1, r.out().lines().count(), r.out());
+    }
+  }
 }

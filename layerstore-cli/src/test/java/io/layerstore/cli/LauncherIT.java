@@ -164,6 +164,14 @@ class LauncherIT {
     assertTrue(closed.err().contains("Error"), closed.err());
   }
 
+  /** The jar's manifest carries the build's version, which {@code --version} prints. */
+  @Test
+  void printsTheVersionTheBuildWroteIntoTheJar() throws Exception {
+    Run r = run("--version");
+    assertEquals(0, r.status(), r.err());
+    assertTrue(r.out().matches("layerstore version \\d+\\.\\d+\\.\\d+\\S*\n"), r.out());
+  }
+
   @Test
   void passesTheUsageErrorStatusThrough() throws Exception {
     Run r = run("--root", tmp.resolve("store").toString(), "--no-such-flag", "images");
