@@ -56,7 +56,7 @@ public final class Main {
 
   public static void main(String[] args) {
     startPreparing();
-    System.exit(new Main(System.out, System.err).run(args));
+    ProcessExit.exit(new Main(System.out, System.err).run(args));
   }
 
   /**

@@ -11,6 +11,8 @@ import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -148,21 +150,54 @@ public final class RegistryClient implements AutoCloseable {
   }
 
   /**
-   * Docker's way with a registry that may speak plain HTTP: one HTTPS attempt (retrying it would
-   * only delay the fallback), then plain HTTP with the usual retries.
+   * Docker's way with a registry that may speak plain HTTP: HTTPS if it answers, else plain HTTP
+   * with the usual retries. Both are tried at once, the HTTPS attempt on a thread of its own: a
+   * port speaks one of the two, so when plain HTTP gets a registry's answer HTTPS can only fail
+   * there, and waiting for its handshake to fail (about 0.2 s in a JVM that has not made one yet)
+   * would only delay a loopback registry's every pull and push. When plain HTTP gets no registry's
+   * answer the HTTPS attempt's outcome decides, as it did when the two ran one after the other.
    */
   private Endpoint pingHttpsThenPlain(String registry, String host, URI https) throws IOException {
+    URI plain = URI.create("http://" + host);
+    CompletableFuture<Endpoint> tls = new CompletableFuture<>();
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                tls.complete(ping(registry, https, 1));
+              } catch (IOException | RuntimeException e) {
+                tls.completeExceptionally(e);
+              }
+            },
+            "layerstore-ping " + registry);
+    t.setDaemon(true);
+    t.start();
+    IOException plainFirst;
+    try {
+      Endpoint e = ping(registry, plain, 1);
+      LOG.debug("{}: plain HTTP answered; not waiting for HTTPS", registry);
+      return e;
+    } catch (IOException e) {
+      plainFirst = e;
+    }
     IOException httpsFailed;
     try {
-      return ping(registry, https, 1);
-    } catch (RegistryException answered) {
-      throw answered; // it speaks HTTPS and said no
-    } catch (IOException e) {
-      httpsFailed = e;
+      return tls.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof RegistryException answered) {
+        throw answered; // it speaks HTTPS and said no
+      }
+      if (!(e.getCause() instanceof IOException io)) {
+        throw e;
+      }
+      httpsFailed = io;
     }
     LOG.debug("{}: no HTTPS ({}), trying plain HTTP", registry, httpsFailed.toString());
     try {
-      return ping(registry, URI.create("http://" + host), options.maxAttempts());
+      if (plainFirst instanceof RegistryException) {
+        throw plainFirst; // an answer, not a failure to retry
+      }
+      return ping(registry, plain, Math.max(1, options.maxAttempts() - 1));
     } catch (RegistryException plainRefused) {
       // An HTTP answer to plain HTTP that is not a registry's (Go's TLS server says 400 "Client
       // sent an HTTP request to an HTTPS server"): the server speaks TLS, and why TLS failed (an

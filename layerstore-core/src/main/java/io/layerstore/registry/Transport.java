@@ -14,11 +14,14 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodySubscribers;
 import java.net.http.HttpTimeoutException;
+import java.security.NoSuchAlgorithmException;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLPeerUnverifiedException;
 
 /**
@@ -123,22 +126,37 @@ final class Transport implements AutoCloseable {
     return uri.getPort() < 0 ? uri.getHost() : uri.getHost() + ":" + uri.getPort();
   }
 
+  /**
+   * The client for {@code uri}'s scheme and authority. One for {@code https}, with the TLS context
+   * of the host's {@code certs.d}; one for plain {@code http}, which never makes a TLS connection
+   * and so gets an SSL context that is never initialized (with explicit parameters, so the JDK does
+   * not ask it for its defaults): building the trust store's context costs about 70 ms in a fresh
+   * JVM, which a loopback registry's ping would otherwise wait for.
+   */
   private HttpClient client(URI uri) throws IOException {
+    boolean tls = "https".equals(uri.getScheme());
     String authority = authority(uri);
     try {
       return clients.computeIfAbsent(
-          authority,
-          a -> {
+          uri.getScheme() + "://" + authority,
+          key -> {
             try {
-              return HttpClient.newBuilder()
-                  .version(HttpClient.Version.HTTP_1_1)
-                  .connectTimeout(options.connectTimeout())
-                  .followRedirects(HttpClient.Redirect.NEVER)
-                  .proxy(proxies)
-                  .sslContext(CertsDir.context(options.certsDirs(), a))
-                  .build();
+              HttpClient.Builder b =
+                  HttpClient.newBuilder()
+                      .version(HttpClient.Version.HTTP_1_1)
+                      .connectTimeout(options.connectTimeout())
+                      .followRedirects(HttpClient.Redirect.NEVER)
+                      .proxy(proxies);
+              if (tls) {
+                b.sslContext(CertsDir.context(options.certsDirs(), authority));
+              } else {
+                b.sslContext(SSLContext.getInstance("TLS")).sslParameters(new SSLParameters());
+              }
+              return b.build();
             } catch (IOException e) {
               throw new UncheckedIOException(e);
+            } catch (NoSuchAlgorithmException e) {
+              throw new UncheckedIOException(new IOException("no TLS in this JVM", e));
             }
           });
     } catch (UncheckedIOException e) {
