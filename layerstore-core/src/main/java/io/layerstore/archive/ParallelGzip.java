@@ -44,9 +44,14 @@ import java.util.zip.Deflater;
  * <p>The CRC-32 is computed here, on the writing thread, in input order: the JDK's CRC32 runs at
  * several GB/s, far above deflate's speed, so combining per-block CRCs would gain nothing.
  *
+ * <p>At level 1, the default, blocks are deflated by {@link BlockDeflater}, this library's own: the
+ * same bytes on every machine, whatever zlib the platform has (zlib and zlib-ng deflate the same
+ * input into different bytes, and zlib-ng differently on different CPUs), and about twice zlib's
+ * level-1 speed for a blob a few per cent larger. Other levels are the platform's zlib ({@link
+ * Deflater}), whose bytes are the same only where the zlib is.
+ *
  * <p>At most {@code 2 × threads} blocks are in flight, so memory stays bounded whatever the layer's
- * size. Caveat: the deflate bytes are zlib's; a JDK linked against another deflate implementation
- * (zlib-ng) gives other, equally valid, bytes.
+ * size.
  */
 public final class ParallelGzip extends OutputStream {
 
@@ -187,12 +192,15 @@ public final class ParallelGzip extends OutputStream {
    * Room for a compressed block that did not compress (stored blocks cost 5 bytes per 64 KB) and
    * the flush marker.
    */
-  private static final int OUTPUT = BLOCK + BLOCK / 8192 + 64;
+  private static final int OUTPUT = Math.max(BLOCK + BLOCK / 8192 + 64, BlockDeflater.bound(BLOCK));
 
   /** A compressed block: the first {@code length} bytes of {@code bytes}. */
   private record Compressed(byte[] bytes, int length) {}
 
   private Compressed deflate(byte[] data, int length, byte[] dict, boolean last) {
+    if (level == OWN_LEVEL) {
+      return deflateOwn(data, length, dict, last);
+    }
     Deflater d = idle.poll();
     if (d == null) {
       d = new Deflater(level, true);
@@ -228,6 +236,27 @@ public final class ParallelGzip extends OutputStream {
         d.end(); // failed midway: its state is unknown, so it is not reused
       }
     }
+  }
+
+  /** The level {@link BlockDeflater} serves: the fastest, and the default. */
+  private static final int OWN_LEVEL = 1;
+
+  /** Deflaters of ours, idle between blocks (their tables are reused, not reallocated). */
+  private final Queue<BlockDeflater> idleOwn = new ConcurrentLinkedQueue<>();
+
+  private Compressed deflateOwn(byte[] data, int length, byte[] dict, boolean last) {
+    BlockDeflater d = idleOwn.poll();
+    if (d == null) {
+      d = new BlockDeflater();
+    }
+    byte[] out = outputs.take();
+    int n = d.deflate(dict, data, length, last, out);
+    idleOwn.add(d); // not on failure: a deflater that threw is dropped
+    if (dict != null) {
+      dictionaries.give(dict);
+    }
+    blocks.give(data);
+    return new Compressed(out, n);
   }
 
   private void drainOne() throws IOException {
