@@ -1204,21 +1204,12 @@ public final class LayerStore implements Closeable {
   public void save(List<String> refsOrIds, Path out, SaveOptions options) throws IOException {
     store.ensureOpen();
     if (options.format() == SaveOptions.Format.DOCKER) {
-      if (options.compression() != SaveOptions.Compression.NONE) {
-        throw new IllegalArgumentException(
-            "a docker save archive holds uncompressed layers; compressing them ("
-                + options.compression()
-                + ") needs the OCI format");
-      }
+      requireUncompressed(options);
       save(refsOrIds, out);
       return;
     }
     List<SaveRequest> requests = saveRequests(refsOrIds);
-    OciLayoutWriter writer =
-        new OciLayoutWriter(
-            layerDb,
-            driver,
-            io.layerstore.archive.Compression.valueOf(options.compression().name()));
+    OciLayoutWriter writer = ociWriter(options);
     if (options.format() == SaveOptions.Format.OCI_DIR) {
       new SaveOutput(files).directory(out, dir -> writer.writeDirectory(requests, dir));
     } else {
@@ -1259,12 +1250,7 @@ public final class LayerStore implements Closeable {
     store.ensureOpen();
     switch (options.format()) {
       case DOCKER -> {
-        if (options.compression() != SaveOptions.Compression.NONE) {
-          throw new IllegalArgumentException(
-              "a docker save archive holds uncompressed layers; compressing them ("
-                  + options.compression()
-                  + ") needs the OCI format");
-        }
+        requireUncompressed(options);
         save(refsOrIds, out);
       }
       case OCI_DIR ->
@@ -1272,16 +1258,28 @@ public final class LayerStore implements Closeable {
               "an OCI layout directory cannot be written to a stream: save it to a path");
       case OCI -> {
         List<SaveRequest> requests = saveRequests(refsOrIds);
-        OciLayoutWriter writer =
-            new OciLayoutWriter(
-                layerDb,
-                driver,
-                io.layerstore.archive.Compression.valueOf(options.compression().name()));
+        OciLayoutWriter writer = ociWriter(options);
         try (Scratch scratch = Scratch.directory(store)) {
           writer.writeTar(requests, scratch.path(), out);
         }
       }
     }
+  }
+
+  /** A docker save archive holds uncompressed layers, as Docker writes them. */
+  private static void requireUncompressed(SaveOptions options) {
+    if (options.compression() != SaveOptions.Compression.NONE) {
+      throw new IllegalArgumentException(
+          "a docker save archive holds uncompressed layers; compressing them ("
+              + options.compression()
+              + ") needs the OCI format");
+    }
+  }
+
+  /** The writer of an OCI layout with the layers' compression {@code options} ask for. */
+  private OciLayoutWriter ociWriter(SaveOptions options) {
+    return new OciLayoutWriter(
+        layerDb, driver, io.layerstore.archive.Compression.valueOf(options.compression().name()));
   }
 
   /** Resolves the names to save: every one must name an image before anything is written. */

@@ -270,17 +270,7 @@ class LauncherIT {
                 archive.toString()));
     assertEquals(0, r.status(), r.err());
     assertTrue(r.out().contains("Loaded image: jit:1"), r.out());
-    // PrintCompilation: "<ms> <id> <flags> <tier> <class>::<method> ...", tier 4 being C2
-    java.util.regex.Pattern line =
-        java.util.regex.Pattern.compile("^\\s*\\d+\\s+\\d+\\s+[%sbn! ]*?([0-4])\\s+(\\S+)::");
-    List<String> c2 =
-        r.out()
-            .lines()
-            .map(line::matcher)
-            .filter(m -> m.find() && m.group(1).equals("4"))
-            .map(m -> m.group(2))
-            .distinct()
-            .toList();
+    List<String> c2 = c2Compiled(r.out());
     assertTrue(
         c2.stream().anyMatch(c -> c.startsWith("sun.security.provider.")),
         "C2 compiled SHA-256: " + c2);
@@ -319,17 +309,23 @@ class LauncherIT {
                 "-t",
                 "jit:2"));
     assertEquals(0, built.status(), built.err());
-    List<String> c2build =
-        built
-            .out()
-            .lines()
-            .map(line::matcher)
-            .filter(m -> m.find() && m.group(1).equals("4"))
-            .map(m -> m.group(2))
-            .distinct()
-            .toList();
+    List<String> c2build = c2Compiled(built.out());
     assertTrue(
         c2build.contains("io.layerstore.archive.BlockDeflater"),
         "C2 compiled the deflater: " + c2build);
+  }
+
+  /** The classes C2 compiled, from -XX:+PrintCompilation's lines. */
+  private static List<String> c2Compiled(String printCompilation) {
+    // "<ms> <id> <flags> <tier> <class>::<method> ...", tier 4 being C2
+    java.util.regex.Pattern line =
+        java.util.regex.Pattern.compile("^\\s*\\d+\\s+\\d+\\s+[%sbn! ]*?([0-4])\\s+(\\S+)::");
+    return printCompilation
+        .lines()
+        .map(line::matcher)
+        .filter(m -> m.find() && m.group(1).equals("4"))
+        .map(m -> m.group(2))
+        .distinct()
+        .toList();
   }
 }
