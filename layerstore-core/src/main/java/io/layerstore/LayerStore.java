@@ -569,12 +569,16 @@ public final class LayerStore implements Closeable {
    */
   public List<LoadedImage> loadDetailed(Path archive, LoadOptions options) throws IOException {
     store.ensureOpen();
+    return loader(options).load(archive);
+  }
+
+  /** The loader of the images {@code options} pick from an index (the host's by default). */
+  private ImageLoader loader(LoadOptions options) {
     OciPlatform platform = options.platform().map(OciPlatform::parse).orElse(OciPlatform.host());
     return new ImageLoader(
-            store,
-            new OciLayoutLoader.Selection(
-                platform, options.isAllPlatforms(), options.platform().isPresent()))
-        .load(archive);
+        store,
+        new OciLayoutLoader.Selection(
+            platform, options.isAllPlatforms(), options.platform().isPresent()));
   }
 
   /**
@@ -595,12 +599,7 @@ public final class LayerStore implements Closeable {
   public List<LoadedImage> loadDetailed(InputStream in, String source, LoadOptions options)
       throws IOException {
     store.ensureOpen();
-    OciPlatform platform = options.platform().map(OciPlatform::parse).orElse(OciPlatform.host());
-    return new ImageLoader(
-            store,
-            new OciLayoutLoader.Selection(
-                platform, options.isAllPlatforms(), options.platform().isPresent()))
-        .load(in, source);
+    return loader(options).load(in, source);
   }
 
   // ---- pull and push -------------------------------------------------------------------------

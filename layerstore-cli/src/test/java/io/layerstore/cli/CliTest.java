@@ -8,11 +8,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.layerstore.testkit.Fixtures;
 import io.layerstore.testkit.ImageArchiveBuilder;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -25,26 +22,12 @@ class CliTest {
 
   @TempDir Path tmp;
 
-  record Result(int status, String out, String err) {}
-
-  private Result cli(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    String[] all = new String[args.length + 2];
-    all[0] = "--root";
-    all[1] = tmp.resolve("root").toString();
-    System.arraycopy(args, 0, all, 2, args.length);
-    int status =
-        new Main(
-                new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8))
-            .run(all);
-    return new Result(
-        status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  private InProcessCli.Result cli(String... args) {
+    return InProcessCli.run(tmp.resolve("root"), args);
   }
 
-  private Result ok(String... args) {
-    Result r = cli(args);
+  private InProcessCli.Result ok(String... args) {
+    InProcessCli.Result r = cli(args);
     assertEquals(0, r.status(), String.join(" ", args) + " failed: " + r.err());
     return r;
   }
@@ -128,13 +111,13 @@ class CliTest {
         repos);
 
     // by id with several tags: refused unless forced
-    Result refused = cli("rmi", "7baf36a82e1e");
+    InProcessCli.Result refused = cli("rmi", "7baf36a82e1e");
     assertEquals(1, refused.status());
     assertTrue(refused.err().contains("must be forced"), refused.err());
     // a tag of an image with several tags: untag only
     assertEquals("Untagged: again:latest\n", ok("rmi", "again").out());
     assertEquals("Untagged: example.com/team/app:v1\n", ok("rmi", "example.com/team/app:v1").out());
-    Result last = ok("rmi", "fx:multi");
+    InProcessCli.Result last = ok("rmi", "fx:multi");
     assertTrue(
         last.out().startsWith("Untagged: fx:multi\nDeleted: " + Fixtures.FX_MULTI_ID + "\n"),
         last.out());
@@ -157,22 +140,22 @@ class CliTest {
 
   @Test
   void errorsAreClear() {
-    Result r = cli("inspect", "nope:missing");
+    InProcessCli.Result r = cli("inspect", "nope:missing");
     assertEquals(1, r.status());
     assertEquals("Error: No such image: nope:missing\n", r.err());
-    Result bad = cli("tag", "x", "Bad Name");
+    InProcessCli.Result bad = cli("tag", "x", "Bad Name");
     assertEquals(1, bad.status());
     assertTrue(bad.err().startsWith("Error: invalid reference format"), bad.err());
-    Result usage = cli("frobnicate");
+    InProcessCli.Result usage = cli("frobnicate");
     assertEquals(125, usage.status());
-    Result load = cli("load", "-i", tmp.resolve("missing.tar").toString());
+    InProcessCli.Result load = cli("load", "-i", tmp.resolve("missing.tar").toString());
     assertEquals(1, load.status());
     assertTrue(load.err().contains("missing.tar"), load.err());
   }
 
   @Test
   void demoRunsEndToEnd() {
-    Result r = ok("demo");
+    InProcessCli.Result r = ok("demo");
     assertTrue(
         r.out().contains("done: every saved layer is byte for byte the loaded one."), r.out());
     assertTrue(r.out().contains("/etc/motd is gone (whiteout)"), r.out());
@@ -193,7 +176,7 @@ class CliTest {
   @Test
   void printsItsVersionAsDockerDoes() {
     for (String flag : List.of("--version", "-v")) {
-      Result r = ok(flag);
+      InProcessCli.Result r = ok(flag);
       assertTrue(r.out().startsWith("layerstore version "), r.out());
       assertEquals(1, r.out().lines().count(), r.out());
     }

@@ -7,11 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.layerstore.testkit.Fixtures;
 import io.layerstore.testkit.PlatformRequirements;
 import io.layerstore.testkit.TarListing;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -23,26 +20,12 @@ class ContainerCliTest {
 
   @TempDir Path tmp;
 
-  record Result(int status, String out, String err) {}
-
-  private Result cli(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    String[] all = new String[args.length + 2];
-    all[0] = "--root";
-    all[1] = tmp.resolve("root").toString();
-    System.arraycopy(args, 0, all, 2, args.length);
-    int status =
-        new Main(
-                new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8))
-            .run(all);
-    return new Result(
-        status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  private InProcessCli.Result cli(String... args) {
+    return InProcessCli.run(tmp.resolve("root"), args);
   }
 
-  private Result ok(String... args) {
-    Result r = cli(args);
+  private InProcessCli.Result ok(String... args) {
+    InProcessCli.Result r = cli(args);
     assertEquals(0, r.status(), String.join(" ", args) + " failed: " + r.err());
     return r;
   }
@@ -61,7 +44,7 @@ class ContainerCliTest {
     assertTrue(lines.get(1).endsWith("Created   web"), ps);
     assertEquals(id + "\n", ok("ps", "-q", "--no-trunc").out());
     assertEquals("", ok("diff", "web").out());
-    Result used = cli("rmi", "fx:multi");
+    InProcessCli.Result used = cli("rmi", "fx:multi");
     assertEquals(1, used.status());
     assertTrue(
         used.err().contains("image is being used by container " + id.substring(0, 12)), used.err());
@@ -73,7 +56,7 @@ class ContainerCliTest {
       assertEquals("box\n", Files.readString(root.resolve("etc/hostname")));
       Files.writeString(root.resolve("etc/motd"), "hi\n");
       Files.delete(root.resolve("etc/os-release"));
-      Result busy = cli("rm", "web");
+      InProcessCli.Result busy = cli("rm", "web");
       assertEquals(1, busy.status());
       assertTrue(busy.err().contains("You cannot remove a mounted container"), busy.err());
     } finally {
@@ -106,7 +89,7 @@ class ContainerCliTest {
     assertEquals("web\n", ok("rm", "web").out());
     assertTrue(ok("rmi", "app:1").out().startsWith("Untagged: app:1\nDeleted: " + image + "\n"));
     assertEquals("CONTAINER ID   IMAGE   COMMAND   CREATED   STATUS   NAMES\n", ok("ps").out());
-    Result gone = cli("diff", "web");
+    InProcessCli.Result gone = cli("diff", "web");
     assertEquals(1, gone.status());
     assertEquals("Error: No such container: web\n", gone.err());
   }
@@ -117,13 +100,13 @@ class ContainerCliTest {
     assertEquals(125, cli("create", "--no-init", "--hostname", "x", "fx:multi").status());
     assertEquals(125, cli("commit").status());
     // export without -o writes to stdout, as docker's does: here no container by that name
-    Result export = cli("export", "x");
+    InProcessCli.Result export = cli("export", "x");
     assertEquals(1, export.status());
     assertEquals("Error: No such container: x\n", export.err());
-    Result change = cli("commit", "-c", "RUN true", "x");
+    InProcessCli.Result change = cli("commit", "-c", "RUN true", "x");
     assertEquals(1, change.status());
     assertTrue(change.err().contains("RUN is not a valid change command"), change.err());
-    Result missing = cli("create", "no:such");
+    InProcessCli.Result missing = cli("create", "no:such");
     assertEquals(1, missing.status());
     assertEquals("Error: No such image: no:such\n", missing.err());
   }

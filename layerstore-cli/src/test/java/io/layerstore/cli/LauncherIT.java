@@ -255,19 +255,7 @@ class LauncherIT {
     b.layer().dir("data", 0755).file("data/big", big, 0644).file("data/small", "s\n", 0644);
     Path archive = tmp.resolve("jit.tar");
     b.write(archive);
-    Run r =
-        exec(
-            // _JAVA_OPTIONS come after the command line's options, so they override its
-            // -XX:-DisplayVMOutput
-            Map.of("_JAVA_OPTIONS", "-XX:+DisplayVMOutput -XX:+PrintCompilation"),
-            List.of(
-                "/bin/sh",
-                launcher.toString(),
-                "--root",
-                tmp.resolve("store").toString(),
-                "load",
-                "-i",
-                archive.toString()));
+    Run r = withCompilationLog("load", "-i", archive.toString());
     assertEquals(0, r.status(), r.err());
     assertTrue(r.out().contains("Loaded image: jit:1"), r.out());
     List<String> c2 = c2Compiled(r.out());
@@ -294,20 +282,7 @@ class LauncherIT {
     }
     Files.write(src.resolve("text"), text);
     Run built =
-        exec(
-            Map.of("_JAVA_OPTIONS", "-XX:+DisplayVMOutput -XX:+PrintCompilation"),
-            List.of(
-                "/bin/sh",
-                launcher.toString(),
-                "--root",
-                tmp.resolve("store").toString(),
-                "build",
-                "--from",
-                "scratch",
-                "--add",
-                src + ":/src",
-                "-t",
-                "jit:2"));
+        withCompilationLog("build", "--from", "scratch", "--add", src + ":/src", "-t", "jit:2");
     assertEquals(0, built.status(), built.err());
     List<String> c2build = c2Compiled(built.out());
     assertTrue(
@@ -327,5 +302,16 @@ class LauncherIT {
         .map(m -> m.group(2))
         .distinct()
         .toList();
+  }
+
+  /** Runs a command of the launcher on the test's store with C2's compiles on stdout. */
+  private Run withCompilationLog(String... command) throws IOException, InterruptedException {
+    List<String> all =
+        new ArrayList<>(
+            List.of("/bin/sh", launcher.toString(), "--root", tmp.resolve("store").toString()));
+    all.addAll(List.of(command));
+    // _JAVA_OPTIONS come after the command line's options, so they override its
+    // -XX:-DisplayVMOutput
+    return exec(Map.of("_JAVA_OPTIONS", "-XX:+DisplayVMOutput -XX:+PrintCompilation"), all);
   }
 }

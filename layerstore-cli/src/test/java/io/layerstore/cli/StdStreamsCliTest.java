@@ -9,8 +9,6 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.zip.GZIPOutputStream;
@@ -25,30 +23,12 @@ class StdStreamsCliTest {
 
   @TempDir Path tmp;
 
-  record Result(int status, byte[] out, String err) {
-    String text() {
-      return new String(out, StandardCharsets.UTF_8);
-    }
+  private InProcessCli.Result cli(InputStream in, String... args) {
+    return InProcessCli.run(tmp.resolve("root"), in, args);
   }
 
-  private Result cli(InputStream in, String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    String[] all = new String[args.length + 2];
-    all[0] = "--root";
-    all[1] = tmp.resolve("root").toString();
-    System.arraycopy(args, 0, all, 2, args.length);
-    int status =
-        new Main(
-                in,
-                new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8))
-            .run(all);
-    return new Result(status, out.toByteArray(), err.toString(StandardCharsets.UTF_8));
-  }
-
-  private Result ok(InputStream in, String... args) {
-    Result r = cli(in, args);
+  private InProcessCli.Result ok(InputStream in, String... args) {
+    InProcessCli.Result r = cli(in, args);
     assertEquals(0, r.status(), String.join(" ", args) + " failed: " + r.err());
     return r;
   }
@@ -60,13 +40,13 @@ class StdStreamsCliTest {
   @Test
   void loadsStdinAndSavesToStdout() throws IOException {
     byte[] archive = Files.readAllBytes(Fixtures.fxMultiArchive());
-    assertEquals("Loaded image: fx:multi\n", ok(new ByteArrayInputStream(archive), "load").text());
-    assertArrayEquals(archive, ok(nothing(), "save", "fx:multi").out());
+    assertEquals("Loaded image: fx:multi\n", ok(new ByteArrayInputStream(archive), "load").out());
+    assertArrayEquals(archive, ok(nothing(), "save", "fx:multi").stdout());
     Path oci = tmp.resolve("oci.tar");
     ok(nothing(), "save", "--format", "oci", "-o", oci.toString(), "fx:multi");
     assertArrayEquals(
-        Files.readAllBytes(oci), ok(nothing(), "save", "--format", "oci", "fx:multi").out());
-    Result dir = cli(nothing(), "save", "--format", "oci-dir", "fx:multi");
+        Files.readAllBytes(oci), ok(nothing(), "save", "--format", "oci", "fx:multi").stdout());
+    InProcessCli.Result dir = cli(nothing(), "save", "--format", "oci-dir", "fx:multi");
     assertEquals(Main.USAGE_ERROR, dir.status());
     assertTrue(dir.err().contains("needs -o DIR"), dir.err());
   }
@@ -80,12 +60,12 @@ class StdStreamsCliTest {
     }
     Path file = tmp.resolve("fx.tar.gz");
     Files.write(file, gz.toByteArray());
-    assertEquals("Loaded image: fx:multi\n", ok(nothing(), "load", "-i", file.toString()).text());
+    assertEquals("Loaded image: fx:multi\n", ok(nothing(), "load", "-i", file.toString()).out());
     ok(nothing(), "rmi", "fx:multi");
     assertEquals(
         "Loaded image: fx:multi\n",
-        ok(new ByteArrayInputStream(gz.toByteArray()), "load", "-q").text());
-    Result bad = cli(new ByteArrayInputStream(new byte[] {1, 2, 3}), "load");
+        ok(new ByteArrayInputStream(gz.toByteArray()), "load", "-q").out());
+    InProcessCli.Result bad = cli(new ByteArrayInputStream(new byte[] {1, 2, 3}), "load");
     assertEquals(1, bad.status());
     assertTrue(bad.err().startsWith("Error: stdin: "), bad.err());
   }
@@ -96,6 +76,6 @@ class StdStreamsCliTest {
     ok(nothing(), "create", "--name", "box", "fx:multi");
     Path file = tmp.resolve("c.tar");
     ok(nothing(), "export", "-o", file.toString(), "box");
-    assertArrayEquals(Files.readAllBytes(file), ok(nothing(), "export", "box").out());
+    assertArrayEquals(Files.readAllBytes(file), ok(nothing(), "export", "box").stdout());
   }
 }
