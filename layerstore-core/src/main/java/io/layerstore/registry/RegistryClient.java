@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -160,10 +161,18 @@ public final class RegistryClient implements AutoCloseable {
   private Endpoint pingHttpsThenPlain(String registry, String host, URI https) throws IOException {
     URI plain = URI.create("http://" + host);
     CompletableFuture<Endpoint> tls = new CompletableFuture<>();
+    AtomicBoolean plainAnswered = new AtomicBoolean();
     Thread t =
         new Thread(
             () -> {
               try {
+                // The TLS context first (the trust store: tens of ms); if plain HTTP has answered
+                // by then, the handshake, which could only fail, is not even started.
+                transport.prepare(https);
+                if (plainAnswered.get()) {
+                  tls.completeExceptionally(new IOException("not tried: plain HTTP answered"));
+                  return;
+                }
                 tls.complete(ping(registry, https, 1));
               } catch (IOException | RuntimeException e) {
                 tls.completeExceptionally(e);
@@ -175,6 +184,7 @@ public final class RegistryClient implements AutoCloseable {
     IOException plainFirst;
     try {
       Endpoint e = ping(registry, plain, 1);
+      plainAnswered.set(true);
       LOG.debug("{}: plain HTTP answered; not waiting for HTTPS", registry);
       return e;
     } catch (IOException e) {

@@ -164,6 +164,11 @@ final class Transport implements AutoCloseable {
     }
   }
 
+  /** Makes the client for {@code uri}'s scheme and host now (a TLS one reads its trust store). */
+  void prepare(URI uri) throws IOException {
+    client(uri);
+  }
+
   /**
    * One exchange, no redirects followed. The answer's body is guarded against stalls; the caller
    * closes it.
