@@ -64,9 +64,10 @@ public final class Main {
    * line: Jackson's {@code ObjectMapper} (its date formats: about 25 ms) and the C library through
    * JNA (unpacking and loading JNA's native part: about 30 ms). The main thread meanwhile builds
    * and runs the parser; when it reaches one of these, it waits for the initialization under way
-   * (the JVM's class initialization lock) instead of doing it again. On a second core that is 40-50
-   * ms off each command's start. Class names, not class literals: a literal would initialize
-   * nothing and load the class on the main thread.
+   * (the JVM's class initialization lock) instead of doing it again. The two take about 55 ms of
+   * CPU, but the second core is busy with the JIT at start-up too: a listing starts about 10 ms
+   * sooner (medians of 21). Class names, not class literals: a literal would initialize nothing and
+   * load the class on the main thread.
    */
   static final List<String> PREPARED =
       List.of("com.fasterxml.jackson.databind.ObjectMapper", "io.layerstore.platform.LibC");

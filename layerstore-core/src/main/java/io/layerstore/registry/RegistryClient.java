@@ -197,6 +197,9 @@ public final class RegistryClient implements AutoCloseable {
       if (e.getCause() instanceof RegistryException answered) {
         throw answered; // it speaks HTTPS and said no
       }
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
       if (!(e.getCause() instanceof IOException io)) {
         throw e;
       }
@@ -204,10 +207,10 @@ public final class RegistryClient implements AutoCloseable {
     }
     LOG.debug("{}: no HTTPS ({}), trying plain HTTP", registry, httpsFailed.toString());
     try {
-      if (plainFirst instanceof RegistryException) {
-        throw plainFirst; // an answer, not a failure to retry
+      if (plainFirst instanceof RegistryException || options.maxAttempts() <= 1) {
+        throw plainFirst; // an answer, not a failure to retry; or no attempt left
       }
-      return ping(registry, plain, Math.max(1, options.maxAttempts() - 1));
+      return ping(registry, plain, options.maxAttempts() - 1);
     } catch (RegistryException plainRefused) {
       // An HTTP answer to plain HTTP that is not a registry's (Go's TLS server says 400 "Client
       // sent an HTTP request to an HTTPS server"): the server speaks TLS, and why TLS failed (an

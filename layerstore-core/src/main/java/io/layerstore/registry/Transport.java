@@ -25,9 +25,9 @@ import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLPeerUnverifiedException;
 
 /**
- * Sends requests: one JDK {@link HttpClient} per registry host (each with its own TLS context from
- * {@code certs.d}; HTTP/1.1, since registries and object stores serve blobs best on parallel
- * connections), the proxy rules of {@link EnvironmentProxies}, bodies guarded by {@link
+ * Sends requests: one JDK {@link HttpClient} per scheme and registry host (each TLS one with its
+ * own context from {@code certs.d}; HTTP/1.1, since registries and object stores serve blobs best
+ * on parallel connections), the proxy rules of {@link EnvironmentProxies}, bodies guarded by {@link
  * StallGuard}, and redirects followed here rather than by the JDK, so that the credentials of the
  * registry are not sent on to object storage on another host and a loop ends after {@link
  * #MAX_REDIRECTS} hops with an error saying so.

@@ -44,11 +44,6 @@ final class LayerRebuilder {
     this.driver = driver;
   }
 
-  /** The reassembled size of a layer, from its tar-split record alone. */
-  long size(LayerRecord layer) throws IOException {
-    return read(layer, false).size();
-  }
-
   /**
    * The layer's tar as archive content: its size known up front, its bytes rebuilt on demand. An
    * archive needs the size before the bytes, and reading a tar-split record is a good part of

@@ -9,8 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
-import java.util.stream.Stream;
 
 /**
  * Where a save writes, all or nothing: a file is written as a temp file beside it and moved over
@@ -69,7 +67,7 @@ public final class SaveOutput {
     try {
       file(out, os -> writing.write(os, scratch));
     } finally {
-      deleteTree(scratch);
+      Scratch.deleteTree(scratch);
     }
   }
 
@@ -97,20 +95,8 @@ public final class SaveOutput {
       Files.deleteIfExists(out);
       Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException | RuntimeException e) {
-      deleteTree(tmp);
+      Scratch.deleteTree(tmp);
       throw e;
-    }
-  }
-
-  /** Deletes a temp directory of a save (plain files in plain directories), if it is there. */
-  private static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
     }
   }
 }

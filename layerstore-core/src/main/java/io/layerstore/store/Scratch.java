@@ -97,9 +97,13 @@ public final class Scratch implements Closeable {
     }
   }
 
-  /** The claim that marks {@code name} as live. */
+  /**
+   * The claim that marks the entry {@code name} as live: named after it without its suffix, as lock
+   * names are letters, digits and dashes.
+   */
   static String claimName(String name) {
-    return "claim-" + name;
+    int dot = name.indexOf('.');
+    return "claim-" + (dot < 0 ? name : name.substring(0, dot));
   }
 
   /** Scratch entries whose process is gone (their claim is unheld). */
@@ -123,8 +127,11 @@ public final class Scratch implements Closeable {
     locks.forget(claimName(p.getFileName().toString()));
   }
 
-  /** Deletes a scratch file, or a directory of plain files and directories, if it is there. */
-  private static void deleteTree(Path p) throws IOException {
+  /**
+   * Deletes a scratch file, or a directory of plain files and directories (a scratch entry, a
+   * save's temp directory), if it is there.
+   */
+  static void deleteTree(Path p) throws IOException {
     if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
       Files.deleteIfExists(p);
       return;
