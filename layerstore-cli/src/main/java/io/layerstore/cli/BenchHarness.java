@@ -12,15 +12,17 @@ import java.util.Map;
 
 /**
  * The one loop every {@code bench-*} command times through, so that all contenders get the same
- * treatment: each timed run is prepared (untimed) in a fresh directory, then waits {@code --pause}
- * seconds, then is timed by wall clock and by CPU, then cleaned up (untimed, its directory
- * deleted). Odd rounds run the contenders in reverse order, so every side goes first as often as
- * its peer.
+ * treatment: each timed run is prepared (untimed) in a fresh directory, then the disk is settled
+ * ({@link DiskSettler}), then the run waits {@code --pause} seconds, is timed by wall clock and by
+ * CPU, and is cleaned up (untimed). Odd rounds run the contenders in reverse order, so every side
+ * goes first as often as its peer.
  *
- * <p>The pause comes after preparation and the previous cleanup, and before it the disk is settled
- * ({@link DiskSettler}: sync, the kernel's caches dropped, the inputs read back): on this project's
- * journal-less ext4, creating files soon after deleting a large tree is up to ten times slower, and
- * preparation may itself delete or write trees.
+ * <p>Nothing a run wrote is deleted until the whole benchmark is over (the session deletes its work
+ * directory): on this project's journal-less ext4, making inodes in block groups where many were
+ * deleted in the last minutes costs several times the kernel time (ext4's {@code
+ * recently_deleted()} check; see {@link DiskSettler}), so a run that followed another's deletion
+ * would pay for it. Daemons get a data-root of their own per run for the same reason ({@link
+ * BenchSession#dockerFor}) instead of pruning what the previous run made.
  */
 final class BenchHarness {
 
@@ -43,7 +45,10 @@ final class BenchHarness {
     }
   }
 
-  /** Prepares one run in {@code fresh}, a new empty directory of its own. */
+  /**
+   * Prepares one run in {@code fresh}, a new empty directory of its own, which stays until the end
+   * of the benchmark.
+   */
   interface Step {
     Trial prepare(Path fresh) throws Exception;
   }
@@ -90,6 +95,11 @@ final class BenchHarness {
     disk.keepWarm(path);
   }
 
+  /** The clock runs are charged by, to watch a daemon started for one run. */
+  CpuClock clock() {
+    return clock;
+  }
+
   /** The order of round {@code round} (from 0): as given on even rounds, reversed on odd ones. */
   static <T> List<T> order(List<T> contenders, int round) {
     List<T> order = new ArrayList<>(contenders);
@@ -108,13 +118,19 @@ final class BenchHarness {
     Map<Contender, List<BenchTable.Sample>> samples = new LinkedHashMap<>();
     Map<Contender, String> failed = new LinkedHashMap<>();
     contenders.forEach(c -> samples.put(c, new ArrayList<>()));
+    // what runs make stays until the end, so each table gets a directory of its own
     Path runs = Files.createDirectories(base.resolve("runs"));
+    int k = 0;
+    while (Files.exists(runs.resolve("t" + k))) {
+      k++;
+    }
+    Path table = Files.createDirectory(runs.resolve("t" + k));
     for (int r = 0; r < rounds; r++) {
       for (Contender c : order(contenders, r)) {
         if (failed.containsKey(c)) {
           continue;
         }
-        Path fresh = Files.createDirectory(runs.resolve("r" + r + "-" + contenders.indexOf(c)));
+        Path fresh = Files.createDirectory(table.resolve("r" + r + "-" + contenders.indexOf(c)));
         String line;
         try {
           BenchTable.Sample s = once(c, fresh);
@@ -157,8 +173,6 @@ final class BenchHarness {
       throw e;
     } catch (Exception e) {
       throw new IOException(c.name() + ": " + e, e);
-    } finally {
-      Shell.run(List.of("rm", "-rf", fresh.toString()));
     }
   }
 }

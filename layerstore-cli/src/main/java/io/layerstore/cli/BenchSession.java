@@ -20,6 +20,9 @@ final class BenchSession implements AutoCloseable {
   final PrivateDocker docker;
   final BenchHarness harness;
 
+  /** Daemons started for single runs ({@link #dockerFor}); stopped at the end at the latest. */
+  private final List<PrivateDocker> runDaemons = new ArrayList<>();
+
   private BenchSession(Main.Context ctx, BenchOptions options, Path base, PrivateDocker docker)
       throws IOException {
     this.ctx = ctx;
@@ -63,6 +66,22 @@ final class BenchSession implements AutoCloseable {
       Shell.run(List.of("rm", "-rf", base.toString()));
       throw e;
     }
+  }
+
+  /**
+   * A private dockerd of its own for one run, its data-root in {@code fresh}, its CPU time charged
+   * to the runs from now on. A run that needs a daemon without the previous runs' images gets one
+   * of these instead of removing them from the session's daemon: a removal deletes a tree as large
+   * as the next run makes, and deleting while timing skews the next runs ({@link BenchHarness}).
+   * Stop it in the run's cleanup; the session stops any left at its end.
+   */
+  PrivateDocker dockerFor(Path fresh) throws IOException, InterruptedException {
+    // sockets and logs under the work directory: a unix socket's path has at most 107 bytes
+    PrivateDocker d =
+        PrivateDocker.start(base.resolve("d" + runDaemons.size()), fresh.resolve("docker"));
+    runDaemons.add(d);
+    harness.clock().watch(d.pids());
+    return d;
   }
 
   /** A store at {@code root} with the driver the command line chose. */
@@ -117,6 +136,9 @@ final class BenchSession implements AutoCloseable {
   @Override
   public void close() throws IOException {
     try {
+      for (PrivateDocker d : runDaemons) {
+        d.close();
+      }
       if (docker != null) {
         docker.close();
       }

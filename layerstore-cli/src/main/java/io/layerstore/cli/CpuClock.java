@@ -24,14 +24,22 @@ final class CpuClock {
     }
   }
 
-  private final List<Path> others;
+  private final List<Path> others = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   /**
    * A clock of this process and its children, plus the processes {@code pids} (their own time; one
    * that has exited counts no more).
    */
   CpuClock(List<Long> pids) {
-    this.others = pids.stream().map(p -> Path.of("/proc", Long.toString(p), "stat")).toList();
+    watch(pids);
+  }
+
+  /**
+   * Counts the processes {@code pids} too, from now on (a daemon started for one run); call it
+   * before the run's first {@link #read}.
+   */
+  void watch(List<Long> pids) {
+    pids.forEach(p -> others.add(Path.of("/proc", Long.toString(p), "stat")));
   }
 
   Reading read() throws IOException {

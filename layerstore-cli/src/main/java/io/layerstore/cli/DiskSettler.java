@@ -17,13 +17,16 @@ import java.util.stream.Stream;
  * the stores a save reads) read back into the page cache.
  *
  * <p>Why drop the caches: on a journal-less ext4 the inode allocator skips every free inode that
- * was deleted within the last 60 s (360 s while its inode-table block is still dirty), checking
- * each one; that is ext4's {@code recently_deleted()}, and it only looks at inode-table blocks
- * still in the buffer cache. So a run that creates tens of thousands of files soon after the
- * previous run's tree was deleted pays several times the kernel time (measured here: the same
- * {@code tar -x} of 40,000 files took 6 s right after a deletion and 1.1 s after sync and a cache
- * drop). A pause alone needs more than 60 s after a sync; dropping the caches removes the cause.
- * Where the caches can't be dropped (not root), the pause is all there is, and this says so.
+ * was deleted within the last 60 s (360 s while its inode-table block is dirty, and making a new
+ * inode in a block dirties it), checking each one; that is ext4's {@code recently_deleted()}, and
+ * it only looks at inode-table blocks still in the buffer cache. So a run that creates tens of
+ * thousands of files soon after a large tree was deleted pays several times the kernel time
+ * (measured here: 5.6 s of system time for a load of 40,000 files that takes 1.2 s on an
+ * undisturbed disk, with a deletion of the same size 65 s before and the caches dropped; 12.3 s for
+ * a {@code tar -x} of 20,000 files 50 s after a larger deletion, neither synced nor dropped).
+ * Dropping the caches only shortens the penalty; the cure is not to delete while a benchmark runs,
+ * which {@link BenchHarness} does. Where the caches can't be dropped (not root) the pause is all
+ * there is, and this says so.
  */
 final class DiskSettler {
 

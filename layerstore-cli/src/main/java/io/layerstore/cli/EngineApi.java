@@ -122,16 +122,6 @@ final class EngineApi {
         "rmi " + name);
   }
 
-  /** POST /images/prune with dangling=false: every image no container uses. */
-  void pruneImages() throws IOException {
-    String filter = encode("{\"dangling\":[\"false\"]}");
-    expect(
-        HttpRequest.newBuilder(uri("/images/prune?filters=" + filter))
-            .POST(HttpRequest.BodyPublishers.noBody()),
-        200,
-        "image prune");
-  }
-
   /** GET /images/json: the ids of all images. */
   List<String> images() throws IOException {
     JsonNode list =

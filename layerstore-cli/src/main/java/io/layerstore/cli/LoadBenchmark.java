@@ -99,10 +99,11 @@ final class LoadBenchmark {
               CLI,
               true,
               image.oci,
-              fresh ->
-                  Trial.of(
-                      () -> Shell.check(s.docker.cli("load", "-q", "-i", in.toString())),
-                      s.docker.engine()::pruneImages)));
+              fresh -> {
+                PrivateDocker d = s.dockerFor(fresh);
+                return Trial.of(
+                    () -> Shell.check(d.cli("load", "-q", "-i", in.toString())), d::close);
+              }));
     }
     if (image.oci && image.ociRef != null && Shell.found("umoci")) {
       rows.add(
@@ -143,7 +144,10 @@ final class LoadBenchmark {
               API,
               true,
               image.oci,
-              fresh -> Trial.of(() -> s.docker.engine().load(in), s.docker.engine()::pruneImages)));
+              fresh -> {
+                PrivateDocker d = s.dockerFor(fresh);
+                return Trial.of(() -> d.engine().load(in), d::close);
+              }));
     }
     rows.add(
         new Contender(

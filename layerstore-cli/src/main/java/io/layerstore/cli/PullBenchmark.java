@@ -39,14 +39,8 @@ final class PullBenchmark {
       String image = s.docker.load(archive);
       Shell.check(s.docker.cli("tag", image, ref));
       Shell.check(s.docker.cli("push", "-q", ref));
-      // dockerd forgets the image and its layers, so each of its pulls downloads everything
-      BenchHarness.Action forget =
-          () -> {
-            s.docker.engine().removeImage(ref, true);
-            s.docker.engine().pruneImages();
-          };
-      s.docker.engine().removeImage(ref, true);
-      s.docker.engine().pruneImages();
+      // each docker pull runs in a daemon of its own (BenchSession.dockerFor), so it downloads
+      // everything and nothing is deleted while the benchmark runs
       List<Contender> rows = new ArrayList<>();
       rows.add(
           new Contender(
@@ -60,13 +54,19 @@ final class PullBenchmark {
               "docker pull (CLI)",
               CLI,
               true,
-              fresh -> Trial.of(() -> Shell.check(s.docker.cli("pull", "-q", ref)), forget)));
+              fresh -> {
+                PrivateDocker d = s.dockerFor(fresh);
+                return Trial.of(() -> Shell.check(d.cli("pull", "-q", ref)), d::close);
+              }));
       rows.add(
           new Contender(
               ENGINE_PULL,
               API,
               true,
-              fresh -> Trial.of(() -> s.docker.engine().pull(ref), forget)));
+              fresh -> {
+                PrivateDocker d = s.dockerFor(fresh);
+                return Trial.of(() -> d.engine().pull(ref), d::close);
+              }));
       rows.add(
           new Contender(
               IN_PROCESS,

@@ -43,7 +43,11 @@ final class SmallFilesImage {
     }
   }
 
-  /** Packs {@code tree} into {@code tar}, the same bytes for the same tree, then deletes it. */
+  /**
+   * Packs {@code tree} into {@code tar}, the same bytes for the same tree. The tree stays until the
+   * benchmark's work directory goes: deleting it would slow the timed runs that follow (see {@link
+   * BenchHarness}).
+   */
   static void pack(Path tree, Path tar) throws IOException {
     Shell.check(
         List.of(
@@ -58,10 +62,12 @@ final class SmallFilesImage {
             "-cf",
             tar.toString(),
             "."));
-    Shell.run(List.of("rm", "-rf", tree.toString()));
   }
 
-  /** Makes the archive {@code out} with the daemon; {@code work} is left with the layer tars. */
+  /**
+   * Makes the archive {@code out} with the daemon; {@code work} is left with the trees and layer
+   * tars, the daemon with the images and the container, all deleted with the work directory.
+   */
   static void make(PrivateDocker docker, int files, Path work, Path out) throws IOException {
     writeTrees(work, files, 2);
     for (String l : List.of("l1", "l2")) {
@@ -73,8 +79,6 @@ final class SmallFilesImage {
     String c = api.createContainer("small-files-base:" + tag);
     api.putArchive(c, work.resolve("l2.tar"));
     api.commit(c, "small-files", tag);
-    api.removeContainer(c);
     api.save(List.of("small-files:" + tag), out);
-    api.pruneImages();
   }
 }
