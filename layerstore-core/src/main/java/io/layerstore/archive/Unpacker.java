@@ -68,8 +68,9 @@ public final class Unpacker implements AutoCloseable {
   private static final int COPY_BUFFER = 128 * 1024;
 
   /**
-   * Regular files up to this size go to the {@link FileWriters} (their content copied out of the
-   * stream); bigger ones are written by the unpacker's own thread, streaming, meanwhile.
+   * Regular files up to this size are read whole and made in one {@link Tree#writeFile} call, by
+   * the {@link FileWriters} where there are some; bigger ones are written by the unpacker's own
+   * thread, streaming, meanwhile.
    */
   static final int PARALLEL_MAX_FILE = 64 * 1024;
 
@@ -223,16 +224,19 @@ public final class Unpacker implements AutoCloseable {
       case TarHeader.REGULAR_OLD:
       case TarHeader.CONTIGUOUS:
         Tree.Creation c = creation();
-        if (writers != null && h.size() <= PARALLEL_MAX_FILE) {
+        if (h.size() <= PARALLEL_MAX_FILE) {
           byte[] content = readContent(h, data);
-          writers.submit(
-              parent,
+          FileTime mtime = FileTime.from(h.mtime());
+          FileWriters.Task write =
               () -> {
-                try (OutputStream out = tree.newFile(target)) {
-                  out.write(content);
-                }
-                applyMetadata(h, target, false, c);
-              });
+                tree.writeFile(target, content, mtime);
+                applyOwnership(h, target, false, c);
+              };
+          if (writers != null) {
+            writers.submit(parent, write);
+          } else {
+            write.run();
+          }
         } else {
           writeFile(h, target, data);
           applyMetadata(h, target, false, c);
@@ -532,6 +536,18 @@ public final class Unpacker implements AutoCloseable {
    */
   private void applyMetadata(TarHeader h, Path target, boolean directory, Tree.Creation c)
       throws IOException {
+    applyOwnership(h, target, directory, c);
+    if (!directory) {
+      tree.setMtime(target, FileTime.from(h.mtime()));
+    }
+  }
+
+  /**
+   * Owner, mode and xattrs, as the header says; none of them changes the node's mtime, so it may be
+   * set before. Uses no state of the unpacker, so writer threads may call it.
+   */
+  private void applyOwnership(TarHeader h, Path target, boolean directory, Tree.Creation c)
+      throws IOException {
     // Owner before mode: chown clears setuid/setgid. Each is skipped when creation already gave
     // the node what the header asks for (most members of most layers: root-owned, 0644 or 0755).
     boolean chown = c == null || h.uid() != c.uid() || h.gid() != c.gid();
@@ -542,9 +558,6 @@ public final class Unpacker implements AutoCloseable {
       tree.setMode(target, h.permissions());
     }
     applyXattrs(h, target);
-    if (!directory) {
-      tree.setMtime(target, FileTime.from(h.mtime()));
-    }
   }
 
   private Tree.Creation creation() throws IOException {

@@ -105,6 +105,63 @@ final class LinuxCalls {
     }
   }
 
+  /**
+   * Makes the regular file {@code path}, which must not exist (no symlink there is followed: {@code
+   * O_CREAT|O_EXCL}), mode 0666 less the umask, holding {@code content}, modified at {@code mtime}:
+   * exactly open, write, futimens and close, as GNU tar makes a file. False where {@link FileCalls}
+   * is not available; the caller then takes the portable way.
+   */
+  static boolean writeNewFile(Path path, byte[] content, FileTime mtime) throws IOException {
+    if (!FileCalls.AVAILABLE) {
+      return false;
+    }
+    int fd;
+    try {
+      fd =
+          FileCalls.open(
+              cPath(path),
+              FileCalls.O_WRONLY | FileCalls.O_CREAT | FileCalls.O_EXCL | FileCalls.O_CLOEXEC,
+              0666);
+    } catch (LastErrorException e) {
+      throw error("open", path, e);
+    }
+    boolean closed = false;
+    try {
+      byte[] rest = content;
+      while (rest.length > 0) {
+        long n;
+        try {
+          n = FileCalls.write(fd, rest, rest.length);
+        } catch (LastErrorException e) {
+          throw error("write", path, e);
+        }
+        // a short write (a full disk, a signal) is rare: the rest goes again from a copy
+        rest = n >= rest.length ? new byte[0] : Arrays.copyOfRange(rest, (int) n, rest.length);
+      }
+      Instant t = mtime.toInstant();
+      try {
+        FileCalls.futimens(fd, new long[] {0, UTIME_OMIT, t.getEpochSecond(), t.getNano()});
+      } catch (LastErrorException e) {
+        throw error("futimens", path, e);
+      }
+      closed = true;
+      try {
+        FileCalls.close(fd);
+      } catch (LastErrorException e) {
+        throw error("close", path, e); // the fd is released even so (Linux)
+      }
+    } finally {
+      if (!closed) {
+        try {
+          FileCalls.close(fd);
+        } catch (LastErrorException e) {
+          // the first failure is the one reported
+        }
+      }
+    }
+    return true;
+  }
+
   /** The value of xattr {@code name}, or {@code null} if the node has none of that name. */
   static byte[] getXattr(Path path, String name) throws IOException {
     byte[] p = cPath(path);

@@ -176,6 +176,14 @@ final class NativeTree implements Tree {
   }
 
   @Override
+  public void writeFile(Path path, byte[] content, FileTime mtime) throws IOException {
+    Objects.requireNonNull(mtime, "mtime");
+    if (!LinuxCalls.writeNewFile(paths.inside(path), content, mtime)) {
+      Tree.super.writeFile(path, content, mtime);
+    }
+  }
+
+  @Override
   public void setMtime(Path path, FileTime mtime) throws IOException {
     Objects.requireNonNull(mtime, "mtime");
     LinuxCalls.setMtimeNoFollow(paths.inside(path), mtime);

@@ -62,6 +62,19 @@ public interface Tree {
     return Files.newOutputStream(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
   }
 
+  /**
+   * Makes a new regular file at {@code path} holding {@code content}, modified at {@code mtime}: a
+   * {@link #newFile}, its bytes and a {@link #setMtime} in one call, for the many small files of a
+   * layer. Fails like {@link #newFile} if anything is at {@code path}. A native tree makes it with
+   * exactly four system calls (open, write, futimens, close) and no Java stream.
+   */
+  default void writeFile(Path path, byte[] content, FileTime mtime) throws IOException {
+    try (OutputStream out = newFile(path)) {
+      out.write(content);
+    }
+    setMtime(path, mtime);
+  }
+
   /** mkdir: a directory with the process's default mode; fails if anything is at {@code path}. */
   default void createDirectory(Path path) throws IOException {
     Files.createDirectory(path);

@@ -39,6 +39,18 @@ class NativeTreeTest extends TreeContract {
   }
 
   @Test
+  void writeFileTakesTheDirectlyBoundCallsOn64BitLinux() throws IOException {
+    // where they could not be bound, writeFile would quietly take the slower portable way
+    assertTrue(FileCalls.AVAILABLE, "libc's open, write, futimens, close bound directly");
+    assertTrue(
+        LinuxCalls.writeNewFile(
+            root.resolve("direct"),
+            new byte[] {1, 2, 3},
+            java.nio.file.attribute.FileTime.fromMillis(1000)));
+    assertEquals(3, Files.size(root.resolve("direct")));
+  }
+
+  @Test
   void nodesAreRealKernelObjects() throws IOException {
     Path wh = root.resolve("wh");
     tree.makeNode(wh, NodeKind.CHAR_DEVICE, 0, 0, 0);

@@ -109,6 +109,39 @@ abstract class TreeContract {
   }
 
   @Test
+  void writeFileMakesContentAndNanosecondTimeAndNeverWritesThroughALink() throws IOException {
+    Instant t = Instant.ofEpochSecond(1_600_000_000L, 123_456_789);
+    byte[] content = new byte[70_000]; // above one page, as a file a layer holds may be
+    for (int i = 0; i < content.length; i++) {
+      content[i] = (byte) (i * 31);
+    }
+    Path f = root.resolve("f");
+    tree.writeFile(f, content, FileTime.from(t));
+    assertArrayEquals(content, Files.readAllBytes(f));
+    NodeStat st = tree.stat(f);
+    assertEquals(NodeKind.REGULAR, st.kind());
+    assertEquals(content.length, st.size());
+    assertEquals(t, st.mtime().toInstant());
+    tree.writeFile(root.resolve("empty"), new byte[0], FileTime.from(t));
+    assertEquals(0, tree.stat(root.resolve("empty")).size());
+
+    // something already there, a symlink to outside the tree above all, is never written through
+    Path target = Files.writeString(outside.resolve("target"), "keep");
+    Path link = Files.createSymbolicLink(root.resolve("link"), target);
+    assertThrows(
+        FileAlreadyExistsException.class,
+        () -> tree.writeFile(link, "x".getBytes(UTF_8), FileTime.from(t)));
+    assertThrows(
+        FileAlreadyExistsException.class,
+        () -> tree.writeFile(f, "x".getBytes(UTF_8), FileTime.from(t)));
+    assertEquals("keep", Files.readString(target));
+    assertArrayEquals(content, Files.readAllBytes(f));
+    assertThrows(
+        NoSuchFileException.class,
+        () -> tree.writeFile(root.resolve("no/such"), new byte[1], FileTime.from(t)));
+  }
+
+  @Test
   void statOfMissingNodes() throws IOException {
     Path f = file("f", "x");
     assertThrows(NoSuchFileException.class, () -> tree.stat(root.resolve("nope")));
