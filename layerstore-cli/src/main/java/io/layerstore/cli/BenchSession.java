@@ -20,8 +20,12 @@ final class BenchSession implements AutoCloseable {
   final PrivateDocker docker;
   final BenchHarness harness;
 
-  /** Daemons started for single runs ({@link #dockerFor}); stopped at the end at the latest. */
-  private final List<PrivateDocker> runDaemons = new ArrayList<>();
+  /**
+   * Daemons started for single runs ({@link #dockerFor}) and the process ids their CPU time is read
+   * from; stopped at the end at the latest.
+   */
+  private final java.util.Map<PrivateDocker, List<Long>> runDaemons =
+      new java.util.LinkedHashMap<>();
 
   private BenchSession(Main.Context ctx, BenchOptions options, Path base, PrivateDocker docker)
       throws IOException {
@@ -73,15 +77,22 @@ final class BenchSession implements AutoCloseable {
    * to the runs from now on. A run that needs a daemon without the previous runs' images gets one
    * of these instead of removing them from the session's daemon: a removal deletes a tree as large
    * as the next run makes, and deleting while timing skews the next runs ({@link BenchHarness}).
-   * Stop it in the run's cleanup; the session stops any left at its end.
+   * Stop it with {@link #stop} in the run's cleanup; the session stops any left at its end.
    */
   PrivateDocker dockerFor(Path fresh) throws IOException, InterruptedException {
     // sockets and logs under the work directory: a unix socket's path has at most 107 bytes
     PrivateDocker d =
         PrivateDocker.start(base.resolve("d" + runDaemons.size()), fresh.resolve("docker"));
-    runDaemons.add(d);
-    harness.clock().watch(d.pids());
+    List<Long> pids = d.pids();
+    runDaemons.put(d, pids);
+    harness.clock().watch(pids);
     return d;
+  }
+
+  /** Stops a daemon of {@link #dockerFor} and stops charging its CPU time to runs. */
+  void stop(PrivateDocker d) throws IOException {
+    harness.clock().unwatch(runDaemons.getOrDefault(d, List.of()));
+    d.close();
   }
 
   /** A store at {@code root} with the driver the command line chose. */
@@ -136,7 +147,7 @@ final class BenchSession implements AutoCloseable {
   @Override
   public void close() throws IOException {
     try {
-      for (PrivateDocker d : runDaemons) {
+      for (PrivateDocker d : runDaemons.keySet()) {
         d.close();
       }
       if (docker != null) {

@@ -39,7 +39,19 @@ final class CpuClock {
    * before the run's first {@link #read}.
    */
   void watch(List<Long> pids) {
-    pids.forEach(p -> others.add(Path.of("/proc", Long.toString(p), "stat")));
+    pids.forEach(p -> others.add(stat(p)));
+  }
+
+  /**
+   * Stops counting the processes {@code pids} (a run's daemon, once its run is read): their process
+   * ids may be given to other processes later.
+   */
+  void unwatch(List<Long> pids) {
+    pids.forEach(p -> others.remove(stat(p)));
+  }
+
+  private static Path stat(long pid) {
+    return Path.of("/proc", Long.toString(pid), "stat");
   }
 
   Reading read() throws IOException {

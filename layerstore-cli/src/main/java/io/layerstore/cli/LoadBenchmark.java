@@ -102,7 +102,7 @@ final class LoadBenchmark {
               fresh -> {
                 PrivateDocker d = s.dockerFor(fresh);
                 return Trial.of(
-                    () -> Shell.check(d.cli("load", "-q", "-i", in.toString())), d::close);
+                    () -> Shell.check(d.cli("load", "-q", "-i", in.toString())), () -> s.stop(d));
               }));
     }
     if (image.oci && image.ociRef != null && Shell.found("umoci")) {
@@ -146,7 +146,7 @@ final class LoadBenchmark {
               image.oci,
               fresh -> {
                 PrivateDocker d = s.dockerFor(fresh);
-                return Trial.of(() -> d.engine().load(in), d::close);
+                return Trial.of(() -> d.engine().load(in), () -> s.stop(d));
               }));
     }
     rows.add(

@@ -56,7 +56,7 @@ final class PullBenchmark {
               true,
               fresh -> {
                 PrivateDocker d = s.dockerFor(fresh);
-                return Trial.of(() -> Shell.check(d.cli("pull", "-q", ref)), d::close);
+                return Trial.of(() -> Shell.check(d.cli("pull", "-q", ref)), () -> s.stop(d));
               }));
       rows.add(
           new Contender(
@@ -65,7 +65,7 @@ final class PullBenchmark {
               true,
               fresh -> {
                 PrivateDocker d = s.dockerFor(fresh);
-                return Trial.of(() -> d.engine().pull(ref), d::close);
+                return Trial.of(() -> d.engine().pull(ref), () -> s.stop(d));
               }));
       rows.add(
           new Contender(

@@ -41,6 +41,29 @@ class BenchPartsTest {
   }
 
   @Test
+  void aWatchedProcessIsChargedUntilItIsUnwatched() throws Exception {
+    Process busy = new ProcessBuilder("sh", "-c", "while :; do :; done").start();
+    try {
+      Thread.sleep(800); // up to 0.8 s of its CPU time, not ours: it is not reaped
+      CpuClock clock = new CpuClock(List.of());
+      CpuClock.Reading self = clock.read();
+      double alone = self.user() + self.system();
+      clock.watch(List.of(busy.pid()));
+      CpuClock.Reading watched = clock.read();
+      assertTrue(
+          watched.user() + watched.system() >= alone + 0.2,
+          "the busy process counts: " + watched + " against " + alone);
+      clock.unwatch(List.of(busy.pid()));
+      CpuClock.Reading after = clock.read();
+      assertTrue(
+          after.user() + after.system() < alone + 0.15,
+          "no longer counted: " + after + " against " + alone);
+    } finally {
+      busy.destroyForcibly().waitFor();
+    }
+  }
+
+  @Test
   void overlayOptionsAreReadBackFromMountinfo() throws IOException {
     List<String> mountinfo =
         List.of(

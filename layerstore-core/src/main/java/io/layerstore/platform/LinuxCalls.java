@@ -135,6 +135,10 @@ final class LinuxCalls {
         } catch (LastErrorException e) {
           throw error("write", path, e);
         }
+        if (n <= 0) {
+          // never for a regular file by Linux's contract; a loop without progress is worse
+          throw new FileSystemException(path.toString(), null, "write: wrote nothing");
+        }
         // a short write (a full disk, a signal) is rare: the rest goes again from a copy
         rest = n >= rest.length ? new byte[0] : Arrays.copyOfRange(rest, (int) n, rest.length);
       }
